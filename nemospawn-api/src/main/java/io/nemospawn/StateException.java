@@ -1,0 +1,29 @@
+package io.nemospawn;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Raised when the state directory cannot be read or written: a record that does not parse, a
+ * file that cannot be written, a lock that cannot be taken. {@link #path()} names the file.
+ *
+ * @since 0.1
+ */
+public final class StateException extends NemoSpawnException {
+  private static final long serialVersionUID = 1L;
+  private final transient Path path;
+
+  public StateException(Path path, String message, Throwable cause) {
+    super(message, cause);
+    this.path = Objects.requireNonNull(path, "path");
+  }
+
+  public StateException(Path path, String message) {
+    this(path, message, null);
+  }
+
+  /** Returns the file or directory the failure concerns. */
+  public Path path() {
+    return path;
+  }
+}

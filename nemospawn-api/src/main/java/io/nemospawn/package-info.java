@@ -1,0 +1,5 @@
+/**
+ * Entry point and everyday types of NemoSpawn: {@link io.nemospawn.NemoSpawn}, teams, agents,
+ * and the exceptions. {@code import io.nemospawn.*;} is enough for the quick start.
+ */
+package io.nemospawn;

@@ -1,0 +1,209 @@
+package io.nemospawn.spi;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The parts of the on-disk format (compatible with NemoSpawn 1.0) that every module writing the
+ * state directory shares: timestamps, ids, names and message file names.
+ *
+ * <p>Ids and names are checked here before they touch a path: only ASCII letters, digits, {@code
+ * .}, {@code _} and {@code -}, starting with a letter or digit, at most {@value #MAX_ID_LENGTH}
+ * characters, never {@code ..}. Free text (titles, bodies, descriptions) is never checked: it is
+ * stored verbatim and never becomes part of a path.
+ *
+ * <p>Thread-safe: stateless.
+ *
+ * @since 0.1
+ */
+public final class StateFormat {
+  /** The longest id or name accepted. */
+  public static final int MAX_ID_LENGTH = 128;
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  private static final Pattern HEX8 = Pattern.compile("[0-9a-f]{8}");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Formats as Python's {@code datetime.isoformat()} of an aware UTC datetime. */
+  private static final DateTimeFormatter WRITE =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx").withZone(ZoneOffset.UTC);
+
+  /** Reads ISO-8601 with or without fraction and offset ({@code Z} too); no offset means UTC. */
+  private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
+      .append(DateTimeFormatter.ISO_LOCAL_DATE)
+      .appendLiteral('T')
+      .appendValue(ChronoField.HOUR_OF_DAY, 2)
+      .appendLiteral(':')
+      .appendValue(ChronoField.MINUTE_OF_HOUR, 2)
+      .optionalStart()
+      .appendLiteral(':')
+      .appendValue(ChronoField.SECOND_OF_MINUTE, 2)
+      .optionalStart()
+      .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+      .optionalEnd()
+      .optionalEnd()
+      .optionalStart()
+      .appendOffset("+HH:MM", "Z")
+      .optionalEnd()
+      .toFormatter();
+
+  private StateFormat() {}
+
+  /**
+   * Returns the timestamp as UTC ISO-8601 with microseconds and a {@code +00:00} offset, for
+   * example {@code 2026-11-21T19:01:51.212059+00:00}. Never {@code Z}: NemoSpawn 1.0 rejects it.
+   */
+  public static String formatTimestamp(Instant instant) {
+    return WRITE.format(instant.truncatedTo(ChronoUnit.MICROS));
+  }
+
+  /**
+   * Parses a timestamp written by us or by NemoSpawn 1.0 (with or without offset or fraction).
+   *
+   * @throws IllegalArgumentException naming the text when it is not a timestamp
+   */
+  public static Instant parseTimestamp(String text) {
+    Objects.requireNonNull(text, "text");
+    try {
+      var parsed = READ.parseBest(text.trim(), OffsetDateTime::from, LocalDateTime::from);
+      if (parsed instanceof OffsetDateTime odt) {
+        return odt.toInstant();
+      }
+      return ((LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "Not a timestamp: '" + text
+              + "'; expected ISO-8601 such as 2026-11-21T19:01:51.212059+00:00",
+          e);
+    }
+  }
+
+  /**
+   * Returns the inbox file name of a message: the timestamp with every {@code :} replaced by
+   * {@code -}, then {@code _<msg_id>.json}, so that names sort in time order.
+   */
+  public static String messageFileName(Instant timestamp, String msgId) {
+    requireMessageId(msgId);
+    return formatTimestamp(timestamp).replace(':', '-') + "_" + msgId + ".json";
+  }
+
+  /** Returns 8 random lower-case hex digits. */
+  public static String randomHex8() {
+    byte[] bytes = new byte[4];
+    RANDOM.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  /** Returns a new message id: 8 hex digits. */
+  public static String newMessageId() {
+    return randomHex8();
+  }
+
+  /**
+   * Returns a new id made of a prefix, a dash and 8 hex digits: {@code task-1a2b3c4d} for the
+   * prefix {@code task}, {@code sweep-1a2b3c4d} for a team named {@code sweep}.
+   */
+  public static String newId(String prefix) {
+    requireName("id prefix", prefix);
+    return prefix + "-" + randomHex8();
+  }
+
+  /**
+   * Checks an id or name that will become part of a path.
+   *
+   * @param what what the value is, for the message ("team name", "agent id")
+   * @return the value
+   * @throws IllegalArgumentException saying what is wrong and what is allowed
+   */
+  public static String requireId(String what, String value) {
+    Objects.requireNonNull(value, what);
+    String problem = problemWithId(value);
+    if (problem != null) {
+      throw new IllegalArgumentException(
+          "Invalid " + what + " '" + printable(value) + "': " + problem + "; use 1-" + MAX_ID_LENGTH
+              + " ASCII letters, digits, '.', '_' or '-', starting with a letter or digit");
+    }
+    return value;
+  }
+
+  /** Same as {@link #requireId}; names become part of ids, so they obey the same rule. */
+  public static String requireName(String what, String value) {
+    return requireId(what, value);
+  }
+
+  /** Returns whether the value is acceptable as an id or name. */
+  public static boolean isValidId(String value) {
+    return value != null && problemWithId(value) == null;
+  }
+
+  /** Checks a message id: 8 lower-case hex digits. */
+  public static String requireMessageId(String value) {
+    Objects.requireNonNull(value, "message id");
+    if (!HEX8.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          "Invalid message id '" + printable(value) + "': expected 8 lower-case hex digits");
+    }
+    return value;
+  }
+
+  private static String problemWithId(String value) {
+    if (value.isEmpty()) {
+      return "it is empty";
+    }
+    if (value.length() > MAX_ID_LENGTH) {
+      return "it is " + value.length() + " characters long";
+    }
+    if (value.contains("..")) {
+      return "it contains '..'";
+    }
+    if (!ID.matcher(value).matches()) {
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        boolean ok = c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-');
+        if (!ok) {
+          return "character " + describe(c) + " at position " + i + " is not allowed";
+        }
+      }
+      return "it must start with a letter or digit";
+    }
+    return null;
+  }
+
+  private static String describe(char c) {
+    if (c == '/' || c == '\\') {
+      return "'" + c + "' (a path separator)";
+    }
+    if (Character.isISOControl(c) || Character.isWhitespace(c)) {
+      return String.format("U+%04X (a control or space character)", (int) c);
+    }
+    return "'" + c + "'";
+  }
+
+  /** Returns the value with control characters escaped and cut to 80 characters, for messages. */
+  public static String printable(String value) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < value.length() && out.length() < 80; i++) {
+      char c = value.charAt(i);
+      if (Character.isISOControl(c)) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    if (out.length() >= 80 && value.length() > 80) {
+      out.append("…");
+    }
+    return out.toString();
+  }
+}
