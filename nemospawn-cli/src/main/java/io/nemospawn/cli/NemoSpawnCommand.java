@@ -1,0 +1,12 @@
+package io.nemospawn.cli;
+
+import picocli.CommandLine.Command;
+
+/** The root {@code nemospawn} command; its subcommands are the command groups. */
+@Command(
+    name = "nemospawn",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    description = "Runs teams of AI agents on GPU machines: tasks, inboxes, plans, GPUs, HPO.",
+    subcommands = {VersionCommand.class})
+public final class NemoSpawnCommand {}
