@@ -1,0 +1,155 @@
+package io.nemospawn.spi;
+
+import io.nemospawn.StateException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The write protocol of the state directory: write a temp file in the same directory, force it,
+ * rename it atomically over the target, force the directory. Readers never see a torn file; a
+ * crash leaves at most a temp file, which {@link #cleanTempFiles} removes.
+ *
+ * <p>Only atomic rename, {@code O_EXCL} creation and (elsewhere) POSIX locks are relied upon, so
+ * the protocol works on NFS. Thread-safe: stateless apart from a counter for unique temp names.
+ *
+ * @since 0.1
+ */
+public final class AtomicFiles {
+  /** Temp files start with this prefix; nothing else in the state directory does. */
+  public static final String TEMP_PREFIX = ".tmp-";
+
+  private static final AtomicLong COUNTER = new AtomicLong();
+  private static final String PID = Long.toString(ProcessHandle.current().pid());
+
+  private AtomicFiles() {}
+
+  /**
+   * Replaces {@code target} with {@code content} atomically, creating parent directories.
+   *
+   * @throws StateException naming the file when the write fails
+   */
+  public static void write(Path target, byte[] content, Durability durability) {
+    Path dir = target.toAbsolutePath().getParent();
+    Path temp = dir.resolve(
+        TEMP_PREFIX + PID + "-" + COUNTER.incrementAndGet() + "-" + target.getFileName());
+    try {
+      Files.createDirectories(dir);
+      writeAndForce(temp, content, durability);
+      try {
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new StateException(
+            target, "Cannot write " + target + ": the file system has no atomic rename", e);
+      }
+      if (durability == Durability.FSYNC) {
+        forceDirectory(dir);
+      }
+    } catch (IOException e) {
+      deleteQuietly(temp);
+      throw new StateException(target, "Cannot write " + target + ": " + e, e);
+    }
+  }
+
+  /**
+   * Creates {@code target} with {@code content} only if no file of that name exists (exclusive
+   * create, then the content appears atomically).
+   *
+   * @return false when the file exists already; nothing was written
+   * @throws StateException naming the file when the write fails
+   */
+  public static boolean createNew(Path target, byte[] content, Durability durability) {
+    Path dir = target.toAbsolutePath().getParent();
+    try {
+      Files.createDirectories(dir);
+      // Claim the name with O_EXCL first, so two writers of the same id never both win.
+      Files.createFile(target);
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      throw new StateException(target, "Cannot create " + target + ": " + e, e);
+    }
+    write(target, content, durability);
+    return true;
+  }
+
+  /**
+   * Removes temp files that a crashed writer left in {@code dir} (not recursive).
+   *
+   * @return how many were removed
+   */
+  public static int cleanTempFiles(Path dir) {
+    int removed = 0;
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
+      for (Path p : stream) {
+        if (isStale(p) && Files.deleteIfExists(p)) {
+          removed++;
+        }
+      }
+    } catch (IOException e) {
+      throw new StateException(dir, "Cannot clean temp files in " + dir + ": " + e, e);
+    }
+    return removed;
+  }
+
+  /** Returns whether the temp file's writer (its pid is in the name) is gone. */
+  private static boolean isStale(Path temp) {
+    String name = temp.getFileName().toString().substring(TEMP_PREFIX.length());
+    int dash = name.indexOf('-');
+    if (dash <= 0) {
+      return true;
+    }
+    try {
+      long pid = Long.parseLong(name.substring(0, dash));
+      if (pid == ProcessHandle.current().pid()) {
+        return false;
+      }
+      return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+    } catch (NumberFormatException e) {
+      return true;
+    }
+  }
+
+  private static void writeAndForce(Path file, byte[] content, Durability durability)
+      throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ByteBuffer buf = ByteBuffer.wrap(content);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      if (durability == Durability.FSYNC) {
+        ch.force(true);
+      }
+    }
+  }
+
+  /** Forces a directory's entries to disk, so a rename survives power loss. */
+  public static void forceDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some file systems cannot open directories for reading; the rename is still atomic.
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // The temp file is cleaned on the next open.
+    }
+  }
+}
