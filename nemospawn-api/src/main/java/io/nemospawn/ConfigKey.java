@@ -1,0 +1,73 @@
+package io.nemospawn;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The settings NemoSpawn reads, with their environment variable and default. Resolution order:
+ * environment ({@code NEMOSPAWN_<KEY>}), then {@code <data dir>/config.json}, then the default.
+ *
+ * @since 0.1
+ */
+public enum ConfigKey {
+  /** The data directory; read from the environment only (the file lives inside it). */
+  DATA_DIR("~/.nemospawn", "Data directory holding teams, config and audit log."),
+  /** Message transport: auto, file, zmq or shm. */
+  TRANSPORT("auto", "Message transport: auto (negotiate per pair), file, zmq or shm."),
+  /** Git worktree per agent: auto, always or never. */
+  WORKSPACE("auto", "Git worktree per agent: auto (when in a repo), always or never."),
+  /** Profile used when a spawn names none. */
+  DEFAULT_PROFILE("", "Agent profile used when a spawn names none."),
+  /** Runtime used when a spawn names none. */
+  DEFAULT_RUNTIME("tmux", "Agent runtime used when a spawn names none: tmux, process or sandbox."),
+  /** Cost of one GPU-hour in US dollars. */
+  COST_RATE("2.5", "Cost of one GPU-hour in USD, for cost records."),
+  /** Seconds between health-watch passes. */
+  WATCH_INTERVAL("30", "Seconds between health-watch passes."),
+  /** Port of the web board. */
+  WEB_PORT("8080", "Port of the web kanban board."),
+  /** Port of the Prometheus endpoint. */
+  METRICS_PORT("9090", "Port of the Prometheus metrics endpoint."),
+  /** User recorded in the audit log. */
+  USER("", "User recorded in the audit log; empty means the login name ($USER)."),
+  /** fsync (default) or none: how hard state writes go to disk. */
+  DURABILITY("fsync", "State write durability: fsync (survives power loss) or none (faster).");
+
+  private final String defaultValue;
+  private final String description;
+
+  ConfigKey(String defaultValue, String description) {
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  /** Returns the key as written in config.json and on the command line: {@code web_port}. */
+  public String key() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Returns the environment variable: {@code NEMOSPAWN_WEB_PORT}. */
+  public String envVar() {
+    return "NEMOSPAWN_" + name();
+  }
+
+  /** Returns the built-in default. */
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  /** Returns a one-line description. */
+  public String description() {
+    return description;
+  }
+
+  /** Finds a key by its config name ({@code web_port}) or enum name. */
+  public static Optional<ConfigKey> find(String key) {
+    for (ConfigKey k : values()) {
+      if (k.key().equals(key) || k.name().equals(key)) {
+        return Optional.of(k);
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,72 @@
+package io.nemospawn;
+
+import io.nemospawn.agent.Agents;
+import io.nemospawn.agent.Lifecycle;
+import io.nemospawn.artifact.Artifacts;
+import io.nemospawn.inbox.Inbox;
+import io.nemospawn.plan.Plans;
+import io.nemospawn.task.Tasks;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * A live handle on one team: its agents, task graph, inboxes, plans and artifacts. Every change
+ * goes straight to the team's directory, so other processes see it at once, and changes made by
+ * other processes reach {@link #subscribe} listeners.
+ *
+ * <pre>{@code
+ * Team team = ns.team("sweep");
+ * try (Subscription s = team.subscribe(e -> System.out.println(e))) {
+ *   team.tasks().awaitDone(taskId, Duration.ofMinutes(5));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} stops listeners and watchers; it does not delete anything.
+ *
+ * @since 0.1
+ */
+public interface Team extends AutoCloseable {
+  /** Returns the id, {@code <name>-<8 hex>}. */
+  String id();
+
+  /** Returns the name the team was created with. */
+  String name();
+
+  /** Returns the team's directory. */
+  Path dir();
+
+  /** Reads the team record again. */
+  TeamInfo info();
+
+  /** Returns counts of tasks, agents and plans by state. */
+  TeamStatus status();
+
+  /** Returns the registered agents and their records. */
+  Agents agents();
+
+  /** Returns the task graph. */
+  Tasks tasks();
+
+  /** Returns the team's messaging: direct sends, broadcasts and each agent's inbox. */
+  Inbox inbox();
+
+  /** Returns the plans submitted for review. */
+  Plans plans();
+
+  /** Returns the lifecycle protocol: idle, shutdown request, approve, reject. */
+  Lifecycle lifecycle();
+
+  /** Returns the experiment artifacts (checkpoints, adapters, datasets …). */
+  Artifacts artifacts();
+
+  /**
+   * Calls {@code listener} for every change to this team, whichever process made it. Events of
+   * this JVM arrive at once; those of other processes within the watch latency (file-system
+   * notification, else polling). Listeners run on the team's event thread and must not block.
+   */
+  Subscription subscribe(Consumer<TeamEvent> listener);
+
+  /** Stops this handle's listeners and watchers. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,35 @@
+package io.nemospawn;
+
+import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.plan.PlanStatus;
+import io.nemospawn.task.TaskState;
+import java.util.Map;
+
+/**
+ * Counts of a team's tasks, agents and plans, read at one moment.
+ *
+ * @param team the team record
+ * @param tasks tasks per state (every state present, zero included)
+ * @param agents agents per lifecycle state
+ * @param plans plans per status
+ * @param problems unreadable records found while counting
+ * @since 0.1
+ */
+public record TeamStatus(
+    TeamInfo team,
+    Map<TaskState, Integer> tasks,
+    Map<LifecycleState, Integer> agents,
+    Map<PlanStatus, Integer> plans,
+    int problems) {
+  /** Copies. */
+  public TeamStatus {
+    tasks = Map.copyOf(tasks);
+    agents = Map.copyOf(agents);
+    plans = Map.copyOf(plans);
+  }
+
+  /** Returns the number of tasks in all states. */
+  public int taskCount() {
+    return tasks.values().stream().mapToInt(Integer::intValue).sum();
+  }
+}

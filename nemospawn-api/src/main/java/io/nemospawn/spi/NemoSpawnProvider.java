@@ -1,0 +1,23 @@
+package io.nemospawn.spi;
+
+import io.nemospawn.NemoSpawn;
+import java.nio.file.Path;
+import java.time.InstantSource;
+
+/**
+ * Opens data directories; found with {@link java.util.ServiceLoader}. nemospawn-core provides the
+ * implementation.
+ *
+ * @since 0.1
+ */
+public interface NemoSpawnProvider {
+  /**
+   * Opens a data directory.
+   *
+   * @param dataDir absolute, normalised
+   * @param durability null: the {@code durability} setting
+   * @param clock the clock
+   * @param user null: the {@code user} setting, else the login name
+   */
+  NemoSpawn open(Path dataDir, Durability durability, InstantSource clock, String user);
+}

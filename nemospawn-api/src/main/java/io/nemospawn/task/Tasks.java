@@ -1,0 +1,130 @@
+package io.nemospawn.task;
+
+import io.nemospawn.Listing;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+
+/**
+ * A team's task graph. Every operation is atomic across processes: completing a task and
+ * unblocking its dependents, or claiming one, happens under the team's graph lock, so no update
+ * is lost and no task is claimed twice.
+ *
+ * <p>Thread-safe.
+ *
+ * @since 0.1
+ */
+public interface Tasks {
+  /**
+   * Creates a task. It starts {@code pending} when all its dependencies are done (or it has none),
+   * else {@code blocked}.
+   *
+   * @throws NoSuchElementException naming a dependency that does not exist
+   */
+  Task create(TaskSpec spec);
+
+  /** Creates a task with a title and no dependencies. */
+  default Task create(String title) {
+    return create(TaskSpec.of(title));
+  }
+
+  /**
+   * Creates every task of a graph, atomically: either all are created or none.
+   *
+   * @return the created tasks by the graph's keys
+   * @throws NoSuchElementException naming an existing-task dependency that does not exist
+   */
+  Map<String, Task> submit(TaskGraph graph);
+
+  /**
+   * Returns a task.
+   *
+   * @throws NoSuchElementException when there is no such task
+   */
+  Task get(String taskId);
+
+  /** Returns a task if it exists. */
+  Optional<Task> find(String taskId);
+
+  /** Lists all tasks by creation time; unreadable files are in {@link Listing#problems()}. */
+  Listing<Task> list();
+
+  /** Lists the tasks in one state. */
+  List<Task> list(TaskState state);
+
+  /**
+   * Applies an update: a state change (checked against {@link TaskState#allowedNext()}), owner,
+   * metadata. Moving to {@code done} unblocks exactly the dependents whose dependencies are now
+   * all done; moving to {@code failed} or {@code cancelled} applies the {@link FailurePolicy}.
+   *
+   * @throws IllegalStateException for an illegal transition, naming the allowed ones
+   * @throws NoSuchElementException when there is no such task
+   */
+  Task update(String taskId, TaskUpdate update);
+
+  /** Marks a task done (see {@link #update}). */
+  default Task complete(String taskId) {
+    return update(taskId, TaskUpdate.state(TaskState.DONE));
+  }
+
+  /** Marks a task failed, recording the reason in its metadata ({@code error}). */
+  default Task fail(String taskId, String reason) {
+    return update(taskId, TaskUpdate.state(TaskState.FAILED).withMetadata("error", reason));
+  }
+
+  /** Cancels a task. */
+  default Task cancel(String taskId) {
+    return update(taskId, TaskUpdate.state(TaskState.CANCELLED));
+  }
+
+  /**
+   * Claims one task atomically: {@code pending → running} with {@code owner} and a lease. Of
+   * many concurrent claimers exactly one wins.
+   *
+   * @throws IllegalStateException when the task is not pending, naming its state and owner
+   */
+  Task claim(String taskId, String owner, Duration lease);
+
+  /**
+   * Claims the oldest pending task that is unowned or owned by {@code owner}, if any.
+   */
+  Optional<Task> claimNext(String owner, Duration lease);
+
+  /**
+   * Extends the lease of a running task held by {@code owner}.
+   *
+   * @throws IllegalStateException when {@code owner} does not hold it
+   */
+  Task renew(String taskId, String owner, Duration lease);
+
+  /**
+   * Returns running tasks whose lease has expired to {@code pending}, clearing the owner.
+   *
+   * @return the tasks returned to pending
+   */
+  List<Task> reapExpiredLeases();
+
+  /** Returns the policy applied to dependents of failed or cancelled tasks. */
+  FailurePolicy failurePolicy();
+
+  /** Sets the policy applied to dependents of failed or cancelled tasks (stored with the team). */
+  void failurePolicy(FailurePolicy policy);
+
+  /**
+   * Waits until the task has finished (done, failed or cancelled), driven by change events.
+   *
+   * @return false when the timeout passed first
+   */
+  boolean awaitFinished(String taskId, Duration timeout) throws InterruptedException;
+
+  /**
+   * Waits until every task of the collection has finished.
+   *
+   * @return false when the timeout passed first
+   */
+  boolean awaitAllFinished(Collection<String> taskIds, Duration timeout)
+      throws InterruptedException;
+}
