@@ -1,0 +1,161 @@
+package io.nemospawn.core.internal;
+
+import io.nemospawn.Listing;
+import io.nemospawn.agent.AgentInfo;
+import io.nemospawn.agent.AgentStatus;
+import io.nemospawn.agent.Agents;
+import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.core.internal.state.Json;
+import io.nemospawn.core.internal.state.StateLock;
+import io.nemospawn.spi.StateFormat;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Agent records in {@code agents/<agent_id>.json}; writes hold the team's agents lock. */
+public final class FileAgents implements Agents {
+  static final String SUB = "agents";
+  private final TeamContext ctx;
+
+  public FileAgents(TeamContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public AgentInfo register(String name, String role, List<Integer> gpuIds, String task) {
+    StateFormat.requireName("agent name", name);
+    String r = role == null || role.isBlank() ? "worker" : role;
+    StateFormat.requireName("agent role", r);
+    for (Integer g : gpuIds) {
+      if (g == null || g < 0) {
+        throw new IllegalArgumentException(
+            "Invalid GPU index " + g + " for agent '" + name + "'; use indices >= 0");
+      }
+    }
+    try (StateLock lock = ctx.lock(SUB)) {
+      Optional<AgentInfo> clash =
+          list().items().stream().filter(a -> a.name().equals(name)).findFirst();
+      if (clash.isPresent()) {
+        throw new IllegalArgumentException("An agent named '" + name + "' exists already in team "
+            + ctx.teamId() + " (" + clash.get().id() + "); choose another name");
+      }
+      Instant now = ctx.now();
+      String id = ctx.store()
+          .createWithFreshId(
+              () -> StateFormat.newId(name),
+              i -> ctx.layout().record(ctx.teamId(), SUB, i),
+              i -> Codecs.agent(
+                  Json.object(),
+                  new AgentInfo(
+                      i,
+                      ctx.teamId(),
+                      name,
+                      r,
+                      gpuIds,
+                      "",
+                      "",
+                      task,
+                      0,
+                      AgentStatus.RUNNING,
+                      LifecycleState.RUNNING,
+                      "",
+                      now,
+                      now),
+                  now));
+      ctx.audit("agent.register", id, Map.of("name", name, "role", r, "gpu_ids", gpuIds));
+      return get(id);
+    }
+  }
+
+  @Override
+  public AgentInfo get(String idOrName) {
+    return find(idOrName)
+        .orElseThrow(() -> new NoSuchElementException("No agent '" + StateFormat.printable(idOrName)
+            + "' in team " + ctx.teamId() + "; agents: " + names()));
+  }
+
+  @Override
+  public Optional<AgentInfo> find(String idOrName) {
+    java.util.Objects.requireNonNull(idOrName, "idOrName");
+    if (StateFormat.isValidId(idOrName)) {
+      Optional<ObjectNode> n = ctx.store().readIfExists(file(idOrName));
+      if (n.isPresent()) {
+        return Optional.of(Codecs.agent(n.get()));
+      }
+    }
+    List<AgentInfo> byName =
+        list().items().stream().filter(a -> a.name().equals(idOrName)).toList();
+    return byName.size() == 1 ? Optional.of(byName.get(0)) : Optional.empty();
+  }
+
+  @Override
+  public Listing<AgentInfo> list() {
+    return ctx.store()
+        .list(
+            ctx.sub(SUB),
+            Codecs::agent,
+            Comparator.comparing(AgentInfo::createdAt).thenComparing(AgentInfo::id));
+  }
+
+  @Override
+  public AgentInfo updateStatus(String idOrName, AgentStatus status, long pid) {
+    AgentInfo updated = update(
+        idOrName,
+        a -> new AgentInfo(
+            a.id(),
+            a.teamId(),
+            a.name(),
+            a.role(),
+            a.gpuIds(),
+            a.tmuxSession(),
+            a.worktreePath(),
+            a.task(),
+            pid,
+            status,
+            a.lifecycle(),
+            a.lifecycleReason(),
+            a.createdAt(),
+            ctx.now()),
+        false);
+    ctx.audit("agent.status", updated.id(), Map.of("status", status.wireName(), "pid", pid));
+    return updated;
+  }
+
+  /**
+   * Applies a change to an agent record under the agents lock, keeping fields other tools added.
+   *
+   * @param lifecycleChanged whether to stamp the lifecycle's {@code updated_at}
+   */
+  AgentInfo update(String idOrName, UnaryOperator<AgentInfo> change, boolean lifecycleChanged) {
+    try (StateLock lock = ctx.lock(SUB)) {
+      AgentInfo current = get(idOrName);
+      ObjectNode node = ctx.store().read(file(current.id()));
+      AgentInfo next = change.apply(current);
+      Instant lcAt = lifecycleChanged
+          ? next.updatedAt()
+          : Json.instant(
+              node.get("lifecycle") instanceof ObjectNode l ? l : Json.object(),
+              "updated_at",
+              next.updatedAt());
+      ctx.store().write(file(current.id()), Codecs.agent(node, next, lcAt));
+      return next;
+    }
+  }
+
+  private java.nio.file.Path file(String id) {
+    return ctx.layout().record(ctx.teamId(), SUB, id);
+  }
+
+  private String names() {
+    List<AgentInfo> all = list().items();
+    return all.isEmpty()
+        ? "none registered"
+        : all.stream().map(a -> a.name() + " (" + a.id() + ")").collect(Collectors.joining(", "));
+  }
+}

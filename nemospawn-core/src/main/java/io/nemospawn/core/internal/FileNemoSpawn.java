@@ -1,0 +1,346 @@
+package io.nemospawn.core.internal;
+
+import io.nemospawn.AuditLog;
+import io.nemospawn.Config;
+import io.nemospawn.ConfigKey;
+import io.nemospawn.Listing;
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.StateException;
+import io.nemospawn.Team;
+import io.nemospawn.TeamBuilder;
+import io.nemospawn.TeamInfo;
+import io.nemospawn.core.internal.state.Json;
+import io.nemospawn.core.internal.state.Layout;
+import io.nemospawn.core.internal.state.RecordStore;
+import io.nemospawn.core.internal.state.StateLock;
+import io.nemospawn.core.internal.state.TeamEvents;
+import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.spi.Durability;
+import io.nemospawn.spi.StateFormat;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A data directory on the file system. Thread-safe. */
+public final class FileNemoSpawn implements NemoSpawn {
+  private static final Logger log = LoggerFactory.getLogger(FileNemoSpawn.class);
+  /** How often watchers rescan for changes that notification missed (other hosts on NFS). */
+  static final Duration POLL = Duration.ofMillis(Long.getLong("nemospawn.watch.pollMillis", 1000L));
+
+  private final Layout layout;
+  private final RecordStore store;
+  private final InstantSource clock;
+  private final ConfigStore config;
+  private final AuditJournal audit;
+  private final String user;
+  private final Set<FileTeam> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  FileNemoSpawn(
+      Path dataDir,
+      Durability durability,
+      InstantSource clock,
+      String user,
+      Function<String, String> env) {
+    this.layout = new Layout(dataDir);
+    this.clock = clock;
+    try {
+      Files.createDirectories(layout.teamsDir());
+    } catch (IOException e) {
+      throw new StateException(
+          dataDir,
+          "Cannot create data directory " + dataDir + ": " + e
+              + "; choose another with --data-dir or NEMOSPAWN_DATA_DIR",
+          e);
+    }
+    ConfigStore bootstrap = new ConfigStore(layout, new RecordStore(Durability.FSYNC), env);
+    Durability d =
+        durability != null ? durability : Durability.parse(bootstrap.value(ConfigKey.DURABILITY));
+    this.store = new RecordStore(d);
+    this.config = new ConfigStore(layout, store, env);
+    String u = user;
+    if (u == null) {
+      u = config.value(ConfigKey.USER);
+      if (u.isEmpty()) {
+        u = Optional.ofNullable(env.apply("USER"))
+            .orElse(System.getProperty("user.name", "unknown"));
+      }
+    }
+    this.user = u;
+    this.audit = new AuditJournal(layout, clock, this.user, d);
+    cleanTempFiles();
+  }
+
+  /** Removes temp files that crashed writers left anywhere under the data directory. */
+  private void cleanTempFiles() {
+    int[] removed = {0};
+    try {
+      Files.walkFileTree(layout.dataDir(), new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+          if (dir.getFileName() != null && dir.getFileName().toString().equals("workspaces")) {
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+          removed[0] += AtomicFiles.cleanTempFiles(dir);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException exc) {
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      log.warn("Could not clean temp files under {}: {}", layout.dataDir(), e.toString());
+    }
+    if (removed[0] > 0) {
+      log.info(
+          "Removed {} temp files left by interrupted writes under {}",
+          removed[0],
+          layout.dataDir());
+    }
+  }
+
+  public Layout layout() {
+    return layout;
+  }
+
+  public RecordStore store() {
+    return store;
+  }
+
+  @Override
+  public Path dataDir() {
+    return layout.dataDir();
+  }
+
+  @Override
+  public String user() {
+    return user;
+  }
+
+  @Override
+  public TeamBuilder newTeam(String name) {
+    StateFormat.requireName("team name", name);
+    return new Builder(name);
+  }
+
+  private final class Builder implements TeamBuilder {
+    private final String name;
+    private String description = "";
+    private List<Integer> gpus = List.of();
+
+    Builder(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public TeamBuilder description(String text) {
+      this.description = java.util.Objects.requireNonNull(text, "description");
+      return this;
+    }
+
+    @Override
+    public TeamBuilder gpus(List<Integer> gpuIds) {
+      for (Integer g : gpuIds) {
+        if (g == null || g < 0) {
+          throw new IllegalArgumentException(
+              "Invalid GPU index " + g + "; use indices >= 0, e.g. --gpus 0,1");
+        }
+      }
+      this.gpus = gpuIds.stream().distinct().sorted().toList();
+      return this;
+    }
+
+    @Override
+    public Team create() {
+      requireOpen();
+      var now = clock.instant();
+      String id = store.createWithFreshId(
+          () -> StateFormat.newId(name),
+          layout::teamFile,
+          i -> Codecs.team(Json.object(), new TeamInfo(i, name, description, gpus, "active", now)));
+      audit.append("team.create", id, "", Map.of("name", name, "gpu_ids", gpus));
+      log.info("Created team {} in {}", id, layout.teamDir(id));
+      return openTeam(id, name);
+    }
+
+    @Override
+    public String toString() {
+      return "TeamBuilder[name=" + name + ", gpus=" + gpus + "]";
+    }
+  }
+
+  @Override
+  public Team team(String idOrName) {
+    Optional<Team> t = findTeam(idOrName);
+    if (t.isPresent()) {
+      return t.get();
+    }
+    List<TeamInfo> all = teams().items();
+    throw new NoSuchElementException(
+        "No team '" + StateFormat.printable(idOrName) + "' in " + layout.dataDir() + "; teams: "
+            + (all.isEmpty()
+                ? "none (create one with: nemospawn team create NAME)"
+                : all.stream().map(TeamInfo::id).collect(Collectors.joining(", "))));
+  }
+
+  @Override
+  public Optional<Team> findTeam(String idOrName) {
+    java.util.Objects.requireNonNull(idOrName, "idOrName");
+    requireOpen();
+    if (StateFormat.isValidId(idOrName) && Files.isRegularFile(layout.teamFile(idOrName))) {
+      TeamInfo info = Codecs.team(store.read(layout.teamFile(idOrName)));
+      return Optional.of(openTeam(info.id(), info.name()));
+    }
+    List<TeamInfo> named =
+        teams().items().stream().filter(t -> t.name().equals(idOrName)).toList();
+    if (named.size() > 1) {
+      throw new IllegalArgumentException(
+          "Team name '" + idOrName + "' is ambiguous; use one of the ids: "
+              + named.stream().map(TeamInfo::id).collect(Collectors.joining(", ")));
+    }
+    return named.stream().findFirst().map(t -> openTeam(t.id(), t.name()));
+  }
+
+  private Team openTeam(String id, String name) {
+    AtomicFiles.cleanTempFiles(layout.teamDir(id));
+    TeamEvents events = new TeamEvents(id, layout.teamDir(id), store, POLL);
+    TeamContext ctx = new TeamContext(id, layout, store, clock, audit, events, config);
+    FileTeam[] self = new FileTeam[1];
+    self[0] = new FileTeam(ctx, name, () -> open.remove(self[0]));
+    open.add(self[0]);
+    return self[0];
+  }
+
+  @Override
+  public Listing<TeamInfo> teams() {
+    List<TeamInfo> items = new ArrayList<>();
+    List<Listing.Problem> problems = new ArrayList<>();
+    try (Stream<Path> dirs = Files.list(layout.teamsDir())) {
+      for (Path d : (Iterable<Path>) dirs.sorted()::iterator) {
+        Path f = d.resolve("team.json");
+        if (!Files.isDirectory(d) || d.getFileName().toString().startsWith(".")) {
+          continue;
+        }
+        try {
+          items.add(Codecs.team(store.read(f)));
+        } catch (NoSuchElementException e) {
+          problems.add(new Listing.Problem(f, "team.json is missing"));
+        } catch (StateException e) {
+          problems.add(new Listing.Problem(f, RecordStore.reasonOf(e)));
+        } catch (RuntimeException e) {
+          problems.add(new Listing.Problem(f, e.getMessage()));
+        }
+      }
+    } catch (IOException e) {
+      throw new StateException(layout.teamsDir(), "Cannot list " + layout.teamsDir() + ": " + e, e);
+    }
+    items.sort(Comparator.comparing(TeamInfo::createdAt).thenComparing(TeamInfo::id));
+    return new Listing<>(items, problems);
+  }
+
+  @Override
+  public void deleteTeam(String idOrName) {
+    Team t = team(idOrName);
+    String id = t.id();
+    t.close();
+    Path dir = layout.teamDir(id);
+    try (StateLock lock = StateLock.acquire(layout.dataLock("teams"))) {
+      // Rename first so that readers never see a half-deleted team, then remove.
+      Path trash = layout.teamsDir().resolve("." + id + ".deleting-" + StateFormat.randomHex8());
+      Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      deleteTree(trash);
+    } catch (IOException e) {
+      throw new StateException(dir, "Cannot delete team " + id + " at " + dir + ": " + e, e);
+    }
+    audit.append("team.delete", id, "", Map.of());
+    log.info("Deleted team {}", id);
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+        Files.delete(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  @Override
+  public Config config() {
+    return config;
+  }
+
+  /** Returns the configuration with typed accessors, for core's own use. */
+  public ConfigStore configStore() {
+    return config;
+  }
+
+  @Override
+  public AuditLog audit() {
+    return audit;
+  }
+
+  /** Returns the journal, for core's own appends. */
+  public AuditJournal auditJournal() {
+    return audit;
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("NemoSpawn for " + layout.dataDir() + " is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    RuntimeException first = null;
+    for (FileTeam t : List.copyOf(open)) {
+      try {
+        t.close();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "NemoSpawn[" + layout.dataDir() + (closed ? " CLOSED" : "") + " teams open="
+        + open.size() + "]";
+  }
+}

@@ -1,0 +1,146 @@
+package io.nemospawn.core.internal;
+
+import io.nemospawn.Subscription;
+import io.nemospawn.Team;
+import io.nemospawn.TeamEvent;
+import io.nemospawn.TeamInfo;
+import io.nemospawn.TeamStatus;
+import io.nemospawn.agent.AgentInfo;
+import io.nemospawn.agent.Agents;
+import io.nemospawn.agent.Lifecycle;
+import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.artifact.Artifacts;
+import io.nemospawn.inbox.Inbox;
+import io.nemospawn.plan.PlanStatus;
+import io.nemospawn.plan.Plans;
+import io.nemospawn.task.TaskState;
+import io.nemospawn.task.Tasks;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** A team backed by its directory; every call reads or writes the files. Thread-safe. */
+public final class FileTeam implements Team {
+  private final TeamContext ctx;
+  private final String name;
+  private final FileAgents agents;
+  private final FileLifecycle lifecycle;
+  private final Runnable onClose;
+  private volatile boolean closed;
+
+  FileTeam(TeamContext ctx, String name, Runnable onClose) {
+    this.ctx = ctx;
+    this.name = name;
+    this.onClose = onClose;
+    this.agents = new FileAgents(ctx);
+    this.lifecycle = new FileLifecycle(ctx, agents);
+  }
+
+  /** Returns the shared context, for the parts of core that extend a team. */
+  public TeamContext context() {
+    return ctx;
+  }
+
+  @Override
+  public String id() {
+    return ctx.teamId();
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Path dir() {
+    return ctx.dir();
+  }
+
+  @Override
+  public TeamInfo info() {
+    return Codecs.team(ctx.store().read(ctx.layout().teamFile(ctx.teamId())));
+  }
+
+  @Override
+  public TeamStatus status() {
+    Map<TaskState, Integer> tasks = new EnumMap<>(TaskState.class);
+    for (TaskState s : TaskState.values()) {
+      tasks.put(s, 0);
+    }
+    Map<LifecycleState, Integer> agentCounts = new EnumMap<>(LifecycleState.class);
+    for (LifecycleState s : LifecycleState.values()) {
+      agentCounts.put(s, 0);
+    }
+    Map<PlanStatus, Integer> plans = new EnumMap<>(PlanStatus.class);
+    for (PlanStatus s : PlanStatus.values()) {
+      plans.put(s, 0);
+    }
+    var taskList = tasks().list();
+    taskList.forEach(t -> tasks.merge(t.state(), 1, Integer::sum));
+    var agentList = agents.list();
+    for (AgentInfo a : agentList) {
+      agentCounts.merge(a.lifecycle(), 1, Integer::sum);
+    }
+    var planList = plans().list();
+    planList.forEach(p -> plans.merge(p.status(), 1, Integer::sum));
+    int problems = taskList.problems().size()
+        + agentList.problems().size()
+        + planList.problems().size();
+    return new TeamStatus(info(), tasks, agentCounts, plans, problems);
+  }
+
+  @Override
+  public Agents agents() {
+    return agents;
+  }
+
+  @Override
+  public Tasks tasks() {
+    throw new IllegalStateException("TODO(#2): FileTasks");
+  }
+
+  @Override
+  public Inbox inbox() {
+    throw new IllegalStateException("TODO(#2): inbox");
+  }
+
+  @Override
+  public Plans plans() {
+    throw new IllegalStateException("TODO(#2): FilePlans");
+  }
+
+  @Override
+  public Lifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  @Override
+  public Artifacts artifacts() {
+    throw new IllegalStateException("TODO(#2): FileArtifacts");
+  }
+
+  @Override
+  public Subscription subscribe(Consumer<TeamEvent> listener) {
+    if (closed) {
+      throw new IllegalStateException(
+          "Team " + id() + " is closed; open it again with NemoSpawn.team(\"" + id() + "\")");
+    }
+    return ctx.events().subscribe(listener);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ctx.events().close();
+    onClose.run();
+  }
+
+  @Override
+  public String toString() {
+    return "Team[" + id() + (closed ? " CLOSED" : " OPEN") + " dir=" + dir() + "]";
+  }
+}

@@ -1,0 +1,57 @@
+package io.nemospawn.core.internal;
+
+import io.nemospawn.core.internal.state.Layout;
+import io.nemospawn.core.internal.state.RecordStore;
+import io.nemospawn.core.internal.state.StateLock;
+import io.nemospawn.core.internal.state.TeamEvents;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Map;
+
+/**
+ * What every part of a team (tasks, inbox, plans …) shares: its id, the layout, the record
+ * store, the clock, the audit journal and the event stream. Immutable, thread-safe.
+ *
+ * @param teamId the team
+ * @param layout where files live
+ * @param store reads and writes records
+ * @param clock the clock
+ * @param audit the audit journal
+ * @param events the team's event stream
+ * @param config the configuration
+ */
+public record TeamContext(
+    String teamId,
+    Layout layout,
+    RecordStore store,
+    InstantSource clock,
+    AuditJournal audit,
+    TeamEvents events,
+    ConfigStore config) {
+
+  /** Returns the current time. */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  /** Returns the team directory. */
+  public Path dir() {
+    return layout.teamDir(teamId);
+  }
+
+  /** Returns a record directory of the team. */
+  public Path sub(String name) {
+    return layout.teamSub(teamId, name);
+  }
+
+  /** Takes one of the team's locks ({@code graph}, {@code plans}, {@code agents} …). */
+  public StateLock lock(String name) {
+    return StateLock.acquire(layout.teamLock(teamId, name));
+  }
+
+  /** Appends an audit entry for this team. */
+  public void audit(String event, String agentId, Map<String, Object> details) {
+    audit.append(event, teamId, agentId, details);
+  }
+}

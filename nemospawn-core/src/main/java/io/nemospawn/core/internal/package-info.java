@@ -1,0 +1,2 @@
+/** The file-backed implementation of the API. Internal: no compatibility promise. */
+package io.nemospawn.core.internal;

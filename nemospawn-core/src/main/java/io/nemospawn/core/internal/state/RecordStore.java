@@ -1,0 +1,150 @@
+package io.nemospawn.core.internal.state;
+
+import io.nemospawn.Listing;
+import io.nemospawn.StateException;
+import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.spi.Durability;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Reads and writes JSON records with the atomic write protocol. A record that cannot be read is
+ * reported with its path and the reason. Thread-safe; isolation (locks) is the caller's part.
+ */
+public final class RecordStore {
+  private static final int MAX_ID_ATTEMPTS = 16;
+
+  private final Durability durability;
+
+  public RecordStore(Durability durability) {
+    this.durability = durability;
+  }
+
+  public Durability durability() {
+    return durability;
+  }
+
+  /**
+   * Reads a record.
+   *
+   * @throws java.util.NoSuchElementException when the file does not exist
+   * @throws StateException naming the file and the reason when it cannot be parsed
+   */
+  public ObjectNode read(Path file) {
+    return readIfExists(file)
+        .orElseThrow(() -> new java.util.NoSuchElementException("No such record: " + file));
+  }
+
+  /** Reads a record if the file exists. */
+  public Optional<ObjectNode> readIfExists(Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new StateException(file, "Cannot read " + file + ": " + e, e);
+    }
+    try {
+      return Optional.of(Json.parseObject(bytes));
+    } catch (IllegalArgumentException e) {
+      throw new StateException(file, "Cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Replaces a record atomically. */
+  public void write(Path file, ObjectNode node) {
+    AtomicFiles.write(file, Json.bytes(node), durability);
+  }
+
+  /** Creates a record only if no file of that name exists; false when one does. */
+  public boolean createNew(Path file, ObjectNode node) {
+    return AtomicFiles.createNew(file, Json.bytes(node), durability);
+  }
+
+  /**
+   * Creates a record under a fresh id: draws ids from {@code ids} until a name is free (exclusive
+   * create), so a clash is retried, never overwritten.
+   *
+   * @param fileFor the file of an id
+   * @param make the record for an id
+   * @return the id used
+   */
+  public String createWithFreshId(
+      Supplier<String> ids, Function<String, Path> fileFor, Function<String, ObjectNode> make) {
+    for (int i = 0; i < MAX_ID_ATTEMPTS; i++) {
+      String id = ids.get();
+      Path file = fileFor.apply(id);
+      if (createNew(file, make.apply(id))) {
+        return id;
+      }
+    }
+    throw new IllegalStateException("Could not draw a free id after " + MAX_ID_ATTEMPTS
+        + " attempts; the id space is exhausted");
+  }
+
+  /**
+   * Lists and decodes the {@code *.json} records of a directory (temp and hidden files skipped).
+   * A file that cannot be read or decoded becomes a {@link Listing.Problem}; a file removed while
+   * listing is skipped.
+   */
+  public <T> Listing<T> list(
+      Path dir, Function<ObjectNode, T> decoder, Comparator<? super T> order) {
+    List<T> items = new ArrayList<>();
+    List<Listing.Problem> problems = new ArrayList<>();
+    for (Path file : jsonFiles(dir)) {
+      try {
+        Optional<ObjectNode> node = readIfExists(file);
+        if (node.isPresent()) {
+          items.add(decoder.apply(node.get()));
+        }
+      } catch (StateException e) {
+        problems.add(new Listing.Problem(file, reasonOf(e)));
+      } catch (RuntimeException e) {
+        problems.add(new Listing.Problem(file, String.valueOf(e.getMessage())));
+      }
+    }
+    items.sort(order);
+    return new Listing<>(items, problems);
+  }
+
+  /** Returns the {@code *.json} files of a directory, sorted by name; empty when it is absent. */
+  public static List<Path> jsonFiles(Path dir) {
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.json")) {
+      for (Path p : s) {
+        String name = p.getFileName().toString();
+        if (!name.startsWith(".")) {
+          files.add(p);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return files;
+    } catch (IOException e) {
+      throw new StateException(dir, "Cannot list " + dir + ": " + e, e);
+    }
+    files.sort(Comparator.comparing(p -> p.getFileName().toString()));
+    return files;
+  }
+
+  /** Returns the reason of a read failure without the "Cannot read <path>: " prefix. */
+  public static String reasonOf(StateException e) {
+    Throwable c = e.getCause();
+    String m = e.getMessage();
+    String prefix = "Cannot read " + e.path() + ": ";
+    if (m != null && m.startsWith(prefix)) {
+      return m.substring(prefix.length());
+    }
+    return c != null && c.getMessage() != null ? c.getMessage() : String.valueOf(m);
+  }
+}

@@ -1,0 +1,141 @@
+package io.nemospawn.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.Team;
+import io.nemospawn.TeamEvent;
+import io.nemospawn.agent.AgentInfo;
+import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.core.internal.state.Json;
+import io.nemospawn.core.internal.state.StateLock;
+import io.nemospawn.spi.Durability;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FoundationTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void createsOpensListsAndDeletesTeams() {
+    try (NemoSpawn ns =
+        NemoSpawn.builder().dataDir(dir).durability(Durability.NONE).open()) {
+      Team t = ns.newTeam("sweep").description("lr \"sweep\"\n$(id)").gpus(1, 0).create();
+      assertThat(t.id()).matches("sweep-[0-9a-f]{8}");
+      assertThat(t.info().gpuIds()).containsExactly(0, 1);
+      assertThat(t.info().description()).isEqualTo("lr \"sweep\"\n$(id)");
+      assertThat(ns.team("sweep").id()).isEqualTo(t.id());
+      assertThat(ns.teams().items()).extracting(i -> i.id()).containsExactly(t.id());
+      ns.deleteTeam(t.id());
+      assertThat(ns.teams().items()).isEmpty();
+      assertThatThrownBy(() -> ns.team("sweep"))
+          .isInstanceOf(NoSuchElementException.class)
+          .hasMessage("No team 'sweep' in " + dir
+              + "; teams: none (create one with: nemospawn team create NAME)");
+    }
+  }
+
+  @Test
+  void writesTeamJsonAsPythonDoes() throws Exception {
+    try (NemoSpawn ns = NemoSpawn.open(dir)) {
+      Team t = ns.newTeam("a").gpus(0).create();
+      String text = Files.readString(t.dir().resolve("team.json"));
+      assertThat(text).startsWith("{\n  \"team_id\": \"" + t.id() + "\",\n  \"name\": \"a\",");
+      assertThat(text)
+          .contains("\"gpu_ids\": [\n    0\n  ],")
+          .contains("\"gpus\": [],")
+          .endsWith("}\n");
+      assertThat(text)
+          .containsPattern(
+              "\"created_at\": \"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}\\+00:00\"");
+    }
+  }
+
+  @Test
+  void corruptTeamIsReportedAndOthersStillList() throws Exception {
+    try (NemoSpawn ns = NemoSpawn.open(dir)) {
+      Team good = ns.newTeam("good").create();
+      Path bad = dir.resolve("teams/bad-00000000");
+      Files.createDirectories(bad);
+      Files.writeString(bad.resolve("team.json"), "{\"team_id\": ");
+      var listing = ns.teams();
+      assertThat(listing.items()).extracting(i -> i.id()).containsExactly(good.id());
+      assertThat(listing.problems()).hasSize(1);
+      assertThat(listing.problems().get(0).path()).isEqualTo(bad.resolve("team.json"));
+      assertThat(listing.problems().get(0).reason()).startsWith("malformed JSON");
+    }
+  }
+
+  @Test
+  void agentsRegisterByNameAndLifecycleChangesAreEvents() {
+    try (NemoSpawn ns = NemoSpawn.open(dir)) {
+      Team t = ns.newTeam("life").create();
+      List<TeamEvent> events = new CopyOnWriteArrayList<>();
+      t.subscribe(events::add);
+      AgentInfo a = t.agents().register("trainer", "worker", List.of(0), "train it");
+      assertThat(t.agents().get("trainer").id()).isEqualTo(a.id());
+      assertThatThrownBy(() -> t.agents().register("trainer", "worker", List.of(), ""))
+          .hasMessageStartingWith("An agent named 'trainer' exists already");
+      t.lifecycle().requestShutdown("trainer", "done");
+      assertThatThrownBy(() -> t.lifecycle().idle("trainer", "x"))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("from shutdown_requested to idle");
+      t.lifecycle().approveShutdown(a.id(), "ok");
+      assertThatThrownBy(() -> t.lifecycle().rejectShutdown(a.id(), "no"))
+          .isInstanceOf(IllegalStateException.class);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(events)
+              .filteredOn(e -> e instanceof TeamEvent.AgentLifecycleChanged)
+              .extracting(e -> ((TeamEvent.AgentLifecycleChanged) e).state())
+              .contains(LifecycleState.SHUTDOWN_APPROVED));
+      assertThat(ns.audit().tail(10, t.id()))
+          .extracting(e -> e.event())
+          .contains("agent.register", "lifecycle.shutdown_request", "lifecycle.shutdown_approve");
+    }
+  }
+
+  @Test
+  void stateLockExcludesThreadsAndIsReentrant() throws Exception {
+    Path lockFile = dir.resolve(".locks/x.lock");
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger max = new AtomicInteger();
+    List<Thread> threads = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Thread th = new Thread(() -> {
+        for (int j = 0; j < 50; j++) {
+          try (StateLock l = StateLock.acquire(lockFile);
+              StateLock again = StateLock.acquire(lockFile)) {
+            max.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            inside.decrementAndGet();
+          }
+        }
+      });
+      threads.add(th);
+      th.start();
+    }
+    for (Thread th : threads) {
+      th.join();
+    }
+    assertThat(max.get()).isEqualTo(1);
+  }
+
+  @Test
+  void jsonKeepsUnknownFieldsAndRejectsNonObjects() {
+    var n = Json.parseObject("{\"python_only\": 1, \"team_id\": \"x\"}".getBytes());
+    assertThat(new String(Json.bytes(n)))
+        .isEqualTo("{\n  \"python_only\": 1,\n  \"team_id\": \"x\"\n}\n");
+    assertThatThrownBy(() -> Json.parseObject("[1]".getBytes()))
+        .hasMessage("expected a JSON object, found ARRAY");
+  }
+}
