@@ -1,0 +1,29 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.NemoSpawn;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * Mixin for {@code --data-dir} and for opening the data directory. Commands open it lazily, so
+ * {@code --help} and usage errors never touch the file system.
+ */
+public final class StateOptions {
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "Data directory (default: $NEMOSPAWN_DATA_DIR, else ~/.nemospawn).")
+  Path dataDir;
+
+  /** Opens the data directory; the caller closes it. */
+  public NemoSpawn open() {
+    return dataDir == null ? NemoSpawn.open() : NemoSpawn.open(dataDir);
+  }
+
+  /** Returns the data directory that {@link #open()} uses. */
+  public Path dataDir() {
+    return (dataDir == null ? NemoSpawn.defaultDataDir() : dataDir)
+        .toAbsolutePath()
+        .normalize();
+  }
+}
