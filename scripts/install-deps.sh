@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs, from Debian's archive, what NemoSpawn's build, tests and main job use on a fresh
+# machine: a JDK 17 (if none), tmux, git, bubblewrap (sandbox runtime), python3-zmq (the ZeroMQ
+# interoperability test's Python peer, for /usr/bin/python3). Idempotent; needs root or sudo.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+  SUDO=sudo
+fi
+
+if ! command -v javac >/dev/null || ! javac -version 2>&1 | grep -Eq 'javac (1[7-9]|[2-9][0-9])'; then
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
+fi
+
+# tmux, git, python3-zmq (+ git-annex is not needed by NemoSpawn itself)
+$SUDO bash "$here/ci/install-tools.sh" tmux git python3-zmq bubblewrap
