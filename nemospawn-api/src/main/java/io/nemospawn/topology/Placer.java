@@ -59,7 +59,8 @@ final class Placer {
               + free.size() + " of " + all.size() + " are free " + free + "; GPUs " + heldHere
               + " are held by running agents. Stop an agent, ask for fewer GPUs, or allow sharing.");
     }
-    List<Integer> pool = share ? all : free;
+    // Sharing is a last resort: while free GPUs suffice, place as if it had not been allowed.
+    List<Integer> pool = share && free.size() < k ? all : free;
 
     // Groups: each NVLink island, and every GPU without NVLink on its own.
     List<List<Integer>> groups = new ArrayList<>(topo.islands());
@@ -79,6 +80,13 @@ final class Placer {
       Score s = bestSubset(candidates, groupFree);
       if (best == null || s.compareTo(best) < 0) {
         best = s;
+      }
+    }
+    if (best != null && pool != free) {
+      // When sharing, sharing fewer GPUs matters more than staying in one island.
+      Score anywhere = bestSubset(pool, Integer.MAX_VALUE);
+      if (anywhere.held < best.held) {
+        best = null;
       }
     }
     List<String> warnings = new ArrayList<>();
