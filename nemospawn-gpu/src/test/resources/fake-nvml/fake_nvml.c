@@ -1,9 +1,12 @@
 /*
  * A stand-in for libnvidia-ml.so.1 used by the tests and benchmarks of nemospawn-gpu: the NVML
  * functions NvmlGpuProbe binds, with the signatures and struct layouts of nvml.h, answering from
- * the data file named by the environment variable FAKE_NVML_DATA (see fixtures/<shape>/nvml.txt).
- * Build: gcc -shared -fPIC -o libnvidia-ml.so.1 fake_nvml.c
+ * the data file named by the environment variable FAKE_NVML_DATA, else nvml.txt in the directory
+ * of the library itself (see fixtures/<shape>/nvml.txt).
+ * Build: gcc -shared -fPIC -o libnvidia-ml.so.1 fake_nvml.c -ldl
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +86,20 @@ static char *field(char **cursor) {
 }
 
 static nvmlReturn_t load(void) {
+  char buf[4096];
   const char *path = getenv("FAKE_NVML_DATA");
   if (path == NULL) {
-    return NVML_ERROR_DRIVER_NOT_LOADED;
+    Dl_info info;
+    if (dladdr((void *)&load, &info) == 0 || info.dli_fname == NULL) {
+      return NVML_ERROR_DRIVER_NOT_LOADED;
+    }
+    snprintf(buf, sizeof(buf), "%s", info.dli_fname);
+    char *slash = strrchr(buf, '/');
+    if (slash == NULL) {
+      return NVML_ERROR_DRIVER_NOT_LOADED;
+    }
+    snprintf(slash + 1, sizeof(buf) - (slash + 1 - buf), "nvml.txt");
+    path = buf;
   }
   FILE *f = fopen(path, "r");
   if (f == NULL) {
