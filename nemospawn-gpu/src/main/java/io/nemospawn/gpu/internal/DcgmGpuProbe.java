@@ -49,8 +49,10 @@ public final class DcgmGpuProbe implements GpuProbe {
   public List<GpuMetrics> sample() {
     String exe = executable != null ? executable : GpuSettings.dcgmi();
     Duration t = timeout != null ? timeout : GpuSettings.timeout();
-    return DcgmiParser.parse(
-        ToolRunner.run(List.of(exe, "dmon", "-e", DcgmiParser.FIELDS, "-c", "1"), t));
+    return DcgmiParser.parse(ToolRunner.run(
+        List.of(exe, "dmon", "-e", DcgmiParser.FIELDS, "-c", "1"),
+        t,
+        "nemospawn.gpu.dcgmi (NEMOSPAWN_DCGMI)"));
   }
 
   @Override

@@ -20,6 +20,8 @@ public final class NvidiaSmiGpuProbe implements GpuProbe {
 
   private static final Logger log = LoggerFactory.getLogger(NvidiaSmiGpuProbe.class);
 
+  private static final String SETTING = "nemospawn.gpu.nvidia-smi (NEMOSPAWN_NVIDIA_SMI)";
+
   private final String executable;
   private final Duration timeout;
 
@@ -63,7 +65,8 @@ public final class NvidiaSmiGpuProbe implements GpuProbe {
             executable(),
             "--query-gpu=" + String.join(",", NvidiaSmiParser.QUERY_FIELDS),
             "--format=csv,noheader,nounits"),
-        timeout());
+        timeout(),
+        SETTING);
     return NvidiaSmiParser.parseQuery(out);
   }
 
@@ -75,7 +78,7 @@ public final class NvidiaSmiGpuProbe implements GpuProbe {
     if (rows.size() > 1) {
       try {
         matrix = NvidiaSmiParser.parseTopo(
-            ToolRunner.run(List.of(executable(), "topo", "-m"), timeout()));
+            ToolRunner.run(List.of(executable(), "topo", "-m"), timeout(), SETTING));
       } catch (RuntimeException e) {
         topoFailure = "nvidia-smi topo -m failed (" + e.getMessage()
             + "); links between GPUs are unknown and taken as SYS";
@@ -85,7 +88,7 @@ public final class NvidiaSmiGpuProbe implements GpuProbe {
       // One GPU has no links; topo -m still gives its CPU affinity, but failing is harmless.
       try {
         matrix = NvidiaSmiParser.parseTopo(
-            ToolRunner.run(List.of(executable(), "topo", "-m"), timeout()));
+            ToolRunner.run(List.of(executable(), "topo", "-m"), timeout(), SETTING));
       } catch (RuntimeException e) {
         log.debug("nvidia-smi topo -m failed on a single GPU: {}", e.getMessage());
       }

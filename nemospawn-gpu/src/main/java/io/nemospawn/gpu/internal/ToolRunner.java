@@ -24,9 +24,10 @@ final class ToolRunner {
   /**
    * Runs the command and returns its standard output.
    *
+   * @param setting the setting that names the tool, for messages
    * @throws ToolException naming the command when it cannot start, overruns or fails
    */
-  static String run(List<String> command, Duration timeout) {
+  static String run(List<String> command, Duration timeout, String setting) {
     String shown = String.join(" ", command);
     Path out = null;
     Path err = null;
@@ -42,9 +43,13 @@ final class ToolRunner {
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
             .start();
       } catch (IOException e) {
+        String reason = String.valueOf(e.getMessage());
+        int error = reason.indexOf("error=");
+        if (error >= 0 && reason.indexOf(", ", error) > 0) {
+          reason = reason.substring(reason.indexOf(", ", error) + 2);
+        }
         throw new ToolException(
-            "cannot run '" + shown + "': " + e.getMessage()
-                + "; install it or point the setting at it",
+            "cannot run '" + command.get(0) + "' (" + reason + "); install it or set " + setting,
             e);
       }
       if (!p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {

@@ -61,8 +61,8 @@ class NvidiaSmiGpuProbeIT {
     Path missing = dir.resolve("no-such-nvidia-smi");
     assertThatThrownBy(
             () -> new NvidiaSmiGpuProbe(missing.toString(), Duration.ofSeconds(5)).sample())
-        .hasMessageStartingWith("cannot run '" + missing + " " + QUERY + "': Cannot run program")
-        .hasMessageEndingWith("; install it or point the setting at it");
+        .hasMessage("cannot run '" + missing + "' (No such file or directory); install it or set"
+            + " nemospawn.gpu.nvidia-smi (NEMOSPAWN_NVIDIA_SMI)");
   }
 
   @Test
@@ -117,7 +117,8 @@ class NvidiaSmiGpuProbeIT {
         .singleElement()
         .asString()
         .startsWith("nvml: cannot load NVML library '" + dir.resolve("libnvidia-ml.so.1") + "' (")
-        .endsWith("); install the NVIDIA driver or set nemospawn.gpu.nvml-library; used nvidia-smi"
+        .endsWith("); install the NVIDIA driver or set nemospawn.gpu.nvml-library"
+            + " (NEMOSPAWN_NVML_LIBRARY); used nvidia-smi"
             + " instead");
   }
 }

@@ -80,12 +80,11 @@ public final class NvmlGpuProbe implements GpuProbe {
           nvml = Native.load(lib, NvmlLibrary.class);
           log.debug("Loaded NVML from {}", lib);
         } catch (UnsatisfiedLinkError e) {
-          String reason = e.getMessage() == null
-              ? e.toString()
-              : e.getMessage().lines().findFirst().orElse("");
+          String reason = firstLines(e.getMessage());
           loadFailure = new IllegalStateException(
               "cannot load NVML library '" + lib + "' (" + reason
-                  + "); install the NVIDIA driver or set nemospawn.gpu.nvml-library",
+                  + "); install the NVIDIA driver or set nemospawn.gpu.nvml-library"
+                  + " (NEMOSPAWN_NVML_LIBRARY)",
               e);
         }
       }
@@ -94,6 +93,17 @@ public final class NvmlGpuProbe implements GpuProbe {
       }
       return nvml;
     }
+  }
+
+  /** JNA puts the linker's reason on the line after "Unable to load library 'x':". */
+  private static String firstLines(String message) {
+    if (message == null) {
+      return "no reason given";
+    }
+    List<String> lines =
+        message.lines().map(String::strip).filter(l -> !l.isEmpty()).limit(2).toList();
+    String joined = String.join(" ", lines);
+    return joined.endsWith(":") ? joined.substring(0, joined.length() - 1) : joined;
   }
 
   @Override

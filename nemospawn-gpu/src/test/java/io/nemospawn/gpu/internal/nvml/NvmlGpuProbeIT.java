@@ -107,7 +107,9 @@ class NvmlGpuProbeIT {
     assertThatThrownBy(p::discover)
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("cannot load NVML library '" + missing + "' (")
-        .hasMessageEndingWith("); install the NVIDIA driver or set nemospawn.gpu.nvml-library");
+        .hasMessageContaining("cannot open shared object file")
+        .hasMessageEndingWith("); install the NVIDIA driver or set nemospawn.gpu.nvml-library"
+            + " (NEMOSPAWN_NVML_LIBRARY)");
   }
 
   @Test
