@@ -354,6 +354,11 @@ public final class GpuTopology {
     return toBuilder().warning(warning).build();
   }
 
+  /** Returns the link matrix by position in {@link #gpus()}; shared, never modified. */
+  Link[][] matrix() {
+    return links;
+  }
+
   int pos(int index) {
     Integer p = position.get(index);
     if (p == null) {

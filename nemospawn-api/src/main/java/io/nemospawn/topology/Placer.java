@@ -40,13 +40,16 @@ final class Placer {
     distance = new int[size][size];
     numa = new int[size];
     isHeld = new boolean[size];
-    for (int a : all) {
-      numa[a] = topo.gpu(a).numaNode();
+    List<Gpu> gpus = topo.gpus();
+    Link[][] matrix = topo.matrix();
+    for (int p = 0; p < gpus.size(); p++) {
+      int a = gpus.get(p).index();
+      numa[a] = gpus.get(p).numaNode();
       isHeld[a] = this.held.contains(a);
-      for (int b : all) {
-        Link l = topo.link(a, b);
-        nvLinks[a][b] = l.nvLinks();
-        distance[a][b] = l.kind().distance();
+      for (int q = 0; q < gpus.size(); q++) {
+        int b = gpus.get(q).index();
+        nvLinks[a][b] = matrix[p][q].nvLinks();
+        distance[a][b] = matrix[p][q].kind().distance();
       }
     }
   }
