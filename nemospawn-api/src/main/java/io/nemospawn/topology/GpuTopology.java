@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * topo.source();                                 // "nvml"
  * topo.islands();                                // [[0, 1, 2, 3, 4, 5, 6, 7]]
  * Placement p = topo.place(4, Set.of(0, 1), false);
- * p.gpus();                                      // [2, 3, 4, 5]
+ * p.gpus();                                      // [4, 5, 6, 7]: one NUMA node
  * }</pre>
  *
  * <p>Immutable and thread-safe.
