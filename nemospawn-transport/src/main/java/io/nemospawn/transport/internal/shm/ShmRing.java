@@ -338,8 +338,11 @@ public final class ShmRing implements AutoCloseable {
     return (n + 7) & ~7L;
   }
 
-  /** Writes a half record beyond tail while holding the lock, as a sender killed mid-write would. */
-  void simulateCrashMidWrite(byte[] payload) {
+  /**
+   * Takes the send lock and writes half a record beyond tail, then returns without committing or
+   * unlocking: what a sender killed mid-write leaves behind. For fault tests only.
+   */
+  public void simulateCrashMidWrite(byte[] payload) {
     while (!LONGS.compareAndSet(buf, OFF_LOCK, 0L, PID)) {
       Thread.onSpinWait();
     }
