@@ -42,7 +42,8 @@ import tools.jackson.databind.node.ObjectNode;
  * }
  * }</pre>
  *
- * <p>Reads are cached by modification time. Thread-safe.
+ * <p>Reads are cached: a record is trusted for 100 ms, then re-read if its modification time
+ * changed. Thread-safe.
  */
 public final class Endpoints {
   private static final Logger log = LoggerFactory.getLogger(Endpoints.class);
@@ -76,7 +77,10 @@ public final class Endpoints {
     }
   }
 
-  private record Cached(FileTime modified, Optional<Endpoint> endpoint) {}
+  private record Cached(FileTime modified, Optional<Endpoint> endpoint, long checkedNanos) {}
+
+  /** How long a read record is trusted before its file is looked at again. */
+  static final long TRUST_NANOS = 100_000_000L;
 
   public Endpoints(TransportContext context) {
     this.context = requireNonNull(context, "context");
@@ -107,6 +111,11 @@ public final class Endpoints {
   /** Returns the agent's record, if any (an unreadable one counts as none, with a WARN). */
   public Optional<Endpoint> read(String agentId) {
     Path f = file(agentId);
+    long now = System.nanoTime();
+    Cached recent = cache.get(agentId);
+    if (recent != null && now - recent.checkedNanos() < TRUST_NANOS) {
+      return recent.endpoint();
+    }
     FileTime modified;
     try {
       modified = Files.getLastModifiedTime(f);
@@ -116,10 +125,11 @@ public final class Endpoints {
     }
     Cached c = cache.get(agentId);
     if (c != null && c.modified().equals(modified)) {
+      cache.put(agentId, new Cached(modified, c.endpoint(), now));
       return c.endpoint();
     }
     Optional<Endpoint> e = parse(f);
-    cache.put(agentId, new Cached(modified, e));
+    cache.put(agentId, new Cached(modified, e, now));
     return e;
   }
 

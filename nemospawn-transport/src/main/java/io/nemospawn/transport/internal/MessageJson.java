@@ -83,6 +83,10 @@ public final class MessageJson {
    *     'msg_id'}
    */
   public static Parsed parse(byte[] json, String fallbackTo, Instant fallbackTime) {
+    Message fast = FlatJson.parse(new String(json, StandardCharsets.UTF_8), fallbackTo);
+    if (fast != null) {
+      return new Parsed(fast, Map.of());
+    }
     JsonNode root;
     try {
       root = MAPPER.readTree(json);
