@@ -1,7 +1,6 @@
 package io.nemospawn.transport.internal;
 
 import io.nemospawn.inbox.Message;
-import io.nemospawn.spi.StateFormat;
 import java.time.Instant;
 
 /**
@@ -102,7 +101,7 @@ final class FlatJson {
         || stamp == null) {
       return null;
     }
-    Instant time = StateFormat.parseTimestamp(stamp);
+    Instant time = Stamps.parse(stamp);
     return new Message(id, team, from, to == null ? fallbackTo : to, body, time, read);
   }
 
