@@ -26,6 +26,8 @@ public final class FileTeam implements Team {
   private final String name;
   private final FileAgents agents;
   private final FileLifecycle lifecycle;
+  private final FilePlans plans;
+  private final FileArtifacts artifacts;
   private final Runnable onClose;
   private volatile boolean closed;
 
@@ -35,6 +37,8 @@ public final class FileTeam implements Team {
     this.onClose = onClose;
     this.agents = new FileAgents(ctx);
     this.lifecycle = new FileLifecycle(ctx, agents);
+    this.plans = new FilePlans(ctx, agents);
+    this.artifacts = new FileArtifacts(ctx);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -107,7 +111,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Plans plans() {
-    throw new IllegalStateException("TODO(#2): FilePlans");
+    return plans;
   }
 
   @Override
@@ -117,7 +121,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Artifacts artifacts() {
-    throw new IllegalStateException("TODO(#2): FileArtifacts");
+    return artifacts;
   }
 
   @Override
