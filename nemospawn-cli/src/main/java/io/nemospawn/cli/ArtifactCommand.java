@@ -165,10 +165,7 @@ final class ArtifactCommand {
 
   @Command(name = "list", description = "Lists artifacts, filtered and sorted.")
   static final class ListArtifacts extends Base {
-    @Option(
-        names = "--type",
-        converter = TypeConverter.class,
-        description = "Only this type.")
+    @Option(names = "--type", converter = TypeConverter.class, description = "Only this type.")
     ArtifactType type;
 
     @Option(
@@ -253,8 +250,7 @@ final class ArtifactCommand {
         case "created_at":
           return Artifacts.Sort.CREATED;
         default:
-          throw new TypeConversionException(
-              "Unknown sort '" + value + "'; use val_loss or time");
+          throw new TypeConversionException("Unknown sort '" + value + "'; use val_loss or time");
       }
     }
   }

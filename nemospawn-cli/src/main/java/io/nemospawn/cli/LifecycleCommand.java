@@ -57,8 +57,9 @@ final class LifecycleCommand {
       if (out.json()) {
         out.json(CoordViews.lifecycle(a));
       } else {
-        out.println("Agent " + a.name() + " (" + a.id() + ") is now " + a.lifecycle().wireName()
-            + (a.lifecycleReason().isEmpty() ? "" : ": " + a.lifecycleReason()));
+        out.println(
+            "Agent " + a.name() + " (" + a.id() + ") is now " + a.lifecycle().wireName()
+                + (a.lifecycleReason().isEmpty() ? "" : ": " + a.lifecycleReason()));
       }
       return ExitCodes.OK;
     }

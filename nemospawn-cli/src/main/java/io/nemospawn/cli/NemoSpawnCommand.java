@@ -8,5 +8,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Runs teams of AI agents on GPU machines: tasks, inboxes, plans, GPUs, HPO.",
-    subcommands = {VersionCommand.class})
+    subcommands = {
+      VersionCommand.class,
+      InboxCommand.class,
+      PlanCommand.class,
+      LifecycleCommand.class,
+      ArtifactCommand.class
+    })
 public final class NemoSpawnCommand {}

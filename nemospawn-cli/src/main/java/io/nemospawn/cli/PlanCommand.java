@@ -70,8 +70,8 @@ final class PlanCommand {
       rows.add(List.of("reviewer", CoordViews.cell(p.reviewer())));
       rows.add(List.of("comment", CoordViews.cell(p.reviewComment())));
       rows.add(List.of("created_at", CoordViews.time(p.createdAt())));
-      rows.add(List.of(
-          "reviewed_at", p.reviewedAt() == null ? "-" : CoordViews.time(p.reviewedAt())));
+      rows.add(
+          List.of("reviewed_at", p.reviewedAt() == null ? "-" : CoordViews.time(p.reviewedAt())));
       out.table(List.of("FIELD", "VALUE"), rows);
     }
   }
@@ -180,8 +180,7 @@ final class PlanCommand {
       if (out.json()) {
         out.json(CoordViews.plan(p));
       } else {
-        out.println(
-            "Plan " + p.id() + " " + p.status().wireName() + " by " + p.reviewer());
+        out.println("Plan " + p.id() + " " + p.status().wireName() + " by " + p.reviewer());
       }
     }
   }

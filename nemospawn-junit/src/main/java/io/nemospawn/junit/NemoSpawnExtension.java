@@ -231,8 +231,8 @@ public final class NemoSpawnExtension
       }
     }
     List<String> allowed = closed ? List.of() : List.of("nemospawn-" + s.team.id() + "-");
-    for (String t : LeakCheck.newThreads(
-        before == null ? Set.of() : before, allowed, Duration.ofSeconds(5))) {
+    for (String t :
+        LeakCheck.newThreads(before == null ? Set.of() : before, allowed, Duration.ofSeconds(5))) {
       leaks.add("thread '" + t + "' is still running");
     }
     for (String l : LeakCheck.heldLocks(s.dataDir)) {
@@ -544,8 +544,8 @@ public final class NemoSpawnExtension
 
     @Override
     public String toString() {
-      return "NemoSpawnExtension.Builder[team=" + teamName + ", agents=" + agents + ", gpus="
-          + gpus + "]";
+      return "NemoSpawnExtension.Builder[team=" + teamName + ", agents=" + agents + ", gpus=" + gpus
+          + "]";
     }
   }
 }

@@ -172,9 +172,7 @@ public final class FileArtifacts implements Artifacts {
   public Optional<Artifact> promoted(ArtifactType type) {
     Objects.requireNonNull(type, "type");
     // A state dir written by a tool without locks may hold several; the newest wins.
-    return all().items().stream()
-        .filter(a -> a.type() == type && a.promoted())
-        .max(BY_TIME);
+    return all().items().stream().filter(a -> a.type() == type && a.promoted()).max(BY_TIME);
   }
 
   @Override

@@ -234,8 +234,7 @@ public final class FilePlans implements Plans {
     try {
       return decode(n);
     } catch (IllegalArgumentException e) {
-      throw new io.nemospawn.StateException(
-          file, "Cannot read " + file + ": " + e.getMessage(), e);
+      throw new io.nemospawn.StateException(file, "Cannot read " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -28,6 +28,7 @@ public final class FileTeam implements Team {
   private final FileLifecycle lifecycle;
   private final FilePlans plans;
   private final FileArtifacts artifacts;
+  private final FileInbox inbox;
   private final Runnable onClose;
   private volatile boolean closed;
 
@@ -39,6 +40,7 @@ public final class FileTeam implements Team {
     this.lifecycle = new FileLifecycle(ctx, agents);
     this.plans = new FilePlans(ctx, agents);
     this.artifacts = new FileArtifacts(ctx);
+    this.inbox = new FileInbox(ctx, agents);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -106,7 +108,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Inbox inbox() {
-    throw new IllegalStateException("TODO(#2): inbox");
+    return inbox;
   }
 
   @Override
@@ -139,7 +141,11 @@ public final class FileTeam implements Team {
       return;
     }
     closed = true;
-    ctx.events().close();
+    try {
+      inbox.close();
+    } finally {
+      ctx.events().close();
+    }
     onClose.run();
   }
 

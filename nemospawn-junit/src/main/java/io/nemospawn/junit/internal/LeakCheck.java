@@ -80,7 +80,9 @@ public final class LeakCheck {
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
           String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
-          return name.equals("workspaces") ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+          return name.equals("workspaces")
+              ? FileVisitResult.SKIP_SUBTREE
+              : FileVisitResult.CONTINUE;
         }
 
         @Override

@@ -117,8 +117,7 @@ public final class TrackingNemoSpawn {
       Object r = handler.handle(m, args);
       return r == null && m.getReturnType() == type ? self[0] : r;
     };
-    T p = type.cast(
-        Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, h));
+    T p = type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, h));
     self[0] = p;
     return p;
   }
