@@ -144,9 +144,12 @@ public final class FileTeam implements Team {
     try {
       inbox.close();
     } finally {
-      ctx.events().close();
+      try {
+        ctx.events().close();
+      } finally {
+        onClose.run();
+      }
     }
-    onClose.run();
   }
 
   @Override
