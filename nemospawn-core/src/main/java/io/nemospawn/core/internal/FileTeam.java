@@ -26,6 +26,9 @@ public final class FileTeam implements Team {
   private final String name;
   private final FileAgents agents;
   private final FileLifecycle lifecycle;
+  private final FilePlans plans;
+  private final FileArtifacts artifacts;
+  private final FileInbox inbox;
   private final Runnable onClose;
   private volatile boolean closed;
 
@@ -35,6 +38,9 @@ public final class FileTeam implements Team {
     this.onClose = onClose;
     this.agents = new FileAgents(ctx);
     this.lifecycle = new FileLifecycle(ctx, agents);
+    this.plans = new FilePlans(ctx, agents);
+    this.artifacts = new FileArtifacts(ctx);
+    this.inbox = new FileInbox(ctx, agents);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -102,12 +108,12 @@ public final class FileTeam implements Team {
 
   @Override
   public Inbox inbox() {
-    throw new IllegalStateException("TODO(#2): inbox");
+    return inbox;
   }
 
   @Override
   public Plans plans() {
-    throw new IllegalStateException("TODO(#2): FilePlans");
+    return plans;
   }
 
   @Override
@@ -117,7 +123,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Artifacts artifacts() {
-    throw new IllegalStateException("TODO(#2): FileArtifacts");
+    return artifacts;
   }
 
   @Override
@@ -135,8 +141,15 @@ public final class FileTeam implements Team {
       return;
     }
     closed = true;
-    ctx.events().close();
-    onClose.run();
+    try {
+      inbox.close();
+    } finally {
+      try {
+        ctx.events().close();
+      } finally {
+        onClose.run();
+      }
+    }
   }
 
   @Override
