@@ -96,9 +96,12 @@ public final class Study implements AutoCloseable {
     List<FrozenTrial> view = pruner.samplerView(name, storage.trials(name), number);
     SamplerContext ctx = new SamplerContext(name, direction, view, number, Map.of());
     Map<String, Double> internal = new LinkedHashMap<>();
+    Map<String, Double> pending = new LinkedHashMap<>();
+    Map<String, Distribution> pendingDists = new LinkedHashMap<>();
     try {
+      SearchSpace relative = relativeSpace(view);
       Map<String, Double> joint =
-          space.params().isEmpty() ? Map.of() : sampler.sampleJoint(ctx, space);
+          relative.params().isEmpty() ? Map.of() : sampler.sampleJoint(ctx, relative);
       for (var e : space.params().entrySet()) {
         Double v = joint.get(e.getKey());
         if (v == null) {
@@ -107,6 +110,12 @@ public final class Study implements AutoCloseable {
         }
         internal.put(e.getKey(), v);
       }
+      joint.forEach((k, v) -> {
+        if (!space.params().containsKey(k)) {
+          pending.put(k, v);
+          pendingDists.put(k, relative.params().get(k));
+        }
+      });
       if (!internal.isEmpty()) {
         storage.setParams(name, number, space.params(), internal);
       }
@@ -117,7 +126,31 @@ public final class Study implements AutoCloseable {
     Map<String, Object> params = new LinkedHashMap<>();
     internal.forEach((k, v) -> params.put(k, space.params().get(k).toExternal(v)));
     log.debug("Study {} asked trial {} with {}", name, number, params);
-    return new Trial(this, number, params);
+    return new Trial(this, number, params, pending, pendingDists);
+  }
+
+  /**
+   * Returns the space a sampler may sample jointly at the start of a trial: the study's space,
+   * plus (for define-by-run use) the parameters finished trials have, so multivariate TPE also
+   * works when parameters are suggested one by one, as in Optuna's {@code sample_relative}.
+   */
+  private SearchSpace relativeSpace(List<FrozenTrial> view) {
+    SearchSpace.Builder b = space.toBuilder();
+    for (FrozenTrial t : view) {
+      if (t.state() == TrialState.COMPLETE || t.state() == TrialState.PRUNED) {
+        t.distributions().forEach((k, d) -> {
+          if (!space.params().containsKey(k)) {
+            b.param(k, d);
+          }
+        });
+      }
+    }
+    return b.build();
+  }
+
+  Object store(int number, String param, Distribution d, double internal) {
+    storage.setParams(name, number, Map.of(param, d), Map.of(param, internal));
+    return d.toExternal(internal);
   }
 
   Object suggest(int number, String param, Distribution d) {

@@ -28,11 +28,20 @@ public final class Trial {
   private final Study study;
   private final int number;
   private final Map<String, Object> params = new LinkedHashMap<>();
+  private final Map<String, Double> pending;
+  private final Map<String, Distribution> pendingDists;
 
-  Trial(Study study, int number, Map<String, Object> params) {
+  Trial(
+      Study study,
+      int number,
+      Map<String, Object> params,
+      Map<String, Double> pending,
+      Map<String, Distribution> pendingDists) {
     this.study = study;
     this.number = number;
     this.params.putAll(params);
+    this.pending = new LinkedHashMap<>(pending);
+    this.pendingDists = new LinkedHashMap<>(pendingDists);
   }
 
   /** Returns the 0-based trial number within the study. */
@@ -80,7 +89,10 @@ public final class Trial {
     if (params.containsKey(name)) {
       return params.get(name);
     }
-    Object v = study.suggest(number, name, distribution);
+    Double joint = pending.remove(name);
+    Object v = joint != null && distribution.equals(pendingDists.get(name))
+        ? study.store(number, name, distribution, joint)
+        : study.suggest(number, name, distribution);
     params.put(name, v);
     return v;
   }
