@@ -69,7 +69,20 @@ public final class TpeSampler implements Sampler {
   /** The below/above split of one trial history. */
   record Split(List<FrozenTrial> below, List<FrozenTrial> above, int finished) {}
 
+  /** The last split, reused while the same trial asks with the same history. */
+  private volatile Object[] lastSplit;
+
   Split split(SamplerContext ctx) {
+    Object[] cached = lastSplit;
+    if (cached != null && cached[0] == ctx.trials() && (int) cached[1] == ctx.trialNumber()) {
+      return (Split) cached[2];
+    }
+    Split split = computeSplit(ctx);
+    lastSplit = new Object[] {ctx.trials(), ctx.trialNumber(), split};
+    return split;
+  }
+
+  private Split computeSplit(SamplerContext ctx) {
     Direction dir = ctx.direction();
     List<FrozenTrial> considered = new ArrayList<>();
     int finished = 0;
