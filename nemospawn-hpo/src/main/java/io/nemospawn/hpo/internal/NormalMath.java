@@ -64,8 +64,8 @@ final class NormalMath {
   /** Returns log(Phi(b) - Phi(a)) for a < b. */
   static double logMass(double a, double b) {
     if (a <= -8.5 && b >= 8.5) {
-      // both tails hold less than 1e-17: the mass is 1 to double precision
-      return Math.log1p(-(ndtrTail(a) + ndtrTail(-b)));
+      // both tails hold less than 1e-17: log of the mass is 0 to double precision
+      return 0;
     }
     if (a >= 0) {
       double t = -b;
@@ -78,11 +78,6 @@ final class NormalMath {
       return lb + Math.log1p(-Math.exp(la - lb));
     }
     return Math.log1p(-ndtr(-b) - ndtr(a));
-  }
-
-  /** Returns Phi(x) for x <= -8.5 cheaply (asymptotic), or 0 below -38. */
-  private static double ndtrTail(double x) {
-    return x < -38 ? 0 : Math.exp(logNdtr(x));
   }
 
   /** Returns log(exp(a) + exp(b)). */

@@ -229,11 +229,7 @@ final class ParzenEstimator {
       sigma[0] = range;
       return sigma;
     }
-    Integer[] order = new Integer[n];
-    for (int k = 0; k < n; k++) {
-      order[k] = k;
-    }
-    Arrays.sort(order, (a, b) -> Double.compare(mu[a], mu[b]));
+    int[] order = IndexSort.sort(mu, null);
     for (int r = 0; r < n; r++) {
       double left = mu[order[r]] - (r == 0 ? dim.lo : mu[order[r - 1]]);
       double right = (r == n - 1 ? dim.hi : mu[order[r + 1]]) - mu[order[r]];

@@ -8,8 +8,6 @@ import io.nemospawn.hpo.SamplerContext;
 import io.nemospawn.hpo.SearchSpace;
 import io.nemospawn.hpo.TrialState;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -123,12 +121,7 @@ public final class TpeSampler implements Sampler {
         loss[i] = Double.POSITIVE_INFINITY;
       }
     }
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(
-        order, Comparator.<Integer>comparingDouble(i -> rank[i]).thenComparingDouble(i -> loss[i]));
+    int[] order = IndexSort.sort(rank, loss);
     int nBelow = Math.min(s.gamma().applyAsInt(finished), n);
     boolean[] isBelow = new boolean[n];
     for (int r = 0; r < nBelow; r++) {
@@ -280,7 +273,8 @@ public final class TpeSampler implements Sampler {
       boolean all = true;
       for (int j = 0; j < names.size(); j++) {
         Double v = t.internalParams().get(names.get(j));
-        if (v == null || !dists.get(j).equals(t.distributions().get(names.get(j)))) {
+        Distribution d = v == null ? null : t.distributions().get(names.get(j));
+        if (v == null || (d != dists.get(j) && !dists.get(j).equals(d))) {
           all = false;
           break;
         }
