@@ -31,8 +31,11 @@ import tools.jackson.databind.json.JsonMapper;
  * python3-optuna} is installed, Optuna 3.1's TPE; then steps saved by the pruners on synthetic
  * learning curves.
  *
+ * <p>Also prints the CPU time of one ask+tell at trial 100 and 1,000 (Hartmann-6, thread CPU time,
+ * so a loaded machine inflates it less than wall time), and Optuna's with {@code optunaTiming}.
+ *
  * <p>Run: {@code java -cp nemospawn-benchmarks/target/benchmarks.jar
- * io.nemospawn.benchmarks.HpoQualityReport [seeds=30] [optunaSeeds=10]}
+ * io.nemospawn.benchmarks.HpoQualityReport [seeds=30] [optunaSeeds=10] [optunaTiming=true]}
  */
 public final class HpoQualityReport {
   private static final int TRIALS = 100;
@@ -43,6 +46,7 @@ public final class HpoQualityReport {
   public static void main(String[] args) throws Exception {
     int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
     int optunaSeeds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+    boolean optunaTiming = args.length <= 2 || Boolean.parseBoolean(args[2]);
     Map<String, LongFunction<Sampler>> samplers = new LinkedHashMap<>();
     samplers.put("TPE (Optuna 3.1 defaults)", s -> Samplers.tpe().seed(s).build());
     samplers.put(
@@ -52,6 +56,7 @@ public final class HpoQualityReport {
     samplers.put("genetic (Jenetics)", s -> Samplers.genetic().seed(s).build());
     samplers.put("random", Samplers::random);
     Path script = optunaScript();
+    timing(script, optunaTiming);
     System.out.println("| problem | sampler | seeds | best @25 | best @50 | best @100 |");
     System.out.println("|---|---|---|---|---|---|");
     for (HpoProblems p : HpoProblems.all()) {
@@ -68,6 +73,55 @@ public final class HpoQualityReport {
     }
     System.out.println();
     pruners(seeds);
+  }
+
+  private static void timing(Path script, boolean optuna) throws Exception {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    HpoProblems p = HpoProblems.all().get(1);
+    System.out.println("| sampler | CPU ms per ask+tell at trial 100 | at trial 1,000 |");
+    System.out.println("|---|---|---|");
+    Map<String, LongFunction<Sampler>> samplers = new LinkedHashMap<>();
+    samplers.put("TPE (ours)", s -> Samplers.tpe().seed(s).build());
+    samplers.put(
+        "TPE multivariate (ours)",
+        s -> Samplers.tpe().seed(s).multivariate(true).build());
+    samplers.put("random (ours)", Samplers::random);
+    for (var e : samplers.entrySet()) {
+      double[] at = new double[2];
+      for (int run = 0; run < 2; run++) { // the first run warms the JIT up
+        Study s = Hpo.study("t")
+            .space(p.space())
+            .sampler(e.getValue().apply(run))
+            .pruner(Pruners.none())
+            .create();
+        long at100 = 0;
+        long at1000 = 0;
+        for (int i = 0; i < 1000; i++) {
+          long c0 = mx.getCurrentThreadCpuTime();
+          Trial t = s.ask();
+          s.tell(t, p.f().applyAsDouble(t));
+          long c = mx.getCurrentThreadCpuTime() - c0;
+          at100 += i >= 90 && i < 110 ? c : 0;
+          at1000 += i >= 980 ? c : 0;
+        }
+        at[0] = at100 / 20 / 1e6;
+        at[1] = at1000 / 20 / 1e6;
+      }
+      System.out.printf("| %s | %.3f | %.3f |%n", e.getKey(), at[0], at[1]);
+    }
+    if (script != null && optuna) {
+      Process proc = new ProcessBuilder("/usr/bin/python3", script.toString(), "timing", "1000")
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      JsonNode n = JsonMapper.builder()
+          .build()
+          .readTree(new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      proc.waitFor();
+      System.out.printf(
+          "| Optuna 3.1 TPE | %.3f | %.3f |%n",
+          n.get("cpu_ms_at_100").asDouble(), n.get("cpu_ms_at_1000").asDouble());
+    }
+    System.out.println();
   }
 
   private static void row(String problem, String sampler, double[][] traj) {
