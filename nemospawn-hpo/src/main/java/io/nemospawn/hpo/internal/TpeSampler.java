@@ -272,9 +272,8 @@ public final class TpeSampler implements Sampler {
       double[] row = new double[names.size()];
       boolean all = true;
       for (int j = 0; j < names.size(); j++) {
-        Double v = t.internalParams().get(names.get(j));
-        Distribution d = v == null ? null : t.distributions().get(names.get(j));
-        if (v == null || (d != dists.get(j) && !dists.get(j).equals(d))) {
+        double v = t.internalValue(names.get(j), dists.get(j));
+        if (Double.isNaN(v)) {
           all = false;
           break;
         }
