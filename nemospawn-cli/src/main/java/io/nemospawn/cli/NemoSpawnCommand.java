@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       InboxCommand.class,
       PlanCommand.class,
       LifecycleCommand.class,
-      ArtifactCommand.class
+      ArtifactCommand.class,
+      HpoCommand.class
     })
 public final class NemoSpawnCommand {}
