@@ -17,4 +17,4 @@ if ! command -v javac >/dev/null || ! javac -version 2>&1 | grep -Eq 'javac (1[7
 fi
 
 # tmux, git, python3-zmq (+ git-annex is not needed by NemoSpawn itself)
-$SUDO bash "$here/ci/install-tools.sh" tmux git python3-zmq bubblewrap
+$SUDO bash "$here/ci/install-tools.sh" tmux git python3-zmq bubblewrap python3-optuna
