@@ -8,5 +8,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Runs teams of AI agents on GPU machines: tasks, inboxes, plans, GPUs, HPO.",
-    subcommands = {VersionCommand.class})
+    subcommands = {
+      VersionCommand.class,
+      TeamCommand.class,
+      TaskCommand.class,
+      AgentCommand.class,
+      ConfigCommand.class,
+      CdsTrainingCommand.class
+    })
 public final class NemoSpawnCommand {}
