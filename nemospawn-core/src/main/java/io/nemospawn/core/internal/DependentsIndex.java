@@ -219,7 +219,9 @@ final class DependentsIndex {
     n.put("version", VERSION);
     n.put("task_files", count);
     n.put("tasks_dir_mtime_ns", mtime);
-    store.write(metaFile, n);
+    // Not forced: a meta file lost or stale after a power loss only sends the next validation
+    // down the slow path (count, or rebuild); the dependents entries it vouches for are forced.
+    bulk.write(metaFile, n);
   }
 
   private Path file(String taskId) {
