@@ -61,6 +61,9 @@ final class TaskWorkerMain {
           System.out.println("META " + key);
           break;
         }
+        // TODO(#2): messages. The inbox adds its operation here (for example case 6: send to the
+        // next worker and receive one's own), printing "SENT id" / "RECEIVED id" lines that
+        // TaskConcurrencyIT then checks for loss and duplication.
         default: {
           TaskState s =
               tasks.get(own).state() == TaskState.RUNNING ? TaskState.PENDING : TaskState.RUNNING;
