@@ -72,6 +72,8 @@ class CliConcurrencyIT {
               assertThat(r.code()).as(r.err()).isZero();
               metaKeys.add(key);
             } else {
+              // TODO(#2): messages. `inbox send` / `inbox receive` calls go in this rotation,
+              // recorded like metaKeys and checked after the streams end.
               r = CliProcesses.run(
                   env,
                   "task",
