@@ -1,5 +1,6 @@
 package io.nemospawn.cli;
 
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,8 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * error.
  *
  * <p>Start-up matters (agents call the CLI for every update), so {@link #run} builds the picocli
- * model of the one command group named on the command line only; help and unknown commands get
- * the full tree. The groups are those listed in {@link NemoSpawnCommand}'s annotation.
+ * model of the one command named on the command line only (group and subcommand); help and
+ * unknown commands get the full tree. The groups are those listed in {@link NemoSpawnCommand}'s annotation.
  */
 public final class Main {
   private Main() {}
@@ -36,17 +37,16 @@ public final class Main {
    * none or an unknown one).
    */
   public static CommandLine commandLine(String... args) {
-    String group = null;
-    for (String a : args) {
-      if (!a.startsWith("-")) {
-        group = a;
-      }
-      break;
-    }
-    return build(group);
+    String group = args.length > 0 && !args[0].startsWith("-") ? args[0] : null;
+    String leaf = args.length > 1 && !args[1].startsWith("-") ? args[1] : null;
+    return build(group, leaf);
   }
 
   private static CommandLine build(String group) {
+    return build(group, null);
+  }
+
+  private static CommandLine build(String group, String leaf) {
     Command root = NemoSpawnCommand.class.getAnnotation(Command.class);
     boolean known = false;
     if (group != null) {
@@ -65,10 +65,34 @@ public final class Main {
     for (Class<?> c : root.subcommands()) {
       String name = c.getAnnotation(Command.class).name();
       if (!known || name.equals(group)) {
-        cl.addSubcommand(name, new CommandLine(c));
+        cl.addSubcommand(name, known ? group(c, leaf) : new CommandLine(c));
       }
     }
     cl.setExecutionExceptionHandler(new ErrorHandler());
+    return cl;
+  }
+
+  /**
+   * Returns a group's command line with only the subcommand {@code leaf} when the group is a
+   * plain container (subcommands, no options of its own) and names it; else the whole group.
+   */
+  private static CommandLine group(Class<?> c, String leaf) {
+    Command g = c.getAnnotation(Command.class);
+    Class<?> only = null;
+    for (Class<?> s : g.subcommands()) {
+      if (leaf != null && leaf.equals(s.getAnnotation(Command.class).name())) {
+        only = s;
+      }
+    }
+    if (only == null || c.getDeclaredFields().length > 0 || Callable.class.isAssignableFrom(c)) {
+      return new CommandLine(c);
+    }
+    CommandSpec spec = CommandSpec.create();
+    spec.name(g.name());
+    spec.mixinStandardHelpOptions(g.mixinStandardHelpOptions());
+    spec.usageMessage().description(g.description());
+    CommandLine cl = new CommandLine(spec);
+    cl.addSubcommand(leaf, new CommandLine(only));
     return cl;
   }
 }
