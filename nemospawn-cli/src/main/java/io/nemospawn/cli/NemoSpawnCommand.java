@@ -16,5 +16,10 @@ import picocli.CommandLine.Command;
       LifecycleCommand.class,
       ArtifactCommand.class,
       HpoCommand.class
+      TeamCommand.class,
+      TaskCommand.class,
+      AgentCommand.class,
+      ConfigCommand.class,
+      CdsTrainingCommand.class
     })
 public final class NemoSpawnCommand {}

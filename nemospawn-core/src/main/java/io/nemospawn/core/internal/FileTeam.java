@@ -29,6 +29,7 @@ public final class FileTeam implements Team {
   private final FilePlans plans;
   private final FileArtifacts artifacts;
   private final FileInbox inbox;
+  private final FileTasks tasks;
   private final Runnable onClose;
   private volatile boolean closed;
 
@@ -41,6 +42,7 @@ public final class FileTeam implements Team {
     this.plans = new FilePlans(ctx, agents);
     this.artifacts = new FileArtifacts(ctx);
     this.inbox = new FileInbox(ctx, agents);
+    this.tasks = new FileTasks(ctx);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -103,7 +105,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Tasks tasks() {
-    throw new IllegalStateException("TODO(#2): FileTasks");
+    return tasks;
   }
 
   @Override

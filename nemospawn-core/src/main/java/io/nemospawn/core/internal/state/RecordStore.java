@@ -29,6 +29,8 @@ public final class RecordStore {
   static final Duration CREATE_GRACE = Duration.ofSeconds(30);
 
   private final Durability durability;
+  private final java.util.concurrent.atomic.LongAdder reads =
+      new java.util.concurrent.atomic.LongAdder();
 
   public RecordStore(Durability durability) {
     this.durability = durability;
@@ -36,6 +38,11 @@ public final class RecordStore {
 
   public Durability durability() {
     return durability;
+  }
+
+  /** Returns how many record files this store has read, for tests and benchmarks. */
+  public long reads() {
+    return reads.sum();
   }
 
   /**
@@ -52,6 +59,7 @@ public final class RecordStore {
   /** Reads a record if the file exists. */
   public Optional<ObjectNode> readIfExists(Path file) {
     byte[] bytes;
+    reads.increment();
     try {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {

@@ -38,7 +38,7 @@ import tools.jackson.databind.node.ObjectNode;
  * FORMAT.md fields with the right types, and records as NemoSpawn 1.0 writes them read back
  * field by field.
  */
-class GoldenFilesTest {
+class CoordinationGoldenFilesTest {
   static final Instant T0 = Instant.parse("2026-11-21T19:01:51.212059Z");
   static final String STAMP = "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}\\+00:00$";
 
@@ -66,7 +66,7 @@ class GoldenFilesTest {
   }
 
   static String golden(String name) throws IOException {
-    try (InputStream in = GoldenFilesTest.class.getResourceAsStream("/golden/" + name)) {
+    try (InputStream in = CoordinationGoldenFilesTest.class.getResourceAsStream("/golden/" + name)) {
       assertThat(in).as("golden file " + name).isNotNull();
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
