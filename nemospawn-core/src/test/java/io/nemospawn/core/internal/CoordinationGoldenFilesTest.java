@@ -66,7 +66,8 @@ class CoordinationGoldenFilesTest {
   }
 
   static String golden(String name) throws IOException {
-    try (InputStream in = CoordinationGoldenFilesTest.class.getResourceAsStream("/golden/" + name)) {
+    try (InputStream in =
+        CoordinationGoldenFilesTest.class.getResourceAsStream("/golden/" + name)) {
       assertThat(in).as("golden file " + name).isNotNull();
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
