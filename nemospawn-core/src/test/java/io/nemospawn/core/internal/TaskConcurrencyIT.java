@@ -22,11 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Eight child JVMs make 200 mixed updates each through the API on one team: metadata writes on a
- * shared task (read-modify-write of one file by everyone), claims from a pool, status and owner
- * changes (5/8 metadata, 1/8 claims, 2/8 status and owner changes), and each completes one root
- * task of a DAG. Afterwards no update is lost, every pool
- * task was claimed exactly once, and every dependent of the completed roots is pending.
- * (Messages are exercised by the inbox's own process test.)
+ * shared task (read-modify-write of one file by everyone), claims from a pool, messages to the
+ * next worker with receipt of one's own, status and owner changes (5/8 metadata, 1/8 claims, 1/8
+ * messages, 1/8 status and owner changes), and each completes one root task of a DAG. Afterwards
+ * no update is lost, every pool task was claimed exactly once, every message sent was received
+ * exactly once (the inboxes are drained at the end), and every dependent of the completed roots
+ * is pending.
  */
 class TaskConcurrencyIT {
   static final int PROCESSES = 8;
@@ -48,6 +49,9 @@ class TaskConcurrencyIT {
       Team team = ns.newTeam("race").create();
       teamId = team.id();
       Tasks tasks = team.tasks();
+      for (int p = 0; p < PROCESSES; p++) {
+        team.agents().register("w" + p, "worker", List.of(), "");
+      }
       shared = tasks.create(TaskSpec.of("shared").owner("keeper")).id();
       for (int p = 0; p < PROCESSES; p++) {
         // Owned by someone who never claims, so claims take only the pool.
@@ -78,7 +82,8 @@ class TaskConcurrencyIT {
           String.valueOf(OPS),
           shared,
           own.get(p),
-          roots.get(p)));
+          roots.get(p),
+          String.valueOf(PROCESSES)));
     }
     for (Process c : children) {
       assertThat(c.waitFor(5, TimeUnit.MINUTES)).isTrue();
@@ -90,6 +95,8 @@ class TaskConcurrencyIT {
     }
     Map<String, String> claimedBy = new HashMap<>();
     List<String> metaKeys = new ArrayList<>();
+    List<String> sent = new ArrayList<>();
+    List<String> received = new ArrayList<>();
     for (int p = 0; p < PROCESSES; p++) {
       for (String line : Files.readAllLines(dir.resolve("worker-" + p + ".log"))) {
         if (line.startsWith("CLAIM ")) {
@@ -97,12 +104,22 @@ class TaskConcurrencyIT {
           assertThat(prev).as("claimed twice: " + line).isNull();
         } else if (line.startsWith("META ")) {
           metaKeys.add(line.substring(5));
+        } else if (line.startsWith("SENT ")) {
+          sent.add(line.substring(5));
+        } else if (line.startsWith("RECEIVED ")) {
+          received.add(line.substring(9));
         }
       }
     }
     try (NemoSpawn ns =
         NemoSpawn.builder().dataDir(dir).durability(Durability.NONE).open()) {
-      Tasks tasks = ns.team(teamId).tasks();
+      Team team = ns.team(teamId);
+      Tasks tasks = team.tasks();
+      for (int p = 0; p < PROCESSES; p++) {
+        team.inbox().receive("w" + p).forEach(m -> received.add(m.id()));
+      }
+      assertThat(sent).hasSize(PROCESSES * OPS / 8).doesNotHaveDuplicates();
+      assertThat(received).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(sent);
       assertThat(metaKeys).hasSize(PROCESSES * OPS * 5 / 8);
       assertThat(tasks.get(shared).metadata()).containsKeys(metaKeys.toArray(String[]::new));
       assertThat(claimedBy.keySet()).containsExactlyInAnyOrderElementsOf(pool);

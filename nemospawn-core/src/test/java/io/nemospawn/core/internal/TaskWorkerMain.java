@@ -2,6 +2,8 @@ package io.nemospawn.core.internal;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
+import io.nemospawn.inbox.Inbox;
+import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskState;
@@ -13,9 +15,10 @@ import java.util.Optional;
 
 /**
  * A child process for the process tests: {@code mixed DATA_DIR TEAM WORKER OPS SHARED OWN ROOT}
- * runs {@code OPS} mixed updates through the API and prints one line per claim ({@code CLAIM id})
- * and per metadata write ({@code META key}); {@code crash DATA_DIR TEAM WORKER} rewrites tasks with
- * fsync in a loop until it is killed.
+ * runs {@code OPS} mixed updates through the API and prints one line per claim ({@code CLAIM id}),
+ * per metadata write ({@code META key}) and per message sent or received ({@code SENT id}, {@code
+ * RECEIVED id}); workers are named {@code w<n>} of {@code N} and send to {@code w<n+1 mod N>}.
+ * {@code crash DATA_DIR TEAM WORKER} rewrites tasks with fsync in a loop until it is killed.
  */
 final class TaskWorkerMain {
   private TaskWorkerMain() {}
@@ -32,14 +35,31 @@ final class TaskWorkerMain {
       if (mode.equals("crash")) {
         crash(tasks, worker);
       } else {
-        mixed(tasks, worker, Integer.parseInt(args[4]), args[5], args[6], args[7]);
+        int workers = Integer.parseInt(args[8]);
+        String next = "w" + ((Integer.parseInt(worker.substring(1)) + 1) % workers);
+        mixed(
+            team.inbox(),
+            tasks,
+            worker,
+            next,
+            Integer.parseInt(args[4]),
+            args[5],
+            args[6],
+            args[7]);
       }
     }
     System.out.flush();
   }
 
   private static void mixed(
-      Tasks tasks, String worker, int ops, String shared, String own, String root) {
+      Inbox inbox,
+      Tasks tasks,
+      String worker,
+      String next,
+      int ops,
+      String shared,
+      String own,
+      String root) {
     for (int i = 0; i < ops; i++) {
       if (i == ops / 2) {
         tasks.complete(root);
@@ -61,9 +81,17 @@ final class TaskWorkerMain {
           System.out.println("META " + key);
           break;
         }
-        // TODO(#2): messages. The inbox adds its operation here (for example case 6: send to the
-        // next worker and receive one's own), printing "SENT id" / "RECEIVED id" lines that
-        // TaskConcurrencyIT then checks for loss and duplication.
+        case 6: {
+          System.out.println("SENT "
+              + inbox
+                  .send(worker, next, "op " + i + " from " + worker)
+                  .message()
+                  .id());
+          for (Message m : inbox.receive(worker)) {
+            System.out.println("RECEIVED " + m.id());
+          }
+          break;
+        }
         default: {
           TaskState s =
               tasks.get(own).state() == TaskState.RUNNING ? TaskState.PENDING : TaskState.RUNNING;
