@@ -9,17 +9,17 @@ import picocli.CommandLine.Command;
     versionProvider = VersionCommand.Provider.class,
     description = "Runs teams of AI agents on GPU machines: tasks, inboxes, plans, GPUs, HPO.",
     subcommands = {
-      VersionCommand.class,
-      GpuCommand.class,
+      TeamCommand.class,
+      AgentCommand.class,
+      TaskCommand.class,
       InboxCommand.class,
       PlanCommand.class,
       LifecycleCommand.class,
       ArtifactCommand.class,
-      HpoCommand.class
-      TeamCommand.class,
-      TaskCommand.class,
-      AgentCommand.class,
+      GpuCommand.class,
+      HpoCommand.class,
       ConfigCommand.class,
+      VersionCommand.class,
       CdsTrainingCommand.class
     })
 public final class NemoSpawnCommand {}

@@ -15,10 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Eight concurrent streams of real {@code nemospawn} processes (the launcher over the shaded jar)
- * update one team: metadata writes on a shared task, claims, and status and owner changes. Each
- * CLI call is a JVM start (about 0.3 s or more on a loaded 2-core machine), so each stream makes
- * 6 calls instead of 200; the API test {@code TaskConcurrencyIT} in nemospawn-core does the full
- * 8 x 200. (Messages through the CLI are exercised by the inbox commands' own process test.)
+ * update one team: metadata writes on a shared task, claims, status and owner changes, and
+ * messages to the leader. Each CLI call is a JVM start (about 0.3 s or more on a loaded 2-core
+ * machine), so each stream makes 6 calls instead of 200; the API test {@code TaskConcurrencyIT}
+ * in nemospawn-core does the full 8 x 200.
  */
 class CliConcurrencyIT {
   static final int STREAMS = 8;
@@ -46,6 +46,7 @@ class CliConcurrencyIT {
     }
     Map<String, String> claimedBy = new ConcurrentHashMap<>();
     List<String> metaKeys = new CopyOnWriteArrayList<>();
+    List<String> sent = new CopyOnWriteArrayList<>();
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     List<Thread> threads = new ArrayList<>();
     for (int s = 0; s < STREAMS; s++) {
@@ -71,9 +72,21 @@ class CliConcurrencyIT {
                   env, "task", "update", shared, "--metadata", key + "=" + i, "--team", team);
               assertThat(r.code()).as(r.err()).isZero();
               metaKeys.add(key);
+            } else if (i == CALLS - 1) {
+              r = CliProcesses.run(
+                  env,
+                  "inbox",
+                  "send",
+                  "leader",
+                  "from w" + stream,
+                  "--from",
+                  "w" + stream,
+                  "--json",
+                  "--team",
+                  team);
+              assertThat(r.code()).as(r.err()).isZero();
+              sent.add(JSON.readTree(r.out()).get("msg_id").asString());
             } else {
-              // TODO(#2): messages. `inbox send` / `inbox receive` calls go in this rotation,
-              // recorded like metaKeys and checked after the streams end.
               r = CliProcesses.run(
                   env,
                   "task",
@@ -99,6 +112,13 @@ class CliConcurrencyIT {
       t.join();
     }
     assertThat(failures).isEmpty();
+    List<String> received = new ArrayList<>();
+    JSON.readTree(cli.run("inbox", "receive", "--agent", "leader", "--json", "--team", team)
+            .out())
+        .get("messages")
+        .forEach(m -> received.add(m.get("msg_id").asString()));
+    assertThat(sent).hasSize(STREAMS);
+    assertThat(received).containsExactlyInAnyOrderElementsOf(sent);
     JsonNode sharedNow =
         JSON.readTree(cli.run("task", "show", shared, "--json", "--team", team).out());
     for (String k : metaKeys) {
