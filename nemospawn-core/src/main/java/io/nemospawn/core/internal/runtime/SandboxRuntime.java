@@ -79,7 +79,12 @@ public final class SandboxRuntime extends ProcessRuntime {
     for (Path dev : nvidiaDevices()) {
       a.addAll(List.of("--dev-bind", dev.toString(), dev.toString()));
     }
-    // Binds come after the tmpfs so that writable directories under /tmp stay visible.
+    // Binds come after the tmpfs so that paths under /tmp stay visible: the agent's own
+    // program (read-only) and its writable directories.
+    Path program = Path.of(launch.command().get(0));
+    if (program.isAbsolute() && program.startsWith("/tmp") && Files.exists(program)) {
+      a.addAll(List.of("--ro-bind", program.toString(), program.toString()));
+    }
     for (Path w : launch.writable()) {
       if (Files.exists(w)) {
         String p = w.toAbsolutePath().normalize().toString();
