@@ -148,9 +148,8 @@ public final class Watchdog {
                       .withMetadata("reassigned_from", a.id())
                       .withMetadata(
                           "reassigned_at",
-                          Json.toNode(io.nemospawn.spi.StateFormat.formatTimestamp(
-                                  supervisor.context().now()))
-                              .asString()));
+                          io.nemospawn.spi.StateFormat.formatTimestamp(
+                              supervisor.context().now())));
           ids.add(t.id());
           log.info("Task {} of dead agent {} is pending again", t.id(), a.id());
         } catch (RuntimeException e) {
