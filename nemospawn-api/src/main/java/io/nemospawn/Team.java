@@ -1,7 +1,9 @@
 package io.nemospawn;
 
 import io.nemospawn.agent.Agents;
+import io.nemospawn.agent.HealthReport;
 import io.nemospawn.agent.Lifecycle;
+import io.nemospawn.agent.Workspaces;
 import io.nemospawn.artifact.Artifacts;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.plan.Plans;
@@ -78,6 +80,22 @@ public interface Team extends AutoCloseable {
    * @since 0.1
    */
   Agent agent(String idOrName);
+
+  /**
+   * Returns the agents' git worktrees: checkpoint, merge, cleanup.
+   *
+   * @since 0.1
+   */
+  Workspaces workspaces();
+
+  /**
+   * Runs one health pass: agents whose process ended are marked dead, their running tasks go
+   * back to {@code pending} and their GPUs are freed; agents without any sign of life for longer
+   * than {@code stuckAfter} are reported stuck.
+   *
+   * @since 0.1
+   */
+  HealthReport checkHealth(java.time.Duration stuckAfter);
 
   /**
    * Calls {@code listener} for every change to this team, whichever process made it. Events of

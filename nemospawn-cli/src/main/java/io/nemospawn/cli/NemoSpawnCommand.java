@@ -8,5 +8,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Runs teams of AI agents on GPU machines: tasks, inboxes, plans, GPUs, HPO.",
-    subcommands = {VersionCommand.class})
+    subcommands = {
+      VersionCommand.class,
+      SpawnCommand.class,
+      WorkspaceCommand.class,
+      WatchCommand.class,
+      ProfileCommand.class,
+      SkillCommand.class
+    })
 public final class NemoSpawnCommand {}

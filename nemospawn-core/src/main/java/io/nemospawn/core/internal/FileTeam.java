@@ -141,7 +141,17 @@ public final class FileTeam implements Team {
     return supervisor.handle(idOrName);
   }
 
-  /** Returns the agent supervisor, for the parts of core and the CLI that manage agents. */
+  @Override
+  public io.nemospawn.agent.Workspaces workspaces() {
+    return new io.nemospawn.core.internal.agent.FileWorkspaces(supervisor);
+  }
+
+  @Override
+  public io.nemospawn.agent.HealthReport checkHealth(java.time.Duration stuckAfter) {
+    return new io.nemospawn.core.internal.agent.Watchdog(this, supervisor).pass(stuckAfter);
+  }
+
+  /** Returns the agent supervisor, for the parts of core that manage agents. */
   public AgentSupervisor supervisor() {
     return supervisor;
   }

@@ -7,6 +7,7 @@ import io.nemospawn.ConfigKey;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.agent.Profile;
 import io.nemospawn.core.internal.AgentRecords;
 import io.nemospawn.core.internal.FileAgents;
 import io.nemospawn.core.internal.TeamContext;
@@ -71,6 +72,10 @@ public final class AgentSupervisor implements AutoCloseable {
     this.records = new AgentRecords(ctx, agents);
   }
 
+  public FileAgents agents() {
+    return agents;
+  }
+
   public AgentRecords records() {
     return records;
   }
@@ -80,8 +85,8 @@ public final class AgentSupervisor implements AutoCloseable {
   }
 
   /** Returns the profiles of this data directory. */
-  public Profiles profiles() {
-    return new Profiles(ctx.layout().dataDir(), ctx.store());
+  public FileProfiles profiles() {
+    return new FileProfiles(ctx.layout().dataDir(), ctx.store());
   }
 
   /** Returns the directory agents' logs go to. */
@@ -116,7 +121,7 @@ public final class AgentSupervisor implements AutoCloseable {
       }
       profile = Optional.of(profiles().get(name));
     }
-    String program = profile.map(Profile::program).orElse(spec.command().get(0));
+    String program = profile.map(FileProfiles::program).orElse(spec.command().get(0));
     if (Exec.which(program).isEmpty()) {
       throw new AgentLaunchException(
           spec.name(),
@@ -134,7 +139,7 @@ public final class AgentSupervisor implements AutoCloseable {
     Path repo = null;
     if (!workspaceMode.equals("never")) {
       if (spec.repo() != null) {
-        repo = Workspaces.topLevel(spec.repo().toAbsolutePath()).orElse(null);
+        repo = GitWorktrees.topLevel(spec.repo().toAbsolutePath()).orElse(null);
         if (repo == null && workspaceMode.equals("always")) {
           throw new IllegalArgumentException("--repo " + spec.repo() + " is not inside a git"
               + " repository, and the workspace setting is 'always'; pass a git repository or"
@@ -174,7 +179,7 @@ public final class AgentSupervisor implements AutoCloseable {
       if (repo != null) {
         worktree = ctx.dir().resolve("workspaces").resolve(reserved.id());
         Files.createDirectories(worktree.getParent());
-        Workspaces.create(repo, worktree, Workspaces.branch(ctx.teamId(), reserved.name()));
+        GitWorktrees.create(repo, worktree, GitWorktrees.branch(ctx.teamId(), reserved.name()));
         workDir = worktree;
       }
       String promptText = PromptWriter.render(reserved, teamName, ctx.layout().dataDir(), workDir);
@@ -292,7 +297,7 @@ public final class AgentSupervisor implements AutoCloseable {
                 ctx.now()),
             n -> {});
         if (worktree != null && repo != null) {
-          Workspaces.remove(repo, worktree);
+          GitWorktrees.remove(repo, worktree);
         }
       } catch (RuntimeException cleanup) {
         e.addSuppressed(cleanup);
@@ -426,7 +431,7 @@ public final class AgentSupervisor implements AutoCloseable {
     String wt = Json.text(n, "worktree_path", "");
     String repo = Json.text(n, "repo", "");
     if (!wt.isEmpty() && !repo.isEmpty()) {
-      Workspaces.remove(Path.of(repo), Path.of(wt));
+      GitWorktrees.remove(Path.of(repo), Path.of(wt));
       records.patch(
           id,
           a -> AgentRecords.with(
