@@ -10,6 +10,11 @@ import picocli.CommandLine.Command;
     description = "Runs teams of AI agents on GPU machines: tasks, inboxes, plans, GPUs, HPO.",
     subcommands = {
       VersionCommand.class,
+      TeamCommand.class,
+      TaskCommand.class,
+      AgentCommand.class,
+      ConfigCommand.class,
+      CdsTrainingCommand.class,
       SpawnCommand.class,
       WorkspaceCommand.class,
       WatchCommand.class,

@@ -31,6 +31,7 @@ public final class FileTeam implements Team {
   private final FileAgents agents;
   private final Lifecycle lifecycle;
   private final AgentSupervisor supervisor;
+  private final FileTasks tasks;
   private final Runnable onClose;
   private volatile boolean closed;
 
@@ -41,6 +42,7 @@ public final class FileTeam implements Team {
     this.agents = new FileAgents(ctx);
     this.supervisor = new AgentSupervisor(ctx, name, agents);
     this.lifecycle = new ActingLifecycle(new FileLifecycle(ctx, agents), supervisor, this::inbox);
+    this.tasks = new FileTasks(ctx);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -103,7 +105,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Tasks tasks() {
-    throw new IllegalStateException("TODO(#2): FileTasks");
+    return tasks;
   }
 
   @Override
