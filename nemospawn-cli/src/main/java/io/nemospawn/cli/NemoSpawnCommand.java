@@ -19,6 +19,10 @@ import picocli.CommandLine.Command;
       WorkspaceCommand.class,
       WatchCommand.class,
       ProfileCommand.class,
-      SkillCommand.class
+      SkillCommand.class,
+      InboxCommand.class,
+      PlanCommand.class,
+      LifecycleCommand.class,
+      ArtifactCommand.class
     })
 public final class NemoSpawnCommand {}

@@ -32,6 +32,9 @@ public final class FileTeam implements Team {
   private final Lifecycle lifecycle;
   private final AgentSupervisor supervisor;
   private final FileTasks tasks;
+  private final FilePlans plans;
+  private final FileArtifacts artifacts;
+  private final FileInbox inbox;
   private final Runnable onClose;
   private volatile boolean closed;
 
@@ -43,6 +46,9 @@ public final class FileTeam implements Team {
     this.supervisor = new AgentSupervisor(ctx, name, agents);
     this.lifecycle = new ActingLifecycle(new FileLifecycle(ctx, agents), supervisor, this::inbox);
     this.tasks = new FileTasks(ctx);
+    this.plans = new FilePlans(ctx, agents);
+    this.artifacts = new FileArtifacts(ctx);
+    this.inbox = new FileInbox(ctx, agents);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -110,12 +116,12 @@ public final class FileTeam implements Team {
 
   @Override
   public Inbox inbox() {
-    throw new IllegalStateException("TODO(#2): inbox");
+    return inbox;
   }
 
   @Override
   public Plans plans() {
-    throw new IllegalStateException("TODO(#2): FilePlans");
+    return plans;
   }
 
   @Override
@@ -125,7 +131,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Artifacts artifacts() {
-    throw new IllegalStateException("TODO(#2): FileArtifacts");
+    return artifacts;
   }
 
   @Override
@@ -174,11 +180,15 @@ public final class FileTeam implements Team {
     }
     closed = true;
     try {
-      supervisor.close();
+      try {
+        supervisor.close();
+      } finally {
+        inbox.close();
+      }
     } finally {
       ctx.events().close();
-      onClose.run();
     }
+    onClose.run();
   }
 
   @Override
