@@ -8,8 +8,9 @@ import java.util.Objects;
  *
  * @param agentId the agent
  * @param name its name
- * @param state {@code healthy}, {@code dead} (found dead in this pass), {@code stuck}, or {@code
- *     stopped}
+ * @param state {@code healthy}; {@code stuck} (no sign of life for too long); {@code dead} (its
+ *     process ended on its own with a non-zero or unknown code); {@code exited} (ended on its own
+ *     with code 0); {@code stopped} (stopped by a kill or an approved shutdown)
  * @param reason why, or an empty string
  * @param requeued ids of its running tasks returned to {@code pending} in this pass
  * @since 0.1
@@ -25,7 +26,7 @@ public record Health(
     requeued = List.copyOf(requeued);
   }
 
-  /** Returns whether this is a problem: dead in this pass, or stuck. */
+  /** Returns whether this is a problem: dead or stuck. */
   public boolean unhealthy() {
     return state.equals("dead") || state.equals("stuck");
   }

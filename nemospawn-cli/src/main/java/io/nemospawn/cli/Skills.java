@@ -62,9 +62,9 @@ final class Skills {
       "nemospawn task update TASK_ID --team \"$NEMOSPAWN_TEAM\" --status done --val-loss 0.123",
       "nemospawn inbox receive --team \"$NEMOSPAWN_TEAM\" --agent \"$NEMOSPAWN_AGENT\" --wait"
           + " --timeout 60",
-      "nemospawn inbox send RECIPIENT \"your message\" --team \"$NEMOSPAWN_TEAM\" --agent"
+      "nemospawn inbox send RECIPIENT \"your message\" --team \"$NEMOSPAWN_TEAM\" --from"
           + " \"$NEMOSPAWN_AGENT\"",
-      "nemospawn plan submit \"title\" --step \"first step\" --team \"$NEMOSPAWN_TEAM\""
+      "nemospawn plan submit --title \"title\" --step \"first step\" --team \"$NEMOSPAWN_TEAM\""
           + " --agent \"$NEMOSPAWN_AGENT\"",
       "nemospawn lifecycle idle --team \"$NEMOSPAWN_TEAM\" --agent \"$NEMOSPAWN_AGENT\""
           + " --reason \"waiting for work\"",

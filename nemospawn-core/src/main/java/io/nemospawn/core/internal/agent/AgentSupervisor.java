@@ -447,7 +447,16 @@ public final class AgentSupervisor implements AutoCloseable {
     }
   }
 
+  /** Returns whether the agent's process ended on its own rather than being stopped by us. */
+  public boolean exitedOnItsOwn(String id) {
+    return Json.text(records.raw(id), "exit_kind", "").equals("exited");
+  }
+
   private AgentInfo recordExit(String id, String reason, OptionalInt code) {
+    return recordExit(id, reason, code, "stopped");
+  }
+
+  private AgentInfo recordExit(String id, String reason, OptionalInt code, String kind) {
     return records.patch(
         id,
         a -> a.status() == AgentStatus.STOPPED && a.lifecycle() == LifecycleState.DEAD
@@ -464,6 +473,7 @@ public final class AgentSupervisor implements AutoCloseable {
         x -> {
           if (!x.has("stopped_at")) {
             Json.put(x, "stopped_at", ctx.now());
+            x.put("exit_kind", kind);
           }
           if (code.isPresent()) {
             x.put("exit_code", code.getAsInt());
@@ -503,7 +513,8 @@ public final class AgentSupervisor implements AutoCloseable {
         String why = live.exitCode().isPresent()
             ? "process exited with code " + live.exitCode().getAsInt()
             : "process is gone (exit code unknown)";
-        changes.add(new Change(recordExit(a.id(), why, live.exitCode()), why, live.exitCode()));
+        changes.add(
+            new Change(recordExit(a.id(), why, live.exitCode(), "exited"), why, live.exitCode()));
         continue;
       }
       if (a.lifecycle() == LifecycleState.SHUTDOWN_APPROVED) {

@@ -72,6 +72,9 @@ public final class FileWorkspaces implements Workspaces {
   @Override
   public String merge(String agent, String target) {
     WorkspaceInfo w = require(agent);
+    if (target == null || target.isEmpty()) {
+      target = GitWorktrees.currentBranch(w.repo());
+    }
     String c = GitWorktrees.merge(
         w.repo(),
         w.branch(),

@@ -54,13 +54,13 @@ public final class Watchdog {
         continue;
       }
       if (!AgentRecords.LEASING.contains(a.status())) {
+        // An agent whose process ended on its own (not stopped by a kill or an approved
+        // shutdown) stays reported dead; its running tasks are returned whenever found.
         List<String> requeued = requeue(a, tasks);
-        out.add(new Health(
-            a.id(),
-            a.name(),
-            a.status() == AgentStatus.STOPPED ? "stopped" : a.status().wireName(),
-            a.lifecycleReason(),
-            requeued));
+        boolean onItsOwn = a.status() == AgentStatus.STOPPED && supervisor.exitedOnItsOwn(a.id());
+        boolean clean = a.lifecycleReason().equals("process exited with code 0");
+        String state = !onItsOwn ? a.status().wireName() : clean ? "exited" : "dead";
+        out.add(new Health(a.id(), a.name(), state, a.lifecycleReason(), requeued));
         continue;
       }
       Instant last = lastSignOfLife(a, tasks);
