@@ -20,6 +20,8 @@ import picocli.CommandLine;
  * skill parses against the real command tree, and nothing that waits lacks a timeout.
  */
 class PromptCommandsIT {
+  static final CommandLine TREE = Main.commandLine();
+
   @TempDir
   Path dir;
 

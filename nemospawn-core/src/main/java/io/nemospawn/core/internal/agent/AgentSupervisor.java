@@ -121,7 +121,8 @@ public final class AgentSupervisor implements AutoCloseable {
       }
       profile = Optional.of(profiles().get(name));
     }
-    String program = profile.map(FileProfiles::program).orElse(spec.command().get(0));
+    String program =
+        profile.map(FileProfiles::program).orElseGet(() -> spec.command().get(0));
     if (Exec.which(program).isEmpty()) {
       throw new AgentLaunchException(
           spec.name(),
