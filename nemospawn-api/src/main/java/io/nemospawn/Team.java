@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Thread-safe. {@link #close()} stops listeners and watchers; it does not delete anything.
+ * <p>Thread-safe. {@link #close()} stops listeners and watchers and the agents this handle spawned
+ * that are not detached; it does not delete anything.
  *
  * @since 0.1
  */
@@ -104,7 +105,10 @@ public interface Team extends AutoCloseable {
    */
   Subscription subscribe(Consumer<TeamEvent> listener);
 
-  /** Stops this handle's listeners and watchers. Idempotent. */
+  /**
+   * Stops this handle's listeners and watchers, and the agents it spawned that are not {@link
+   * AgentSpec#detached() detached}. Idempotent.
+   */
   @Override
   void close();
 }
