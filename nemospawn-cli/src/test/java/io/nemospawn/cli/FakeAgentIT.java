@@ -72,7 +72,7 @@ class FakeAgentIT {
         .contains("NEMOSPAWN_AGENT=" + a.id() + "\n")
         .contains("NEMOSPAWN_DATA_DIR=" + ns.dataDir() + "\n")
         .contains("NEMOSPAWN_PROMPT=" + team.dir().resolve("prompts").resolve(a.id() + ".md"))
-        .contains("CUDA_VISIBLE_DEVICES=0,2\n")
+        .contains("CUDA_VISIBLE_DEVICES=2,0\n")
         .contains("PROMPT_OK=true");
     assertThat(a.exitCode()).hasValue(0);
   }

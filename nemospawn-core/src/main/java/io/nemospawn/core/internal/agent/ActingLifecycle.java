@@ -9,9 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lifecycle protocol with consequences: an approved shutdown stops the agent's processes,
- * records its exit and frees its GPUs (its worktree stays, for merging); a rejected one is stored
- * and the agent is told why in its inbox. Thread-safe.
+ * The lifecycle protocol with consequences: an approved shutdown of a spawned agent stops its
+ * processes, records its exit and frees its GPUs (its worktree stays, for merging); an agent that
+ * was only registered by hand keeps the state {@code shutdown_approved} and stops itself. A
+ * rejected request is stored and the agent is told why in its inbox. Thread-safe.
  */
 public final class ActingLifecycle implements Lifecycle {
   private static final Logger log = LoggerFactory.getLogger(ActingLifecycle.class);
@@ -51,6 +52,11 @@ public final class ActingLifecycle implements Lifecycle {
   @Override
   public AgentInfo approveShutdown(String agent, String reason) {
     AgentInfo approved = records.approveShutdown(agent, reason);
+    if (supervisor.launched(approved.id()).isEmpty()) {
+      // A hand-registered agent (no runtime started it): the record says shutdown_approved and
+      // the agent stops itself; there is no process of ours to stop.
+      return approved;
+    }
     String why = reason == null || reason.isBlank() ? "approved" : reason;
     return supervisor.stop(
         approved.id(), AgentSupervisor.GRACE, "shutdown approved: " + why, false);
