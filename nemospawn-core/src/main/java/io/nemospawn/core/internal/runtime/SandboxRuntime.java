@@ -14,8 +14,9 @@ import java.util.Optional;
 /**
  * Runs the agent as a child process inside a bubblewrap ({@code bwrap}) sandbox: the whole file
  * system read-only, a private {@code /tmp}, only its worktree and team directory (and the data
- * directory's audit log and locks, which its CLI calls write) writable, its own PID, IPC and UTS
- * namespaces, no network unless the profile allows it, and the NVIDIA device nodes passed
+ * directory's audit log and locks, which its CLI calls write) writable, its own IPC and UTS
+ * namespaces (not PID: the state directory's temp-file cleanup needs shared pids), no network
+ * unless the profile allows it, and the NVIDIA device nodes passed
  * through. {@code --die-with-parent} ties the sandbox to the wrapper that records the exit code.
  *
  * <p>When {@code bwrap} is missing or the kernel forbids unprivileged user namespaces, spawning
@@ -46,7 +47,7 @@ public final class SandboxRuntime extends ProcessRuntime {
     }
     Exec.Result r = Exec.run(
         List.of(
-            "bwrap", "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--", "/bin/true"),
+            "bwrap", "--ro-bind", "/", "/", "--unshare-ipc", "--unshare-net", "--", "/bin/true"),
         null,
         Map.of(),
         Duration.ofSeconds(20));
@@ -92,7 +93,9 @@ public final class SandboxRuntime extends ProcessRuntime {
       }
     }
     String work = launch.workDir().toAbsolutePath().normalize().toString();
-    a.addAll(List.of("--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"));
+    // No PID namespace: the state directory's crash cleanup decides from the pid in a temp file's
+    // name whether its writer still runs, which only works when all writers share one PID space.
+    a.addAll(List.of("--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"));
     if (!launch.network()) {
       a.add("--unshare-net");
     }
