@@ -186,9 +186,12 @@ public final class FileTeam implements Team {
         inbox.close();
       }
     } finally {
-      ctx.events().close();
+      try {
+        ctx.events().close();
+      } finally {
+        onClose.run();
+      }
     }
-    onClose.run();
   }
 
   @Override
