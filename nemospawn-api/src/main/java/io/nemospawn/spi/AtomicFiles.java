@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,8 +29,23 @@ public final class AtomicFiles {
   /** Temp files start with this prefix; nothing else in the state directory does. */
   public static final String TEMP_PREFIX = ".tmp-";
 
+  /**
+   * Temp files of writers whose liveness cannot be checked (another host on a shared file
+   * system, another PID namespace such as a sandbox) count as abandoned only after this long.
+   */
+  public static final Duration FOREIGN_TEMP_AGE = Duration.ofMinutes(10);
+
   private static final AtomicLong COUNTER = new AtomicLong();
-  private static final String PID = Long.toString(ProcessHandle.current().pid());
+  private static final long PID = ProcessHandle.current().pid();
+
+  /**
+   * Who may judge a temp file by its pid: a hash of the host name and the PID namespace. A pid
+   * means the same process only to a process with the same tag.
+   */
+  private static final String OWNER = ownerTag();
+
+  /** The prefix of this process's temp file names: {@code .tmp-<owner>-<pid>-}. */
+  private static final String MINE = TEMP_PREFIX + OWNER + "-" + PID + "-";
 
   private AtomicFiles() {}
 
@@ -39,8 +56,7 @@ public final class AtomicFiles {
    */
   public static void write(Path target, byte[] content, Durability durability) {
     Path dir = target.toAbsolutePath().getParent();
-    Path temp = dir.resolve(
-        TEMP_PREFIX + PID + "-" + COUNTER.incrementAndGet() + "-" + target.getFileName());
+    Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
       Files.createDirectories(dir);
       writeAndForce(temp, content, durability);
@@ -70,8 +86,7 @@ public final class AtomicFiles {
    */
   public static boolean createNew(Path target, byte[] content, Durability durability) {
     Path dir = target.toAbsolutePath().getParent();
-    Path temp = dir.resolve(
-        TEMP_PREFIX + PID + "-" + COUNTER.incrementAndGet() + "-" + target.getFileName());
+    Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
       Files.createDirectories(dir);
       writeAndForce(temp, content, durability);
@@ -129,22 +144,55 @@ public final class AtomicFiles {
     return removed;
   }
 
-  /** Returns whether the temp file's writer (its pid is in the name) is gone. */
+  /**
+   * Returns whether a temp file's writer is gone. Its name says who wrote it ({@code
+   * .tmp-<owner>-<pid>-…}): a writer of this host and PID namespace is gone when its pid is not
+   * alive; any other writer's file is abandoned once it is older than {@link #FOREIGN_TEMP_AGE},
+   * since its pid means nothing here.
+   */
   private static boolean isStale(Path temp) {
-    String name = temp.getFileName().toString().substring(TEMP_PREFIX.length());
-    int dash = name.indexOf('-');
-    if (dash <= 0) {
-      return true;
+    String[] parts =
+        temp.getFileName().toString().substring(TEMP_PREFIX.length()).split("-", 3);
+    if (parts.length == 3 && parts[0].equals(OWNER)) {
+      try {
+        long pid = Long.parseLong(parts[1]);
+        return pid != PID && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+      } catch (NumberFormatException e) {
+        // Not one of ours after all: judge it by age.
+      }
     }
     try {
-      long pid = Long.parseLong(name.substring(0, dash));
-      if (pid == ProcessHandle.current().pid()) {
-        return false;
-      }
-      return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
-    } catch (NumberFormatException e) {
-      return true;
+      Instant modified = Files.getLastModifiedTime(temp).toInstant();
+      return modified.plus(FOREIGN_TEMP_AGE).isBefore(Instant.now());
+    } catch (IOException e) {
+      return false;
     }
+  }
+
+  private static String ownerTag() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = System.getenv().getOrDefault("HOSTNAME", "unknown-host");
+    }
+    String pidNamespace;
+    try {
+      pidNamespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+    } catch (IOException | UnsupportedOperationException e) {
+      pidNamespace = "no-pid-namespace";
+    }
+    return String.format("%08x", (host + "/" + pidNamespace).hashCode());
+  }
+
+  /** Returns the temp-file name prefix of this process, for tests. */
+  static String tempPrefixOfThisProcess() {
+    return MINE;
+  }
+
+  /** Returns the owner tag of this process, for tests. */
+  static String ownerTagOfThisProcess() {
+    return OWNER;
   }
 
   private static void writeAndForce(Path file, byte[] content, Durability durability)

@@ -33,8 +33,9 @@ class AtomicFilesTest {
 
   @Test
   void cleansTempFilesOfDeadWritersOnly() throws Exception {
-    Path dead = dir.resolve(AtomicFiles.TEMP_PREFIX + "999999999-1-x.json");
-    Path mine = dir.resolve(AtomicFiles.TEMP_PREFIX + ProcessHandle.current().pid() + "-1-x.json");
+    String owner = AtomicFiles.ownerTagOfThisProcess();
+    Path dead = dir.resolve(AtomicFiles.TEMP_PREFIX + owner + "-999999999-1-x.json");
+    Path mine = dir.resolve(AtomicFiles.tempPrefixOfThisProcess() + "1-x.json");
     Path record = dir.resolve("x.json");
     Files.writeString(dead, "{");
     Files.writeString(mine, "{");
@@ -43,6 +44,26 @@ class AtomicFilesTest {
     assertThat(dead).doesNotExist();
     assertThat(mine).exists();
     assertThat(record).exists();
+  }
+
+  @Test
+  void judgesTempFilesOfOtherHostsOrNamespacesByAgeNotByPid() throws Exception {
+    // Pid 999999999 is dead here, but the writer lives on another host or in a sandbox's PID
+    // namespace, where it may be writing right now.
+    Path fresh = dir.resolve(AtomicFiles.TEMP_PREFIX + "0badc0de-999999999-1-x.json");
+    Path old = dir.resolve(AtomicFiles.TEMP_PREFIX + "0badc0de-999999999-2-y.json");
+    Path legacy = dir.resolve(AtomicFiles.TEMP_PREFIX + "12345-1-z.json");
+    for (Path p : java.util.List.of(fresh, old, legacy)) {
+      Files.writeString(p, "{");
+    }
+    java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(AtomicFiles.FOREIGN_TEMP_AGE).minusSeconds(60));
+    Files.setLastModifiedTime(old, longAgo);
+    Files.setLastModifiedTime(legacy, longAgo);
+    assertThat(AtomicFiles.cleanTempFiles(dir)).isEqualTo(2);
+    assertThat(fresh).exists();
+    assertThat(old).doesNotExist();
+    assertThat(legacy).doesNotExist();
   }
 
   @Test

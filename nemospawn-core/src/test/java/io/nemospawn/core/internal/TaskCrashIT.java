@@ -67,9 +67,15 @@ class TaskCrashIT {
         assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
       }
     }
-    // A temp file of a writer that is surely gone, in case the kills hit no write.
-    Files.writeString(
-        teamDir.resolve("tasks/" + AtomicFiles.TEMP_PREFIX + "2147483646-1-x.json"), "{");
+    // A temp file of a writer that is surely gone, in case the kills hit no write: an old one of
+    // an unknown owner, judged by its age.
+    Path abandoned =
+        teamDir.resolve("tasks/" + AtomicFiles.TEMP_PREFIX + "0badc0de-2147483646-1-x.json");
+    Files.writeString(abandoned, "{");
+    Files.setLastModifiedTime(
+        abandoned,
+        java.nio.file.attribute.FileTime.from(
+            java.time.Instant.now().minus(AtomicFiles.FOREIGN_TEMP_AGE).minusSeconds(60)));
 
     // Every record parses. The hidden directories hold locks and the dependents index, a cache
     // that is rebuilt when unreadable (checked below), not records.
