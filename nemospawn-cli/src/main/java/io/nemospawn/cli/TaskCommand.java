@@ -2,6 +2,7 @@ package io.nemospawn.cli;
 
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.hpo.TaskTrials;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskSpec;
 import io.nemospawn.task.TaskState;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -203,8 +205,20 @@ final class TaskCommand {
         description = "New owner (\"\" clears).")
     String owner;
 
-    @Option(names = "--val-loss", paramLabel = "X", description = "Records val_loss.")
+    @Option(
+        names = "--val-loss",
+        paramLabel = "X",
+        description = "Records val_loss. A task linked to an HPO trial (metadata hpo_study and"
+            + " hpo_trial) also reports it to the trial: an intermediate value while running, the"
+            + " final value when done.")
     Double valLoss;
+
+    @Option(
+        names = "--step",
+        paramLabel = "K",
+        description = "Step of an intermediate --val-loss for the linked HPO trial (default: one"
+            + " past the trial's last step).")
+    Integer step;
 
     @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "Metadata; repeatable.")
     List<String> metadata = new ArrayList<>();
@@ -226,14 +240,36 @@ final class TaskCommand {
         Tasks tasks = ns.team(team.team()).tasks();
         Task before = tasks.get(taskId);
         Task t = tasks.update(taskId, u);
+        Optional<TaskTrials.Outcome> hpo = valLoss != null || t.state() != before.state()
+            ? TaskTrials.apply(
+                ns.dataDir(), t, step == null ? OptionalInt.empty() : OptionalInt.of(step))
+            : Optional.empty();
         if (out.json()) {
-          out.json(CoreViews.task(t));
+          Map<String, Object> m = new LinkedHashMap<>(CoreViews.task(t));
+          hpo.ifPresent(o -> m.put(
+              "hpo",
+              Map.of(
+                  "study", o.link().study(),
+                  "trial", o.link().trial(),
+                  "step", o.step(),
+                  "prune", o.prune(),
+                  "trial_state", o.state().name().toLowerCase(java.util.Locale.ROOT))));
+          out.json(m);
         } else {
           out.println("Updated task " + t.id() + " ["
               + (before.state() == t.state()
                   ? t.state().wireName()
                   : before.state().wireName() + " -> " + t.state().wireName())
               + "]");
+          hpo.ifPresent(o -> out.println(
+              o.prune()
+                  ? "HPO trial " + o.link().trial() + " of study " + o.link().study()
+                      + " was pruned at step " + o.step()
+                      + ": stop this run and mark the task done."
+                  : "HPO trial " + o.link().trial() + " of study " + o.link().study() + ": "
+                      + (o.step() >= 0
+                          ? "reported step " + o.step()
+                          : "now " + o.state().name().toLowerCase(java.util.Locale.ROOT))));
         }
         return ExitCodes.OK;
       }

@@ -235,4 +235,83 @@ class HpoCommandTest {
             + "` (NemoSpawn reads the upgraded file too; Optuna 3.1"
             + " then no longer does).\n");
   }
+
+  @Test
+  void taskUpdateReportsIntoTheTrialLinkedToTheTask(@TempDir Path dir) throws Exception {
+    String data = dir.resolve("data").toString();
+    assertThat(run(
+                "hpo",
+                "init",
+                "--study",
+                "s",
+                "--hpo-file",
+                hpoFile(dir, 5).toString(),
+                "--data-dir",
+                data)
+            .code())
+        .isZero();
+    int trial = JSON.readTree(
+            run("hpo", "suggest", "--study", "s", "--data-dir", data, "--json").out())
+        .get("trial")
+        .asInt();
+    assertThat(run("team", "create", "lab", "--data-dir", data).code()).isZero();
+    Result created = run(
+        "task",
+        "create",
+        "--title",
+        "train",
+        "--metadata",
+        "hpo_study=s",
+        "--metadata",
+        "hpo_trial=" + trial,
+        "--team",
+        "lab",
+        "--data-dir",
+        data,
+        "--json");
+    assertThat(created.code()).as(created.err()).isZero();
+    String task = JSON.readTree(created.out()).get("task_id").asString();
+
+    Result step = run(
+        "task",
+        "update",
+        task,
+        "--status",
+        "running",
+        "--val-loss",
+        "0.8",
+        "--step",
+        "3",
+        "--team",
+        "lab",
+        "--data-dir",
+        data,
+        "--json");
+    assertThat(step.code()).as(step.err()).isZero();
+    JsonNode hpo = JSON.readTree(step.out()).get("hpo");
+    assertThat(hpo.get("trial").asInt()).isEqualTo(trial);
+    assertThat(hpo.get("step").asInt()).isEqualTo(3);
+    assertThat(hpo.get("prune").asBoolean()).isFalse();
+
+    Result done = run(
+        "task",
+        "update",
+        task,
+        "--status",
+        "done",
+        "--val-loss",
+        "0.25",
+        "--team",
+        "lab",
+        "--data-dir",
+        data);
+    assertThat(done.code()).as(done.err()).isZero();
+    assertThat(done.out()).contains("HPO trial " + trial + " of study s: now complete");
+    try (Study s = Hpo.open(Path.of(data), "s")) {
+      FrozenTrial t = s.trial(trial);
+      assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+      assertThat(t.value()).hasValue(0.25);
+      assertThat(t.intermediateValues()).containsEntry(3, 0.8);
+    }
+  }
 }

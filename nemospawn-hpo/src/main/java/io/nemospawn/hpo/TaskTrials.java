@@ -1,0 +1,122 @@
+package io.nemospawn.hpo;
+
+import io.nemospawn.task.Task;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Links a task to the HPO trial its agent runs, so that agent-run experiments steer TPE and ASHA.
+ * The link is task metadata: {@value Hpo#TASK_STUDY_KEY} (study name) and {@value
+ * Hpo#TASK_TRIAL_KEY} (trial number). {@link #apply} carries a task's {@code val_loss} into its
+ * trial: an intermediate report while the task runs (answering whether to prune), the final
+ * value when it is done, a failure when it failed or was cancelled.
+ *
+ * <pre>{@code
+ * Task t = team.tasks().update(id, TaskUpdate.none().withValLoss(0.42));
+ * TaskTrials.apply(ns.dataDir(), t, OptionalInt.of(step))
+ *     .filter(TaskTrials.Outcome::prune)
+ *     .ifPresent(o -> stopTraining());
+ * }</pre>
+ *
+ * <p>Thread-safe and safe across processes: every call opens the study's storage, which holds
+ * its own locks.
+ *
+ * @since 0.1
+ */
+public final class TaskTrials {
+  private TaskTrials() {}
+
+  /**
+   * A task's trial.
+   *
+   * @param study the study name
+   * @param trial the trial number
+   */
+  public record Link(String study, int trial) {}
+
+  /**
+   * What applying a task's value did.
+   *
+   * @param link the trial
+   * @param step the step reported, or -1 for a final value
+   * @param prune whether the pruner stopped the trial (it is now PRUNED)
+   * @param state the trial's state afterwards
+   */
+  public record Outcome(Link link, int step, boolean prune, TrialState state) {}
+
+  /**
+   * Returns the trial a task is linked to, if its metadata names one.
+   *
+   * @throws IllegalArgumentException when the link is malformed, naming the fields
+   */
+  public static Optional<Link> link(Task task) {
+    Object study = task.metadata().get(Hpo.TASK_STUDY_KEY);
+    Object trial = task.metadata().get(Hpo.TASK_TRIAL_KEY);
+    if (study == null && trial == null) {
+      return Optional.empty();
+    }
+    if (!(study instanceof String s)
+        || s.isBlank()
+        || !(trial instanceof Number n)
+        || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.intValue() < 0) {
+      throw new IllegalArgumentException(
+          "Task " + task.id() + " has a malformed HPO link: " + Hpo.TASK_STUDY_KEY + "=" + study
+              + ", " + Hpo.TASK_TRIAL_KEY + "=" + trial
+              + "; set both, a study name and a trial number, e.g. --metadata hpo_study=sweep"
+              + " --metadata hpo_trial=3");
+    }
+    return Optional.of(new Link(s, n.intValue()));
+  }
+
+  /**
+   * Carries the task's {@code val_loss} into its linked trial. A running (or pending) task
+   * reports an intermediate value at {@code step} (default: one past the trial's last step) and,
+   * if the pruner says so, the trial is finished as PRUNED. A done task completes the trial with
+   * its value; a failed or cancelled one fails it. A trial that has already finished is left as
+   * it is.
+   *
+   * @return empty when the task has no link or no {@code val_loss}
+   * @throws IllegalArgumentException when the study does not exist or the link is malformed
+   */
+  public static Optional<Outcome> apply(Path dataDir, Task task, OptionalInt step) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(step, "step");
+    Optional<Link> link = link(task);
+    if (link.isEmpty()) {
+      return Optional.empty();
+    }
+    Link l = link.get();
+    boolean failed = task.state() == io.nemospawn.task.TaskState.FAILED
+        || task.state() == io.nemospawn.task.TaskState.CANCELLED;
+    if (task.valLoss().isEmpty() && !failed) {
+      return Optional.empty();
+    }
+    try (Study study = Hpo.open(dataDir, l.study())) {
+      FrozenTrial trial = study.trial(l.trial());
+      if (trial.state() != TrialState.RUNNING) {
+        return Optional.of(new Outcome(l, -1, false, trial.state()));
+      }
+      if (failed) {
+        study.tell(l.trial(), TrialState.FAIL);
+        return Optional.of(new Outcome(l, -1, false, TrialState.FAIL));
+      }
+      double value = task.valLoss().getAsDouble();
+      if (task.state() == io.nemospawn.task.TaskState.DONE) {
+        study.tell(l.trial(), value);
+        return Optional.of(new Outcome(l, -1, false, study.trial(l.trial()).state()));
+      }
+      int s = step.isPresent() ? step.getAsInt() : trial.lastStep().orElse(-1) + 1;
+      if (s < 0) {
+        throw new IllegalArgumentException("Invalid step " + s + "; use a step >= 0");
+      }
+      boolean prune = study.report(l.trial(), s, value);
+      if (prune) {
+        study.tell(l.trial(), TrialState.PRUNED);
+      }
+      return Optional.of(new Outcome(l, s, prune, study.trial(l.trial()).state()));
+    }
+  }
+}
