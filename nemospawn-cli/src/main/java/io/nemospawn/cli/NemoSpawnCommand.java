@@ -8,5 +8,5 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Runs teams of AI agents on GPU machines: tasks, inboxes, plans, GPUs, HPO.",
-    subcommands = {VersionCommand.class})
+    subcommands = {VersionCommand.class, LaunchCommand.class})
 public final class NemoSpawnCommand {}
