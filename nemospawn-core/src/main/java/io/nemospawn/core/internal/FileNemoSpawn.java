@@ -89,11 +89,34 @@ public final class FileNemoSpawn implements NemoSpawn {
     cleanTempFiles();
   }
 
-  /** Removes temp files that crashed writers left anywhere under the data directory. */
+  /**
+   * Removes temp files that crashed writers left in the data directory's own files (config,
+   * profiles …). Team directories are cleaned when a team is opened ({@link #openTeam}), so that
+   * a CLI call that touches one team does not walk every team's files.
+   */
   private void cleanTempFiles() {
+    int removed = AtomicFiles.cleanTempFiles(layout.dataDir());
+    try (Stream<Path> dirs = Files.list(layout.dataDir())) {
+      for (Path d : (Iterable<Path>) dirs::iterator) {
+        String n = d.getFileName().toString();
+        if (Files.isDirectory(d) && !n.equals("teams") && !n.startsWith(".")) {
+          removed += cleanTempFilesUnder(d);
+        }
+      }
+    } catch (IOException e) {
+      log.warn("Could not clean temp files under {}: {}", layout.dataDir(), e.toString());
+    }
+    if (removed > 0) {
+      log.info(
+          "Removed {} temp files left by interrupted writes under {}", removed, layout.dataDir());
+    }
+  }
+
+  /** Removes temp files of crashed writers anywhere under {@code root}, except git worktrees. */
+  static int cleanTempFilesUnder(Path root) {
     int[] removed = {0};
     try {
-      Files.walkFileTree(layout.dataDir(), new SimpleFileVisitor<>() {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
           if (dir.getFileName() != null && dir.getFileName().toString().equals("workspaces")) {
@@ -109,14 +132,9 @@ public final class FileNemoSpawn implements NemoSpawn {
         }
       });
     } catch (IOException e) {
-      log.warn("Could not clean temp files under {}: {}", layout.dataDir(), e.toString());
+      log.warn("Could not clean temp files under {}: {}", root, e.toString());
     }
-    if (removed[0] > 0) {
-      log.info(
-          "Removed {} temp files left by interrupted writes under {}",
-          removed[0],
-          layout.dataDir());
-    }
+    return removed[0];
   }
 
   public Layout layout() {
@@ -222,7 +240,10 @@ public final class FileNemoSpawn implements NemoSpawn {
   }
 
   private Team openTeam(String id, String name) {
-    AtomicFiles.cleanTempFiles(layout.teamDir(id));
+    int removed = cleanTempFilesUnder(layout.teamDir(id));
+    if (removed > 0) {
+      log.info("Removed {} temp files left by interrupted writes in team {}", removed, id);
+    }
     TeamEvents events = new TeamEvents(id, layout.teamDir(id), store, POLL);
     TeamContext ctx = new TeamContext(id, layout, store, clock, audit, events, config);
     FileTeam[] self = new FileTeam[1];

@@ -26,6 +26,7 @@ public final class FileTeam implements Team {
   private final String name;
   private final FileAgents agents;
   private final FileLifecycle lifecycle;
+  private final FileTasks tasks;
   private final Runnable onClose;
   private volatile boolean closed;
 
@@ -35,6 +36,7 @@ public final class FileTeam implements Team {
     this.onClose = onClose;
     this.agents = new FileAgents(ctx);
     this.lifecycle = new FileLifecycle(ctx, agents);
+    this.tasks = new FileTasks(ctx);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -97,7 +99,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Tasks tasks() {
-    throw new IllegalStateException("TODO(#2): FileTasks");
+    return tasks;
   }
 
   @Override

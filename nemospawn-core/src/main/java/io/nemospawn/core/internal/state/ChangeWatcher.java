@@ -114,6 +114,10 @@ public final class ChangeWatcher implements AutoCloseable {
         continue;
       }
       Path file = dir.resolve((Path) event.context());
+      if (file.getFileName().toString().startsWith(".")) {
+        // Lock files, the task index and temp files: never records, never watched.
+        continue;
+      }
       if (Files.isDirectory(file)) {
         register(file);
         scanDir(file, true);

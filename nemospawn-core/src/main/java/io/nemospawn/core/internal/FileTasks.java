@@ -1,0 +1,773 @@
+package io.nemospawn.core.internal;
+
+import io.nemospawn.Listing;
+import io.nemospawn.StateException;
+import io.nemospawn.Subscription;
+import io.nemospawn.TeamEvent;
+import io.nemospawn.core.internal.state.Json;
+import io.nemospawn.core.internal.state.StateLock;
+import io.nemospawn.spi.StateFormat;
+import io.nemospawn.task.FailurePolicy;
+import io.nemospawn.task.Lease;
+import io.nemospawn.task.Task;
+import io.nemospawn.task.TaskGraph;
+import io.nemospawn.task.TaskSpec;
+import io.nemospawn.task.TaskState;
+import io.nemospawn.task.TaskUpdate;
+import io.nemospawn.task.Tasks;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The task graph of a team, one file per task in {@code tasks/<task_id>.json} (FORMAT.md). Every
+ * mutation holds the team's {@code graph} lock (an OS lock plus an in-JVM lock), so updates from
+ * any number of processes and threads are serialised and none is lost; completing a task and
+ * unblocking its dependents, and a claim, are atomic. Dependents are found through a {@link
+ * DependentsIndex}, so completing a task reads only its dependents and their dependencies.
+ *
+ * <p>Thread-safe.
+ */
+public final class FileTasks implements Tasks {
+  private static final Logger log = LoggerFactory.getLogger(FileTasks.class);
+  /** The record directory. */
+  static final String SUB = "tasks";
+  /** The lock every mutation holds. */
+  static final String LOCK = "graph";
+  /** Extra field of {@code team.json}: the failure policy. */
+  static final String FAILURE_POLICY = "failure_policy";
+
+  private static final int MAX_METADATA_KEY = 256;
+
+  private final TeamContext ctx;
+  private final DependentsIndex index;
+
+  public FileTasks(TeamContext ctx) {
+    this.ctx = ctx;
+    this.index = new DependentsIndex(ctx.dir(), ctx.store());
+    ctx.events()
+        .decoder(
+            SUB,
+            (file, node) -> Optional.of(
+                new TeamEvent.TaskChanged(ctx.teamId(), TaskCodec.decode(node), ctx.now())));
+  }
+
+  // ---------------------------------------------------------------- create
+
+  @Override
+  public Task create(TaskSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    checkSpec(spec);
+    try (StateLock lock = lock()) {
+      index.validate();
+      FailurePolicy policy = failurePolicy();
+      Map<String, Task> deps = readDependencies(spec.blockedBy(), spec.title());
+      Task t = insert(spec, deps, policy);
+      index.recordWrites(1);
+      return t;
+    }
+  }
+
+  @Override
+  public Map<String, Task> submit(TaskGraph graph) {
+    Objects.requireNonNull(graph, "graph");
+    graph.nodes().values().forEach(FileTasks::checkSpec);
+    List<String> order = graph.topologicalOrder();
+    try (StateLock lock = lock()) {
+      index.validate();
+      FailurePolicy policy = failurePolicy();
+      Map<String, Task> existing = new LinkedHashMap<>();
+      for (TaskSpec s : graph.nodes().values()) {
+        existing.putAll(readDependencies(s.blockedBy(), s.title()));
+      }
+      Map<String, Task> created = new LinkedHashMap<>();
+      try {
+        for (String key : order) {
+          TaskSpec s = graph.nodes().get(key);
+          List<String> deps = new ArrayList<>(s.blockedBy());
+          Map<String, Task> depTasks = new LinkedHashMap<>();
+          for (String d : s.blockedBy()) {
+            depTasks.put(d, existing.get(d));
+          }
+          for (String k : graph.edges().getOrDefault(key, List.of())) {
+            Task dep = created.get(k);
+            deps.add(dep.id());
+            depTasks.put(dep.id(), dep);
+          }
+          TaskSpec withDeps =
+              new TaskSpec(s.title(), s.description(), s.owner(), deps, s.metadata());
+          created.put(key, insert(withDeps, depTasks, policy));
+        }
+      } catch (RuntimeException e) {
+        // All or nothing: remove what this call created; the index is rebuilt from the files.
+        for (Task t : created.values()) {
+          try {
+            Files.deleteIfExists(file(t.id()));
+          } catch (java.io.IOException | RuntimeException ex) {
+            e.addSuppressed(ex);
+          }
+        }
+        index.rebuild();
+        throw e;
+      }
+      index.recordWrites(created.size());
+      return created;
+    }
+  }
+
+  /** Writes a new task whose dependencies have been read; under the graph lock. */
+  private Task insert(TaskSpec spec, Map<String, Task> deps, FailurePolicy policy) {
+    Instant now = ctx.now();
+    TaskState state = TaskState.PENDING;
+    Map<String, Object> metadata = new LinkedHashMap<>(spec.metadata());
+    for (Task d : deps.values()) {
+      if (d.state() != TaskState.DONE && state == TaskState.PENDING) {
+        state = TaskState.BLOCKED;
+      }
+      if ((d.state() == TaskState.FAILED || d.state() == TaskState.CANCELLED)
+          && policy == FailurePolicy.FAIL_DEPENDENTS) {
+        state = TaskState.FAILED;
+        metadata.put("failed_dependency", d.id());
+        metadata.put("error", "dependency " + d.id() + " is " + d.state().wireName());
+        break;
+      }
+    }
+    TaskState initial = state;
+    String id = ctx.store()
+        .createWithFreshId(
+            () -> StateFormat.newId("task"),
+            this::file,
+            i -> TaskCodec.encode(
+                Json.object(),
+                new Task(
+                    i,
+                    ctx.teamId(),
+                    spec.title(),
+                    spec.description(),
+                    spec.owner(),
+                    initial,
+                    spec.blockedBy(),
+                    metadata,
+                    Lease.none(),
+                    now,
+                    now)));
+    index.addTask(id, spec.blockedBy());
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("task_id", id);
+    details.put("status", initial.wireName());
+    details.put("blocked_by", spec.blockedBy());
+    ctx.audit("task.create", spec.owner(), details);
+    return get(id);
+  }
+
+  // ---------------------------------------------------------------- read
+
+  @Override
+  public Task get(String taskId) {
+    return find(taskId)
+        .orElseThrow(() -> new NoSuchElementException("No task '" + StateFormat.printable(taskId)
+            + "' in team " + ctx.teamId() + "; list the tasks with: nemospawn task list --team "
+            + ctx.teamId()));
+  }
+
+  @Override
+  public Optional<Task> find(String taskId) {
+    Objects.requireNonNull(taskId, "taskId");
+    Path f = file(taskId);
+    return ctx.store().readIfExists(f).map(n -> decode(f, n));
+  }
+
+  @Override
+  public Listing<Task> list() {
+    return ctx.store()
+        .list(
+            ctx.sub(SUB),
+            TaskCodec::decode,
+            Comparator.comparing(Task::createdAt).thenComparing(Task::id));
+  }
+
+  @Override
+  public List<Task> list(TaskState state) {
+    Objects.requireNonNull(state, "state");
+    return list().items().stream().filter(t -> t.state() == state).toList();
+  }
+
+  // ---------------------------------------------------------------- update
+
+  @Override
+  public Task update(String taskId, TaskUpdate update) {
+    Objects.requireNonNull(update, "update");
+    if (update.owner() != null && !update.owner().isEmpty()) {
+      StateFormat.requireName("owner", update.owner());
+    }
+    checkMetadata(update.metadata());
+    try (StateLock lock = lock()) {
+      index.validate();
+      Path f = existingFile(taskId);
+      ObjectNode node = ctx.store().read(f);
+      Task cur = decode(f, node);
+      Instant now = ctx.now();
+
+      TaskState target = update.state() == null ? cur.state() : update.state();
+      Lease lease = cur.lease();
+      if (target != cur.state()) {
+        if (!cur.state().canMoveTo(target)) {
+          throw new IllegalStateException(illegalMove(cur, target));
+        }
+        if (target == TaskState.PENDING) {
+          List<Task> open = unfinishedDependencies(cur, Set.of());
+          if (!open.isEmpty()) {
+            if (cur.state() == TaskState.BLOCKED) {
+              throw new IllegalStateException("Cannot move task " + cur.id()
+                  + " from blocked to pending: its dependencies are not done: " + describe(open)
+                  + "; complete them first");
+            }
+            // A retried or released task waits for its dependencies again.
+            target = TaskState.BLOCKED;
+          }
+        }
+        if (cur.state() == TaskState.RUNNING) {
+          lease = Lease.none();
+        }
+      }
+      String owner = update.owner() == null ? cur.owner() : update.owner();
+      Map<String, Object> metadata = new LinkedHashMap<>(cur.metadata());
+      if (cur.hasOwner() && !owner.isEmpty() && !owner.equals(cur.owner())) {
+        metadata.put("reassigned_from", cur.owner());
+        metadata.put("reassigned_at", StateFormat.formatTimestamp(now));
+      }
+      update.metadata().forEach((k, v) -> {
+        if (v == null) {
+          metadata.remove(k);
+        } else {
+          metadata.put(k, v);
+        }
+      });
+      if (lease.isPresent() && !owner.equals(lease.owner())) {
+        lease = Lease.none();
+      }
+      Task next = new Task(
+          cur.id(),
+          cur.teamId(),
+          cur.title(),
+          cur.description(),
+          owner,
+          target,
+          cur.blockedBy(),
+          metadata,
+          lease,
+          cur.createdAt(),
+          now);
+      ctx.store().write(f, TaskCodec.encode(node, next));
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("task_id", cur.id());
+      if (target != cur.state()) {
+        details.put("from", cur.state().wireName());
+        details.put("status", target.wireName());
+      }
+      if (update.owner() != null) {
+        details.put("owner", owner);
+      }
+      if (!update.metadata().isEmpty()) {
+        details.put("metadata", new ArrayList<>(update.metadata().keySet()));
+      }
+      ctx.audit("task.update", owner, details);
+      if (target != cur.state()) {
+        propagate(next, now);
+      }
+      index.recordWrites(0);
+      return next;
+    }
+  }
+
+  /** Unblocks or fails the dependents of a task that just changed state; under the graph lock. */
+  private void propagate(Task changed, Instant now) {
+    if (changed.state() == TaskState.DONE) {
+      for (String id : index.dependents(changed.id())) {
+        Optional<Loaded> d = load(id);
+        if (d.isEmpty() || d.get().task.state() != TaskState.BLOCKED) {
+          continue;
+        }
+        Task t = d.get().task;
+        if (!t.blockedBy().contains(changed.id())) {
+          continue;
+        }
+        if (unfinishedDependencies(t, Set.of(changed.id())).isEmpty()) {
+          write(d.get(), t, TaskState.PENDING, t.metadata(), now);
+          ctx.audit(
+              "task.unblock",
+              t.owner(),
+              Map.of("task_id", t.id(), "status", "pending", "completed", changed.id()));
+        }
+      }
+    } else if ((changed.state() == TaskState.FAILED || changed.state() == TaskState.CANCELLED)
+        && failurePolicy() == FailurePolicy.FAIL_DEPENDENTS) {
+      Deque<String> queue = new ArrayDeque<>();
+      Set<String> seen = new HashSet<>();
+      queue.add(changed.id());
+      seen.add(changed.id());
+      while (!queue.isEmpty()) {
+        String from = queue.poll();
+        for (String id : index.dependents(from)) {
+          if (!seen.add(id)) {
+            continue;
+          }
+          Optional<Loaded> d = load(id);
+          if (d.isEmpty()) {
+            continue;
+          }
+          Task t = d.get().task;
+          if (t.state() != TaskState.BLOCKED && t.state() != TaskState.PENDING) {
+            continue;
+          }
+          Map<String, Object> m = new LinkedHashMap<>(t.metadata());
+          m.put("failed_dependency", changed.id());
+          m.put("error", "dependency " + changed.id() + " is " + changed.state().wireName());
+          write(d.get(), t, TaskState.FAILED, m, now);
+          ctx.audit(
+              "task.update",
+              t.owner(),
+              Map.of("task_id", t.id(), "status", "failed", "failed_dependency", changed.id()));
+          queue.add(id);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- claims
+
+  @Override
+  public Task claim(String taskId, String owner, Duration lease) {
+    StateFormat.requireName("agent", owner);
+    requirePositive(lease);
+    try (StateLock lock = lock()) {
+      index.validate();
+      Path f = existingFile(taskId);
+      Loaded l = new Loaded(f, ctx.store().read(f));
+      Task t = claimLoaded(l, owner, lease, true);
+      index.recordWrites(0);
+      return t;
+    }
+  }
+
+  @Override
+  public Optional<Task> claimNext(String owner, Duration lease) {
+    StateFormat.requireName("agent", owner);
+    requirePositive(lease);
+    try (StateLock lock = lock()) {
+      index.validate();
+      Instant now = ctx.now();
+      Optional<Task> next = list().items().stream()
+          .filter(t ->
+              (t.state() == TaskState.PENDING && (!t.hasOwner() || t.owner().equals(owner)))
+                  || (t.state() == TaskState.RUNNING && t.lease().isExpired(now)))
+          .findFirst();
+      if (next.isEmpty()) {
+        return Optional.empty();
+      }
+      Path f = file(next.get().id());
+      Task t = claimLoaded(new Loaded(f, ctx.store().read(f)), owner, lease, false);
+      index.recordWrites(0);
+      return Optional.of(t);
+    }
+  }
+
+  private Task claimLoaded(Loaded l, String owner, Duration lease, boolean explicit) {
+    Task cur = l.task;
+    Instant now = ctx.now();
+    boolean takeover = cur.state() == TaskState.RUNNING && cur.lease().isExpired(now);
+    if (cur.state() != TaskState.PENDING && !takeover) {
+      String why;
+      if (cur.state() == TaskState.RUNNING) {
+        why = "it is running"
+            + (cur.hasOwner() ? " (owner " + cur.owner() + ")" : "")
+            + (cur.lease().isPresent()
+                ? ", leased until " + StateFormat.formatTimestamp(cur.lease().expiresAt())
+                : "");
+      } else if (cur.state() == TaskState.BLOCKED) {
+        why = "it is blocked by " + describe(unfinishedDependencies(cur, Set.of()));
+      } else {
+        why = "it is " + cur.state().wireName();
+      }
+      throw new IllegalStateException(
+          "Cannot claim task " + cur.id() + ": " + why + "; only pending tasks can be claimed");
+    }
+    if (explicit && !takeover && cur.hasOwner() && !cur.owner().equals(owner)) {
+      throw new IllegalStateException("Cannot claim task " + cur.id() + " for " + owner
+          + ": it is assigned to " + cur.owner()
+          + "; reassign it first with: nemospawn task update "
+          + cur.id() + " --owner " + owner);
+    }
+    Map<String, Object> m = new LinkedHashMap<>(cur.metadata());
+    if (takeover && !cur.lease().owner().equals(owner)) {
+      m.put("reassigned_from", cur.lease().owner());
+      m.put("reassigned_at", StateFormat.formatTimestamp(now));
+    }
+    Task next = new Task(
+        cur.id(),
+        cur.teamId(),
+        cur.title(),
+        cur.description(),
+        owner,
+        TaskState.RUNNING,
+        cur.blockedBy(),
+        m,
+        new Lease(owner, now.plus(lease)),
+        cur.createdAt(),
+        now);
+    ctx.store().write(l.file, TaskCodec.encode(l.node, next));
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("task_id", cur.id());
+    details.put("status", "running");
+    details.put("lease_seconds", lease.toSeconds());
+    if (takeover) {
+      details.put("expired_lease_of", cur.lease().owner());
+    }
+    ctx.audit("task.claim", owner, details);
+    return next;
+  }
+
+  @Override
+  public Task renew(String taskId, String owner, Duration lease) {
+    StateFormat.requireName("agent", owner);
+    requirePositive(lease);
+    try (StateLock lock = lock()) {
+      index.validate();
+      Path f = existingFile(taskId);
+      ObjectNode node = ctx.store().read(f);
+      Task cur = decode(f, node);
+      if (cur.state() != TaskState.RUNNING || !cur.lease().owner().equals(owner)) {
+        throw new IllegalStateException("Cannot renew the lease of task " + cur.id() + " for "
+            + owner + ": it is " + cur.state().wireName()
+            + (cur.lease().isPresent() ? " and leased by " + cur.lease().owner() : " without lease")
+            + "; claim it first with: nemospawn task claim " + cur.id());
+      }
+      Instant now = ctx.now();
+      Task next = new Task(
+          cur.id(),
+          cur.teamId(),
+          cur.title(),
+          cur.description(),
+          cur.owner(),
+          cur.state(),
+          cur.blockedBy(),
+          cur.metadata(),
+          new Lease(owner, now.plus(lease)),
+          cur.createdAt(),
+          now);
+      ctx.store().write(f, TaskCodec.encode(node, next));
+      ctx.audit(
+          "task.renew", owner, Map.of("task_id", cur.id(), "lease_seconds", lease.toSeconds()));
+      index.recordWrites(0);
+      return next;
+    }
+  }
+
+  @Override
+  public List<Task> reapExpiredLeases() {
+    try (StateLock lock = lock()) {
+      index.validate();
+      Instant now = ctx.now();
+      List<Task> reaped = new ArrayList<>();
+      for (Task t : list().items()) {
+        if (t.state() != TaskState.RUNNING || !t.lease().isExpired(now)) {
+          continue;
+        }
+        Optional<Loaded> l = load(t.id());
+        if (l.isEmpty()) {
+          continue;
+        }
+        Map<String, Object> m = new LinkedHashMap<>(t.metadata());
+        m.put("lease_expired_from", t.lease().owner());
+        TaskState to =
+            unfinishedDependencies(t, Set.of()).isEmpty() ? TaskState.PENDING : TaskState.BLOCKED;
+        Task next = new Task(
+            t.id(),
+            t.teamId(),
+            t.title(),
+            t.description(),
+            "",
+            to,
+            t.blockedBy(),
+            m,
+            Lease.none(),
+            t.createdAt(),
+            now);
+        ctx.store().write(l.get().file, TaskCodec.encode(l.get().node, next));
+        ctx.audit(
+            "task.lease_expired",
+            t.lease().owner(),
+            Map.of("task_id", t.id(), "status", to.wireName()));
+        reaped.add(next);
+      }
+      index.recordWrites(0);
+      return reaped;
+    }
+  }
+
+  // ---------------------------------------------------------------- policy
+
+  @Override
+  public FailurePolicy failurePolicy() {
+    ObjectNode team = ctx.store().read(ctx.layout().teamFile(ctx.teamId()));
+    String p = Json.text(team, FAILURE_POLICY, "");
+    if (p.isEmpty()) {
+      return FailurePolicy.KEEP_BLOCKED;
+    }
+    try {
+      return FailurePolicy.valueOf(p.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new StateException(
+          ctx.layout().teamFile(ctx.teamId()),
+          "Unknown failure_policy '" + StateFormat.printable(p) + "' in "
+              + ctx.layout().teamFile(ctx.teamId())
+              + "; use keep_blocked or fail_dependents");
+    }
+  }
+
+  @Override
+  public void failurePolicy(FailurePolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    try (StateLock lock = lock()) {
+      Path f = ctx.layout().teamFile(ctx.teamId());
+      ObjectNode team = ctx.store().read(f);
+      team.put(FAILURE_POLICY, policy.name().toLowerCase(Locale.ROOT));
+      ctx.store().write(f, team);
+      ctx.audit("team.failure_policy", "", Map.of("failure_policy", policy.name()));
+    }
+  }
+
+  // ---------------------------------------------------------------- waits
+
+  @Override
+  public boolean awaitFinished(String taskId, Duration timeout) throws InterruptedException {
+    return awaitAllFinished(List.of(taskId), timeout);
+  }
+
+  @Override
+  public boolean awaitAllFinished(Collection<String> taskIds, Duration timeout)
+      throws InterruptedException {
+    Objects.requireNonNull(timeout, "timeout");
+    Set<String> remaining = ConcurrentHashMap.newKeySet();
+    for (String id : taskIds) {
+      get(id);
+      remaining.add(id);
+    }
+    CountDownLatch latch = new CountDownLatch(1);
+    try (Subscription s = ctx.events().subscribe(e -> {
+      if (e instanceof TeamEvent.TaskChanged tc
+          && tc.task().state().isFinished()
+          && remaining.remove(tc.task().id())
+          && remaining.isEmpty()) {
+        latch.countDown();
+      }
+    })) {
+      // Checked after subscribing, so a change between the check and the wait is not missed.
+      for (String id : List.copyOf(remaining)) {
+        if (get(id).state().isFinished()) {
+          remaining.remove(id);
+        }
+      }
+      if (remaining.isEmpty()) {
+        return true;
+      }
+      return latch.await(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private StateLock lock() {
+    return ctx.lock(LOCK);
+  }
+
+  private Path file(String taskId) {
+    return ctx.layout().record(ctx.teamId(), SUB, StateFormat.requireId("task id", taskId));
+  }
+
+  private Path existingFile(String taskId) {
+    Path f = file(taskId);
+    if (!Files.exists(f)) {
+      get(taskId);
+    }
+    return f;
+  }
+
+  private static Task decode(Path file, ObjectNode node) {
+    try {
+      return TaskCodec.decode(node);
+    } catch (IllegalArgumentException e) {
+      throw new StateException(file, "Cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A task with the node and file it was read from. */
+  private record Loaded(Path file, ObjectNode node, Task task) {
+    Loaded(Path file, ObjectNode node) {
+      this(file, node, decode(file, node));
+    }
+  }
+
+  /** Reads a task for propagation; a missing or unreadable one is logged and skipped. */
+  private Optional<Loaded> load(String id) {
+    try {
+      Path f = file(id);
+      return ctx.store().readIfExists(f).map(n -> new Loaded(f, n));
+    } catch (RuntimeException e) {
+      log.warn("Skipping task {} of team {}: {}", id, ctx.teamId(), e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private void write(Loaded l, Task t, TaskState state, Map<String, Object> metadata, Instant now) {
+    Task next = new Task(
+        t.id(),
+        t.teamId(),
+        t.title(),
+        t.description(),
+        t.owner(),
+        state,
+        t.blockedBy(),
+        metadata,
+        state == TaskState.RUNNING ? t.lease() : Lease.none(),
+        t.createdAt(),
+        now);
+    ctx.store().write(l.file, TaskCodec.encode(l.node, next));
+  }
+
+  /** Returns the dependencies of {@code t} that are not done, skipping ids known to be done. */
+  private List<Task> unfinishedDependencies(Task t, Set<String> knownDone) {
+    List<Task> open = new ArrayList<>();
+    for (String d : t.blockedBy()) {
+      if (knownDone.contains(d)) {
+        continue;
+      }
+      Optional<Loaded> l = load(d);
+      if (l.isEmpty()) {
+        // A missing dependency can never be done: the task stays blocked, and says why.
+        open.add(new Task(
+            d,
+            ctx.teamId(),
+            "(missing)",
+            "",
+            "",
+            TaskState.BLOCKED,
+            List.of(),
+            Map.of(),
+            null,
+            Instant.EPOCH,
+            Instant.EPOCH));
+      } else if (l.get().task.state() != TaskState.DONE) {
+        open.add(l.get().task);
+      }
+    }
+    return open;
+  }
+
+  /** Reads the dependencies of a new task; every one must exist. */
+  private Map<String, Task> readDependencies(List<String> ids, String title) {
+    Map<String, Task> out = new LinkedHashMap<>();
+    for (String d : ids) {
+      StateFormat.requireId("task id", d);
+      Path f = file(d);
+      Optional<ObjectNode> n = ctx.store().readIfExists(f);
+      if (n.isEmpty()) {
+        throw new NoSuchElementException("Task '" + StateFormat.printable(title)
+            + "' depends on unknown task '" + d + "' in team " + ctx.teamId()
+            + "; list the tasks with: nemospawn task list --team " + ctx.teamId());
+      }
+      out.put(d, decode(f, n.get()));
+    }
+    return out;
+  }
+
+  private static String describe(List<Task> tasks) {
+    return tasks.stream()
+        .map(t -> t.id() + " ("
+            + ("(missing)".equals(t.title()) ? "missing" : t.state().wireName()) + ")")
+        .collect(Collectors.joining(", "));
+  }
+
+  private static String illegalMove(Task cur, TaskState target) {
+    Set<TaskState> allowed = cur.state().allowedNext();
+    return "Cannot move task " + cur.id() + " from " + cur.state().wireName() + " to "
+        + target.wireName() + "; allowed from " + cur.state().wireName() + ": "
+        + (allowed.isEmpty()
+            ? "none (" + cur.state().wireName() + " is final)"
+            : allowed.stream().map(TaskState::wireName).collect(Collectors.joining(", ")));
+  }
+
+  private static void checkSpec(TaskSpec spec) {
+    if (!spec.owner().isEmpty()) {
+      StateFormat.requireName("owner", spec.owner());
+    }
+    for (String d : spec.blockedBy()) {
+      StateFormat.requireId("task id", d);
+    }
+    checkMetadata(spec.metadata());
+  }
+
+  private static void checkMetadata(Map<String, Object> metadata) {
+    for (Map.Entry<String, Object> e : metadata.entrySet()) {
+      String k = e.getKey();
+      String problem = null;
+      if (k.isEmpty()) {
+        problem = "it is empty";
+      } else if (k.length() > MAX_METADATA_KEY) {
+        problem = "it is " + k.length() + " characters long (at most " + MAX_METADATA_KEY + ")";
+      } else if (k.chars().anyMatch(Character::isISOControl)) {
+        problem = "it contains a control character";
+      }
+      if (problem != null) {
+        throw new IllegalArgumentException("Invalid metadata key '" + StateFormat.printable(k)
+            + "': " + problem + "; use a short printable name such as val_loss");
+      }
+      if ("val_loss".equals(k)
+          && e.getValue() instanceof Number n
+          && !Double.isFinite(n.doubleValue())) {
+        throw new IllegalArgumentException(
+            "Invalid val_loss " + n + ": it must be a finite number");
+      }
+    }
+  }
+
+  private static void requirePositive(Duration lease) {
+    Objects.requireNonNull(lease, "lease");
+    if (lease.isNegative() || lease.isZero()) {
+      throw new IllegalArgumentException(
+          "Invalid lease " + lease.toSeconds() + " s: it must be positive, e.g. --lease 600");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Tasks[" + ctx.teamId() + "]";
+  }
+
+  /** Returns the index, for tests and benchmarks. */
+  DependentsIndex index() {
+    return index;
+  }
+}
