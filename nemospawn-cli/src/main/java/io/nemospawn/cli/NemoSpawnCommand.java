@@ -8,5 +8,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Runs teams of AI agents on GPU machines: tasks, inboxes, plans, GPUs, HPO.",
-    subcommands = {VersionCommand.class, LaunchCommand.class})
+    subcommands = {
+      VersionCommand.class,
+      InboxCommand.class,
+      PlanCommand.class,
+      LifecycleCommand.class,
+      ArtifactCommand.class,
+      LaunchCommand.class
+    })
 public final class NemoSpawnCommand {}

@@ -27,6 +27,9 @@ public final class FileTeam implements Team {
   private final FileAgents agents;
   private final FileLifecycle lifecycle;
   private final FileTasks tasks;
+  private final FilePlans plans;
+  private final FileArtifacts artifacts;
+  private final FileInbox inbox;
   private final Runnable onClose;
   private volatile boolean closed;
 
@@ -37,6 +40,9 @@ public final class FileTeam implements Team {
     this.agents = new FileAgents(ctx);
     this.lifecycle = new FileLifecycle(ctx, agents);
     this.tasks = new FileTasks(ctx);
+    this.plans = new FilePlans(ctx, agents);
+    this.artifacts = new FileArtifacts(ctx);
+    this.inbox = new FileInbox(ctx, agents);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -104,12 +110,12 @@ public final class FileTeam implements Team {
 
   @Override
   public Inbox inbox() {
-    throw new IllegalStateException("TODO(#2): inbox");
+    return inbox;
   }
 
   @Override
   public Plans plans() {
-    throw new IllegalStateException("TODO(#2): FilePlans");
+    return plans;
   }
 
   @Override
@@ -119,7 +125,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Artifacts artifacts() {
-    throw new IllegalStateException("TODO(#2): FileArtifacts");
+    return artifacts;
   }
 
   @Override
@@ -137,7 +143,11 @@ public final class FileTeam implements Team {
       return;
     }
     closed = true;
-    ctx.events().close();
+    try {
+      inbox.close();
+    } finally {
+      ctx.events().close();
+    }
     onClose.run();
   }
 

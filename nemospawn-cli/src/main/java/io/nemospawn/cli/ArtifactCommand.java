@@ -1,0 +1,257 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.Listing;
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.Team;
+import io.nemospawn.artifact.Artifact;
+import io.nemospawn.artifact.ArtifactSpec;
+import io.nemospawn.artifact.ArtifactType;
+import io.nemospawn.artifact.Artifacts;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code nemospawn artifact}: register, promote, list and show experiment artifacts. */
+@Command(
+    name = "artifact",
+    mixinStandardHelpOptions = true,
+    description = "Experiment artifacts: checkpoints, adapters, datasets, ranked by val_loss.",
+    subcommands = {
+      ArtifactCommand.Register.class,
+      ArtifactCommand.Promote.class,
+      ArtifactCommand.ListArtifacts.class,
+      ArtifactCommand.Show.class
+    })
+final class ArtifactCommand {
+
+  /** Common options and the way every artifact subcommand opens its team. */
+  abstract static class Base implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Override
+    public Integer call() {
+      String teamName = team.team();
+      try (NemoSpawn ns = state.open();
+          Team t = ns.team(teamName)) {
+        return run(t);
+      }
+    }
+
+    abstract int run(Team t);
+
+    void print(Artifact a) {
+      if (out.json()) {
+        out.json(CoordViews.artifact(a));
+        return;
+      }
+      List<List<String>> rows = new ArrayList<>();
+      rows.add(List.of("artifact_id", a.id()));
+      rows.add(List.of("type", a.type().wireName()));
+      rows.add(List.of("path", a.path()));
+      rows.add(List.of("agent", CoordViews.cell(a.agentId())));
+      rows.add(List.of("val_loss", valLoss(a)));
+      a.metrics().forEach((k, v) -> rows.add(List.of("metric " + k, String.valueOf(v))));
+      rows.add(List.of("nemo_config_hash", CoordViews.cell(a.nemoConfigHash())));
+      rows.add(List.of("promoted", Boolean.toString(a.promoted())));
+      rows.add(List.of("tags", a.tags().isEmpty() ? "-" : String.join(", ", a.tags())));
+      rows.add(List.of("created_at", CoordViews.time(a.createdAt())));
+      out.table(List.of("FIELD", "VALUE"), rows);
+    }
+  }
+
+  static String valLoss(Artifact a) {
+    return Double.isNaN(a.valLoss()) ? "-" : Double.toString(a.valLoss());
+  }
+
+  @Command(name = "register", description = "Registers an artifact of one of the seven types.")
+  static final class Register extends Base {
+    @Mixin
+    AgentOption agent;
+
+    @Option(
+        names = "--type",
+        required = true,
+        converter = TypeConverter.class,
+        description = "nemo-checkpoint, lora-adapter, nim-container, dataset, benchmark, "
+            + "reward-signal or config-patch.")
+    ArtifactType type;
+
+    @Option(names = "--path", required = true, description = "Where it is; stored absolute.")
+    Path path;
+
+    @Option(names = "--val-loss", paramLabel = "V", description = "Its validation loss.")
+    Double valLoss;
+
+    @Option(
+        names = "--metric",
+        paramLabel = "KEY=VALUE",
+        description = "A metric; numbers are stored as numbers. Repeat for several.")
+    Map<String, String> metrics = new LinkedHashMap<>();
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "A tag; repeat for several.")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = "--config-hash", paramLabel = "HASH", description = "NeMo config hash.")
+    String configHash = "";
+
+    @Override
+    int run(Team t) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      metrics.forEach((k, v) -> m.put(k, number(v)));
+      ArtifactSpec spec = ArtifactSpec.of(type, path)
+          .withAgent(agent.agentOr(""))
+          .withValLoss(valLoss == null ? Double.NaN : valLoss)
+          .withMetrics(m)
+          .withTags(tags)
+          .withNemoConfigHash(configHash);
+      Artifact a = t.artifacts().register(spec);
+      if (out.json()) {
+        out.json(CoordViews.artifact(a));
+      } else {
+        out.println("Registered " + a.type().wireName() + " " + a.id() + " at " + a.path());
+      }
+      return ExitCodes.OK;
+    }
+
+    private static Object number(String v) {
+      try {
+        return Long.parseLong(v.trim());
+      } catch (NumberFormatException e) {
+        try {
+          double d = Double.parseDouble(v.trim());
+          return Double.isFinite(d) ? d : v;
+        } catch (NumberFormatException e2) {
+          return v;
+        }
+      }
+    }
+  }
+
+  @Command(
+      name = "promote",
+      description = "Crowns an artifact: the only promoted one of its type in the team.")
+  static final class Promote extends Base {
+    @Parameters(paramLabel = "ARTIFACT_ID", description = "The artifact, art-<8 hex>.")
+    String artifactId;
+
+    @Override
+    int run(Team t) {
+      Artifact a = t.artifacts().promote(artifactId);
+      if (out.json()) {
+        out.json(CoordViews.artifact(a));
+      } else {
+        out.println("Promoted " + a.id() + " as the " + a.type().wireName() + " of team " + t.id());
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "list", description = "Lists artifacts, filtered and sorted.")
+  static final class ListArtifacts extends Base {
+    @Option(names = "--type", converter = TypeConverter.class, description = "Only this type.")
+    ArtifactType type;
+
+    @Option(
+        names = "--sort",
+        defaultValue = "time",
+        converter = SortConverter.class,
+        description = "val_loss (lowest first, unknown last) or time (oldest first).")
+    Artifacts.Sort sort;
+
+    @Option(names = "--tag", description = "Only artifacts with this tag.")
+    String tag = "";
+
+    @Option(names = "--promoted", description = "Only promoted artifacts.")
+    boolean promoted;
+
+    @Option(names = "--limit", defaultValue = "0", description = "At most this many (0: all).")
+    int limit;
+
+    @Override
+    int run(Team t) {
+      Listing<Artifact> all =
+          t.artifacts().list(new Artifacts.Query(type, "", tag, promoted, sort, limit));
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("artifacts", all.items().stream().map(CoordViews::artifact).toList());
+        m.put("problems", CoordViews.problems(all));
+        out.json(m);
+      } else {
+        out.table(
+            List.of("ARTIFACT", "TYPE", "VAL_LOSS", "PROMOTED", "AGENT", "TAGS", "PATH"),
+            all.items().stream()
+                .map(a -> List.of(
+                    a.id(),
+                    a.type().wireName(),
+                    valLoss(a),
+                    a.promoted() ? "*" : "",
+                    CoordViews.cell(a.agentId()),
+                    a.tags().isEmpty() ? "-" : String.join(",", a.tags()),
+                    a.path()))
+                .toList());
+        CoordViews.warnProblems(out, all);
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "show", description = "Shows one artifact.")
+  static final class Show extends Base {
+    @Parameters(paramLabel = "ARTIFACT_ID", description = "The artifact, art-<8 hex>.")
+    String artifactId;
+
+    @Override
+    int run(Team t) {
+      print(t.artifacts().get(artifactId));
+      return ExitCodes.OK;
+    }
+  }
+
+  /** Parses {@code --type}; a bad value is a usage error listing the seven types. */
+  static final class TypeConverter implements ITypeConverter<ArtifactType> {
+    @Override
+    public ArtifactType convert(String value) {
+      try {
+        return ArtifactType.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** Parses {@code --sort}. */
+  static final class SortConverter implements ITypeConverter<Artifacts.Sort> {
+    @Override
+    public Artifacts.Sort convert(String value) {
+      switch (value.trim().toLowerCase(Locale.ROOT).replace('-', '_')) {
+        case "val_loss":
+        case "valloss":
+        case "loss":
+          return Artifacts.Sort.VAL_LOSS;
+        case "time":
+        case "created":
+        case "created_at":
+          return Artifacts.Sort.CREATED;
+        default:
+          throw new TypeConversionException("Unknown sort '" + value + "'; use val_loss or time");
+      }
+    }
+  }
+}

@@ -1,0 +1,218 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.Listing;
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.Team;
+import io.nemospawn.inbox.Inbox;
+import io.nemospawn.inbox.Message;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code nemospawn inbox}: send, broadcast, receive and peek messages. Bodies are printed with
+ * control characters escaped, so a body cannot forge table rows or terminal sequences.
+ */
+@Command(
+    name = "inbox",
+    mixinStandardHelpOptions = true,
+    description = "Messages between agents: send, broadcast, receive, peek.",
+    subcommands = {
+      InboxCommand.Send.class,
+      InboxCommand.Broadcast.class,
+      InboxCommand.Receive.class,
+      InboxCommand.Peek.class
+    })
+final class InboxCommand {
+
+  /** Common options and the way every inbox subcommand opens its team. */
+  abstract static class Base implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Override
+    public Integer call() throws Exception {
+      String teamName = team.team();
+      try (NemoSpawn ns = state.open();
+          Team t = ns.team(teamName)) {
+        return run(t);
+      }
+    }
+
+    abstract int run(Team t) throws Exception;
+
+    void printMessages(List<Message> messages, Listing<Message> problemsFrom) {
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("messages", messages.stream().map(CoordViews::message).toList());
+        if (problemsFrom != null) {
+          m.put("problems", CoordViews.problems(problemsFrom));
+        }
+        out.json(m);
+        return;
+      }
+      if (messages.isEmpty()) {
+        out.println("No unread messages.");
+      } else {
+        out.table(
+            List.of("MSG", "FROM", "TIME", "BODY"),
+            messages.stream()
+                .map(m -> List.of(m.id(), m.from(), CoordViews.time(m.timestamp()), m.body()))
+                .toList());
+      }
+      if (problemsFrom != null) {
+        CoordViews.warnProblems(out, problemsFrom);
+      }
+    }
+
+    void printDeliveries(List<Inbox.Delivery> ds) {
+      if (out.json()) {
+        out.json(Map.of(
+            "deliveries",
+            ds.stream()
+                .map(d -> {
+                  Map<String, Object> m = new LinkedHashMap<>(CoordViews.message(d.message()));
+                  m.put("transport", d.transport());
+                  return m;
+                })
+                .toList()));
+      } else {
+        for (Inbox.Delivery d : ds) {
+          out.println(
+              "Sent " + d.message().id() + " to " + d.message().to() + " via " + d.transport());
+        }
+        if (ds.isEmpty()) {
+          out.println("No recipients: the team has no other agent.");
+        }
+      }
+    }
+  }
+
+  /** Resolves {@code --from}: the option, else $NEMOSPAWN_AGENT, else {@code leader}. */
+  static String sender(String from) {
+    if (from != null && !from.isEmpty()) {
+      return from;
+    }
+    String env = System.getenv("NEMOSPAWN_AGENT");
+    return env == null || env.isEmpty() ? "leader" : env;
+  }
+
+  @Command(name = "send", description = "Sends a message to one agent (id or name, or leader).")
+  static final class Send extends Base {
+    @Parameters(index = "0", paramLabel = "TO", description = "The recipient's id or name.")
+    String to;
+
+    @Parameters(index = "1", paramLabel = "BODY", description = "The text, stored verbatim.")
+    String body;
+
+    @Option(
+        names = "--from",
+        paramLabel = "AGENT",
+        description = "The sender (default: $NEMOSPAWN_AGENT, else leader).")
+    String from;
+
+    @Override
+    int run(Team t) {
+      Inbox.Delivery d = t.inbox().send(sender(from), to, body);
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>(CoordViews.message(d.message()));
+        m.put("transport", d.transport());
+        out.json(m);
+      } else {
+        printDeliveries(List.of(d));
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "broadcast",
+      description = "Sends one copy to every agent of the team except the sender.")
+  static final class Broadcast extends Base {
+    @Parameters(paramLabel = "BODY", description = "The text, stored verbatim.")
+    String body;
+
+    @Option(
+        names = "--from",
+        paramLabel = "AGENT",
+        description = "The sender (default: $NEMOSPAWN_AGENT, else leader).")
+    String from;
+
+    @Override
+    int run(Team t) {
+      printDeliveries(t.inbox().broadcast(sender(from), body));
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "receive",
+      description = "Prints the agent's unread messages, oldest first, and marks them read.")
+  static final class Receive extends Base {
+    @Mixin
+    AgentOption agent;
+
+    @Option(names = "--wait", description = "Wait for a message if there is none.")
+    boolean waitForOne;
+
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        description = "How long --wait waits (default 300); implies --wait.")
+    Double timeoutSeconds;
+
+    @Override
+    int run(Team t) throws InterruptedException {
+      String who = agent.agent();
+      if (!waitForOne && timeoutSeconds == null) {
+        printMessages(t.inbox().receive(who), null);
+        return ExitCodes.OK;
+      }
+      double s = timeoutSeconds == null ? 300 : timeoutSeconds;
+      if (s < 0 || Double.isNaN(s)) {
+        throw new IllegalArgumentException(
+            "Invalid --timeout " + timeoutSeconds + "; use seconds >= 0, such as --timeout 30");
+      }
+      List<Message> got = t.inbox().receive(who, Duration.ofMillis((long) (s * 1000)));
+      if (got.isEmpty()) {
+        if (out.json()) {
+          printMessages(got, null);
+        } else {
+          out.err().println("No message for " + who + " within " + s + " s");
+          out.err().flush();
+        }
+        return ExitCodes.FAILURE;
+      }
+      printMessages(got, null);
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "peek",
+      description = "Prints the agent's unread messages without marking them read.")
+  static final class Peek extends Base {
+    @Mixin
+    AgentOption agent;
+
+    @Override
+    int run(Team t) {
+      // history() also reports unreadable files, which peek must show rather than hide.
+      Listing<Message> all = t.inbox().history(agent.agent());
+      printMessages(all.items().stream().filter(m -> !m.read()).toList(), all);
+      return ExitCodes.OK;
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.Listing;
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.Team;
+import io.nemospawn.agent.AgentInfo;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code nemospawn lifecycle}: an agent says it is idle or asks to shut down; the leader approves
+ * or rejects the request.
+ */
+@Command(
+    name = "lifecycle",
+    mixinStandardHelpOptions = true,
+    description = "Lifecycle protocol: idle, shutdown request, approve, reject, status.",
+    subcommands = {
+      LifecycleCommand.Idle.class,
+      LifecycleCommand.IdleList.class,
+      LifecycleCommand.ShutdownRequest.class,
+      LifecycleCommand.ShutdownApprove.class,
+      LifecycleCommand.ShutdownReject.class,
+      LifecycleCommand.Status.class
+    })
+final class LifecycleCommand {
+
+  /** Common options and the way every lifecycle subcommand opens its team. */
+  abstract static class Base implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Override
+    public Integer call() {
+      String teamName = team.team();
+      try (NemoSpawn ns = state.open();
+          Team t = ns.team(teamName)) {
+        return run(t);
+      }
+    }
+
+    abstract int run(Team t);
+
+    int changed(AgentInfo a) {
+      if (out.json()) {
+        out.json(CoordViews.lifecycle(a));
+      } else {
+        out.println(
+            "Agent " + a.name() + " (" + a.id() + ") is now " + a.lifecycle().wireName()
+                + (a.lifecycleReason().isEmpty() ? "" : ": " + a.lifecycleReason()));
+      }
+      return ExitCodes.OK;
+    }
+
+    void table(List<AgentInfo> agents) {
+      out.table(
+          List.of("AGENT", "NAME", "STATUS", "LIFECYCLE", "REASON", "UPDATED"),
+          agents.stream()
+              .map(a -> List.of(
+                  a.id(),
+                  a.name(),
+                  a.status().wireName(),
+                  a.lifecycle().wireName(),
+                  CoordViews.cell(a.lifecycleReason()),
+                  CoordViews.time(a.updatedAt())))
+              .toList());
+    }
+  }
+
+  /** The acting agent's own subcommands: the agent comes from --agent or $NEMOSPAWN_AGENT. */
+  abstract static class OwnState extends Base {
+    @Mixin
+    AgentOption agent;
+
+    @Option(names = "--reason", defaultValue = "", description = "Why, in a few words.")
+    String reason;
+  }
+
+  @Command(name = "idle", description = "Marks the agent idle (waiting for work).")
+  static final class Idle extends OwnState {
+    @Override
+    int run(Team t) {
+      return changed(t.lifecycle().idle(agent.agent(), reason));
+    }
+  }
+
+  @Command(name = "shutdown-request", description = "Asks the leader to let the agent shut down.")
+  static final class ShutdownRequest extends OwnState {
+    @Override
+    int run(Team t) {
+      return changed(t.lifecycle().requestShutdown(agent.agent(), reason));
+    }
+  }
+
+  /** The leader's subcommands name the agent as an argument. */
+  abstract static class LeaderDecision extends Base {
+    @Parameters(paramLabel = "AGENT", description = "The agent's id or name.")
+    String agent;
+
+    @Option(names = "--reason", defaultValue = "", description = "Why, in a few words.")
+    String reason;
+  }
+
+  @Command(name = "shutdown-approve", description = "Approves an agent's shutdown request.")
+  static final class ShutdownApprove extends LeaderDecision {
+    @Override
+    int run(Team t) {
+      return changed(t.lifecycle().approveShutdown(agent, reason));
+    }
+  }
+
+  @Command(
+      name = "shutdown-reject",
+      description = "Rejects an agent's shutdown request; it goes back to running.")
+  static final class ShutdownReject extends LeaderDecision {
+    @Override
+    int run(Team t) {
+      return changed(t.lifecycle().rejectShutdown(agent, reason));
+    }
+  }
+
+  @Command(name = "idle-list", description = "Lists the idle agents.")
+  static final class IdleList extends Base {
+    @Override
+    int run(Team t) {
+      List<AgentInfo> idle = t.lifecycle().idleAgents();
+      if (out.json()) {
+        out.json(Map.of("idle", idle.stream().map(CoordViews::lifecycle).toList()));
+      } else {
+        table(idle);
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "status",
+      description = "Shows an agent's lifecycle state, or every agent's without an argument.")
+  static final class Status extends Base {
+    @Parameters(
+        paramLabel = "AGENT",
+        arity = "0..1",
+        description = "The agent's id or name (default: every agent).")
+    String agent;
+
+    @Override
+    int run(Team t) {
+      if (agent != null) {
+        AgentInfo a = t.lifecycle().status(agent);
+        if (out.json()) {
+          out.json(CoordViews.lifecycle(a));
+        } else {
+          table(List.of(a));
+        }
+        return ExitCodes.OK;
+      }
+      Listing<AgentInfo> all = t.agents().list();
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("agents", all.items().stream().map(CoordViews::lifecycle).toList());
+        m.put("problems", CoordViews.problems(all));
+        out.json(m);
+      } else {
+        table(all.items());
+        CoordViews.warnProblems(out, all);
+      }
+      return ExitCodes.OK;
+    }
+  }
+}

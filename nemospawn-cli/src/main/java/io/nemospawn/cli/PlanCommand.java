@@ -1,0 +1,217 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.Listing;
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.Team;
+import io.nemospawn.plan.Plan;
+import io.nemospawn.plan.PlanStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code nemospawn plan}: submit plans for review, list, show, approve and reject them. */
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    description = "Plan approval: agents submit plans, the leader approves or rejects them.",
+    subcommands = {
+      PlanCommand.Submit.class,
+      PlanCommand.ListPlans.class,
+      PlanCommand.Show.class,
+      PlanCommand.Approve.class,
+      PlanCommand.Reject.class
+    })
+final class PlanCommand {
+
+  /** Common options and the way every plan subcommand opens its team. */
+  abstract static class Base implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Override
+    public Integer call() {
+      String teamName = team.team();
+      try (NemoSpawn ns = state.open();
+          Team t = ns.team(teamName)) {
+        return run(t);
+      }
+    }
+
+    abstract int run(Team t);
+
+    void print(Plan p) {
+      if (out.json()) {
+        out.json(CoordViews.plan(p));
+        return;
+      }
+      List<List<String>> rows = new ArrayList<>();
+      rows.add(List.of("plan_id", p.id()));
+      rows.add(List.of("agent", p.agentId()));
+      rows.add(List.of("title", p.title()));
+      rows.add(List.of("description", CoordViews.cell(p.description())));
+      for (int i = 0; i < p.steps().size(); i++) {
+        rows.add(List.of("step " + (i + 1), p.steps().get(i)));
+      }
+      rows.add(List.of("status", p.status().wireName()));
+      rows.add(List.of("reviewer", CoordViews.cell(p.reviewer())));
+      rows.add(List.of("comment", CoordViews.cell(p.reviewComment())));
+      rows.add(List.of("created_at", CoordViews.time(p.createdAt())));
+      rows.add(
+          List.of("reviewed_at", p.reviewedAt() == null ? "-" : CoordViews.time(p.reviewedAt())));
+      out.table(List.of("FIELD", "VALUE"), rows);
+    }
+  }
+
+  @Command(name = "submit", description = "Submits a plan for review; it starts pending.")
+  static final class Submit extends Base {
+    @Mixin
+    AgentOption agent;
+
+    @Option(names = "--title", required = true, description = "What the plan is about.")
+    String title;
+
+    @Option(names = "--description", description = "Free text.", defaultValue = "")
+    String description;
+
+    @Option(
+        names = "--step",
+        paramLabel = "STEP",
+        description = "One step; repeat for several, in order.")
+    List<String> steps = new ArrayList<>();
+
+    @Override
+    int run(Team t) {
+      Plan p = t.plans().submit(agent.agentOr("leader"), title, description, steps);
+      if (out.json()) {
+        out.json(CoordViews.plan(p));
+      } else {
+        out.println("Submitted plan " + p.id() + " (pending review)");
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "list", description = "Lists the plans, oldest first.")
+  static final class ListPlans extends Base {
+    @Option(
+        names = "--status",
+        paramLabel = "STATUS",
+        converter = StatusConverter.class,
+        description = "Only plans with this status: pending, approved or rejected.")
+    PlanStatus status;
+
+    @Override
+    int run(Team t) {
+      Listing<Plan> all = t.plans().list();
+      List<Plan> plans = all.items().stream()
+          .filter(p -> status == null || p.status() == status)
+          .toList();
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("plans", plans.stream().map(CoordViews::plan).toList());
+        m.put("problems", CoordViews.problems(all));
+        out.json(m);
+      } else {
+        out.table(
+            List.of("PLAN", "STATUS", "AGENT", "STEPS", "REVIEWER", "TITLE"),
+            plans.stream()
+                .map(p -> List.of(
+                    p.id(),
+                    p.status().wireName(),
+                    p.agentId(),
+                    Integer.toString(p.steps().size()),
+                    CoordViews.cell(p.reviewer()),
+                    p.title()))
+                .toList());
+        CoordViews.warnProblems(out, all);
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "show", description = "Shows one plan with its steps and review.")
+  static final class Show extends Base {
+    @Parameters(paramLabel = "PLAN_ID", description = "The plan, plan-<8 hex>.")
+    String planId;
+
+    @Override
+    int run(Team t) {
+      print(t.plans().get(planId));
+      return ExitCodes.OK;
+    }
+  }
+
+  /** Approve and reject share their options. */
+  abstract static class Review extends Base {
+    @Parameters(paramLabel = "PLAN_ID", description = "The pending plan, plan-<8 hex>.")
+    String planId;
+
+    @Option(
+        names = "--reviewer",
+        description = "Who reviews (default: $NEMOSPAWN_AGENT, else leader).")
+    String reviewer;
+
+    @Option(names = "--comment", defaultValue = "", description = "The reviewer's comment.")
+    String comment;
+
+    String reviewer() {
+      if (reviewer != null && !reviewer.isEmpty()) {
+        return reviewer;
+      }
+      String env = System.getenv("NEMOSPAWN_AGENT");
+      return env == null || env.isEmpty() ? "leader" : env;
+    }
+
+    void done(Plan p) {
+      if (out.json()) {
+        out.json(CoordViews.plan(p));
+      } else {
+        out.println("Plan " + p.id() + " " + p.status().wireName() + " by " + p.reviewer());
+      }
+    }
+  }
+
+  @Command(name = "approve", description = "Approves a pending plan.")
+  static final class Approve extends Review {
+    @Override
+    int run(Team t) {
+      done(t.plans().approve(planId, reviewer(), comment));
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "reject", description = "Rejects a pending plan.")
+  static final class Reject extends Review {
+    @Override
+    int run(Team t) {
+      done(t.plans().reject(planId, reviewer(), comment));
+      return ExitCodes.OK;
+    }
+  }
+
+  /** Parses {@code --status}; a bad value is a usage error listing the valid ones. */
+  static final class StatusConverter implements ITypeConverter<PlanStatus> {
+    @Override
+    public PlanStatus convert(String value) {
+      try {
+        return PlanStatus.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * JUnit 5 harness: {@link io.nemospawn.junit.NemoSpawnExtension} and {@link
+ * io.nemospawn.junit.NemoSpawnTest} give tests a team in a temporary data directory and check
+ * that nothing leaks.
+ */
+package io.nemospawn.junit;

@@ -1,0 +1,376 @@
+package io.nemospawn.transport.internal.file;
+
+import static java.util.Objects.requireNonNull;
+
+import io.nemospawn.StateException;
+import io.nemospawn.inbox.Message;
+import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.spi.Durability;
+import io.nemospawn.spi.InboxBatch;
+import io.nemospawn.spi.MessageProblem;
+import io.nemospawn.spi.StateFormat;
+import io.nemospawn.spi.TransportContext;
+import io.nemospawn.transport.internal.MessageJson;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable inbox directories of one team: {@code inbox/<agent>/<stamp>_<msg_id>.json}, the
+ * message records of the on-disk format.
+ *
+ * <p>Writes go through {@link AtomicFiles} (exclusive name, atomic rename, forced per the
+ * context's durability). Reading lists the directory once, sorts the names (they start with the
+ * timestamp) and parses each file at most once per call; files this instance has seen marked read
+ * are not parsed again. Marking read rewrites the message's own file, found by name. The
+ * read-and-mark step runs under an OS lock on {@code inbox/<agent>/.lock} plus an in-JVM lock, so
+ * two receivers, in one process or in two, never both deliver a message.
+ *
+ * <p>Thread-safe.
+ */
+public final class InboxFiles {
+  private static final Logger log = LoggerFactory.getLogger(InboxFiles.class);
+
+  /** The lock file in each inbox directory; not a message (it does not end in .json). */
+  public static final String LOCK_FILE = ".lock";
+
+  /** How long an empty message file counts as being written rather than broken. */
+  private static final Duration EMPTY_GRACE = Duration.ofSeconds(30);
+
+  private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+  private final TransportContext context;
+  private final Map<String, Set<String>> knownRead = new ConcurrentHashMap<>();
+  /** The last timestamp written per sender and recipient, so that name order is send order. */
+  private final Map<String, Instant> lastStamp = new ConcurrentHashMap<>();
+
+  /** Opens the inbox directories of the context's team (nothing is created until needed). */
+  public InboxFiles(TransportContext context) {
+    this.context = requireNonNull(context, "context");
+  }
+
+  /** Returns the context. */
+  public TransportContext context() {
+    return context;
+  }
+
+  /** Returns the inbox directory of an agent, checking the id. */
+  public Path dir(String agentId) {
+    return context.inboxDir(agentId);
+  }
+
+  /** Returns the file a message is (or would be) stored in. */
+  public Path file(Message m) {
+    return dir(m.to()).resolve(m.fileName());
+  }
+
+  /** A message as written, with its file. */
+  public record Stored(Message message, Path file) {}
+
+  /**
+   * Writes a new unread message file with an exclusive name. The timestamp is made strictly
+   * greater than that of the previous message this instance wrote from the same sender to the
+   * same recipient (by a microsecond at most per message sent within one microsecond), so that
+   * name order is send order; when the name is taken all the same, a new message id is drawn.
+   *
+   * @throws IllegalArgumentException when the message belongs to another team
+   * @throws StateException when the file cannot be written
+   */
+  public Stored write(Message message) {
+    requireNonNull(message, "message");
+    if (!message.teamId().equals(context.teamId())) {
+      throw new IllegalArgumentException("Cannot store message " + message.id() + " of team '"
+          + message.teamId() + "' in team '" + context.teamId() + "'; open the store of that team");
+    }
+    Message m = message.withRead(false);
+    Instant stamp = nextStamp(m.from() + "\n" + m.to(), m.timestamp());
+    if (!stamp.equals(m.timestamp())) {
+      m = new Message(m.id(), m.teamId(), m.from(), m.to(), m.body(), stamp, false);
+    }
+    Path dir = dir(m.to());
+    for (int attempt = 0; ; attempt++) {
+      Path target = dir.resolve(m.fileName());
+      if (AtomicFiles.createNew(target, MessageJson.toFile(m), context.durability())) {
+        log.trace("Wrote {}", target);
+        return new Stored(m, target);
+      }
+      if (attempt >= 16) {
+        throw new StateException(
+            target,
+            "Cannot store message in " + dir
+                + ": 16 message ids in a row were taken; check the inbox directory");
+      }
+      m = new Message(
+          StateFormat.newMessageId(), m.teamId(), m.from(), m.to(), m.body(), stamp, false);
+    }
+  }
+
+  private Instant nextStamp(String pair, Instant wanted) {
+    Instant w = wanted.truncatedTo(ChronoUnit.MICROS);
+    return lastStamp.merge(
+        pair, w, (last, now) -> now.isAfter(last) ? now : last.plus(1, ChronoUnit.MICROS));
+  }
+
+  /** Returns the message file names of an agent's inbox, sorted (oldest first). */
+  public List<String> names(String agentId) {
+    Path dir = dir(agentId);
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      for (Path p : s) {
+        String n = p.getFileName().toString();
+        if (isMessageName(n)) {
+          names.add(n);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new StateException(dir, "Cannot list inbox " + dir + ": " + e, e);
+    }
+    Collections.sort(names);
+    return names;
+  }
+
+  static boolean isMessageName(String n) {
+    return n.endsWith(".json") && n.length() > 5 && n.charAt(0) != '.';
+  }
+
+  /** The outcome of reading one file: a message, a problem, or nothing yet (being written). */
+  record Read(MessageJson.Parsed parsed, MessageProblem problem) {
+    static final Read PENDING = new Read(null, null);
+  }
+
+  Read read(String agentId, Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return Read.PENDING;
+    } catch (IOException e) {
+      return new Read(null, new MessageProblem(file, "cannot be read: " + e));
+    }
+    if (bytes.length == 0) {
+      // AtomicFiles.createNew claims the name with an empty file, then renames the content over.
+      if (isRecent(file)) {
+        return Read.PENDING;
+      }
+      return new Read(null, new MessageProblem(file, "the file is empty"));
+    }
+    try {
+      return new Read(MessageJson.parse(bytes, agentId, null), null);
+    } catch (IllegalArgumentException e) {
+      return new Read(null, new MessageProblem(file, e.getMessage()));
+    }
+  }
+
+  private static boolean isRecent(Path file) {
+    try {
+      Instant modified = Files.getLastModifiedTime(file).toInstant();
+      return modified.isAfter(Instant.now().minus(EMPTY_GRACE));
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  /** Returns the unread messages, oldest first, without marking them. */
+  public InboxBatch peek(String agentId) {
+    return scan(agentId, false, false);
+  }
+
+  /** Returns every message, read or not, oldest first. */
+  public InboxBatch history(String agentId) {
+    return scan(agentId, true, false);
+  }
+
+  /** Returns the unread messages, oldest first, and marks each read, under the inbox lock. */
+  public InboxBatch receive(String agentId) {
+    return locked(agentId, () -> scan(agentId, false, true));
+  }
+
+  private InboxBatch scan(String agentId, boolean includeRead, boolean mark) {
+    Path dir = dir(agentId);
+    Set<String> known = knownRead(agentId);
+    List<Message> messages = new ArrayList<>();
+    List<MessageProblem> problems = new ArrayList<>();
+    for (String name : names(agentId)) {
+      if (!includeRead && known.contains(name)) {
+        continue;
+      }
+      Path file = dir.resolve(name);
+      Read r = read(agentId, file);
+      if (r.problem() != null) {
+        problems.add(r.problem());
+        continue;
+      }
+      if (r.parsed() == null) {
+        continue;
+      }
+      Message m = r.parsed().message();
+      if (m.read()) {
+        known.add(name);
+        if (includeRead) {
+          messages.add(m);
+        }
+        continue;
+      }
+      if (mark) {
+        m = markRead(file, r.parsed());
+        known.add(name);
+      }
+      messages.add(m);
+    }
+    if (mark && !messages.isEmpty()) {
+      forceIfDurable(dir);
+    }
+    return new InboxBatch(messages, problems);
+  }
+
+  /**
+   * Rewrites the file marked read. The flag is renamed into place atomically but not forced: after
+   * a power loss a message may be delivered again (at least once), never lost, and receiving 1,000
+   * messages costs one directory force rather than 2,000 forces.
+   */
+  private Message markRead(Path file, MessageJson.Parsed parsed) {
+    Message m = parsed.message().withRead(true);
+    AtomicFiles.write(file, MessageJson.toFile(m, parsed.extras()), Durability.NONE);
+    return m;
+  }
+
+  private void forceIfDurable(Path dir) {
+    if (context.durability() == Durability.FSYNC) {
+      AtomicFiles.forceDirectory(dir);
+    }
+  }
+
+  /** What {@link #claim} found. */
+  public enum Claim {
+    /** The message was unread and is now marked read: deliver it. */
+    DELIVER,
+    /** It was read already: a duplicate. */
+    DUPLICATE
+  }
+
+  /**
+   * Marks the durable record of a message that arrived over a fast transport read, under the
+   * inbox lock, finding the file by name. When the file does not exist (a peer that sent only over
+   * the fast transport), the durable record is written, marked read.
+   *
+   * @return whether to deliver it or drop it as a duplicate
+   */
+  public Claim claim(Message envelope) {
+    String agentId = envelope.to();
+    Path file = file(envelope);
+    String name = file.getFileName().toString();
+    if (knownRead(agentId).contains(name)) {
+      return Claim.DUPLICATE;
+    }
+    return locked(agentId, () -> {
+      Read r = read(agentId, file);
+      if (r.parsed() != null) {
+        if (r.parsed().message().read()) {
+          knownRead(agentId).add(name);
+          return Claim.DUPLICATE;
+        }
+        markRead(file, r.parsed());
+        forceIfDurable(file.getParent());
+      } else {
+        if (r.problem() != null) {
+          log.warn(
+              "Replacing unreadable inbox file {} ({}) with the message that arrived for it",
+              file,
+              r.problem().reason());
+        }
+        AtomicFiles.write(file, MessageJson.toFile(envelope.withRead(true)), context.durability());
+      }
+      knownRead(agentId).add(name);
+      return Claim.DELIVER;
+    });
+  }
+
+  /**
+   * Takes the oldest unread message among {@code names} (sorted), marking it read, under the lock.
+   * Files read or unreadable are skipped.
+   */
+  public Optional<Message> takeFirst(String agentId, List<String> names) {
+    return locked(agentId, () -> {
+      Path dir = dir(agentId);
+      Set<String> known = knownRead(agentId);
+      for (String name : names) {
+        if (known.contains(name)) {
+          continue;
+        }
+        Path file = dir.resolve(name);
+        Read r = read(agentId, file);
+        if (r.parsed() == null) {
+          if (r.problem() != null) {
+            log.warn("Skipping unreadable message {}: {}", file, r.problem().reason());
+            known.add(name);
+          }
+          continue;
+        }
+        known.add(name);
+        if (!r.parsed().message().read()) {
+          Message m = markRead(file, r.parsed());
+          forceIfDurable(dir);
+          return Optional.of(m);
+        }
+      }
+      return Optional.empty();
+    });
+  }
+
+  private Set<String> knownRead(String agentId) {
+    return knownRead.computeIfAbsent(agentId, k -> ConcurrentHashMap.newKeySet());
+  }
+
+  /** Runs {@code body} holding the agent's inbox lock (in-JVM, then the OS lock). */
+  public <T> T locked(String agentId, Supplier<T> body) {
+    Path dir = dir(agentId);
+    Path lockFile = dir.resolve(LOCK_FILE);
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new StateException(dir, "Cannot create inbox " + dir + ": " + e, e);
+    }
+    ReentrantLock jvmLock =
+        JVM_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), k -> new ReentrantLock());
+    jvmLock.lock();
+    try {
+      if (jvmLock.getHoldCount() > 1) {
+        return body.get();
+      }
+      try (FileChannel ch =
+              FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock ignored = ch.lock()) {
+        return body.get();
+      } catch (IOException e) {
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+        }
+        throw new StateException(
+            lockFile, "Cannot lock inbox " + dir + " (" + lockFile + "): " + e, e);
+      }
+    } finally {
+      jvmLock.unlock();
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Implementation of the message transports: the JSON envelope, endpoint records, negotiation and
+ * the {@link io.nemospawn.spi.InboxStore} that ties the durable inbox files to the fast
+ * transports. Not an API.
+ */
+package io.nemospawn.transport.internal;
