@@ -1,0 +1,107 @@
+package io.nemospawn.hpo;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Entry point of the HPO module.
+ *
+ * <pre>{@code
+ * Study study = Hpo.study("lr-sweep").space(space).direction(Direction.MINIMIZE).create();
+ * try (Study s = Hpo.open(dataDir, "lr-sweep")) {      // a study created by `nemospawn hpo init`
+ *   boolean prune = s.report(trialNumber, step, valLoss);
+ * }
+ * }</pre>
+ *
+ * <p>Task link: an agent's task carries metadata {@value #TASK_STUDY_KEY} (study name) and
+ * {@value #TASK_TRIAL_KEY} (trial number); {@code task update --val-loss V [--step K]} then calls
+ * {@code Hpo.open(dataDir, study).report(trial, step, V)} (or {@code tell} when the task is done).
+ *
+ * @since 0.1
+ */
+public final class Hpo {
+  /** Task metadata key naming the study a task's trial belongs to. */
+  public static final String TASK_STUDY_KEY = "hpo_study";
+
+  /** Task metadata key holding the trial number a task runs. */
+  public static final String TASK_TRIAL_KEY = "hpo_trial";
+
+  /** Study user attribute holding the {@link HpoConfig} JSON of a study made from a TOML file. */
+  public static final String ATTR_CONFIG = "nemospawn:config";
+
+  private Hpo() {}
+
+  /** Returns a builder of a study. */
+  public static Study.Builder study(String name) {
+    return Study.builder(name);
+  }
+
+  /** Returns the file of a study's storage under a data dir (see {@link StudyStorage#forDataDir}). */
+  public static Path studyDir(Path dataDir) {
+    return dataDir.resolve("hpo");
+  }
+
+  /**
+   * Creates a study under a data dir from a config (what {@code hpo init} does).
+   *
+   * @throws IllegalStateException if the study exists
+   */
+  public static Study create(Path dataDir, String study, HpoConfig config) {
+    StudyStorage storage = StudyStorage.forDataDir(dataDir, study);
+    try {
+      Study s = study(study)
+          .ownedStorage(storage)
+          .space(config.space())
+          .direction(config.direction())
+          .maxTrials(config.maxTrials())
+          .sampler(config.newSampler())
+          .pruner(config.newPruner())
+          .create();
+      storage.setStudyUserAttr(study, ATTR_CONFIG, config.toJson());
+      return s;
+    } catch (RuntimeException e) {
+      storage.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens a study under a data dir, with the sampler and pruner its stored config names (TPE with
+   * constant liar and ASHA if none). Close it when done.
+   *
+   * @throws IllegalArgumentException if there is no such study
+   */
+  public static Study open(Path dataDir, String study) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    StudyStorage storage = StudyStorage.forDataDir(dataDir, study);
+    try {
+      StudyInfo info = storage
+          .findStudy(study)
+          .orElseThrow(() ->
+              new IllegalArgumentException("No study '" + study + "' under " + studyDir(dataDir)
+                  + ". Create it with `nemospawn hpo init --study " + study + " --hpo-file F`."));
+      String json = info.userAttrs().get(ATTR_CONFIG);
+      HpoConfig config = json == null ? null : HpoConfig.fromJson(json);
+      Study.Builder b = study(study).ownedStorage(storage);
+      if (config != null) {
+        b.sampler(config.newSampler()).pruner(config.newPruner());
+      } else {
+        b.sampler(Samplers.tpe().constantLiar(true).build())
+            .pruner(Pruners.successiveHalving().build());
+      }
+      return b.load();
+    } catch (RuntimeException e) {
+      storage.close();
+      throw e;
+    }
+  }
+
+  /** Returns the config a study was created with, if it was made from one. */
+  public static java.util.Optional<HpoConfig> config(Study study) {
+    return study
+        .storage()
+        .findStudy(study.name())
+        .map(i -> i.userAttrs().get(ATTR_CONFIG))
+        .map(HpoConfig::fromJson);
+  }
+}

@@ -1,0 +1,158 @@
+package io.nemospawn.hpo;
+
+import io.nemospawn.hpo.internal.HyperbandPruner;
+import io.nemospawn.hpo.internal.MedianPruner;
+import io.nemospawn.hpo.internal.SuccessiveHalvingPruner;
+
+/**
+ * Factory of the built-in pruners: asynchronous successive halving (ASHA), Hyperband, median and
+ * none. Defaults are Optuna 3.1's.
+ *
+ * <pre>{@code
+ * Pruner asha = Pruners.successiveHalving().reductionFactor(4).build();   // min resource "auto"
+ * Pruner hb = Pruners.hyperband().minResource(1).maxResource(100).build();
+ * }</pre>
+ *
+ * @since 0.1
+ */
+public final class Pruners {
+  private static final Pruner NONE = new Pruner() {
+    @Override
+    public boolean shouldPrune(PruneContext context) {
+      return false;
+    }
+
+    @Override
+    public String toString() {
+      return "NopPruner";
+    }
+  };
+
+  private Pruners() {}
+
+  /** Returns a pruner that never prunes. */
+  public static Pruner none() {
+    return NONE;
+  }
+
+  /** Returns Optuna's default median pruner (5 startup trials, no warm-up). */
+  public static Pruner median() {
+    return new MedianPruner(5, 0, 1);
+  }
+
+  /** Returns a median pruner. */
+  public static Pruner median(int startupTrials, int warmupSteps, int intervalSteps) {
+    return new MedianPruner(startupTrials, warmupSteps, intervalSteps);
+  }
+
+  /** Returns a builder of ASHA (Li et al., MLSys 2020). */
+  public static SuccessiveHalvingBuilder successiveHalving() {
+    return new SuccessiveHalvingBuilder();
+  }
+
+  /** Returns a builder of Hyperband (Li et al., JMLR 2018). */
+  public static HyperbandBuilder hyperband() {
+    return new HyperbandBuilder();
+  }
+
+  /** Configures ASHA: min resource "auto", reduction factor 4, min early-stopping rate 0. */
+  public static final class SuccessiveHalvingBuilder {
+    private long minResource;
+    private int reductionFactor = 4;
+    private int minEarlyStoppingRate;
+    private int bootstrapCount;
+
+    private SuccessiveHalvingBuilder() {}
+
+    /** The step of the first rung; {@link #autoMinResource()} is the default. */
+    public SuccessiveHalvingBuilder minResource(long steps) {
+      if (steps < 1) {
+        throw new IllegalArgumentException("minResource " + steps + " must be >= 1.");
+      }
+      this.minResource = steps;
+      return this;
+    }
+
+    /** Derives the min resource from the first completed trial: {@code max(lastStep/100, 1)}. */
+    public SuccessiveHalvingBuilder autoMinResource() {
+      this.minResource = 0;
+      return this;
+    }
+
+    public SuccessiveHalvingBuilder reductionFactor(int eta) {
+      this.reductionFactor = eta;
+      return this;
+    }
+
+    public SuccessiveHalvingBuilder minEarlyStoppingRate(int rate) {
+      this.minEarlyStoppingRate = rate;
+      return this;
+    }
+
+    public SuccessiveHalvingBuilder bootstrapCount(int count) {
+      this.bootstrapCount = count;
+      return this;
+    }
+
+    /**
+     * Returns the pruner.
+     *
+     * @throws IllegalArgumentException for a bad value, or bootstrap count with auto min resource
+     */
+    public Pruner build() {
+      return new SuccessiveHalvingPruner(
+          minResource, reductionFactor, minEarlyStoppingRate, bootstrapCount);
+    }
+
+    @Override
+    public String toString() {
+      return "SuccessiveHalvingBuilder[minResource=" + (minResource == 0 ? "auto" : minResource)
+          + ", reductionFactor=" + reductionFactor + "]";
+    }
+  }
+
+  /** Configures Hyperband: min resource 1, max resource "auto", reduction factor 3. */
+  public static final class HyperbandBuilder {
+    private long minResource = 1;
+    private long maxResource;
+    private int reductionFactor = 3;
+    private int bootstrapCount;
+
+    private HyperbandBuilder() {}
+
+    public HyperbandBuilder minResource(long steps) {
+      this.minResource = steps;
+      return this;
+    }
+
+    /** The largest step a trial reaches; default "auto": last step of the first complete trial + 1. */
+    public HyperbandBuilder maxResource(long steps) {
+      if (steps < 1) {
+        throw new IllegalArgumentException("maxResource " + steps + " must be >= 1.");
+      }
+      this.maxResource = steps;
+      return this;
+    }
+
+    public HyperbandBuilder reductionFactor(int eta) {
+      this.reductionFactor = eta;
+      return this;
+    }
+
+    public HyperbandBuilder bootstrapCount(int count) {
+      this.bootstrapCount = count;
+      return this;
+    }
+
+    public Pruner build() {
+      return new HyperbandPruner(minResource, maxResource, reductionFactor, bootstrapCount);
+    }
+
+    @Override
+    public String toString() {
+      return "HyperbandBuilder[minResource=" + minResource + ", maxResource="
+          + (maxResource == 0 ? "auto" : maxResource) + ", reductionFactor=" + reductionFactor
+          + "]";
+    }
+  }
+}

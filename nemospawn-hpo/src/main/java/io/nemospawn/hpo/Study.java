@@ -1,0 +1,462 @@
+package io.nemospawn.hpo;
+
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A hyperparameter study with Optuna's ask/tell interface: {@link #ask()} creates a trial with
+ * every parameter of the space suggested, the worker reports intermediate values and asks whether
+ * to prune, and {@link #tell} finishes it. The study itself keeps no trial state: everything is
+ * in its {@link StudyStorage}, so many processes can work on one study.
+ *
+ * <pre>{@code
+ * Study study = Hpo.study("lr-sweep").space(space)
+ *     .sampler(Samplers.tpe().seed(1).build()).pruner(Pruners.successiveHalving().build())
+ *     .direction(Direction.MINIMIZE).create();
+ * Trial t = study.ask();
+ * study.tell(t, objective(t.params()));
+ * FrozenTrial best = study.bestTrial();
+ * }</pre>
+ *
+ * <p>Thread-safe (as far as its sampler, pruner and storage are, which the built-in ones are).
+ *
+ * @since 0.1
+ */
+public final class Study implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Study.class);
+
+  /** Study user attribute holding the search space (JSON object of distributions). */
+  public static final String ATTR_SPACE = "nemospawn:search_space";
+
+  /** Study user attribute holding max_trials (JSON number, 0 = unlimited). */
+  public static final String ATTR_MAX_TRIALS = "nemospawn:max_trials";
+
+  private final String name;
+  private final StudyStorage storage;
+  private final boolean ownsStorage;
+  private final Sampler sampler;
+  private final Pruner pruner;
+  private final Direction direction;
+  private final SearchSpace space;
+  private final int maxTrials;
+  private final InstantSource clock;
+
+  private Study(Builder b, Direction direction, SearchSpace space, int maxTrials) {
+    this.name = b.name;
+    this.storage = b.storage;
+    this.ownsStorage = b.ownsStorage;
+    this.sampler = b.sampler;
+    this.pruner = b.pruner;
+    this.direction = direction;
+    this.space = space;
+    this.maxTrials = maxTrials;
+    this.clock = b.clock;
+  }
+
+  /** Returns a builder; {@link Hpo#study(String)} is the same. */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Direction direction() {
+    return direction;
+  }
+
+  public SearchSpace space() {
+    return space;
+  }
+
+  /** Returns the most trials this study may hold, 0 for no limit. */
+  public int maxTrials() {
+    return maxTrials;
+  }
+
+  public StudyStorage storage() {
+    return storage;
+  }
+
+  /**
+   * Creates a trial and suggests every parameter of the space for it.
+   *
+   * @throws IllegalStateException if the study holds max_trials trials already
+   */
+  public Trial ask() {
+    int number = storage.createTrial(name, maxTrials, clock.instant());
+    List<FrozenTrial> view = pruner.samplerView(name, storage.trials(name), number);
+    SamplerContext ctx = new SamplerContext(name, direction, view, number, Map.of());
+    Map<String, Double> internal = new LinkedHashMap<>();
+    Map<String, Double> pending = new LinkedHashMap<>();
+    Map<String, Distribution> pendingDists = new LinkedHashMap<>();
+    try {
+      SearchSpace relative = relativeSpace(view);
+      Map<String, Double> joint =
+          relative.params().isEmpty() ? Map.of() : sampler.sampleJoint(ctx, relative);
+      for (var e : space.params().entrySet()) {
+        Double v = joint.get(e.getKey());
+        if (v == null) {
+          SamplerContext c = new SamplerContext(name, direction, view, number, internal);
+          v = sampler.sampleIndependent(c, e.getKey(), e.getValue());
+        }
+        internal.put(e.getKey(), v);
+      }
+      joint.forEach((k, v) -> {
+        if (!space.params().containsKey(k)) {
+          pending.put(k, v);
+          pendingDists.put(k, relative.params().get(k));
+        }
+      });
+      if (!internal.isEmpty()) {
+        storage.setParams(name, number, space.params(), internal);
+      }
+    } catch (RuntimeException e) {
+      storage.finishTrial(name, number, TrialState.FAIL, Double.NaN, clock.instant());
+      throw e;
+    }
+    Map<String, Object> params = new LinkedHashMap<>();
+    internal.forEach((k, v) -> params.put(k, space.params().get(k).toExternal(v)));
+    log.debug("Study {} asked trial {} with {}", name, number, params);
+    return new Trial(this, number, params, pending, pendingDists);
+  }
+
+  /**
+   * Returns the space a sampler may sample jointly at the start of a trial: the study's space,
+   * plus (for define-by-run use) the parameters finished trials have, so multivariate TPE also
+   * works when parameters are suggested one by one, as in Optuna's {@code sample_relative}.
+   */
+  private SearchSpace relativeSpace(List<FrozenTrial> view) {
+    SearchSpace.Builder b = space.toBuilder();
+    for (FrozenTrial t : view) {
+      if (t.state() == TrialState.COMPLETE || t.state() == TrialState.PRUNED) {
+        t.distributions().forEach((k, d) -> {
+          if (!space.params().containsKey(k)) {
+            b.param(k, d);
+          }
+        });
+      }
+    }
+    return b.build();
+  }
+
+  Object store(int number, String param, Distribution d, double internal) {
+    storage.setParams(name, number, Map.of(param, d), Map.of(param, internal));
+    return d.toExternal(internal);
+  }
+
+  Object suggest(int number, String param, Distribution d) {
+    FrozenTrial current = storage.trial(name, number);
+    if (current.internalParams().containsKey(param)) {
+      return current.params().get(param);
+    }
+    List<FrozenTrial> view = pruner.samplerView(name, storage.trials(name), number);
+    SamplerContext ctx =
+        new SamplerContext(name, direction, view, number, current.internalParams());
+    double v = sampler.sampleIndependent(ctx, param, d);
+    storage.setParams(name, number, Map.of(param, d), Map.of(param, v));
+    return d.toExternal(v);
+  }
+
+  void reportOnly(int number, int step, double value) {
+    storage.reportIntermediate(name, number, step, value);
+  }
+
+  /**
+   * Records an intermediate value of a running trial and returns whether the pruner says to stop
+   * it. This is the entry point for other processes (the CLI, an agent's task update): it does
+   * not finish the trial; tell it PRUNED if it stops.
+   */
+  public boolean report(int number, int step, double value) {
+    reportOnly(number, step, value);
+    return shouldPrune(number);
+  }
+
+  /** Returns whether the pruner says to stop a running trial now. */
+  public boolean shouldPrune(int number) {
+    FrozenTrial trial = storage.trial(name, number);
+    if (trial.state() != TrialState.RUNNING) {
+      return false;
+    }
+    List<FrozenTrial> trials = storage.trials(name);
+    return pruner.shouldPrune(new PruneContext() {
+      @Override
+      public String studyName() {
+        return name;
+      }
+
+      @Override
+      public Direction direction() {
+        return direction;
+      }
+
+      @Override
+      public List<FrozenTrial> trials() {
+        return trials;
+      }
+
+      @Override
+      public FrozenTrial trial() {
+        return trial;
+      }
+
+      @Override
+      public void setSystemAttr(String key, String json) {
+        storage.setTrialSystemAttr(name, number, key, json);
+      }
+    });
+  }
+
+  /** Completes a trial with its objective value (NaN makes it FAIL, as in Optuna). */
+  public void tell(Trial trial, double value) {
+    tell(trial.number(), value);
+  }
+
+  /** Finishes a trial as PRUNED (keeping its last finite report as value) or FAIL. */
+  public void tell(Trial trial, TrialState state) {
+    tell(trial.number(), state);
+  }
+
+  /** Completes trial {@code number} with its objective value (NaN makes it FAIL). */
+  public void tell(int number, double value) {
+    storage.finishTrial(
+        name,
+        number,
+        Double.isNaN(value) ? TrialState.FAIL : TrialState.COMPLETE,
+        value,
+        clock.instant());
+  }
+
+  /**
+   * Finishes trial {@code number} as PRUNED or FAIL.
+   *
+   * @throws IllegalArgumentException for COMPLETE (give a value) or a non-final state
+   */
+  public void tell(int number, TrialState state) {
+    if (state == TrialState.COMPLETE) {
+      throw new IllegalArgumentException(
+          "Cannot tell trial " + number + " COMPLETE without a value; use tell(trial, value).");
+    }
+    storage.finishTrial(name, number, state, Double.NaN, clock.instant());
+  }
+
+  /** Returns every trial in number order. */
+  public List<FrozenTrial> trials() {
+    return storage.trials(name);
+  }
+
+  /** Returns one trial. */
+  public FrozenTrial trial(int number) {
+    return storage.trial(name, number);
+  }
+
+  /** Returns the best COMPLETE trial (the first of equals), if any. */
+  public Optional<FrozenTrial> findBestTrial() {
+    FrozenTrial best = null;
+    for (FrozenTrial t : trials()) {
+      if (t.state() == TrialState.COMPLETE
+          && !Double.isNaN(t.rawValue())
+          && (best == null || direction.isBetter(t.rawValue(), best.rawValue()))) {
+        best = t;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /**
+   * Returns the best COMPLETE trial.
+   *
+   * @throws IllegalStateException if no trial is complete yet
+   */
+  public FrozenTrial bestTrial() {
+    return findBestTrial()
+        .orElseThrow(
+            () -> new IllegalStateException("Study '" + name + "' has no COMPLETE trial yet ("
+                + trials().size() + " trials); tell a trial its value first."));
+  }
+
+  /** Closes the storage if this study opened it (see {@link Hpo#open}). */
+  @Override
+  public void close() {
+    if (ownsStorage) {
+      storage.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Study[" + name + " " + direction + " sampler=" + sampler + " pruner=" + pruner
+        + " storage=" + storage + "]";
+  }
+
+  /**
+   * Configures a study. Defaults: TPE (unseeded), median pruner (Optuna's default), MINIMIZE, an
+   * in-memory storage, no max_trials, the system clock. Not thread-safe.
+   */
+  public static final class Builder {
+    private final String name;
+    private SearchSpace space;
+    private Sampler sampler;
+    private Pruner pruner = Pruners.median();
+    private Direction direction;
+    private StudyStorage storage;
+    private boolean ownsStorage;
+    private Integer maxTrials;
+    private InstantSource clock = InstantSource.system();
+
+    private Builder(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank() || name.length() > 512) {
+        throw new IllegalArgumentException(
+            "Invalid study name '" + name + "': use 1 to 512 characters, not only blanks.");
+      }
+      this.name = name;
+    }
+
+    /** The parameters {@link Study#ask()} suggests; when loading, default is the stored space. */
+    public Builder space(SearchSpace space) {
+      this.space = Objects.requireNonNull(space, "space");
+      return this;
+    }
+
+    public Builder sampler(Sampler sampler) {
+      this.sampler = Objects.requireNonNull(sampler, "sampler");
+      return this;
+    }
+
+    public Builder pruner(Pruner pruner) {
+      this.pruner = Objects.requireNonNull(pruner, "pruner");
+      return this;
+    }
+
+    public Builder direction(Direction direction) {
+      this.direction = Objects.requireNonNull(direction, "direction");
+      return this;
+    }
+
+    /** The storage; the caller keeps ownership (closing the study does not close it). */
+    public Builder storage(StudyStorage storage) {
+      this.storage = Objects.requireNonNull(storage, "storage");
+      this.ownsStorage = false;
+      return this;
+    }
+
+    Builder ownedStorage(StudyStorage storage) {
+      this.storage = storage;
+      this.ownsStorage = true;
+      return this;
+    }
+
+    /** The most trials the study may hold (0: no limit); stored with the study. */
+    public Builder maxTrials(int maxTrials) {
+      if (maxTrials < 0) {
+        throw new IllegalArgumentException(
+            "maxTrials " + maxTrials + " must be >= 0 (0: no limit).");
+      }
+      this.maxTrials = maxTrials;
+      return this;
+    }
+
+    public Builder clock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    private void defaults() {
+      if (sampler == null) {
+        sampler = Samplers.tpe().build();
+      }
+      if (storage == null) {
+        storage = StudyStorage.inMemory();
+        ownsStorage = true;
+      }
+    }
+
+    /**
+     * Creates the study in its storage.
+     *
+     * @throws IllegalStateException if a study of that name exists
+     */
+    public Study create() {
+      defaults();
+      Direction dir = direction == null ? Direction.MINIMIZE : direction;
+      SearchSpace sp = space == null ? SearchSpace.empty() : space;
+      int max = maxTrials == null ? 0 : maxTrials;
+      Map<String, String> attrs = new LinkedHashMap<>();
+      attrs.put(ATTR_SPACE, sp.toJson());
+      attrs.put(ATTR_MAX_TRIALS, Integer.toString(max));
+      storage.createStudy(name, dir, attrs);
+      return new Study(this, dir, sp, max);
+    }
+
+    /**
+     * Loads an existing study; space and max_trials default to the stored ones.
+     *
+     * @throws IllegalArgumentException if there is no such study, or its direction differs
+     */
+    public Study load() {
+      defaults();
+      StudyInfo info = storage
+          .findStudy(name)
+          .orElseThrow(() -> new IllegalArgumentException("No study '" + name + "' in " + storage
+              + ". Studies: " + storage.studyNames() + ". Create it first."));
+      if (direction != null && direction != info.direction()) {
+        throw new IllegalArgumentException("Study '" + name + "' is " + info.direction() + ", not "
+            + direction + "; drop direction(..) or use another study name.");
+      }
+      SearchSpace sp = space;
+      if (sp == null) {
+        String json = info.userAttrs().get(ATTR_SPACE);
+        sp = json == null ? SearchSpace.empty() : SearchSpace.fromJson(json);
+      }
+      int max = maxTrials != null
+          ? maxTrials
+          : Integer.parseInt(info.userAttrs().getOrDefault(ATTR_MAX_TRIALS, "0").trim());
+      return new Study(this, info.direction(), sp, max);
+    }
+
+    /** Loads the study if it exists, else creates it. */
+    public Study createOrLoad() {
+      defaults();
+      if (storage.findStudy(name).isPresent()) {
+        return load();
+      }
+      try {
+        return create();
+      } catch (IllegalStateException raced) {
+        return load();
+      }
+    }
+
+    @Override
+    public String toString() {
+      List<String> set = new ArrayList<>();
+      set.add("name=" + name);
+      if (space != null) {
+        set.add("space=" + space.params().keySet());
+      }
+      if (sampler != null) {
+        set.add("sampler=" + sampler);
+      }
+      set.add("pruner=" + pruner);
+      if (direction != null) {
+        set.add("direction=" + direction);
+      }
+      if (storage != null) {
+        set.add("storage=" + storage);
+      }
+      if (maxTrials != null) {
+        set.add("maxTrials=" + maxTrials);
+      }
+      return "Study.Builder" + set;
+    }
+  }
+}

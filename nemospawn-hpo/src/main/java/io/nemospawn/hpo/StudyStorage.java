@@ -1,0 +1,110 @@
+package io.nemospawn.hpo;
+
+import io.nemospawn.hpo.internal.InMemoryStorage;
+import io.nemospawn.hpo.internal.JournalStorage;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * Where studies and their trials live. Implementations: {@link #inMemory()}, {@link
+ * #journal(Path)} (a file many processes and hosts can share), and Optuna-compatible SQLite from
+ * {@code nemospawn-hpo-sqlite}. Every operation is atomic with respect to every other process
+ * using the same storage: trial numbers are assigned under the storage's lock, so they are unique
+ * and dense, and no operation is lost.
+ *
+ * <p>Errors: an unknown study or trial is an {@link IllegalArgumentException}; an operation on a
+ * finished trial an {@link IllegalStateException}; a failure of the file system or database an
+ * {@link io.nemospawn.StateException}. Implementations are thread-safe.
+ *
+ * @since 0.1
+ */
+public interface StudyStorage extends AutoCloseable {
+
+  /** Returns a storage that lives in this JVM only. */
+  static StudyStorage inMemory() {
+    return new InMemoryStorage();
+  }
+
+  /**
+   * Returns a storage backed by an append-only journal file, shared safely by any number of
+   * processes (and hosts on NFS): each operation takes an OS lock on the file, replays what others
+   * appended, validates, appends and syncs.
+   */
+  static StudyStorage journal(Path file) {
+    return new JournalStorage(file);
+  }
+
+  /**
+   * Opens the storage the CLI uses for a study under a data dir: {@code <dataDir>/hpo/<study>.db}
+   * (Optuna SQLite) when {@code nemospawn-hpo-sqlite} is on the path, else the journal {@code
+   * <dataDir>/hpo/<study>.journal}.
+   */
+  static StudyStorage forDataDir(Path dataDir, String study) {
+    for (StudyStorageProvider p : ServiceLoader.load(StudyStorageProvider.class)) {
+      return p.open(dataDir.resolve("hpo").resolve(study + p.fileExtension()));
+    }
+    return journal(dataDir.resolve("hpo").resolve(study + ".journal"));
+  }
+
+  /**
+   * Creates a study.
+   *
+   * @throws IllegalStateException if a study of that name exists
+   */
+  void createStudy(String study, Direction direction, Map<String, String> userAttrs);
+
+  /** Returns the study of that name, if it exists. */
+  Optional<StudyInfo> findStudy(String study);
+
+  /** Returns the names of all studies in this storage. */
+  List<String> studyNames();
+
+  /** Sets a user attribute of a study (a JSON value). */
+  void setStudyUserAttr(String study, String key, String json);
+
+  /**
+   * Creates a RUNNING trial and returns its number, assigned under the lock.
+   *
+   * @param maxTrials the most trials the study may hold, 0 for no limit
+   * @throws IllegalStateException if the study already holds {@code maxTrials} trials
+   */
+  int createTrial(String study, int maxTrials, Instant start);
+
+  /** Sets parameters of a running trial (internal values). */
+  void setParams(
+      String study,
+      int number,
+      Map<String, Distribution> distributions,
+      Map<String, Double> internal);
+
+  /** Records an intermediate value of a running trial (the last report of a step wins). */
+  void reportIntermediate(String study, int number, int step, double value);
+
+  /** Sets a system attribute of a trial (a JSON value). */
+  void setTrialSystemAttr(String study, int number, String key, String json);
+
+  /** Sets a user attribute of a trial (a JSON value). */
+  void setTrialUserAttr(String study, int number, String key, String json);
+
+  /**
+   * Finishes a running trial.
+   *
+   * @param value the objective value, NaN for none
+   * @throws IllegalStateException if the trial is not RUNNING
+   */
+  void finishTrial(String study, int number, TrialState state, double value, Instant end);
+
+  /** Returns all trials of a study in number order. */
+  List<FrozenTrial> trials(String study);
+
+  /** Returns one trial. */
+  FrozenTrial trial(String study, int number);
+
+  /** Releases files or connections; idempotent. */
+  @Override
+  void close();
+}

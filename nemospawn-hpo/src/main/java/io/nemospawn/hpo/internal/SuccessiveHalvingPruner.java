@@ -1,0 +1,154 @@
+package io.nemospawn.hpo.internal;
+
+import io.nemospawn.hpo.Direction;
+import io.nemospawn.hpo.FrozenTrial;
+import io.nemospawn.hpo.PruneContext;
+import io.nemospawn.hpo.Pruner;
+import io.nemospawn.hpo.TrialState;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * Asynchronous Successive Halving (ASHA: Li et al., "A System for Massively Parallel
+ * Hyperparameter Tuning", MLSys 2020) with Optuna 3.1's rules: rung r is reached at step {@code
+ * minResource * eta^(minEarlyStoppingRate + r)}; there the trial's value joins the values all
+ * trials recorded at that rung ({@code completed_rung_<r>}), and it goes on only if it is within
+ * the best {@code 1/eta} of them (the best so far when fewer than eta competed). With {@code
+ * minResource} "auto" (0 here) nothing is pruned before a trial completes, then {@code
+ * minResource = max(lastStep // 100, 1)} of the first trial that completed with reports.
+ *
+ * <p>Stateless, so thread-safe and consistent across processes.
+ */
+public final class SuccessiveHalvingPruner implements Pruner {
+  private final long minResource;
+  private final int eta;
+  private final int minEarlyStoppingRate;
+  private final int bootstrapCount;
+
+  /**
+   * @param minResource the first rung's step, 0 for "auto"
+   */
+  public SuccessiveHalvingPruner(
+      long minResource, int eta, int minEarlyStoppingRate, int bootstrapCount) {
+    if (minResource < 0) {
+      throw new IllegalArgumentException(
+          "min_resource " + minResource + " must be >= 1 (or auto).");
+    }
+    if (eta < 2) {
+      throw new IllegalArgumentException("reduction_factor " + eta + " must be >= 2.");
+    }
+    if (minEarlyStoppingRate < 0) {
+      throw new IllegalArgumentException(
+          "min_early_stopping_rate " + minEarlyStoppingRate + " must be >= 0.");
+    }
+    if (bootstrapCount < 0 || (bootstrapCount > 0 && minResource == 0)) {
+      throw new IllegalArgumentException(
+          "bootstrap_count " + bootstrapCount + " must be >= 0, and 0 when min_resource is auto.");
+    }
+    this.minResource = minResource;
+    this.eta = eta;
+    this.minEarlyStoppingRate = minEarlyStoppingRate;
+    this.bootstrapCount = bootstrapCount;
+  }
+
+  static String rungKey(int rung) {
+    return "completed_rung_" + rung;
+  }
+
+  /** Returns the first COMPLETE trial (by completion time, then number) that has reports. */
+  static FrozenTrial firstCompleted(List<FrozenTrial> trials) {
+    FrozenTrial first = null;
+    for (FrozenTrial t : trials) {
+      if (t.state() != TrialState.COMPLETE || t.intermediateValues().isEmpty()) {
+        continue;
+      }
+      if (first == null) {
+        first = t;
+      } else if (t.complete().isPresent()
+          && first.complete().isPresent()
+          && t.complete().get().isBefore(first.complete().get())) {
+        first = t;
+      }
+    }
+    return first;
+  }
+
+  /** Returns the resolved min resource, or 0 while "auto" cannot be resolved yet. */
+  long minResource(List<FrozenTrial> trials) {
+    if (minResource > 0) {
+      return minResource;
+    }
+    FrozenTrial first = firstCompleted(trials);
+    return first == null ? 0 : Math.max(first.lastStep().getAsInt() / 100, 1);
+  }
+
+  @Override
+  public boolean shouldPrune(PruneContext ctx) {
+    FrozenTrial trial = ctx.trial();
+    OptionalInt last = trial.lastStep();
+    if (last.isEmpty()) {
+      return false;
+    }
+    int step = last.getAsInt();
+    double value = trial.intermediateValues().get(step);
+    int rung = 0;
+    while (trial.systemAttrs().containsKey(rungKey(rung))) {
+      rung++;
+    }
+    long r0 = minResource(ctx.trials());
+    if (r0 == 0) {
+      return false;
+    }
+    List<FrozenTrial> all = ctx.trials();
+    while (true) {
+      double promotionStep = r0 * Math.pow(eta, minEarlyStoppingRate + rung);
+      if (step < promotionStep) {
+        return false;
+      }
+      if (Double.isNaN(value)) {
+        return true;
+      }
+      String key = rungKey(rung);
+      List<Double> competing = new ArrayList<>();
+      for (FrozenTrial t : all) {
+        if (t.number() == trial.number()) {
+          continue;
+        }
+        String json = t.systemAttrs().get(key);
+        if (json != null) {
+          competing.add(Double.parseDouble(json));
+        }
+      }
+      competing.add(value);
+      ctx.setSystemAttr(key, Double.toString(value));
+      if (competing.size() <= bootstrapCount) {
+        return true;
+      }
+      if (!isPromotable(value, competing, ctx.direction())) {
+        return true;
+      }
+      rung++;
+    }
+  }
+
+  private boolean isPromotable(double value, List<Double> competing, Direction dir) {
+    int i = competing.size() / eta - 1;
+    if (i == -1) {
+      i = 0;
+    }
+    if (dir == Direction.MINIMIZE) {
+      Collections.sort(competing);
+      return value <= competing.get(i);
+    }
+    competing.sort(Collections.reverseOrder());
+    return value >= competing.get(i);
+  }
+
+  @Override
+  public String toString() {
+    return "SuccessiveHalvingPruner[minResource=" + (minResource == 0 ? "auto" : minResource)
+        + ", reductionFactor=" + eta + ", minEarlyStoppingRate=" + minEarlyStoppingRate + "]";
+  }
+}
