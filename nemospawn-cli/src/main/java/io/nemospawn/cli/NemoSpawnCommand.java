@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       PlanCommand.class,
       LifecycleCommand.class,
       ArtifactCommand.class,
-      LaunchCommand.class
+      LaunchCommand.class,
+      GpuCommand.class
     })
 public final class NemoSpawnCommand {}

@@ -1,0 +1,489 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.spi.Durability;
+import io.nemospawn.spi.StateFormat;
+import io.nemospawn.topology.Gpu;
+import io.nemospawn.topology.GpuMetrics;
+import io.nemospawn.topology.GpuSnapshot;
+import io.nemospawn.topology.GpuTopology;
+import io.nemospawn.topology.HealthProblem;
+import io.nemospawn.topology.HealthRule;
+import io.nemospawn.topology.ReallocationPlan;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code nemospawn gpu}: discovery, topology, health, a team's GPU status and the reallocation
+ * analysis. Which probe answered (NVML, {@code nvidia-smi}, DCGM or none) is always shown.
+ */
+@Command(
+    name = "gpu",
+    mixinStandardHelpOptions = true,
+    description = "GPUs: discovery, NVLink topology, health, team status, reallocation.",
+    subcommands = {
+      GpuCommand.Discover.class,
+      GpuCommand.Topology.class,
+      GpuCommand.Health.class,
+      GpuCommand.Status.class,
+      GpuCommand.Reallocate.class
+    })
+final class GpuCommand {
+  /** What {@code gpu reallocate} says until the agent runtime can stop agents. */
+  static final String NOT_STOPPED = "Nothing was stopped: stopping agents comes with the agent"
+      + " runtime (nemospawn-core). Stop the agents listed above yourself to free their GPUs.";
+
+  private static final JsonMapper STATE_JSON =
+      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  private GpuCommand() {}
+
+  static void warn(Output out, List<String> warnings) {
+    for (String w : warnings) {
+      out.err().println("Warning: " + w);
+    }
+    out.err().flush();
+  }
+
+  static String number(double v, int decimals) {
+    return GpuMetrics.isKnown(v) ? String.format(Locale.ROOT, "%." + decimals + "f", v) : "N/A";
+  }
+
+  static String count(long v) {
+    return v < 0 ? "N/A" : Long.toString(v);
+  }
+
+  /** {@code nemospawn gpu discover}. */
+  @Command(name = "discover", description = "Lists the GPUs and says which probe found them.")
+  static final class Discover implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Override
+    public Integer call() {
+      GpuTopology t = GpuTopology.detect();
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", t.source());
+        m.put("warnings", t.warnings());
+        List<Map<String, Object>> gpus = new ArrayList<>();
+        for (Gpu g : t.gpus()) {
+          Map<String, Object> e = g.toFormatMap();
+          e.put("pci_bus_id", g.pciBusId());
+          e.put("mig_enabled", g.migEnabled());
+          e.put("cpu_affinity", g.cpuAffinity());
+          e.put("numa_node", g.numaNode() < 0 ? null : g.numaNode());
+          gpus.add(e);
+        }
+        m.put("gpus", gpus);
+        out.json(m);
+        return ExitCodes.OK;
+      }
+      warn(out, t.warnings());
+      out.println("Probe: " + t.source() + " (" + t.size() + (t.size() == 1 ? " GPU)" : " GPUs)"));
+      if (t.isEmpty()) {
+        return ExitCodes.OK;
+      }
+      List<List<String>> rows = new ArrayList<>();
+      for (Gpu g : t.gpus()) {
+        rows.add(List.of(
+            Integer.toString(g.index()),
+            g.name(),
+            g.uuid(),
+            g.pciBusId(),
+            g.memoryUsedMb() + "/" + g.memoryTotalMb(),
+            g.migEnabled() ? "on" : "off",
+            g.numaNode() < 0 ? "N/A" : Integer.toString(g.numaNode())));
+      }
+      out.table(List.of("GPU", "NAME", "UUID", "PCI BUS", "MEMORY MIB", "MIG", "NUMA"), rows);
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code nemospawn gpu topology}. */
+  @Command(name = "topology", description = "Prints the link matrix and the NVLink islands.")
+  static final class Topology implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Override
+    public Integer call() {
+      GpuTopology t = GpuTopology.detect();
+      List<Map<String, Object>> islands = new ArrayList<>();
+      for (List<Integer> island : t.islands()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("gpus", island);
+        m.put("fully_connected", t.isFullyConnected(island));
+        m.put("nvlink_total", t.nvLinkTotal(island));
+        islands.add(m);
+      }
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", t.source());
+        m.put("warnings", t.warnings());
+        m.putAll(t.toFormatMap());
+        m.put("islands", islands);
+        out.json(m);
+        return ExitCodes.OK;
+      }
+      warn(out, t.warnings());
+      out.println("Probe: " + t.source());
+      if (t.isEmpty()) {
+        out.println("No GPUs.");
+        return ExitCodes.OK;
+      }
+      List<String> header = new ArrayList<>();
+      header.add("");
+      for (int i : t.indices()) {
+        header.add("GPU" + i);
+      }
+      header.add("CPU AFFINITY");
+      header.add("NUMA");
+      List<List<String>> rows = new ArrayList<>();
+      for (Gpu a : t.gpus()) {
+        List<String> row = new ArrayList<>();
+        row.add("GPU" + a.index());
+        for (int b : t.indices()) {
+          row.add(t.link(a.index(), b).toString());
+        }
+        row.add(a.cpuAffinity().isEmpty() ? "N/A" : a.cpuAffinity());
+        row.add(a.numaNode() < 0 ? "N/A" : Integer.toString(a.numaNode()));
+        rows.add(row);
+      }
+      out.table(header, rows);
+      out.println("");
+      if (t.islands().isEmpty()) {
+        out.println("NVLink islands: none (GPUs talk over PCIe)");
+      }
+      for (Map<String, Object> island : islands) {
+        @SuppressWarnings("unchecked")
+        List<Integer> gpus = (List<Integer>) island.get("gpus");
+        int links = (int) island.get("nvlink_total");
+        out.println("NVLink island " + gpus + ": "
+            + ((boolean) island.get("fully_connected")
+                ? "fully connected"
+                : "not fully connected (some pairs go through other GPUs)")
+            + ", " + links + " NVLinks, ~" + links * io.nemospawn.topology.Link.NVLINK_GBPS_PER_LINK
+            + " GB/s between its pairs in total");
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code nemospawn gpu health}. */
+  @Command(
+      name = "health",
+      description = "Reads metrics (DCGM, then NVML, then nvidia-smi) and checks the health rules;"
+          + " exits 1 when a critical problem (double-bit ECC) is found.")
+  static final class Health implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Option(
+        names = "--low-util",
+        defaultValue = "10",
+        description =
+            "Utilisation in percent below which a GPU is reported (default ${DEFAULT-VALUE}).")
+    double lowUtil;
+
+    @Option(
+        names = "--hot",
+        defaultValue = "85",
+        description = "Temperature in °C above which a GPU is reported (default ${DEFAULT-VALUE}).")
+    double hot;
+
+    @Override
+    public Integer call() {
+      GpuSnapshot s = GpuSnapshot.take(InstantSource.system());
+      List<HealthProblem> problems =
+          HealthRule.evaluate(HealthRule.defaults(lowUtil, hot), s.metrics());
+      boolean critical =
+          problems.stream().anyMatch(p -> p.severity() == HealthRule.Severity.CRITICAL);
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>(s.toFormatMap());
+        m.put("warnings", s.warnings());
+        m.put("problems", problems.stream().map(HealthProblem::toMap).toList());
+        out.json(m);
+      } else {
+        warn(out, s.warnings());
+        out.println("Probe: " + s.source());
+        metricsTable(out, s.metrics(), Map.of());
+        if (problems.isEmpty()) {
+          out.println(s.metrics().isEmpty() ? "No GPUs." : "No problems.");
+        }
+        for (HealthProblem p : problems) {
+          out.println(p.severity() + ": " + p.message());
+        }
+      }
+      return critical ? ExitCodes.FAILURE : ExitCodes.OK;
+    }
+  }
+
+  static void metricsTable(
+      Output out, List<GpuMetrics> metrics, Map<Integer, List<String>> agents) {
+    if (metrics.isEmpty()) {
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (GpuMetrics m : metrics) {
+      List<String> row = new ArrayList<>(List.of(
+          Integer.toString(m.index()),
+          number(m.utilPercent(), 1),
+          number(m.memUtilPercent(), 1),
+          number(m.temperatureC(), 0),
+          number(m.powerW(), 1),
+          count(m.eccSbe()),
+          count(m.eccDbe())));
+      if (!agents.isEmpty()) {
+        row.add(String.join(",", agents.getOrDefault(m.index(), List.of("-"))));
+      }
+      rows.add(row);
+    }
+    List<String> header = new ArrayList<>(
+        List.of("GPU", "UTIL %", "MEM %", "TEMP C", "POWER W", "ECC SBE", "ECC DBE"));
+    if (!agents.isEmpty()) {
+      header.add("AGENTS");
+    }
+    out.table(header, rows);
+  }
+
+  /** A team's agents as read from {@code <data dir>/teams/<team>/agents/*.json}. */
+  record TeamAgents(Path teamDir, List<Map<String, Object>> agents, Set<Integer> teamGpus) {
+    static TeamAgents read(Path dataDir, String team) {
+      StateFormat.requireId("team id", team);
+      Path teamDir = dataDir.resolve("teams").resolve(team);
+      if (!Files.isDirectory(teamDir)) {
+        throw new IllegalArgumentException("No team '" + team + "' in " + dataDir.resolve("teams")
+            + "; check the team id or --data-dir");
+      }
+      List<Map<String, Object>> agents = new ArrayList<>();
+      Set<Integer> gpus = new TreeSet<>();
+      Path teamJson = teamDir.resolve("team.json");
+      if (Files.isRegularFile(teamJson)) {
+        gpus.addAll(ints(readJson(teamJson).get("gpu_ids"), teamJson));
+      }
+      Path agentsDir = teamDir.resolve("agents");
+      if (Files.isDirectory(agentsDir)) {
+        Map<String, Path> files = new TreeMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(agentsDir, "*.json")) {
+          ds.forEach(p -> files.put(p.getFileName().toString(), p));
+        } catch (IOException e) {
+          throw new UncheckedIOException("Cannot list " + agentsDir + ": " + e.getMessage(), e);
+        }
+        for (Path p : files.values()) {
+          Map<String, Object> agent = readJson(p);
+          agents.add(agent);
+          gpus.addAll(ints(agent.get("gpu_ids"), p));
+        }
+      }
+      return new TeamAgents(teamDir, agents, gpus);
+    }
+
+    /** Returns {agent_id: gpu ids} of the agents whose status is running. */
+    Map<String, List<Integer>> running() {
+      Map<String, List<Integer>> m = new TreeMap<>();
+      for (Map<String, Object> a : agents) {
+        if ("running".equals(a.get("status"))) {
+          m.put(String.valueOf(a.get("agent_id")), ints(a.get("gpu_ids"), teamDir));
+        }
+      }
+      return m;
+    }
+
+    String nameOf(String agentId) {
+      for (Map<String, Object> a : agents) {
+        if (agentId.equals(String.valueOf(a.get("agent_id")))) {
+          return String.valueOf(a.getOrDefault("name", agentId));
+        }
+      }
+      return agentId;
+    }
+
+    private static Map<String, Object> readJson(Path p) {
+      try {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = STATE_JSON.readValue(Files.readAllBytes(p), Map.class);
+        return m;
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot read " + p + ": " + e.getMessage(), e);
+      } catch (JacksonException e) {
+        throw new IllegalArgumentException(
+            "Cannot parse " + p + ": " + e.getOriginalMessage() + "; fix or remove the file", e);
+      }
+    }
+
+    private static List<Integer> ints(Object o, Path where) {
+      List<Integer> result = new ArrayList<>();
+      if (o == null) {
+        return result;
+      }
+      if (!(o instanceof List<?> list)) {
+        throw new IllegalArgumentException(
+            "gpu_ids in " + where + " must be a list of GPU indices, got " + o);
+      }
+      for (Object e : list) {
+        if (!(e instanceof Number n)) {
+          throw new IllegalArgumentException(
+              "gpu_ids in " + where + " must be a list of GPU indices, got " + o);
+        }
+        result.add(n.intValue());
+      }
+      return result;
+    }
+  }
+
+  /** Shared {@code --data-dir} option. */
+  static final class DataDir {
+    @Option(
+        names = "--data-dir",
+        description = "State directory (default: $NEMOSPAWN_DATA_DIR, else ~/.nemospawn).")
+    Path dataDir;
+
+    Path resolve() {
+      if (dataDir != null) {
+        return dataDir;
+      }
+      String env = System.getenv("NEMOSPAWN_DATA_DIR");
+      if (env != null && !env.isBlank()) {
+        return Path.of(env);
+      }
+      return Path.of(System.getProperty("user.home"), ".nemospawn");
+    }
+  }
+
+  /** {@code nemospawn gpu status TEAM}. */
+  @Command(
+      name = "status",
+      description = "Reads the metrics of a team's GPUs and writes them to"
+          + " teams/<team>/metrics/dcgm_<stamp>.json.")
+  static final class Status implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    DataDir data;
+
+    @Parameters(index = "0", paramLabel = "TEAM", description = "The team id.")
+    String team;
+
+    @Override
+    public Integer call() {
+      TeamAgents t = TeamAgents.read(data.resolve(), team);
+      GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
+      Path file = t.teamDir().resolve("metrics").resolve(s.fileName());
+      byte[] json =
+          (STATE_JSON.writeValueAsString(s.toFormatMap()) + "\n").getBytes(StandardCharsets.UTF_8);
+      AtomicFiles.write(file, json, Durability.FSYNC);
+      Map<Integer, List<String>> agentsByGpu = new TreeMap<>();
+      for (Map<String, Object> a : t.agents()) {
+        for (int g : TeamAgents.ints(a.get("gpu_ids"), t.teamDir())) {
+          agentsByGpu
+              .computeIfAbsent(g, k -> new ArrayList<>())
+              .add(String.valueOf(a.getOrDefault("name", a.get("agent_id"))));
+        }
+      }
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>(s.toFormatMap());
+        m.put("team_id", team);
+        m.put("file", file.toString());
+        m.put("warnings", s.warnings());
+        out.json(m);
+        return ExitCodes.OK;
+      }
+      warn(out, s.warnings());
+      out.println("Team " + team + ": GPUs " + t.teamGpus() + " (probe " + s.source() + ")");
+      metricsTable(out, s.metrics(), agentsByGpu.isEmpty() ? Map.of() : agentsByGpu);
+      Set<Integer> missing = new TreeSet<>(t.teamGpus());
+      s.metrics().forEach(m -> missing.remove(m.index()));
+      if (!missing.isEmpty()) {
+        out.println("No readings for GPUs " + missing + " (not on this machine?)");
+      }
+      out.println("Wrote " + file);
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code nemospawn gpu reallocate TEAM --kill-below N}. */
+  @Command(
+      name = "reallocate",
+      description = "Finds the team's running agents whose GPUs are used below N percent and the"
+          + " GPUs stopping them would free. Stopping comes with the agent runtime.")
+  static final class Reallocate implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    DataDir data;
+
+    @Parameters(index = "0", paramLabel = "TEAM", description = "The team id.")
+    String team;
+
+    @Option(
+        names = "--kill-below",
+        required = true,
+        paramLabel = "N",
+        description = "Utilisation in percent (0-100) below which an agent would be stopped.")
+    double killBelow;
+
+    @Override
+    public Integer call() {
+      TeamAgents t = TeamAgents.read(data.resolve(), team);
+      GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
+      ReallocationPlan plan = ReallocationPlan.analyse(t.running(), s.metrics(), killBelow);
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("team_id", team);
+        m.put("source", s.source());
+        m.put("warnings", s.warnings());
+        m.putAll(plan.toMap());
+        m.put("stopped", List.of());
+        m.put("note", NOT_STOPPED);
+        out.json(m);
+        return ExitCodes.OK;
+      }
+      warn(out, s.warnings());
+      out.println("Team " + team + ": running agents under " + number(killBelow, 0)
+          + " % utilisation (probe " + s.source() + ")");
+      List<List<String>> rows = new ArrayList<>();
+      for (ReallocationPlan.Verdict v : plan.agents()) {
+        rows.add(List.of(
+            v.agent(),
+            t.nameOf(v.agent()),
+            v.gpus().toString(),
+            number(v.utilPercent(), 1),
+            v.stop() ? "stop" : "keep",
+            v.reason()));
+      }
+      if (rows.isEmpty()) {
+        out.println("No running agents.");
+      } else {
+        out.table(List.of("AGENT", "NAME", "GPUS", "UTIL %", "PLAN", "REASON"), rows);
+      }
+      out.println("Would stop: " + (plan.stop().isEmpty() ? "none" : String.join(", ", plan.stop()))
+          + "; would free GPUs " + plan.freedGpus());
+      out.println(NOT_STOPPED);
+      return ExitCodes.OK;
+    }
+  }
+}

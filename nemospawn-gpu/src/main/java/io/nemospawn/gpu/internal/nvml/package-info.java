@@ -1,0 +1,5 @@
+/**
+ * NVML through JNA: {@link io.nemospawn.gpu.internal.nvml.NvmlGpuProbe} loads {@code
+ * libnvidia-ml.so.1} on first use and reads GPUs, metrics and NVLink topology in-process.
+ */
+package io.nemospawn.gpu.internal.nvml;
