@@ -60,6 +60,26 @@ public interface Team extends AutoCloseable {
   Artifacts artifacts();
 
   /**
+   * Spawns an agent: leases its GPUs, writes its coordination prompt, gives it a worktree when
+   * asked, and starts it with its runtime, its environment set before it starts.
+   *
+   * @throws GpuUnavailableException when a GPU asked for is leased by a running agent, or too few
+   *     are free
+   * @throws AgentLaunchException when the runtime cannot start it
+   * @throws IllegalArgumentException when the spec is invalid or the name is taken
+   * @since 0.1
+   */
+  Agent spawn(AgentSpec spec);
+
+  /**
+   * Returns a live handle on an agent of this team, spawned by any process.
+   *
+   * @throws java.util.NoSuchElementException naming the team's agents when there is none
+   * @since 0.1
+   */
+  Agent agent(String idOrName);
+
+  /**
    * Calls {@code listener} for every change to this team, whichever process made it. Events of
    * this JVM arrive at once; those of other processes within the watch latency (file-system
    * notification, else polling). Listeners run on the team's event thread and must not block.

@@ -1,5 +1,7 @@
 package io.nemospawn.core.internal;
 
+import io.nemospawn.Agent;
+import io.nemospawn.AgentSpec;
 import io.nemospawn.Subscription;
 import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
@@ -10,6 +12,8 @@ import io.nemospawn.agent.Agents;
 import io.nemospawn.agent.Lifecycle;
 import io.nemospawn.agent.LifecycleState;
 import io.nemospawn.artifact.Artifacts;
+import io.nemospawn.core.internal.agent.ActingLifecycle;
+import io.nemospawn.core.internal.agent.AgentSupervisor;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.plan.PlanStatus;
 import io.nemospawn.plan.Plans;
@@ -25,7 +29,8 @@ public final class FileTeam implements Team {
   private final TeamContext ctx;
   private final String name;
   private final FileAgents agents;
-  private final FileLifecycle lifecycle;
+  private final Lifecycle lifecycle;
+  private final AgentSupervisor supervisor;
   private final FileTasks tasks;
   private final FilePlans plans;
   private final FileArtifacts artifacts;
@@ -38,11 +43,12 @@ public final class FileTeam implements Team {
     this.name = name;
     this.onClose = onClose;
     this.agents = new FileAgents(ctx);
-    this.lifecycle = new FileLifecycle(ctx, agents);
     this.tasks = new FileTasks(ctx);
     this.plans = new FilePlans(ctx, agents);
     this.artifacts = new FileArtifacts(ctx);
     this.inbox = new FileInbox(ctx, agents);
+    this.supervisor = new AgentSupervisor(ctx, name, agents);
+    this.lifecycle = new ActingLifecycle(new FileLifecycle(ctx, agents), supervisor, this::inbox);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -129,6 +135,26 @@ public final class FileTeam implements Team {
   }
 
   @Override
+  public Agent spawn(AgentSpec spec) {
+    java.util.Objects.requireNonNull(spec, "spec");
+    if (closed) {
+      throw new IllegalStateException("Cannot spawn agent '" + spec.name() + "': team " + id()
+          + " is closed; open it again with NemoSpawn.team(\"" + id() + "\")");
+    }
+    return supervisor.spawn(spec);
+  }
+
+  @Override
+  public Agent agent(String idOrName) {
+    return supervisor.handle(idOrName);
+  }
+
+  /** Returns the agent supervisor, for the parts of core and the CLI that manage agents. */
+  public AgentSupervisor supervisor() {
+    return supervisor;
+  }
+
+  @Override
   public Subscription subscribe(Consumer<TeamEvent> listener) {
     if (closed) {
       throw new IllegalStateException(
@@ -144,11 +170,15 @@ public final class FileTeam implements Team {
     }
     closed = true;
     try {
-      inbox.close();
+      supervisor.close();
     } finally {
-      ctx.events().close();
+      try {
+        inbox.close();
+      } finally {
+        ctx.events().close();
+        onClose.run();
+      }
     }
-    onClose.run();
   }
 
   @Override

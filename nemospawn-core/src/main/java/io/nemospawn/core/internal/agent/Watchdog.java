@@ -1,0 +1,188 @@
+package io.nemospawn.core.internal.agent;
+
+import io.nemospawn.Team;
+import io.nemospawn.agent.AgentInfo;
+import io.nemospawn.agent.AgentStatus;
+import io.nemospawn.core.internal.AgentRecords;
+import io.nemospawn.task.Task;
+import io.nemospawn.task.TaskState;
+import io.nemospawn.task.TaskUpdate;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One health pass over a team's agents: dead agents are marked (status {@code stopped},
+ * lifecycle {@code dead}), their running tasks go back to {@code pending} (the claim ends), their
+ * GPUs are free; agents with no sign of life (record, tasks, log output) for longer than the stuck
+ * threshold are flagged. Thread-safe; passes may run from several processes at once.
+ */
+public final class Watchdog {
+  private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
+
+  /**
+   * The health of one agent after a pass.
+   *
+   * @param agentId the agent
+   * @param name its name
+   * @param state {@code healthy}, {@code dead}, {@code stuck}, {@code stopped}
+   * @param reason why, or an empty string
+   * @param requeued tasks returned to pending in this pass
+   */
+  public record Health(
+      String agentId, String name, String state, String reason, List<String> requeued) {
+    /** Copies. */
+    public Health {
+      requeued = List.copyOf(requeued);
+    }
+
+    /** Returns whether this is a problem (dead or stuck in this pass). */
+    public boolean unhealthy() {
+      return state.equals("dead") || state.equals("stuck");
+    }
+  }
+
+  /**
+   * A pass's result.
+   *
+   * @param at when the pass ran
+   * @param agents each agent's health
+   */
+  public record Report(Instant at, List<Health> agents) {
+    /** Copies. */
+    public Report {
+      agents = List.copyOf(agents);
+    }
+
+    /** Returns how many agents are running and healthy. */
+    public long healthy() {
+      return agents.stream().filter(h -> h.state().equals("healthy")).count();
+    }
+
+    /** Returns how many agents are dead or stuck. */
+    public long unhealthy() {
+      return agents.stream().filter(Health::unhealthy).count();
+    }
+  }
+
+  private final Team team;
+  private final AgentSupervisor supervisor;
+
+  public Watchdog(Team team, AgentSupervisor supervisor) {
+    this.team = team;
+    this.supervisor = supervisor;
+  }
+
+  /** Runs one pass; {@code stuckAfter} is how long without any sign of life counts as stuck. */
+  public Report pass(Duration stuckAfter) {
+    Instant now = supervisor.context().now();
+    Map<String, AgentSupervisor.Change> changed = new java.util.HashMap<>();
+    for (AgentSupervisor.Change c : supervisor.reconcile()) {
+      changed.put(c.agent().id(), c);
+    }
+    List<Task> tasks = tasksOrEmpty();
+    List<Health> out = new ArrayList<>();
+    for (AgentInfo a : team.agents().list().items()) {
+      AgentSupervisor.Change c = changed.get(a.id());
+      if (c != null) {
+        List<String> requeued = requeue(a, tasks);
+        out.add(new Health(a.id(), a.name(), "dead", c.what(), requeued));
+        continue;
+      }
+      if (!AgentRecords.LEASING.contains(a.status())) {
+        List<String> requeued = requeue(a, tasks);
+        out.add(new Health(
+            a.id(),
+            a.name(),
+            a.status() == AgentStatus.STOPPED ? "stopped" : a.status().wireName(),
+            a.lifecycleReason(),
+            requeued));
+        continue;
+      }
+      Instant last = lastSignOfLife(a, tasks);
+      Duration quiet = Duration.between(last, now);
+      if (quiet.compareTo(stuckAfter) > 0) {
+        out.add(new Health(
+            a.id(),
+            a.name(),
+            "stuck",
+            "no update for " + quiet.toSeconds() + " s (threshold " + stuckAfter.toSeconds()
+                + " s)",
+            List.of()));
+      } else {
+        out.add(new Health(a.id(), a.name(), "healthy", "", List.of()));
+      }
+    }
+    return new Report(now, out);
+  }
+
+  private List<Task> tasksOrEmpty() {
+    try {
+      return team.tasks().list().items();
+    } catch (IllegalStateException e) {
+      // A data directory without the task graph module: nothing to requeue.
+      log.debug("No task graph: {}", e.getMessage());
+      return List.of();
+    }
+  }
+
+  /** Returns an agent's running tasks to pending; returns their ids. */
+  private List<String> requeue(AgentInfo a, List<Task> tasks) {
+    List<String> ids = new ArrayList<>();
+    for (Task t : tasks) {
+      if (t.state() == TaskState.RUNNING
+          && (t.owner().equals(a.id()) || t.owner().equals(a.name()))) {
+        try {
+          team.tasks()
+              .update(
+                  t.id(),
+                  TaskUpdate.state(TaskState.PENDING)
+                      .withOwner("")
+                      .withMetadata("reassigned_from", a.id())
+                      .withMetadata(
+                          "reassigned_at",
+                          io.nemospawn.spi.StateFormat.formatTimestamp(
+                              supervisor.context().now())));
+          ids.add(t.id());
+          log.info("Task {} of dead agent {} is pending again", t.id(), a.id());
+        } catch (RuntimeException e) {
+          log.warn(
+              "Cannot return task {} of dead agent {} to pending: {}",
+              t.id(),
+              a.id(),
+              e.getMessage());
+        }
+      }
+    }
+    return ids;
+  }
+
+  private Instant lastSignOfLife(AgentInfo a, List<Task> tasks) {
+    Instant last = a.updatedAt();
+    for (Task t : tasks) {
+      if ((t.owner().equals(a.id()) || t.owner().equals(a.name()))
+          && t.updatedAt().isAfter(last)) {
+        last = t.updatedAt();
+      }
+    }
+    Path logFile = supervisor.logsDir().resolve(a.id() + ".log");
+    try {
+      if (Files.exists(logFile)) {
+        Instant m = Files.getLastModifiedTime(logFile).toInstant();
+        if (m.isAfter(last)) {
+          last = m;
+        }
+      }
+    } catch (IOException e) {
+      // No log: the record and tasks decide.
+    }
+    return last;
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * Spawning and supervising agents: GPU leases, adapters and profiles, coordination prompts,
+ * worktrees, the supervisor that acts on lifecycle decisions, the health watch, skills.
+ */
+package io.nemospawn.core.internal.agent;

@@ -1,0 +1,119 @@
+package io.nemospawn.core.internal.runtime;
+
+import io.nemospawn.AgentLaunchException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs the agent as a child process inside a bubblewrap ({@code bwrap}) sandbox: the whole file
+ * system read-only, a private {@code /tmp}, only its worktree and team directory (and the data
+ * directory's audit log and locks, which its CLI calls write) writable, its own PID, IPC and UTS
+ * namespaces, no network unless the profile allows it, and the NVIDIA device nodes passed
+ * through. {@code --die-with-parent} ties the sandbox to the wrapper that records the exit code.
+ *
+ * <p>When {@code bwrap} is missing or the kernel forbids unprivileged user namespaces, spawning
+ * fails with a message saying which and what to do; nothing runs unsandboxed by surprise.
+ */
+public final class SandboxRuntime extends ProcessRuntime {
+  private static volatile Optional<String> probed;
+
+  @Override
+  public String name() {
+    return "sandbox";
+  }
+
+  @Override
+  public Optional<String> unavailableReason() {
+    Optional<String> p = probed;
+    if (p == null) {
+      p = probe();
+      probed = p;
+    }
+    return p;
+  }
+
+  private static Optional<String> probe() {
+    if (Exec.which("bwrap").isEmpty()) {
+      return Optional.of("bubblewrap (bwrap) is not installed; install it with"
+          + " 'apt-get install -y bubblewrap', or spawn with --runtime process (no isolation)");
+    }
+    Exec.Result r = Exec.run(
+        List.of(
+            "bwrap", "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--", "/bin/true"),
+        null,
+        Map.of(),
+        Duration.ofSeconds(20));
+    if (!r.ok()) {
+      return Optional.of("bwrap cannot create namespaces on this host (" + r.why() + "); the kernel"
+          + " forbids unprivileged user namespaces: allow them (sysctl"
+          + " kernel.unprivileged_userns_clone=1, user.max_user_namespaces>0, or the AppArmor"
+          + " profile for bwrap), or spawn with --runtime process (no isolation)");
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Launched start(Launch launch) {
+    unavailableReason().ifPresent(why -> {
+      throw new AgentLaunchException(
+          launch.agentName(),
+          launch.command(),
+          -1,
+          "Cannot spawn agent '" + launch.agentName() + "' with the sandbox runtime: " + why,
+          null);
+    });
+    return startWrapped(launch, bwrapArgv(launch));
+  }
+
+  /** Returns the bwrap command line that runs the agent's command in the sandbox. */
+  static List<String> bwrapArgv(Launch launch) {
+    List<String> a = new ArrayList<>(List.of(
+        "bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"));
+    for (Path dev : nvidiaDevices()) {
+      a.addAll(List.of("--dev-bind", dev.toString(), dev.toString()));
+    }
+    // Binds come after the tmpfs so that paths under /tmp stay visible: the agent's own
+    // program (read-only) and its writable directories.
+    Path program = Path.of(launch.command().get(0));
+    if (program.isAbsolute() && program.startsWith("/tmp") && Files.exists(program)) {
+      a.addAll(List.of("--ro-bind", program.toString(), program.toString()));
+    }
+    for (Path w : launch.writable()) {
+      if (Files.exists(w)) {
+        String p = w.toAbsolutePath().normalize().toString();
+        a.addAll(List.of("--bind", p, p));
+      }
+    }
+    String work = launch.workDir().toAbsolutePath().normalize().toString();
+    a.addAll(List.of("--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"));
+    if (!launch.network()) {
+      a.add("--unshare-net");
+    }
+    a.addAll(List.of("--die-with-parent", "--new-session", "--chdir", work, "--"));
+    a.addAll(launch.command());
+    return a;
+  }
+
+  /** Returns {@code /dev/nvidia*} device nodes (GPUs, control, UVM) present on this host. */
+  static List<Path> nvidiaDevices() {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("/dev"), "nvidia*")) {
+      for (Path p : s) {
+        if (!Files.isDirectory(p)) {
+          out.add(p);
+        }
+      }
+    } catch (IOException e) {
+      return out;
+    }
+    out.sort(null);
+    return out;
+  }
+}

@@ -1,0 +1,252 @@
+package io.nemospawn.core.internal.runtime;
+
+import io.nemospawn.AgentLaunchException;
+import io.nemospawn.spi.AgentRuntime;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the agent in a detached tmux session {@code nemo-<team_id>-<agent_id>}. The environment is
+ * set at creation ({@code new-session -e VAR=VAL}), the agent's command goes to tmux as separate
+ * arguments (tmux 3.x then executes it directly, no shell), and the pane's output is appended to
+ * the log file by {@code pipe-pane}. The agent waits on a tmux channel until the pipe is attached,
+ * so no early output is lost.
+ *
+ * <p>The server is the default one unless {@code NEMOSPAWN_TMUX_SOCKET} (or the system property
+ * {@code nemospawn.tmux.socket}) names a socket path; the socket used is stored with the agent so
+ * that any process finds the session again.
+ */
+public final class TmuxRuntime implements AgentRuntime {
+  private static final Logger log = LoggerFactory.getLogger(TmuxRuntime.class);
+  private static final Duration TMUX_TIMEOUT = Duration.ofSeconds(20);
+
+  @Override
+  public String name() {
+    return "tmux";
+  }
+
+  @Override
+  public Optional<String> unavailableReason() {
+    if (Exec.which("tmux").isEmpty()) {
+      return Optional.of("tmux is not installed; install it (apt-get install -y tmux) or spawn"
+          + " with --runtime process");
+    }
+    Exec.Result v = Exec.run(List.of("tmux", "-V"), null);
+    String version = v.out().strip();
+    if (v.ok() && version.matches("tmux (\\d+)\\.(\\d+).*")) {
+      String[] p = version.substring(5).split("[^0-9]+");
+      int major = Integer.parseInt(p[0]);
+      int minor = p.length > 1 ? Integer.parseInt(p[1]) : 0;
+      if (major < 3 || (major == 3 && minor < 2)) {
+        return Optional.of(version + " is too old: setting the environment at session creation"
+            + " (new-session -e) needs tmux 3.2 or later; upgrade tmux or use --runtime process");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Returns the session name of an agent; tmux forbids '.' and ':' in names. */
+  public static String sessionName(String teamId, String agentId) {
+    return ("nemo-" + teamId + "-" + agentId).replaceAll("[.:\\s]", "_");
+  }
+
+  /** Returns the socket to use: the configured one, else the default server's path. */
+  static String socket() {
+    String s = System.getProperty("nemospawn.tmux.socket");
+    if (s == null || s.isEmpty()) {
+      s = System.getenv("NEMOSPAWN_TMUX_SOCKET");
+    }
+    if (s != null && !s.isEmpty()) {
+      return s;
+    }
+    String tmp = System.getenv("TMUX_TMPDIR");
+    if (tmp == null || tmp.isEmpty()) {
+      tmp = "/tmp";
+    }
+    Object uid;
+    try {
+      uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    } catch (IOException | UnsupportedOperationException e) {
+      uid = "0";
+    }
+    return Path.of(tmp, "tmux-" + uid, "default").toString();
+  }
+
+  static List<String> tmux(String socket, String... args) {
+    List<String> argv = new ArrayList<>(List.of("tmux", "-S", socket));
+    argv.addAll(List.of(args));
+    return argv;
+  }
+
+  @Override
+  public Launched start(Launch launch) {
+    String socket = socket();
+    String session = sessionName(launch.teamId(), launch.agentId());
+    String channel = "nemospawn-ready-" + launch.agentId();
+    try {
+      LaunchScript.prepare(launch.logFile(), launch.exitFile());
+      Path sockDir = Path.of(socket).toAbsolutePath().getParent();
+      if (sockDir != null) {
+        Files.createDirectories(sockDir);
+      }
+    } catch (IOException e) {
+      throw fail(launch, "cannot create " + launch.logFile().getParent() + ": " + e, e);
+    }
+    List<String> argv = tmux(
+        socket,
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "200",
+        "-y",
+        "50",
+        "-c",
+        launch.workDir().toString());
+    for (Map.Entry<String, String> e : launch.env().entrySet()) {
+      argv.add("-e");
+      argv.add(e.getKey() + "=" + e.getValue());
+    }
+    argv.add("--");
+    argv.addAll(LaunchScript.wrap(
+        launch.exitFile(), List.of("tmux", "-S", socket, channel), launch.command()));
+    Exec.Result r = Exec.run(argv, null, Map.of(), TMUX_TIMEOUT);
+    if (!r.ok()) {
+      throw fail(launch, "tmux new-session failed: " + r.why(), null);
+    }
+    try {
+      // pipe-pane runs its argument through sh: the log path is quoted.
+      Exec.Result pipe = Exec.run(
+          tmux(
+              socket,
+              "pipe-pane",
+              "-o",
+              "-t",
+              session,
+              "cat >> " + ShellQuote.quote(launch.logFile().toString())),
+          null,
+          Map.of(),
+          TMUX_TIMEOUT);
+      if (!pipe.ok()) {
+        log.warn(
+            "Agent {}: could not pipe its pane to {}: {}",
+            launch.agentId(),
+            launch.logFile(),
+            pipe.why());
+      }
+      Exec.Result pid = Exec.run(
+          tmux(socket, "display-message", "-p", "-t", session, "#{pane_pid}"),
+          null,
+          Map.of(),
+          TMUX_TIMEOUT);
+      if (!pid.ok()) {
+        throw fail(launch, "cannot read the pane's pid: " + pid.why(), null);
+      }
+      long panePid = Long.parseLong(pid.out().strip());
+      Instant started = ProcessHandle.of(panePid).map(ProcessTree::startOf).orElse(Instant.EPOCH);
+      log.info(
+          "Started agent {} ({}) in tmux session {} (pane pid {}, socket {})",
+          launch.agentName(),
+          launch.agentId(),
+          session,
+          panePid,
+          socket);
+      return new Launched(
+          name(), panePid, started, session, socket, launch.logFile(), launch.exitFile());
+    } finally {
+      // Release the agent whatever happened; it runs or the session is killed below by callers.
+      Exec.run(tmux(socket, "wait-for", "-S", channel), null, Map.of(), TMUX_TIMEOUT);
+    }
+  }
+
+  private static AgentLaunchException fail(Launch launch, String why, Throwable cause) {
+    return new AgentLaunchException(
+        launch.agentName(),
+        launch.command(),
+        -1,
+        "Cannot spawn agent '" + launch.agentName() + "' with the tmux runtime: " + why,
+        cause);
+  }
+
+  @Override
+  public Liveness probe(Launched launched) {
+    if (ProcessTree.find(launched.pid(), launched.startedAt()).isPresent()) {
+      return Liveness.running();
+    }
+    return Liveness.exited(LaunchScript.readExit(launched.exitFile()));
+  }
+
+  @Override
+  public void stop(Launched launched, Duration grace) {
+    ProcessTree.find(launched.pid(), launched.startedAt())
+        .ifPresent(p -> ProcessTree.terminate(p, grace));
+    if (!launched.session().isEmpty()) {
+      Exec.run(
+          tmux(launched.socket(), "kill-session", "-t", "=" + launched.session()),
+          null,
+          Map.of(),
+          TMUX_TIMEOUT);
+    }
+  }
+
+  @Override
+  public List<String> attachCommand(Launched launched) {
+    return tmux(launched.socket(), "attach-session", "-t", "=" + launched.session());
+  }
+
+  /** Returns whether the agent's session exists. */
+  public static boolean hasSession(Launched launched) {
+    return Exec.run(
+            tmux(launched.socket(), "has-session", "-t", "=" + launched.session()),
+            null,
+            Map.of(),
+            TMUX_TIMEOUT)
+        .ok();
+  }
+
+  /**
+   * Types {@code text} into the agent's pane literally ({@code send-keys -l}, nothing is
+   * interpreted as a key name), presses Enter, and checks with {@code capture-pane} that the text
+   * reached the pane.
+   *
+   * @return whether the text was seen in the pane within {@code timeout}
+   */
+  public static boolean nudge(Launched launched, String text, Duration timeout)
+      throws InterruptedException {
+    String target = "=" + launched.session() + ":";
+    Exec.Result typed = Exec.run(
+        tmux(launched.socket(), "send-keys", "-t", target, "-l", "--", text),
+        null,
+        Map.of(),
+        TMUX_TIMEOUT);
+    if (!typed.ok()) {
+      return false;
+    }
+    Exec.run(
+        tmux(launched.socket(), "send-keys", "-t", target, "Enter"), null, Map.of(), TMUX_TIMEOUT);
+    String probe = text.lines().reduce((a, b) -> b).orElse(text).strip();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      Exec.Result cap = Exec.run(
+          tmux(launched.socket(), "capture-pane", "-p", "-J", "-S", "-200", "-t", target),
+          null,
+          Map.of(),
+          TMUX_TIMEOUT);
+      if (cap.ok() && cap.out().contains(probe)) {
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return false;
+  }
+}

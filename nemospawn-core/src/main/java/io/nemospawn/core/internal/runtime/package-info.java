@@ -1,0 +1,5 @@
+/**
+ * Agent runtimes: tmux (default), a plain child process, and a bubblewrap sandbox, behind {@link
+ * io.nemospawn.spi.AgentRuntime}; plus POSIX quoting and process-tree handling they share.
+ */
+package io.nemospawn.core.internal.runtime;
