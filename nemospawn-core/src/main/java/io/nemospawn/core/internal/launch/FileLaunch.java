@@ -1,10 +1,11 @@
 package io.nemospawn.core.internal.launch;
 
+import io.nemospawn.Agent;
+import io.nemospawn.AgentSpec;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Subscription;
 import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
-import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.artifact.Artifact;
 import io.nemospawn.artifact.ArtifactType;
 import io.nemospawn.launch.Launch;
@@ -19,6 +20,7 @@ import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskGraph;
 import io.nemospawn.task.TaskSpec;
 import io.nemospawn.task.TaskState;
+import io.nemospawn.task.TaskUpdate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +49,8 @@ final class FileLaunch implements Launch {
   /** Task metadata naming the template worker (task key) a task belongs to. */
   static final String KEY_KEY = "launch_key";
 
+  private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
   private final NemoSpawn ns;
   private final Team team;
   private final LaunchPlan plan;
@@ -58,8 +62,9 @@ final class FileLaunch implements Launch {
   private final Map<String, String> taskIds = new LinkedHashMap<>();
   private final Map<String, String> taskKeys = new ConcurrentHashMap<>();
   private final Map<String, TaskState> lastState = new ConcurrentHashMap<>();
+  private final java.util.Set<String> seenMessages = ConcurrentHashMap.newKeySet();
   private final List<Consumer<LaunchProgress>> listeners = new CopyOnWriteArrayList<>();
-  private final ProcessAgents agents;
+  private final Map<String, Agent> agents = new LinkedHashMap<>();
   private Subscription events;
   private volatile Instant finished;
 
@@ -70,7 +75,6 @@ final class FileLaunch implements Launch {
     this.studies = studies;
     this.study = studyName(plan, team.id());
     this.started = Instant.now();
-    this.agents = new ProcessAgents(ns.dataDir(), team);
   }
 
   /** Returns the study name of a launched team: the template's study and the team's hex id. */
@@ -96,10 +100,29 @@ final class FileLaunch implements Launch {
         team.dir().resolve("launch-plan.txt"),
         plan.toText().getBytes(StandardCharsets.UTF_8),
         Durability.NONE);
+    // Agents first (spawning registers them and gives their ids), then the tasks they own; an
+    // agent that starts before its task exists waits for it.
     for (LaunchPlan.PlannedAgent a : plan.agents()) {
-      AgentInfo info = team.agents().register(a.name(), a.role(), a.gpus(), a.prompt());
-      agentIds.put(a.name(), info.id());
-      agentNames.put(info.id(), a.name());
+      AgentSpec.Builder spec = AgentSpec.builder(a.name())
+          .role(a.role())
+          .gpus(a.gpus())
+          .task(a.prompt())
+          .runtime(a.runtime())
+          .detached(false);
+      List<String> command = AgentCommands.command(a);
+      if (command.isEmpty()) {
+        spec.profile(AgentCommands.profile(a));
+      } else {
+        spec.command(command);
+      }
+      Agent agent = team.spawn(spec.build());
+      agents.put(a.name(), agent);
+      agentIds.put(a.name(), agent.id());
+      agentNames.put(agent.id(), a.name());
+      emit(
+          a.name(),
+          "spawned (" + a.role() + ", " + a.agent() + ", " + a.runtime()
+              + (a.gpus().isEmpty() ? ", no GPU" : ", GPUs " + a.gpus()) + ")");
     }
     TaskGraph.Builder g = TaskGraph.builder();
     for (LaunchPlan.PlannedTask t : plan.tasks()) {
@@ -116,13 +139,6 @@ final class FileLaunch implements Launch {
       taskIds.put(t.key(), task.id());
       taskKeys.put(task.id(), t.key());
       lastState.put(task.id(), task.state());
-    }
-    for (LaunchPlan.PlannedAgent a : plan.agents()) {
-      agents.start(a, agentIds.get(a.name()), taskIds.get(a.taskKey()));
-      emit(
-          a.name(),
-          "spawned (" + a.role() + ", " + a.agent() + ", " + a.runtime()
-              + (a.gpus().isEmpty() ? ", no GPU" : ", GPUs " + a.gpus()) + ")");
     }
   }
 
@@ -161,7 +177,9 @@ final class FileLaunch implements Launch {
       }
     } else if (e instanceof TeamEvent.MessageReceived mr) {
       String leaderId = agentIds.get("leader");
-      if (mr.message().to().equals(leaderId) && !mr.message().from().equals(leaderId)) {
+      if (mr.message().to().equals(leaderId)
+          && !mr.message().from().equals(leaderId)
+          && seenMessages.add(mr.message().id())) {
         String body = mr.message().body();
         int nl = body.indexOf('\n');
         emit(
@@ -245,24 +263,34 @@ final class FileLaunch implements Launch {
   }
 
   private void failTasksOfDeadAgents() {
-    for (ProcessAgents.Exit exit : agents.exited()) {
+    for (Map.Entry<String, Agent> e : agents.entrySet()) {
+      Agent agent = e.getValue();
+      if (agent.isAlive()) {
+        continue;
+      }
       for (Map.Entry<String, String> t : taskIds.entrySet()) {
         Task task = team.tasks().get(t.getValue());
-        if (task.owner().equals(exit.agentId())
-            && (task.state() == TaskState.PENDING
-                || task.state() == TaskState.RUNNING
-                || task.state() == TaskState.BLOCKED)) {
-          String reason = "agent " + exit.name() + " exited with code " + exit.code()
-              + " before finishing task '" + t.getKey() + "'; see its log " + exit.log();
-          try {
-            if (task.state() == TaskState.BLOCKED) {
-              team.tasks().cancel(task.id());
-            } else {
-              team.tasks().fail(task.id(), reason);
-            }
-          } catch (IllegalStateException raced) {
-            log.debug("Task {} changed while failing it: {}", task.id(), raced.getMessage());
+        if (!task.owner().equals(agent.id())
+            || (task.state() != TaskState.PENDING
+                && task.state() != TaskState.RUNNING
+                && task.state() != TaskState.BLOCKED)) {
+          continue;
+        }
+        String code = agent.exitCode().isPresent()
+            ? "with code " + agent.exitCode().getAsInt()
+            : "(exit code unknown)";
+        String reason = "agent " + e.getKey() + " exited " + code + " before finishing task '"
+            + t.getKey() + "'; see its log " + agent.logFile();
+        try {
+          if (task.state() == TaskState.BLOCKED) {
+            team.tasks()
+                .update(
+                    task.id(), TaskUpdate.state(TaskState.CANCELLED).withMetadata("error", reason));
+          } else {
+            team.tasks().fail(task.id(), reason);
           }
+        } catch (IllegalStateException raced) {
+          log.debug("Task {} changed while failing it: {}", task.id(), raced.getMessage());
         }
       }
     }
@@ -306,7 +334,23 @@ final class FileLaunch implements Launch {
     if (events != null) {
       events.close();
     }
-    agents.close();
+    RuntimeException first = null;
+    for (Agent a : agents.values()) {
+      try {
+        if (a.isAlive()) {
+          a.stop(STOP_GRACE);
+        }
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
   }
 
   @Override

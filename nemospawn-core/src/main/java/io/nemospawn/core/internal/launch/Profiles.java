@@ -12,17 +12,11 @@ import java.util.stream.Stream;
  * {@code <data dir>/profiles/<name>.json}.
  */
 final class Profiles {
-  /** The adapters every installation knows. */
-  static final List<String> BUILT_IN = List.of(
-      "aider",
-      "claude",
-      "codex",
-      "cursor",
-      "custom",
-      "github-copilot-cli",
-      "kimi",
-      "nanobot",
-      "opencode");
+  /** The adapters every installation knows ({@code custom} needs a stored profile). */
+  static final List<String> BUILT_IN = io.nemospawn.core.internal.agent.Adapters.all().stream()
+      .map(io.nemospawn.core.internal.agent.Adapter::name)
+      .filter(n -> !n.equals("custom"))
+      .toList();
 
   private final Path dir;
 
