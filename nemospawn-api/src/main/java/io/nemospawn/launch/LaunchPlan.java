@@ -65,6 +65,21 @@ public record LaunchPlan(
   }
 
   /**
+   * Returns the name of the team's HPO study: the template's study name and the hex part of the
+   * team id, so every launch gets a fresh study; an empty string when there is none.
+   *
+   * @param teamId the team's id, or a placeholder before the launch
+   */
+  public String studyName(String teamId) {
+    if (!hpo.isPresent()) {
+      return "";
+    }
+    int dash = teamId.lastIndexOf('-');
+    String hex = teamId.startsWith("<") || dash < 0 ? "<team-hex>" : teamId.substring(dash + 1);
+    return hpo.study() + "-" + hex;
+  }
+
+  /**
    * Returns the commands to watch a launched team, {@code teamId} filled in.
    *
    * @param teamId the team's id, or a placeholder before the launch
@@ -75,7 +90,7 @@ public record LaunchPlan(
     w.add("nemospawn task list --team " + teamId);
     w.add("nemospawn inbox peek --team " + teamId + " --agent leader");
     if (hpo.isPresent()) {
-      w.add("nemospawn hpo trials --study " + hpo.study());
+      w.add("nemospawn hpo trials --study " + studyName(teamId));
     }
     w.add("nemospawn artifact list --team " + teamId);
     return w;
@@ -96,7 +111,7 @@ public record LaunchPlan(
         .append(gpus.isEmpty() ? "none: workers run without GPUs" : gpus.toString())
         .append('\n');
     if (hpo.isPresent()) {
-      b.append("  HPO study: ").append(hpo.study()).append('\n');
+      b.append("  HPO study: ").append(studyName("<team-id>")).append("\n");
     }
     b.append('\n').append("Agents (").append(agents().size()).append("):\n");
     List<List<String>> rows = new ArrayList<>();

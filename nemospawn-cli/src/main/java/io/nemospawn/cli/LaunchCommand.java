@@ -152,15 +152,7 @@ final class LaunchCommand {
     }
 
     private static List<String> watch(LaunchPlan plan, Launch launch) {
-      List<String> w = new ArrayList<>();
-      String study = plan.hpo().isPresent()
-          ? plan.hpo().study() + "-"
-              + launch.team().id().substring(launch.team().id().lastIndexOf('-') + 1)
-          : "";
-      for (String c : plan.watchCommands(launch.team().id())) {
-        w.add(study.isEmpty() ? c : c.replace("--study " + plan.hpo().study(), "--study " + study));
-      }
-      return w;
+      return plan.watchCommands(launch.team().id());
     }
   }
 

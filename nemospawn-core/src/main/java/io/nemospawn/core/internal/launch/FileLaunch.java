@@ -79,10 +79,7 @@ final class FileLaunch implements Launch {
 
   /** Returns the study name of a launched team: the template's study and the team's hex id. */
   static String studyName(LaunchPlan plan, String teamId) {
-    if (!plan.hpo().isPresent()) {
-      return "";
-    }
-    return plan.hpo().study() + "-" + teamId.substring(teamId.lastIndexOf('-') + 1);
+    return plan.studyName(teamId);
   }
 
   static FileLaunch start(NemoSpawn ns, Team team, LaunchPlan plan, Optional<StudyBridge> studies) {

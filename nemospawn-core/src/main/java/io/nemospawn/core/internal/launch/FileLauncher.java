@@ -8,6 +8,7 @@ import io.nemospawn.launch.LaunchPlan;
 import io.nemospawn.launch.Launcher;
 import io.nemospawn.launch.StudyBridge;
 import io.nemospawn.launch.Template;
+import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,16 +35,22 @@ public final class FileLauncher implements Launcher {
   private final NemoSpawn ns;
   private final Optional<StudyBridge> studies;
   private final Predicate<String> onPath;
+  private final Supplier<GpuTopology> topology;
 
   /** Creates a launcher over a data directory. */
   public FileLauncher(NemoSpawn ns) {
-    this(ns, StudyBridge.find(), FileLauncher::isOnPath);
+    this(ns, StudyBridge.find(), FileLauncher::isOnPath, GpuTopology::detect);
   }
 
-  FileLauncher(NemoSpawn ns, Optional<StudyBridge> studies, Predicate<String> onPath) {
+  FileLauncher(
+      NemoSpawn ns,
+      Optional<StudyBridge> studies,
+      Predicate<String> onPath,
+      Supplier<GpuTopology> topology) {
     this.ns = Objects.requireNonNull(ns, "ns");
     this.studies = studies;
     this.onPath = onPath;
+    this.topology = topology;
   }
 
   @Override
@@ -92,7 +100,8 @@ public final class FileLauncher implements Launcher {
   public LaunchPlan plan(Template template, LaunchOptions options) {
     Objects.requireNonNull(template, "template");
     Objects.requireNonNull(options, "options");
-    return new Planner(ns.dataDir(), ns.config(), new Profiles(ns.dataDir()), onPath, studies)
+    return new Planner(
+            ns.dataDir(), ns.config(), new Profiles(ns.dataDir()), onPath, studies, topology)
         .plan(template, options);
   }
 

@@ -8,6 +8,7 @@ import io.nemospawn.launch.LaunchPlan.PlannedAgent;
 import io.nemospawn.launch.LaunchPlan.PlannedTask;
 import io.nemospawn.launch.StudyBridge;
 import io.nemospawn.launch.Template;
+import io.nemospawn.topology.GpuTopology;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -37,13 +39,16 @@ final class Planner {
   private final Profiles profiles;
   private final Predicate<String> onPath;
   private final Optional<StudyBridge> studies;
+  private final Supplier<GpuTopology> topology;
 
   Planner(
       Path dataDir,
       Config config,
       Profiles profiles,
       Predicate<String> onPath,
-      Optional<StudyBridge> studies) {
+      Optional<StudyBridge> studies,
+      Supplier<GpuTopology> topology) {
+    this.topology = topology;
     this.dataDir = dataDir;
     this.config = config;
     this.profiles = profiles;
@@ -65,7 +70,12 @@ final class Planner {
           + (t.minGpus() - 1) + ", or choose a template that runs without GPUs"
           + " (autoresearch, data-curation).");
     }
-    Map<String, List<Integer>> placed = GpuPlacement.place(t, gpus, o.shareGpus(), notes);
+    Map<String, List<Integer>> placed = GpuPlacement.place(
+        t,
+        gpus,
+        o.shareGpus(),
+        notes,
+        gpus.isEmpty() || t.totalGpus() == 0 ? GpuTopology.empty() : topology.get());
     if (gpus.isEmpty()) {
       notes.add("No GPUs given: workers run without GPUs (CUDA_VISIBLE_DEVICES is empty)"
           + (t.totalGpus() > 0
@@ -94,14 +104,17 @@ final class Planner {
               "worker '" + w.name() + "' (" + TemplateParser.at(t.source(), w.line()) + ")");
       workers.add(new PlannedAgent(
           w.name(), w.role(), placed.get(w.name()), agent, runtime, w.name(), w.task()));
-      if (agent.equals(LaunchOptions.DEMO) && !DemoRoles.KNOWN.contains(w.role())) {
+      boolean demoCanDo = DemoRoles.KNOWN.contains(w.role())
+          && (!w.role().equals("trainer") || t.hpo().isPresent());
+      if (agent.equals(LaunchOptions.DEMO) && !demoCanDo) {
         demoRoles.add(w.role());
       }
     }
     if (!demoRoles.isEmpty()) {
-      notes.add("The demo agent has no behaviour for role(s) " + demoRoles
-          + ": it will fail those tasks with a reason. It knows the roles " + DemoRoles.KNOWN
-          + "; run this template with --profile or --agent-cmd for real agents.");
+      notes.add(
+          "The demo agent has no behaviour for role(s) " + demoRoles
+              + ": it will fail those tasks with a reason. It knows the roles " + DemoRoles.KNOWN
+              + " (trainer only with an [hpo] study); run this template with --profile or --agent-cmd for real agents.");
     }
     String goal = o.goal().isEmpty() ? t.description() : o.goal();
     PlannedAgent leader = new PlannedAgent(

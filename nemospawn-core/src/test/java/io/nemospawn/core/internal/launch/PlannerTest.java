@@ -8,6 +8,7 @@ import io.nemospawn.launch.LaunchOptions;
 import io.nemospawn.launch.LaunchPlan;
 import io.nemospawn.launch.Launcher;
 import io.nemospawn.launch.Template;
+import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ class PlannerTest {
   @BeforeEach
   void open() {
     ns = NemoSpawn.open(dir);
-    launcher = new FileLauncher(ns, Optional.empty(), cmd -> false);
+    launcher = new FileLauncher(ns, Optional.empty(), cmd -> false, GpuTopology::empty);
   }
 
   @AfterEach
@@ -67,6 +68,19 @@ class PlannerTest {
         .containsExactly(
             "build", "deploy-tp1", "deploy-tp2", "benchmarker", "rank", "serve", "lead");
     assertThat(plan.tasks().get(6).blockedBy()).containsExactly("serve");
+  }
+
+  @Test
+  void usesTheMachinesTopologyWhenItKnowsTheGivenGpus() {
+    // Two NVLink islands of four: 0-3 and 4-7.
+    FileLauncher eight =
+        new FileLauncher(ns, Optional.empty(), cmd -> false, () -> GpuTopology.uniform(8));
+    LaunchPlan plan = eight.plan(eight.template("nim-deploy"), demo("0-7"));
+    assertThat(plan.workers().get(2).gpus()).hasSize(2);
+    assertThat(plan.workers().get(1).gpus())
+        .hasSize(1)
+        .doesNotContainAnyElementsOf(plan.workers().get(2).gpus());
+    assertThat(plan.notes()).noneMatch(n -> n.startsWith("No GPU topology"));
   }
 
   @Test
@@ -148,8 +162,8 @@ class PlannerTest {
                 + " ML work on the CPU.",
             "tmux is not installed: agents run as plain processes (--runtime process); their"
                 + " output goes to log files in the team directory.");
-    FileLauncher withClaude =
-        new FileLauncher(ns, Optional.empty(), List.of("claude", "tmux")::contains);
+    FileLauncher withClaude = new FileLauncher(
+        ns, Optional.empty(), List.of("claude", "tmux")::contains, GpuTopology::empty);
     LaunchPlan real =
         withClaude.plan(withClaude.template("data-curation"), LaunchOptions.defaults());
     assertThat(real.leader().agent()).isEqualTo("profile:claude");
