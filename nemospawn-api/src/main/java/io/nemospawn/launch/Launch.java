@@ -53,7 +53,7 @@ public interface Launch extends AutoCloseable {
   /** Returns the summary as things stand now. */
   LaunchSummary summary();
 
-  /** Stops the agents that still run. Idempotent. */
+  /** Stops the agents that still run and closes the team handle (its records stay). Idempotent. */
   @Override
   void close();
 }

@@ -51,9 +51,38 @@ final class AgentCommands {
           DEMO_MAIN);
     }
     List<String> cmd = new ArrayList<>();
+    // (a command given by the user: split on blanks, never passed to a shell)
     for (String part : a.agent().strip().split("\\s+")) {
       cmd.add(part);
     }
     return cmd;
+  }
+
+  /**
+   * Returns this JVM's class path plus the jars and directories of the URL class loaders above
+   * this class (JShell's {@code --class-path}, application servers), so the demo agent's JVM
+   * sees the same classes.
+   */
+  static String classPath() {
+    java.util.LinkedHashSet<String> entries = new java.util.LinkedHashSet<>();
+    for (String e : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+      if (!e.isEmpty()) {
+        entries.add(e);
+      }
+    }
+    for (ClassLoader l = AgentCommands.class.getClassLoader(); l != null; l = l.getParent()) {
+      if (l instanceof java.net.URLClassLoader u) {
+        for (java.net.URL url : u.getURLs()) {
+          if (url.getProtocol().equals("file")) {
+            try {
+              entries.add(Path.of(url.toURI()).toString());
+            } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+              // not a plain file URL; the JVM's own class path still holds the rest
+            }
+          }
+        }
+      }
+    }
+    return String.join(java.io.File.pathSeparator, entries);
   }
 }

@@ -67,6 +67,7 @@ final class FileLaunch implements Launch {
   private final Map<String, Agent> agents = new LinkedHashMap<>();
   private Subscription events;
   private volatile Instant finished;
+  private volatile boolean closed;
 
   private FileLaunch(NemoSpawn ns, Team team, LaunchPlan plan, Optional<StudyBridge> studies) {
     this.ns = ns;
@@ -328,6 +329,10 @@ final class FileLaunch implements Launch {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     if (events != null) {
       events.close();
     }
@@ -343,6 +348,15 @@ final class FileLaunch implements Launch {
         } else {
           first.addSuppressed(e);
         }
+      }
+    }
+    try {
+      team.close();
+    } catch (RuntimeException e) {
+      if (first == null) {
+        first = e;
+      } else {
+        first.addSuppressed(e);
       }
     }
     if (first != null) {
