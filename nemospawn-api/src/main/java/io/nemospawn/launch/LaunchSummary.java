@@ -87,14 +87,22 @@ public record LaunchSummary(
             .append(params(study.bestParams()))
             .append('\n');
       }
-      if (!Double.isNaN(study.bestStartupValue()) && !Double.isNaN(study.bestModelledValue())) {
-        b.append("  TPE:        best of the ")
+      if (study.startupTrials() > 0 && study.trials() > study.startupTrials()) {
+        b.append("  TPE:        first ")
             .append(study.startupTrials())
-            .append(" random startup trials ")
+            .append(" trials random, then modelled; best ")
             .append(fmt(study.bestStartupValue()))
-            .append(", best of the modelled trials ")
-            .append(fmt(study.bestModelledValue()))
-            .append('\n');
+            .append(" -> ")
+            .append(fmt(study.bestModelledValue()));
+        if (study.earlyStep() > 0) {
+          b.append(", median val_loss at epoch ")
+              .append(study.earlyStep())
+              .append(' ')
+              .append(fmt(study.startupMedianEarly()))
+              .append(" -> ")
+              .append(fmt(study.modelledMedianEarly()));
+        }
+        b.append('\n');
       }
     }
     if (!promotedArtifactId.isEmpty()) {

@@ -14,6 +14,11 @@ import java.util.Objects;
  * @param startupTrials how many first trials the sampler draws at random before modelling
  * @param bestStartupValue the best value among the completed startup trials (NaN if none)
  * @param bestModelledValue the best value among the completed later trials (NaN if none)
+ * @param earlyStep the latest step every finished trial (completed or pruned) reported, 0 if none
+ * @param startupMedianEarly the median value at {@code earlyStep} of the startup trials (NaN if
+ *     none): a measure over every trial, pruned ones included, that does not hinge on one lucky
+ *     draw
+ * @param modelledMedianEarly the same for the later (modelled) trials
  * @param bestTrial the best trial's number, -1 if none completed
  * @param bestValue the best value (NaN if none)
  * @param bestParams the best trial's parameters
@@ -28,6 +33,9 @@ public record StudyReport(
     int startupTrials,
     double bestStartupValue,
     double bestModelledValue,
+    int earlyStep,
+    double startupMedianEarly,
+    double modelledMedianEarly,
     int bestTrial,
     double bestValue,
     Map<String, Object> bestParams) {
@@ -39,6 +47,20 @@ public record StudyReport(
 
   /** Returns an empty report of a study. */
   public static StudyReport empty(String study) {
-    return new StudyReport(study, 0, 0, 0, 0, 0, Double.NaN, Double.NaN, -1, Double.NaN, Map.of());
+    return new StudyReport(
+        study,
+        0,
+        0,
+        0,
+        0,
+        0,
+        Double.NaN,
+        Double.NaN,
+        0,
+        Double.NaN,
+        Double.NaN,
+        -1,
+        Double.NaN,
+        Map.of());
   }
 }

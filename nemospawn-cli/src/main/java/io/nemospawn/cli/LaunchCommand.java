@@ -151,8 +151,12 @@ final class LaunchCommand {
       }
     }
 
-    private static List<String> watch(LaunchPlan plan, Launch launch) {
-      return plan.watchCommands(launch.team().id());
+    private List<String> watch(LaunchPlan plan, Launch launch) {
+      List<String> w = new ArrayList<>();
+      for (String c : plan.watchCommands(launch.team().id())) {
+        w.add(state.dataDir == null ? c : c + " --data-dir " + state.dataDir());
+      }
+      return w;
     }
   }
 
@@ -256,6 +260,9 @@ final class LaunchCommand {
     st.put("startup_trials", s.study().startupTrials());
     st.put("best_startup_value", nan(s.study().bestStartupValue()));
     st.put("best_modelled_value", nan(s.study().bestModelledValue()));
+    st.put("early_step", s.study().earlyStep());
+    st.put("startup_median_early", nan(s.study().startupMedianEarly()));
+    st.put("modelled_median_early", nan(s.study().modelledMedianEarly()));
     st.put("best_trial", s.study().bestTrial());
     st.put("best_value", nan(s.study().bestValue()));
     st.put("best_params", s.study().bestParams());

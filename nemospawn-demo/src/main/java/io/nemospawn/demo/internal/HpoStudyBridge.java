@@ -8,6 +8,9 @@ import io.nemospawn.hpo.TrialState;
 import io.nemospawn.launch.StudyBridge;
 import io.nemospawn.launch.StudyReport;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -57,6 +60,27 @@ public final class HpoStudyBridge implements StudyBridge {
           failed++;
         }
       }
+      int early = Integer.MAX_VALUE;
+      for (FrozenTrial t : s.trials()) {
+        if ((t.state() == TrialState.COMPLETE || t.state() == TrialState.PRUNED)
+            && t.lastStep().isPresent()) {
+          early = Math.min(early, t.lastStep().getAsInt());
+        }
+      }
+      List<Double> startupEarly = new ArrayList<>();
+      List<Double> modelledEarly = new ArrayList<>();
+      if (early != Integer.MAX_VALUE) {
+        for (FrozenTrial t : s.trials()) {
+          Double v = t.state() == TrialState.COMPLETE || t.state() == TrialState.PRUNED
+              ? t.intermediateValues().get(early)
+              : null;
+          if (v != null && !v.isNaN()) {
+            (t.number() < startup ? startupEarly : modelledEarly).add(v);
+          }
+        }
+      } else {
+        early = 0;
+      }
       FrozenTrial best = s.findBestTrial().orElse(null);
       return new StudyReport(
           study,
@@ -67,10 +91,23 @@ public final class HpoStudyBridge implements StudyBridge {
           startup,
           bestStartup,
           bestModelled,
+          early,
+          median(startupEarly),
+          median(modelledEarly),
           best == null ? -1 : best.number(),
           best == null ? Double.NaN : best.rawValue(),
           best == null ? Map.of() : best.params());
     }
+  }
+
+  private static double median(List<Double> values) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> v = new ArrayList<>(values);
+    Collections.sort(v);
+    int n = v.size();
+    return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
   }
 
   private static double better(Study s, double current, double v) {
