@@ -61,21 +61,46 @@ public final class AtomicFiles {
   }
 
   /**
-   * Creates {@code target} with {@code content} only if no file of that name exists (exclusive
-   * create, then the content appears atomically).
+   * Creates {@code target} with {@code content} only if no file of that name exists: the content
+   * is written to a temp file, which is then hard-linked to the target (exclusive, atomic, NFS-safe;
+   * where links are unsupported, an {@code O_EXCL} placeholder is created and then replaced).
    *
    * @return false when the file exists already; nothing was written
    * @throws StateException naming the file when the write fails
    */
   public static boolean createNew(Path target, byte[] content, Durability durability) {
     Path dir = target.toAbsolutePath().getParent();
+    Path temp = dir.resolve(
+        TEMP_PREFIX + PID + "-" + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
       Files.createDirectories(dir);
-      // Claim the name with O_EXCL first, so two writers of the same id never both win.
+      writeAndForce(temp, content, durability);
+      // A hard link is an exclusive create that makes the whole content appear at once (and
+      // works on NFS): readers never see an empty placeholder, and no rename replaces a file.
+      Files.createLink(target, temp);
+    } catch (FileAlreadyExistsException e) {
+      deleteQuietly(temp);
+      return false;
+    } catch (UnsupportedOperationException | IOException e) {
+      deleteQuietly(temp);
+      return createNewWithPlaceholder(target, content, durability, e);
+    }
+    deleteQuietly(temp);
+    if (durability == Durability.FSYNC) {
+      forceDirectory(dir);
+    }
+    return true;
+  }
+
+  /** For file systems without hard links: claims the name with O_EXCL, then writes it. */
+  private static boolean createNewWithPlaceholder(
+      Path target, byte[] content, Durability durability, Exception linkFailure) {
+    try {
       Files.createFile(target);
     } catch (FileAlreadyExistsException e) {
       return false;
     } catch (IOException e) {
+      e.addSuppressed(linkFailure);
       throw new StateException(target, "Cannot create " + target + ": " + e, e);
     }
     write(target, content, durability);

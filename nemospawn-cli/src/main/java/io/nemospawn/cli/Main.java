@@ -1,12 +1,19 @@
 package io.nemospawn.cli;
 
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Runs the {@code nemospawn} command. The only place that calls {@link System#exit}.
  *
  * <p>Exit codes: 0 success, 1 failure (the message says what failed and what to do), 2 usage
  * error.
+ *
+ * <p>Start-up matters (agents call the CLI for every update), so {@link #run} builds the picocli
+ * model of the one command named on the command line only (group and subcommand); help and
+ * unknown commands get the full tree. The groups are those listed in {@link NemoSpawnCommand}'s annotation.
  */
 public final class Main {
   private Main() {}
@@ -17,13 +24,75 @@ public final class Main {
 
   /** Runs the command line in this JVM and returns its exit code; used by tests. */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    return commandLine(args).execute(args);
   }
 
-  /** Returns the configured command line, so tests can set its output streams. */
+  /** Returns the configured command line with every group, so tests can set its output streams. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new NemoSpawnCommand());
+    return build(null);
+  }
+
+  /**
+   * Returns a command line that knows only the group {@code args} name (all groups when they name
+   * none or an unknown one).
+   */
+  public static CommandLine commandLine(String... args) {
+    String group = args.length > 0 && !args[0].startsWith("-") ? args[0] : null;
+    String leaf = args.length > 1 && !args[1].startsWith("-") ? args[1] : null;
+    return build(group, leaf);
+  }
+
+  private static CommandLine build(String group) {
+    return build(group, null);
+  }
+
+  private static CommandLine build(String group, String leaf) {
+    Command root = NemoSpawnCommand.class.getAnnotation(Command.class);
+    boolean known = false;
+    if (group != null) {
+      for (Class<?> c : root.subcommands()) {
+        if (group.equals(c.getAnnotation(Command.class).name())) {
+          known = true;
+        }
+      }
+    }
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(new NemoSpawnCommand());
+    spec.name(root.name());
+    spec.mixinStandardHelpOptions(root.mixinStandardHelpOptions());
+    spec.versionProvider(new VersionCommand.Provider());
+    spec.usageMessage().description(root.description());
+    CommandLine cl = new CommandLine(spec);
+    for (Class<?> c : root.subcommands()) {
+      String name = c.getAnnotation(Command.class).name();
+      if (!known || name.equals(group)) {
+        cl.addSubcommand(name, known ? group(c, leaf) : new CommandLine(c));
+      }
+    }
     cl.setExecutionExceptionHandler(new ErrorHandler());
+    return cl;
+  }
+
+  /**
+   * Returns a group's command line with only the subcommand {@code leaf} when the group is a
+   * plain container (subcommands, no options of its own) and names it; else the whole group.
+   */
+  private static CommandLine group(Class<?> c, String leaf) {
+    Command g = c.getAnnotation(Command.class);
+    Class<?> only = null;
+    for (Class<?> s : g.subcommands()) {
+      if (leaf != null && leaf.equals(s.getAnnotation(Command.class).name())) {
+        only = s;
+      }
+    }
+    if (only == null || c.getDeclaredFields().length > 0 || Callable.class.isAssignableFrom(c)) {
+      return new CommandLine(c);
+    }
+    CommandSpec spec = CommandSpec.create();
+    spec.name(g.name());
+    spec.mixinStandardHelpOptions(g.mixinStandardHelpOptions());
+    spec.usageMessage().description(g.description());
+    CommandLine cl = new CommandLine(spec);
+    cl.addSubcommand(leaf, new CommandLine(only));
     return cl;
   }
 }

@@ -15,6 +15,11 @@ import picocli.CommandLine.Command;
       LifecycleCommand.class,
       ArtifactCommand.class,
       LaunchCommand.class,
-      GpuCommand.class
+      GpuCommand.class,
+      TeamCommand.class,
+      TaskCommand.class,
+      AgentCommand.class,
+      ConfigCommand.class,
+      CdsTrainingCommand.class
     })
 public final class NemoSpawnCommand {}

@@ -15,8 +15,11 @@ import tools.jackson.databind.json.JsonMapper;
  * can capture the output.
  */
 public final class Output {
-  private static final JsonMapper JSON =
-      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  /** Built on first use only, so commands that print no JSON never load Jackson's databind. */
+  private static final class Json {
+    static final JsonMapper MAPPER =
+        JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  }
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
@@ -49,7 +52,7 @@ public final class Output {
 
   /** Prints a value (map, list, record) as indented JSON. */
   public void json(Object value) {
-    out().println(JSON.writeValueAsString(value));
+    out().println(Json.MAPPER.writeValueAsString(value));
     out().flush();
   }
 

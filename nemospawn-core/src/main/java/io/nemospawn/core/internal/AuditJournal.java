@@ -23,7 +23,8 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -33,7 +34,9 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class AuditJournal implements AuditLog {
   private static final Logger log = LoggerFactory.getLogger(AuditJournal.class);
-  private static final JsonMapper COMPACT = JsonMapper.builder().build();
+  /** One line per entry: the shared mapper without indentation (no second mapper to build). */
+  private static final ObjectWriter COMPACT =
+      Json.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
 
   private final Layout layout;
   private final InstantSource clock;

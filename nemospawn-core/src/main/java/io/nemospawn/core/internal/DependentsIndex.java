@@ -219,7 +219,15 @@ final class DependentsIndex {
     n.put("version", VERSION);
     n.put("task_files", count);
     n.put("tasks_dir_mtime_ns", mtime);
-    store.write(metaFile, n);
+    // Written in place, not forced and not renamed (renaming over a file makes ext4 flush it):
+    // a torn, lost or stale meta file only sends the next validation down the slow path (count,
+    // or rebuild), and only the graph lock's holder reads or writes it.
+    try {
+      Files.createDirectories(indexDir);
+      Files.write(metaFile, Json.bytes(n));
+    } catch (IOException e) {
+      throw new StateException(metaFile, "Cannot write " + metaFile + ": " + e, e);
+    }
   }
 
   private Path file(String taskId) {

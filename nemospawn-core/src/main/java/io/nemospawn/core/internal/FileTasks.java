@@ -82,9 +82,8 @@ public final class FileTasks implements Tasks {
     checkSpec(spec);
     try (StateLock lock = lock()) {
       index.validate();
-      FailurePolicy policy = failurePolicy();
       Map<String, Task> deps = readDependencies(spec.blockedBy(), spec.title());
-      Task t = insert(spec, deps, policy);
+      Task t = insert(spec, deps);
       index.recordWrites(1);
       return t;
     }
@@ -97,7 +96,6 @@ public final class FileTasks implements Tasks {
     List<String> order = graph.topologicalOrder();
     try (StateLock lock = lock()) {
       index.validate();
-      FailurePolicy policy = failurePolicy();
       Map<String, Task> existing = new LinkedHashMap<>();
       for (TaskSpec s : graph.nodes().values()) {
         existing.putAll(readDependencies(s.blockedBy(), s.title()));
@@ -118,7 +116,7 @@ public final class FileTasks implements Tasks {
           }
           TaskSpec withDeps =
               new TaskSpec(s.title(), s.description(), s.owner(), deps, s.metadata());
-          created.put(key, insert(withDeps, depTasks, policy));
+          created.put(key, insert(withDeps, depTasks));
         }
       } catch (RuntimeException e) {
         // All or nothing: remove what this call created; the index is rebuilt from the files.
@@ -138,7 +136,7 @@ public final class FileTasks implements Tasks {
   }
 
   /** Writes a new task whose dependencies have been read; under the graph lock. */
-  private Task insert(TaskSpec spec, Map<String, Task> deps, FailurePolicy policy) {
+  private Task insert(TaskSpec spec, Map<String, Task> deps) {
     Instant now = ctx.now();
     TaskState state = TaskState.PENDING;
     Map<String, Object> metadata = new LinkedHashMap<>(spec.metadata());
@@ -146,8 +144,9 @@ public final class FileTasks implements Tasks {
       if (d.state() != TaskState.DONE && state == TaskState.PENDING) {
         state = TaskState.BLOCKED;
       }
+      // The policy is read only when it matters, to keep creation cheap.
       if ((d.state() == TaskState.FAILED || d.state() == TaskState.CANCELLED)
-          && policy == FailurePolicy.FAIL_DEPENDENTS) {
+          && failurePolicy() == FailurePolicy.FAIL_DEPENDENTS) {
         state = TaskState.FAILED;
         metadata.put("failed_dependency", d.id());
         metadata.put("error", "dependency " + d.id() + " is " + d.state().wireName());
@@ -155,31 +154,29 @@ public final class FileTasks implements Tasks {
       }
     }
     TaskState initial = state;
-    String id = ctx.store()
-        .createWithFreshId(
-            () -> StateFormat.newId("task"),
-            this::file,
-            i -> TaskCodec.encode(
-                Json.object(),
-                new Task(
-                    i,
-                    ctx.teamId(),
-                    spec.title(),
-                    spec.description(),
-                    spec.owner(),
-                    initial,
-                    spec.blockedBy(),
-                    metadata,
-                    Lease.none(),
-                    now,
-                    now)));
+    Task[] made = new Task[1];
+    String id = ctx.store().createWithFreshId(() -> StateFormat.newId("task"), this::file, i -> {
+      made[0] = new Task(
+          i,
+          ctx.teamId(),
+          spec.title(),
+          spec.description(),
+          spec.owner(),
+          initial,
+          spec.blockedBy(),
+          metadata,
+          Lease.none(),
+          now,
+          now);
+      return TaskCodec.encode(Json.object(), made[0]);
+    });
     index.addTask(id, spec.blockedBy());
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("task_id", id);
     details.put("status", initial.wireName());
     details.put("blocked_by", spec.blockedBy());
     ctx.audit("task.create", spec.owner(), details);
-    return get(id);
+    return made[0];
   }
 
   // ---------------------------------------------------------------- read

@@ -25,6 +25,8 @@ public final class RecordStore {
   private static final int MAX_ID_ATTEMPTS = 16;
 
   private final Durability durability;
+  private final java.util.concurrent.atomic.LongAdder reads =
+      new java.util.concurrent.atomic.LongAdder();
 
   public RecordStore(Durability durability) {
     this.durability = durability;
@@ -32,6 +34,11 @@ public final class RecordStore {
 
   public Durability durability() {
     return durability;
+  }
+
+  /** Returns how many record files this store has read, for tests and benchmarks. */
+  public long reads() {
+    return reads.sum();
   }
 
   /**
@@ -48,6 +55,7 @@ public final class RecordStore {
   /** Reads a record if the file exists. */
   public Optional<ObjectNode> readIfExists(Path file) {
     byte[] bytes;
+    reads.increment();
     try {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {

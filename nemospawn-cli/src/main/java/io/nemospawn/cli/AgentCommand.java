@@ -1,0 +1,115 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.Listing;
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.agent.AgentInfo;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nemospawn agent register|list}: the team's agent records. */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = "Registers and lists the agents of a team.",
+    subcommands = {AgentCommand.Register.class, AgentCommand.ListAgents.class})
+final class AgentCommand {
+  private AgentCommand() {}
+
+  @Command(
+      name = "register",
+      mixinStandardHelpOptions = true,
+      description = "Registers an agent (for agents started by hand; spawn registers its own).")
+  static final class Register implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Agent name, unique in the team.")
+    String name;
+
+    @Option(
+        names = "--role",
+        paramLabel = "ROLE",
+        description = "Role (default: ${DEFAULT-VALUE}).")
+    String role = "worker";
+
+    @Option(
+        names = "--gpus",
+        split = ",",
+        paramLabel = "IDS",
+        description = "GPU indices, e.g. 0,1.")
+    List<Integer> gpus = new ArrayList<>();
+
+    @Option(names = "--task", paramLabel = "TEXT", description = "The task text, verbatim.")
+    String task = "";
+
+    @Override
+    public Integer call() {
+      try (NemoSpawn ns = state.open()) {
+        AgentInfo a = ns.team(team.team()).agents().register(name, role, gpus, task);
+        if (out.json()) {
+          out.json(CoreViews.agent(a));
+        } else {
+          out.println("Registered agent " + a.id() + " (" + a.name() + ", " + a.role() + ")");
+          out.println("Use it with: export NEMOSPAWN_AGENT=" + a.id());
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the agents.")
+  static final class ListAgents implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Override
+    public Integer call() {
+      try (NemoSpawn ns = state.open()) {
+        Listing<AgentInfo> agents = ns.team(team.team()).agents().list();
+        if (out.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("agents", agents.items().stream().map(CoreViews::agent).toList());
+          m.put("problems", CoreViews.problems(agents));
+          out.json(m);
+        } else {
+          if (agents.items().isEmpty()) {
+            out.println("No agents; register one with: nemospawn agent register NAME");
+          } else {
+            List<List<String>> rows = new ArrayList<>();
+            for (AgentInfo a : agents) {
+              rows.add(List.of(
+                  a.id(),
+                  a.name(),
+                  a.role(),
+                  CoreViews.list(a.gpuIds()),
+                  a.status().wireName(),
+                  a.lifecycle().wireName()));
+            }
+            out.table(List.of("AGENT_ID", "NAME", "ROLE", "GPUS", "STATUS", "LIFECYCLE"), rows);
+          }
+          CoreViews.reportProblems(out, agents, "agent record");
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+}

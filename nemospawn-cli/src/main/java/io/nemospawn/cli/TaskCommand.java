@@ -1,0 +1,461 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.Listing;
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.task.Task;
+import io.nemospawn.task.TaskSpec;
+import io.nemospawn.task.TaskState;
+import io.nemospawn.task.TaskUpdate;
+import io.nemospawn.task.Tasks;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nemospawn task create|update|list|show|wait|claim}. */
+@Command(
+    name = "task",
+    mixinStandardHelpOptions = true,
+    description = "Creates, updates, lists, shows, waits for and claims tasks of a team's DAG.",
+    subcommands = {
+      TaskCommand.Create.class,
+      TaskCommand.Update.class,
+      TaskCommand.ListTasks.class,
+      TaskCommand.Show.class,
+      TaskCommand.Wait.class,
+      TaskCommand.Claim.class
+    })
+final class TaskCommand {
+  private TaskCommand() {}
+
+  /** Parses a status, as a usage error naming the valid ones. */
+  static TaskState status(CommandSpec spec, String text) {
+    try {
+      return TaskState.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /** Parses {@code key=value} entries; values that read as numbers or booleans are typed. */
+  static Map<String, Object> metadata(CommandSpec spec, List<String> entries) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (String e : entries) {
+      int eq = e.indexOf('=');
+      if (eq <= 0) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "Invalid --metadata '" + io.nemospawn.spi.StateFormat.printable(e)
+                + "': expected KEY=VALUE, e.g. --metadata lr=3e-4");
+      }
+      m.put(e.substring(0, eq), typed(e.substring(eq + 1)));
+    }
+    return m;
+  }
+
+  private static Object typed(String v) {
+    if (v.equals("true") || v.equals("false")) {
+      return Boolean.valueOf(v);
+    }
+    if (v.matches("-?\\d{1,18}")) {
+      return Long.valueOf(v);
+    }
+    if (v.matches("-?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?")) {
+      double d = Double.parseDouble(v);
+      if (Double.isFinite(d)) {
+        return d;
+      }
+    }
+    return v;
+  }
+
+  static void printTask(Output out, Task t) {
+    if (out.json()) {
+      out.json(CoreViews.task(t));
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("task_id", t.id()));
+    rows.add(List.of("title", t.title()));
+    if (!t.description().isEmpty()) {
+      rows.add(List.of("description", t.description()));
+    }
+    rows.add(List.of("status", t.state().wireName()));
+    rows.add(List.of("owner", t.hasOwner() ? t.owner() : "-"));
+    rows.add(List.of("blocked_by", CoreViews.list(t.blockedBy())));
+    if (t.lease().isPresent()) {
+      rows.add(List.of(
+          "lease", t.lease().owner() + " until " + CoreViews.time(t.lease().expiresAt())));
+    }
+    t.metadata().forEach((k, v) -> rows.add(List.of("metadata." + k, String.valueOf(v))));
+    rows.add(List.of("created_at", CoreViews.time(t.createdAt())));
+    rows.add(List.of("updated_at", CoreViews.time(t.updatedAt())));
+    out.table(List.of("FIELD", "VALUE"), rows);
+  }
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a task.")
+  static final class Create implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Option(
+        names = "--title",
+        required = true,
+        paramLabel = "TEXT",
+        description = "Title, verbatim.")
+    String title;
+
+    @Option(
+        names = {"-d", "--description"},
+        paramLabel = "TEXT",
+        description = "Description.")
+    String description = "";
+
+    @Option(
+        names = {"-o", "--owner"},
+        paramLabel = "AGENT",
+        description = "Assigned agent id.")
+    String owner = "";
+
+    @Option(
+        names = "--blocked-by",
+        split = ",",
+        paramLabel = "IDS",
+        description = "Comma-separated ids of the tasks it depends on.")
+    List<String> blockedBy = new ArrayList<>();
+
+    @Option(names = "--val-loss", paramLabel = "X", description = "Initial val_loss.")
+    Double valLoss;
+
+    @Option(
+        names = "--metadata",
+        paramLabel = "KEY=VALUE",
+        description = "Metadata entry; repeatable. Numbers and true/false are typed.")
+    List<String> metadata = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      Map<String, Object> m = metadata(spec, metadata);
+      if (valLoss != null) {
+        m.put("val_loss", valLoss);
+      }
+      TaskSpec s = new TaskSpec(title, description, owner, blockedBy, m);
+      try (NemoSpawn ns = state.open()) {
+        Task t = ns.team(team.team()).tasks().create(s);
+        if (out.json()) {
+          out.json(CoreViews.task(t));
+        } else {
+          out.println("Created task " + t.id() + " [" + t.state().wireName() + "]");
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "update",
+      mixinStandardHelpOptions = true,
+      description = "Changes a task's status, owner, val_loss or metadata.")
+  static final class Update implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Parameters(index = "0", paramLabel = "TASK_ID", description = "The task.")
+    String taskId;
+
+    @Option(
+        names = "--status",
+        paramLabel = "STATUS",
+        description = "pending, blocked, running, done, failed or cancelled.")
+    String status;
+
+    @Option(
+        names = {"-o", "--owner"},
+        paramLabel = "AGENT",
+        description = "New owner (\"\" clears).")
+    String owner;
+
+    @Option(names = "--val-loss", paramLabel = "X", description = "Records val_loss.")
+    Double valLoss;
+
+    @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "Metadata; repeatable.")
+    List<String> metadata = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      TaskUpdate u = new TaskUpdate(
+          status == null ? null : status(spec, status), owner, metadata(spec, metadata));
+      if (valLoss != null) {
+        u = u.withValLoss(valLoss);
+      }
+      if (u.state() == null && u.owner() == null && u.metadata().isEmpty()) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "Nothing to update for " + taskId
+                + ": give --status, --owner, --val-loss or --metadata");
+      }
+      try (NemoSpawn ns = state.open()) {
+        Tasks tasks = ns.team(team.team()).tasks();
+        Task before = tasks.get(taskId);
+        Task t = tasks.update(taskId, u);
+        if (out.json()) {
+          out.json(CoreViews.task(t));
+        } else {
+          out.println("Updated task " + t.id() + " ["
+              + (before.state() == t.state()
+                  ? t.state().wireName()
+                  : before.state().wireName() + " -> " + t.state().wireName())
+              + "]");
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists tasks.")
+  static final class ListTasks implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Option(names = "--status", paramLabel = "STATUS", description = "Only tasks in this status.")
+    String status;
+
+    @Option(
+        names = {"-o", "--owner"},
+        paramLabel = "AGENT",
+        description = "Only this owner's.")
+    String owner;
+
+    @Override
+    public Integer call() {
+      TaskState only = status == null ? null : status(spec, status);
+      try (NemoSpawn ns = state.open()) {
+        Listing<Task> all = ns.team(team.team()).tasks().list();
+        List<Task> shown = all.items().stream()
+            .filter(t -> only == null || t.state() == only)
+            .filter(t -> owner == null || owner.equals(t.owner()))
+            .toList();
+        if (out.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("tasks", shown.stream().map(CoreViews::task).toList());
+          m.put("problems", CoreViews.problems(all));
+          out.json(m);
+        } else {
+          if (shown.isEmpty()) {
+            out.println("No tasks" + (only == null ? "" : " in status " + only.wireName())
+                + (owner == null ? "" : " owned by " + owner));
+          } else {
+            List<List<String>> rows = new ArrayList<>();
+            for (Task t : shown) {
+              rows.add(List.of(
+                  t.id(),
+                  CoreViews.shorten(t.title(), 50),
+                  t.hasOwner() ? t.owner() : "-",
+                  t.state().wireName(),
+                  CoreViews.list(t.blockedBy()),
+                  t.valLoss().isPresent() ? String.valueOf(t.valLoss().getAsDouble()) : "-"));
+            }
+            out.table(
+                List.of("TASK_ID", "TITLE", "OWNER", "STATUS", "BLOCKED_BY", "VAL_LOSS"), rows);
+          }
+          CoreViews.reportProblems(out, all, "task");
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows one task.")
+  static final class Show implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Parameters(index = "0", paramLabel = "TASK_ID", description = "The task.")
+    String taskId;
+
+    @Override
+    public Integer call() {
+      try (NemoSpawn ns = state.open()) {
+        printTask(out, ns.team(team.team()).tasks().get(taskId));
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "wait",
+      mixinStandardHelpOptions = true,
+      description = "Waits until every given task is done, failed or cancelled; exit 1 on timeout.")
+  static final class Wait implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Parameters(index = "0..*", arity = "1..*", paramLabel = "TASK_ID", description = "Tasks.")
+    List<String> taskIds;
+
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        description = "Gives up after this many seconds (default: ${DEFAULT-VALUE}).")
+    long timeout = 300;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      if (timeout < 0) {
+        throw new IllegalArgumentException(
+            "Invalid --timeout " + timeout + ": use a number of seconds >= 0");
+      }
+      try (NemoSpawn ns = state.open()) {
+        Tasks tasks = ns.team(team.team()).tasks();
+        boolean finished = tasks.awaitAllFinished(taskIds, Duration.ofSeconds(timeout));
+        List<Task> now = taskIds.stream().map(tasks::get).toList();
+        if (out.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("finished", finished);
+          m.put("tasks", now.stream().map(CoreViews::task).toList());
+          out.json(m);
+        } else {
+          for (Task t : now) {
+            out.println(t.id() + " " + t.state().wireName());
+          }
+        }
+        if (!finished) {
+          out.err()
+              .println("Error: timed out after " + timeout + " s waiting for "
+                  + String.join(
+                      ", ",
+                      now.stream()
+                          .filter(t -> !t.state().isFinished())
+                          .map(t -> t.id() + " (" + t.state().wireName() + ")")
+                          .toList())
+                  + "; wait longer with --timeout SECONDS");
+          out.err().flush();
+          return ExitCodes.FAILURE;
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "claim",
+      mixinStandardHelpOptions = true,
+      description = "Claims a pending task for the agent (pending -> running with a lease);"
+          + " without TASK_ID, the oldest one free for the agent.")
+  static final class Claim implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Mixin
+    AgentOption agent;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "TASK_ID", description = "The task.")
+    String taskId;
+
+    @Option(
+        names = "--lease",
+        paramLabel = "SECONDS",
+        description = "Lease length; renew by claiming again (default: ${DEFAULT-VALUE}).")
+    long lease = 600;
+
+    @Override
+    public Integer call() {
+      String me = agent.agent();
+      if (lease <= 0) {
+        throw new IllegalArgumentException(
+            "Invalid --lease " + lease + ": use a number of seconds > 0, e.g. --lease 600");
+      }
+      try (NemoSpawn ns = state.open()) {
+        Tasks tasks = ns.team(team.team()).tasks();
+        Optional<Task> t;
+        if (taskId == null) {
+          t = tasks.claimNext(me, Duration.ofSeconds(lease));
+        } else {
+          Task cur = tasks.get(taskId);
+          boolean renew = cur.state() == TaskState.RUNNING
+              && cur.lease().owner().equals(me)
+              && !cur.lease().isExpired(java.time.Instant.now());
+          t = Optional.of(
+              renew
+                  ? tasks.renew(taskId, me, Duration.ofSeconds(lease))
+                  : tasks.claim(taskId, me, Duration.ofSeconds(lease)));
+        }
+        if (t.isEmpty()) {
+          if (out.json()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("task", null);
+            out.json(m);
+          }
+          out.err()
+              .println("Error: no pending task is free for agent " + me
+                  + "; see them with: nemospawn task list --status pending");
+          out.err().flush();
+          return ExitCodes.FAILURE;
+        }
+        if (out.json()) {
+          out.json(CoreViews.task(t.get()));
+        } else {
+          out.println("Claimed task " + t.get().id() + " for " + me + " until "
+              + CoreViews.time(t.get().lease().expiresAt()) + ": "
+              + t.get().title().replace("\n", "\\n"));
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+}

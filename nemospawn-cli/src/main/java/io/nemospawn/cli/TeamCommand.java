@@ -1,0 +1,230 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.Listing;
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.Team;
+import io.nemospawn.TeamInfo;
+import io.nemospawn.TeamStatus;
+import io.nemospawn.task.TaskState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nemospawn team create|status|list|delete}. */
+@Command(
+    name = "team",
+    mixinStandardHelpOptions = true,
+    description = "Creates, shows, lists and deletes teams.",
+    subcommands = {
+      TeamCommand.Create.class,
+      TeamCommand.Status.class,
+      TeamCommand.ListTeams.class,
+      TeamCommand.Delete.class
+    })
+final class TeamCommand {
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a team.")
+  static final class Create implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "NAME",
+        description = "Team name (letters, digits, . _ -).")
+    String name;
+
+    @Option(
+        names = {"-d", "--description"},
+        paramLabel = "TEXT",
+        description = "Free-text description, stored verbatim.")
+    String description = "";
+
+    @Option(
+        names = "--gpus",
+        split = ",",
+        paramLabel = "IDS",
+        description = "Comma-separated GPU indices, e.g. 0,1.")
+    List<Integer> gpus = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      try (NemoSpawn ns = state.open()) {
+        Team t = ns.newTeam(name).description(description).gpus(gpus).create();
+        TeamInfo info = t.info();
+        if (out.json()) {
+          out.json(CoreViews.team(info));
+        } else {
+          out.println("Created team " + info.id() + " (" + info.name() + ")"
+              + (info.gpuIds().isEmpty() ? "" : " with GPUs " + CoreViews.list(info.gpuIds())));
+          out.println("Use it with: export NEMOSPAWN_TEAM=" + info.id());
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description = "Shows a team with counts of tasks, agents and plans.")
+  static final class Status implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption teamOption;
+
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM",
+        description = "Team id or name (default: --team, else $NEMOSPAWN_TEAM).")
+    String team;
+
+    @Override
+    public Integer call() {
+      String which = team != null ? team : teamOption.team();
+      try (NemoSpawn ns = state.open()) {
+        TeamStatus s = ns.team(which).status();
+        if (out.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("team", CoreViews.team(s.team()));
+          m.put("tasks", wire(s.tasks()));
+          m.put("task_count", s.taskCount());
+          m.put("agents", wire(s.agents()));
+          m.put("plans", wire(s.plans()));
+          m.put("problems", s.problems());
+          out.json(m);
+          return ExitCodes.OK;
+        }
+        TeamInfo t = s.team();
+        out.println("Team:    " + t.id() + " (" + t.name() + ")");
+        out.println("Status:  " + t.status());
+        out.println("GPUs:    " + CoreViews.list(t.gpuIds()));
+        out.println("Created: " + CoreViews.time(t.createdAt()));
+        if (!t.description().isEmpty()) {
+          out.println("About:   " + t.description().replace("\n", "\\n"));
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (TaskState st : TaskState.values()) {
+          rows.add(List.of("task", st.wireName(), String.valueOf(s.tasks().get(st))));
+        }
+        s.agents().forEach((k, v) -> rows.add(List.of("agent", wireName(k), String.valueOf(v))));
+        s.plans().forEach((k, v) -> rows.add(List.of("plan", wireName(k), String.valueOf(v))));
+        out.table(List.of("KIND", "STATE", "COUNT"), rows);
+        if (s.problems() > 0) {
+          out.err()
+              .println("Warning: " + s.problems()
+                  + " unreadable records; see: nemospawn task list --team " + t.id());
+          out.err().flush();
+        }
+        return ExitCodes.OK;
+      }
+    }
+
+    private static Map<String, Integer> wire(Map<? extends Enum<?>, Integer> counts) {
+      Map<String, Integer> m = new LinkedHashMap<>();
+      counts.entrySet().stream()
+          .sorted(Map.Entry.comparingByKey((a, b) -> Integer.compare(a.ordinal(), b.ordinal())))
+          .forEach(e -> m.put(wireName(e.getKey()), e.getValue()));
+      return m;
+    }
+
+    private static String wireName(Enum<?> e) {
+      return e.name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the teams.")
+  static final class ListTeams implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Override
+    public Integer call() {
+      try (NemoSpawn ns = state.open()) {
+        Listing<TeamInfo> teams = ns.teams();
+        if (out.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("teams", teams.items().stream().map(CoreViews::team).toList());
+          m.put("problems", CoreViews.problems(teams));
+          out.json(m);
+        } else {
+          if (teams.items().isEmpty()) {
+            out.println(
+                "No teams in " + ns.dataDir() + "; create one with: nemospawn team create NAME");
+          } else {
+            List<List<String>> rows = new ArrayList<>();
+            for (TeamInfo t : teams) {
+              rows.add(List.of(
+                  t.id(),
+                  t.name(),
+                  CoreViews.list(t.gpuIds()),
+                  t.status(),
+                  CoreViews.time(t.createdAt()).substring(0, 19)));
+            }
+            out.table(List.of("TEAM_ID", "NAME", "GPUS", "STATUS", "CREATED"), rows);
+          }
+          CoreViews.reportProblems(out, teams, "team record");
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
+      description = "Deletes a team and everything in its directory.")
+  static final class Delete implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Parameters(index = "0", paramLabel = "TEAM", description = "Team id or name.")
+    String team;
+
+    @Option(names = "--yes", description = "Confirms the deletion (required).")
+    boolean yes;
+
+    @Override
+    public Integer call() {
+      try (NemoSpawn ns = state.open()) {
+        Team t = ns.team(team);
+        String id = t.id();
+        if (!yes) {
+          out.err()
+              .println("Error: refusing to delete team " + id + " and all its files in " + t.dir()
+                  + " without confirmation; run: nemospawn team delete " + id + " --yes");
+          out.err().flush();
+          return ExitCodes.FAILURE;
+        }
+        ns.deleteTeam(id);
+        if (out.json()) {
+          out.json(Map.of("deleted", id));
+        } else {
+          out.println("Deleted team " + id);
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+}
