@@ -37,6 +37,11 @@ public sealed interface Transport
     return Auto.INSTANCE;
   }
 
+  /** Returns the negotiating choice, with ZeroMQ receivers bound to {@code zmqBind}. */
+  static Transport auto(URI zmqBind) {
+    return new Auto(zmqBind);
+  }
+
   /** Returns the choice of the inbox files alone. */
   static Transport file() {
     return File.INSTANCE;
@@ -108,9 +113,18 @@ public sealed interface Transport
     return configValue == null ? auto() : parse(configValue);
   }
 
-  /** Negotiates per pair. */
-  record Auto() implements Transport {
-    static final Auto INSTANCE = new Auto();
+  /**
+   * Negotiates per pair.
+   *
+   * @param zmqBind where ZeroMQ receivers bind, as in {@link Zmq#bind()}
+   */
+  record Auto(URI zmqBind) implements Transport {
+    static final Auto INSTANCE = new Auto(Zmq.DEFAULT_BIND);
+
+    /** Validates the endpoint. */
+    public Auto {
+      new Zmq(zmqBind);
+    }
 
     @Override
     public String configName() {

@@ -37,6 +37,7 @@ class NemoSpawnExtensionTest {
     teams.clear();
     dirs.clear();
     return EngineTestKit.engine("junit-jupiter")
+        .configurationParameter(OnlyThroughTestKit.KEY, "true")
         .selectors(selectClass(testClass))
         .execute();
   }
@@ -48,6 +49,7 @@ class NemoSpawnExtensionTest {
 
   // ------------------------------------------------------------------ cases
 
+  @OnlyThroughTestKit
   @NemoSpawnTest
   static class PerTestClean {
     @Test
@@ -66,6 +68,7 @@ class NemoSpawnExtensionTest {
     }
   }
 
+  @OnlyThroughTestKit
   static class PerClass {
     @RegisterExtension
     static final NemoSpawnExtension nemo = NemoSpawnExtension.builder()
@@ -94,6 +97,7 @@ class NemoSpawnExtensionTest {
     }
   }
 
+  @OnlyThroughTestKit
   static class PerTestField {
     @RegisterExtension
     final NemoSpawnExtension nemo =
@@ -110,6 +114,7 @@ class NemoSpawnExtensionTest {
     }
   }
 
+  @OnlyThroughTestKit
   @NemoSpawnTest
   static class Failing {
     @Test
@@ -119,6 +124,7 @@ class NemoSpawnExtensionTest {
     }
   }
 
+  @OnlyThroughTestKit
   @NemoSpawnTest
   static class LeaksATeam {
     @Test
@@ -129,6 +135,7 @@ class NemoSpawnExtensionTest {
     }
   }
 
+  @OnlyThroughTestKit
   @NemoSpawnTest
   static class LeaksALock {
     static FileChannel channel;
@@ -143,6 +150,7 @@ class NemoSpawnExtensionTest {
     }
   }
 
+  @OnlyThroughTestKit
   @NemoSpawnTest
   static class RegisteredTwice {
     @RegisterExtension
@@ -152,6 +160,7 @@ class NemoSpawnExtensionTest {
     void test(Team team) {}
   }
 
+  @OnlyThroughTestKit
   @NemoSpawnTest
   static class TeamInBeforeAllPerTest {
     @BeforeAll
@@ -161,6 +170,7 @@ class NemoSpawnExtensionTest {
     void test() {}
   }
 
+  @OnlyThroughTestKit
   @NemoSpawnTest
   static class BeforeEachGetsTheTestsTeam {
     static String fromBeforeEach;

@@ -82,8 +82,15 @@ public final class FileInbox implements Inbox, AutoCloseable {
   @Override
   public Delivery send(String from, String to, String body) {
     Objects.requireNonNull(body, "body");
-    String sender = sender(from);
-    String recipient = recipient(to);
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    StateFormat.requireId("sender", from);
+    // One listing resolves both names (the common case: agents address each other by name).
+    Listing<AgentInfo> all = agents.list();
+    String sender = byIdOrName(all, from).map(AgentInfo::id).orElse(from);
+    String recipient = byIdOrName(all, to)
+        .map(AgentInfo::id)
+        .orElseGet(() -> to.equals(LEADER) ? LEADER : agents.get(to).id());
     Delivery d = deliver(sender, recipient, body);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("msg_id", d.message().id());
@@ -189,6 +196,18 @@ public final class FileInbox implements Inbox, AutoCloseable {
       return LEADER;
     }
     return agents.get(agent).id(); // throws, naming the team's agents
+  }
+
+  /** Finds an agent by id, else by unique name, in a listing. */
+  private static Optional<AgentInfo> byIdOrName(Listing<AgentInfo> all, String idOrName) {
+    for (AgentInfo a : all.items()) {
+      if (a.id().equals(idOrName)) {
+        return Optional.of(a);
+      }
+    }
+    List<AgentInfo> named =
+        all.items().stream().filter(a -> a.name().equals(idOrName)).toList();
+    return named.size() == 1 ? Optional.of(named.get(0)) : Optional.empty();
   }
 
   /** Returns the sender's agent id when it is a registered agent, else the label as given. */

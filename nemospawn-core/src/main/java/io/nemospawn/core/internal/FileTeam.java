@@ -175,8 +175,11 @@ public final class FileTeam implements Team {
       try {
         inbox.close();
       } finally {
-        ctx.events().close();
-        onClose.run();
+        try {
+          ctx.events().close();
+        } finally {
+          onClose.run();
+        }
       }
     }
   }

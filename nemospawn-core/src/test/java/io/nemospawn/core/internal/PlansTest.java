@@ -212,4 +212,16 @@ class PlansTest {
     String text = Files.readString(team.dir().resolve("plans/" + p.id() + ".json"));
     assertThat(text).contains("\"created_at\": \"" + StateFormat.formatTimestamp(T0) + "\"");
   }
+
+  @Test
+  void aPlanBeingCreatedIsNotAProblemButAnOldEmptyFileIs() throws Exception {
+    Path creating = team.dir().resolve("plans/plan-00c0ffee.json");
+    Files.createDirectories(creating.getParent());
+    Files.createFile(creating); // what createNew leaves for an instant before the rename
+    assertThat(team.plans().list().problems()).isEmpty();
+    assertThat(team.plans().find("plan-00c0ffee")).isEmpty();
+    Files.setLastModifiedTime(
+        creating, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(120)));
+    assertThat(team.plans().list().problems()).extracting(p -> p.path()).containsExactly(creating);
+  }
 }

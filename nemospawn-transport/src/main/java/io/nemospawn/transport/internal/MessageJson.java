@@ -1,7 +1,6 @@
 package io.nemospawn.transport.internal;
 
 import io.nemospawn.inbox.Message;
-import io.nemospawn.spi.StateFormat;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Iterator;
@@ -44,7 +43,7 @@ public final class MessageJson {
     field(sb, "from_agent", m.from(), true);
     field(sb, "to_agent", m.to(), true);
     field(sb, "body", m.body(), true);
-    field(sb, "timestamp", StateFormat.formatTimestamp(m.timestamp()), true);
+    field(sb, "timestamp", Stamps.format(m.timestamp()), true);
     sb.append("  \"read\": ").append(m.read());
     for (Map.Entry<String, JsonNode> e : extras.entrySet()) {
       sb.append(",\n  ");
@@ -69,7 +68,7 @@ public final class MessageJson {
     sb.append(", \"body\": ");
     quote(sb, m.body());
     sb.append(", \"timestamp\": ");
-    quote(sb, StateFormat.formatTimestamp(m.timestamp()));
+    quote(sb, Stamps.format(m.timestamp()));
     sb.append(", \"read\": ").append(m.read()).append('}');
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
@@ -83,6 +82,10 @@ public final class MessageJson {
    *     'msg_id'}
    */
   public static Parsed parse(byte[] json, String fallbackTo, Instant fallbackTime) {
+    Message fast = FlatJson.parse(new String(json, StandardCharsets.UTF_8), fallbackTo);
+    if (fast != null) {
+      return new Parsed(fast, Map.of());
+    }
     JsonNode root;
     try {
       root = MAPPER.readTree(json);
@@ -98,7 +101,7 @@ public final class MessageJson {
     String body = requiredText(root, "body");
     String to = optionalText(root, "to_agent", fallbackTo);
     String stamp = optionalText(root, "timestamp", null);
-    Instant time = stamp == null ? fallbackTime : StateFormat.parseTimestamp(stamp);
+    Instant time = stamp == null ? fallbackTime : Stamps.parse(stamp);
     if (time == null) {
       throw new IllegalArgumentException("missing key 'timestamp'");
     }

@@ -9,6 +9,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,6 +25,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class RecordStore {
   private static final int MAX_ID_ATTEMPTS = 16;
+  /** How long an empty record file counts as being created rather than broken. */
+  static final Duration CREATE_GRACE = Duration.ofSeconds(30);
 
   private final Durability durability;
   private final java.util.concurrent.atomic.LongAdder reads =
@@ -63,10 +67,29 @@ public final class RecordStore {
     } catch (IOException e) {
       throw new StateException(file, "Cannot read " + file + ": " + e, e);
     }
+    if (bytes.length == 0 && isBeingCreated(file)) {
+      // createNew claims the name with an empty file, then renames the content over it: a
+      // record that is still being created does not exist yet.
+      return Optional.empty();
+    }
     try {
       return Optional.of(Json.parseObject(bytes));
     } catch (IllegalArgumentException e) {
       throw new StateException(file, "Cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Returns whether an empty file is a record being created (claimed by {@code createNew} within
+   * the last {@link #CREATE_GRACE}) rather than a truncated one. File times are wall-clock times,
+   * so this compares with the system clock, not the injected one.
+   */
+  private static boolean isBeingCreated(Path file) {
+    try {
+      Instant modified = Files.getLastModifiedTime(file).toInstant();
+      return modified.isAfter(Instant.now().minus(CREATE_GRACE));
+    } catch (IOException e) {
+      return true;
     }
   }
 

@@ -79,16 +79,22 @@ public final class FileTransport implements MessageTransport {
   private final class FileReceiver extends BaseReceiver {
     private final Path dir;
     private final Deque<String> pending = new ArrayDeque<>();
-    private final Set<InboxWatch> watches = ConcurrentHashMap.newKeySet();
+    private final InboxWatch watch;
+    private final Object waiting = new Object();
 
     FileReceiver(String agentId) {
       super(files.context().teamId(), agentId);
       this.dir = files.dir(requireNonNull(agentId, "agentId"));
+      this.watch = new InboxWatch(dir);
     }
 
     @Override
-    public synchronized Optional<Message> poll() {
+    public Optional<Message> poll() {
       requireOpen();
+      return take();
+    }
+
+    private synchronized Optional<Message> take() {
       for (int round = 0; round < 2; round++) {
         if (pending.isEmpty()) {
           pending.addAll(files.names(agentId));
@@ -106,34 +112,27 @@ public final class FileTransport implements MessageTransport {
 
     @Override
     public Optional<Message> receive(Duration timeout) throws InterruptedException {
-      requireOpen();
       long deadline = System.nanoTime() + timeout.toNanos();
-      InboxWatch watch = new InboxWatch(dir);
-      watches.add(watch);
-      try {
+      // One waiter at a time on the watch; the watch was registered before the first scan.
+      synchronized (waiting) {
         while (!closed.get()) {
-          Optional<Message> m = poll();
+          Optional<Message> m = take();
           if (m.isPresent()) {
             return m;
           }
           long left = deadline - System.nanoTime();
           if (left <= 0 || !watch.await(Duration.ofNanos(left))) {
-            return closed.get() ? Optional.empty() : poll();
+            return closed.get() ? Optional.empty() : take();
           }
         }
         return Optional.empty();
-      } finally {
-        watches.remove(watch);
-        watch.close();
       }
     }
 
     @Override
     public void close() {
       if (closed.compareAndSet(false, true)) {
-        for (InboxWatch w : watches) {
-          w.close();
-        }
+        watch.close();
         receivers.remove(this);
         joinSubscriber();
       }

@@ -60,6 +60,10 @@ public final class InboxFiles {
 
   private final TransportContext context;
   private final Map<String, Set<String>> knownRead = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong fileReads =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong listings =
+      new java.util.concurrent.atomic.AtomicLong();
   /** The last timestamp written per sender and recipient, so that name order is send order. */
   private final Map<String, Instant> lastStamp = new ConcurrentHashMap<>();
 
@@ -133,6 +137,7 @@ public final class InboxFiles {
   /** Returns the message file names of an agent's inbox, sorted (oldest first). */
   public List<String> names(String agentId) {
     Path dir = dir(agentId);
+    listings.incrementAndGet();
     List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
       for (Path p : s) {
@@ -159,7 +164,18 @@ public final class InboxFiles {
     static final Read PENDING = new Read(null, null);
   }
 
+  /** Returns how many message files this instance has read (for cost tests). */
+  long fileReads() {
+    return fileReads.get();
+  }
+
+  /** Returns how many directory listings this instance has made (for cost tests). */
+  long listings() {
+    return listings.get();
+  }
+
   Read read(String agentId, Path file) {
+    fileReads.incrementAndGet();
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);

@@ -1,0 +1,375 @@
+package io.nemospawn.transport.internal.shm;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A memory-mapped ring buffer of variable-length records: many senders (threads and processes),
+ * one receiver. Layout (little-endian, all offsets in bytes):
+ *
+ * <pre>
+ *   0  int   magic 0x4E53524E ("NSRN")       4  int  version 1
+ *   8  long  capacity C of the data area (a multiple of 8)
+ *  16  long  receiver pid (0: no receiver)
+ *  64  long  tail: logical end of committed records (senders, under the send lock)
+ * 128  long  head: logical start of unread records (receiver only)
+ * 192  long  send lock: 0 free, else the pid of the holding sender
+ * 256  data area of C bytes; logical position p lives at 256 + p mod C
+ * </pre>
+ *
+ * A record starts at an 8-aligned logical position: an 8-byte header {@code kind << 32 | length}
+ * (kind 1: message, 2: padding to the end of the data area, so no record wraps), then {@code
+ * length} payload bytes, padded to 8.
+ *
+ * <p>Sending: take the send lock (in-JVM lock, then CAS of the lock word from 0 to the pid); if
+ * {@code tail + size - head > C}, release and wait (back pressure, bounded by the caller's
+ * deadline); write payload, then the header with release semantics, then publish {@code tail}
+ * with release semantics; release the lock. A sender that dies mid-write never advanced {@code
+ * tail}, so its half record is invisible and the next sender overwrites it; a lock held by a dead
+ * pid is taken over (compare-and-set from that pid). Receiving needs no lock: read {@code tail}
+ * with acquire semantics, consume records up to it, publish {@code head} with release semantics.
+ * The single receiver is enforced with an OS lock on the ring file's first byte.
+ *
+ * <p>Senders are serialised by the lock for a memcpy's time ("nearly lock-free"); the receiver is
+ * wait-free. Thread-safe for senders; one receiving thread.
+ */
+public final class ShmRing implements AutoCloseable {
+  static final int MAGIC = 0x4E53524E;
+  static final int VERSION = 1;
+  static final int HEADER = 256;
+  static final int OFF_MAGIC = 0;
+  static final int OFF_VERSION = 4;
+  static final int OFF_CAPACITY = 8;
+  static final int OFF_PID = 16;
+  static final int OFF_TAIL = 64;
+  static final int OFF_HEAD = 128;
+  static final int OFF_LOCK = 192;
+  static final long KIND_MESSAGE = 1;
+  static final long KIND_PAD = 2;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS =
+      MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long PID = ProcessHandle.current().pid();
+
+  private final Path path;
+  private final FileChannel channel;
+  private final MappedByteBuffer buf;
+  private final long capacity;
+  private final ReentrantLock jvmSendLock = new ReentrantLock();
+  private final FileLock receiverLock;
+
+  private ShmRing(Path path, FileChannel channel, MappedByteBuffer buf, FileLock receiverLock) {
+    this.path = path;
+    this.channel = channel;
+    this.buf = buf;
+    this.capacity = (long) LONGS.getAcquire(buf, OFF_CAPACITY);
+    this.receiverLock = receiverLock;
+  }
+
+  /**
+   * Creates (or reopens, keeping unread records) the ring of a receiver and takes the receiver
+   * lock.
+   *
+   * @throws IOException when it cannot, or another process is the receiver
+   */
+  public static ShmRing openReceiver(Path path, int capacity) throws IOException {
+    if (capacity % 8 != 0 || capacity < 4096) {
+      throw new IllegalArgumentException(
+          "Invalid ring capacity " + capacity + ": use a multiple of 8 of at least 4096 bytes");
+    }
+    FileChannel ch = FileChannel.open(
+        path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      FileLock lock = ch.tryLock(0, 1, false);
+      if (lock == null) {
+        throw new IOException(path + " has a live receiver in another process");
+      }
+      boolean fresh = ch.size() < HEADER;
+      if (!fresh) {
+        MappedByteBuffer probe = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER);
+        int magic = (int) INTS.getAcquire(probe, OFF_MAGIC);
+        long cap = (long) LONGS.getAcquire(probe, OFF_CAPACITY);
+        fresh = magic != MAGIC || cap <= 0 || ch.size() != HEADER + cap;
+      }
+      if (fresh) {
+        ch.truncate(0);
+        MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER + (long) capacity);
+        LONGS.setRelease(b, OFF_CAPACITY, (long) capacity);
+        LONGS.setRelease(b, OFF_TAIL, 0L);
+        LONGS.setRelease(b, OFF_HEAD, 0L);
+        LONGS.setRelease(b, OFF_LOCK, 0L);
+        INTS.setRelease(b, OFF_VERSION, VERSION);
+        INTS.setRelease(b, OFF_MAGIC, MAGIC);
+      }
+      MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_WRITE, 0, ch.size());
+      LONGS.setRelease(b, OFF_PID, PID);
+      return new ShmRing(path, ch, b, lock);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Maps an existing ring for sending.
+   *
+   * @throws IOException when it does not exist or is not a ring
+   */
+  public static ShmRing openSender(Path path) throws IOException {
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      if (ch.size() < HEADER) {
+        throw new IOException(path + " is not a NemoSpawn ring: " + ch.size() + " bytes");
+      }
+      MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_WRITE, 0, ch.size());
+      int magic = (int) INTS.getAcquire(b, OFF_MAGIC);
+      long cap = (long) LONGS.getAcquire(b, OFF_CAPACITY);
+      if (magic != MAGIC || ch.size() != HEADER + cap) {
+        throw new IOException(path + " is not a NemoSpawn ring (magic or size mismatch)");
+      }
+      return new ShmRing(path, ch, b, null);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /** Returns the ring file. */
+  public Path path() {
+    return path;
+  }
+
+  /** Returns the data area's size in bytes. */
+  public long capacity() {
+    return capacity;
+  }
+
+  /** Returns the largest payload a record may carry: half the capacity less the header. */
+  public int maxPayload() {
+    return (int) Math.min(Integer.MAX_VALUE, capacity / 2 - 8);
+  }
+
+  /** Returns the receiver's pid, 0 when none is bound. */
+  public long receiverPid() {
+    return (long) LONGS.getAcquire(buf, OFF_PID);
+  }
+
+  /** Returns whether the recorded receiver process is alive. */
+  public boolean hasLiveReceiver() {
+    long pid = receiverPid();
+    return pid != 0
+        && (pid == PID || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+  }
+
+  /** The outcome of {@link #offer}. */
+  public enum Offer {
+    /** Committed. */
+    SENT,
+    /** Not enough free space before the deadline. */
+    FULL,
+    /** The send lock stayed held by a live process until the deadline. */
+    BUSY,
+    /** The receiver went away. */
+    NO_RECEIVER
+  }
+
+  /**
+   * Appends one record, waiting until {@code deadlineNanos} ({@link System#nanoTime}) for space.
+   *
+   * @throws IllegalArgumentException when the payload exceeds {@link #maxPayload()}
+   */
+  public Offer offer(byte[] payload, long deadlineNanos) throws InterruptedException {
+    if (payload.length > maxPayload()) {
+      throw new IllegalArgumentException("payload of " + payload.length
+          + " bytes exceeds the ring's limit of " + maxPayload() + " bytes");
+    }
+    long size = 8 + align(payload.length);
+    int backoff = 0;
+    if (!jvmSendLock.tryLock(
+        Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      return Offer.BUSY;
+    }
+    try {
+      while (true) {
+        if (!lockRing(deadlineNanos)) {
+          return Offer.BUSY;
+        }
+        boolean locked = true;
+        try {
+          long tail = (long) LONGS.getVolatile(buf, OFF_TAIL);
+          long head = (long) LONGS.getAcquire(buf, OFF_HEAD);
+          long toEnd = capacity - (tail % capacity);
+          long need = size <= toEnd ? size : toEnd + size;
+          if (tail + need - head <= capacity) {
+            if (size > toEnd) {
+              LONGS.setRelease(buf, index(tail), (KIND_PAD << 32) | (toEnd - 8));
+              tail += toEnd;
+            }
+            int at = index(tail);
+            buf.put(at + 8, payload);
+            LONGS.setRelease(buf, at, (KIND_MESSAGE << 32) | payload.length);
+            LONGS.setRelease(buf, OFF_TAIL, tail + size);
+            return Offer.SENT;
+          }
+          unlockRing();
+          locked = false;
+          if (receiverPid() == 0) {
+            return Offer.NO_RECEIVER;
+          }
+          if (System.nanoTime() >= deadlineNanos) {
+            return Offer.FULL;
+          }
+        } finally {
+          if (locked) {
+            unlockRing();
+          }
+        }
+        backoff = pause(backoff, deadlineNanos);
+      }
+    } finally {
+      jvmSendLock.unlock();
+    }
+  }
+
+  private boolean lockRing(long deadlineNanos) throws InterruptedException {
+    int spins = 0;
+    while (true) {
+      if (LONGS.compareAndSet(buf, OFF_LOCK, 0L, PID)) {
+        return true;
+      }
+      spins++;
+      if (spins % 1024 == 0) {
+        long holder = (long) LONGS.getVolatile(buf, OFF_LOCK);
+        if (holder != 0
+            && holder != PID
+            && !ProcessHandle.of(holder).map(ProcessHandle::isAlive).orElse(false)) {
+          // The holder died mid-send; its half record is beyond tail, so taking over is safe.
+          if (LONGS.compareAndSet(buf, OFF_LOCK, holder, PID)) {
+            return true;
+          }
+        }
+        if (System.nanoTime() >= deadlineNanos) {
+          return false;
+        }
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        Thread.yield();
+      } else {
+        Thread.onSpinWait();
+      }
+    }
+  }
+
+  private void unlockRing() {
+    LONGS.setRelease(buf, OFF_LOCK, 0L);
+  }
+
+  /**
+   * Returns the next record's payload, or null when the ring is empty. One receiving thread only.
+   */
+  public byte[] poll() {
+    long head = (long) LONGS.getOpaque(buf, OFF_HEAD);
+    while (true) {
+      long tail = (long) LONGS.getAcquire(buf, OFF_TAIL);
+      if (head >= tail) {
+        return null;
+      }
+      int at = index(head);
+      long header = (long) LONGS.getAcquire(buf, at);
+      long kind = header >>> 32;
+      int length = (int) (header & 0xFFFF_FFFFL);
+      if (kind == KIND_PAD) {
+        head += 8 + align(length);
+        LONGS.setRelease(buf, OFF_HEAD, head);
+        continue;
+      }
+      if (kind != KIND_MESSAGE || length > maxPayload() || at + 8L + length > HEADER + capacity) {
+        // Cannot happen with the protocol above; resynchronise rather than read garbage forever.
+        LONGS.setRelease(buf, OFF_HEAD, tail);
+        throw new IllegalStateException("Corrupt record header " + Long.toHexString(header)
+            + " at position " + head + " of ring " + path + "; skipped to " + tail);
+      }
+      byte[] out = new byte[length];
+      buf.get(at + 8, out);
+      LONGS.setRelease(buf, OFF_HEAD, head + 8 + align(length));
+      return out;
+    }
+  }
+
+  /** Returns whether a record is waiting. */
+  public boolean hasNext() {
+    return (long) LONGS.getOpaque(buf, OFF_HEAD) < (long) LONGS.getAcquire(buf, OFF_TAIL);
+  }
+
+  /** Waits with back-off: spin, then yield, then park up to 1 ms. Returns the next stage. */
+  static int pause(int stage, long deadlineNanos) throws InterruptedException {
+    if (stage < 200) {
+      Thread.onSpinWait();
+    } else if (stage < 300) {
+      Thread.yield();
+    } else {
+      long park = Math.min(1_000_000L, 20_000L << Math.min(6, (stage - 300) / 8));
+      LockSupport.parkNanos(Math.max(1, Math.min(park, deadlineNanos - System.nanoTime())));
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+    }
+    return stage + 1;
+  }
+
+  private int index(long logical) {
+    return (int) (HEADER + logical % capacity);
+  }
+
+  private static long align(long n) {
+    return (n + 7) & ~7L;
+  }
+
+  /**
+   * Takes the send lock and writes half a record beyond tail, then returns without committing or
+   * unlocking: what a sender killed mid-write leaves behind. For fault tests only.
+   */
+  public void simulateCrashMidWrite(byte[] payload) {
+    while (!LONGS.compareAndSet(buf, OFF_LOCK, 0L, PID)) {
+      Thread.onSpinWait();
+    }
+    long tail = (long) LONGS.getVolatile(buf, OFF_TAIL);
+    int at = index(tail);
+    int half = Math.min(payload.length / 2, (int) (capacity - tail % capacity) - 8);
+    buf.put(at + 8, payload, 0, Math.max(0, half));
+    buf.force();
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (receiverLock != null) {
+        LONGS.setRelease(buf, OFF_PID, 0L);
+        receiverLock.release();
+      }
+      channel.close();
+    } catch (IOException e) {
+      // The mapping stays valid until collected; nothing else to release.
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ShmRing[" + path + " capacity=" + capacity + " head="
+        + (long) LONGS.getOpaque(buf, OFF_HEAD) + " tail=" + (long) LONGS.getOpaque(buf, OFF_TAIL)
+        + "]";
+  }
+}

@@ -1,0 +1,350 @@
+package io.nemospawn.transport.internal.zmq;
+
+import static java.util.Objects.requireNonNull;
+
+import io.nemospawn.Transport;
+import io.nemospawn.TransportException;
+import io.nemospawn.inbox.Message;
+import io.nemospawn.spi.MessageTransport;
+import io.nemospawn.spi.TransportContext;
+import io.nemospawn.spi.TransportKind;
+import io.nemospawn.spi.TransportReceiver;
+import io.nemospawn.transport.internal.BaseReceiver;
+import io.nemospawn.transport.internal.Endpoints;
+import io.nemospawn.transport.internal.MessageJson;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * The ZeroMQ transport (JeroMQ). Each receiver binds a PULL socket and records its endpoint in
+ * {@code teams/<team>/endpoints/<agent>.json}; senders connect a PUSH socket per endpoint.
+ *
+ * <p>Wire framing: one single-part ZeroMQ message per envelope, whose bytes are the message record
+ * of the on-disk format as UTF-8 JSON on one line. Any ZeroMQ 3.x+ PUSH (or a DEALER sending one
+ * frame) can speak it; see {@code docs/transport.md}.
+ *
+ * <p>Bounded waits everywhere: PUSH sockets are {@code ZMQ_IMMEDIATE} (no queueing to peers
+ * that are not connected) with a send timeout of the context's send timeout, so a send to a dead
+ * receiver fails within it (and the endpoint is then skipped for {@link #DOWN_BACKOFF} unless its
+ * record changes); receive loops wake every {@link #RECEIVE_SLICE}; linger is {@link #LINGER} on
+ * every socket. JeroMQ reconnects dropped connections by itself; a receiver restarted on a new port
+ * is found through its new record. High-water marks: {@value #SEND_HWM} per peer on the send side,
+ * {@value #RECEIVE_HWM} on the receive side.
+ *
+ * <p>Guarantee (on its own): at most once, per sender in order while the connection lasts;
+ * messages queued in a receiver that dies are lost from this transport, which is why the inbox
+ * file is written first.
+ *
+ * <p>Thread-safe: each socket is used under its own lock, or by one thread only.
+ */
+public final class ZmqTransport implements MessageTransport {
+  private static final Logger log = LoggerFactory.getLogger(ZmqTransport.class);
+
+  static final int SEND_HWM = 10_000;
+  static final int RECEIVE_HWM = 100_000;
+  static final Duration LINGER = Duration.ofMillis(200);
+  static final Duration RECEIVE_SLICE = Duration.ofMillis(100);
+  static final Duration DOWN_BACKOFF = Duration.ofSeconds(5);
+
+  private final TransportContext context;
+  private final URI bind;
+  private final Endpoints endpoints;
+  private final ZContext zmq;
+  private final Map<String, Sender> senders = new ConcurrentHashMap<>();
+  private final Map<String, ZmqReceiver> receivers = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** Opens the transport; nothing is bound until {@link #bind}. */
+  public ZmqTransport(TransportContext context) {
+    this.context = requireNonNull(context, "context");
+    Transport t = context.transport();
+    if (t instanceof Transport.Zmq z) {
+      this.bind = z.bind();
+    } else if (t instanceof Transport.Auto a) {
+      this.bind = a.zmqBind();
+    } else {
+      this.bind = URI.create("tcp://0.0.0.0:0");
+    }
+    this.endpoints = new Endpoints(context);
+    this.zmq = new ZContext(1);
+    this.zmq.setLinger((int) LINGER.toMillis());
+  }
+
+  @Override
+  public TransportKind kind() {
+    return TransportKind.ZMQ;
+  }
+
+  @Override
+  public boolean canReach(String agentId) {
+    Optional<Endpoints.Endpoint> e = endpoints.read(agentId);
+    if (e.isEmpty() || e.get().zmqEndpoint().isEmpty()) {
+      return false;
+    }
+    if (e.get().isLocal() && !e.get().isLocalAndAlive()) {
+      return false;
+    }
+    Sender s = senders.get(e.get().zmqEndpoint());
+    return s == null || s.downUntil < System.nanoTime();
+  }
+
+  @Override
+  public void send(Message message) {
+    requireOpen();
+    String to = message.to();
+    Optional<Endpoints.Endpoint> e = endpoints.read(to);
+    if (e.isEmpty() || e.get().zmqEndpoint().isEmpty()) {
+      throw new TransportException(
+          to,
+          "Cannot send message " + message.id() + " to agent '" + to
+              + "' over ZeroMQ: it has no endpoint record in " + endpoints.file(to)
+              + "; it receives through its inbox",
+          null);
+    }
+    String endpoint = e.get().zmqEndpoint();
+    Sender s = senders.computeIfAbsent(endpoint, Sender::new);
+    s.send(to, message, MessageJson.toWire(message));
+  }
+
+  @Override
+  public TransportReceiver bind(String agentId) {
+    requireOpen();
+    ZmqReceiver r = new ZmqReceiver(agentId);
+    if (receivers.putIfAbsent(agentId, r) != null) {
+      r.close();
+      throw new IllegalStateException("Agent '" + agentId + "' has a ZeroMQ receiver already");
+    }
+    return r;
+  }
+
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException(
+          "The ZeroMQ transport of team '" + context.teamId() + "' is closed; open a new one");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (ZmqReceiver r : receivers.values()) {
+      r.close();
+    }
+    for (Sender s : senders.values()) {
+      s.close();
+    }
+    zmq.close();
+  }
+
+  @Override
+  public String toString() {
+    return "ZmqTransport[" + context.teamId() + " bind=" + bind + "]";
+  }
+
+  /** One PUSH socket to one endpoint, used under its lock. */
+  private final class Sender {
+    final String endpoint;
+    final ReentrantLock lock = new ReentrantLock();
+    ZMQ.Socket socket;
+    volatile long downUntil;
+
+    Sender(String endpoint) {
+      this.endpoint = endpoint;
+    }
+
+    void send(String to, Message message, byte[] wire) {
+      if (downUntil > System.nanoTime()) {
+        throw new TransportException(
+            endpoint,
+            "Cannot send message " + message.id()
+                + " to agent '" + to + "' at " + endpoint + ": it did not take a message within "
+                + context.sendTimeout() + " less than " + DOWN_BACKOFF
+                + " ago; it waits in the inbox",
+            null);
+      }
+      lock.lock();
+      try {
+        requireOpen();
+        if (socket == null) {
+          socket = zmq.createSocket(SocketType.PUSH);
+          socket.setImmediate(true);
+          socket.setSndHWM(SEND_HWM);
+          socket.setLinger((int) LINGER.toMillis());
+          socket.setSendTimeOut(
+              (int) Math.min(Integer.MAX_VALUE, context.sendTimeout().toMillis()));
+          socket.setReconnectIVL(100);
+          socket.setReconnectIVLMax(2_000);
+          socket.connect(endpoint);
+          log.debug("Connected to {} for agent '{}'", endpoint, to);
+        }
+        if (!socket.send(wire, 0)) {
+          downUntil = System.nanoTime() + DOWN_BACKOFF.toNanos();
+          throw new TransportException(
+              endpoint,
+              "Cannot send message " + message.id()
+                  + " to agent '" + to + "' at " + endpoint + ": no peer took it within "
+                  + context.sendTimeout() + " (the receiver is down or its queue is full);"
+                  + " it waits in the inbox",
+              null);
+        }
+        log.trace("Sent {} to {} at {}", message.id(), to, endpoint);
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    void close() {
+      lock.lock();
+      try {
+        if (socket != null) {
+          zmq.destroySocket(socket);
+          socket = null;
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** A PULL socket owned by one thread, which hands envelopes to a queue. */
+  private final class ZmqReceiver extends BaseReceiver {
+    private final LinkedBlockingQueue<Message> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final String endpoint;
+    private static final Message POISON =
+        Message.of("poison", "x", "poison", "", java.time.Instant.EPOCH);
+
+    ZmqReceiver(String agentId) {
+      super(context.teamId(), agentId);
+      endpoints.file(agentId);
+      ZMQ.Socket socket = zmq.createSocket(SocketType.PULL);
+      socket.setRcvHWM(RECEIVE_HWM);
+      socket.setLinger(0);
+      socket.setReceiveTimeOut((int) RECEIVE_SLICE.toMillis());
+      String ep;
+      try {
+        ep = bindSocket(socket);
+      } catch (RuntimeException e) {
+        zmq.destroySocket(socket);
+        throw new TransportException(
+            bind.toString(),
+            "Cannot bind the ZeroMQ receiver of agent '"
+                + agentId + "' to " + bind + ": " + e.getMessage()
+                + "; choose another endpoint with the transport setting",
+            e);
+      }
+      this.endpoint = ep;
+      this.thread =
+          new Thread(() -> loop(socket), "nemospawn-" + teamId + "-zmq-receive-" + agentId);
+      thread.setDaemon(true);
+      thread.start();
+      endpoints.publish(agentId, TransportKind.ZMQ, endpoint);
+      log.debug("Agent '{}' receives over ZeroMQ at {}", agentId, endpoint);
+    }
+
+    private String bindSocket(ZMQ.Socket socket) {
+      String scheme = bind.getScheme();
+      if (!"tcp".equals(scheme)) {
+        socket.bind(bind.toString());
+        return bind.toString();
+      }
+      String host = bind.getHost();
+      int port = bind.getPort();
+      if (port <= 0) {
+        port = socket.bindToRandomPort("tcp://" + host);
+      } else {
+        socket.bind("tcp://" + host + ":" + port);
+      }
+      return "tcp://" + advertised(host) + ":" + port;
+    }
+
+    private void loop(ZMQ.Socket socket) {
+      try {
+        while (!closed.get() && !ZmqTransport.this.closed.get()) {
+          byte[] bytes = socket.recv(0);
+          if (bytes == null) {
+            continue;
+          }
+          try {
+            Message m = MessageJson.parse(bytes, agentId, null).message();
+            log.trace("Received {} for {} over ZeroMQ", m.id(), agentId);
+            queue.add(m);
+          } catch (RuntimeException e) {
+            log.warn(
+                "Dropping a malformed ZeroMQ envelope of {} bytes for agent '{}': {}",
+                bytes.length,
+                agentId,
+                e.getMessage());
+          }
+        }
+      } catch (RuntimeException e) {
+        if (!closed.get()) {
+          log.warn("ZeroMQ receiver of agent '{}' stopped", agentId, e);
+        }
+      } finally {
+        zmq.destroySocket(socket);
+      }
+    }
+
+    @Override
+    public Optional<Message> poll() {
+      requireOpen();
+      return Optional.ofNullable(queue.poll());
+    }
+
+    @Override
+    public Optional<Message> receive(Duration timeout) throws InterruptedException {
+      if (closed.get()) {
+        return Optional.empty();
+      }
+      Message m = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (m == POISON) {
+        queue.add(POISON);
+        return Optional.empty();
+      }
+      return Optional.ofNullable(m);
+    }
+
+    @Override
+    public void close() {
+      if (closed.compareAndSet(false, true)) {
+        queue.add(POISON);
+        receivers.remove(agentId, this);
+        endpoints.withdraw(agentId, TransportKind.ZMQ);
+        try {
+          thread.join(RECEIVE_SLICE.toMillis() * 20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        joinSubscriber();
+      }
+    }
+  }
+
+  private static String advertised(String host) {
+    if (!"0.0.0.0".equals(host) && !"*".equals(host) && !host.isEmpty()) {
+      return host;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostAddress();
+    } catch (UnknownHostException e) {
+      return "127.0.0.1";
+    }
+  }
+}

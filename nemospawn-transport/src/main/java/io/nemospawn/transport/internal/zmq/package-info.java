@@ -1,0 +1,2 @@
+/** The ZeroMQ transport (JeroMQ PUSH/PULL). Not an API. */
+package io.nemospawn.transport.internal.zmq;
