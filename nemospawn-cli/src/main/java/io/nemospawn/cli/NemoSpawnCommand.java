@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       TaskCommand.class,
       AgentCommand.class,
       ConfigCommand.class,
-      CdsTrainingCommand.class
+      CdsTrainingCommand.class,
+      HpoCommand.class
     })
 public final class NemoSpawnCommand {}

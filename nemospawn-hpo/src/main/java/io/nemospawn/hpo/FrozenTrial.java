@@ -30,6 +30,10 @@ public final class FrozenTrial {
   private final Map<String, String> userAttrs;
   private final Instant start;
   private final Instant complete;
+  // flat copies for samplers, which look parameters up on every trial of every ask
+  private final String[] names;
+  private final double[] values;
+  private final Distribution[] dists;
 
   /**
    * Creates a snapshot; the maps are copied. {@code value} is NaN when the trial has none; {@code
@@ -57,6 +61,31 @@ public final class FrozenTrial {
     this.userAttrs = Collections.unmodifiableMap(new LinkedHashMap<>(userAttrs));
     this.start = start;
     this.complete = complete;
+    int n = this.internalParams.size();
+    this.names = new String[n];
+    this.values = new double[n];
+    this.dists = new Distribution[n];
+    int i = 0;
+    for (var e : this.internalParams.entrySet()) {
+      names[i] = e.getKey();
+      values[i] = e.getValue();
+      dists[i] = this.distributions.get(e.getKey());
+      i++;
+    }
+  }
+
+  /**
+   * Returns the internal value of a parameter if this trial has it with that distribution, else
+   * NaN. Faster than {@link #internalParams()} for samplers.
+   */
+  public double internalValue(String name, Distribution distribution) {
+    for (int i = 0; i < names.length; i++) {
+      if (names[i] == name || names[i].equals(name)) {
+        Distribution d = dists[i];
+        return d == distribution || d.equals(distribution) ? values[i] : Double.NaN;
+      }
+    }
+    return Double.NaN;
   }
 
   /** Returns the 0-based number of the trial within its study. */

@@ -36,7 +36,7 @@ public final class Hpo {
     return Study.builder(name);
   }
 
-  /** Returns the file of a study's storage under a data dir (see {@link StudyStorage#forDataDir}). */
+  /** Returns the directory of the study storages under a data dir: {@code <dataDir>/hpo}. */
   public static Path studyDir(Path dataDir) {
     return dataDir.resolve("hpo");
   }

@@ -202,14 +202,15 @@ public final class Samplers {
 
   /**
    * Configures the genetic sampler: each trial is a child of two parents chosen by tournament
-   * among the best complete trials of the study, with Jenetics' crossover and mutation on the
-   * normalised parameters; the first {@code populationSize} trials are random.
+   * among the best complete trials of the study, with Jenetics' intermediate crossover
+   * (probability 0.9) and Gaussian mutation (probability 1/dimensions unless set) on the normalised
+   * parameters; the first {@code populationSize} trials are random.
    */
   public static final class GeneticBuilder {
     private RandomGenerator rng;
     private int populationSize = 20;
     private double crossoverProbability = 0.9;
-    private double mutationProbability = 0.1;
+    private double mutationProbability;
 
     private GeneticBuilder() {}
 

@@ -35,8 +35,13 @@ class SamplerQualityTest {
           wins++;
         }
       }
-      log.info("{}: median regret TPE {} random {}; TPE better in {}/{} seeds",
-          p.name(), median(tpe), median(rnd), wins, SEEDS);
+      log.info(
+          "{}: median regret TPE {} random {}; TPE better in {}/{} seeds",
+          p.name(),
+          median(tpe),
+          median(rnd),
+          wins,
+          SEEDS);
       assertThat(median(tpe)).as("%s median regret", p.name()).isLessThan(median(rnd));
       assertThat(wins).as("%s: seeds where TPE beats random", p.name()).isGreaterThanOrEqualTo(6);
     }

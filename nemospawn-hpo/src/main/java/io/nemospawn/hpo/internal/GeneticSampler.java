@@ -5,8 +5,8 @@ import io.jenetics.DoubleChromosome;
 import io.jenetics.DoubleGene;
 import io.jenetics.GaussianMutator;
 import io.jenetics.Genotype;
+import io.jenetics.IntermediateCrossover;
 import io.jenetics.Phenotype;
-import io.jenetics.UniformCrossover;
 import io.jenetics.util.ISeq;
 import io.jenetics.util.RandomRegistry;
 import io.nemospawn.hpo.Distribution;
@@ -25,21 +25,32 @@ import java.util.random.RandomGenerator;
 /**
  * A steady-state genetic sampler built on Jenetics 7.2: the population is the {@code size} best
  * complete trials; each new trial is a child of two parents chosen by binary tournament, made by
- * Jenetics' {@link UniformCrossover} and {@link GaussianMutator} on the parameters normalised to
+ * Jenetics' {@link IntermediateCrossover} and {@link GaussianMutator} on the parameters normalised to
  * [0, 1] (log scales in log space). Until {@code size} trials are complete it samples at random.
  * Thread-safe: draws are serialised on the generator.
  */
 public final class GeneticSampler implements Sampler {
   private final int size;
-  private final Alterer<DoubleGene, Double> alterer;
+  private final double crossover;
+  private final double mutation;
   private final RandomGenerator rng;
 
+  /**
+   * @param mutation probability that a gene mutates; 0 means {@code 1 / dimensions}
+   */
   public GeneticSampler(int size, double crossover, double mutation, RandomGenerator rng) {
     this.size = size;
-    this.alterer = Alterer.<DoubleGene, Double>of(
-        new UniformCrossover<DoubleGene, Double>(crossover, 0.5),
-        new GaussianMutator<DoubleGene, Double>(mutation));
+    this.crossover = crossover;
+    this.mutation = mutation;
     this.rng = rng;
+  }
+
+  private Alterer<DoubleGene, Double> alterer(int dimensions) {
+    // intermediate (blend) crossover explores between and slightly beyond the parents, which a
+    // uniform swap of coordinates cannot; Gaussian mutation of about one gene per child
+    return Alterer.<DoubleGene, Double>of(
+        new IntermediateCrossover<DoubleGene, Double>(crossover, 0.25),
+        new GaussianMutator<DoubleGene, Double>(mutation > 0 ? mutation : 1.0 / dimensions));
   }
 
   @Override
@@ -62,6 +73,7 @@ public final class GeneticSampler implements Sampler {
       FrozenTrial b = tournament(population);
       ISeq<Phenotype<DoubleGene, Double>> parents =
           ISeq.of(phenotype(a, names, space), phenotype(b, names, space));
+      var alterer = alterer(names.size());
       var result = RandomRegistry.with(rng, r -> alterer.alter(parents, 1));
       Genotype<DoubleGene> child = result.population().get(0).genotype();
       Map<String, Double> out = new LinkedHashMap<>();

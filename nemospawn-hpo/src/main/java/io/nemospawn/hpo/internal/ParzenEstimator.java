@@ -229,11 +229,7 @@ final class ParzenEstimator {
       sigma[0] = range;
       return sigma;
     }
-    Integer[] order = new Integer[n];
-    for (int k = 0; k < n; k++) {
-      order[k] = k;
-    }
-    Arrays.sort(order, (a, b) -> Double.compare(mu[a], mu[b]));
+    int[] order = IndexSort.sort(mu, null);
     for (int r = 0; r < n; r++) {
       double left = mu[order[r]] - (r == 0 ? dim.lo : mu[order[r - 1]]);
       double right = (r == n - 1 ? dim.hi : mu[order[r + 1]]) - mu[order[r]];
@@ -299,10 +295,22 @@ final class ParzenEstimator {
     return x;
   }
 
-  /** Returns the log-likelihood of a point given as internal values, one per dimension. */
+  /** Terms more than this below the largest add less than 1e-17 each: they are skipped. */
+  private static final double NEGLIGIBLE = 40;
+
+  /**
+   * Returns the log-likelihood of a point given as internal values, one per dimension. Exact up to
+   * rounding; to stay fast on large histories, grid-cell masses (two log-CDFs each) are first
+   * bounded from above by width times peak density, and computed exactly only for kernels whose
+   * bound is within {@link #NEGLIGIBLE} of the best exact term, and only non-negligible terms are
+   * exponentiated.
+   */
   double logPdf(double[] x) {
     double[] terms = new double[kernels];
     System.arraycopy(logWeights, 0, terms, 0, kernels);
+    double[] gridBound = null;
+    double[] ga = new double[dims.length];
+    double[] gb = new double[dims.length];
     for (int j = 0; j < dims.length; j++) {
       Dim dim = dims[j];
       if (dim.categorical) {
@@ -315,32 +323,83 @@ final class ParzenEstimator {
       double t = dim.transform(x[j]);
       double[] mu = mus[j];
       double[] sg = sigmas[j];
-      double[] lz = logZ[j];
-      double[] lc = logC[j];
       if (dim.q > 0) {
         double a = Math.max(t - dim.q / 2, dim.lo);
         double b = Math.min(t + dim.q / 2, dim.hi);
+        ga[j] = a;
+        gb[j] = b;
+        if (gridBound == null) {
+          gridBound = new double[kernels];
+        }
+        double[] lz = logZ[j];
         for (int k = 0; k < kernels; k++) {
-          terms[k] += NormalMath.logMass((a - mu[k]) / sg[k], (b - mu[k]) / sg[k]) - lz[k];
+          double za = (a - mu[k]) / sg[k];
+          double zb = (b - mu[k]) / sg[k];
+          double near = za > 0 ? za : (zb < 0 ? -zb : 0);
+          double ub =
+              Math.min(Math.log(zb - za) - NormalMath.LOG_SQRT_2PI - 0.5 * near * near, 0) - lz[k];
+          terms[k] += ub;
+          gridBound[k] += ub;
         }
       } else {
+        double[] lc = logC[j];
         for (int k = 0; k < kernels; k++) {
           double z = (t - mu[k]) / sg[k];
           terms[k] += lc[k] - 0.5 * z * z;
         }
       }
     }
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : terms) {
-      max = Math.max(max, v);
+    int best = 0;
+    for (int k = 1; k < kernels; k++) {
+      if (terms[k] > terms[best]) {
+        best = k;
+      }
     }
+    if (terms[best] == Double.NEGATIVE_INFINITY) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    if (gridBound != null) {
+      double floor = exactGrid(best, terms, gridBound, ga, gb) - NEGLIGIBLE;
+      for (int k = 0; k < kernels; k++) {
+        if (k != best) {
+          terms[k] =
+              terms[k] < floor ? Double.NEGATIVE_INFINITY : exactGrid(k, terms, gridBound, ga, gb);
+        }
+      }
+      best = 0;
+      for (int k = 1; k < kernels; k++) {
+        if (terms[k] > terms[best]) {
+          best = k;
+        }
+      }
+    }
+    double max = terms[best];
     if (max == Double.NEGATIVE_INFINITY) {
       return max;
     }
+    double cut = max - NEGLIGIBLE;
     double s = 0;
-    for (double v : terms) {
-      s += Math.exp(v - max);
+    for (int k = 0; k < kernels; k++) {
+      if (terms[k] > cut) {
+        s += Math.exp(terms[k] - max);
+      }
     }
     return max + Math.log(s);
+  }
+
+  /** Replaces kernel k's upper-bounded grid terms by their exact values; returns the new term. */
+  private double exactGrid(int k, double[] terms, double[] gridBound, double[] ga, double[] gb) {
+    double exact = terms[k] - gridBound[k];
+    for (int j = 0; j < dims.length; j++) {
+      Dim dim = dims[j];
+      if (!dim.categorical && dim.q > 0) {
+        double m = mus[j][k];
+        double sg = sigmas[j][k];
+        exact += NormalMath.logMass((ga[j] - m) / sg, (gb[j] - m) / sg) - logZ[j][k];
+      }
+    }
+    terms[k] = exact;
+    gridBound[k] = 0;
+    return exact;
   }
 }

@@ -8,8 +8,6 @@ import io.nemospawn.hpo.SamplerContext;
 import io.nemospawn.hpo.SearchSpace;
 import io.nemospawn.hpo.TrialState;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,7 +67,20 @@ public final class TpeSampler implements Sampler {
   /** The below/above split of one trial history. */
   record Split(List<FrozenTrial> below, List<FrozenTrial> above, int finished) {}
 
+  /** The last split, reused while the same trial asks with the same history. */
+  private volatile Object[] lastSplit;
+
   Split split(SamplerContext ctx) {
+    Object[] cached = lastSplit;
+    if (cached != null && cached[0] == ctx.trials() && (int) cached[1] == ctx.trialNumber()) {
+      return (Split) cached[2];
+    }
+    Split split = computeSplit(ctx);
+    lastSplit = new Object[] {ctx.trials(), ctx.trialNumber(), split};
+    return split;
+  }
+
+  private Split computeSplit(SamplerContext ctx) {
     Direction dir = ctx.direction();
     List<FrozenTrial> considered = new ArrayList<>();
     int finished = 0;
@@ -110,12 +121,7 @@ public final class TpeSampler implements Sampler {
         loss[i] = Double.POSITIVE_INFINITY;
       }
     }
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(
-        order, Comparator.<Integer>comparingDouble(i -> rank[i]).thenComparingDouble(i -> loss[i]));
+    int[] order = IndexSort.sort(rank, loss);
     int nBelow = Math.min(s.gamma().applyAsInt(finished), n);
     boolean[] isBelow = new boolean[n];
     for (int r = 0; r < nBelow; r++) {
@@ -266,8 +272,8 @@ public final class TpeSampler implements Sampler {
       double[] row = new double[names.size()];
       boolean all = true;
       for (int j = 0; j < names.size(); j++) {
-        Double v = t.internalParams().get(names.get(j));
-        if (v == null || !dists.get(j).equals(t.distributions().get(names.get(j)))) {
+        double v = t.internalValue(names.get(j), dists.get(j));
+        if (Double.isNaN(v)) {
           all = false;
           break;
         }

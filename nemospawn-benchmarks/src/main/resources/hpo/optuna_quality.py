@@ -1,0 +1,80 @@
+"""Optuna 3.1 side of HpoQualityReport: the same problems, seeds and checkpoints.
+
+usage: optuna_quality.py quality <problem> <seed0> <seeds> <trials>
+       optuna_quality.py timing <trials>
+Prints one JSON object per line."""
+import json, math, sys, time
+import optuna
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+P = [[0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886], [0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991],
+     [0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650], [0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381]]
+ALPHA = [1.0, 1.2, 3.0, 3.2]
+
+
+def branin(t):
+    x1, x2 = t.suggest_float("x1", -5, 10), t.suggest_float("x2", 0, 15)
+    b, c, tt = 5.1 / (4 * math.pi ** 2), 5 / math.pi, 1 / (8 * math.pi)
+    return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - tt) * math.cos(x1) + 10
+
+
+def hartmann6(t):
+    x = [t.suggest_float("x%d" % i, 0, 1) for i in range(6)]
+    return -sum(ALPHA[i] * math.exp(-sum(A[i][j] * (x[j] - P[i][j]) ** 2 for j in range(6))) for i in range(4))
+
+
+def rosenbrock4(t):
+    x = [t.suggest_float("x%d" % i, -2, 2) for i in range(4)]
+    return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(3))
+
+
+def ackley2(t):
+    x, y = t.suggest_float("x", -32.768, 32.768), t.suggest_float("y", -32.768, 32.768)
+    return (-20 * math.exp(-0.2 * math.sqrt(0.5 * (x * x + y * y)))
+            - math.exp(0.5 * (math.cos(2 * math.pi * x) + math.cos(2 * math.pi * y))) + math.e + 20)
+
+
+def mixed(t):
+    lr = t.suggest_float("lr", 1e-5, 1, log=True)
+    layers = t.suggest_int("layers", 1, 10)
+    width = t.suggest_int("width", 8, 1024, log=True)
+    opt = t.suggest_categorical("optimizer", ["adam", "sgd", "rmsprop"])
+    dropout = t.suggest_float("dropout", 0, 0.5, step=0.05)
+    return ((math.log10(lr) + 3) ** 2 + (layers - 4) ** 2 / 10 + (math.log2(width) - 7) ** 2 / 5
+            + {"adam": 0, "rmsprop": 0.25, "sgd": 0.5}[opt] + 4 * (dropout - 0.2) ** 2)
+
+
+PROBLEMS = {"branin": branin, "hartmann6": hartmann6, "rosenbrock4": rosenbrock4, "ackley2": ackley2, "mixed": mixed}
+
+if sys.argv[1] == "quality":
+    f = PROBLEMS[sys.argv[2]]
+    for seed in range(int(sys.argv[3]), int(sys.argv[3]) + int(sys.argv[4])):
+        study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+        best, traj = math.inf, []
+        for _ in range(int(sys.argv[5])):
+            t = study.ask()
+            v = f(t)
+            study.tell(t, v)
+            best = min(best, v)
+            traj.append(best)
+        print(json.dumps({"problem": sys.argv[2], "seed": seed, "best": traj}), flush=True)
+else:
+    n = int(sys.argv[2])
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
+    wall, cpu = [], []
+    for i in range(n):
+        t0, c0 = time.perf_counter(), time.process_time()
+        t = study.ask()
+        v = hartmann6(t)
+        study.tell(t, v)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    def window(times, a, b):
+        w = times[a:b]
+        return sum(w) / len(w) * 1000
+    out = {"wall_ms_at_100": window(wall, 90, 110), "cpu_ms_at_100": window(cpu, 90, 110)}
+    if n >= 1000:
+        out["wall_ms_at_1000"] = window(wall, 980, 1000)
+        out["cpu_ms_at_1000"] = window(cpu, 980, 1000)
+    print(json.dumps(out), flush=True)

@@ -1,0 +1,375 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.hpo.FrozenTrial;
+import io.nemospawn.hpo.Hpo;
+import io.nemospawn.hpo.HpoConfig;
+import io.nemospawn.hpo.Study;
+import io.nemospawn.hpo.Trial;
+import io.nemospawn.hpo.TrialState;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nemospawn hpo}: hyperparameter studies shared by agents and processes. Studies live in
+ * {@code <data dir>/hpo/<study>.db} (Optuna 3.1 SQLite), so Optuna and its dashboard open them.
+ */
+@Command(
+    name = "hpo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Hyperparameter optimisation: TPE sampling, ASHA pruning, Optuna-compatible studies.",
+    subcommands = {
+      HpoCommand.Init.class,
+      HpoCommand.Suggest.class,
+      HpoCommand.Report.class,
+      HpoCommand.Best.class,
+      HpoCommand.Trials.class,
+      HpoCommand.Dashboard.class
+    })
+final class HpoCommand {
+  private HpoCommand() {}
+
+  /** The data dir option: {@code --data-dir}, else $NEMOSPAWN_DATA_DIR, else ~/.nemospawn. */
+  static final class DataDir {
+    @Option(
+        names = "--data-dir",
+        description = "Data directory (default: $NEMOSPAWN_DATA_DIR, else ~/.nemospawn).")
+    Path dataDir;
+
+    Path resolve() {
+      if (dataDir != null) {
+        return dataDir;
+      }
+      String env = System.getenv("NEMOSPAWN_DATA_DIR");
+      if (env != null && !env.isBlank()) {
+        return Path.of(env);
+      }
+      return Path.of(System.getProperty("user.home"), ".nemospawn");
+    }
+  }
+
+  static Map<String, Object> trialJson(FrozenTrial t) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("trial", t.number());
+    m.put("state", t.state().name());
+    m.put("value", t.value().isPresent() ? t.value().getAsDouble() : null);
+    m.put("last_step", t.lastStep().isPresent() ? t.lastStep().getAsInt() : null);
+    m.put("params", t.params());
+    return m;
+  }
+
+  static String params(Map<String, Object> params) {
+    List<String> parts = new ArrayList<>();
+    params.forEach((k, v) -> parts.add(k + "=" + v));
+    return String.join(" ", parts);
+  }
+
+  @Command(name = "init", description = "Creates a study from an HPO TOML file.")
+  static final class Init implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    DataDir data;
+
+    @Option(names = "--study", required = true, description = "Study name.")
+    String study;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+      @Option(
+          names = "--hpo-file",
+          description = "TOML file with [search_space], [objective], [budget].")
+      Path hpoFile;
+
+      @Option(names = "--template", description = "Launch template whose [hpo] section to use.")
+      String template;
+    }
+
+    @Override
+    public Integer call() {
+      if (source.template != null) {
+        throw new IllegalArgumentException("Cannot use template '" + source.template
+            + "': launch templates come with the launch issue and do not exist yet. Use --hpo-file F"
+            + " with the template's search space for now.");
+      }
+      HpoConfig config = HpoConfig.read(source.hpoFile);
+      Path dataDir = data.resolve();
+      try (Study s = Hpo.create(dataDir, study, config)) {
+        if (out.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("study", study);
+          m.put("storage", s.storage().toString());
+          m.put("direction", config.direction().name());
+          m.put("metric", config.metric());
+          m.put("max_trials", config.maxTrials());
+          m.put("sampler", config.sampler());
+          m.put("pruner", config.pruner());
+          m.put("params", new ArrayList<>(config.space().params().keySet()));
+          out.json(m);
+        } else {
+          out.println(
+              "Created study " + study + ": " + config.direction().name().toLowerCase()
+                  + " " + config.metric() + " over " + config.space().params().keySet()
+                  + ", max_trials "
+                  + (config.maxTrials() == 0 ? "unlimited" : config.maxTrials()) + ", sampler "
+                  + config.sampler() + ", pruner " + config.pruner() + ". Storage: " + s.storage());
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "suggest", description = "Starts a trial and prints its number and parameters.")
+  static final class Suggest implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    DataDir data;
+
+    @Option(names = "--study", required = true, description = "Study name.")
+    String study;
+
+    @Override
+    public Integer call() {
+      try (Study s = Hpo.open(data.resolve(), study)) {
+        Trial t = s.ask();
+        if (out.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("study", study);
+          m.put("trial", t.number());
+          m.put("params", t.params());
+          out.json(m);
+        } else {
+          out.println("trial " + t.number());
+          t.params().forEach((k, v) -> out.println(k + "=" + v));
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "report",
+      description = {
+        "Records an intermediate value and says whether to prune (exit code 1 and \"prune\": true"
+            + " when pruned; the trial is then PRUNED); with --final, completes the trial."
+      })
+  static final class Report implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    DataDir data;
+
+    @Option(names = "--study", required = true, description = "Study name.")
+    String study;
+
+    @Option(names = "--trial", required = true, description = "Trial number (from suggest).")
+    int trial;
+
+    @Option(
+        names = "--step",
+        description = "Step (epoch, iteration) of the value; required without --final.")
+    Integer step;
+
+    @Option(
+        names = {"--val-loss", "--value"},
+        required = true,
+        description = "The objective value (the study's metric).")
+    double value;
+
+    @Option(names = "--final", description = "Completes the trial with this value.")
+    boolean fin;
+
+    @Override
+    public Integer call() {
+      if (!fin && step == null) {
+        throw new IllegalArgumentException("Missing --step for trial " + trial
+            + ": an intermediate report needs the step it was measured at; pass --final to complete"
+            + " the trial instead.");
+      }
+      try (Study s = Hpo.open(data.resolve(), study)) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("study", study);
+        m.put("trial", trial);
+        m.put("step", step);
+        m.put("value", value);
+        if (fin) {
+          if (step != null) {
+            s.report(trial, step, value);
+          }
+          s.tell(trial, value);
+          FrozenTrial t = s.trial(trial);
+          Optional<FrozenTrial> best = s.findBestTrial();
+          m.put("state", t.state().name());
+          m.put("prune", false);
+          m.put("best_trial", best.map(FrozenTrial::number).orElse(null));
+          if (out.json()) {
+            out.json(m);
+          } else {
+            out.println("trial " + trial + " " + t.state() + " value=" + value
+                + best.map(b -> " (best: trial " + b.number() + " value=" + b.rawValue() + ")")
+                    .orElse(""));
+          }
+          return ExitCodes.OK;
+        }
+        boolean prune = s.report(trial, step, value);
+        if (prune) {
+          s.tell(trial, TrialState.PRUNED);
+        }
+        m.put("state", prune ? TrialState.PRUNED.name() : TrialState.RUNNING.name());
+        m.put("prune", prune);
+        if (out.json()) {
+          out.json(m);
+        } else {
+          out.println(
+              prune
+                  ? "prune: trial " + trial + " is PRUNED at step " + step + "; stop training it."
+                  : "continue: trial " + trial + " step " + step + " recorded.");
+        }
+        return prune ? ExitCodes.FAILURE : ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "best", description = "Prints the best complete trial.")
+  static final class Best implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    DataDir data;
+
+    @Option(names = "--study", required = true, description = "Study name.")
+    String study;
+
+    @Override
+    public Integer call() {
+      try (Study s = Hpo.open(data.resolve(), study)) {
+        FrozenTrial b = s.bestTrial();
+        if (out.json()) {
+          out.json(trialJson(b));
+        } else {
+          out.println("trial " + b.number() + " value=" + b.rawValue() + " " + params(b.params()));
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "trials", description = "Lists the trials of a study.")
+  static final class Trials implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    DataDir data;
+
+    @Option(names = "--study", required = true, description = "Study name.")
+    String study;
+
+    @Override
+    public Integer call() {
+      try (Study s = Hpo.open(data.resolve(), study)) {
+        List<FrozenTrial> trials = s.trials();
+        if (out.json()) {
+          List<Object> rows = new ArrayList<>();
+          for (FrozenTrial t : trials) {
+            rows.add(trialJson(t));
+          }
+          out.json(rows);
+        } else {
+          List<List<String>> rows = new ArrayList<>();
+          for (FrozenTrial t : trials) {
+            rows.add(List.of(
+                Integer.toString(t.number()),
+                t.state().name(),
+                t.value().isPresent() ? Double.toString(t.value().getAsDouble()) : "-",
+                t.lastStep().isPresent() ? Integer.toString(t.lastStep().getAsInt()) : "-",
+                params(t.params())));
+          }
+          out.table(List.of("TRIAL", "STATE", "VALUE", "LAST_STEP", "PARAMS"), rows);
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "dashboard",
+      description =
+          "Starts Optuna's dashboard (optuna-dashboard) on the study, if it is installed.")
+  static final class Dashboard implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    DataDir data;
+
+    @Option(names = "--study", required = true, description = "Study name.")
+    String study;
+
+    @Option(
+        names = "--port",
+        defaultValue = "8080",
+        description = "Port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    static Optional<Path> onPath(String exe) {
+      String path = System.getenv("PATH");
+      if (path == null) {
+        return Optional.empty();
+      }
+      for (String dir : path.split(File.pathSeparator)) {
+        Path p = Path.of(dir, exe);
+        if (Files.isExecutable(p)) {
+          return Optional.of(p);
+        }
+      }
+      return Optional.empty();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      Path db = Hpo.studyDir(data.resolve()).resolve(study + ".db");
+      if (!Files.exists(db)) {
+        throw new IllegalArgumentException("No SQLite study database " + db
+            + ": create the study with `nemospawn hpo init --study " + study + " --hpo-file F`.");
+      }
+      String url = "sqlite:///" + db.toAbsolutePath();
+      Optional<Path> exe = onPath("optuna-dashboard");
+      if (exe.isEmpty()) {
+        out.err()
+            .println("optuna-dashboard is not installed. Install it with `pipx install"
+                + " optuna-dashboard` (or `pip install optuna-dashboard`), then run: optuna-dashboard "
+                + url + " --port " + port + ". Dashboards built for Optuna 3.2+ ask to upgrade the"
+                + " database first: `optuna storage upgrade --storage " + url
+                + "` (NemoSpawn reads the"
+                + " upgraded file too; Optuna 3.1 then no longer does).");
+        out.err().flush();
+        return ExitCodes.FAILURE;
+      }
+      out.println("Starting " + exe.get() + " " + url + " on http://127.0.0.1:" + port
+          + "/ (Ctrl-C stops it)");
+      Process p = new ProcessBuilder(exe.get().toString(), url, "--port", Integer.toString(port))
+          .inheritIO()
+          .start();
+      return p.waitFor() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+  }
+}

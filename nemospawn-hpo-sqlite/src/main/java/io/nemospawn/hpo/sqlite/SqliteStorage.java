@@ -1,0 +1,676 @@
+package io.nemospawn.hpo.sqlite;
+
+import io.nemospawn.StateException;
+import io.nemospawn.hpo.Direction;
+import io.nemospawn.hpo.Distribution;
+import io.nemospawn.hpo.FrozenTrial;
+import io.nemospawn.hpo.StudyInfo;
+import io.nemospawn.hpo.StudyStorage;
+import io.nemospawn.hpo.TrialState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * A {@link StudyStorage} in an SQLite database with Optuna 3.1's schema (alembic revision {@value
+ * #ALEMBIC_REVISION}, {@code version_info} 12 / 3.1.0), so Optuna 3.0/3.1 and its dashboard read
+ * and write the same studies (newer Optuna upgrades the file in place with {@code optuna storage
+ * upgrade}; we also open databases already at {@code v3.2.0.a}). Every operation is one
+ * {@code BEGIN IMMEDIATE} transaction, so trial numbers ({@code count} of the study's trials) are
+ * assigned under SQLite's write lock and are unique across processes; a busy database is waited
+ * for up to 60 s. Datetimes are naive local time, as Optuna writes them.
+ *
+ * <p>Thread-safe: one connection, used under this object's lock.
+ *
+ * @since 0.1
+ */
+public final class SqliteStorage implements StudyStorage {
+  /** The alembic revision of Optuna 3.0/3.1 we write. */
+  public static final String ALEMBIC_REVISION = "v3.0.0.d";
+
+  private static final List<String> READABLE_REVISIONS = List.of("v3.0.0.d", "v3.2.0.a");
+  private static final Logger log = LoggerFactory.getLogger(SqliteStorage.class);
+  private static final DateTimeFormatter WRITE =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+  private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
+      .appendPattern("yyyy-MM-dd HH:mm:ss")
+      .optionalStart()
+      .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+      .optionalEnd()
+      .toFormatter();
+
+  private final Path file;
+  private Connection conn;
+
+  private SqliteStorage(Path file, Connection conn) {
+    this.file = file;
+    this.conn = conn;
+  }
+
+  /**
+   * Opens (creating, with Optuna 3.1's schema) the database in {@code file}.
+   *
+   * @throws io.nemospawn.StateException if it cannot be opened or has an unknown schema revision
+   */
+  public static SqliteStorage open(Path file) {
+    Path abs = file.toAbsolutePath().normalize();
+    try {
+      if (abs.getParent() != null) {
+        Files.createDirectories(abs.getParent());
+      }
+      SQLiteConfig config = new SQLiteConfig();
+      config.setBusyTimeout(60_000);
+      config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+      config.enforceForeignKeys(true);
+      Connection c = config.createConnection("jdbc:sqlite:" + abs);
+      c.setAutoCommit(false);
+      SqliteStorage s = new SqliteStorage(abs, c);
+      s.initSchema();
+      return s;
+    } catch (SQLException | IOException e) {
+      throw new StateException(
+          abs, "Cannot open SQLite study database " + abs + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns the database file. */
+  public Path file() {
+    return file;
+  }
+
+  private void initSchema() throws SQLException, IOException {
+    try (Statement st = conn.createStatement()) {
+      boolean exists;
+      try (ResultSet rs = st.executeQuery(
+          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'studies'")) {
+        exists = rs.next() && rs.getInt(1) > 0;
+      }
+      if (!exists) {
+        String ddl;
+        try (InputStream in =
+            SqliteStorage.class.getResourceAsStream("optuna-3.1-sqlite-schema.sql")) {
+          ddl = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        StringBuilder clean = new StringBuilder();
+        for (String line : ddl.split("\n")) {
+          if (!line.startsWith("--")) {
+            clean.append(line).append('\n');
+          }
+        }
+        for (String stmt : clean.toString().split(";")) {
+          if (!stmt.isBlank()) {
+            st.execute(stmt);
+          }
+        }
+        st.execute("INSERT INTO version_info (version_info_id, schema_version, library_version)"
+            + " VALUES (1, 12, '3.1.0')");
+        st.execute("INSERT INTO alembic_version (version_num) VALUES ('" + ALEMBIC_REVISION + "')");
+        log.debug("Created Optuna 3.1 schema in {}", file);
+      }
+      String revision = null;
+      try (ResultSet rs = st.executeQuery("SELECT version_num FROM alembic_version")) {
+        if (rs.next()) {
+          revision = rs.getString(1);
+        }
+      }
+      conn.commit();
+      if (!READABLE_REVISIONS.contains(revision)) {
+        conn.close();
+        throw new StateException(
+            file,
+            "SQLite study database " + file + " has schema revision '"
+                + revision + "'; this storage reads " + READABLE_REVISIONS
+                + " (Optuna 3.0 to 5.x). Open it with the Optuna that wrote it, or export the study.");
+      }
+    } catch (SQLException | IOException | RuntimeException e) {
+      rollbackQuietly();
+      throw e;
+    }
+  }
+
+  private interface Tx<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private synchronized <T> T tx(String what, Tx<T> body) {
+    if (conn == null) {
+      throw new IllegalStateException("SQLite storage " + file + " is closed.");
+    }
+    try {
+      T result = body.run(conn);
+      conn.commit();
+      return result;
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new StateException(
+          file, "Cannot " + what + " in SQLite study database " + file + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      rollbackQuietly();
+      throw e;
+    }
+  }
+
+  private void rollbackQuietly() {
+    try {
+      if (conn != null) {
+        conn.rollback();
+      }
+    } catch (SQLException e) {
+      log.warn("Rollback failed on {}", file, e);
+    }
+  }
+
+  private static String time(Instant t) {
+    return WRITE.format(LocalDateTime.ofInstant(t, ZoneId.systemDefault()));
+  }
+
+  private static Instant parseTime(String s) {
+    return s == null
+        ? null
+        : LocalDateTime.parse(s, READ).atZone(ZoneId.systemDefault()).toInstant();
+  }
+
+  private static long studyId(Connection c, String study) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT study_id FROM studies WHERE study_name = ?")) {
+      ps.setString(1, study);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          return rs.getLong(1);
+        }
+      }
+    }
+    throw new IllegalArgumentException("No study '" + study + "' in this storage. Studies: "
+        + names(c) + ". Create it first (Hpo.study(\"" + study + "\")...create(), or `hpo init`).");
+  }
+
+  private static List<String> names(Connection c) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT study_name FROM studies ORDER BY study_id")) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
+  /** Returns {trial_id, state} of a trial, or throws naming the trial range. */
+  private static Object[] trialRow(Connection c, String study, int number) throws SQLException {
+    long sid = studyId(c, study);
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT trial_id, state FROM trials WHERE study_id = ? AND number = ?")) {
+      ps.setLong(1, sid);
+      ps.setInt(2, number);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          return new Object[] {rs.getLong(1), TrialState.valueOf(rs.getString(2))};
+        }
+      }
+    }
+    int count = count(c, sid);
+    throw new IllegalArgumentException(
+        "No trial " + number + " in study '" + study + "': it has trials 0.." + (count - 1) + ".");
+  }
+
+  private static long running(Connection c, String study, int number, String what)
+      throws SQLException {
+    Object[] row = trialRow(c, study, number);
+    if (row[1] != TrialState.RUNNING) {
+      throw new IllegalStateException(
+          "Cannot " + what + " trial " + number + " of study '" + study + "': it is " + row[1]
+              + ", and only a RUNNING trial can change. Ask for a new trial instead.");
+    }
+    return (long) row[0];
+  }
+
+  private static int count(Connection c, long sid) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT count(*) FROM trials WHERE study_id = ?")) {
+      ps.setLong(1, sid);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  @Override
+  public void createStudy(String study, Direction direction, Map<String, String> attrs) {
+    tx("create study '" + study + "'", c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT 1 FROM studies WHERE study_name = ?")) {
+        ps.setString(1, study);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            throw new IllegalStateException(
+                "Study '" + study + "' already exists; load it instead of creating it.");
+          }
+        }
+      }
+      long sid;
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO studies (study_name) VALUES (?)", Statement.RETURN_GENERATED_KEYS)) {
+        ps.setString(1, study);
+        ps.executeUpdate();
+        try (ResultSet rs = ps.getGeneratedKeys()) {
+          rs.next();
+          sid = rs.getLong(1);
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, 0)")) {
+        ps.setString(1, direction.name());
+        ps.setLong(2, sid);
+        ps.executeUpdate();
+      }
+      for (var e : attrs.entrySet()) {
+        upsertStudyAttr(c, sid, e.getKey(), e.getValue());
+      }
+      return null;
+    });
+  }
+
+  private static void upsertStudyAttr(Connection c, long sid, String key, String json)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO study_user_attributes (study_id, \"key\", value_json) VALUES (?, ?, ?)"
+            + " ON CONFLICT (study_id, \"key\") DO UPDATE SET value_json = excluded.value_json")) {
+      ps.setLong(1, sid);
+      ps.setString(2, key);
+      ps.setString(3, json);
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public Optional<StudyInfo> findStudy(String study) {
+    return tx("read study '" + study + "'", c -> {
+      Long sid = null;
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT study_id FROM studies WHERE study_name = ?")) {
+        ps.setString(1, study);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            sid = rs.getLong(1);
+          }
+        }
+      }
+      if (sid == null) {
+        return Optional.empty();
+      }
+      Direction dir = Direction.MINIMIZE;
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT direction FROM study_directions WHERE study_id = ? ORDER BY objective")) {
+        ps.setLong(1, sid);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            dir = Direction.valueOf(rs.getString(1));
+          }
+          if (rs.next()) {
+            throw new IllegalArgumentException("Study '" + study
+                + "' has several objectives; NemoSpawn studies optimise one objective.");
+          }
+        }
+      }
+      Map<String, String> attrs = new LinkedHashMap<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT \"key\", value_json FROM study_user_attributes WHERE study_id = ?")) {
+        ps.setLong(1, sid);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            attrs.put(rs.getString(1), rs.getString(2));
+          }
+        }
+      }
+      return Optional.of(new StudyInfo(study, dir, attrs));
+    });
+  }
+
+  @Override
+  public List<String> studyNames() {
+    return tx("list studies", SqliteStorage::names);
+  }
+
+  @Override
+  public void setStudyUserAttr(String study, String key, String json) {
+    tx("set attribute '" + key + "' of study '" + study + "'", c -> {
+      upsertStudyAttr(c, studyId(c, study), key, json);
+      return null;
+    });
+  }
+
+  @Override
+  public int createTrial(String study, int maxTrials, Instant start) {
+    return tx("create a trial in study '" + study + "'", c -> {
+      long sid = studyId(c, study);
+      int n = count(c, sid);
+      if (maxTrials > 0 && n >= maxTrials) {
+        throw new IllegalStateException("Study '" + study + "' has reached max_trials = "
+            + maxTrials + " (" + n + " trials); raise max_trials or start a new study.");
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO trials (number, study_id, state, datetime_start) VALUES (?, ?, 'RUNNING', ?)")) {
+        ps.setInt(1, n);
+        ps.setLong(2, sid);
+        ps.setString(3, time(start));
+        ps.executeUpdate();
+      }
+      return n;
+    });
+  }
+
+  @Override
+  public void setParams(
+      String study, int number, Map<String, Distribution> dists, Map<String, Double> internal) {
+    tx("set parameters of trial " + number, c -> {
+      long tid = running(c, study, number, "set parameters of");
+      for (var e : internal.entrySet()) {
+        Distribution d = dists.get(e.getKey());
+        if (d == null || !d.contains(e.getValue())) {
+          throw new IllegalArgumentException("Parameter '" + e.getKey() + "' = " + e.getValue()
+              + " is not in its distribution " + d + ".");
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json)"
+                + " VALUES (?, ?, ?, ?)")) {
+          ps.setLong(1, tid);
+          ps.setString(2, e.getKey());
+          ps.setDouble(3, e.getValue());
+          ps.setString(4, d.toJson());
+          ps.executeUpdate();
+        }
+      }
+      return null;
+    });
+  }
+
+  private static String valueType(double v) {
+    if (Double.isNaN(v)) {
+      return "NAN";
+    }
+    if (v == Double.POSITIVE_INFINITY) {
+      return "INF_POS";
+    }
+    return v == Double.NEGATIVE_INFINITY ? "INF_NEG" : "FINITE";
+  }
+
+  private static double fromType(double v, boolean wasNull, String type) {
+    switch (type) {
+      case "INF_POS":
+        return Double.POSITIVE_INFINITY;
+      case "INF_NEG":
+        return Double.NEGATIVE_INFINITY;
+      case "NAN":
+        return Double.NaN;
+      default:
+        return wasNull ? Double.NaN : v;
+    }
+  }
+
+  @Override
+  public void reportIntermediate(String study, int number, int step, double value) {
+    if (step < 0) {
+      throw new IllegalArgumentException("Step " + step + " is negative; steps start at 0.");
+    }
+    tx("report into trial " + number, c -> {
+      long tid = running(c, study, number, "report into");
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value,"
+              + " intermediate_value_type) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, step) DO UPDATE"
+              + " SET intermediate_value = excluded.intermediate_value,"
+              + " intermediate_value_type = excluded.intermediate_value_type")) {
+        ps.setLong(1, tid);
+        ps.setInt(2, step);
+        if (Double.isFinite(value)) {
+          ps.setDouble(3, value);
+        } else {
+          ps.setNull(3, java.sql.Types.DOUBLE);
+        }
+        ps.setString(4, valueType(value));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  private void trialAttr(String table, String study, int number, String key, String json) {
+    tx("set attribute '" + key + "' of trial " + number, c -> {
+      long tid = (long) trialRow(c, study, number)[0];
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
+          + " (trial_id, \"key\", value_json) VALUES (?, ?, ?)"
+          + " ON CONFLICT (trial_id, \"key\") DO UPDATE SET value_json = excluded.value_json")) {
+        ps.setLong(1, tid);
+        ps.setString(2, key);
+        ps.setString(3, json);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void setTrialSystemAttr(String study, int number, String key, String json) {
+    trialAttr("trial_system_attributes", study, number, key, json);
+  }
+
+  @Override
+  public void setTrialUserAttr(String study, int number, String key, String json) {
+    trialAttr("trial_user_attributes", study, number, key, json);
+  }
+
+  @Override
+  public void finishTrial(String study, int number, TrialState state, double value, Instant end) {
+    if (!state.isFinished()) {
+      throw new IllegalArgumentException(
+          "Cannot finish trial " + number + " as " + state + ": use COMPLETE, PRUNED or FAIL.");
+    }
+    tx("finish trial " + number, c -> {
+      long tid = running(c, study, number, "finish");
+      TrialState s = state == TrialState.COMPLETE && Double.isNaN(value) ? TrialState.FAIL : state;
+      double v = s == TrialState.FAIL ? Double.NaN : value;
+      if (s == TrialState.PRUNED && Double.isNaN(v)) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT intermediate_value, intermediate_value_type FROM trial_intermediate_values"
+                + " WHERE trial_id = ? ORDER BY step DESC LIMIT 1")) {
+          ps.setLong(1, tid);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+              double last = fromType(rs.getDouble(1), rs.wasNull(), rs.getString(2));
+              v = Double.isFinite(last) ? last : Double.NaN;
+            }
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ?")) {
+        ps.setString(1, s.name());
+        ps.setString(2, time(end));
+        ps.setLong(3, tid);
+        ps.executeUpdate();
+      }
+      if (!Double.isNaN(v)) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?)")) {
+          ps.setLong(1, tid);
+          if (Double.isFinite(v)) {
+            ps.setDouble(2, v);
+          } else {
+            ps.setNull(2, java.sql.Types.DOUBLE);
+          }
+          ps.setString(3, valueType(v));
+          ps.executeUpdate();
+        }
+      }
+      return null;
+    });
+  }
+
+  private static final class Row {
+    final int number;
+    final TrialState state;
+    final Instant start;
+    final Instant complete;
+    double value = Double.NaN;
+    final Map<String, Distribution> dists = new LinkedHashMap<>();
+    final Map<String, Double> params = new LinkedHashMap<>();
+    final Map<Integer, Double> inter = new TreeMap<>();
+    final Map<String, String> sys = new LinkedHashMap<>();
+    final Map<String, String> user = new LinkedHashMap<>();
+
+    Row(int number, TrialState state, Instant start, Instant complete) {
+      this.number = number;
+      this.state = state;
+      this.start = start;
+      this.complete = complete;
+    }
+
+    FrozenTrial freeze() {
+      return new FrozenTrial(
+          number, state, value, dists, params, inter, sys, user, start, complete);
+    }
+  }
+
+  private List<FrozenTrial> load(Connection c, String study, Integer only) throws SQLException {
+    long sid = studyId(c, study);
+    String where = " WHERE t.study_id = ?" + (only == null ? "" : " AND t.number = ?");
+    Map<Long, Row> rows = new LinkedHashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete FROM trials t"
+            + where + " ORDER BY t.number")) {
+      bind(ps, sid, only);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.put(
+              rs.getLong(1),
+              new Row(
+                  rs.getInt(2),
+                  TrialState.valueOf(rs.getString(3)),
+                  parseTime(rs.getString(4)),
+                  parseTime(rs.getString(5))));
+        }
+      }
+    }
+    Map<String, Distribution> distCache = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT p.trial_id, p.param_name, p.param_value, p.distribution_json FROM trial_params p"
+            + " JOIN trials t ON t.trial_id = p.trial_id" + where + " ORDER BY p.param_id")) {
+      bind(ps, sid, only);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Row r = rows.get(rs.getLong(1));
+          Distribution d = distCache.computeIfAbsent(rs.getString(4), Distribution::fromJson);
+          r.dists.put(rs.getString(2), d);
+          r.params.put(rs.getString(2), rs.getDouble(3));
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT v.trial_id, v.value, v.value_type FROM trial_values v JOIN trials t"
+            + " ON t.trial_id = v.trial_id" + where + " AND v.objective = 0")) {
+      bind(ps, sid, only);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          double v = rs.getDouble(2);
+          rows.get(rs.getLong(1)).value = fromType(v, rs.wasNull(), rs.getString(3));
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT i.trial_id, i.step, i.intermediate_value, i.intermediate_value_type"
+            + " FROM trial_intermediate_values i JOIN trials t ON t.trial_id = i.trial_id"
+            + where)) {
+      bind(ps, sid, only);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          double v = rs.getDouble(3);
+          rows.get(rs.getLong(1))
+              .inter
+              .put(rs.getInt(2), fromType(v, rs.wasNull(), rs.getString(4)));
+        }
+      }
+    }
+    for (String table : List.of("trial_system_attributes", "trial_user_attributes")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT a.trial_id, a.\"key\", a.value_json FROM " + table
+              + " a JOIN trials t ON t.trial_id = a.trial_id" + where)) {
+        bind(ps, sid, only);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            Row r = rows.get(rs.getLong(1));
+            (table.startsWith("trial_system") ? r.sys : r.user)
+                .put(rs.getString(2), rs.getString(3));
+          }
+        }
+      }
+    }
+    List<FrozenTrial> out = new ArrayList<>(rows.size());
+    for (Row r : rows.values()) {
+      out.add(r.freeze());
+    }
+    return out;
+  }
+
+  private static void bind(PreparedStatement ps, long sid, Integer only) throws SQLException {
+    ps.setLong(1, sid);
+    if (only != null) {
+      ps.setInt(2, only);
+    }
+  }
+
+  @Override
+  public List<FrozenTrial> trials(String study) {
+    return tx("read trials of study '" + study + "'", c -> List.copyOf(load(c, study, null)));
+  }
+
+  @Override
+  public FrozenTrial trial(String study, int number) {
+    return tx("read trial " + number + " of study '" + study + "'", c -> {
+      List<FrozenTrial> one = load(c, study, number);
+      if (one.isEmpty()) {
+        trialRow(c, study, number);
+      }
+      return one.get(0);
+    });
+  }
+
+  @Override
+  public synchronized void close() {
+    if (conn != null) {
+      try {
+        conn.close();
+      } catch (SQLException e) {
+        log.warn("Cannot close SQLite study database {}", file, e);
+      }
+      conn = null;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SqliteStorage[" + file + "]";
+  }
+}

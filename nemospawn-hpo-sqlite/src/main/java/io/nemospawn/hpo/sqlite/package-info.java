@@ -1,0 +1,7 @@
+/**
+ * Optuna 3.1-compatible SQLite study storage ({@link io.nemospawn.hpo.sqlite.SqliteStorage}):
+ * {@code optuna.load_study} and Optuna's dashboard open our studies, and we open theirs.
+ *
+ * @since 0.1
+ */
+package io.nemospawn.hpo.sqlite;

@@ -1,0 +1,31 @@
+package io.nemospawn.hpo.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class IndexSortTest {
+  @Test
+  void sortsStablyByTwoKeysLikeASortedComparator() {
+    SplittableRandom rng = new SplittableRandom(9);
+    for (int n : new int[] {0, 1, 2, 3, 17, 1000}) {
+      double[] p = new double[n];
+      double[] s = new double[n];
+      for (int i = 0; i < n; i++) {
+        p[i] = rng.nextInt(5) == 0 ? Double.NEGATIVE_INFINITY : rng.nextInt(4);
+        s[i] = rng.nextInt(3);
+      }
+      Integer[] expected = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        expected[i] = i;
+      }
+      Arrays.sort(
+          expected, Comparator.<Integer>comparingDouble(i -> p[i]).thenComparingDouble(i -> s[i]));
+      assertThat(IndexSort.sort(p, s))
+          .containsExactly(Arrays.stream(expected).mapToInt(i -> i).toArray());
+    }
+  }
+}
