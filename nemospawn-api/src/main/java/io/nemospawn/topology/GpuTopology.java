@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * topo.source();                                 // "nvml"
  * topo.islands();                                // [[0, 1, 2, 3, 4, 5, 6, 7]]
  * Placement p = topo.place(4, Set.of(0, 1), false);
- * p.gpus();                                      // [2, 3, 4, 5]
+ * p.gpus();                                      // [4, 5, 6, 7]: one NUMA node
  * }</pre>
  *
  * <p>Immutable and thread-safe.
@@ -352,6 +352,11 @@ public final class GpuTopology {
   /** Returns a copy with one more warning. */
   public GpuTopology withWarning(String warning) {
     return toBuilder().warning(warning).build();
+  }
+
+  /** Returns the link matrix by position in {@link #gpus()}; shared, never modified. */
+  Link[][] matrix() {
+    return links;
   }
 
   int pos(int index) {

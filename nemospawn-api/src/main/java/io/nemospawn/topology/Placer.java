@@ -20,6 +20,11 @@ final class Placer {
   private final int k;
   private final Set<Integer> held;
   private final boolean share;
+  // Link data by GPU index, read once: the search looks pairs up millions of times.
+  private final int[][] nvLinks;
+  private final int[][] distance;
+  private final int[] numa;
+  private final boolean[] isHeld;
 
   Placer(GpuTopology topo, int k, Set<Integer> held, boolean share) {
     this.topo = topo;
@@ -28,6 +33,24 @@ final class Placer {
     this.share = share;
     if (k < 1) {
       throw new IllegalArgumentException("Cannot place " + k + " GPUs: ask for at least 1");
+    }
+    List<Integer> all = topo.indices();
+    int size = all.isEmpty() ? 0 : all.get(all.size() - 1) + 1;
+    nvLinks = new int[size][size];
+    distance = new int[size][size];
+    numa = new int[size];
+    isHeld = new boolean[size];
+    List<Gpu> gpus = topo.gpus();
+    Link[][] matrix = topo.matrix();
+    for (int p = 0; p < gpus.size(); p++) {
+      int a = gpus.get(p).index();
+      numa[a] = gpus.get(p).numaNode();
+      isHeld[a] = this.held.contains(a);
+      for (int q = 0; q < gpus.size(); q++) {
+        int b = gpus.get(q).index();
+        nvLinks[a][b] = matrix[p][q].nvLinks();
+        distance[a][b] = matrix[p][q].kind().distance();
+      }
     }
   }
 
@@ -93,7 +116,7 @@ final class Placer {
     boolean sameIsland = best != null;
     if (best == null) {
       best = bestSubset(pool, Integer.MAX_VALUE);
-      warnings.add(spreadWarning(pool));
+      warnings.add(spreadWarning(pool, best));
     } else if (k > 1 && !topo.hasNvLink()) {
       warnings.add("GPUs " + best.gpus + " have no NVLink (the machine has none); they talk over "
           + worstLink(best.gpus) + ".");
@@ -115,7 +138,7 @@ final class Placer {
     return new Placement(best.gpus, sameIsland, fully, shared, warnings);
   }
 
-  private String spreadWarning(List<Integer> pool) {
+  private String spreadWarning(List<Integer> pool, Score s) {
     StringBuilder b = new StringBuilder();
     b.append("No NVLink island has ").append(k).append(" free GPUs");
     if (topo.hasNvLink()) {
@@ -130,7 +153,6 @@ final class Placer {
     } else {
       b.append(" (the machine has no NVLink)");
     }
-    Score s = bestSubset(pool, Integer.MAX_VALUE);
     b.append("; placed across islands on ")
         .append(s.gpus)
         .append(", whose slowest path is ")
@@ -221,22 +243,22 @@ final class Placer {
         int g = pool.get(i);
         int direct = 0;
         int linksSum = 0;
-        int distance = 0;
+        int dist = 0;
         for (int m : set) {
-          Link l = topo.link(g, m);
-          if (l.isNvLink()) {
+          int links = nvLinks[g][m];
+          if (links > 0) {
             direct++;
-            linksSum += l.nvLinks();
+            linksSum += links;
           } else {
-            distance += l.kind().distance();
+            dist += distance[g][m];
           }
         }
-        int heldPenalty = held.contains(g) ? 1 : 0;
+        int heldPenalty = isHeld[g] ? 1 : 0;
         // Larger key wins: not held, then more direct links, more NVLinks, shorter PCIe paths.
         long key = ((long) (1 - heldPenalty) << 50)
             | ((long) direct << 36)
             | ((long) linksSum << 16)
-            | (long) (0xFFFF - Math.min(distance, 0xFFFF));
+            | (long) (0xFFFF - Math.min(dist, 0xFFFF));
         if (key > bestKey) {
           bestKey = key;
           bestI = i;
@@ -254,47 +276,46 @@ final class Placer {
     sorted.sort(null);
     int n = sorted.size();
     int heldCount = 0;
-    for (int g : sorted) {
-      if (held.contains(g)) {
+    int[] g = new int[n];
+    for (int i = 0; i < n; i++) {
+      g[i] = sorted.get(i);
+      if (isHeld[g[i]]) {
         heldCount++;
       }
     }
     boolean clique = true;
     int links = 0;
-    int distance = 0;
+    int dist = 0;
     int[] parent = new int[n];
     Arrays.setAll(parent, i -> i);
     for (int i = 0; i < n; i++) {
       for (int j = i + 1; j < n; j++) {
-        Link l = topo.link(sorted.get(i), sorted.get(j));
-        if (l.isNvLink()) {
-          links += l.nvLinks();
+        int l = nvLinks[g[i]][g[j]];
+        if (l > 0) {
+          links += l;
           parent[root(parent, i)] = root(parent, j);
         } else {
           clique = false;
-          distance += l.kind().distance();
+          dist += distance[g[i]][g[j]];
         }
       }
     }
     int roots = 0;
+    int numaNodes = 0;
     for (int i = 0; i < n; i++) {
       if (root(parent, i) == i) {
         roots++;
       }
-    }
-    Set<Integer> numa = new TreeSet<>();
-    for (int g : sorted) {
-      numa.add(topo.gpu(g).numaNode());
+      boolean seen = false;
+      for (int j = 0; j < i && !seen; j++) {
+        seen = numa[g[j]] == numa[g[i]];
+      }
+      if (!seen) {
+        numaNodes++;
+      }
     }
     return new Score(
-        List.copyOf(sorted),
-        heldCount,
-        clique,
-        roots == 1,
-        links,
-        distance,
-        numa.size(),
-        groupFree);
+        List.copyOf(sorted), heldCount, clique, roots == 1, links, dist, numaNodes, groupFree);
   }
 
   private static int root(int[] parent, int i) {

@@ -82,7 +82,7 @@ public final class NvidiaSmiGpuProbe implements GpuProbe {
       } catch (RuntimeException e) {
         topoFailure = "nvidia-smi topo -m failed (" + e.getMessage()
             + "); links between GPUs are unknown and taken as SYS";
-        log.warn("{}", topoFailure);
+        log.debug("{}", topoFailure);
       }
     } else if (rows.size() == 1) {
       // One GPU has no links; topo -m still gives its CPU affinity, but failing is harmless.
