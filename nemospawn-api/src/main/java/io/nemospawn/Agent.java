@@ -57,6 +57,15 @@ public interface Agent {
   /** Returns the file its output goes to. */
   Path logFile();
 
+  /**
+   * Types a short notice into the agent's terminal (tmux only): sent literally, then Enter, then
+   * checked with a capture of the pane.
+   *
+   * @return whether the text was seen in the pane within {@code timeout}; false for agents
+   *     without a terminal
+   */
+  boolean nudge(String text, Duration timeout) throws InterruptedException;
+
   /** Returns the command that attaches a terminal to it, or an empty list when none can. */
   List<String> attachCommand();
 }

@@ -88,6 +88,13 @@ public interface NemoSpawn extends AutoCloseable {
   /** Returns the configuration: environment, then {@code config.json}, then defaults. */
   Config config();
 
+  /**
+   * Returns the agent profiles of this data directory ({@code profiles/<name>.json}).
+   *
+   * @since 0.1
+   */
+  io.nemospawn.agent.Profiles profiles();
+
   /** Returns the audit log of every mutation in this data directory. */
   AuditLog audit();
 

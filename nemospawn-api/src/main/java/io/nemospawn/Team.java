@@ -1,7 +1,9 @@
 package io.nemospawn;
 
 import io.nemospawn.agent.Agents;
+import io.nemospawn.agent.HealthReport;
 import io.nemospawn.agent.Lifecycle;
+import io.nemospawn.agent.Workspaces;
 import io.nemospawn.artifact.Artifacts;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.plan.Plans;
@@ -21,7 +23,8 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Thread-safe. {@link #close()} stops listeners and watchers; it does not delete anything.
+ * <p>Thread-safe. {@link #close()} stops listeners and watchers and the agents this handle spawned
+ * that are not detached; it does not delete anything.
  *
  * @since 0.1
  */
@@ -80,13 +83,32 @@ public interface Team extends AutoCloseable {
   Agent agent(String idOrName);
 
   /**
+   * Returns the agents' git worktrees: checkpoint, merge, cleanup.
+   *
+   * @since 0.1
+   */
+  Workspaces workspaces();
+
+  /**
+   * Runs one health pass: agents whose process ended are marked dead, their running tasks go
+   * back to {@code pending} and their GPUs are freed; agents without any sign of life for longer
+   * than {@code stuckAfter} are reported stuck.
+   *
+   * @since 0.1
+   */
+  HealthReport checkHealth(java.time.Duration stuckAfter);
+
+  /**
    * Calls {@code listener} for every change to this team, whichever process made it. Events of
    * this JVM arrive at once; those of other processes within the watch latency (file-system
    * notification, else polling). Listeners run on the team's event thread and must not block.
    */
   Subscription subscribe(Consumer<TeamEvent> listener);
 
-  /** Stops this handle's listeners and watchers. Idempotent. */
+  /**
+   * Stops this handle's listeners and watchers, and the agents it spawned that are not {@link
+   * AgentSpec#detached() detached}. Idempotent.
+   */
   @Override
   void close();
 }

@@ -21,6 +21,11 @@ import picocli.CommandLine.Command;
       AgentCommand.class,
       ConfigCommand.class,
       CdsTrainingCommand.class,
-      HpoCommand.class
+      HpoCommand.class,
+      SpawnCommand.class,
+      WorkspaceCommand.class,
+      WatchCommand.class,
+      ProfileCommand.class,
+      SkillCommand.class
     })
 public final class NemoSpawnCommand {}

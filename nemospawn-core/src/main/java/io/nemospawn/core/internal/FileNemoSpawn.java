@@ -324,6 +324,11 @@ public final class FileNemoSpawn implements NemoSpawn {
   }
 
   @Override
+  public io.nemospawn.agent.Profiles profiles() {
+    return new io.nemospawn.core.internal.agent.FileProfiles(layout.dataDir(), store);
+  }
+
+  @Override
   public AuditLog audit() {
     return audit;
   }

@@ -43,12 +43,12 @@ public final class FileTeam implements Team {
     this.name = name;
     this.onClose = onClose;
     this.agents = new FileAgents(ctx);
+    this.supervisor = new AgentSupervisor(ctx, name, agents);
+    this.lifecycle = new ActingLifecycle(new FileLifecycle(ctx, agents), supervisor, this::inbox);
     this.tasks = new FileTasks(ctx);
     this.plans = new FilePlans(ctx, agents);
     this.artifacts = new FileArtifacts(ctx);
     this.inbox = new FileInbox(ctx, agents);
-    this.supervisor = new AgentSupervisor(ctx, name, agents);
-    this.lifecycle = new ActingLifecycle(new FileLifecycle(ctx, agents), supervisor, this::inbox);
   }
 
   /** Returns the shared context, for the parts of core that extend a team. */
@@ -149,7 +149,17 @@ public final class FileTeam implements Team {
     return supervisor.handle(idOrName);
   }
 
-  /** Returns the agent supervisor, for the parts of core and the CLI that manage agents. */
+  @Override
+  public io.nemospawn.agent.Workspaces workspaces() {
+    return new io.nemospawn.core.internal.agent.FileWorkspaces(supervisor);
+  }
+
+  @Override
+  public io.nemospawn.agent.HealthReport checkHealth(java.time.Duration stuckAfter) {
+    return new io.nemospawn.core.internal.agent.Watchdog(this, supervisor).pass(stuckAfter);
+  }
+
+  /** Returns the agent supervisor, for the parts of core that manage agents. */
   public AgentSupervisor supervisor() {
     return supervisor;
   }
@@ -170,18 +180,15 @@ public final class FileTeam implements Team {
     }
     closed = true;
     try {
-      supervisor.close();
-    } finally {
       try {
-        inbox.close();
+        supervisor.close();
       } finally {
-        try {
-          ctx.events().close();
-        } finally {
-          onClose.run();
-        }
+        inbox.close();
       }
+    } finally {
+      ctx.events().close();
     }
+    onClose.run();
   }
 
   @Override

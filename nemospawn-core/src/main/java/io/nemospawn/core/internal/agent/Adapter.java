@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal.agent;
 
+import io.nemospawn.agent.Profile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -53,6 +54,16 @@ public record Adapter(
     authEnv = List.copyOf(authEnv);
   }
 
+  /** Describes in words how the prompt and first task reach the CLI. */
+  public String describePromptVia() {
+    return switch (promptVia) {
+      case SYSTEM_FLAG -> "system prompt via " + promptFlag + "; task as the first message";
+      case FILE_FLAG -> "prompt file via " + promptFlag + "; task as the first message";
+      case FIRST_MESSAGE -> "prompt and task together as the first message";
+      case ENV_ONLY -> "NEMOSPAWN_PROMPT and {prompt_file}/{task}/{model} in the arguments";
+    };
+  }
+
   /**
    * The argv and, when the CLI has no documented way to take a first message at start, the text
    * to type into its pane once it runs.
@@ -75,7 +86,7 @@ public record Adapter(
   public Invocation invocation(
       Profile profile, String promptText, String promptFile, String task, boolean interactive) {
     List<String> argv = new ArrayList<>();
-    argv.add(profile.program());
+    argv.add(FileProfiles.program(profile));
     if (promptVia == PromptVia.ENV_ONLY) {
       for (String a : profile.args()) {
         argv.add(a.replace("{prompt_file}", promptFile)

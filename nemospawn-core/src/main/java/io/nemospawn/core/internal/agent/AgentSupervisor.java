@@ -7,6 +7,7 @@ import io.nemospawn.ConfigKey;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.agent.Profile;
 import io.nemospawn.core.internal.AgentRecords;
 import io.nemospawn.core.internal.FileAgents;
 import io.nemospawn.core.internal.TeamContext;
@@ -71,6 +72,10 @@ public final class AgentSupervisor implements AutoCloseable {
     this.records = new AgentRecords(ctx, agents);
   }
 
+  public FileAgents agents() {
+    return agents;
+  }
+
   public AgentRecords records() {
     return records;
   }
@@ -80,8 +85,8 @@ public final class AgentSupervisor implements AutoCloseable {
   }
 
   /** Returns the profiles of this data directory. */
-  public Profiles profiles() {
-    return new Profiles(ctx.layout().dataDir(), ctx.store());
+  public FileProfiles profiles() {
+    return new FileProfiles(ctx.layout().dataDir(), ctx.store());
   }
 
   /** Returns the directory agents' logs go to. */
@@ -116,7 +121,8 @@ public final class AgentSupervisor implements AutoCloseable {
       }
       profile = Optional.of(profiles().get(name));
     }
-    String program = profile.map(Profile::program).orElse(spec.command().get(0));
+    String program =
+        profile.map(FileProfiles::program).orElseGet(() -> spec.command().get(0));
     if (Exec.which(program).isEmpty()) {
       throw new AgentLaunchException(
           spec.name(),
@@ -134,7 +140,7 @@ public final class AgentSupervisor implements AutoCloseable {
     Path repo = null;
     if (!workspaceMode.equals("never")) {
       if (spec.repo() != null) {
-        repo = Workspaces.topLevel(spec.repo().toAbsolutePath()).orElse(null);
+        repo = GitWorktrees.topLevel(spec.repo().toAbsolutePath()).orElse(null);
         if (repo == null && workspaceMode.equals("always")) {
           throw new IllegalArgumentException("--repo " + spec.repo() + " is not inside a git"
               + " repository, and the workspace setting is 'always'; pass a git repository or"
@@ -174,7 +180,7 @@ public final class AgentSupervisor implements AutoCloseable {
       if (repo != null) {
         worktree = ctx.dir().resolve("workspaces").resolve(reserved.id());
         Files.createDirectories(worktree.getParent());
-        Workspaces.create(repo, worktree, Workspaces.branch(ctx.teamId(), reserved.name()));
+        GitWorktrees.create(repo, worktree, GitWorktrees.branch(ctx.teamId(), reserved.name()));
         workDir = worktree;
       }
       String promptText = PromptWriter.render(reserved, teamName, ctx.layout().dataDir(), workDir);
@@ -292,7 +298,7 @@ public final class AgentSupervisor implements AutoCloseable {
                 ctx.now()),
             n -> {});
         if (worktree != null && repo != null) {
-          Workspaces.remove(repo, worktree);
+          GitWorktrees.remove(repo, worktree);
         }
       } catch (RuntimeException cleanup) {
         e.addSuppressed(cleanup);
@@ -426,7 +432,7 @@ public final class AgentSupervisor implements AutoCloseable {
     String wt = Json.text(n, "worktree_path", "");
     String repo = Json.text(n, "repo", "");
     if (!wt.isEmpty() && !repo.isEmpty()) {
-      Workspaces.remove(Path.of(repo), Path.of(wt));
+      GitWorktrees.remove(Path.of(repo), Path.of(wt));
       records.patch(
           id,
           a -> AgentRecords.with(
@@ -442,7 +448,16 @@ public final class AgentSupervisor implements AutoCloseable {
     }
   }
 
+  /** Returns whether the agent's process ended on its own rather than being stopped by us. */
+  public boolean exitedOnItsOwn(String id) {
+    return Json.text(records.raw(id), "exit_kind", "").equals("exited");
+  }
+
   private AgentInfo recordExit(String id, String reason, OptionalInt code) {
+    return recordExit(id, reason, code, "stopped");
+  }
+
+  private AgentInfo recordExit(String id, String reason, OptionalInt code, String kind) {
     return records.patch(
         id,
         a -> a.status() == AgentStatus.STOPPED && a.lifecycle() == LifecycleState.DEAD
@@ -459,6 +474,7 @@ public final class AgentSupervisor implements AutoCloseable {
         x -> {
           if (!x.has("stopped_at")) {
             Json.put(x, "stopped_at", ctx.now());
+            x.put("exit_kind", kind);
           }
           if (code.isPresent()) {
             x.put("exit_code", code.getAsInt());
@@ -498,7 +514,8 @@ public final class AgentSupervisor implements AutoCloseable {
         String why = live.exitCode().isPresent()
             ? "process exited with code " + live.exitCode().getAsInt()
             : "process is gone (exit code unknown)";
-        changes.add(new Change(recordExit(a.id(), why, live.exitCode()), why, live.exitCode()));
+        changes.add(
+            new Change(recordExit(a.id(), why, live.exitCode(), "exited"), why, live.exitCode()));
         continue;
       }
       if (a.lifecycle() == LifecycleState.SHUTDOWN_APPROVED) {

@@ -91,6 +91,16 @@ final class FileAgent implements Agent {
   }
 
   @Override
+  public boolean nudge(String text, Duration timeout) throws InterruptedException {
+    java.util.Objects.requireNonNull(text, "text");
+    Optional<Launched> l = supervisor.launched(id);
+    if (l.isEmpty() || !l.get().runtime().equals("tmux") || !isAlive()) {
+      return false;
+    }
+    return io.nemospawn.core.internal.runtime.TmuxRuntime.nudge(l.get(), text, timeout);
+  }
+
+  @Override
   public List<String> attachCommand() {
     return supervisor
         .launched(id)

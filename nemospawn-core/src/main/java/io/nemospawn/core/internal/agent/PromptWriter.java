@@ -32,8 +32,9 @@ public final class PromptWriter {
         "nemospawn task update TASK_ID" + t + " --status done --val-loss 0.123",
         "nemospawn task update TASK_ID" + t + " --status failed",
         "nemospawn inbox receive" + t + a + " --wait --timeout 60",
-        "nemospawn inbox send RECIPIENT \"your message\"" + t + a,
-        "nemospawn plan submit \"title\" --step \"first step\" --step \"second step\"" + t + a,
+        "nemospawn inbox send RECIPIENT \"your message\"" + t + " --from " + agent,
+        "nemospawn plan submit --title \"title\" --step \"first step\" --step \"second step\"" + t
+            + a,
         "nemospawn plan show PLAN_ID" + t,
         "nemospawn lifecycle idle" + t + a + " --reason \"waiting for work\"",
         "nemospawn lifecycle shutdown-request" + t + a + " --reason \"all my tasks are done\"");
@@ -43,8 +44,8 @@ public final class PromptWriter {
   public static List<String> leaderCommands(String team, String agent) {
     String t = " --team " + team;
     return List.of(
-        "nemospawn task create \"title\"" + t,
-        "nemospawn task create \"evaluate\" --blocked-by TASK_ID" + t,
+        "nemospawn task create --title \"train\"" + t,
+        "nemospawn task create --title \"evaluate\" --blocked-by TASK_ID" + t,
         "nemospawn task wait TASK_ID" + t + " --timeout 600",
         "nemospawn plan list" + t,
         "nemospawn plan approve PLAN_ID" + t + " --comment \"go ahead\"",
@@ -52,7 +53,7 @@ public final class PromptWriter {
         "nemospawn lifecycle idle-list" + t,
         "nemospawn lifecycle shutdown-approve AGENT" + t,
         "nemospawn lifecycle shutdown-reject AGENT" + t + " --reason \"why not yet\"",
-        "nemospawn inbox broadcast \"message to everyone\"" + t + " --agent " + agent,
+        "nemospawn inbox broadcast \"message to everyone\"" + t + " --from " + agent,
         "nemospawn spawn list" + t,
         "nemospawn watch status" + t);
   }

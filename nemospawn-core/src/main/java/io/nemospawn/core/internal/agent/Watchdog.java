@@ -3,6 +3,8 @@ package io.nemospawn.core.internal.agent;
 import io.nemospawn.Team;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
+import io.nemospawn.agent.Health;
+import io.nemospawn.agent.HealthReport;
 import io.nemospawn.core.internal.AgentRecords;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskState;
@@ -27,51 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class Watchdog {
   private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
 
-  /**
-   * The health of one agent after a pass.
-   *
-   * @param agentId the agent
-   * @param name its name
-   * @param state {@code healthy}, {@code dead}, {@code stuck}, {@code stopped}
-   * @param reason why, or an empty string
-   * @param requeued tasks returned to pending in this pass
-   */
-  public record Health(
-      String agentId, String name, String state, String reason, List<String> requeued) {
-    /** Copies. */
-    public Health {
-      requeued = List.copyOf(requeued);
-    }
-
-    /** Returns whether this is a problem (dead or stuck in this pass). */
-    public boolean unhealthy() {
-      return state.equals("dead") || state.equals("stuck");
-    }
-  }
-
-  /**
-   * A pass's result.
-   *
-   * @param at when the pass ran
-   * @param agents each agent's health
-   */
-  public record Report(Instant at, List<Health> agents) {
-    /** Copies. */
-    public Report {
-      agents = List.copyOf(agents);
-    }
-
-    /** Returns how many agents are running and healthy. */
-    public long healthy() {
-      return agents.stream().filter(h -> h.state().equals("healthy")).count();
-    }
-
-    /** Returns how many agents are dead or stuck. */
-    public long unhealthy() {
-      return agents.stream().filter(Health::unhealthy).count();
-    }
-  }
-
   private final Team team;
   private final AgentSupervisor supervisor;
 
@@ -81,7 +38,7 @@ public final class Watchdog {
   }
 
   /** Runs one pass; {@code stuckAfter} is how long without any sign of life counts as stuck. */
-  public Report pass(Duration stuckAfter) {
+  public HealthReport pass(Duration stuckAfter) {
     Instant now = supervisor.context().now();
     Map<String, AgentSupervisor.Change> changed = new java.util.HashMap<>();
     for (AgentSupervisor.Change c : supervisor.reconcile()) {
@@ -97,13 +54,13 @@ public final class Watchdog {
         continue;
       }
       if (!AgentRecords.LEASING.contains(a.status())) {
+        // An agent whose process ended on its own (not stopped by a kill or an approved
+        // shutdown) stays reported dead; its running tasks are returned whenever found.
         List<String> requeued = requeue(a, tasks);
-        out.add(new Health(
-            a.id(),
-            a.name(),
-            a.status() == AgentStatus.STOPPED ? "stopped" : a.status().wireName(),
-            a.lifecycleReason(),
-            requeued));
+        boolean onItsOwn = a.status() == AgentStatus.STOPPED && supervisor.exitedOnItsOwn(a.id());
+        boolean clean = a.lifecycleReason().equals("process exited with code 0");
+        String state = !onItsOwn ? a.status().wireName() : clean ? "exited" : "dead";
+        out.add(new Health(a.id(), a.name(), state, a.lifecycleReason(), requeued));
         continue;
       }
       Instant last = lastSignOfLife(a, tasks);
@@ -120,7 +77,7 @@ public final class Watchdog {
         out.add(new Health(a.id(), a.name(), "healthy", "", List.of()));
       }
     }
-    return new Report(now, out);
+    return new HealthReport(now, out);
   }
 
   private List<Task> tasksOrEmpty() {

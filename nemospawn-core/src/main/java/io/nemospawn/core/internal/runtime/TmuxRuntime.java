@@ -81,6 +81,15 @@ public final class TmuxRuntime implements AgentRuntime {
     return Path.of(tmp, "tmux-" + uid, "default").toString();
   }
 
+  /**
+   * Escapes an argument for tmux's own command parser: tmux treats an argument that ends in {@code
+   * ;} as a command separator (so a task ending in ";" would start a second tmux command); a
+   * backslash before that final semicolon makes it literal, and tmux removes the backslash.
+   */
+  static String arg(String a) {
+    return a.endsWith(";") ? a.substring(0, a.length() - 1) + "\\;" : a;
+  }
+
   static List<String> tmux(String socket, String... args) {
     List<String> argv = new ArrayList<>(List.of("tmux", "-S", socket));
     argv.addAll(List.of(args));
@@ -115,11 +124,11 @@ public final class TmuxRuntime implements AgentRuntime {
         launch.workDir().toString());
     for (Map.Entry<String, String> e : launch.env().entrySet()) {
       argv.add("-e");
-      argv.add(e.getKey() + "=" + e.getValue());
+      argv.add(arg(e.getKey() + "=" + e.getValue()));
     }
     argv.add("--");
-    argv.addAll(LaunchScript.wrap(
-        launch.exitFile(), List.of("tmux", "-S", socket, channel), launch.command()));
+    LaunchScript.wrap(launch.exitFile(), List.of("tmux", "-S", socket, channel), launch.command())
+        .forEach(a -> argv.add(arg(a)));
     Exec.Result r = Exec.run(argv, null, Map.of(), TMUX_TIMEOUT);
     if (!r.ok()) {
       throw fail(launch, "tmux new-session failed: " + r.why(), null);
@@ -225,11 +234,12 @@ public final class TmuxRuntime implements AgentRuntime {
       throws InterruptedException {
     String target = "=" + launched.session() + ":";
     Exec.Result typed = Exec.run(
-        tmux(launched.socket(), "send-keys", "-t", target, "-l", "--", text),
+        tmux(launched.socket(), "send-keys", "-t", target, "-l", "--", arg(text)),
         null,
         Map.of(),
         TMUX_TIMEOUT);
     if (!typed.ok()) {
+      log.warn("Cannot type into {}: {}", launched.session(), typed.why());
       return false;
     }
     Exec.run(
@@ -245,6 +255,7 @@ public final class TmuxRuntime implements AgentRuntime {
       if (cap.ok() && cap.out().contains(probe)) {
         return true;
       }
+
       Thread.sleep(100);
     }
     return false;

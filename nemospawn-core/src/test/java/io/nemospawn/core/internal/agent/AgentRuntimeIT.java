@@ -97,14 +97,18 @@ class AgentRuntimeIT {
         "a;touch " + pwned,
         "two\nlines",
         "ünï 🚀",
-        "");
+        "",
+        "ends with;",
+        "kill-server",
+        "x\\;",
+        ";");
     List<String> command = new ArrayList<>(List.of(probe.toString()));
     command.addAll(args);
     Agent a = team.spawn(AgentSpec.builder("probe-" + runtime)
         .runtime(runtime)
         .gpus(1, 3)
         .task(HOSTILE_TASK.replace("PWNED", pwned.toString()))
-        .env("EXTRA", "x $(touch " + pwned + ") y")
+        .env("EXTRA", "x $(touch " + pwned + ") y;")
         .command(command)
         .build());
     assertThat(a.awaitExit(Duration.ofSeconds(60))).isTrue();
@@ -118,7 +122,7 @@ class AgentRuntimeIT {
         .contains("PROMPT=" + prompt)
         .contains("DATA=" + ns.dataDir())
         .contains("SESSION=sess-")
-        .contains("EXTRA=x $(touch " + pwned + ") y");
+        .contains("EXTRA=x $(touch " + pwned + ") y;\n");
     List<String> got = out.lines()
         .filter(l -> l.startsWith("ARG<") || !l.contains("=") && !l.equals("DONE") && !l.isBlank())
         .collect(Collectors.toList());
@@ -163,6 +167,24 @@ class AgentRuntimeIT {
         AgentSpec.builder("second").runtime(runtime).gpus(2).command("true").build());
     assertThat(b.info().gpuIds()).containsExactly(2);
     assertThat(b.awaitExit(Duration.ofSeconds(30))).isTrue();
+  }
+
+  @Test
+  void nudgeTypesLiterallyIntoATmuxPaneAndSeesIt() throws Exception {
+    Agent a = team.spawn(AgentSpec.builder("reader")
+        .runtime("tmux")
+        .command("/bin/sh", "-c", "echo READY; read line; printf 'GOT<%s>\\n' \"$line\"; sleep 30")
+        .build());
+    await().atMost(Duration.ofSeconds(30)).until(() -> log(a).contains("READY"));
+    String text = "check inbox: $(touch " + pwned + ") 'q' `id` ;";
+    assertThat(a.nudge(text, Duration.ofSeconds(20))).isTrue();
+    await().atMost(Duration.ofSeconds(20)).until(() -> log(a).contains("GOT<" + text + ">"));
+    assertThat(pwned).doesNotExist();
+    a.stop(Duration.ofSeconds(2));
+    Agent p = team.spawn(
+        AgentSpec.builder("plain").runtime("process").command("sleep", "30").build());
+    assertThat(p.nudge("hello", Duration.ofSeconds(1))).isFalse();
+    p.stop(Duration.ofSeconds(2));
   }
 
   @Test

@@ -1,6 +1,11 @@
 package io.nemospawn.core.internal.agent;
 
 import io.nemospawn.Listing;
+import io.nemospawn.agent.AgentKind;
+import io.nemospawn.agent.Check;
+import io.nemospawn.agent.Profile;
+import io.nemospawn.agent.Profiles;
+import io.nemospawn.core.internal.runtime.Exec;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
@@ -23,28 +28,34 @@ import tools.jackson.databind.node.ObjectNode;
  * A name that is not stored but names an adapter resolves to that adapter with its defaults, so
  * {@code --profile claude} works without creating anything. Thread-safe.
  */
-public final class Profiles {
+public final class FileProfiles implements Profiles {
   private final Path dir;
   private final Path lock;
   private final RecordStore store;
 
-  public Profiles(Path dataDir, RecordStore store) {
+  public FileProfiles(Path dataDir, RecordStore store) {
     this.dir = dataDir.resolve("profiles");
     this.lock = dataDir.resolve(".locks").resolve("profiles.lock");
     this.store = store;
   }
 
   /** Returns the file of a profile. */
-  public Path file(String name) {
+  public Path fileOf(String name) {
+    return file(name);
+  }
+
+  private Path file(String name) {
     return dir.resolve(StateFormat.requireName("profile name", name) + ".json");
   }
 
   /** Lists the stored profiles; unreadable files are reported as problems. */
+  @Override
   public Listing<Profile> list() {
-    return store.list(dir, Profiles::decode, Comparator.comparing(Profile::name));
+    return store.list(dir, FileProfiles::decode, Comparator.comparing(Profile::name));
   }
 
   /** Returns a stored profile, else the built-in one of the adapter of that name. */
+  @Override
   public Optional<Profile> find(String name) {
     Optional<ObjectNode> n = store.readIfExists(file(name));
     if (n.isPresent()) {
@@ -72,6 +83,7 @@ public final class Profiles {
    *
    * @throws NoSuchElementException naming the stored profiles and the adapters
    */
+  @Override
   public Profile get(String name) {
     return find(name)
         .orElseThrow(() -> new NoSuchElementException("No profile '"
@@ -89,6 +101,7 @@ public final class Profiles {
    *
    * @throws IllegalArgumentException when one of that name exists or the agent is unknown
    */
+  @Override
   public Profile create(Profile p) {
     Adapters.get(p.agent());
     if (p.agent().equals("custom") && p.command().isEmpty()) {
@@ -109,6 +122,7 @@ public final class Profiles {
    *
    * @throws NoSuchElementException when none is stored under that name
    */
+  @Override
   public void delete(String name) {
     try (StateLock l = StateLock.acquire(lock)) {
       if (!Files.deleteIfExists(file(name))) {
@@ -120,6 +134,67 @@ public final class Profiles {
       throw new io.nemospawn.StateException(
           file(name), "Cannot delete " + file(name) + ": " + e, e);
     }
+  }
+
+  /** Returns the program a profile runs: its command, else its agent CLI's default. */
+  public static String program(Profile p) {
+    return p.command().isEmpty() ? Adapters.get(p.agent()).defaultCommand() : p.command();
+  }
+
+  @Override
+  public List<AgentKind> agentKinds() {
+    return Adapters.all().stream()
+        .map(a -> new AgentKind(
+            a.name(), a.defaultCommand(), a.describePromptVia(), a.authEnv(), a.docs()))
+        .toList();
+  }
+
+  @Override
+  public List<Check> doctor(String name) {
+    Profile p = get(name);
+    List<Check> out = new ArrayList<>();
+    String program = program(p);
+    Optional<Path> path = Exec.which(program);
+    out.add(new Check(
+        "command '" + program + "' found",
+        path.isPresent(),
+        path.map(Path::toString)
+            .orElse("not on PATH; install " + p.agent() + " or set the profile's command")));
+    if (path.isPresent()) {
+      Exec.Result v = Exec.run(
+          List.of(path.get().toString(), "--version"),
+          null,
+          Map.of(),
+          java.time.Duration.ofSeconds(30));
+      String first = v.out().isBlank() ? v.err().strip() : v.out().strip();
+      first = first.lines().findFirst().orElse("");
+      out.add(new Check(
+          "'" + program + " --version' runs",
+          v.ok(),
+          v.ok() ? first : "exit " + v.exitCode() + ": " + v.why()));
+    }
+    List<String> auth = new ArrayList<>();
+    if (!p.authEnv().isEmpty()) {
+      auth.add(p.authEnv());
+    } else if (!p.agent().equals("custom")) {
+      auth.addAll(Adapters.get(p.agent()).authEnv());
+    }
+    if (auth.isEmpty()) {
+      out.add(new Check(
+          "authentication",
+          true,
+          "no key variable needed: " + p.agent() + " uses its own login or config"));
+    } else {
+      Optional<String> set = auth.stream()
+          .filter(e -> System.getenv(e) != null && !System.getenv(e).isEmpty())
+          .findFirst();
+      out.add(new Check(
+          "auth variable " + String.join(" or ", auth) + " set",
+          set.isPresent(),
+          set.map(e -> e + " is set (value not shown)")
+              .orElse("set " + auth.get(0) + " in the environment of the spawning process")));
+    }
+    return out;
   }
 
   static ObjectNode encode(Profile p) {

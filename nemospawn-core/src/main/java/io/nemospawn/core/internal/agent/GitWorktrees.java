@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal.agent;
 
+import io.nemospawn.agent.MergeConflictException;
 import io.nemospawn.core.internal.runtime.Exec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import java.util.Optional;
  * working tree is touched); only a clean result moves the target, by fast-forward of the worktree
  * that has it checked out, else by a compare-and-swap ref update.
  */
-public final class Workspaces {
+public final class GitWorktrees {
   private static final Duration GIT_TIMEOUT = Duration.ofSeconds(60);
   private static final Map<String, String> IDENTITY = Map.of(
       "GIT_AUTHOR_NAME",
@@ -28,23 +29,7 @@ public final class Workspaces {
       "GIT_COMMITTER_EMAIL",
       "nemospawn@localhost");
 
-  private Workspaces() {}
-
-  /** Raised when a merge conflicts; the target is untouched. */
-  public static final class MergeConflictException extends IllegalStateException {
-    private static final long serialVersionUID = 1L;
-    private final List<String> files;
-
-    MergeConflictException(String message, List<String> files) {
-      super(message);
-      this.files = List.copyOf(files);
-    }
-
-    /** Returns the conflicting files. */
-    public List<String> files() {
-      return files;
-    }
-  }
+  private GitWorktrees() {}
 
   /** Returns the branch of an agent. */
   public static String branch(String teamId, String agentName) {
@@ -163,6 +148,16 @@ public final class Workspaces {
       }
     }
     git(repo, "worktree", "prune");
+  }
+
+  /** Returns the branch checked out in the repository's main worktree. */
+  public static String currentBranch(Path repo) {
+    Exec.Result r = git(repo, "symbolic-ref", "--short", "HEAD");
+    if (!r.ok()) {
+      throw new IllegalStateException("The repository " + repo + " has no branch checked out ("
+          + r.why() + "); pass --target BRANCH");
+    }
+    return r.out().strip();
   }
 
   /** Returns whether the worktree has uncommitted changes. */

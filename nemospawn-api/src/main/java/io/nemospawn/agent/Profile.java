@@ -1,4 +1,4 @@
-package io.nemospawn.core.internal.agent;
+package io.nemospawn.agent;
 
 import java.util.List;
 import java.util.Map;
@@ -20,6 +20,7 @@ import java.util.Objects;
  *     {task}}, {@code {model}} placeholders)
  * @param description free text
  * @param network whether a sandboxed agent of this profile may use the network
+ * @since 0.1
  */
 public record Profile(
     String name,
@@ -45,8 +46,9 @@ public record Profile(
     description = description == null ? "" : description;
   }
 
-  /** Returns the program to run: the profile's command, else the adapter's default. */
-  public String program() {
-    return command.isEmpty() ? Adapters.get(agent).defaultCommand() : command;
+  /** Returns a copy with another command. */
+  public Profile withCommand(String newCommand) {
+    return new Profile(
+        name, agent, newCommand, model, baseUrl, authEnv, env, args, description, network);
   }
 }

@@ -1,4 +1,4 @@
-package io.nemospawn.core.internal.agent;
+package io.nemospawn.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +14,7 @@ import java.util.List;
  * {@code ~/.agents/skills/<name>/SKILL.md}; both require YAML front matter with {@code name} and
  * {@code description}.
  */
-public final class Skills {
+final class Skills {
   /** The skill's name. */
   public static final String NAME = "nemospawn";
 
@@ -55,6 +55,22 @@ public final class Skills {
   /** The state of one target. */
   public record Status(Target target, Path file, String state) {}
 
+  /** The command lines the skill teaches; each must parse against the real command tree. */
+  static final List<String> COMMANDS = List.of(
+      "nemospawn task list --team \"$NEMOSPAWN_TEAM\"",
+      "nemospawn task claim TASK_ID --team \"$NEMOSPAWN_TEAM\" --agent \"$NEMOSPAWN_AGENT\"",
+      "nemospawn task update TASK_ID --team \"$NEMOSPAWN_TEAM\" --status done --val-loss 0.123",
+      "nemospawn inbox receive --team \"$NEMOSPAWN_TEAM\" --agent \"$NEMOSPAWN_AGENT\" --wait"
+          + " --timeout 60",
+      "nemospawn inbox send RECIPIENT \"your message\" --team \"$NEMOSPAWN_TEAM\" --from"
+          + " \"$NEMOSPAWN_AGENT\"",
+      "nemospawn plan submit --title \"title\" --step \"first step\" --team \"$NEMOSPAWN_TEAM\""
+          + " --agent \"$NEMOSPAWN_AGENT\"",
+      "nemospawn lifecycle idle --team \"$NEMOSPAWN_TEAM\" --agent \"$NEMOSPAWN_AGENT\""
+          + " --reason \"waiting for work\"",
+      "nemospawn lifecycle shutdown-request --team \"$NEMOSPAWN_TEAM\" --agent"
+          + " \"$NEMOSPAWN_AGENT\" --reason \"done\"");
+
   private Skills() {}
 
   /** Returns the skill text: front matter and the command reference. */
@@ -74,7 +90,7 @@ public final class Skills {
         + " so the commands below work as written. Never wait without `--timeout`.");
     l.add("");
     l.add("```sh");
-    l.addAll(PromptWriter.workerCommands("\"$NEMOSPAWN_TEAM\"", "\"$NEMOSPAWN_AGENT\""));
+    l.addAll(COMMANDS);
     l.add("```");
     l.add("");
     return String.join("\n", l);

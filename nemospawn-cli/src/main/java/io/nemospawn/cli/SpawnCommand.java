@@ -1,0 +1,368 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.Agent;
+import io.nemospawn.AgentSpec;
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.Team;
+import io.nemospawn.agent.AgentInfo;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nemospawn spawn agent|list|kill|nudge}: start, list and stop agents. */
+@Command(
+    name = "spawn",
+    mixinStandardHelpOptions = true,
+    description = "Spawns agents (tmux, process or sandbox), lists and stops them.",
+    subcommands = {
+      SpawnCommand.AgentCmd.class,
+      SpawnCommand.ListCmd.class,
+      SpawnCommand.KillCmd.class,
+      SpawnCommand.NudgeCmd.class
+    })
+final class SpawnCommand {
+
+  static String gpus(List<Integer> g) {
+    return g.isEmpty() ? "-" : g.stream().map(String::valueOf).collect(Collectors.joining(","));
+  }
+
+  /** The GPUs: either indices or a count. */
+  static final class Gpus {
+    @Option(
+        names = "--gpu",
+        split = ",",
+        paramLabel = "IDS",
+        description = "GPU indices to pin the agent to, e.g. --gpu 0,1.")
+    List<Integer> ids;
+
+    @Option(
+        names = "--gpus",
+        paramLabel = "K",
+        description = "Number of GPUs to place on free ones.")
+    Integer count;
+  }
+
+  /** The command: a program or a profile. */
+  static final class What {
+    @Option(
+        names = "--agent-cmd",
+        paramLabel = "PROGRAM",
+        description = "Program to run; its arguments follow after --. Run without a shell.")
+    String program;
+
+    @Option(
+        names = "--profile",
+        paramLabel = "NAME",
+        description = "Profile (or agent CLI name: claude, codex, aider, …) to run.")
+    String profile;
+  }
+
+  @Command(
+      name = "agent",
+      mixinStandardHelpOptions = true,
+      description = "Spawns an agent with its GPUs, prompt, environment and optional worktree.")
+  static final class AgentCmd implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Option(
+        names = {"-n", "--agent-name"},
+        required = true,
+        paramLabel = "NAME",
+        description = "Agent name, unique in the team.")
+    String name;
+
+    @Option(
+        names = {"-r", "--role"},
+        defaultValue = "worker",
+        paramLabel = "ROLE",
+        description = "Role: worker, leader, … (default: ${DEFAULT-VALUE}).")
+    String role;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Gpus gpus;
+
+    @Option(
+        names = "--task",
+        defaultValue = "",
+        paramLabel = "TEXT",
+        description = "First task, passed verbatim.")
+    String task;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    What what;
+
+    @Option(
+        names = "--runtime",
+        paramLabel = "RUNTIME",
+        description = "tmux, process or sandbox (default: the default_runtime setting).")
+    String runtime;
+
+    @Option(
+        names = "--repo",
+        paramLabel = "PATH",
+        description = "Git repository to give the agent a worktree of.")
+    Path repo;
+
+    @Option(names = "--network", description = "Let a sandboxed agent use the network.")
+    boolean network;
+
+    @Option(names = "--env", paramLabel = "VAR=VALUE", description = "Extra environment variable.")
+    Map<String, String> env = new LinkedHashMap<>();
+
+    @Parameters(paramLabel = "ARG", description = "Arguments of --agent-cmd (after --).")
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      AgentSpec.Builder b = AgentSpec.builder(name)
+          .role(role)
+          .task(task)
+          .detached(true)
+          .network(network)
+          .env(env);
+      if (gpus != null && gpus.ids != null) {
+        b.gpus(gpus.ids);
+      } else if (gpus != null && gpus.count != null) {
+        b.gpuCount(gpus.count);
+      }
+      if (what != null && what.program != null) {
+        List<String> cmd = new ArrayList<>(List.of(what.program));
+        cmd.addAll(args);
+        b.command(cmd);
+      } else if (!args.isEmpty()) {
+        throw new IllegalArgumentException("Arguments " + args + " were given without"
+            + " --agent-cmd; put them after: --agent-cmd PROGRAM -- ARGS");
+      }
+      if (what != null && what.profile != null) {
+        b.profile(what.profile);
+      }
+      if (runtime != null) {
+        b.runtime(runtime);
+      }
+      if (repo != null) {
+        b.repo(repo);
+      }
+      try (NemoSpawn ns = state.open()) {
+        Team t = ns.team(team.team());
+        Agent a = t.spawn(b.build());
+        AgentInfo i = a.info();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("agent_id", i.id());
+        m.put("name", i.name());
+        m.put("role", i.role());
+        m.put("gpu_ids", i.gpuIds());
+        m.put("runtime", a.runtime());
+        m.put("pid", i.pid());
+        m.put("tmux_session", i.tmuxSession());
+        m.put("worktree_path", i.worktreePath());
+        m.put("log", a.logFile().toString());
+        m.put("attach", String.join(" ", a.attachCommand()));
+        if (out.json()) {
+          out.json(m);
+        } else {
+          out.println("Spawned " + i.name() + " (" + i.id() + ") in team " + t.id() + " on GPUs "
+              + gpus(i.gpuIds()) + " with " + a.runtime() + ", pid " + i.pid());
+          out.println("  log:    " + a.logFile());
+          if (!i.worktreePath().isEmpty()) {
+            out.println("  worktree: " + i.worktreePath());
+          }
+          out.println("  attach: " + String.join(" ", a.attachCommand()));
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Lists the team's agents with their process state.")
+  static final class ListCmd implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Override
+    public Integer call() {
+      try (NemoSpawn ns = state.open()) {
+        Team t = ns.team(team.team());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (AgentInfo i : t.agents().list().items()) {
+          Agent a = t.agent(i.id());
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("agent_id", i.id());
+          m.put("name", i.name());
+          m.put("role", i.role());
+          m.put("status", i.status().wireName());
+          m.put("lifecycle", i.lifecycle().wireName());
+          m.put("gpu_ids", i.gpuIds());
+          m.put("runtime", a.runtime());
+          m.put("pid", i.pid());
+          m.put("alive", a.isAlive());
+          rows.add(m);
+        }
+        if (out.json()) {
+          out.json(rows);
+        } else {
+          out.table(
+              List.of(
+                  "AGENT",
+                  "NAME",
+                  "ROLE",
+                  "STATUS",
+                  "LIFECYCLE",
+                  "GPUS",
+                  "RUNTIME",
+                  "PID",
+                  "ALIVE"),
+              rows.stream()
+                  .map(m -> List.of(
+                      String.valueOf(m.get("agent_id")),
+                      String.valueOf(m.get("name")),
+                      String.valueOf(m.get("role")),
+                      String.valueOf(m.get("status")),
+                      String.valueOf(m.get("lifecycle")),
+                      gpus(castList(m.get("gpu_ids"))),
+                      String.valueOf(m.get("runtime")),
+                      String.valueOf(m.get("pid")),
+                      String.valueOf(m.get("alive"))))
+                  .toList());
+        }
+      }
+      return ExitCodes.OK;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Integer> castList(Object o) {
+      return (List<Integer>) o;
+    }
+  }
+
+  @Command(
+      name = "kill",
+      mixinStandardHelpOptions = true,
+      description = "Stops an agent (TERM, grace, KILL, descendants included), frees its GPUs"
+          + " and removes its worktree.")
+  static final class KillCmd implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Parameters(index = "0", paramLabel = "AGENT", description = "Agent id or name.")
+    String agent;
+
+    @Option(
+        names = "--grace",
+        defaultValue = "10",
+        paramLabel = "SECONDS",
+        description = "Seconds between TERM and KILL (default: ${DEFAULT-VALUE}).")
+    long grace;
+
+    @Option(names = "--keep-workspace", description = "Keep the agent's worktree.")
+    boolean keepWorkspace;
+
+    @Override
+    public Integer call() {
+      try (NemoSpawn ns = state.open()) {
+        Team t = ns.team(team.team());
+        Agent a = t.agent(agent);
+        a.stop(Duration.ofSeconds(grace));
+        boolean removed = false;
+        if (!keepWorkspace && !a.info().worktreePath().isEmpty()) {
+          t.workspaces().cleanup(a.id());
+          removed = true;
+        }
+        AgentInfo i = a.info();
+        if (out.json()) {
+          out.json(Map.of(
+              "agent_id",
+              i.id(),
+              "status",
+              i.status().wireName(),
+              "exit_code",
+              a.exitCode().isPresent() ? a.exitCode().getAsInt() : -1,
+              "worktree_removed",
+              removed));
+        } else {
+          out.println("Stopped " + i.name() + " (" + i.id() + ")"
+              + (a.exitCode().isPresent() ? ", exit code " + a.exitCode().getAsInt() : "")
+              + "; GPUs " + gpus(i.gpuIds()) + " are free" + (removed ? "; worktree removed" : ""));
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "nudge",
+      mixinStandardHelpOptions = true,
+      description = "Types a short notice into a tmux agent's pane and checks it arrived.")
+  static final class NudgeCmd implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption team;
+
+    @Parameters(index = "0", paramLabel = "AGENT", description = "Agent id or name.")
+    String agent;
+
+    @Parameters(index = "1", paramLabel = "TEXT", description = "The notice, typed literally.")
+    String text;
+
+    @Option(
+        names = "--timeout",
+        defaultValue = "10",
+        paramLabel = "SECONDS",
+        description = "Seconds to wait for the text to show (default: ${DEFAULT-VALUE}).")
+    long timeout;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      try (NemoSpawn ns = state.open()) {
+        Agent a = ns.team(team.team()).agent(agent);
+        boolean seen = a.nudge(text, Duration.ofSeconds(timeout));
+        if (out.json()) {
+          out.json(Map.of("agent_id", a.id(), "delivered", seen));
+        } else {
+          out.println(
+              seen
+                  ? "Nudged " + a.id()
+                  : "Nudge to " + a.id() + " was not seen in its"
+                      + " pane (it runs without tmux, has exited, or did not echo the text)");
+        }
+        return seen ? ExitCodes.OK : ExitCodes.FAILURE;
+      }
+    }
+  }
+}
