@@ -55,7 +55,7 @@ abstract class TransportContract {
   TransportContext context() {
     return TransportContext.of(dataDir, TEAM)
         .withDurability(Durability.NONE)
-        .withSendTimeout(Duration.ofSeconds(5));
+        .withSendTimeout(Duration.ofSeconds(15));
   }
 
   MessageTransport track(MessageTransport t) {
@@ -113,6 +113,8 @@ abstract class TransportContract {
         }
       }));
     }
+    // Senders finish first (the rings and queues hold 600 messages), so a failed send shows here.
+    CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).get(120, TimeUnit.SECONDS);
     Map<String, Integer> nextIndex = new HashMap<>();
     Set<String> ids = new HashSet<>();
     for (int k = 0; k < senders * each; k++) {
@@ -122,7 +124,6 @@ abstract class TransportContract {
       assertThat(i).as("order of %s", m.from()).isEqualTo(nextIndex.getOrDefault(m.from(), 0));
       nextIndex.put(m.from(), i + 1);
     }
-    CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
     assertThat(nextIndex).hasSize(senders).allSatisfy((k, v) -> assertThat(v).isEqualTo(each));
   }
 

@@ -92,7 +92,12 @@ public final class ShmRing implements AutoCloseable {
     FileChannel ch = FileChannel.open(
         path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
-      FileLock lock = ch.tryLock(0, 1, false);
+      FileLock lock;
+      try {
+        lock = ch.tryLock(0, 1, false);
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        throw new IOException(path + " has a live receiver in this process", e);
+      }
       if (lock == null) {
         throw new IOException(path + " has a live receiver in another process");
       }

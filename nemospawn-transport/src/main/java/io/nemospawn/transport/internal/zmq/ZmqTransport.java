@@ -342,8 +342,25 @@ public final class ZmqTransport implements MessageTransport {
       return host;
     }
     try {
-      return InetAddress.getLocalHost().getHostAddress();
-    } catch (UnknownHostException e) {
+      InetAddress local = InetAddress.getLocalHost();
+      if (!local.isLoopbackAddress()) {
+        return local.getHostAddress();
+      }
+      // The host name maps to loopback (common on Debian): advertise the first non-loopback
+      // IPv4 address of an interface that is up, so that other nodes can connect.
+      for (java.net.NetworkInterface nif :
+          java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        if (!nif.isUp() || nif.isLoopback()) {
+          continue;
+        }
+        for (InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+          if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress()) {
+            return a.getHostAddress();
+          }
+        }
+      }
+      return local.getHostAddress();
+    } catch (UnknownHostException | java.net.SocketException e) {
       return "127.0.0.1";
     }
   }

@@ -70,6 +70,15 @@ class ShmRingTest {
   }
 
   @Test
+  void aSecondReceiverIsRefusedWhileTheFirstLives() throws Exception {
+    try (ShmRing rx = ShmRing.openReceiver(dir.resolve("ring"), 4096)) {
+      assertThatThrownBy(() -> ShmRing.openReceiver(dir.resolve("ring"), 4096))
+          .isInstanceOf(java.io.IOException.class)
+          .hasMessage(dir.resolve("ring") + " has a live receiver in this process");
+    }
+  }
+
+  @Test
   void aReopenedReceiverFindsTheRecordsLeftInTheRing() throws Exception {
     Path ring = dir.resolve("ring");
     ShmRing first = ShmRing.openReceiver(ring, 4096);
