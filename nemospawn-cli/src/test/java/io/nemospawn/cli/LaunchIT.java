@@ -11,7 +11,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,8 +140,22 @@ class LaunchIT {
         present,
         "The protocol-true fake agent (" + FAKE_AGENT + ", issue 6)"
             + " is not on the class path of this build; the launch with fake agents is skipped.");
+    // The fake agent plays the protocol through the real CLI, named by NEMOSPAWN_CLI; a small
+    // wrapper sets it, so the launch passes the agent command as plain arguments.
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> args = List.of(
+    String cp = System.getProperty("java.class.path");
+    Assumptions.assumeFalse(
+        cp.contains(" ") || cp.contains("'"), "the class path contains a blank or a quote: " + cp);
+    Path script = data.resolve("fake-agent.sh");
+    Files.writeString(
+        script,
+        "#!/bin/sh\n"
+            + "export NEMOSPAWN_CLI='" + java + " -XX:TieredStopAtLevel=1 -Xshare:auto -cp " + cp
+            + " io.nemospawn.cli.Main'\n"
+            + "exec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + cp + "' "
+            + FAKE_AGENT + " \"$@\"\n");
+    assertThat(script.toFile().setExecutable(true)).isTrue();
+    Run r = run(
         "launch",
         "run",
         template,
@@ -151,15 +164,21 @@ class LaunchIT {
         "--runtime",
         "process",
         "--agent-cmd",
-        java + " -cp " + System.getProperty("java.class.path") + " " + FAKE_AGENT,
+        script + " --pause 1 --work-ms 50",
         "--timeout",
-        "PT5M",
+        "PT6M",
         "--json",
         "--data-dir",
-        data.toString());
-    Run r = run(args.toArray(String[]::new));
+        data.resolve("state").toString());
     assertThat(r.code()).as("stdout:%n%s%nstderr:%n%s", r.out(), r.err()).isZero();
-    assertThat(JSON.readTree(r.out()).path("succeeded").asBoolean()).isTrue();
-    assertThat(Files.list(data.resolve("teams")).count()).isEqualTo(1);
+    JsonNode s = JSON.readTree(r.out());
+    assertThat(s.path("succeeded").asBoolean()).isTrue();
+    assertThat(s.path("tasks_done").asInt()).isEqualTo(s.path("tasks_total").asInt());
+    try (NemoSpawn ns = NemoSpawn.open(data.resolve("state"));
+        Team team = ns.team(s.path("team_id").asString())) {
+      assertThat(team.tasks().list().items()).extracting(Task::state).containsOnly(TaskState.DONE);
+      // Every task was done by the agent that owns it (fake agents claim their own first).
+      assertThat(team.tasks().list().items()).allMatch(Task::hasOwner);
+    }
   }
 }
