@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
     versionProvider = VersionCommand.Provider.class,
     description = "Runs teams of AI agents on GPU machines: tasks, inboxes, plans, GPUs, HPO.",
     subcommands = {
+      LaunchCommand.class,
       TeamCommand.class,
       AgentCommand.class,
       SpawnCommand.class,

@@ -186,12 +186,9 @@ public final class FileTeam implements Team {
         inbox.close();
       }
     } finally {
-      try {
-        ctx.events().close();
-      } finally {
-        onClose.run();
-      }
+      ctx.events().close();
     }
+    onClose.run();
   }
 
   @Override

@@ -79,6 +79,11 @@ public final class TeamEvents implements AutoCloseable {
     }
     Optional<TeamEvent> event;
     try {
+      if (isEmptyFile(file)) {
+        // A name claimed with an empty file (AtomicFiles.createNew) whose content is still being
+        // renamed over it: the rename raises its own change.
+        return;
+      }
       Optional<ObjectNode> node = store.readIfExists(file);
       if (node.isEmpty()) {
         return;
@@ -89,6 +94,14 @@ public final class TeamEvents implements AutoCloseable {
       return;
     }
     event.ifPresent(this::dispatch);
+  }
+
+  private static boolean isEmptyFile(Path file) {
+    try {
+      return java.nio.file.Files.size(file) == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   private void dispatch(TeamEvent e) {

@@ -1,0 +1,2 @@
+/** Runnable examples of NemoSpawn through its public API. */
+package io.nemospawn.examples;

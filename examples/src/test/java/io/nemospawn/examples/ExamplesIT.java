@@ -1,0 +1,54 @@
+package io.nemospawn.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nemospawn.launch.LaunchSummary;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the Java example and the JShell script for real, with demo agents as processes. */
+class ExamplesIT {
+  @Test
+  void javaExampleRunsTheTeamToTheEnd(@TempDir Path data) throws InterruptedException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    LaunchSummary s =
+        AutoresearchExample.run(data, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    String out = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(s.succeeded()).as(out).isTrue();
+    assertThat(s.study().trials()).isEqualTo(30);
+    assertThat(s.promotedArtifactId()).startsWith("art-");
+    assertThat(out).contains("[trainer-1] trial ").contains("Summary of team ");
+  }
+
+  @Test
+  void jshellScriptRunsTheTeamToTheEnd(@TempDir Path data)
+      throws IOException, InterruptedException {
+    Path jshell = Path.of(System.getProperty("java.home"), "bin", "jshell");
+    Path script = Path.of("jshell/autoresearch.jsh").toAbsolutePath();
+    String cp = Files.readString(Path.of("target/classpath.txt")).strip();
+    Path log = data.resolve("jshell.log");
+    Process p = new ProcessBuilder(jshell.toString(), "--class-path", cp, script.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .directory(data.toFile())
+        .start();
+    p.toHandle();
+    boolean done = p.waitFor(10, TimeUnit.MINUTES);
+    if (!done) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+    String out = Files.readString(log);
+    assertThat(done).as(out).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("Summary of team ").contains("  tasks:      5/5 done");
+  }
+}

@@ -1,0 +1,14 @@
+package io.nemospawn.launch;
+
+import io.nemospawn.NemoSpawn;
+
+/**
+ * Makes {@link Launcher}s; found with {@link java.util.ServiceLoader}. nemospawn-core provides
+ * the implementation. For module authors.
+ *
+ * @since 0.1
+ */
+public interface LaunchProvider {
+  /** Returns a launcher working in the data directory of {@code nemoSpawn}. */
+  Launcher launcher(NemoSpawn nemoSpawn);
+}

@@ -1,0 +1,7 @@
+/**
+ * The built-in demo agent ({@code nemospawn launch run autoresearch --agent-cmd demo}): a real
+ * worker that follows the coordination protocol and does small ML work on the CPU.
+ *
+ * @since 0.1
+ */
+package io.nemospawn.demo;
