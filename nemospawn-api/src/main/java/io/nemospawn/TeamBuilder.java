@@ -21,6 +21,13 @@ public interface TeamBuilder {
   }
 
   /**
+   * Sets the machine's GPU topology, recorded in team.json ({@code gpus}, {@code topology}, {@code
+   * nvlink_islands}) for the team's GPUs; default {@link
+   * io.nemospawn.topology.GpuTopology#detect()} when the team has GPUs.
+   */
+  TeamBuilder topology(io.nemospawn.topology.GpuTopology topology);
+
+  /**
    * Creates the team: a fresh id {@code <name>-<8 hex>}, its directory and {@code team.json}.
    *
    * @throws IllegalArgumentException when the name is not a valid name

@@ -30,17 +30,32 @@ class ExamplesIT {
   @Test
   void jshellScriptRunsTheTeamToTheEnd(@TempDir Path data)
       throws IOException, InterruptedException {
+    String out = jshell("autoresearch.jsh", data);
+    assertThat(out).contains("Summary of team ").contains("  tasks:      5/5 done");
+  }
+
+  @Test
+  void jshellQuickStartRuns(@TempDir Path data) throws IOException, InterruptedException {
+    String out = jshell("quickstart.jsh", data);
+    assertThat(out)
+        .contains("evaluate is BLOCKED")
+        .contains("evaluate is now PENDING")
+        .contains("trainer says: train done, val_loss 0.23");
+  }
+
+  /** Runs a script of {@code examples/jshell} in a child jshell on {@code data}; its output. */
+  private static String jshell(String script, Path data) throws IOException, InterruptedException {
     Path jshell = Path.of(System.getProperty("java.home"), "bin", "jshell");
-    Path script = Path.of("jshell/autoresearch.jsh").toAbsolutePath();
+    Path file = Path.of("jshell", script).toAbsolutePath();
     String cp = Files.readString(Path.of("target/classpath.txt")).strip();
     Path log = data.resolve("jshell.log");
-    Process p = new ProcessBuilder(jshell.toString(), "--class-path", cp, script.toString())
+    ProcessBuilder pb = new ProcessBuilder(jshell.toString(), "--class-path", cp, file.toString())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .directory(data.toFile())
-        .start();
-    p.toHandle();
+        .directory(data.toFile());
+    pb.environment().put("NEMOSPAWN_DATA_DIR", data.resolve("state").toString());
+    Process p = pb.start();
     boolean done = p.waitFor(10, TimeUnit.MINUTES);
     if (!done) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -49,6 +64,6 @@ class ExamplesIT {
     String out = Files.readString(log);
     assertThat(done).as(out).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
-    assertThat(out).contains("Summary of team ").contains("  tasks:      5/5 done");
+    return out;
   }
 }

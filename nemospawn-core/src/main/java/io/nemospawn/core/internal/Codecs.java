@@ -5,7 +5,14 @@ import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
 import io.nemospawn.core.internal.state.Json;
+import io.nemospawn.topology.GpuTopology;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -44,6 +51,48 @@ public final class Codecs {
     }
     n.put("status", t.status());
     Json.put(n, "created_at", t.createdAt());
+    return n;
+  }
+
+  /**
+   * Records the team's GPUs in team.json: {@code gpus}, the {@code topology} matrix and the
+   * {@code nvlink_islands}, each restricted to the team's GPUs. Leaves the fields empty when the
+   * topology does not know all of them (no GPU here, or other indices).
+   */
+  public static ObjectNode teamGpus(ObjectNode n, GpuTopology machine, List<Integer> teamGpus) {
+    if (teamGpus.isEmpty() || !machine.indices().containsAll(teamGpus)) {
+      return n;
+    }
+    Set<String> keys = teamGpus.stream().map(String::valueOf).collect(Collectors.toSet());
+    Map<String, Object> format = machine.toFormatMap();
+    List<Object> gpus = new ArrayList<>();
+    for (Object g : (List<?>) format.get("gpus")) {
+      if (g instanceof Map<?, ?> m && teamGpus.contains(((Number) m.get("index")).intValue())) {
+        gpus.add(g);
+      }
+    }
+    Map<String, Map<String, String>> matrix = new LinkedHashMap<>();
+    machine.toFormatMatrix().forEach((row, cols) -> {
+      if (keys.contains(row)) {
+        Map<String, String> kept = new LinkedHashMap<>();
+        cols.forEach((col, link) -> {
+          if (keys.contains(col)) {
+            kept.put(col, link);
+          }
+        });
+        matrix.put(row, kept);
+      }
+    });
+    List<List<Integer>> islands = new ArrayList<>();
+    for (List<Integer> island : machine.islands()) {
+      List<Integer> mine = island.stream().filter(teamGpus::contains).toList();
+      if (mine.size() > 1) {
+        islands.add(mine);
+      }
+    }
+    n.set("gpus", Json.toNode(gpus));
+    n.set("topology", Json.toNode(matrix));
+    n.set("nvlink_islands", Json.toNode(islands));
     return n;
   }
 

@@ -17,6 +17,7 @@ import io.nemospawn.core.internal.state.TeamEvents;
 import io.nemospawn.spi.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
+import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -165,6 +166,7 @@ public final class FileNemoSpawn implements NemoSpawn {
     private final String name;
     private String description = "";
     private List<Integer> gpus = List.of();
+    private GpuTopology topology;
 
     Builder(String name) {
       this.name = name;
@@ -189,13 +191,32 @@ public final class FileNemoSpawn implements NemoSpawn {
     }
 
     @Override
+    public TeamBuilder topology(GpuTopology machine) {
+      this.topology = java.util.Objects.requireNonNull(machine, "topology");
+      return this;
+    }
+
+    @Override
     public Team create() {
       requireOpen();
       var now = clock.instant();
+      GpuTopology machine =
+          topology != null ? topology : gpus.isEmpty() ? GpuTopology.empty() : GpuTopology.detect();
+      if (!gpus.isEmpty() && !machine.indices().containsAll(gpus)) {
+        log.warn(
+            "Team {} asks for GPUs {} but the {} topology has {}; team.json records no GPU details",
+            name,
+            gpus,
+            machine.source(),
+            machine.indices());
+      }
       String id = store.createWithFreshId(
           () -> StateFormat.newId(name),
           layout::teamFile,
-          i -> Codecs.team(Json.object(), new TeamInfo(i, name, description, gpus, "active", now)));
+          i -> Codecs.teamGpus(
+              Codecs.team(Json.object(), new TeamInfo(i, name, description, gpus, "active", now)),
+              machine,
+              gpus));
       audit.append("team.create", id, "", Map.of("name", name, "gpu_ids", gpus));
       log.info("Created team {} in {}", id, layout.teamDir(id));
       return openTeam(id, name);

@@ -62,6 +62,34 @@ class FoundationTest {
   }
 
   @Test
+  void recordsTheTeamsGpusTopologyAndIslandsInTeamJson() throws Exception {
+    var machine = io.nemospawn.topology.GpuTopology.builder()
+        .gpu(io.nemospawn.topology.Gpu.of(0, "H100"))
+        .gpu(io.nemospawn.topology.Gpu.of(1, "H100"))
+        .gpu(io.nemospawn.topology.Gpu.of(2, "H100"))
+        .link(0, 1, "NV18")
+        .link(0, 2, "SYS")
+        .link(1, 2, "SYS")
+        .build();
+    try (NemoSpawn ns = NemoSpawn.open(dir)) {
+      Team t = ns.newTeam("g").gpus(0, 1).topology(machine).create();
+      var n = Json.parseObject(Files.readAllBytes(t.dir().resolve("team.json")));
+      assertThat(n.get("gpus")).hasSize(2);
+      assertThat(n.get("gpus").get(1).get("name").asString()).isEqualTo("H100");
+      assertThat(n.get("topology").toString())
+          .isEqualTo("{\"0\":{\"0\":\"X\",\"1\":\"NV18\"},\"1\":{\"0\":\"NV18\",\"1\":\"X\"}}");
+      assertThat(n.get("nvlink_islands").toString()).isEqualTo("[[0,1]]");
+      Team none = ns.newTeam("laptop")
+          .gpus(0)
+          .topology(io.nemospawn.topology.GpuTopology.empty())
+          .create();
+      var m = Json.parseObject(Files.readAllBytes(none.dir().resolve("team.json")));
+      assertThat(m.get("gpus")).isEmpty();
+      assertThat(m.get("gpu_ids").toString()).isEqualTo("[0]");
+    }
+  }
+
+  @Test
   void corruptTeamIsReportedAndOthersStillList() throws Exception {
     try (NemoSpawn ns = NemoSpawn.open(dir)) {
       Team good = ns.newTeam("good").create();

@@ -19,6 +19,8 @@ import io.nemospawn.spi.AgentRuntime;
 import io.nemospawn.spi.AgentRuntime.Launched;
 import io.nemospawn.spi.AgentRuntime.Liveness;
 import io.nemospawn.spi.StateFormat;
+import io.nemospawn.topology.GpuTopology;
+import io.nemospawn.topology.Placement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +65,7 @@ public final class AgentSupervisor implements AutoCloseable {
   private final String teamName;
   private final FileAgents agents;
   private final AgentRecords records;
+  private volatile GpuTopology topology;
   private final Set<String> spawnedHere = ConcurrentHashMap.newKeySet();
 
   public AgentSupervisor(TeamContext ctx, String teamName, FileAgents agents) {
@@ -163,7 +166,7 @@ public final class AgentSupervisor implements AutoCloseable {
         pool,
         spec.gpuIds(),
         spec.gpuCount(),
-        (count, free) -> free.stream().sorted().limit(count).toList(),
+        this::placeOnTopology,
         n -> {
           n.put("runtime", runtimeText);
           n.put("session", SESSION);
@@ -562,5 +565,36 @@ public final class AgentSupervisor implements AutoCloseable {
     if (first != null) {
       throw first;
     }
+  }
+
+  /**
+   * Chooses {@code count} of the free GPUs: island-aware through the machine's topology when it
+   * knows every free GPU (NVLink islands first, see {@link GpuTopology#place}), else the lowest
+   * free indices. GPUs that are not free count as held, so they are never chosen.
+   */
+  private List<Integer> placeOnTopology(int count, List<Integer> free) {
+    GpuTopology topology = topology();
+    if (topology.indices().containsAll(free) && !free.isEmpty()) {
+      Set<Integer> held = new java.util.TreeSet<>(topology.indices());
+      held.removeAll(free);
+      try {
+        Placement p = topology.place(count, held, false);
+        p.warnings().forEach(w -> log.warn("Placing {} GPU(s): {}", count, w));
+        return p.gpus();
+      } catch (io.nemospawn.GpuUnavailableException e) {
+        return List.of();
+      }
+    }
+    return free.stream().sorted().limit(count).toList();
+  }
+
+  /** The machine's GPU topology, probed once per team handle (probing may run nvidia-smi). */
+  private GpuTopology topology() {
+    GpuTopology t = topology;
+    if (t == null) {
+      t = GpuTopology.detect();
+      topology = t;
+    }
+    return t;
   }
 }
