@@ -1,8 +1,11 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.Team;
+import io.nemospawn.agent.AgentInfo;
+import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.spi.AtomicFiles;
 import io.nemospawn.spi.Durability;
-import io.nemospawn.spi.StateFormat;
 import io.nemospawn.topology.Gpu;
 import io.nemospawn.topology.GpuMetrics;
 import io.nemospawn.topology.GpuSnapshot;
@@ -10,12 +13,9 @@ import io.nemospawn.topology.GpuTopology;
 import io.nemospawn.topology.HealthProblem;
 import io.nemospawn.topology.HealthRule;
 import io.nemospawn.topology.ReallocationPlan;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,7 +30,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -51,8 +50,8 @@ import tools.jackson.databind.json.JsonMapper;
     })
 final class GpuCommand {
   /** What {@code gpu reallocate} says until the agent runtime can stop agents. */
-  static final String NOT_STOPPED = "Nothing was stopped: stopping agents comes with the agent"
-      + " runtime (nemospawn-core). Stop the agents listed above yourself to free their GPUs.";
+  static final String NOT_STOPPED =
+      "Nothing was stopped; run again with --execute to stop these agents and free their GPUs.";
 
   private static final JsonMapper STATE_JSON =
       JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
@@ -268,88 +267,35 @@ final class GpuCommand {
     out.table(header, rows);
   }
 
-  /** A team's agents as read from {@code <data dir>/teams/<team>/agents/*.json}. */
-  record TeamAgents(Path teamDir, List<Map<String, Object>> agents, Set<Integer> teamGpus) {
+  /** A team's agents and GPUs, read through the public API. */
+  record TeamAgents(String teamId, Path teamDir, List<AgentInfo> agents, Set<Integer> teamGpus) {
     static TeamAgents read(Path dataDir, String team) {
-      StateFormat.requireId("team id", team);
-      Path teamDir = dataDir.resolve("teams").resolve(team);
-      if (!Files.isDirectory(teamDir)) {
-        throw new IllegalArgumentException("No team '" + team + "' in " + dataDir.resolve("teams")
-            + "; check the team id or --data-dir");
+      try (NemoSpawn ns = NemoSpawn.open(dataDir)) {
+        Team t = ns.team(team);
+        List<AgentInfo> agents = t.agents().list().items();
+        Set<Integer> gpus = new TreeSet<>(t.info().gpuIds());
+        agents.forEach(a -> gpus.addAll(a.gpuIds()));
+        return new TeamAgents(t.id(), t.dir(), agents, gpus);
       }
-      List<Map<String, Object>> agents = new ArrayList<>();
-      Set<Integer> gpus = new TreeSet<>();
-      Path teamJson = teamDir.resolve("team.json");
-      if (Files.isRegularFile(teamJson)) {
-        gpus.addAll(ints(readJson(teamJson).get("gpu_ids"), teamJson));
-      }
-      Path agentsDir = teamDir.resolve("agents");
-      if (Files.isDirectory(agentsDir)) {
-        Map<String, Path> files = new TreeMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(agentsDir, "*.json")) {
-          ds.forEach(p -> files.put(p.getFileName().toString(), p));
-        } catch (IOException e) {
-          throw new UncheckedIOException("Cannot list " + agentsDir + ": " + e.getMessage(), e);
-        }
-        for (Path p : files.values()) {
-          Map<String, Object> agent = readJson(p);
-          agents.add(agent);
-          gpus.addAll(ints(agent.get("gpu_ids"), p));
-        }
-      }
-      return new TeamAgents(teamDir, agents, gpus);
     }
 
     /** Returns {agent_id: gpu ids} of the agents whose status is running. */
     Map<String, List<Integer>> running() {
       Map<String, List<Integer>> m = new TreeMap<>();
-      for (Map<String, Object> a : agents) {
-        if ("running".equals(a.get("status"))) {
-          m.put(String.valueOf(a.get("agent_id")), ints(a.get("gpu_ids"), teamDir));
+      for (AgentInfo a : agents) {
+        if (a.status() == AgentStatus.RUNNING) {
+          m.put(a.id(), a.gpuIds());
         }
       }
       return m;
     }
 
     String nameOf(String agentId) {
-      for (Map<String, Object> a : agents) {
-        if (agentId.equals(String.valueOf(a.get("agent_id")))) {
-          return String.valueOf(a.getOrDefault("name", agentId));
-        }
-      }
-      return agentId;
-    }
-
-    private static Map<String, Object> readJson(Path p) {
-      try {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m = STATE_JSON.readValue(Files.readAllBytes(p), Map.class);
-        return m;
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot read " + p + ": " + e.getMessage(), e);
-      } catch (JacksonException e) {
-        throw new IllegalArgumentException(
-            "Cannot parse " + p + ": " + e.getOriginalMessage() + "; fix or remove the file", e);
-      }
-    }
-
-    private static List<Integer> ints(Object o, Path where) {
-      List<Integer> result = new ArrayList<>();
-      if (o == null) {
-        return result;
-      }
-      if (!(o instanceof List<?> list)) {
-        throw new IllegalArgumentException(
-            "gpu_ids in " + where + " must be a list of GPU indices, got " + o);
-      }
-      for (Object e : list) {
-        if (!(e instanceof Number n)) {
-          throw new IllegalArgumentException(
-              "gpu_ids in " + where + " must be a list of GPU indices, got " + o);
-        }
-        result.add(n.intValue());
-      }
-      return result;
+      return agents.stream()
+          .filter(a -> a.id().equals(agentId))
+          .map(AgentInfo::name)
+          .findFirst()
+          .orElse(agentId);
     }
   }
 
@@ -396,11 +342,9 @@ final class GpuCommand {
           (STATE_JSON.writeValueAsString(s.toFormatMap()) + "\n").getBytes(StandardCharsets.UTF_8);
       AtomicFiles.write(file, json, Durability.FSYNC);
       Map<Integer, List<String>> agentsByGpu = new TreeMap<>();
-      for (Map<String, Object> a : t.agents()) {
-        for (int g : TeamAgents.ints(a.get("gpu_ids"), t.teamDir())) {
-          agentsByGpu
-              .computeIfAbsent(g, k -> new ArrayList<>())
-              .add(String.valueOf(a.getOrDefault("name", a.get("agent_id"))));
+      for (AgentInfo a : t.agents()) {
+        for (int g : a.gpuIds()) {
+          agentsByGpu.computeIfAbsent(g, k -> new ArrayList<>()).add(a.name());
         }
       }
       if (out.json()) {
@@ -428,7 +372,7 @@ final class GpuCommand {
   @Command(
       name = "reallocate",
       description = "Finds the team's running agents whose GPUs are used below N percent and the"
-          + " GPUs stopping them would free. Stopping comes with the agent runtime.")
+          + " GPUs stopping them would free; with --execute, stops them and frees the GPUs.")
   static final class Reallocate implements Callable<Integer> {
     @Mixin
     Output out;
@@ -446,19 +390,34 @@ final class GpuCommand {
         description = "Utilisation in percent (0-100) below which an agent would be stopped.")
     double killBelow;
 
+    @Option(
+        names = "--execute",
+        description = "Stop the agents the plan names (gracefully, then forcibly after --grace).")
+    boolean execute;
+
+    @Option(
+        names = "--grace",
+        paramLabel = "SECONDS",
+        defaultValue = "10",
+        description = "Seconds a stopped agent gets to exit before it is killed (default 10).")
+    double graceSeconds;
+
     @Override
     public Integer call() {
       TeamAgents t = TeamAgents.read(data.resolve(), team);
       GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
       ReallocationPlan plan = ReallocationPlan.analyse(t.running(), s.metrics(), killBelow);
+      List<String> stopped = execute ? stop(plan.stop()) : List.of();
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("team_id", team);
         m.put("source", s.source());
         m.put("warnings", s.warnings());
         m.putAll(plan.toMap());
-        m.put("stopped", List.of());
-        m.put("note", NOT_STOPPED);
+        m.put("stopped", stopped);
+        if (!execute) {
+          m.put("note", NOT_STOPPED);
+        }
         out.json(m);
         return ExitCodes.OK;
       }
@@ -480,10 +439,33 @@ final class GpuCommand {
       } else {
         out.table(List.of("AGENT", "NAME", "GPUS", "UTIL %", "PLAN", "REASON"), rows);
       }
-      out.println("Would stop: " + (plan.stop().isEmpty() ? "none" : String.join(", ", plan.stop()))
-          + "; would free GPUs " + plan.freedGpus());
-      out.println(NOT_STOPPED);
+      if (execute) {
+        out.println("Stopped: " + (stopped.isEmpty() ? "none" : String.join(", ", stopped))
+            + "; freed GPUs " + (stopped.isEmpty() ? "[]" : plan.freedGpus()));
+      } else {
+        out.println("Would stop: "
+            + (plan.stop().isEmpty() ? "none" : String.join(", ", plan.stop()))
+            + "; would free GPUs " + plan.freedGpus());
+        out.println(NOT_STOPPED);
+      }
       return ExitCodes.OK;
+    }
+
+    /** Stops the agents through their runtime; their GPU leases end with them. */
+    private List<String> stop(List<String> agentIds) {
+      if (graceSeconds < 0 || Double.isNaN(graceSeconds)) {
+        throw new IllegalArgumentException(
+            "Invalid --grace " + graceSeconds + "; use seconds >= 0, such as --grace 10");
+      }
+      List<String> done = new ArrayList<>();
+      try (NemoSpawn ns = NemoSpawn.open(data.resolve())) {
+        Team t = ns.team(team);
+        for (String id : agentIds) {
+          t.agent(id).stop(Duration.ofMillis((long) (graceSeconds * 1000)));
+          done.add(id);
+        }
+      }
+      return done;
     }
   }
 }

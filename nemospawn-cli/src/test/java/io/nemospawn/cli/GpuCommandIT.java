@@ -137,8 +137,13 @@ class GpuCommandIT {
     assertThat(err.toString()).isEmpty();
   }
 
+  /** A team as the Python tool writes it: team.json and two running agents on GPUs 0 and 1. */
   private Path team() throws IOException {
     Path agents = Files.createDirectories(dir.resolve("data/teams/sweep-1a2b3c4d/agents"));
+    Files.writeString(
+        agents.resolveSibling("team.json"),
+        "{\"team_id\": \"sweep-1a2b3c4d\", \"name\": \"sweep\", \"gpu_ids\": [0, 1]}\n",
+        StandardCharsets.UTF_8);
     Files.writeString(
         agents.resolve("trainer-00000001.json"),
         "{\"agent_id\": \"trainer-00000001\","
@@ -230,11 +235,50 @@ class GpuCommandIT {
   }
 
   @Test
-  void anUnknownTeamIsAnErrorNamingTheDirectory() {
+  void reallocateWithExecuteStopsTheIdleAgentAndFreesItsGpu() throws Exception {
+    fakeNvidiaSmi("ecc-dbe"); // GPU 0 at 81 %, GPU 1 at 0 %
+    Path data = dir.resolve("data");
+    String teamId;
+    io.nemospawn.Agent idle;
+    try (io.nemospawn.NemoSpawn ns = io.nemospawn.NemoSpawn.open(data)) {
+      io.nemospawn.Team t = ns.newTeam("sweep").gpus(0, 1).create();
+      teamId = t.id();
+      t.agents().register("busy", "worker", List.of(0), "");
+      idle = t.spawn(io.nemospawn.AgentSpec.builder("idle")
+          .gpus(1)
+          .command("sleep", "300")
+          .runtime("process")
+          .detached(true)
+          .build());
+      assertThat(idle.isAlive()).isTrue();
+    }
+    assertThat(run(
+            "gpu",
+            "reallocate",
+            teamId,
+            "--kill-below",
+            "20",
+            "--execute",
+            "--grace",
+            "2",
+            "--data-dir",
+            data.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(out.toString()).contains("Stopped: " + idle.id() + "; freed GPUs [1]\n");
+    try (io.nemospawn.NemoSpawn ns = io.nemospawn.NemoSpawn.open(data)) {
+      io.nemospawn.Team t = ns.team(teamId);
+      assertThat(t.agent(idle.id()).isAlive()).isFalse();
+      assertThat(t.agents().get("busy").status()).isEqualTo(io.nemospawn.agent.AgentStatus.RUNNING);
+    }
+  }
+
+  @Test
+  void anUnknownTeamIsAnErrorNamingTheDataDirectory() {
     assertThat(run("gpu", "status", "nope", "--data-dir", dir.toString()))
         .isEqualTo(ExitCodes.FAILURE);
     assertThat(err.toString())
-        .isEqualTo("Error: No team 'nope' in " + dir.resolve("teams")
-            + "; check the team id or --data-dir\n");
+        .isEqualTo("Error: No team 'nope' in " + dir
+            + "; teams: none (create one with: nemospawn team create NAME)\n");
   }
 }
