@@ -80,11 +80,11 @@ public final class SandboxRuntime extends ProcessRuntime {
     for (Path dev : nvidiaDevices()) {
       a.addAll(List.of("--dev-bind", dev.toString(), dev.toString()));
     }
-    // Binds come after the tmpfs so that paths under /tmp stay visible: the agent's own
-    // program (read-only) and its writable directories.
-    Path program = Path.of(launch.command().get(0));
-    if (program.isAbsolute() && program.startsWith("/tmp") && Files.exists(program)) {
-      a.addAll(List.of("--ro-bind", program.toString(), program.toString()));
+    // Binds come after the tmpfs so that paths under /tmp stay visible: whatever the command
+    // names there (its program, a `-cp a.jar:b.jar` class path, a script), read-only, and the
+    // agent's writable directories.
+    for (String p : pathsUnderTmp(launch.command())) {
+      a.addAll(List.of("--ro-bind", p, p));
     }
     for (Path w : launch.writable()) {
       if (Files.exists(w)) {
@@ -102,6 +102,30 @@ public final class SandboxRuntime extends ProcessRuntime {
     a.addAll(List.of("--die-with-parent", "--new-session", "--chdir", work, "--"));
     a.addAll(launch.command());
     return a;
+  }
+
+  /**
+   * Returns the existing absolute paths under {@code /tmp} that the command's arguments name,
+   * whole or as parts of a {@code :}-separated list such as a class path, in order, once each.
+   */
+  static List<String> pathsUnderTmp(List<String> command) {
+    java.util.Set<String> found = new java.util.LinkedHashSet<>();
+    for (String arg : command) {
+      for (String part : arg.split(":")) {
+        if (!part.startsWith("/tmp/") || part.indexOf('\0') >= 0) {
+          continue;
+        }
+        try {
+          Path p = Path.of(part).normalize();
+          if (p.startsWith("/tmp") && Files.exists(p)) {
+            found.add(p.toString());
+          }
+        } catch (java.nio.file.InvalidPathException e) {
+          // Not a path after all.
+        }
+      }
+    }
+    return new ArrayList<>(found);
   }
 
   /** Returns {@code /dev/nvidia*} device nodes (GPUs, control, UVM) present on this host. */
