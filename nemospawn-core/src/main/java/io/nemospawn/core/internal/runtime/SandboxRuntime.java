@@ -83,7 +83,9 @@ public final class SandboxRuntime extends ProcessRuntime {
     // Binds come after the tmpfs so that paths under /tmp stay visible: whatever the command
     // names there (its program, a `-cp a.jar:b.jar` class path, a script), read-only, and the
     // agent's writable directories.
-    for (String p : pathsUnderTmp(launch.command())) {
+    List<String> named = new ArrayList<>(launch.command());
+    named.addAll(launch.env().values());
+    for (String p : pathsUnderTmp(named)) {
       a.addAll(List.of("--ro-bind", p, p));
     }
     for (Path w : launch.writable()) {
@@ -117,8 +119,10 @@ public final class SandboxRuntime extends ProcessRuntime {
         }
         try {
           Path p = Path.of(part).normalize();
-          if (p.startsWith("/tmp") && Files.exists(p)) {
-            found.add(p.toString());
+          if (p.startsWith("/tmp") && p.getNameCount() > 1 && Files.exists(p)) {
+            // The whole top-level directory: an install there finds its own files by relative
+            // paths (bin/nemospawn finds its jar), read-only; writable dirs are bound after it.
+            found.add(p.subpath(0, 2).toString().replaceFirst("^", "/"));
           }
         } catch (java.nio.file.InvalidPathException e) {
           // Not a path after all.
