@@ -107,8 +107,9 @@ public final class SandboxRuntime extends ProcessRuntime {
   }
 
   /**
-   * Returns the existing absolute paths under {@code /tmp} that the command's arguments name,
-   * whole or as parts of a {@code :}-separated list such as a class path, in order, once each.
+   * Returns the top-level {@code /tmp/<dir>} of every existing path under {@code /tmp} that the
+   * given words name, whole or as parts of a {@code :}-separated list such as a class path, in
+   * order, once each.
    */
   static List<String> pathsUnderTmp(List<String> command) {
     java.util.Set<String> found = new java.util.LinkedHashSet<>();
@@ -122,7 +123,7 @@ public final class SandboxRuntime extends ProcessRuntime {
           if (p.startsWith("/tmp") && p.getNameCount() > 1 && Files.exists(p)) {
             // The whole top-level directory: an install there finds its own files by relative
             // paths (bin/nemospawn finds its jar), read-only; writable dirs are bound after it.
-            found.add(p.subpath(0, 2).toString().replaceFirst("^", "/"));
+            found.add("/" + p.subpath(0, 2));
           }
         } catch (java.nio.file.InvalidPathException e) {
           // Not a path after all.
