@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,9 @@ import org.zeromq.ZMQ;
  * that are not connected) with a send timeout of the context's send timeout, so a send to a dead
  * receiver fails within it (and the endpoint is then skipped for {@link #DOWN_BACKOFF} unless its
  * record changes); receive loops wake every {@link #RECEIVE_SLICE}; linger is {@link #LINGER} on
- * every socket. JeroMQ reconnects dropped connections by itself; a receiver restarted on a new port
+ * every socket. A new PUSH socket sends nothing before its handshake is done (monitored; a
+ * connection that stalls without one is made again, see {@link #STALL}). JeroMQ reconnects
+ * dropped connections by itself; a receiver restarted on a new port
  * is found through its new record. High-water marks: {@value #SEND_HWM} per peer on the send side,
  * {@value #RECEIVE_HWM} on the receive side.
  *
@@ -59,6 +62,24 @@ public final class ZmqTransport implements MessageTransport {
   static final Duration LINGER = Duration.ofMillis(200);
   static final Duration RECEIVE_SLICE = Duration.ofMillis(100);
   static final Duration DOWN_BACKOFF = Duration.ofSeconds(5);
+
+  /**
+   * How long a new connection may stay connected without a ZMTP handshake before the sender
+   * connects again (doubling up to {@link #HANDSHAKE}). JeroMQ 0.6.0 sometimes never starts the
+   * engine of a connection whose TCP connect completed asynchronously: its poller re-registers the
+   * socket while the connecter's cancelled selection key is still pending, and the connection then
+   * sits idle until the handshake timeout. Before the first send nothing is queued, so connecting
+   * again is free.
+   */
+  static final Duration STALL = Duration.ofMillis(25);
+
+  /**
+   * ZMQ_HANDSHAKE_IVL of the PUSH sockets (JeroMQ's default is 30 s): bounds the same stall on an
+   * automatic reconnect, where queued messages stay in the socket and go out once connected.
+   */
+  static final Duration HANDSHAKE = Duration.ofSeconds(1);
+
+  private static final AtomicLong MONITORS = new AtomicLong();
 
   private final TransportContext context;
   private final URI bind;
@@ -182,16 +203,7 @@ public final class ZmqTransport implements MessageTransport {
       try {
         requireOpen();
         if (socket == null) {
-          socket = zmq.createSocket(SocketType.PUSH);
-          socket.setImmediate(true);
-          socket.setSndHWM(SEND_HWM);
-          socket.setLinger((int) LINGER.toMillis());
-          socket.setSendTimeOut(
-              (int) Math.min(Integer.MAX_VALUE, context.sendTimeout().toMillis()));
-          socket.setReconnectIVL(100);
-          socket.setReconnectIVLMax(2_000);
-          socket.connect(endpoint);
-          log.debug("Connected to {} for agent '{}'", endpoint, to);
+          socket = connect(to, message);
         }
         if (!socket.send(wire, 0)) {
           downUntil = System.nanoTime() + DOWN_BACKOFF.toNanos();
@@ -207,6 +219,74 @@ public final class ZmqTransport implements MessageTransport {
       } finally {
         lock.unlock();
       }
+    }
+
+    /**
+     * Connects a PUSH socket and waits until its ZMTP handshake is done, reconnecting when the
+     * connection stalls (see {@link #STALL}). Nothing is queued before the handshake, so a
+     * reconnect here loses nothing.
+     */
+    private ZMQ.Socket connect(String to, Message message) {
+      ZMQ.Socket s = zmq.createSocket(SocketType.PUSH);
+      s.setImmediate(true);
+      s.setSndHWM(SEND_HWM);
+      s.setLinger((int) LINGER.toMillis());
+      s.setSendTimeOut((int) Math.min(Integer.MAX_VALUE, context.sendTimeout().toMillis()));
+      s.setReconnectIVL(100);
+      s.setReconnectIVLMax(2_000);
+      s.setHandshakeIvl((int) HANDSHAKE.toMillis());
+      String monitorAddress = "inproc://nemospawn-zmq-monitor-" + MONITORS.incrementAndGet();
+      s.monitor(monitorAddress, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_HANDSHAKE_PROTOCOL);
+      ZMQ.Socket monitor = zmq.createSocket(SocketType.PAIR);
+      try {
+        monitor.setReceiveTimeOut(5);
+        monitor.connect(monitorAddress);
+        s.connect(endpoint);
+        if (awaitHandshake(s, monitor)) {
+          log.debug("Connected to {} for agent '{}'", endpoint, to);
+          return s;
+        }
+      } finally {
+        s.monitor(null, 0);
+        zmq.destroySocket(monitor);
+      }
+      zmq.destroySocket(s);
+      downUntil = System.nanoTime() + DOWN_BACKOFF.toNanos();
+      throw new TransportException(
+          endpoint,
+          "Cannot send message " + message.id()
+              + " to agent '" + to + "' at " + endpoint + ": no ZeroMQ handshake within "
+              + context.sendTimeout() + " (the receiver is down or unreachable);"
+              + " it waits in the inbox",
+          null);
+    }
+
+    /** Whether the handshake completed within the send timeout. */
+    private boolean awaitHandshake(ZMQ.Socket s, ZMQ.Socket monitor) {
+      long deadline = System.nanoTime() + context.sendTimeout().toNanos();
+      long stall = STALL.toNanos();
+      long connectedAt = 0;
+      while (System.nanoTime() < deadline) {
+        requireOpen();
+        ZMQ.Event event = ZMQ.Event.recv(monitor);
+        if (event != null && event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) {
+          return true;
+        }
+        long now = System.nanoTime();
+        if (event != null && event.getEvent() == ZMQ.EVENT_CONNECTED) {
+          connectedAt = now;
+        } else if (connectedAt != 0 && now - connectedAt > stall) {
+          log.debug(
+              "The connection to {} made no handshake within {} ms; connecting again",
+              endpoint,
+              stall / 1_000_000);
+          s.disconnect(endpoint);
+          s.connect(endpoint);
+          connectedAt = 0;
+          stall = Math.min(stall * 2, HANDSHAKE.toNanos());
+        }
+      }
+      return false;
     }
 
     void close() {
