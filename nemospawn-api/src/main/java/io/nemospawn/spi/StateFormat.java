@@ -12,7 +12,6 @@ import java.time.temporal.ChronoField;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The parts of the on-disk format (compatible with NemoSpawn 1.0) that every module writing the
@@ -31,8 +30,6 @@ public final class StateFormat {
   /** The longest id or name accepted. */
   public static final int MAX_ID_LENGTH = 128;
 
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-  private static final Pattern HEX8 = Pattern.compile("[0-9a-f]{8}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** Formats as Python's {@code datetime.isoformat()} of an aware UTC datetime. */
@@ -150,7 +147,7 @@ public final class StateFormat {
   /** Checks a message id: 8 lower-case hex digits. */
   public static String requireMessageId(String value) {
     Objects.requireNonNull(value, "message id");
-    if (!HEX8.matcher(value).matches()) {
+    if (!isHex8(value)) {
       throw new IllegalArgumentException(
           "Invalid message id '" + printable(value) + "': expected 8 lower-case hex digits");
     }
@@ -167,17 +164,34 @@ public final class StateFormat {
     if (value.contains("..")) {
       return "it contains '..'";
     }
-    if (!ID.matcher(value).matches()) {
-      for (int i = 0; i < value.length(); i++) {
-        char c = value.charAt(i);
-        boolean ok = c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-');
-        if (!ok) {
-          return "character " + describe(c) + " at position " + i + " is not allowed";
-        }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (!isAsciiLetterOrDigit(c) && c != '.' && c != '_' && c != '-') {
+        return "character " + describe(c) + " at position " + i + " is not allowed";
       }
+    }
+    if (!isAsciiLetterOrDigit(value.charAt(0))) {
       return "it must start with a letter or digit";
     }
     return null;
+  }
+
+  // Plain loops rather than regular expressions: ids are checked on every message and record.
+  private static boolean isAsciiLetterOrDigit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  }
+
+  private static boolean isHex8(String value) {
+    if (value.length() != 8) {
+      return false;
+    }
+    for (int i = 0; i < 8; i++) {
+      char c = value.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String describe(char c) {

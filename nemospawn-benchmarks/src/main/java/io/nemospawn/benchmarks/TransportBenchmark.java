@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <ul>
  *   <li>{@code roundTrip} (sample time): send to the child, wait for its answer; JMH reports
- *       p50/p99. The one-way latency (send to the child's wake-up, from {@link System#nanoTime()}
+ *       p50/p99. The one-way latency (from the {@code send} call to the child's wake-up, from {@link System#nanoTime()}
  *       stamps, one clock per host) is printed at tear-down as {@code # one-way <kind> p50 … p99
  *       …}.
  *   <li>{@code throughput}: 1,000 one-way messages, then one answer; ops/s are messages.
@@ -146,8 +146,9 @@ public class TransportBenchmark {
   @BenchmarkMode(Mode.SampleTime)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public long roundTrip() throws InterruptedException {
+    Message ping = Message.of(TEAM, PARENT, ECHO, "ping", Instant.now());
     long sent = System.nanoTime();
-    transport.send(Message.of(TEAM, PARENT, ECHO, "ping", Instant.now()));
+    transport.send(ping);
     long childReceived = Long.parseLong(await().body());
     if (samples < oneWay.length) {
       oneWay[samples++] = childReceived - sent;

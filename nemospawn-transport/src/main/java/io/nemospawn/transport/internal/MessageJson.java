@@ -172,7 +172,12 @@ public final class MessageJson {
   /** Appends a JSON string literal, escaping as Python's json module does (non-ASCII kept). */
   static void quote(StringBuilder sb, String s) {
     sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
+    int plain = 0;
+    while (plain < s.length() && !needsEscape(s.charAt(plain))) {
+      plain++;
+    }
+    sb.append(s, 0, plain);
+    for (int i = plain; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
         case '"' -> sb.append("\\\"");
@@ -192,5 +197,9 @@ public final class MessageJson {
       }
     }
     sb.append('"');
+  }
+
+  private static boolean needsEscape(char c) {
+    return c < 0x20 || c == '"' || c == '\\' || c == 0x2028 || c == 0x2029;
   }
 }

@@ -186,6 +186,28 @@ abstract class TransportContract {
   }
 
   @Test
+  void anInterruptedReceiveThrowsAndTheReceiverKeepsWorking() throws Exception {
+    Thread receiving = Thread.currentThread();
+    CompletableFuture<Void> interrupter = CompletableFuture.runAsync(() -> {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        return;
+      }
+      receiving.interrupt();
+    });
+    try {
+      assertThatThrownBy(() -> receiver.receive(Duration.ofSeconds(20)))
+          .isInstanceOf(InterruptedException.class);
+    } finally {
+      interrupter.join();
+      Thread.interrupted();
+    }
+    senderSide.send(msg("leader", "after the interrupt"));
+    assertThat(next().body()).isEqualTo("after the interrupt");
+  }
+
+  @Test
   void subscriptionDeliversEachMessageToTheCallback() throws Exception {
     List<String> got = new CopyOnWriteArrayList<>();
     try (Subscription s = receiver.subscribe(m -> got.add(m.body()))) {

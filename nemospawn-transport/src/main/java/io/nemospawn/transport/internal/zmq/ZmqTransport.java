@@ -19,8 +19,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
 
 /**
  * The ZeroMQ transport (JeroMQ). Each receiver binds a PULL socket and records its endpoint in
@@ -41,7 +40,7 @@ import org.zeromq.ZMQ;
  * <p>Bounded waits everywhere: PUSH sockets are {@code ZMQ_IMMEDIATE} (no queueing to peers
  * that are not connected) with a send timeout of the context's send timeout, so a send to a dead
  * receiver fails within it (and the endpoint is then skipped for {@link #DOWN_BACKOFF} unless its
- * record changes); receive loops wake every {@link #RECEIVE_SLICE}; linger is {@link #LINGER} on
+ * record changes); a blocked receive wakes every {@link #RECEIVE_SLICE}; linger is {@link #LINGER} on
  * every socket. A new PUSH socket sends nothing before its handshake is done (monitored; a
  * connection that stalls without one is made again, see {@link #STALL}). JeroMQ reconnects
  * dropped connections by itself; a receiver restarted on a new port
@@ -302,21 +301,21 @@ public final class ZmqTransport implements MessageTransport {
     }
   }
 
-  /** A PULL socket owned by one thread, which hands envelopes to a queue. */
+  /**
+   * A PULL socket read by whichever thread receives, under {@link #lock} (which also publishes
+   * the socket between threads): no hand-off thread, so a message wakes its receiver directly.
+   */
   private final class ZmqReceiver extends BaseReceiver {
-    private final LinkedBlockingQueue<Message> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    private final ReentrantLock lock = new ReentrantLock();
     private final String endpoint;
-    private static final Message POISON =
-        Message.of("poison", "x", "poison", "", java.time.Instant.EPOCH);
+    private ZMQ.Socket socket;
 
     ZmqReceiver(String agentId) {
       super(context.teamId(), agentId);
       endpoints.file(agentId);
-      ZMQ.Socket socket = zmq.createSocket(SocketType.PULL);
+      socket = zmq.createSocket(SocketType.PULL);
       socket.setRcvHWM(RECEIVE_HWM);
       socket.setLinger(0);
-      socket.setReceiveTimeOut((int) RECEIVE_SLICE.toMillis());
       String ep;
       try {
         ep = bindSocket(socket);
@@ -330,10 +329,6 @@ public final class ZmqTransport implements MessageTransport {
             e);
       }
       this.endpoint = ep;
-      this.thread =
-          new Thread(() -> loop(socket), "nemospawn-" + teamId + "-zmq-receive-" + agentId);
-      thread.setDaemon(true);
-      thread.start();
       endpoints.publish(agentId, TransportKind.ZMQ, endpoint);
       log.debug("Agent '{}' receives over ZeroMQ at {}", agentId, endpoint);
     }
@@ -354,63 +349,104 @@ public final class ZmqTransport implements MessageTransport {
       return "tcp://" + advertised(host) + ":" + port;
     }
 
-    private void loop(ZMQ.Socket socket) {
+    /**
+     * Reads one envelope, waiting up to {@code millis} (0: not at all); null when none came,
+     * when the receiver closed, or when the envelope was malformed (logged and dropped).
+     */
+    private Message read(int millis) throws InterruptedException {
+      byte[] bytes;
+      lock.lock();
       try {
-        while (!closed.get() && !ZmqTransport.this.closed.get()) {
-          byte[] bytes = socket.recv(0);
-          if (bytes == null) {
-            continue;
-          }
-          try {
-            Message m = MessageJson.parse(bytes, agentId, null).message();
-            log.trace("Received {} for {} over ZeroMQ", m.id(), agentId);
-            queue.add(m);
-          } catch (RuntimeException e) {
-            log.warn(
-                "Dropping a malformed ZeroMQ envelope of {} bytes for agent '{}': {}",
-                bytes.length,
-                agentId,
-                e.getMessage());
-          }
+        if (closed.get()) {
+          return null;
         }
-      } catch (RuntimeException e) {
-        if (!closed.get()) {
-          log.warn("ZeroMQ receiver of agent '{}' stopped", agentId, e);
+        if (millis > 0) {
+          socket.setReceiveTimeOut(millis);
+          bytes = socket.recv(0);
+        } else {
+          bytes = socket.recv(ZMQ.DONTWAIT);
         }
+      } catch (ZMQException e) {
+        if (e.getErrorCode() == ZMQ.Error.EINTR.getCode()) {
+          throw new InterruptedException("Interrupted while receiving for agent '" + agentId + "'");
+        }
+        throw e;
       } finally {
-        zmq.destroySocket(socket);
+        lock.unlock();
+      }
+      if (bytes == null) {
+        return null;
+      }
+      try {
+        Message m = MessageJson.parse(bytes, agentId, null).message();
+        log.trace("Received {} for {} over ZeroMQ", m.id(), agentId);
+        return m;
+      } catch (RuntimeException e) {
+        log.warn(
+            "Dropping a malformed ZeroMQ envelope of {} bytes for agent '{}': {}",
+            bytes.length,
+            agentId,
+            e.getMessage());
+        return null;
       }
     }
 
     @Override
     public Optional<Message> poll() {
       requireOpen();
-      return Optional.ofNullable(queue.poll());
+      try {
+        Message m;
+        do {
+          m = read(0);
+        } while (m == null && !closed.get() && hasMore());
+        return Optional.ofNullable(m);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+
+    private boolean hasMore() {
+      lock.lock();
+      try {
+        return !closed.get() && (socket.getEvents() & ZMQ.Poller.POLLIN) != 0;
+      } finally {
+        lock.unlock();
+      }
     }
 
     @Override
     public Optional<Message> receive(Duration timeout) throws InterruptedException {
-      if (closed.get()) {
-        return Optional.empty();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!closed.get()) {
+        long left = deadline - System.nanoTime();
+        if (Thread.interrupted()) {
+          throw new InterruptedException("Interrupted while receiving for agent '" + agentId + "'");
+        }
+        // Slices of at most RECEIVE_SLICE, so that close() gets the lock soon.
+        int millis =
+            (int) Math.min(RECEIVE_SLICE.toMillis(), (Math.max(0, left) + 999_999) / 1_000_000);
+        Message m = read(millis);
+        if (m != null) {
+          return Optional.of(m);
+        }
+        if (left <= 0) {
+          break;
+        }
       }
-      Message m = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      if (m == POISON) {
-        queue.add(POISON);
-        return Optional.empty();
-      }
-      return Optional.ofNullable(m);
+      return Optional.empty();
     }
 
     @Override
     public void close() {
       if (closed.compareAndSet(false, true)) {
-        queue.add(POISON);
         receivers.remove(agentId, this);
         endpoints.withdraw(agentId, TransportKind.ZMQ);
+        lock.lock();
         try {
-          thread.join(RECEIVE_SLICE.toMillis() * 20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+          zmq.destroySocket(socket);
+        } finally {
+          lock.unlock();
         }
         joinSubscriber();
       }
