@@ -588,13 +588,42 @@ public final class AgentSupervisor implements AutoCloseable {
     return free.stream().sorted().limit(count).toList();
   }
 
-  /** The machine's GPU topology, probed once per team handle (probing may run nvidia-smi). */
+  /**
+   * The GPU topology to place on, once per team handle: the one team.json records for the team's
+   * GPUs (written at creation from the machine's or the builder's topology), else the machine's,
+   * probed (which may run nvidia-smi).
+   */
   private GpuTopology topology() {
     GpuTopology t = topology;
     if (t == null) {
-      t = GpuTopology.detect();
+      t = recordedTopology().orElseGet(GpuTopology::detect);
       topology = t;
     }
     return t;
+  }
+
+  @SuppressWarnings("unchecked")
+  private Optional<GpuTopology> recordedTopology() {
+    Path file = ctx.layout().teamFile(ctx.teamId());
+    ObjectNode team = ctx.store().read(file);
+    JsonNode matrix = team.get("topology");
+    if (matrix == null || !matrix.isObject() || matrix.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      List<Map<String, Object>> gpus = new ArrayList<>();
+      JsonNode list = team.get("gpus");
+      if (list != null && list.isArray()) {
+        list.forEach(g -> gpus.add(Json.toMap(g)));
+      }
+      Map<String, Map<String, String>> cells = Json.MAPPER.convertValue(matrix, Map.class);
+      return Optional.of(GpuTopology.fromFormat(cells, gpus));
+    } catch (IllegalArgumentException | ClassCastException e) {
+      log.warn(
+          "The GPU topology in {} cannot be read ({}); placing on the machine's topology",
+          file,
+          e.getMessage());
+      return Optional.empty();
+    }
   }
 }

@@ -13,6 +13,8 @@ import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
 import io.nemospawn.core.internal.FileTeam;
 import io.nemospawn.spi.Durability;
+import io.nemospawn.topology.Gpu;
+import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -218,6 +220,45 @@ class AgentRuntimeIT {
             + "'s GPUs [0, 1, 2, 3]. Free GPUs: [3].");
     a.stop(Duration.ofSeconds(2));
     b.stop(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void placesGpuCountsInsideOneNvlinkIslandOfTheTopologyTheTeamRecords() throws Exception {
+    // Two islands of four (NV12 inside, SYS across). With 0-2 taken, the lowest free pair would
+    // be [3, 4], across the islands; island-aware placement takes [4, 5].
+    GpuTopology.Builder machine = GpuTopology.builder().source("test");
+    for (int i = 0; i < 8; i++) {
+      machine.gpu(Gpu.of(i, "H100"));
+    }
+    for (int i = 0; i < 8; i++) {
+      for (int j = i + 1; j < 8; j++) {
+        machine.link(i, j, i / 4 == j / 4 ? "NV12" : "SYS");
+      }
+    }
+    Team islands = ns.newTeam("islands")
+        .gpus(0, 1, 2, 3, 4, 5, 6, 7)
+        .topology(machine.build())
+        .create();
+    Agent a = islands.spawn(AgentSpec.builder("a")
+        .runtime("process")
+        .gpus(0, 1, 2)
+        .command("sleep", "300")
+        .build());
+    Agent b = islands.spawn(AgentSpec.builder("b")
+        .runtime("process")
+        .gpuCount(2)
+        .command("sleep", "300")
+        .build());
+    assertThat(b.info().gpuIds()).containsExactly(4, 5);
+    Agent c = islands.spawn(AgentSpec.builder("c")
+        .runtime("process")
+        .gpuCount(2)
+        .command("sleep", "300")
+        .build());
+    assertThat(c.info().gpuIds()).containsExactly(6, 7);
+    a.stop(Duration.ofSeconds(2));
+    b.stop(Duration.ofSeconds(2));
+    c.stop(Duration.ofSeconds(2));
   }
 
   @Test

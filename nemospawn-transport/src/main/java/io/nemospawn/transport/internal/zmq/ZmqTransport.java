@@ -190,13 +190,11 @@ public final class ZmqTransport implements MessageTransport {
 
     void send(String to, Message message, byte[] wire) {
       if (downUntil > System.nanoTime()) {
-        throw new TransportException(
-            endpoint,
-            "Cannot send message " + message.id()
-                + " to agent '" + to + "' at " + endpoint + ": it did not take a message within "
-                + context.sendTimeout() + " less than " + DOWN_BACKOFF
-                + " ago; it waits in the inbox",
-            null);
+        throw failure(
+            to,
+            message,
+            "it did not take a message within " + context.sendTimeout() + " less than "
+                + DOWN_BACKOFF + " ago");
       }
       lock.lock();
       try {
@@ -205,14 +203,11 @@ public final class ZmqTransport implements MessageTransport {
           socket = connect(to, message);
         }
         if (!socket.send(wire, 0)) {
-          downUntil = System.nanoTime() + DOWN_BACKOFF.toNanos();
-          throw new TransportException(
-              endpoint,
-              "Cannot send message " + message.id()
-                  + " to agent '" + to + "' at " + endpoint + ": no peer took it within "
-                  + context.sendTimeout() + " (the receiver is down or its queue is full);"
-                  + " it waits in the inbox",
-              null);
+          throw down(
+              to,
+              message,
+              "no peer took it within " + context.sendTimeout()
+                  + " (the receiver is down or its queue is full)");
         }
         log.trace("Sent {} to {} at {}", message.id(), to, endpoint);
       } finally {
@@ -250,13 +245,24 @@ public final class ZmqTransport implements MessageTransport {
         zmq.destroySocket(monitor);
       }
       zmq.destroySocket(s);
+      throw down(
+          to,
+          message,
+          "no ZeroMQ handshake within " + context.sendTimeout()
+              + " (the receiver is down or unreachable)");
+    }
+
+    /** Marks the endpoint down for {@link #DOWN_BACKOFF} and returns the failure to throw. */
+    private TransportException down(String to, Message message, String why) {
       downUntil = System.nanoTime() + DOWN_BACKOFF.toNanos();
-      throw new TransportException(
+      return failure(to, message, why);
+    }
+
+    private TransportException failure(String to, Message message, String why) {
+      return new TransportException(
           endpoint,
-          "Cannot send message " + message.id()
-              + " to agent '" + to + "' at " + endpoint + ": no ZeroMQ handshake within "
-              + context.sendTimeout() + " (the receiver is down or unreachable);"
-              + " it waits in the inbox",
+          "Cannot send message " + message.id() + " to agent '" + to + "' at " + endpoint + ": "
+              + why + "; it waits in the inbox",
           null);
     }
 
