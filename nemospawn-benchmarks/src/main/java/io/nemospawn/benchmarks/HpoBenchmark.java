@@ -2,6 +2,7 @@ package io.nemospawn.benchmarks;
 
 import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.Hpo;
+import io.nemospawn.hpo.Problems;
 import io.nemospawn.hpo.Pruners;
 import io.nemospawn.hpo.Sampler;
 import io.nemospawn.hpo.Samplers;
@@ -45,7 +46,7 @@ public class HpoBenchmark {
   @Param({"tpe", "tpe-multivariate", "random"})
   public String sampler;
 
-  private final HpoProblems problem = HpoProblems.all().get(1);
+  private final Problems problem = Problems.all().get(1);
   private List<FrozenTrial> history;
   private Study study;
 

@@ -1,6 +1,7 @@
 package io.nemospawn.benchmarks;
 
 import io.nemospawn.hpo.Hpo;
+import io.nemospawn.hpo.Problems;
 import io.nemospawn.hpo.Pruner;
 import io.nemospawn.hpo.Pruners;
 import io.nemospawn.hpo.Sampler;
@@ -59,7 +60,7 @@ public final class HpoQualityReport {
     timing(script, optunaTiming);
     System.out.println("| problem | sampler | seeds | best @25 | best @50 | best @100 |");
     System.out.println("|---|---|---|---|---|---|");
-    for (HpoProblems p : HpoProblems.all()) {
+    for (Problems p : Problems.all()) {
       for (var e : samplers.entrySet()) {
         double[][] traj = new double[seeds][];
         for (int seed = 0; seed < seeds; seed++) {
@@ -77,7 +78,7 @@ public final class HpoQualityReport {
 
   private static void timing(Path script, boolean optuna) throws Exception {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    HpoProblems p = HpoProblems.all().get(1);
+    Problems p = Problems.all().get(1);
     System.out.println("| sampler | CPU ms per ask+tell at trial 100 | at trial 1,000 |");
     System.out.println("|---|---|---|");
     Map<String, LongFunction<Sampler>> samplers = new LinkedHashMap<>();

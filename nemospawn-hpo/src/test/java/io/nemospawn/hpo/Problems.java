@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Standard test functions for samplers (a copy lives in nemospawn-benchmarks' HpoProblems):
- * Branin, Hartmann-6, Rosenbrock-4, Ackley-2 and a mixed int/log/categorical problem.
+ * Standard test functions for samplers: Branin, Hartmann-6, Rosenbrock-4, Ackley-2 and a mixed
+ * int/log/categorical problem. Also published as this module's test-jar for the HPO benchmarks.
  */
-record Problems(String name, SearchSpace space, ToDoubleFunction<Trial> f, double optimum) {
+public record Problems(String name, SearchSpace space, ToDoubleFunction<Trial> f, double optimum) {
   static final double[][] H_A = {
     {10, 3, 17, 3.5, 1.7, 8},
     {0.05, 10, 17, 0.1, 8, 14},
@@ -22,7 +22,7 @@ record Problems(String name, SearchSpace space, ToDoubleFunction<Trial> f, doubl
   };
   static final double[] H_ALPHA = {1.0, 1.2, 3.0, 3.2};
 
-  static List<Problems> all() {
+  public static List<Problems> all() {
     SearchSpace.Builder h6 = SearchSpace.builder();
     for (int i = 0; i < 6; i++) {
       h6.floatParam("x" + i, 0, 1);
@@ -123,13 +123,24 @@ record Problems(String name, SearchSpace space, ToDoubleFunction<Trial> f, doubl
   }
 
   /** Runs one study and returns the best value. */
-  double run(Sampler sampler, int trials) {
+  public double run(Sampler sampler, int trials) {
+    double[] best = bestSoFar(sampler, trials);
+    return best[trials - 1];
+  }
+
+  /** Runs one study and returns the best value after each trial. */
+  public double[] bestSoFar(Sampler sampler, int trials) {
     Study s =
         Hpo.study(name).space(space).sampler(sampler).pruner(Pruners.none()).create();
+    double[] best = new double[trials];
+    double b = Double.POSITIVE_INFINITY;
     for (int i = 0; i < trials; i++) {
       Trial t = s.ask();
-      s.tell(t, f.applyAsDouble(t));
+      double v = f.applyAsDouble(t);
+      s.tell(t, v);
+      b = Math.min(b, v);
+      best[i] = b;
     }
-    return s.bestTrial().rawValue();
+    return best;
   }
 }
