@@ -1,54 +1,25 @@
 package io.nemospawn.hpo;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import java.util.function.Function;
 
 /** Eight real JVMs ask and tell on one journal file. */
-class JournalStorageIT {
-  @Test
-  void eightProcessesKeepEveryTrialWithUniqueNumbers(@TempDir Path dir) throws Exception {
-    Path file = dir.resolve("hpo/shared.journal");
-    try (StudyStorage st = StudyStorage.journal(file)) {
-      Hpo.study("shared")
-          .space(SearchSpace.builder().floatParam("x", -5, 5).build())
-          .storage(st)
-          .create();
+class JournalStorageIT extends StorageProcessesContract {
+  /** Opens a journal; public for the child processes. */
+  public static final class Opener implements Function<Path, StudyStorage> {
+    @Override
+    public StudyStorage apply(Path file) {
+      return StudyStorage.journal(file);
     }
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<Process> procs = new ArrayList<>();
-    for (int w = 0; w < 8; w++) {
-      procs.add(new ProcessBuilder(
-              java,
-              "-cp",
-              System.getProperty("java.class.path"),
-              "-XX:TieredStopAtLevel=1",
-              JournalWorker.class.getName(),
-              file.toString(),
-              "50",
-              Integer.toString(w))
-          .redirectErrorStream(true)
-          .redirectOutput(dir.resolve("worker-" + w + ".log").toFile())
-          .start());
-    }
-    for (Process p : procs) {
-      assertThat(p.waitFor(4, TimeUnit.MINUTES)).isTrue();
-      assertThat(p.exitValue()).as("worker exit; see its log in %s", dir).isZero();
-    }
-    try (StudyStorage st = StudyStorage.journal(file)) {
-      List<FrozenTrial> trials = st.trials("shared");
-      assertThat(trials).hasSize(400);
-      assertThat(trials)
-          .extracting(FrozenTrial::number)
-          .containsExactlyElementsOf(IntStream.range(0, 400).boxed().toList());
-      assertThat(trials)
-          .allMatch(t -> t.state() == TrialState.COMPLETE && t.params().containsKey("x"));
-    }
+  }
+
+  @Override
+  protected Class<Opener> opener() {
+    return Opener.class;
+  }
+
+  @Override
+  protected String fileName() {
+    return "shared.journal";
   }
 }
