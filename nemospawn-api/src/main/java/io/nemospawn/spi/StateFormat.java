@@ -30,8 +30,6 @@ public final class StateFormat {
   /** The longest id or name accepted. */
   public static final int MAX_ID_LENGTH = 128;
 
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   /** Formats as Python's {@code datetime.isoformat()} of an aware UTC datetime. */
   private static final DateTimeFormatter WRITE =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx").withZone(ZoneOffset.UTC);
@@ -98,7 +96,7 @@ public final class StateFormat {
   /** Returns 8 random lower-case hex digits. */
   public static String randomHex8() {
     byte[] bytes = new byte[4];
-    RANDOM.nextBytes(bytes);
+    Random.SOURCE.nextBytes(bytes);
     return HexFormat.of().formatHex(bytes);
   }
 
@@ -219,5 +217,10 @@ public final class StateFormat {
       out.append("…");
     }
     return out.toString();
+  }
+
+  /** Created on first use: seeding a SecureRandom costs a CLI call that makes no id ~20 ms. */
+  private static final class Random {
+    static final SecureRandom SOURCE = new SecureRandom();
   }
 }

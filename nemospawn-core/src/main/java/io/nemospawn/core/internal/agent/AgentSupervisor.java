@@ -51,8 +51,13 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class AgentSupervisor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentSupervisor.class);
-  /** This JVM's session id, given to its agents as {@code NEMOSPAWN_SESSION}. */
-  public static final String SESSION = "sess-" + StateFormat.randomHex8();
+  /**
+   * This JVM's session id, given to its agents as {@code NEMOSPAWN_SESSION}; made on the first
+   * spawn (a CLI call that spawns nothing then never seeds a SecureRandom).
+   */
+  private static final class Session {
+    static final String ID = "sess-" + StateFormat.randomHex8();
+  }
 
   private static final ProcessHandle SELF = ProcessHandle.current();
   private static final Set<Launched> OWNED = ConcurrentHashMap.newKeySet();
@@ -169,7 +174,7 @@ public final class AgentSupervisor implements AutoCloseable {
         this::placeOnTopology,
         n -> {
           n.put("runtime", runtimeText);
-          n.put("session", SESSION);
+          n.put("session", Session.ID);
           n.put("owner_pid", SELF.pid());
           Json.put(n, "owner_start", ProcessTree.startOf(SELF));
           n.put("detached", spec.detached());
@@ -221,7 +226,7 @@ public final class AgentSupervisor implements AutoCloseable {
       env.put("NEMOSPAWN_ROLE", reserved.role());
       env.put("NEMOSPAWN_DATA_DIR", ctx.layout().dataDir().toString());
       env.put("NEMOSPAWN_PROMPT", prompt.toString());
-      env.put("NEMOSPAWN_SESSION", SESSION);
+      env.put("NEMOSPAWN_SESSION", Session.ID);
       Path audit = ctx.layout().auditFile();
       Path locks = ctx.layout().dataDir().resolve(".locks");
       Files.createDirectories(locks);
