@@ -7,6 +7,7 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.StateException;
 import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
+import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.task.FailurePolicy;
 import io.nemospawn.task.Task;
@@ -384,6 +385,28 @@ class FileTasksTest {
     // The index meta, a, b's index entry and b (plus the team record for the policy).
     assertThat(store.reads() - before).isLessThan(10);
     assertThat(tasks.get(b.id()).state()).isEqualTo(TaskState.PENDING);
+  }
+
+  @Test
+  void theIndexMetaIsRewrittenInPlaceAtAFixedSizeAndALongerOldOneIsCut() throws Exception {
+    Path meta = ((FileTeam) team).context().dir().resolve(".index/graph.json");
+    Task a = tasks.create("a");
+    long size = Files.size(meta);
+    Object inode = Files.readAttributes(meta, java.nio.file.attribute.BasicFileAttributes.class)
+        .fileKey();
+    tasks.create("b");
+    assertThat(Files.size(meta)).isEqualTo(size);
+    assertThat(Files.readAttributes(meta, java.nio.file.attribute.BasicFileAttributes.class)
+            .fileKey())
+        .as("same file, not replaced")
+        .isEqualTo(inode);
+    // An old, longer meta file (here garbage after the record) is cut to size on the next write.
+    Files.writeString(meta, Files.readString(meta).strip() + " ".repeat(500) + "x\n");
+    tasks.create("c");
+    assertThat(Files.size(meta)).isEqualTo(size);
+    assertThat(Json.parseObject(Files.readAllBytes(meta)).path("task_files").asLong())
+        .isEqualTo(3);
+    assertThat(tasks.get(a.id()).title()).isEqualTo("a");
   }
 
   @Test
