@@ -6,6 +6,9 @@ final class IndexSort {
 
   /** Returns 0..n-1 sorted stably by {@code primary}, then {@code secondary} (may be null). */
   static int[] sort(double[] primary, double[] secondary) {
+    if (secondary == null) {
+      return sortByValue(primary);
+    }
     int n = primary.length;
     int[] a = new int[n];
     for (int i = 0; i < n; i++) {
@@ -34,8 +37,46 @@ final class IndexSort {
     return a;
   }
 
+  /**
+   * The same order with one key, without comparing through indices: sorts a copy of the values
+   * (primitive sort, Double.compare's order), then gives each index, in increasing index order,
+   * the next free slot among the equal values — which is what a stable sort does with ties.
+   */
+  private static int[] sortByValue(double[] v) {
+    int n = v.length;
+    double[] sorted = v.clone();
+    java.util.Arrays.sort(sorted);
+    int[] order = new int[n];
+    int[] taken = new int[n];
+    for (int k = 0; k < n; k++) {
+      double x = v[k];
+      // For x other than NaN and ±0.0, '<' orders exactly as Double.compare (NaN sorts last).
+      boolean plain = x == x && x != 0.0;
+      int lo = 0;
+      int hi = n;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (plain ? sorted[mid] < x : Double.compare(sorted[mid], x) < 0) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      order[lo + taken[lo]++] = k;
+    }
+    return order;
+  }
+
   private static boolean less(int x, int y, double[] p, double[] s) {
-    int c = Double.compare(p[x], p[y]);
+    double a = p[x];
+    double b = p[y];
+    if (a < b) {
+      return true;
+    }
+    if (a > b) {
+      return false;
+    }
+    int c = Double.compare(a, b); // equal, -0.0 against 0.0, or NaN: Double.compare's order
     if (c != 0 || s == null) {
       return c < 0;
     }

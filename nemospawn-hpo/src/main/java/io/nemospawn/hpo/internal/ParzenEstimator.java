@@ -121,6 +121,8 @@ final class ParzenEstimator {
   final double[] cumWeights;
   final double[][] mus;
   final double[][] sigmas;
+  /** 1 / sigma of each numerical kernel, per dimension (a multiplication is cheaper). */
+  final double[][] invSigmas;
   /** log of the truncation normaliser of each numerical kernel, per dimension. */
   final double[][] logZ;
   /** -log(sqrt(2 pi) sigma Z) of each numerical kernel, per dimension (density constant). */
@@ -169,6 +171,7 @@ final class ParzenEstimator {
     }
     mus = new double[d][];
     sigmas = new double[d][];
+    invSigmas = new double[d][];
     logZ = new double[d][];
     logC = new double[d][];
     logRows = new double[d][][];
@@ -190,6 +193,11 @@ final class ParzenEstimator {
           : univariateSigmas(dim, mu, m, prior, options);
       mus[j] = mu;
       sigmas[j] = sigma;
+      double[] inv = new double[kernels];
+      for (int k = 0; k < kernels; k++) {
+        inv[k] = 1.0 / sigma[k];
+      }
+      invSigmas[j] = inv;
       double[] z = new double[kernels];
       for (int k = 0; k < kernels; k++) {
         z[k] = NormalMath.logMass((dim.lo - mu[k]) / sigma[k], (dim.hi - mu[k]) / sigma[k]);
@@ -322,7 +330,7 @@ final class ParzenEstimator {
       }
       double t = dim.transform(x[j]);
       double[] mu = mus[j];
-      double[] sg = sigmas[j];
+      double[] inv = invSigmas[j];
       if (dim.q > 0) {
         double a = Math.max(t - dim.q / 2, dim.lo);
         double b = Math.min(t + dim.q / 2, dim.hi);
@@ -333,8 +341,8 @@ final class ParzenEstimator {
         }
         double[] lz = logZ[j];
         for (int k = 0; k < kernels; k++) {
-          double za = (a - mu[k]) / sg[k];
-          double zb = (b - mu[k]) / sg[k];
+          double za = (a - mu[k]) * inv[k];
+          double zb = (b - mu[k]) * inv[k];
           double near = za > 0 ? za : (zb < 0 ? -zb : 0);
           double ub =
               Math.min(Math.log(zb - za) - NormalMath.LOG_SQRT_2PI - 0.5 * near * near, 0) - lz[k];
@@ -344,17 +352,12 @@ final class ParzenEstimator {
       } else {
         double[] lc = logC[j];
         for (int k = 0; k < kernels; k++) {
-          double z = (t - mu[k]) / sg[k];
+          double z = (t - mu[k]) * inv[k];
           terms[k] += lc[k] - 0.5 * z * z;
         }
       }
     }
-    int best = 0;
-    for (int k = 1; k < kernels; k++) {
-      if (terms[k] > terms[best]) {
-        best = k;
-      }
-    }
+    int best = argMax(terms);
     if (terms[best] == Double.NEGATIVE_INFINITY) {
       return Double.NEGATIVE_INFINITY;
     }
@@ -366,12 +369,7 @@ final class ParzenEstimator {
               terms[k] < floor ? Double.NEGATIVE_INFINITY : exactGrid(k, terms, gridBound, ga, gb);
         }
       }
-      best = 0;
-      for (int k = 1; k < kernels; k++) {
-        if (terms[k] > terms[best]) {
-          best = k;
-        }
-      }
+      best = argMax(terms);
     }
     double max = terms[best];
     if (max == Double.NEGATIVE_INFINITY) {
@@ -385,6 +383,20 @@ final class ParzenEstimator {
       }
     }
     return max + Math.log(s);
+  }
+
+  /** The first index of the largest value (the running maximum kept in a local, not re-read). */
+  private static int argMax(double[] v) {
+    int best = 0;
+    double max = v[0];
+    for (int k = 1; k < v.length; k++) {
+      double x = v[k];
+      if (x > max) {
+        max = x;
+        best = k;
+      }
+    }
+    return best;
   }
 
   /** Replaces kernel k's upper-bounded grid terms by their exact values; returns the new term. */

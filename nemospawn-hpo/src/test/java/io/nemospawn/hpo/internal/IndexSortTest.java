@@ -28,4 +28,26 @@ class IndexSortTest {
           .containsExactly(Arrays.stream(expected).mapToInt(i -> i).toArray());
     }
   }
+
+  @Test
+  void sortsStablyByOneKeyWithTiesSignedZerosInfinitiesAndNaN() {
+    SplittableRandom rng = new SplittableRandom(11);
+    double[] pool = {
+      -0.0, 0.0, 1.5, -2.25, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, 1e-300
+    };
+    for (int n : new int[] {0, 1, 2, 3, 17, 1000}) {
+      double[] p = new double[n];
+      for (int i = 0; i < n; i++) {
+        p[i] = rng.nextInt(3) == 0 ? pool[rng.nextInt(pool.length)] : rng.nextDouble();
+      }
+      Integer[] expected = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        expected[i] = i;
+      }
+      Arrays.sort(expected, (x, y) -> Double.compare(p[x], p[y]));
+      assertThat(IndexSort.sort(p, null))
+          .as("n=%d", n)
+          .containsExactly(Arrays.stream(expected).mapToInt(i -> i).toArray());
+    }
+  }
 }
