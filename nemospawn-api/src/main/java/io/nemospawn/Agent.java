@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
+import org.apiguardian.api.API;
 
 /**
  * A live handle on a spawned agent: its process, wherever it runs (tmux, a plain process, a
@@ -22,6 +23,7 @@ import java.util.OptionalInt;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Agent {
   /** Returns the agent's id, {@code <name>-<8 hex>}. */
   String id();

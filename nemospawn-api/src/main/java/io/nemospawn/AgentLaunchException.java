@@ -2,12 +2,14 @@ package io.nemospawn;
 
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Raised when an agent cannot be started or exits during its start.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class AgentLaunchException extends NemoSpawnException {
   private static final long serialVersionUID = 1L;
   private final String agent;

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What to spawn: an agent's name, role, GPUs, the command (or a profile naming an agent CLI), its
@@ -38,6 +40,7 @@ import java.util.Objects;
  * @param detached whether the agent outlives the JVM that spawned it (the CLI's agents do)
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record AgentSpec(
     String name,
     String role,
@@ -47,7 +50,7 @@ public record AgentSpec(
     String profile,
     String task,
     String runtime,
-    Path repo,
+    @Nullable Path repo,
     Map<String, String> env,
     boolean network,
     boolean detached) {
@@ -118,7 +121,7 @@ public record AgentSpec(
     private String profile = "";
     private String task = "";
     private String runtime = "";
-    private Path repo;
+    private @Nullable Path repo;
     private Map<String, String> env = new LinkedHashMap<>();
     private boolean network;
     private boolean detached;

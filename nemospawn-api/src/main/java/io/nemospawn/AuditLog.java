@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The append-only log of mutations, {@code audit.jsonl}: one JSON object per line. Appends from
@@ -11,6 +12,7 @@ import java.util.Objects;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface AuditLog {
   /** Returns the last {@code limit} entries, oldest first, optionally of one team (null: all). */
   List<Entry> tail(int limit, String teamId);

@@ -1,6 +1,7 @@
 package io.nemospawn;
 
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * The three-tier configuration of a data directory: environment, then {@code config.json}, then
@@ -8,6 +9,7 @@ import java.util.List;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Config {
   /** Returns the effective value of a key and where it came from. */
   Value get(ConfigKey key);

@@ -2,6 +2,7 @@ package io.nemospawn;
 
 import java.util.Locale;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * The settings NemoSpawn reads, with their environment variable and default. Resolution order:
@@ -9,6 +10,7 @@ import java.util.Optional;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum ConfigKey {
   /** The data directory; read from the environment only (the file lives inside it). */
   DATA_DIR("~/.nemospawn", "Data directory holding teams, config and audit log."),

@@ -1,12 +1,14 @@
 package io.nemospawn;
 
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Raised when the GPUs asked for are held by other agents or do not exist.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class GpuUnavailableException extends NemoSpawnException {
   private static final long serialVersionUID = 1L;
   private final List<Integer> requested;

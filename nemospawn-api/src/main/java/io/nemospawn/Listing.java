@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The records of a directory that could be read, plus a problem for each one that could not: one
@@ -14,6 +15,7 @@ import java.util.Objects;
  * @param <T> the record type
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Listing<T>(List<T> items, List<Problem> problems) implements Iterable<T> {
   /** Copies. */
   public Listing {

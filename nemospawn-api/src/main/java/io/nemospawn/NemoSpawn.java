@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import org.apiguardian.api.API;
 
 /**
  * Entry point: a handle on one NemoSpawn data directory, shared with every other process (agents'
@@ -26,6 +27,7 @@ import java.util.ServiceLoader;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface NemoSpawn extends AutoCloseable {
 
   /** The environment variable that names the data directory. */

@@ -1,5 +1,7 @@
 package io.nemospawn;
 
+import org.apiguardian.api.API;
+
 /**
  * Base of the exceptions NemoSpawn raises when the environment fails: a state directory that is
  * corrupt or locked, an agent that cannot start, a GPU that is taken, a transport that cannot
@@ -12,6 +14,7 @@ package io.nemospawn;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public abstract sealed class NemoSpawnException extends RuntimeException
     permits AgentLaunchException,
         GpuUnavailableException,

@@ -2,6 +2,7 @@ package io.nemospawn;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Raised when the state directory cannot be read or written: a record that does not parse, a
@@ -9,6 +10,7 @@ import java.util.Objects;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class StateException extends NemoSpawnException {
   private static final long serialVersionUID = 1L;
   private final transient Path path;

@@ -1,12 +1,14 @@
 package io.nemospawn;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Raised by waits that require success when a task ends {@code failed} or {@code cancelled}.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class TaskFailedException extends NemoSpawnException {
   private static final long serialVersionUID = 1L;
   private final String task;

@@ -10,6 +10,7 @@ import io.nemospawn.plan.Plans;
 import io.nemospawn.task.Tasks;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import org.apiguardian.api.API;
 
 /**
  * A live handle on one team: its agents, task graph, inboxes, plans and artifacts. Every change
@@ -28,6 +29,7 @@ import java.util.function.Consumer;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Team extends AutoCloseable {
   /** Returns the id, {@code <name>-<8 hex>}. */
   String id();

@@ -1,6 +1,7 @@
 package io.nemospawn;
 
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Configures a new team; {@link #create()} writes it. Obtained from {@link NemoSpawn#newTeam}.
@@ -8,6 +9,7 @@ import java.util.List;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface TeamBuilder {
   /** Sets the free-text description, stored verbatim. */
   TeamBuilder description(String description);

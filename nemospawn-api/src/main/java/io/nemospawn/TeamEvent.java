@@ -6,12 +6,14 @@ import io.nemospawn.plan.Plan;
 import io.nemospawn.task.Task;
 import java.time.Instant;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A change to a team, made by this process or another one. A closed set of records.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public sealed interface TeamEvent
     permits TeamEvent.TaskChanged,
         TeamEvent.MessageReceived,

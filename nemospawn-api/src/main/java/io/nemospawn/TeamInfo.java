@@ -3,6 +3,7 @@ package io.nemospawn;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The team record ({@code team.json}).
@@ -15,6 +16,7 @@ import java.util.Objects;
  * @param createdAt creation time
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record TeamInfo(
     String id,
     String name,

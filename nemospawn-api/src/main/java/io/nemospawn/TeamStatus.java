@@ -4,6 +4,7 @@ import io.nemospawn.agent.LifecycleState;
 import io.nemospawn.plan.PlanStatus;
 import io.nemospawn.task.TaskState;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Counts of a team's tasks, agents and plans, read at one moment.
@@ -15,6 +16,7 @@ import java.util.Map;
  * @param problems unreadable records found while counting
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record TeamStatus(
     TeamInfo team,
     Map<TaskState, Integer> tasks,

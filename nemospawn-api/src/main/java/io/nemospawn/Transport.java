@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.URI;
 import java.util.Locale;
+import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which message transport a team uses: files only, ZeroMQ, same-node shared memory, or {@link
@@ -23,6 +25,7 @@ import java.util.Locale;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public sealed interface Transport
     permits Transport.Auto, Transport.File, Transport.Zmq, Transport.SharedMemory {
 
@@ -105,7 +108,7 @@ public sealed interface Transport
    *
    * @param configValue the {@code transport} config key, or null when unset
    */
-  static Transport resolve(String configValue) {
+  static Transport resolve(@Nullable String configValue) {
     String env = System.getenv(ENV);
     if (env != null && !env.isBlank()) {
       return parse(env);

@@ -1,12 +1,14 @@
 package io.nemospawn;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Raised when a message transport cannot bind, connect, send or receive.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class TransportException extends NemoSpawnException {
   private static final long serialVersionUID = 1L;
   private final String endpoint;

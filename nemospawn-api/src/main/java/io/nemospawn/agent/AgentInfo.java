@@ -3,6 +3,7 @@ package io.nemospawn.agent;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * An agent record ({@code agents/<agent_id>.json}).
@@ -23,6 +24,7 @@ import java.util.Objects;
  * @param updatedAt last change
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record AgentInfo(
     String id,
     String teamId,

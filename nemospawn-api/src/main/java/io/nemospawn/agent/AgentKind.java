@@ -2,6 +2,7 @@ package io.nemospawn.agent;
 
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A supported agent CLI (an adapter): how NemoSpawn starts it and hands it its prompt.
@@ -14,6 +15,7 @@ import java.util.Objects;
  * @param docs the documentation its flags follow
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record AgentKind(
     String name, String command, String promptVia, List<String> authEnv, String docs) {
   /** Validates and copies. */

@@ -1,12 +1,14 @@
 package io.nemospawn.agent;
 
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /**
  * The process status of an agent record ({@code status} in the agent file).
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum AgentStatus {
   /** Being started. */
   SPAWNING,

@@ -3,6 +3,7 @@ package io.nemospawn.agent;
 import io.nemospawn.Listing;
 import java.util.List;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * The agent records of a team. Spawning processes is the agent runtime's work; this is the
@@ -10,6 +11,7 @@ import java.util.Optional;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Agents {
   /**
    * Registers an agent: a fresh id {@code <name>-<8 hex>}, status {@code running}, lifecycle

@@ -1,6 +1,7 @@
 package io.nemospawn.agent;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * One diagnostic result, for example "command 'claude' on PATH".
@@ -10,6 +11,7 @@ import java.util.Objects;
  * @param detail what was found, or what to do
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Check(String what, boolean ok, String detail) {
   /** Validates. */
   public Check {

@@ -2,6 +2,7 @@ package io.nemospawn.agent;
 
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * An agent's health after a watch pass.
@@ -15,6 +16,7 @@ import java.util.Objects;
  * @param requeued ids of its running tasks returned to {@code pending} in this pass
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Health(
     String agentId, String name, String state, String reason, List<String> requeued) {
   /** Validates and copies. */

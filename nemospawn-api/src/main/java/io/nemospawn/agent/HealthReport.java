@@ -3,6 +3,7 @@ package io.nemospawn.agent;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The result of one watch pass over a team's agents.
@@ -11,6 +12,7 @@ import java.util.Objects;
  * @param agents each agent's health
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record HealthReport(Instant at, List<Health> agents) {
   /** Validates and copies. */
   public HealthReport {

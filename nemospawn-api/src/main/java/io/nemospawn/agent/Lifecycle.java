@@ -1,6 +1,7 @@
 package io.nemospawn.agent;
 
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * The lifecycle protocol: an agent says it is idle or asks to shut down; the leader approves or
@@ -9,6 +10,7 @@ import java.util.List;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Lifecycle {
   /** Marks the agent idle with a reason. */
   AgentInfo idle(String agent, String reason);

@@ -1,12 +1,14 @@
 package io.nemospawn.agent;
 
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /**
  * The lifecycle protocol's state of an agent ({@code lifecycle.state} in the agent file).
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum LifecycleState {
   /** Working. */
   RUNNING,

@@ -3,6 +3,7 @@ package io.nemospawn.agent;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * An agent profile, {@code D/profiles/<name>.json}: which adapter, which command, model, endpoint,
@@ -22,6 +23,7 @@ import java.util.Objects;
  * @param network whether a sandboxed agent of this profile may use the network
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Profile(
     String name,
     String agent,

@@ -3,6 +3,7 @@ package io.nemospawn.agent;
 import io.nemospawn.Listing;
 import java.util.List;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * Agent profiles stored as {@code D/profiles/<name>.json}. A name that is not stored but names a
@@ -11,6 +12,7 @@ import java.util.Optional;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Profiles {
   /** Lists the stored profiles; unreadable files are in {@link Listing#problems()}. */
   Listing<Profile> list();

@@ -2,6 +2,7 @@ package io.nemospawn.agent;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * An agent's git worktree.
@@ -15,6 +16,7 @@ import java.util.Objects;
  * @param dirty whether it has uncommitted changes
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record WorkspaceInfo(
     String agentId,
     String agentName,

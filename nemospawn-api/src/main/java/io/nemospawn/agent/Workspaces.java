@@ -2,6 +2,7 @@ package io.nemospawn.agent;
 
 import java.util.List;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * The agents' git worktrees: one per agent (when spawned with a repository) on branch {@code
@@ -9,6 +10,7 @@ import java.util.Optional;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Workspaces {
   /** Lists the worktrees of the team's agents. */
   List<WorkspaceInfo> list();

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import org.apiguardian.api.API;
 
 /**
  * An experiment artifact ({@code artifacts/<artifact_id>.json}).
@@ -22,6 +23,7 @@ import java.util.OptionalDouble;
  * @param createdAt registration time
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Artifact(
     String id,
     String teamId,

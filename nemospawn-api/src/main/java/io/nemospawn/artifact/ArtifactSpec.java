@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * What to register as an artifact. Immutable; {@code withX} returns copies.
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param tags tags
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record ArtifactSpec(
     ArtifactType type,
     Path path,

@@ -3,12 +3,14 @@ package io.nemospawn.artifact;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.apiguardian.api.API;
 
 /**
  * The kinds of experiment artifacts.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum ArtifactType {
   /** A NeMo training checkpoint. */
   NEMO_CHECKPOINT,

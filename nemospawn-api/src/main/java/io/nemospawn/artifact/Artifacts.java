@@ -2,6 +2,8 @@ package io.nemospawn.artifact;
 
 import io.nemospawn.Listing;
 import java.util.Optional;
+import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A team's experiment artifacts. Promotion is atomic: at most one artifact per team and type is
@@ -9,6 +11,7 @@ import java.util.Optional;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Artifacts {
   /** Registers an artifact. */
   Artifact register(ArtifactSpec spec);
@@ -58,7 +61,12 @@ public interface Artifacts {
    * @param limit at most this many (0: no limit)
    */
   record Query(
-      ArtifactType type, String agentId, String tag, boolean promotedOnly, Sort sort, int limit) {
+      @Nullable ArtifactType type,
+      String agentId,
+      String tag,
+      boolean promotedOnly,
+      Sort sort,
+      int limit) {
     /** Validates. */
     public Query {
       agentId = agentId == null ? "" : agentId;

@@ -3,6 +3,7 @@ package io.nemospawn.inbox;
 import io.nemospawn.Listing;
 import java.time.Duration;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * A team's messaging: direct sends, broadcasts, and each agent's inbox. Agents are named by id or
@@ -14,6 +15,7 @@ import java.util.List;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Inbox {
   /**
    * Sends a message to one agent.

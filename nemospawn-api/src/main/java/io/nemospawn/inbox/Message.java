@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.nemospawn.spi.StateFormat;
 import java.time.Instant;
+import org.apiguardian.api.API;
 
 /**
  * One message between agents of a team: the record {@code inbox/<agent>/<stamp>_<msg_id>.json}
@@ -21,6 +22,7 @@ import java.time.Instant;
  * @param read whether the recipient has received it
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Message(
     String id,
     String teamId,

@@ -5,6 +5,7 @@ import io.nemospawn.Team;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apiguardian.api.API;
 
 /**
  * A started launch: its team, the ids of the agents and tasks it created, progress as it
@@ -23,6 +24,7 @@ import java.util.function.Consumer;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Launch extends AutoCloseable {
   /** Returns the plan it carried out. */
   LaunchPlan plan();

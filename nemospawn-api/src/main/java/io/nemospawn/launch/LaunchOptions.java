@@ -3,6 +3,7 @@ package io.nemospawn.launch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * How to launch a template: the GPUs to use, the goal, which agent runs the workers and where.
@@ -23,6 +24,7 @@ import java.util.Objects;
  * @param shareGpus whether a GPU may go to two workers when there are too few
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record LaunchOptions(
     List<Integer> gpus,
     String goal,

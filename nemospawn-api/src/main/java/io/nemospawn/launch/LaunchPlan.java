@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Exactly what a launch will do: the team to create, the leader and the workers with their GPUs,
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param notes remarks the user should read (no GPUs, demo agent chosen, shared GPUs …)
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record LaunchPlan(
     String template,
     String source,

@@ -2,6 +2,7 @@ package io.nemospawn.launch;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * One progress event of a launch: a task changed state, or an agent reported to the leader.
@@ -11,6 +12,7 @@ import java.util.Objects;
  * @param text what happened, one line
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record LaunchProgress(Instant at, String source, String text) {
   /** Validates. */
   public LaunchProgress {

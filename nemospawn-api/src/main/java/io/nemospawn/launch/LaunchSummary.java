@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome of a launch: tasks finished, the HPO study's trials, the best configuration, the
@@ -23,6 +25,7 @@ import java.util.Objects;
  * @param stateDir the team's directory
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record LaunchSummary(
     String teamId,
     String template,
@@ -32,7 +35,7 @@ public record LaunchSummary(
     int tasksTotal,
     StudyReport study,
     String promotedArtifactId,
-    Path promotedArtifactPath,
+    @Nullable Path promotedArtifactPath,
     double promotedValLoss,
     double gpuHours,
     Path stateDir) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import org.apiguardian.api.API;
 
 /**
  * Connects launches to an HPO module: validates a template's {@code [hpo]} section, creates the
@@ -13,6 +14,7 @@ import java.util.ServiceLoader;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface StudyBridge {
 
   /** Returns the first bridge on the class path, if any. */

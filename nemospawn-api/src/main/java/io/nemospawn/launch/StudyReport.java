@@ -2,6 +2,7 @@ package io.nemospawn.launch;
 
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * What a team's HPO study holds after (or during) a launch. Immutable.
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param bestParams the best trial's parameters
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record StudyReport(
     String study,
     int trials,

@@ -2,6 +2,7 @@ package io.nemospawn.launch;
 
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A team template, as written in the reference tool's TOML: a name, a description, the GPUs it
@@ -34,6 +35,7 @@ import java.util.Objects;
  * @param source where it was read from: a file path or {@code builtin:<name>}
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Template(
     String name, String description, int minGpus, List<Worker> workers, Hpo hpo, String source) {
 

@@ -17,4 +17,7 @@
  *
  * @since 0.1
  */
+@NullMarked
 package io.nemospawn.launch;
+
+import org.jspecify.annotations.NullMarked;

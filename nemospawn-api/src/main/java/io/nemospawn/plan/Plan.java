@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A plan an agent submits for review before acting ({@code plans/<plan_id>.json}).
@@ -21,6 +23,7 @@ import java.util.Optional;
  * @param reviewedAt review time, or null while pending
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Plan(
     String id,
     String teamId,
@@ -32,7 +35,7 @@ public record Plan(
     String reviewer,
     String reviewComment,
     Instant createdAt,
-    Instant reviewedAt) {
+    @Nullable Instant reviewedAt) {
   /** Validates and copies. */
   public Plan {
     Objects.requireNonNull(id, "id");

@@ -1,12 +1,14 @@
 package io.nemospawn.plan;
 
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /**
  * The review status of a plan.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum PlanStatus {
   /** Waiting for review. */
   PENDING,

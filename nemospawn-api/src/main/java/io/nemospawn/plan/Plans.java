@@ -4,6 +4,7 @@ import io.nemospawn.Listing;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * Plans submitted for review. Only a pending plan can be reviewed; a review is atomic, so two
@@ -11,6 +12,7 @@ import java.util.Optional;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Plans {
   /** Submits a plan; it starts {@code pending}. */
   Plan submit(String agent, String title, String description, List<String> steps);

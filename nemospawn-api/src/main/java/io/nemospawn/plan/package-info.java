@@ -1,2 +1,5 @@
 /** Plan approval: agents submit plans, reviewers approve or reject them. */
+@NullMarked
 package io.nemospawn.plan;
+
+import org.jspecify.annotations.NullMarked;

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.ServiceLoader;
+import org.apiguardian.api.API;
 
 /**
  * Starts, watches and stops one agent process: in tmux, as a plain child process, in a sandbox,
@@ -26,6 +27,7 @@ import java.util.ServiceLoader;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface AgentRuntime {
 
   /** Returns the name users choose it by: {@code tmux}, {@code process}, {@code sandbox}. */

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apiguardian.api.API;
 
 /**
  * The write protocol of the state directory: write a temp file in the same directory, force it,
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class AtomicFiles {
   /** Temp files start with this prefix; nothing else in the state directory does. */
   public static final String TEMP_PREFIX = ".tmp-";

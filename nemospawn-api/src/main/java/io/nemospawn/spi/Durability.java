@@ -1,10 +1,13 @@
 package io.nemospawn.spi;
 
+import org.apiguardian.api.API;
+
 /**
  * How hard state writes push data to disk.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum Durability {
   /** Force the file and its directory before a write returns: survives power loss. Default. */
   FSYNC,

@@ -3,6 +3,7 @@ package io.nemospawn.spi;
 import io.nemospawn.topology.GpuMetrics;
 import io.nemospawn.topology.GpuTopology;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Reads GPUs from the machine: NVML, {@code nvidia-smi}, DCGM. Found with {@link
@@ -19,6 +20,7 @@ import java.util.List;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface GpuProbe {
   /** Returns a short name shown to users: {@code nvml}, {@code nvidia-smi}, {@code dcgm}. */
   String name();

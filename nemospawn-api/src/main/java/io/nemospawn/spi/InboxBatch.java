@@ -3,6 +3,7 @@ package io.nemospawn.spi;
 import io.nemospawn.StateException;
 import io.nemospawn.inbox.Message;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * The result of reading an inbox: the messages, oldest first, and the files that could not be
@@ -12,6 +13,7 @@ import java.util.List;
  * @param problems the unreadable files, in name order
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record InboxBatch(List<Message> messages, List<MessageProblem> problems) {
   private static final InboxBatch EMPTY = new InboxBatch(List.of(), List.of());
 

@@ -4,6 +4,7 @@ import io.nemospawn.inbox.Message;
 import java.time.Duration;
 import java.util.ServiceLoader;
 import java.util.function.Consumer;
+import org.apiguardian.api.API;
 
 /**
  * All message I/O of one team: the durable inbox files of the on-disk format plus the negotiated
@@ -28,6 +29,7 @@ import java.util.function.Consumer;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface InboxStore extends AutoCloseable {
 
   /**

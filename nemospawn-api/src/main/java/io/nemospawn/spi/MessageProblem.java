@@ -3,6 +3,7 @@ package io.nemospawn.spi;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import org.apiguardian.api.API;
 
 /**
  * An inbox file that could not be read as a message: its path and why. Reported beside the
@@ -12,6 +13,7 @@ import java.nio.file.Path;
  * @param reason what is wrong, for example {@code missing key 'msg_id'}
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record MessageProblem(Path path, String reason) {
   /** Validates the parts. */
   public MessageProblem {

@@ -1,6 +1,7 @@
 package io.nemospawn.spi;
 
 import io.nemospawn.inbox.Message;
+import org.apiguardian.api.API;
 
 /**
  * One message transport of one team (the transport SPI): sends envelopes to agent addresses and
@@ -12,6 +13,7 @@ import io.nemospawn.inbox.Message;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface MessageTransport extends AutoCloseable {
   /** Returns which transport this is. */
   TransportKind kind();

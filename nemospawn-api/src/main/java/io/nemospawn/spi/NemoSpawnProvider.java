@@ -3,6 +3,7 @@ package io.nemospawn.spi;
 import io.nemospawn.NemoSpawn;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import org.apiguardian.api.API;
 
 /**
  * Opens data directories; found with {@link java.util.ServiceLoader}. nemospawn-core provides the
@@ -10,6 +11,7 @@ import java.time.InstantSource;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface NemoSpawnProvider {
   /**
    * Opens a data directory.

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.nemospawn.inbox.Message;
 import java.nio.file.Path;
+import org.apiguardian.api.API;
 
 /**
  * What {@link InboxStore#send} did: the message as stored (its id may have been redrawn on a
@@ -15,6 +16,7 @@ import java.nio.file.Path;
  * @param transport the transport that delivered it
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record SendReceipt(Message message, Path file, TransportKind transport) {
   /** Validates the parts. */
   public SendReceipt {

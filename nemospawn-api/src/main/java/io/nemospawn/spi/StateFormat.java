@@ -12,6 +12,7 @@ import java.time.temporal.ChronoField;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The parts of the on-disk format (compatible with NemoSpawn 1.0) that every module writing the
@@ -26,6 +27,7 @@ import java.util.Objects;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class StateFormat {
   /** The longest id or name accepted. */
   public static final int MAX_ID_LENGTH = 128;

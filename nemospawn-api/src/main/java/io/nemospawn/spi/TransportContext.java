@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.nemospawn.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.apiguardian.api.API;
 
 /**
  * What a transport needs to open for one team: the data directory, the team, the configured
@@ -23,6 +24,7 @@ import java.time.Duration;
  * @param sendTimeout the longest a fast-path send waits (connect, high-water mark, full ring)
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record TransportContext(
     Path dataDir, String teamId, Transport transport, Durability durability, Duration sendTimeout) {
 

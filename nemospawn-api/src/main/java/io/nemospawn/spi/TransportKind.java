@@ -1,12 +1,14 @@
 package io.nemospawn.spi;
 
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /**
  * A concrete message transport, as chosen for one send: the inbox files, ZeroMQ or shared memory.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum TransportKind {
   /** The inbox directory alone. */
   FILE("file"),

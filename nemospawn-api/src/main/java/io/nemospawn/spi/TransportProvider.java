@@ -1,11 +1,14 @@
 package io.nemospawn.spi;
 
+import org.apiguardian.api.API;
+
 /**
  * Finds a {@link MessageTransport} through {@link java.util.ServiceLoader}; the {@code
  * nemospawn-transport} module provides one per {@link TransportKind}.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface TransportProvider {
   /** Returns the kind this provider opens. */
   TransportKind kind();

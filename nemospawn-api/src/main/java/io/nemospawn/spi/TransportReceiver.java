@@ -4,6 +4,7 @@ import io.nemospawn.inbox.Message;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.apiguardian.api.API;
 
 /**
  * The receiving end of one agent's address on one transport, bound by {@link
@@ -14,6 +15,7 @@ import java.util.function.Consumer;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface TransportReceiver extends AutoCloseable {
   /** Returns the agent this receiver is bound for. */
   String agentId();

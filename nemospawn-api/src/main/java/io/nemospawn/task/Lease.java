@@ -2,6 +2,7 @@ package io.nemospawn.task;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A claim on a running task: who holds it and until when. A holder that stops renewing loses it
@@ -11,6 +12,7 @@ import java.util.Objects;
  * @param expiresAt when the claim ends unless renewed
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Lease(String owner, Instant expiresAt) {
   private static final Lease NONE = new Lease("", Instant.EPOCH);
 

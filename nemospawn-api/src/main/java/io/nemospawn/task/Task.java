@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import org.apiguardian.api.API;
 
 /**
  * One task of a team's graph, as stored in {@code tasks/<task_id>.json}.
@@ -23,6 +24,7 @@ import java.util.OptionalDouble;
  * @param updatedAt last change
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Task(
     String id,
     String teamId,

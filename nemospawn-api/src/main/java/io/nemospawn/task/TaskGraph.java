@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A set of new tasks with dependencies among themselves (by key) and on existing tasks (by id),
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param edges for each key, the keys it depends on
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record TaskGraph(Map<String, TaskSpec> nodes, Map<String, List<String>> edges) {
   /** Copies. */
   public TaskGraph {

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * What a new task should be: title, optional description, owner, dependencies and metadata.
@@ -22,6 +23,7 @@ import java.util.Objects;
  * @param metadata initial metadata
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record TaskSpec(
     String title,
     String description,

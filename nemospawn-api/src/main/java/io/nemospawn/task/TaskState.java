@@ -3,6 +3,7 @@ package io.nemospawn.task;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
+import org.apiguardian.api.API;
 
 /**
  * The states of a task and the transitions allowed between them.
@@ -14,6 +15,7 @@ import java.util.Set;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum TaskState {
   /** Ready to be claimed: every dependency is done. */
   PENDING,

@@ -3,6 +3,8 @@ package io.nemospawn.task;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A change to a task: a new state, owner, {@code val_loss} or metadata entries; parts left unset
@@ -17,7 +19,9 @@ import java.util.Objects;
  * @param metadata entries to add or replace ({@code val_loss} among them)
  * @since 0.1
  */
-public record TaskUpdate(TaskState state, String owner, Map<String, Object> metadata) {
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public record TaskUpdate(
+    @Nullable TaskState state, @Nullable String owner, Map<String, Object> metadata) {
   /** Copies. */
   public TaskUpdate {
     metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * A team's task graph. Every operation is atomic across processes: completing a task and
@@ -17,6 +18,7 @@ import java.util.Optional;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Tasks {
   /**
    * Creates a task. It starts {@code pending} when all its dependencies are done (or it has none),

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
+import org.apiguardian.api.API;
 
 /**
  * One GPU as discovery found it: identity, memory, MIG mode and CPU affinity.
@@ -26,6 +27,7 @@ import java.util.OptionalInt;
  * @param numaNode the NUMA node near the GPU, -1 when unknown
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Gpu(
     int index,
     String name,

@@ -2,6 +2,7 @@ package io.nemospawn.topology;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Readings of one GPU at one moment. A figure the source could not give (the tools print {@code
@@ -26,6 +27,7 @@ import java.util.Map;
  * @param eccDbe volatile double-bit (uncorrected) ECC errors since the driver loaded
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record GpuMetrics(
     int index,
     double gpuUtilPercent,

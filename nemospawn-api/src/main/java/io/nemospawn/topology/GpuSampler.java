@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.apiguardian.api.API;
 
 /**
  * Takes a {@link GpuSnapshot} periodically and hands each to a sink (the board, Prometheus, a
@@ -33,6 +34,7 @@ import java.util.function.Supplier;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class GpuSampler implements AutoCloseable {
   private final AtomicReference<GpuSnapshot> latest = new AtomicReference<>();
   private final AtomicReference<RuntimeException> lastFailure = new AtomicReference<>();

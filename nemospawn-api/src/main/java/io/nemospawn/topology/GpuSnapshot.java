@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.apiguardian.api.API;
 
 /**
  * Metrics of every GPU at one moment, with the probe that read them: what {@code gpu health}
@@ -31,6 +32,7 @@ import java.util.Set;
  * @param warnings what went wrong on the way (probes that failed before one answered)
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record GpuSnapshot(
     Instant timestamp, String source, List<GpuMetrics> metrics, List<String> warnings) {
 

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apiguardian.api.API;
 
 /**
  * The GPUs of a machine and how they are wired: the link matrix of {@code nvidia-smi topo -m},
@@ -30,6 +31,7 @@ import java.util.TreeMap;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class GpuTopology {
   private static final GpuTopology EMPTY =
       new GpuTopology(List.of(), new Link[0][0], "none", List.of(), List.of());

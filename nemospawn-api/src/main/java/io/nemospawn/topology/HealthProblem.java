@@ -3,6 +3,7 @@ package io.nemospawn.topology;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A breach of a {@link HealthRule} on one GPU.
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param message one line that names the GPU, the value, the rule and what to do
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record HealthProblem(
     int gpu,
     String rule,

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
+import org.apiguardian.api.API;
 
 /**
  * A health check as data: which metric, compared how, with what threshold, how serious, and what
@@ -26,6 +27,7 @@ import java.util.function.ToDoubleFunction;
  * @param advice what to do about it, one sentence
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record HealthRule(
     String name,
     Metric metric,

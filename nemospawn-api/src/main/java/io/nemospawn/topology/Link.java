@@ -2,6 +2,7 @@ package io.nemospawn.topology;
 
 import java.util.Locale;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The connection between two GPUs: its kind and, for NVLink, how many links are bonded.
@@ -18,6 +19,7 @@ import java.util.Objects;
  * @param nvLinks the number of bonded NVLinks: at least 1 for {@link LinkKind#NVLINK}, 0 otherwise
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Link(LinkKind kind, int nvLinks) {
   /**
    * Unidirectional bandwidth of one NVLink in GB/s: 25 GB/s for NVLink 2 (V100), 3 (A100) and 4

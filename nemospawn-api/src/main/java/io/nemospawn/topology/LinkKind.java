@@ -1,11 +1,14 @@
 package io.nemospawn.topology;
 
+import org.apiguardian.api.API;
+
 /**
  * How two GPUs are connected, with the labels of {@code nvidia-smi topo -m}. The PCIe kinds are
  * ordered from nearest ({@link #PIX}) to farthest ({@link #SYS}).
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum LinkKind {
   /** The GPU itself ({@code X}). */
   SELF("X", 0),

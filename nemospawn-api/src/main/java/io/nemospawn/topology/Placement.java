@@ -2,6 +2,7 @@ package io.nemospawn.topology;
 
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The GPUs chosen for one agent by {@link GpuTopology#place}, with what the choice costs.
@@ -16,6 +17,7 @@ import java.util.Objects;
  *     sharing); empty when it is not
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Placement(
     List<Integer> gpus,
     boolean sameIsland,

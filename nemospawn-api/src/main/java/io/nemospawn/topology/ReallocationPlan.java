@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apiguardian.api.API;
 
 /**
  * Which agents use their GPUs below a utilisation threshold and which GPUs stopping them would
@@ -28,6 +29,7 @@ import java.util.TreeSet;
  * @param freedGpus GPUs that no kept agent holds once the stopped ones are gone, ascending
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record ReallocationPlan(
     double thresholdPercent, List<Verdict> agents, List<Integer> freedGpus) {
 

@@ -8,4 +8,7 @@
  *
  * @since 0.1
  */
+@NullMarked
 package io.nemospawn.topology;
+
+import org.jspecify.annotations.NullMarked;

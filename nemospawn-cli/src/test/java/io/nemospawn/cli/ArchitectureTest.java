@@ -24,7 +24,7 @@ class ArchitectureTest {
   }
 
   @Test
-  void apiDependsOnlyOnTheJdk() {
+  void apiDependsOnlyOnTheJdkAndTheAnnotationJars() {
     noClasses()
         .that()
         .resideInAnyPackage(
@@ -41,6 +41,8 @@ class ArchitectureTest {
         .resideOutsideOfPackages(
             "java..",
             "javax..",
+            "org.jspecify.annotations..",
+            "org.apiguardian.api..",
             "io.nemospawn",
             "io.nemospawn.task..",
             "io.nemospawn.inbox..",

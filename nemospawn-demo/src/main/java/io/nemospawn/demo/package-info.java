@@ -4,4 +4,7 @@
  *
  * @since 0.1
  */
+@NullMarked
 package io.nemospawn.demo;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A choice among strings, numbers, booleans or {@code null} (Optuna allows the same). The internal
@@ -11,6 +12,7 @@ import java.util.Objects;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record CategoricalDistribution(List<Object> choices) implements Distribution {
 
   /** Copies the choices (which may hold {@code null}) and checks there is at least one. */

@@ -1,12 +1,14 @@
 package io.nemospawn.hpo;
 
 import java.util.Locale;
+import org.apiguardian.api.API;
 
 /**
  * Whether a study minimises or maximises its objective. The names are Optuna's.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum Direction {
   MINIMIZE,
   MAXIMIZE;

@@ -1,6 +1,7 @@
 package io.nemospawn.hpo;
 
 import io.nemospawn.hpo.internal.DistributionJson;
+import org.apiguardian.api.API;
 
 /**
  * The domain of one parameter: {@link FloatDistribution}, {@link IntDistribution} or {@link
@@ -10,6 +11,7 @@ import io.nemospawn.hpo.internal.DistributionJson;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public sealed interface Distribution
     permits FloatDistribution, IntDistribution, CategoricalDistribution {
 

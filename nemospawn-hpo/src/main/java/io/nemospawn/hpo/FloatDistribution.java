@@ -1,11 +1,14 @@
 package io.nemospawn.hpo;
 
+import org.apiguardian.api.API;
+
 /**
  * A real parameter in {@code [low, high]}, optionally on a log scale or on a grid of {@code step}
  * ({@code step == 0} means continuous). As in Optuna, {@code high} is moved down onto the grid.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record FloatDistribution(double low, double high, boolean log, double step)
     implements Distribution {
 

@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.TreeMap;
+import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable snapshot of a trial as a storage holds it: number, state, parameters (user-facing
@@ -19,6 +21,7 @@ import java.util.TreeMap;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class FrozenTrial {
   private final int number;
   private final TrialState state;
@@ -28,8 +31,8 @@ public final class FrozenTrial {
   private final NavigableMap<Integer, Double> intermediateValues;
   private final Map<String, String> systemAttrs;
   private final Map<String, String> userAttrs;
-  private final Instant start;
-  private final Instant complete;
+  private final @Nullable Instant start;
+  private final @Nullable Instant complete;
   // flat copies for samplers, which look parameters up on every trial of every ask
   private final String[] names;
   private final double[] values;
@@ -48,8 +51,8 @@ public final class FrozenTrial {
       Map<Integer, Double> intermediateValues,
       Map<String, String> systemAttrs,
       Map<String, String> userAttrs,
-      Instant start,
-      Instant complete) {
+      @Nullable Instant start,
+      @Nullable Instant complete) {
     this.number = number;
     this.state = Objects.requireNonNull(state, "state");
     this.value = value;

@@ -2,6 +2,7 @@ package io.nemospawn.hpo;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Entry point of the HPO module.
@@ -19,6 +20,7 @@ import java.util.Objects;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class Hpo {
   /** Task metadata key naming the study a task's trial belongs to. */
   public static final String TASK_STUDY_KEY = "hpo_study";

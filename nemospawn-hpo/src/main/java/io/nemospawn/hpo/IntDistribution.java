@@ -1,11 +1,14 @@
 package io.nemospawn.hpo;
 
+import org.apiguardian.api.API;
+
 /**
  * An integer parameter in {@code [low, high]} on a grid of {@code step} (default 1), or on a log
  * scale (step 1, {@code low >= 1}). As in Optuna, {@code high} is moved down onto the grid.
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record IntDistribution(long low, long high, boolean log, long step) implements Distribution {
 
   /** Validates and normalises; see the class comment. */

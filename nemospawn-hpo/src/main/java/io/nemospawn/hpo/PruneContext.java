@@ -1,6 +1,7 @@
 package io.nemospawn.hpo;
 
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * What a {@link Pruner} sees: the study, its trials (all states, in number order) and the trial
@@ -8,6 +9,7 @@ import java.util.List;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface PruneContext {
   String studyName();
 

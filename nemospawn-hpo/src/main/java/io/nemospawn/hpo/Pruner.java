@@ -1,6 +1,7 @@
 package io.nemospawn.hpo;
 
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Decides after each intermediate report whether a trial should stop early. Implementations:
@@ -8,6 +9,7 @@ import java.util.List;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Pruner {
   /** Returns whether the trial in {@code context} should be pruned now. */
   boolean shouldPrune(PruneContext context);

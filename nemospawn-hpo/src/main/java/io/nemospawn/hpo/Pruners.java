@@ -3,6 +3,7 @@ package io.nemospawn.hpo;
 import io.nemospawn.hpo.internal.HyperbandPruner;
 import io.nemospawn.hpo.internal.MedianPruner;
 import io.nemospawn.hpo.internal.SuccessiveHalvingPruner;
+import org.apiguardian.api.API;
 
 /**
  * Factory of the built-in pruners: asynchronous successive halving (ASHA), Hyperband, median and
@@ -15,6 +16,7 @@ import io.nemospawn.hpo.internal.SuccessiveHalvingPruner;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class Pruners {
   private static final Pruner NONE = new Pruner() {
     @Override

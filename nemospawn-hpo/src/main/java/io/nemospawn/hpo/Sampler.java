@@ -1,6 +1,7 @@
 package io.nemospawn.hpo;
 
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Suggests parameter values for a trial. {@link Study#ask()} first calls {@link #sampleJoint} for
@@ -12,6 +13,7 @@ import java.util.Map;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Sampler {
   /** Returns internal values for any subset of {@code space} sampled jointly; empty by default. */
   default Map<String, Double> sampleJoint(SamplerContext context, SearchSpace space) {

@@ -3,6 +3,7 @@ package io.nemospawn.hpo;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * What a {@link Sampler} sees when it suggests parameters for one trial: the study's trials (all
@@ -11,6 +12,7 @@ import java.util.Objects;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record SamplerContext(
     String studyName,
     Direction direction,

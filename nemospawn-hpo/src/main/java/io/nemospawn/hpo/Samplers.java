@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.random.RandomGenerator;
+import org.apiguardian.api.API;
 
 /**
  * Factory of the built-in samplers: TPE (the default), random search and a genetic algorithm.
@@ -20,6 +21,7 @@ import java.util.random.RandomGenerator;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class Samplers {
   private Samplers() {}
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import org.apiguardian.api.API;
 
 /**
  * Where studies and their trials live. Implementations: {@link #inMemory()}, {@link
@@ -22,6 +23,7 @@ import java.util.ServiceLoader;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface StudyStorage extends AutoCloseable {
 
   /** Returns a storage that lives in this JVM only. */

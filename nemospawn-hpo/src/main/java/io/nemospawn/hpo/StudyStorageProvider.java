@@ -1,6 +1,7 @@
 package io.nemospawn.hpo;
 
 import java.nio.file.Path;
+import org.apiguardian.api.API;
 
 /**
  * Supplies a file-backed {@link StudyStorage} (found with {@link java.util.ServiceLoader}); {@code
@@ -8,6 +9,7 @@ import java.nio.file.Path;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface StudyStorageProvider {
   /** Returns the file name extension of this storage's files, with the dot, e.g. {@code .db}. */
   String fileExtension();

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.apiguardian.api.API;
 
 /**
  * Links a task to the HPO trial its agent runs, so that agent-run experiments steer TPE and ASHA.
@@ -25,6 +26,7 @@ import java.util.OptionalInt;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class TaskTrials {
   private TaskTrials() {}
 

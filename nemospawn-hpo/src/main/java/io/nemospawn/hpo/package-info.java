@@ -6,4 +6,7 @@
  *
  * @since 0.1
  */
+@NullMarked
 package io.nemospawn.hpo;
+
+import org.jspecify.annotations.NullMarked;

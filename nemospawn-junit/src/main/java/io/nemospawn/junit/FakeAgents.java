@@ -3,6 +3,7 @@ package io.nemospawn.junit;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * A protocol-true fake agent for tests and demos: a real process that reads its {@code
@@ -30,6 +31,7 @@ import java.util.List;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class FakeAgents {
   /** The variable naming the CLI command the fake agent runs. */
   public static final String CLI_ENV = "NEMOSPAWN_CLI";

@@ -6,6 +6,7 @@ import java.lang.annotation.Inherited;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.apiguardian.api.API;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -32,4 +33,5 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Inherited
 @ExtendWith(NemoSpawnExtension.class)
 @Tag("nemospawn")
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public @interface NemoSpawnTest {}

@@ -3,4 +3,7 @@
  * io.nemospawn.junit.NemoSpawnTest} give tests a team in a temporary data directory and check
  * that nothing leaks.
  */
+@NullMarked
 package io.nemospawn.junit;
+
+import org.jspecify.annotations.NullMarked;

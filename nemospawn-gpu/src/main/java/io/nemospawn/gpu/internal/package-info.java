@@ -4,4 +4,7 @@
  * {@code .nvml} binds NVML through JNA. Not exported: use {@link
  * io.nemospawn.topology.GpuTopology#detect()}.
  */
+@NullMarked
 package io.nemospawn.gpu.internal;
+
+import org.jspecify.annotations.NullMarked;

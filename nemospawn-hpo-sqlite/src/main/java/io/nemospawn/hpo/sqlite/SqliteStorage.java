@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -47,6 +48,7 @@ import org.sqlite.SQLiteConfig;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class SqliteStorage implements StudyStorage {
   /** The alembic revision of Optuna 3.0/3.1 we write. */
   public static final String ALEMBIC_REVISION = "v3.0.0.d";

@@ -3,6 +3,7 @@ package io.nemospawn.hpo.sqlite;
 import io.nemospawn.hpo.StudyStorage;
 import io.nemospawn.hpo.StudyStorageProvider;
 import java.nio.file.Path;
+import org.apiguardian.api.API;
 
 /**
  * Makes {@link StudyStorage#forDataDir} use SQLite ({@code <data dir>/hpo/<study>.db}) when this
@@ -10,6 +11,7 @@ import java.nio.file.Path;
  *
  * @since 0.1
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class SqliteStorageProvider implements StudyStorageProvider {
   @Override
   public String fileExtension() {

@@ -4,4 +4,7 @@
  *
  * @since 0.1
  */
+@NullMarked
 package io.nemospawn.hpo.sqlite;
+
+import org.jspecify.annotations.NullMarked;
