@@ -356,11 +356,10 @@ public final class ZmqTransport implements MessageTransport {
     }
 
     /**
-     * Reads one envelope, waiting up to {@code millis} (0: not at all); null when none came,
-     * when the receiver closed, or when the envelope was malformed (logged and dropped).
+     * Takes the next envelope's bytes, waiting up to {@code millis} (0: not at all); null when
+     * none came or the receiver closed.
      */
-    private Message read(int millis) throws InterruptedException {
-      byte[] bytes;
+    private byte[] recv(int millis) throws InterruptedException {
       lock.lock();
       try {
         if (closed.get()) {
@@ -368,10 +367,9 @@ public final class ZmqTransport implements MessageTransport {
         }
         if (millis > 0) {
           socket.setReceiveTimeOut(millis);
-          bytes = socket.recv(0);
-        } else {
-          bytes = socket.recv(ZMQ.DONTWAIT);
+          return socket.recv(0);
         }
+        return socket.recv(ZMQ.DONTWAIT);
       } catch (ZMQException e) {
         if (e.getErrorCode() == ZMQ.Error.EINTR.getCode()) {
           throw new InterruptedException("Interrupted while receiving for agent '" + agentId + "'");
@@ -380,9 +378,10 @@ public final class ZmqTransport implements MessageTransport {
       } finally {
         lock.unlock();
       }
-      if (bytes == null) {
-        return null;
-      }
+    }
+
+    /** The message, or null when the envelope is malformed (logged and dropped). */
+    private Message parse(byte[] bytes) {
       try {
         Message m = MessageJson.parse(bytes, agentId, null).message();
         log.trace("Received {} for {} over ZeroMQ", m.id(), agentId);
@@ -401,24 +400,17 @@ public final class ZmqTransport implements MessageTransport {
     public Optional<Message> poll() {
       requireOpen();
       try {
-        Message m;
-        do {
-          m = read(0);
-        } while (m == null && !closed.get() && hasMore());
-        return Optional.ofNullable(m);
+        byte[] bytes;
+        while ((bytes = recv(0)) != null) {
+          Message m = parse(bytes);
+          if (m != null) {
+            return Optional.of(m);
+          }
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return Optional.empty();
       }
-    }
-
-    private boolean hasMore() {
-      lock.lock();
-      try {
-        return !closed.get() && (socket.getEvents() & ZMQ.Poller.POLLIN) != 0;
-      } finally {
-        lock.unlock();
-      }
+      return Optional.empty();
     }
 
     @Override
@@ -432,11 +424,13 @@ public final class ZmqTransport implements MessageTransport {
         // Slices of at most RECEIVE_SLICE, so that close() gets the lock soon.
         int millis =
             (int) Math.min(RECEIVE_SLICE.toMillis(), (Math.max(0, left) + 999_999) / 1_000_000);
-        Message m = read(millis);
-        if (m != null) {
-          return Optional.of(m);
-        }
-        if (left <= 0) {
+        byte[] bytes = recv(millis);
+        if (bytes != null) {
+          Message m = parse(bytes);
+          if (m != null) {
+            return Optional.of(m);
+          }
+        } else if (left <= 0) {
           break;
         }
       }
