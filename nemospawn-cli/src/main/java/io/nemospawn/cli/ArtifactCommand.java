@@ -1,7 +1,6 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.Listing;
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.artifact.Artifact;
 import io.nemospawn.artifact.ArtifactSpec;
@@ -13,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -34,28 +32,8 @@ import picocli.CommandLine.TypeConversionException;
     })
 final class ArtifactCommand {
 
-  /** Common options and the way every artifact subcommand opens its team. */
-  abstract static class Base implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
-    @Override
-    public Integer call() {
-      String teamName = team.team();
-      try (NemoSpawn ns = state.open();
-          Team t = ns.team(teamName)) {
-        return run(t);
-      }
-    }
-
-    abstract int run(Team t);
-
+  /** What every artifact subcommand shares beyond opening its team. */
+  abstract static class Base extends TeamSubcommand {
     void print(Artifact a) {
       if (out.json()) {
         out.json(CoordViews.artifact(a));

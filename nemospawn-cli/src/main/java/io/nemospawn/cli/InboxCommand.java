@@ -1,7 +1,6 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.Listing;
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.inbox.Message;
@@ -9,7 +8,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,28 +29,8 @@ import picocli.CommandLine.Parameters;
     })
 final class InboxCommand {
 
-  /** Common options and the way every inbox subcommand opens its team. */
-  abstract static class Base implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
-    @Override
-    public Integer call() throws Exception {
-      String teamName = team.team();
-      try (NemoSpawn ns = state.open();
-          Team t = ns.team(teamName)) {
-        return run(t);
-      }
-    }
-
-    abstract int run(Team t) throws Exception;
-
+  /** What every inbox subcommand shares beyond opening its team. */
+  abstract static class Base extends TeamSubcommand {
     void printMessages(List<Message> messages, Listing<Message> problemsFrom) {
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -1,13 +1,11 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.Listing;
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.agent.AgentInfo;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,28 +29,8 @@ import picocli.CommandLine.Parameters;
     })
 final class LifecycleCommand {
 
-  /** Common options and the way every lifecycle subcommand opens its team. */
-  abstract static class Base implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
-    @Override
-    public Integer call() {
-      String teamName = team.team();
-      try (NemoSpawn ns = state.open();
-          Team t = ns.team(teamName)) {
-        return run(t);
-      }
-    }
-
-    abstract int run(Team t);
-
+  /** What every lifecycle subcommand shares beyond opening its team. */
+  abstract static class Base extends TeamSubcommand {
     int changed(AgentInfo a) {
       if (out.json()) {
         out.json(CoordViews.lifecycle(a));

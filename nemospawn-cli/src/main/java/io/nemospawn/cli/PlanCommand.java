@@ -1,7 +1,6 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.Listing;
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.plan.Plan;
 import io.nemospawn.plan.PlanStatus;
@@ -9,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -31,28 +29,8 @@ import picocli.CommandLine.TypeConversionException;
     })
 final class PlanCommand {
 
-  /** Common options and the way every plan subcommand opens its team. */
-  abstract static class Base implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
-    @Override
-    public Integer call() {
-      String teamName = team.team();
-      try (NemoSpawn ns = state.open();
-          Team t = ns.team(teamName)) {
-        return run(t);
-      }
-    }
-
-    abstract int run(Team t);
-
+  /** What every plan subcommand shares beyond opening its team. */
+  abstract static class Base extends TeamSubcommand {
     void print(Plan p) {
       if (out.json()) {
         out.json(CoordViews.plan(p));
