@@ -10,6 +10,7 @@ import io.nemospawn.task.TaskUpdate;
 import io.nemospawn.task.Tasks;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -349,11 +350,19 @@ final class TaskCommand {
     @Mixin
     TeamOption team;
 
-    @Parameters(index = "0", paramLabel = "TASK_ID", description = "The task.")
-    String taskId;
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "TASK_ID", description = "The task.")
+    String arg1;
 
     @Override
     public Integer call() {
+      String taskId = team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
       try (NemoSpawn ns = state.open()) {
         printTask(out, ns.team(team.team()).tasks().get(taskId));
         return ExitCodes.OK;

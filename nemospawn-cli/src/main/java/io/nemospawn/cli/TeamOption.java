@@ -1,23 +1,43 @@
 package io.nemospawn.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Mixin for {@code --team}, defaulting to {@code $NEMOSPAWN_TEAM} so agents can type less. */
+/**
+ * Mixin for {@code --team}, defaulting to {@code $NEMOSPAWN_TEAM} so agents can type less, and
+ * for NemoSpawn 1.0's positional {@code TEAM_ID}.
+ *
+ * <p>1.0 puts the team first among the positional arguments ({@code task show TEAM_ID TASK_ID});
+ * ours also takes it from {@code -t/--team} or the environment. A command declares its positional
+ * slots as optional parameters and calls {@link #split}: one argument more than the command needs
+ * means the first one is the team.
+ */
 public final class TeamOption {
+  /** Help text of the positional {@code TEAM_ID} parameter that commands declare. */
+  public static final String TEAM_ID =
+      "Team id or name, first as in NemoSpawn 1.0 (or give --team, or set $NEMOSPAWN_TEAM).";
+
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
 
   @Option(
       names = {"-t", "--team"},
       paramLabel = "TEAM",
-      description = "Team id or name (default: $NEMOSPAWN_TEAM).")
+      description = "Team id or name (default: the positional TEAM_ID, else $NEMOSPAWN_TEAM).")
   String team;
+
+  /** The team taken from the positional arguments by {@link #split}, if any. */
+  private String positional;
 
   /** Returns the team id or name, or fails with a usage error saying how to give one. */
   public String team() {
+    if (positional != null) {
+      return positional;
+    }
     if (team != null && !team.isEmpty()) {
       return team;
     }
@@ -26,6 +46,45 @@ public final class TeamOption {
       return env;
     }
     throw new ParameterException(
-        spec.commandLine(), "Missing team: pass --team TEAM or set NEMOSPAWN_TEAM");
+        spec.commandLine(),
+        "Missing team: give TEAM_ID as the first argument, pass --team TEAM or set"
+            + " NEMOSPAWN_TEAM");
+  }
+
+  /**
+   * Splits the positional arguments as typed ({@code null}s, the slots left empty, are dropped)
+   * into an optional leading team and the {@code labels.length} values the command needs, in
+   * order. With one value more than labels, the first is the team ({@link #team()} returns it
+   * from then on); a different {@code --team} is a usage error.
+   *
+   * @param typed the command's positional parameter fields, in declaration order
+   * @param labels names of the values the command needs after the team, for the usage error
+   * @return exactly {@code labels.length} values
+   */
+  public List<String> split(List<String> typed, String... labels) {
+    List<String> given = new ArrayList<>();
+    for (String s : typed) {
+      if (s != null) {
+        given.add(s);
+      }
+    }
+    if (given.size() == labels.length + 1) {
+      positional = given.remove(0);
+      if (team != null && !team.isEmpty() && !team.equals(positional)) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "Two teams given: TEAM_ID '" + positional + "' and --team '" + team + "'; give one");
+      }
+      return given;
+    }
+    if (given.size() == labels.length) {
+      return given;
+    }
+    String expected = labels.length == 0 ? "" : " " + String.join(" ", labels);
+    throw new ParameterException(
+        spec.commandLine(),
+        (given.size() < labels.length ? "Missing argument" : "Too many arguments")
+            + ": expected [TEAM_ID]" + expected + ", got " + given.size() + " argument"
+            + (given.size() == 1 ? "" : "s"));
   }
 }
