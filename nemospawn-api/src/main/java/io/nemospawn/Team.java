@@ -43,6 +43,17 @@ public interface Team extends AutoCloseable {
   /** Reads the team record again. */
   TeamInfo info();
 
+  /**
+   * Returns the GPU topology team.json records for the team's GPUs (their link matrix and NVLink
+   * islands, written when the team was created), or {@link
+   * io.nemospawn.topology.GpuTopology#empty()} when it records none: a team without GPUs, or one
+   * created where the topology did not know its GPUs.
+   *
+   * @throws StateException when team.json cannot be read or its topology is malformed
+   * @since 0.1
+   */
+  io.nemospawn.topology.GpuTopology topology();
+
   /** Returns counts of tasks, agents and plans by state. */
   TeamStatus status();
 

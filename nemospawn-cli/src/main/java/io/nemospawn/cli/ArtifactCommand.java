@@ -63,16 +63,44 @@ final class ArtifactCommand {
     @Mixin
     AgentOption agent;
 
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "PATH",
+        description = "Where it is, a file or directory; stored absolute (or give --path).")
+    String arg1;
+
     @Option(
         names = "--type",
-        required = true,
+        paramLabel = "TYPE",
+        defaultValue = "nemo-checkpoint",
         converter = TypeConverter.class,
-        description = "nemo-checkpoint, lora-adapter, nim-container, dataset, benchmark, "
-            + "reward-signal or config-patch.")
+        description = "nemo-checkpoint (the default), lora-adapter, nim-container, dataset,"
+            + " benchmark, reward-signal or config-patch.")
     ArtifactType type;
 
-    @Option(names = "--path", required = true, description = "Where it is; stored absolute.")
-    Path path;
+    @Option(names = "--path", paramLabel = "PATH", description = "Where it is; stored absolute.")
+    Path pathOption;
+
+    private Path path;
+
+    @Override
+    void parse() {
+      List<String> typed = java.util.Arrays.asList(arg0, arg1);
+      if (pathOption != null) {
+        team.split(typed);
+        path = pathOption;
+      } else {
+        path = Path.of(team.split(typed, "PATH").get(0));
+      }
+    }
 
     @Option(names = "--val-loss", paramLabel = "V", description = "Its validation loss.")
     Double valLoss;
@@ -86,18 +114,28 @@ final class ArtifactCommand {
     @Option(names = "--tag", paramLabel = "TAG", description = "A tag; repeat for several.")
     List<String> tags = new ArrayList<>();
 
+    @Option(
+        names = "--tags",
+        split = ",",
+        paramLabel = "TAGS",
+        description = "Comma-separated tags (NemoSpawn 1.0's form).")
+    List<String> tagList = new ArrayList<>();
+
     @Option(names = "--config-hash", paramLabel = "HASH", description = "NeMo config hash.")
     String configHash = "";
 
     @Override
     int run(Team t) {
+      List<String> allTags = new ArrayList<>();
+      tagList.stream().map(String::strip).filter(x -> !x.isEmpty()).forEach(allTags::add);
+      allTags.addAll(tags);
       Map<String, Object> m = new LinkedHashMap<>();
       metrics.forEach((k, v) -> m.put(k, number(v)));
       ArtifactSpec spec = ArtifactSpec.of(type, path)
           .withAgent(agent.agentOr(""))
           .withValLoss(valLoss == null ? Double.NaN : valLoss)
           .withMetrics(m)
-          .withTags(tags)
+          .withTags(allTags)
           .withNemoConfigHash(configHash);
       Artifact a = t.artifacts().register(spec);
       if (out.json()) {
@@ -125,10 +163,7 @@ final class ArtifactCommand {
   @Command(
       name = "promote",
       description = "Crowns an artifact: the only promoted one of its type in the team.")
-  static final class Promote extends Base {
-    @Parameters(paramLabel = "ARTIFACT_ID", description = "The artifact, art-<8 hex>.")
-    String artifactId;
-
+  static final class Promote extends OneArtifact {
     @Override
     int run(Team t) {
       Artifact a = t.artifacts().promote(artifactId);
@@ -141,25 +176,72 @@ final class ArtifactCommand {
     }
   }
 
+  /** Promote and show name one artifact, after the team as in NemoSpawn 1.0. */
+  abstract static class OneArtifact extends Base {
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "ARTIFACT_ID",
+        description = "The artifact, art-<8 hex>.")
+    String arg1;
+
+    String artifactId;
+
+    @Override
+    void parse() {
+      artifactId =
+          team.split(java.util.Arrays.asList(arg0, arg1), "ARTIFACT_ID").get(0);
+    }
+  }
+
   @Command(name = "list", description = "Lists artifacts, filtered and sorted.")
   static final class ListArtifacts extends Base {
-    @Option(names = "--type", converter = TypeConverter.class, description = "Only this type.")
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
+    @Option(
+        names = "--type",
+        paramLabel = "TYPE",
+        converter = TypeConverter.class,
+        description = "Only this type.")
     ArtifactType type;
 
     @Option(
         names = "--sort",
-        defaultValue = "time",
+        paramLabel = "KEY",
+        defaultValue = "val_loss",
         converter = SortConverter.class,
-        description = "val_loss (lowest first, unknown last) or time (oldest first).")
+        description = "val_loss (lowest first, unknown last; the default, as in NemoSpawn 1.0) or"
+            + " created_at (oldest first; also: time).")
     Artifacts.Sort sort;
 
-    @Option(names = "--tag", description = "Only artifacts with this tag.")
+    @Override
+    void parse() {
+      team.split(java.util.Arrays.asList(arg0));
+    }
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "Only artifacts with this tag.")
     String tag = "";
 
     @Option(names = "--promoted", description = "Only promoted artifacts.")
     boolean promoted;
 
-    @Option(names = "--limit", defaultValue = "0", description = "At most this many (0: all).")
+    @Option(
+        names = "--limit",
+        paramLabel = "N",
+        defaultValue = "0",
+        description = "At most this many (0: all).")
     int limit;
 
     @Override
@@ -191,10 +273,7 @@ final class ArtifactCommand {
   }
 
   @Command(name = "show", description = "Shows one artifact.")
-  static final class Show extends Base {
-    @Parameters(paramLabel = "ARTIFACT_ID", description = "The artifact, art-<8 hex>.")
-    String artifactId;
-
+  static final class Show extends OneArtifact {
     @Override
     int run(Team t) {
       print(t.artifacts().get(artifactId));
@@ -228,7 +307,8 @@ final class ArtifactCommand {
         case "created_at":
           return Artifacts.Sort.CREATED;
         default:
-          throw new TypeConversionException("Unknown sort '" + value + "'; use val_loss or time");
+          throw new TypeConversionException(
+              "Unknown sort '" + value + "'; use val_loss or created_at (also: time)");
       }
     }
   }

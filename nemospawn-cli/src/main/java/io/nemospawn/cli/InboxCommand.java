@@ -5,6 +5,7 @@ import io.nemospawn.Team;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.inbox.Message;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,17 +90,42 @@ final class InboxCommand {
 
   @Command(name = "send", description = "Sends a message to one agent (id or name, or leader).")
   static final class Send extends Base {
-    @Parameters(index = "0", paramLabel = "TO", description = "The recipient's id or name.")
-    String to;
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
 
-    @Parameters(index = "1", paramLabel = "BODY", description = "The text, stored verbatim.")
-    String body;
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "TO",
+        description = "The recipient's id or name.")
+    String arg1;
+
+    @Parameters(
+        index = "2",
+        arity = "0..1",
+        paramLabel = "BODY",
+        description = "The text, stored verbatim.")
+    String arg2;
 
     @Option(
         names = "--from",
         paramLabel = "AGENT",
         description = "The sender (default: $NEMOSPAWN_AGENT, else leader).")
     String from;
+
+    @Override
+    void parse() {
+      List<String> v = team.split(Arrays.asList(arg0, arg1, arg2), "TO", "BODY");
+      to = v.get(0);
+      body = v.get(1);
+    }
+
+    private String to;
+    private String body;
 
     @Override
     int run(Team t) {
@@ -119,8 +145,26 @@ final class InboxCommand {
       name = "broadcast",
       description = "Sends one copy to every agent of the team except the sender.")
   static final class Broadcast extends Base {
-    @Parameters(paramLabel = "BODY", description = "The text, stored verbatim.")
-    String body;
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "BODY",
+        description = "The text, stored verbatim.")
+    String arg1;
+
+    private String body;
+
+    @Override
+    void parse() {
+      body = team.split(Arrays.asList(arg0, arg1), "BODY").get(0);
+    }
 
     @Option(
         names = "--from",
@@ -135,12 +179,49 @@ final class InboxCommand {
     }
   }
 
-  @Command(
-      name = "receive",
-      description = "Prints the agent's unread messages, oldest first, and marks them read.")
-  static final class Receive extends Base {
+  /** Receive and peek: the agent is the last positional argument, --agent or $NEMOSPAWN_AGENT. */
+  abstract static class Reader extends Base {
     @Mixin
     AgentOption agent;
+
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "AGENT_ID",
+        description = "The agent's id or name (or give --agent, or set $NEMOSPAWN_AGENT).")
+    String arg1;
+
+    String who;
+
+    @Override
+    void parse() {
+      List<String> typed = Arrays.asList(arg0, arg1);
+      boolean none = arg0 == null && arg1 == null;
+      if (agent.agent != null && !agent.agent.isEmpty()) {
+        team.split(typed);
+        who = agent.agent;
+      } else if (none) {
+        who = agent.agent();
+      } else {
+        who = team.split(typed, "AGENT_ID").get(0);
+      }
+    }
+  }
+
+  @Command(
+      name = "receive",
+      description = "Prints the agent's unread messages, oldest first, and marks them read;"
+          + " with --all, its read messages too.")
+  static final class Receive extends Reader {
+    @Option(names = "--all", description = "Also print the messages read before.")
+    boolean all;
 
     @Option(names = "--wait", description = "Wait for a message if there is none.")
     boolean waitForOne;
@@ -153,7 +234,17 @@ final class InboxCommand {
 
     @Override
     int run(Team t) throws InterruptedException {
-      String who = agent.agent();
+      if (all) {
+        if (waitForOne || timeoutSeconds != null) {
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(), "--all cannot be combined with --wait or --timeout; give one");
+        }
+        // Marks the unread ones read first, then prints the whole history, oldest first.
+        t.inbox().receive(who);
+        Listing<Message> history = t.inbox().history(who);
+        printMessages(history.items(), history);
+        return ExitCodes.OK;
+      }
       if (!waitForOne && timeoutSeconds == null) {
         printMessages(t.inbox().receive(who), null);
         return ExitCodes.OK;
@@ -181,14 +272,11 @@ final class InboxCommand {
   @Command(
       name = "peek",
       description = "Prints the agent's unread messages without marking them read.")
-  static final class Peek extends Base {
-    @Mixin
-    AgentOption agent;
-
+  static final class Peek extends Reader {
     @Override
     int run(Team t) {
       // history() also reports unreadable files, which peek must show rather than hide.
-      Listing<Message> all = t.inbox().history(agent.agent());
+      Listing<Message> all = t.inbox().history(who);
       printMessages(all.items().stream().filter(m -> !m.read()).toList(), all);
       return ExitCodes.OK;
     }

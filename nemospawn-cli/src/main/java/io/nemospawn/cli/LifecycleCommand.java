@@ -62,8 +62,22 @@ final class LifecycleCommand {
     @Mixin
     AgentOption agent;
 
-    @Option(names = "--reason", defaultValue = "", description = "Why, in a few words.")
+    @Option(
+        names = "--reason",
+        paramLabel = "TEXT",
+        defaultValue = "",
+        description = "Why, in a few words.")
     String reason;
+  }
+
+  /** {@code --by}: who acts, recorded as the user of the audit entry. */
+  static final class By {
+    @Option(
+        names = "--by",
+        paramLabel = "NAME",
+        description = "Who acts (such as leader); recorded as the user of the audit entry"
+            + " (default: the user setting, else $USER).")
+    String by;
   }
 
   @Command(name = "idle", description = "Marks the agent idle (waiting for work).")
@@ -76,19 +90,77 @@ final class LifecycleCommand {
 
   @Command(name = "shutdown-request", description = "Asks the leader to let the agent shut down.")
   static final class ShutdownRequest extends OwnState {
+    @Mixin
+    By by;
+
+    @Override
+    String actor() {
+      return by.by;
+    }
+
     @Override
     int run(Team t) {
       return changed(t.lifecycle().requestShutdown(agent.agent(), reason));
     }
   }
 
-  /** The leader's subcommands name the agent as an argument. */
+  /**
+   * The leader's subcommands name the agent as an argument or with --agent (1.0's form), never
+   * through $NEMOSPAWN_AGENT, which names the leader itself.
+   */
   abstract static class LeaderDecision extends Base {
-    @Parameters(paramLabel = "AGENT", description = "The agent's id or name.")
+    @Parameters(
+        arity = "0..1",
+        paramLabel = "AGENT",
+        description = "The agent's id or name (or give --agent).")
+    String agentArg;
+
+    @Option(
+        names = {"-a", "--agent"},
+        paramLabel = "AGENT",
+        description = "The agent's id or name.")
+    String agentOption;
+
+    @Option(
+        names = "--reason",
+        paramLabel = "TEXT",
+        defaultValue = "",
+        description = "Why, in a few words.")
+    String reason;
+
+    @Mixin
+    By by;
+
     String agent;
 
-    @Option(names = "--reason", defaultValue = "", description = "Why, in a few words.")
-    String reason;
+    @Override
+    void parse() {
+      agent = agent(spec, agentArg, agentOption, true);
+    }
+
+    @Override
+    String actor() {
+      return by.by;
+    }
+  }
+
+  /**
+   * Returns the agent named by the argument or by --agent; a different pair is a usage error, and
+   * so is neither when {@code required}.
+   */
+  static String agent(
+      picocli.CommandLine.Model.CommandSpec spec, String arg, String option, boolean required) {
+    if (arg != null && option != null && !arg.equals(option)) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "Two agents given: AGENT '" + arg + "' and --agent '" + option + "'; give one");
+    }
+    String a = arg != null ? arg : option;
+    if (a == null && required) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "Missing agent: give AGENT or --agent AGENT");
+    }
+    return a;
   }
 
   @Command(name = "shutdown-approve", description = "Approves an agent's shutdown request.")
@@ -131,7 +203,20 @@ final class LifecycleCommand {
         paramLabel = "AGENT",
         arity = "0..1",
         description = "The agent's id or name (default: every agent).")
+    String agentArg;
+
+    @Option(
+        names = {"-a", "--agent"},
+        paramLabel = "AGENT",
+        description = "The agent's id or name (default: every agent).")
+    String agentOption;
+
     String agent;
+
+    @Override
+    void parse() {
+      agent = agent(spec, agentArg, agentOption, false);
+    }
 
     @Override
     int run(Team t) {

@@ -68,8 +68,25 @@ public final class Main {
         cl.addSubcommand(name, known ? group(c, leaf) : new CommandLine(c));
       }
     }
+    helpEverywhere(cl);
     cl.setExecutionExceptionHandler(new ErrorHandler());
     return cl;
+  }
+
+  /**
+   * Gives every command of the tree {@code -h/--help} (and {@code -V/--version}), also those
+   * whose annotation forgot {@code mixinStandardHelpOptions}: without a help option, picocli
+   * answers {@code --help} with "Unknown option" or with the required options or parameters
+   * the command misses.
+   */
+  static void helpEverywhere(CommandLine cl) {
+    CommandSpec spec = cl.getCommandSpec();
+    if (!spec.mixinStandardHelpOptions() && spec.optionsMap().get("--help") == null) {
+      spec.mixinStandardHelpOptions(true);
+    }
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      helpEverywhere(sub);
+    }
   }
 
   /**

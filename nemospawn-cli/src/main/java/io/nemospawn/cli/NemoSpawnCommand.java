@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       HpoCommand.class,
       ConfigCommand.class,
       VersionCommand.class,
+      CompletionCommand.class,
       CdsTrainingCommand.class
     })
 public final class NemoSpawnCommand {}

@@ -59,21 +59,40 @@ final class PlanCommand {
     @Mixin
     AgentOption agent;
 
-    @Option(names = "--title", required = true, description = "What the plan is about.")
+    @Option(
+        names = "--title",
+        required = true,
+        paramLabel = "TEXT",
+        description = "What the plan is about.")
     String title;
 
-    @Option(names = "--description", description = "Free text.", defaultValue = "")
+    @Option(
+        names = {"-d", "--description"},
+        paramLabel = "TEXT",
+        description = "Free text.",
+        defaultValue = "")
     String description;
 
     @Option(
         names = "--step",
         paramLabel = "STEP",
-        description = "One step; repeat for several, in order.")
+        description = "One step, which may contain commas; repeat for several, in order.")
+    List<String> step = new ArrayList<>();
+
+    @Option(
+        names = "--steps",
+        split = ",",
+        paramLabel = "STEPS",
+        description = "Comma-separated steps, in order (NemoSpawn 1.0's form); before the --step"
+            + " ones when both are given.")
     List<String> steps = new ArrayList<>();
 
     @Override
     int run(Team t) {
-      Plan p = t.plans().submit(agent.agentOr("leader"), title, description, steps);
+      List<String> all = new ArrayList<>();
+      steps.stream().map(String::strip).filter(x -> !x.isEmpty()).forEach(all::add);
+      all.addAll(step);
+      Plan p = t.plans().submit(agent.agentOr("leader"), title, description, all);
       if (out.json()) {
         out.json(CoordViews.plan(p));
       } else {
@@ -92,11 +111,20 @@ final class PlanCommand {
         description = "Only plans with this status: pending, approved or rejected.")
     PlanStatus status;
 
+    @Option(
+        names = {"-a", "--agent"},
+        paramLabel = "AGENT",
+        description = "Only plans this agent (id or name) submitted.")
+    String agent;
+
     @Override
     int run(Team t) {
       Listing<Plan> all = t.plans().list();
+      String agentId =
+          agent == null ? null : t.agents().find(agent).map(a -> a.id()).orElse(agent);
       List<Plan> plans = all.items().stream()
           .filter(p -> status == null || p.status() == status)
+          .filter(p -> agentId == null || p.agentId().equals(agentId))
           .toList();
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -121,11 +149,36 @@ final class PlanCommand {
     }
   }
 
-  @Command(name = "show", description = "Shows one plan with its steps and review.")
-  static final class Show extends Base {
-    @Parameters(paramLabel = "PLAN_ID", description = "The plan, plan-<8 hex>.")
+  /** Show, approve and reject name the plan as an argument or with --plan (1.0's form). */
+  abstract static class OnePlan extends Base {
+    @Parameters(
+        arity = "0..1",
+        paramLabel = "PLAN_ID",
+        description = "The plan, plan-<8 hex> (or give --plan).")
+    String planArg;
+
+    @Option(names = "--plan", paramLabel = "PLAN_ID", description = "The plan, plan-<8 hex>.")
+    String planOption;
+
     String planId;
 
+    @Override
+    void parse() {
+      if (planArg != null && planOption != null && !planArg.equals(planOption)) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(),
+            "Two plans given: PLAN_ID '" + planArg + "' and --plan '" + planOption + "'; give one");
+      }
+      planId = planArg != null ? planArg : planOption;
+      if (planId == null) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "Missing plan: give PLAN_ID or --plan PLAN_ID");
+      }
+    }
+  }
+
+  @Command(name = "show", description = "Shows one plan with its steps and review.")
+  static final class Show extends OnePlan {
     @Override
     int run(Team t) {
       print(t.plans().get(planId));
@@ -134,16 +187,18 @@ final class PlanCommand {
   }
 
   /** Approve and reject share their options. */
-  abstract static class Review extends Base {
-    @Parameters(paramLabel = "PLAN_ID", description = "The pending plan, plan-<8 hex>.")
-    String planId;
-
+  abstract static class Review extends OnePlan {
     @Option(
         names = "--reviewer",
+        paramLabel = "NAME",
         description = "Who reviews (default: $NEMOSPAWN_AGENT, else leader).")
     String reviewer;
 
-    @Option(names = "--comment", defaultValue = "", description = "The reviewer's comment.")
+    @Option(
+        names = "--comment",
+        paramLabel = "TEXT",
+        defaultValue = "",
+        description = "The reviewer's comment.")
     String comment;
 
     String reviewer() {

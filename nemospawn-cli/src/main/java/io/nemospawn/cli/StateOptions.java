@@ -20,6 +20,15 @@ public final class StateOptions {
     return dataDir == null ? NemoSpawn.open() : NemoSpawn.open(dataDir);
   }
 
+  /** Opens the data directory with {@code user} recorded in its audit entries; the caller closes it. */
+  public NemoSpawn open(String user) {
+    NemoSpawn.Builder b = NemoSpawn.builder().user(user);
+    if (dataDir != null) {
+      b.dataDir(dataDir);
+    }
+    return b.open();
+  }
+
   /** Returns the data directory that {@link #open()} uses. */
   public Path dataDir() {
     return (dataDir == null ? NemoSpawn.defaultDataDir() : dataDir)

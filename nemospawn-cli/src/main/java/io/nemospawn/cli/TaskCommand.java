@@ -2,6 +2,7 @@ package io.nemospawn.cli;
 
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.artifact.ArtifactType;
 import io.nemospawn.hpo.TaskTrials;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskSpec;
@@ -106,7 +107,10 @@ final class TaskCommand {
     out.table(List.of("FIELD", "VALUE"), rows);
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a task.")
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = "Creates a task: pending, or blocked while it has unfinished dependencies.")
   static final class Create implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -120,11 +124,21 @@ final class TaskCommand {
     @Mixin
     TeamOption team;
 
-    @Option(
-        names = "--title",
-        required = true,
-        paramLabel = "TEXT",
-        description = "Title, verbatim.")
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "TITLE",
+        description = "Title, verbatim (or give --title).")
+    String arg1;
+
+    @Option(names = "--title", paramLabel = "TEXT", description = "Title, verbatim.")
     String title;
 
     @Option(
@@ -150,6 +164,14 @@ final class TaskCommand {
     Double valLoss;
 
     @Option(
+        names = "--artifact",
+        paramLabel = "TYPE",
+        description = "Type of artifact the task should produce (metadata artifact_type):"
+            + " nemo-checkpoint, lora-adapter, nim-container, dataset, benchmark, reward-signal"
+            + " or config-patch.")
+    String artifact;
+
+    @Option(
         names = "--metadata",
         paramLabel = "KEY=VALUE",
         description = "Metadata entry; repeatable. Numbers and true/false are typed.")
@@ -157,11 +179,23 @@ final class TaskCommand {
 
     @Override
     public Integer call() {
+      List<String> typed = Arrays.asList(arg0, arg1);
+      String text = title != null ? title : team.split(typed, "TITLE").get(0);
+      if (title != null) {
+        team.split(typed);
+      }
       Map<String, Object> m = metadata(spec, metadata);
+      if (artifact != null) {
+        try {
+          m.put("artifact_type", ArtifactType.parse(artifact).wireName());
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), "Invalid --artifact: " + e.getMessage());
+        }
+      }
       if (valLoss != null) {
         m.put("val_loss", valLoss);
       }
-      TaskSpec s = new TaskSpec(title, description, owner, blockedBy, m);
+      TaskSpec s = new TaskSpec(text, description, owner, blockedBy, m);
       try (NemoSpawn ns = state.open()) {
         Task t = ns.team(team.team()).tasks().create(s);
         if (out.json()) {
@@ -191,13 +225,21 @@ final class TaskCommand {
     @Mixin
     TeamOption team;
 
-    @Parameters(index = "0", paramLabel = "TASK_ID", description = "The task.")
-    String taskId;
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "TASK_ID", description = "The task.")
+    String arg1;
 
     @Option(
         names = "--status",
         paramLabel = "STATUS",
-        description = "pending, blocked, running, done, failed or cancelled.")
+        description = "pending, blocked, running, done, failed or cancelled (NemoSpawn 1.0's"
+            + " in_progress and completed mean running and done).")
     String status;
 
     @Option(
@@ -226,6 +268,7 @@ final class TaskCommand {
 
     @Override
     public Integer call() {
+      String taskId = team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
       TaskUpdate u = new TaskUpdate(
           status == null ? null : status(spec, status), owner, metadata(spec, metadata));
       if (valLoss != null) {
@@ -291,17 +334,25 @@ final class TaskCommand {
     @Mixin
     TeamOption team;
 
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
     @Option(names = "--status", paramLabel = "STATUS", description = "Only tasks in this status.")
     String status;
 
     @Option(
-        names = {"-o", "--owner"},
+        names = {"-o", "--owner", "--agent"},
         paramLabel = "AGENT",
         description = "Only this owner's.")
     String owner;
 
     @Override
     public Integer call() {
+      team.split(Arrays.asList(arg0));
       TaskState only = status == null ? null : status(spec, status);
       try (NemoSpawn ns = state.open()) {
         Listing<Task> all = ns.team(team.team()).tasks().list();
@@ -384,8 +435,13 @@ final class TaskCommand {
     @Mixin
     TeamOption team;
 
-    @Parameters(index = "0..*", arity = "1..*", paramLabel = "TASK_ID", description = "Tasks.")
-    List<String> taskIds;
+    @Parameters(
+        index = "0..*",
+        arity = "1..*",
+        paramLabel = "[TEAM_ID] TASK_ID",
+        description = "The tasks, after the team as in NemoSpawn 1.0 (or give --team, or set"
+            + " $NEMOSPAWN_TEAM).")
+    List<String> args;
 
     @Option(
         names = "--timeout",
@@ -400,6 +456,7 @@ final class TaskCommand {
             "Invalid --timeout " + timeout + ": use a number of seconds >= 0");
       }
       try (NemoSpawn ns = state.open()) {
+        List<String> taskIds = taskIds(ns);
         Tasks tasks = ns.team(team.team()).tasks();
         boolean finished = tasks.awaitAllFinished(taskIds, Duration.ofSeconds(timeout));
         List<Task> now = taskIds.stream().map(tasks::get).toList();
@@ -428,6 +485,33 @@ final class TaskCommand {
         }
         return ExitCodes.OK;
       }
+    }
+
+    /**
+     * Returns the task ids, after taking the first argument as the team where it is one: always
+     * when neither --team nor $NEMOSPAWN_TEAM names a team, when it equals --team, and, with a
+     * team from $NEMOSPAWN_TEAM only, when it is no task of that team but a team of its own.
+     */
+    private List<String> taskIds(NemoSpawn ns) {
+      if (args.size() < 2) {
+        return args;
+      }
+      String first = args.get(0);
+      String given = team.optionOrEnvironment();
+      boolean isTeam;
+      if (given == null || given.equals(first)) {
+        isTeam = true;
+      } else if (team.hasOption()) {
+        isTeam = false;
+      } else {
+        isTeam = ns.findTeam(given).map(t -> t.tasks().find(first).isEmpty()).orElse(true)
+            && ns.findTeam(first).isPresent();
+      }
+      if (!isTeam) {
+        return args;
+      }
+      team.positional(first);
+      return args.subList(1, args.size());
     }
   }
 

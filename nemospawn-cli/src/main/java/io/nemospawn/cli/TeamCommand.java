@@ -16,14 +16,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code nemospawn team create|status|list|delete}. */
+/** {@code nemospawn team create|status|topology|list|delete}. */
 @Command(
     name = "team",
     mixinStandardHelpOptions = true,
-    description = "Creates, shows, lists and deletes teams.",
+    description = "Creates, shows, lists and deletes teams; shows a team's GPU topology.",
     subcommands = {
       TeamCommand.Create.class,
       TeamCommand.Status.class,
+      TeamCommand.Topology.class,
       TeamCommand.ListTeams.class,
       TeamCommand.Delete.class
     })
@@ -90,13 +91,14 @@ final class TeamCommand {
     @Parameters(
         index = "0",
         arity = "0..1",
-        paramLabel = "TEAM",
-        description = "Team id or name (default: --team, else $NEMOSPAWN_TEAM).")
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
     String team;
 
     @Override
     public Integer call() {
-      String which = team != null ? team : teamOption.team();
+      teamOption.split(java.util.Arrays.asList(team));
+      String which = teamOption.team();
       try (NemoSpawn ns = state.open()) {
         TeamStatus s = ns.team(which).status();
         if (out.json()) {
@@ -145,6 +147,49 @@ final class TeamCommand {
 
     private static String wireName(Enum<?> e) {
       return e.name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  @Command(
+      name = "topology",
+      mixinStandardHelpOptions = true,
+      description = "Shows the NVLink topology of the team's GPUs, as team.json records it:"
+          + " the link matrix and the NVLink islands.")
+  static final class Topology implements Callable<Integer> {
+    @Mixin
+    Output out;
+
+    @Mixin
+    StateOptions state;
+
+    @Mixin
+    TeamOption teamOption;
+
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String team;
+
+    @Override
+    public Integer call() {
+      teamOption.split(java.util.Arrays.asList(team));
+      try (NemoSpawn ns = state.open()) {
+        Team t = ns.team(teamOption.team());
+        TeamInfo info = t.info();
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("team_id", info.id());
+        fields.put("gpu_ids", info.gpuIds());
+        String first =
+            "Team " + info.id() + " (" + info.name() + "), GPUs " + CoreViews.list(info.gpuIds());
+        io.nemospawn.topology.GpuTopology topology = t.topology();
+        if (topology.isEmpty() && !info.gpuIds().isEmpty() && !out.json()) {
+          first += "; team.json records no topology for them (the machine that created the team"
+              + " did not know these GPUs); see the machine's with: nemospawn gpu topology";
+        }
+        return TopologyView.print(out, topology, fields, first);
+      }
     }
   }
 

@@ -45,10 +45,14 @@ public final class TeamOption {
     if (env != null && !env.isEmpty()) {
       return env;
     }
+    boolean positionalTeam =
+        spec.positionalParameters().stream().anyMatch(p -> p.paramLabel().contains("TEAM_ID"));
     throw new ParameterException(
         spec.commandLine(),
-        "Missing team: give TEAM_ID as the first argument, pass --team TEAM or set"
-            + " NEMOSPAWN_TEAM");
+        positionalTeam
+            ? "Missing team: give TEAM_ID as the first argument, pass --team TEAM or set"
+                + " NEMOSPAWN_TEAM"
+            : "Missing team: pass --team TEAM or set NEMOSPAWN_TEAM");
   }
 
   /**
@@ -86,5 +90,32 @@ public final class TeamOption {
         (given.size() < labels.length ? "Missing argument" : "Too many arguments")
             + ": expected [TEAM_ID]" + expected + ", got " + given.size() + " argument"
             + (given.size() == 1 ? "" : "s"));
+  }
+
+  /**
+   * Takes {@code first}, the first of a variable number of positional arguments, as the team,
+   * with the same check as {@link #split}: a different {@code --team} is a usage error.
+   */
+  public void positional(String first) {
+    if (team != null && !team.isEmpty() && !team.equals(first)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Two teams given: TEAM_ID '" + first + "' and --team '" + team + "'; give one");
+    }
+    positional = first;
+  }
+
+  /** Returns whether {@code --team} was given (not the positional team, not the environment). */
+  public boolean hasOption() {
+    return team != null && !team.isEmpty();
+  }
+
+  /** Returns the team {@code --team} or $NEMOSPAWN_TEAM gives, or null when neither does. */
+  public String optionOrEnvironment() {
+    if (hasOption()) {
+      return team;
+    }
+    String env = System.getenv("NEMOSPAWN_TEAM");
+    return env == null || env.isEmpty() ? null : env;
   }
 }

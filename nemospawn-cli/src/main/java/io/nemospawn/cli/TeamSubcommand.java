@@ -4,12 +4,17 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * A subcommand that works on one team: the output, state and {@code --team} options, and opening
  * the team around {@link #run}. The inbox, plan, lifecycle and artifact groups build on it.
  */
 abstract class TeamSubcommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
   Output out;
 
@@ -21,11 +26,24 @@ abstract class TeamSubcommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    parse();
     String teamName = team.team();
-    try (NemoSpawn ns = state.open();
+    String actor = actor();
+    try (NemoSpawn ns = actor == null ? state.open() : state.open(actor);
         Team t = ns.team(teamName)) {
       return run(t);
     }
+  }
+
+  /**
+   * Sorts the positional arguments before the team is opened, usually with {@link
+   * TeamOption#split}; usage errors thrown here touch no file. Does nothing by default.
+   */
+  void parse() {}
+
+  /** Returns who acts, recorded as the user of the audit entries, or null for the default. */
+  String actor() {
+    return null;
   }
 
   /** Runs the command on the opened team; returns the exit code. */

@@ -96,6 +96,31 @@ public final class Codecs {
     return n;
   }
 
+  /**
+   * Decodes the GPU topology a team.json records ({@code topology} matrix and {@code gpus}), or
+   * empty when it records none.
+   *
+   * @throws IllegalArgumentException naming the malformed key or cell
+   */
+  @SuppressWarnings("unchecked")
+  public static java.util.Optional<GpuTopology> teamTopology(ObjectNode team) {
+    JsonNode matrix = team.get("topology");
+    if (matrix == null || !matrix.isObject() || matrix.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    List<Map<String, Object>> gpus = new ArrayList<>();
+    JsonNode list = team.get("gpus");
+    if (list != null && list.isArray()) {
+      list.forEach(g -> gpus.add(Json.toMap(g)));
+    }
+    try {
+      Map<String, Map<String, String>> cells = Json.MAPPER.convertValue(matrix, Map.class);
+      return java.util.Optional.of(GpuTopology.fromFormat(cells, gpus));
+    } catch (ClassCastException e) {
+      throw new IllegalArgumentException("the topology matrix is not a map of maps of links", e);
+    }
+  }
+
   /** Decodes an agent file. */
   public static AgentInfo agent(ObjectNode n) {
     JsonNode lc = n.get("lifecycle");

@@ -77,6 +77,18 @@ public final class FileTeam implements Team {
   }
 
   @Override
+  public io.nemospawn.topology.GpuTopology topology() {
+    java.nio.file.Path file = ctx.layout().teamFile(ctx.teamId());
+    try {
+      return Codecs.teamTopology(ctx.store().read(file))
+          .orElseGet(io.nemospawn.topology.GpuTopology::empty);
+    } catch (IllegalArgumentException e) {
+      throw new io.nemospawn.StateException(
+          file, "The GPU topology in " + file + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public TeamStatus status() {
     Map<TaskState, Integer> tasks = new EnumMap<>(TaskState.class);
     for (TaskState s : TaskState.values()) {
