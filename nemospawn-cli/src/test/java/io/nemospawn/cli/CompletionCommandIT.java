@@ -3,6 +3,8 @@ package io.nemospawn.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,23 +36,35 @@ class CompletionCommandIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
-    assertThat(out).contains("complete -F _complete_nemospawn").as(out);
+    assertThat(out).contains("complete -o default -F _complete_nemospawn nemospawn");
     return out.lines()
         .filter(l -> l.startsWith("reply:"))
         .map(l -> l.substring(6).strip())
         .toList();
   }
 
+  /** Runs {@code nemospawn ARGS} in this JVM as Main.main would; returns exit code and output. */
+  static String[] run(String... args) {
+    var cl = Main.commandLine(args);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new String[] {Integer.toString(code), out.toString(), err.toString()};
+  }
+
   Path script(String shell) throws IOException {
-    Cli.Result r = new Cli(dir).run("completion", shell);
-    assertThat(r.code()).as(r.toString()).isZero();
-    return Files.writeString(dir.resolve("nemospawn-" + shell + ".sh"), r.out());
+    String[] r = run("completion", shell);
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    return Files.writeString(dir.resolve("nemospawn-" + shell + ".sh"), r[1]);
   }
 
   @Test
   void bashScriptCompletesGroupsSubcommandsAndOptions() throws Exception {
     Path bash = script("bash");
-    assertThat(complete(bash, "nemospawn ta")).containsExactlyInAnyOrder("task", "team");
+    assertThat(complete(bash, "nemospawn t")).containsExactlyInAnyOrder("task", "team");
+    assertThat(complete(bash, "nemospawn ta")).containsExactly("task");
     assertThat(complete(bash, "nemospawn task cr")).containsExactly("create");
     assertThat(complete(bash, "nemospawn team ")).contains("create", "status", "topology");
     assertThat(complete(bash, "nemospawn artifact list --so")).containsExactly("--sort");
@@ -66,9 +80,9 @@ class CompletionCommandIT {
 
   @Test
   void unknownShellIsAUsageErrorNamingTheShells() {
-    Cli.Result r = new Cli(dir).run("completion", "fish");
-    assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(r.err())
+    String[] r = run("completion", "fish");
+    assertThat(r[0]).isEqualTo(Integer.toString(ExitCodes.USAGE));
+    assertThat(r[2])
         .startsWith(
             "Unknown shell 'fish'; use bash or zsh (fish and PowerShell are not" + " supported)");
   }
