@@ -43,7 +43,10 @@ final class InboxCommand {
         return;
       }
       if (messages.isEmpty()) {
-        out.println("No unread messages.");
+        out.println(
+            problemsFrom != null && this instanceof Receive
+                ? "No messages."
+                : "No unread messages.");
       } else {
         out.table(
             List.of("MSG", "FROM", "TIME", "BODY"),
