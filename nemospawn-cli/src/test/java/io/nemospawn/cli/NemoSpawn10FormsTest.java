@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Every command form of NemoSpawn 1.0's task, team, inbox, plan, lifecycle and artifact groups
@@ -260,6 +261,30 @@ class NemoSpawn10FormsTest {
   void teamTopologyOfATeamWithoutGpusSaysSo() {
     Cli.Result r = ok("team", "topology", "--team", t1);
     assertThat(r.out()).isEqualTo("Team " + t1 + " (t1), GPUs -\nNo GPUs.\n");
+  }
+
+  @Test
+  void teamTopologyOfAMalformedRecordFailsNamingTheFile() throws IOException {
+    Path file = teamDir().resolve("team.json");
+    ObjectNode team = (ObjectNode) read(file);
+    team.putObject("topology").putObject("0").put("x", "NV4");
+    Files.writeString(file, team.toString());
+    Cli.Result r = cli.run("team", "topology", t1);
+    assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(r.err())
+        .startsWith("Error: The GPU topology in " + file + " cannot be read: Topology key 'x' is"
+            + " not a GPU index");
+  }
+
+  @Test
+  void aPositionalTeamAndADifferentTeamOptionIsAUsageErrorThatWritesNothing() {
+    Cli.Result r = cli.run("task", "create", t1, "Train model", "--team", "other");
+    assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err())
+        .startsWith("Two teams given: TEAM_ID '" + t1 + "' and --team 'other'; give one");
+    Cli.Result same = cli.run("task", "create", t1, "Train model", "--team", t1);
+    assertThat(same.code()).isZero();
+    assertThat(records("tasks")).hasSize(1);
   }
 
   // ---------------------------------------------------------------- inbox
