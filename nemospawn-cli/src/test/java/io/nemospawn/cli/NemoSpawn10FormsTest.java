@@ -540,6 +540,39 @@ class NemoSpawn10FormsTest {
     assertThat(a.get("agent_id").asString()).isEqualTo("trainer0");
     assertThat(a.get("tags").toString()).isEqualTo("[\"lr-2e-4\",\"best\"]");
     assertThat(a.get("promoted").asBoolean()).isFalse();
+    assertThat(a.get("nemo_config_hash").asString()).isEqualTo(sha256Prefix("weights".getBytes()));
+  }
+
+  static String sha256Prefix(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes))
+          .substring(0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void artifactRegisterHashesTheFirstMibOfACheckpointAs10Does() throws IOException {
+    byte[] head = new byte[1 << 20];
+    new java.util.Random(7).nextBytes(head);
+    Path big = dir.resolve("big.nemo");
+    Files.write(big, head);
+    Files.write(big, "tail".getBytes(), java.nio.file.StandardOpenOption.APPEND);
+    String id = register(big.toString());
+    assertThat(record("artifacts", id).get("nemo_config_hash").asString())
+        .isEqualTo(sha256Prefix(head));
+    // Another type, a directory, or a path not on this machine: no hash, as given.
+    Path data = Files.createDirectories(dir.resolve("shards"));
+    assertThat(record("artifacts", register(data.toString()))
+            .get("nemo_config_hash")
+            .asString())
+        .isEmpty();
+    String lora = register(big.toString(), "--type", "lora-adapter");
+    assertThat(record("artifacts", lora).get("nemo_config_hash").asString()).isEmpty();
+    String given = register("/remote/model.nemo", "--config-hash", "9f86d081");
+    assertThat(record("artifacts", given).get("nemo_config_hash").asString()).isEqualTo("9f86d081");
   }
 
   @Test

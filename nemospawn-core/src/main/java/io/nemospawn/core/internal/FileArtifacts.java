@@ -30,6 +30,8 @@ import tools.jackson.databind.node.ObjectNode;
  * one artifact per team and type is promoted, whatever the number of processes. Thread-safe.
  */
 public final class FileArtifacts implements Artifacts {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(FileArtifacts.class);
   static final String SUB = "artifacts";
 
   /** Lowest validation loss first, unknown last, then oldest first. */
@@ -58,6 +60,11 @@ public final class FileArtifacts implements Artifacts {
       throw new IllegalArgumentException(
           "Invalid val_loss " + spec.valLoss() + "; use a finite number or leave it unset");
     }
+    String hash = spec.nemoConfigHash();
+    if (hash.isEmpty() && spec.type() == ArtifactType.NEMO_CHECKPOINT) {
+      hash = nemoConfigHash(spec.path());
+    }
+    String configHash = hash;
     Instant now = ctx.now();
     String id = ctx.store()
         .createWithFreshId(
@@ -73,7 +80,7 @@ public final class FileArtifacts implements Artifacts {
                     spec.agentId(),
                     spec.valLoss(),
                     spec.metrics(),
-                    spec.nemoConfigHash(),
+                    configHash,
                     false,
                     spec.tags(),
                     now)));
@@ -86,6 +93,30 @@ public final class FileArtifacts implements Artifacts {
     }
     ctx.audit("artifact.register", spec.agentId(), details);
     return get(id);
+  }
+
+  /**
+   * Returns NemoSpawn 1.0's {@code nemo_config_hash} of a checkpoint file: the first 16 hex
+   * digits of the SHA-256 of its first MiB. Empty for a path that is no readable regular file
+   * here (a directory, or one on another machine).
+   */
+  static String nemoConfigHash(Path path) {
+    if (!java.nio.file.Files.isRegularFile(path)) {
+      return "";
+    }
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+      byte[] head = in.readNBytes(1 << 20);
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(head);
+      return java.util.HexFormat.of().formatHex(digest).substring(0, 16);
+    } catch (java.io.IOException e) {
+      log.warn(
+          "Cannot read {} to hash its NeMo config ({}); nemo_config_hash stays empty",
+          path,
+          e.toString());
+      return "";
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("This JVM has no SHA-256", e);
+    }
   }
 
   @Override
