@@ -120,15 +120,15 @@ final class InboxCommand {
         description = "The sender (default: $NEMOSPAWN_AGENT, else leader).")
     String from;
 
+    private String to;
+    private String body;
+
     @Override
     void parse() {
       List<String> v = team.split(Arrays.asList(arg0, arg1, arg2), "TO", "BODY");
       to = v.get(0);
       body = v.get(1);
     }
-
-    private String to;
-    private String body;
 
     @Override
     int run(Team t) {
@@ -236,12 +236,17 @@ final class InboxCommand {
     Double timeoutSeconds;
 
     @Override
+    void parse() {
+      super.parse();
+      if (all && (waitForOne || timeoutSeconds != null)) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "--all cannot be combined with --wait or --timeout; give one");
+      }
+    }
+
+    @Override
     int run(Team t) throws InterruptedException {
       if (all) {
-        if (waitForOne || timeoutSeconds != null) {
-          throw new picocli.CommandLine.ParameterException(
-              spec.commandLine(), "--all cannot be combined with --wait or --timeout; give one");
-        }
         // Marks the unread ones read first, then prints the whole history, oldest first.
         t.inbox().receive(who);
         Listing<Message> history = t.inbox().history(who);
