@@ -15,7 +15,9 @@ public enum ConfigKey {
   /** The data directory; read from the environment only (the file lives inside it). */
   DATA_DIR("~/.nemospawn", "Data directory holding teams, config and audit log."),
   /** Message transport: auto, file, zmq or shm. */
-  TRANSPORT("auto", "Message transport: auto (negotiate per pair), file, zmq or shm."),
+  TRANSPORT(
+      "auto",
+      "Message transport: auto (negotiate per pair), file, zmq (zeromq), shm (nixl) or tcp://…"),
   /** Git worktree per agent: auto, always or never. */
   WORKSPACE("auto", "Git worktree per agent: auto (when in a repo), always or never."),
   /** Profile used when a spawn names none. */

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +75,10 @@ final class GpuCommand {
   }
 
   /** {@code nemospawn gpu discover}. */
-  @Command(name = "discover", description = "Lists the GPUs and says which probe found them.")
+  @Command(
+      name = "discover",
+      mixinStandardHelpOptions = true,
+      description = "Lists the GPUs and says which probe found them.")
   static final class Discover implements Callable<Integer> {
     @Mixin
     Output out;
@@ -121,7 +125,10 @@ final class GpuCommand {
   }
 
   /** {@code nemospawn gpu topology}. */
-  @Command(name = "topology", description = "Prints the link matrix and the NVLink islands.")
+  @Command(
+      name = "topology",
+      mixinStandardHelpOptions = true,
+      description = "Prints the link matrix and the NVLink islands.")
   static final class Topology implements Callable<Integer> {
     @Mixin
     Output out;
@@ -136,6 +143,7 @@ final class GpuCommand {
   /** {@code nemospawn gpu health}. */
   @Command(
       name = "health",
+      mixinStandardHelpOptions = true,
       description = "Reads metrics (DCGM, then NVML, then nvidia-smi) and checks the health rules;"
           + " exits 1 when a critical problem (double-bit ECC) is found.")
   static final class Health implements Callable<Integer> {
@@ -264,6 +272,7 @@ final class GpuCommand {
   /** {@code nemospawn gpu status TEAM}. */
   @Command(
       name = "status",
+      mixinStandardHelpOptions = true,
       description = "Reads the metrics of a team's GPUs and writes them to"
           + " teams/<team>/metrics/dcgm_<stamp>.json.")
   static final class Status implements Callable<Integer> {
@@ -273,11 +282,22 @@ final class GpuCommand {
     @Mixin
     DataDir data;
 
-    @Parameters(index = "0", paramLabel = "TEAM", description = "The team id.")
+    @Mixin
+    TeamOption teamOption;
+
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String teamId;
+
     String team;
 
     @Override
     public Integer call() {
+      teamOption.split(Arrays.asList(teamId));
+      team = teamOption.team();
       TeamAgents t = TeamAgents.read(data.resolve(), team);
       GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
       Path file = t.teamDir().resolve("metrics").resolve(s.fileName());
@@ -292,7 +312,7 @@ final class GpuCommand {
       }
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>(s.toFormatMap());
-        m.put("team_id", team);
+        m.put("team_id", t.teamId());
         m.put("file", file.toString());
         m.put("warnings", s.warnings());
         out.json(m);
@@ -314,6 +334,7 @@ final class GpuCommand {
   /** {@code nemospawn gpu reallocate TEAM --kill-below N}. */
   @Command(
       name = "reallocate",
+      mixinStandardHelpOptions = true,
       description = "Finds the team's running agents whose GPUs are used below N percent and the"
           + " GPUs stopping them would free; with --execute, stops them and frees the GPUs.")
   static final class Reallocate implements Callable<Integer> {
@@ -323,14 +344,24 @@ final class GpuCommand {
     @Mixin
     DataDir data;
 
-    @Parameters(index = "0", paramLabel = "TEAM", description = "The team id.")
+    @Mixin
+    TeamOption teamOption;
+
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String teamId;
+
     String team;
 
     @Option(
         names = "--kill-below",
-        required = true,
+        defaultValue = "50",
         paramLabel = "N",
-        description = "Utilisation in percent (0-100) below which an agent would be stopped.")
+        description = "Utilisation in percent (0-100) below which an agent would be stopped"
+            + " (default: ${DEFAULT-VALUE}, as NemoSpawn 1.0).")
     double killBelow;
 
     @Option(
@@ -347,13 +378,15 @@ final class GpuCommand {
 
     @Override
     public Integer call() {
+      teamOption.split(Arrays.asList(teamId));
+      team = teamOption.team();
       TeamAgents t = TeamAgents.read(data.resolve(), team);
       GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
       ReallocationPlan plan = ReallocationPlan.analyse(t.running(), s.metrics(), killBelow);
       List<String> stopped = execute ? stop(plan.stop()) : List.of();
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("team_id", team);
+        m.put("team_id", t.teamId());
         m.put("source", s.source());
         m.put("warnings", s.warnings());
         m.putAll(plan.toMap());

@@ -1,11 +1,14 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.NemoSpawn;
 import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.Hpo;
 import io.nemospawn.hpo.HpoConfig;
 import io.nemospawn.hpo.Study;
 import io.nemospawn.hpo.Trial;
 import io.nemospawn.hpo.TrialState;
+import io.nemospawn.launch.Launcher;
+import io.nemospawn.launch.Template;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +21,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code nemospawn hpo}: hyperparameter studies shared by agents and processes. Studies live in
@@ -75,8 +81,22 @@ final class HpoCommand {
     return String.join(" ", parts);
   }
 
-  @Command(name = "init", description = "Creates a study from an HPO TOML file.")
+  @Command(
+      name = "init",
+      mixinStandardHelpOptions = true,
+      description = "Creates a study from an HPO TOML file, a launch template's [hpo] section,"
+          + " or (neither given) NemoSpawn 1.0's default space: lr and batch_size.")
   static final class Init implements Callable<Integer> {
+    /** NemoSpawn 1.0's search space for a study created without a file or template. */
+    static final String DEFAULT_SPACE = """
+        [search_space]
+        lr = { type = "loguniform", low = 1e-5, high = 1e-3 }
+        batch_size = { type = "categorical", choices = [256, 512, 1024, 2048] }
+        [objective]
+        metric = "val_loss"
+        direction = "minimize"
+        """;
+
     @Mixin
     Output out;
 
@@ -86,27 +106,39 @@ final class HpoCommand {
     @Option(names = "--study", required = true, description = "Study name.")
     String study;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Source source;
 
     static final class Source {
       @Option(
           names = "--hpo-file",
+          paramLabel = "FILE",
           description = "TOML file with [search_space], [objective], [budget].")
       Path hpoFile;
 
-      @Option(names = "--template", description = "Launch template whose [hpo] section to use.")
+      @Option(
+          names = "--template",
+          paramLabel = "TEMPLATE",
+          description = "Launch template (built-in name, see `launch templates`, or a .toml file)"
+              + " whose [hpo] search space, objective and budget to use.")
       String template;
     }
 
     @Override
     public Integer call() {
-      if (source.template != null) {
-        throw new IllegalArgumentException("Cannot use template '" + source.template
-            + "': launch templates come with the launch issue and do not exist yet. Use --hpo-file F"
-            + " with the template's search space for now.");
+      HpoConfig config;
+      String from;
+      if (source != null && source.template != null) {
+        config = fromTemplate(source.template);
+        from = "template " + source.template;
+      } else if (source != null && source.hpoFile != null) {
+        config = HpoConfig.read(source.hpoFile);
+        from = source.hpoFile.toString();
+      } else {
+        config = HpoConfig.parse(DEFAULT_SPACE, "the default search space");
+        from = "the default search space (as NemoSpawn 1.0: give --hpo-file or --template for"
+            + " your own)";
       }
-      HpoConfig config = HpoConfig.read(source.hpoFile);
       Path dataDir = data.resolve();
       try (Study s = Hpo.create(dataDir, study, config)) {
         if (out.json()) {
@@ -119,6 +151,7 @@ final class HpoCommand {
           m.put("sampler", config.sampler());
           m.put("pruner", config.pruner());
           m.put("params", new ArrayList<>(config.space().params().keySet()));
+          m.put("source", from);
           out.json(m);
         } else {
           out.println(
@@ -127,13 +160,36 @@ final class HpoCommand {
                   + ", max_trials "
                   + (config.maxTrials() == 0 ? "unlimited" : config.maxTrials()) + ", sampler "
                   + config.sampler() + ", pruner " + config.pruner() + ". Storage: " + s.storage());
+          out.println("Search space from " + from + ".");
         }
       }
       return ExitCodes.OK;
     }
+
+    /** Reads a launch template's [hpo] section, as the launch of that template would use it. */
+    private HpoConfig fromTemplate(String name) {
+      Template t;
+      try (NemoSpawn ns = NemoSpawn.open(data.resolve())) {
+        Launcher launcher = Launcher.of(ns);
+        t = launcher.template(name);
+        if (!t.hpo().isPresent()) {
+          List<String> with = launcher.templates().stream()
+              .filter(x -> x.hpo().isPresent())
+              .map(Template::name)
+              .toList();
+          throw new IllegalArgumentException("Template '" + name + "' (" + t.source()
+              + ") has no [hpo] section, so it has no search space; templates with one: " + with
+              + ". Give one of those, or --hpo-file FILE.");
+        }
+      }
+      return HpoConfig.parse(t.hpo().toml(), t.source());
+    }
   }
 
-  @Command(name = "suggest", description = "Starts a trial and prints its number and parameters.")
+  @Command(
+      name = "suggest",
+      mixinStandardHelpOptions = true,
+      description = "Starts a trial and prints its number and parameters.")
   static final class Suggest implements Callable<Integer> {
     @Mixin
     Output out;
@@ -153,6 +209,10 @@ final class HpoCommand {
           m.put("study", study);
           m.put("trial", t.number());
           m.put("params", t.params());
+          // NemoSpawn 1.0 prints {"trial_id": n, <param>: value, ...}; scripts written for it
+          // read those keys.
+          m.put("trial_id", t.number());
+          t.params().forEach(m::putIfAbsent);
           out.json(m);
         } else {
           out.println("trial " + t.number());
@@ -165,6 +225,7 @@ final class HpoCommand {
 
   @Command(
       name = "report",
+      mixinStandardHelpOptions = true,
       description = {
         "Records an intermediate value and says whether to prune (exit code 1 and \"prune\": true"
             + " when pruned; the trial is then PRUNED); with --final, completes the trial."
@@ -184,7 +245,11 @@ final class HpoCommand {
 
     @Option(
         names = "--step",
-        description = "Step (epoch, iteration) of the value; required without --final.")
+        paramLabel = "STEP",
+        description = "Step (epoch, iteration) of the value, or `final` (NemoSpawn 1.0's form of"
+            + " --final); required without --final.")
+    String stepText;
+
     Integer step;
 
     @Option(
@@ -196,8 +261,23 @@ final class HpoCommand {
     @Option(names = "--final", description = "Completes the trial with this value.")
     boolean fin;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
+      if (stepText != null && stepText.trim().equalsIgnoreCase("final")) {
+        fin = true;
+      } else if (stepText != null) {
+        try {
+          step = Integer.valueOf(stepText.trim());
+        } catch (NumberFormatException e) {
+          throw new ParameterException(
+              spec.commandLine(),
+              "Invalid --step '" + stepText + "': use a whole number such as --step 100, or"
+                  + " --step final");
+        }
+      }
       if (!fin && step == null) {
         throw new IllegalArgumentException("Missing --step for trial " + trial
             + ": an intermediate report needs the step it was measured at; pass --final to complete"
@@ -247,7 +327,10 @@ final class HpoCommand {
     }
   }
 
-  @Command(name = "best", description = "Prints the best complete trial.")
+  @Command(
+      name = "best",
+      mixinStandardHelpOptions = true,
+      description = "Prints the best complete trial.")
   static final class Best implements Callable<Integer> {
     @Mixin
     Output out;
@@ -272,7 +355,10 @@ final class HpoCommand {
     }
   }
 
-  @Command(name = "trials", description = "Lists the trials of a study.")
+  @Command(
+      name = "trials",
+      mixinStandardHelpOptions = true,
+      description = "Lists the trials of a study.")
   static final class Trials implements Callable<Integer> {
     @Mixin
     Output out;
@@ -312,6 +398,7 @@ final class HpoCommand {
 
   @Command(
       name = "dashboard",
+      mixinStandardHelpOptions = true,
       description =
           "Starts Optuna's dashboard (optuna-dashboard) on the study, if it is installed.")
   static final class Dashboard implements Callable<Integer> {
@@ -326,8 +413,8 @@ final class HpoCommand {
 
     @Option(
         names = "--port",
-        defaultValue = "8080",
-        description = "Port (default: ${DEFAULT-VALUE}).")
+        defaultValue = "8081",
+        description = "Port (default: ${DEFAULT-VALUE}, as NemoSpawn 1.0).")
     int port;
 
     static Optional<Path> onPath(String exe) {

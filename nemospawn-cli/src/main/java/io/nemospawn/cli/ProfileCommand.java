@@ -24,8 +24,11 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code nemospawn profile list|show|create|delete|wizard|doctor|test}: agent profiles. */
 @Command(
@@ -144,27 +147,56 @@ final class ProfileCommand {
     @Mixin
     StateOptions state;
 
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "NAME",
+        description = "Profile name (or give --name, as NemoSpawn 1.0).")
+    String positional;
+
+    @Option(
+        names = "--name",
+        paramLabel = "NAME",
+        description = "Profile name, as NemoSpawn 1.0 takes it (same as the positional NAME).")
+    String nameOption;
 
     @Option(
         names = "--agent",
-        required = true,
+        defaultValue = "claude",
         paramLabel = "AGENT",
-        description = "claude, codex, kimi, cursor, nanobot, aider, opencode,"
-            + " github-copilot-cli or custom.")
+        description = "claude, codex, kimi, cursor, nanobot, aider, opencode, github-copilot-cli"
+            + " (or copilot) or custom (default: ${DEFAULT-VALUE}).")
     String agent;
 
-    @Option(names = "--command", defaultValue = "", paramLabel = "PROGRAM")
+    @Option(
+        names = "--command",
+        defaultValue = "",
+        paramLabel = "PROGRAM",
+        description = "CLI command to invoke (default: the agent's own, e.g. claude).")
     String command;
 
-    @Option(names = "--model", defaultValue = "", paramLabel = "MODEL")
+    @Option(
+        names = "--model",
+        defaultValue = "",
+        paramLabel = "MODEL",
+        description = "LLM model name, passed with the agent's model flag.")
     String model;
 
-    @Option(names = "--base-url", defaultValue = "", paramLabel = "URL")
+    @Option(
+        names = "--base-url",
+        defaultValue = "",
+        paramLabel = "URL",
+        description = "API base URL, set in the agent's base-URL variable.")
     String baseUrl;
 
-    @Option(names = "--auth-env", defaultValue = "", paramLabel = "VAR")
+    @Option(
+        names = "--auth-env",
+        defaultValue = "",
+        paramLabel = "VAR",
+        description = "Environment variable holding the API key.")
     String authEnv;
 
     @Option(names = "--env", paramLabel = "VAR=VALUE")
@@ -176,7 +208,11 @@ final class ProfileCommand {
         description = "Extra argument (custom: {prompt_file}, {task}, {model} are replaced).")
     List<String> args = new ArrayList<>();
 
-    @Option(names = "--description", defaultValue = "", paramLabel = "TEXT")
+    @Option(
+        names = {"-d", "--description"},
+        defaultValue = "",
+        paramLabel = "TEXT",
+        description = "Profile description.")
     String description;
 
     @Option(
@@ -186,6 +222,16 @@ final class ProfileCommand {
 
     @Override
     public Integer call() {
+      if (positional != null && nameOption != null && !positional.equals(nameOption)) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "Two names given: NAME '" + positional + "' and --name '" + nameOption + "'; give one");
+      }
+      String name = positional != null ? positional : nameOption;
+      if (name == null) {
+        throw new ParameterException(
+            spec.commandLine(), "Missing profile name: give NAME or --name NAME");
+      }
       try (NemoSpawn ns = state.open()) {
         Profile p = ns.profiles()
             .create(new Profile(

@@ -24,10 +24,10 @@ final class SkillCommand {
 
   static final class Where {
     @Option(
-        names = "--target",
-        defaultValue = "all",
+        names = {"-t", "--target"},
         paramLabel = "TARGET",
-        description = "claude, codex or all (default: ${DEFAULT-VALUE}).")
+        description = "claude, codex or all (default: claude for install, as NemoSpawn 1.0; all"
+            + " for status and uninstall).")
     String target;
 
     @Option(names = "--home", paramLabel = "DIR", description = "Home directory (default: ~).")
@@ -37,8 +37,8 @@ final class SkillCommand {
       return home != null ? home : Path.of(System.getProperty("user.home"));
     }
 
-    List<Skills.Target> targets() {
-      return Skills.Target.parse(target);
+    List<Skills.Target> targets(String dflt) {
+      return Skills.Target.parse(target == null ? dflt : target);
     }
   }
 
@@ -52,7 +52,7 @@ final class SkillCommand {
 
     @Override
     public Integer call() {
-      List<Path> files = Skills.install(where.home(), where.targets());
+      List<Path> files = Skills.install(where.home(), where.targets("claude"));
       if (out.json()) {
         out.json(files.stream().map(Path::toString).toList());
       } else {
@@ -75,7 +75,7 @@ final class SkillCommand {
 
     @Override
     public Integer call() {
-      List<Skills.Status> all = Skills.status(where.home(), where.targets());
+      List<Skills.Status> all = Skills.status(where.home(), where.targets("all"));
       if (out.json()) {
         out.json(all.stream()
             .map(s -> {
@@ -107,7 +107,7 @@ final class SkillCommand {
 
     @Override
     public Integer call() {
-      List<Path> files = Skills.uninstall(where.home(), where.targets());
+      List<Path> files = Skills.uninstall(where.home(), where.targets("all"));
       if (out.json()) {
         out.json(files.stream().map(Path::toString).toList());
       } else {

@@ -55,17 +55,20 @@ final class Skills {
   /** The state of one target. */
   public record Status(Target target, Path file, String state) {}
 
-  /** The command lines the skill teaches; each must parse against the real command tree. */
+  /**
+   * The command lines the skill teaches, in NemoSpawn 1.0's forms (the team first for task and
+   * inbox, {@code --team}/{@code --agent} for plan and lifecycle), as the coordination prompt
+   * writes them; each must parse against the real command tree.
+   */
   static final List<String> COMMANDS = List.of(
-      "nemospawn task list --team \"$NEMOSPAWN_TEAM\"",
-      "nemospawn task claim TASK_ID --team \"$NEMOSPAWN_TEAM\" --agent \"$NEMOSPAWN_AGENT\"",
-      "nemospawn task update TASK_ID --team \"$NEMOSPAWN_TEAM\" --status done --val-loss 0.123",
-      "nemospawn inbox receive --team \"$NEMOSPAWN_TEAM\" --agent \"$NEMOSPAWN_AGENT\" --wait"
-          + " --timeout 60",
-      "nemospawn inbox send RECIPIENT \"your message\" --team \"$NEMOSPAWN_TEAM\" --from"
+      "nemospawn task list \"$NEMOSPAWN_TEAM\"",
+      "nemospawn task claim \"$NEMOSPAWN_TEAM\" TASK_ID --agent \"$NEMOSPAWN_AGENT\"",
+      "nemospawn task update \"$NEMOSPAWN_TEAM\" TASK_ID --status done --val-loss 0.123",
+      "nemospawn inbox receive \"$NEMOSPAWN_TEAM\" \"$NEMOSPAWN_AGENT\" --wait --timeout 60",
+      "nemospawn inbox send \"$NEMOSPAWN_TEAM\" RECIPIENT \"your message\" --from"
           + " \"$NEMOSPAWN_AGENT\"",
-      "nemospawn plan submit --title \"title\" --step \"first step\" --team \"$NEMOSPAWN_TEAM\""
-          + " --agent \"$NEMOSPAWN_AGENT\"",
+      "nemospawn plan submit --team \"$NEMOSPAWN_TEAM\" --agent \"$NEMOSPAWN_AGENT\" --title"
+          + " \"title\" --steps \"first step,second step\"",
       "nemospawn lifecycle idle --team \"$NEMOSPAWN_TEAM\" --agent \"$NEMOSPAWN_AGENT\""
           + " --reason \"waiting for work\"",
       "nemospawn lifecycle shutdown-request --team \"$NEMOSPAWN_TEAM\" --agent"
@@ -86,8 +89,9 @@ final class Skills {
     l.add("# NemoSpawn team coordination");
     l.add("");
     l.add("You are one agent of a NemoSpawn team. Your coordination prompt is the file named by"
-        + " `$NEMOSPAWN_PROMPT`; read it first. `NEMOSPAWN_TEAM` and `NEMOSPAWN_AGENT` are set,"
-        + " so the commands below work as written. Never wait without `--timeout`.");
+        + " `$NEMOSPAWN_PROMPT`; read it first. `NEMOSPAWN_TEAM` and `NEMOSPAWN_AGENT` hold your"
+        + " team and agent ids, so the commands below work as written; they are NemoSpawn 1.0's"
+        + " forms, the team id first for task and inbox. Never wait without `--timeout`.");
     l.add("");
     l.add("```sh");
     l.addAll(COMMANDS);

@@ -52,21 +52,6 @@ final class SpawnCommand {
     Integer count;
   }
 
-  /** The command: a program or a profile. */
-  static final class What {
-    @Option(
-        names = "--agent-cmd",
-        paramLabel = "PROGRAM",
-        description = "Program to run; its arguments follow after --. Run without a shell.")
-    String program;
-
-    @Option(
-        names = "--profile",
-        paramLabel = "NAME",
-        description = "Profile (or agent CLI name: claude, codex, aider, …) to run.")
-    String profile;
-  }
-
   @Command(
       name = "agent",
       mixinStandardHelpOptions = true,
@@ -105,8 +90,27 @@ final class SpawnCommand {
         description = "First task, passed verbatim.")
     String task;
 
-    @ArgGroup(exclusive = true, multiplicity = "0..1")
-    What what;
+    @Option(
+        names = "--agent-cmd",
+        paramLabel = "PROGRAM",
+        description = "Agent CLI (claude, codex, kimi, cursor, nanobot, aider, opencode, copilot)"
+            + " or a profile name, as in NemoSpawn 1.0; else a program to run, its arguments after"
+            + " --, without a shell.")
+    String program;
+
+    @Option(
+        names = "--profile",
+        paramLabel = "NAME",
+        description = "Profile (or agent CLI name: claude, codex, aider, …) to run; wins over an"
+            + " agent CLI named by --agent-cmd.")
+    String profile;
+
+    @Option(
+        names = "--remote",
+        paramLabel = "USER@HOST",
+        description = "NemoSpawn 1.0's remote sandbox host: not supported here; the spawn fails"
+            + " and says what to do instead.")
+    String remote;
 
     @Option(
         names = "--runtime",
@@ -142,16 +146,15 @@ final class SpawnCommand {
       } else if (gpus != null && gpus.count != null) {
         b.gpuCount(gpus.count);
       }
-      if (what != null && what.program != null) {
-        List<String> cmd = new ArrayList<>(List.of(what.program));
-        cmd.addAll(args);
-        b.command(cmd);
-      } else if (!args.isEmpty()) {
+      if (remote != null) {
+        throw new IllegalArgumentException("Cannot spawn agent '" + name + "' on remote host '"
+            + remote + "': this NemoSpawn spawns on the machine it runs on. Run the same"
+            + " `nemospawn spawn agent` on " + remote + " (its data directory must be shared) or"
+            + " leave out --remote.");
+      }
+      if (program == null && !args.isEmpty()) {
         throw new IllegalArgumentException("Arguments " + args + " were given without"
             + " --agent-cmd; put them after: --agent-cmd PROGRAM -- ARGS");
-      }
-      if (what != null && what.profile != null) {
-        b.profile(what.profile);
       }
       if (runtime != null) {
         b.runtime(runtime);
@@ -161,6 +164,26 @@ final class SpawnCommand {
       }
       try (NemoSpawn ns = state.open()) {
         Team t = ns.team(team.team());
+        // NemoSpawn 1.0: --agent-cmd names an agent CLI or profile (claude, codex, …) and
+        // --profile overrides it; a program with arguments, or one no profile is named after,
+        // runs as given.
+        boolean agentCli = program != null
+            && args.isEmpty()
+            && program.matches("[A-Za-z0-9][A-Za-z0-9._-]*")
+            && ns.profiles().find(program).isPresent();
+        if (profile != null) {
+          if (program != null && !agentCli) {
+            throw new IllegalArgumentException("Both --profile '" + profile + "' and --agent-cmd"
+                + " program '" + program + "' were given; give one");
+          }
+          b.profile(profile);
+        } else if (agentCli) {
+          b.profile(program);
+        } else if (program != null) {
+          List<String> cmd = new ArrayList<>(List.of(program));
+          cmd.addAll(args);
+          b.command(cmd);
+        }
         Agent a = t.spawn(b.build());
         AgentInfo i = a.info();
         Map<String, Object> m = new LinkedHashMap<>();
@@ -275,8 +298,8 @@ final class SpawnCommand {
     @Mixin
     TeamOption team;
 
-    @Parameters(index = "0", paramLabel = "AGENT", description = "Agent id or name.")
-    String agent;
+    @Mixin
+    AgentArg agent;
 
     @Option(
         names = "--grace",
@@ -292,7 +315,7 @@ final class SpawnCommand {
     public Integer call() {
       try (NemoSpawn ns = state.open()) {
         Team t = ns.team(team.team());
-        Agent a = t.agent(agent);
+        Agent a = t.agent(agent.agent());
         a.stop(Duration.ofSeconds(grace));
         boolean removed = false;
         if (!keepWorkspace && !a.info().worktreePath().isEmpty()) {

@@ -7,7 +7,10 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Mixin;
 
 /** {@code nemospawn version}: prints the version of NemoSpawn and of the JVM. */
-@Command(name = "version", description = "Prints the NemoSpawn version.")
+@Command(
+    name = "version",
+    mixinStandardHelpOptions = true,
+    description = "Prints the NemoSpawn version.")
 final class VersionCommand implements Callable<Integer> {
   @Mixin
   Output out;

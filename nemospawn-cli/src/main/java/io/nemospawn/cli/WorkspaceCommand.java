@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code nemospawn workspace list|checkpoint|merge|cleanup}: the agents' git worktrees. */
 @Command(
@@ -85,8 +84,8 @@ final class WorkspaceCommand {
     @Mixin
     TeamOption team;
 
-    @Parameters(index = "0", paramLabel = "AGENT", description = "Agent id or name.")
-    String agent;
+    @Mixin
+    AgentArg agentArg;
 
     @Option(
         names = {"-m", "--message"},
@@ -97,6 +96,7 @@ final class WorkspaceCommand {
 
     @Override
     public Integer call() {
+      String agent = agentArg.agent();
       try (NemoSpawn ns = state.open()) {
         Optional<String> c = ns.team(team.team()).workspaces().checkpoint(agent, message);
         if (out.json()) {
@@ -124,18 +124,20 @@ final class WorkspaceCommand {
     @Mixin
     TeamOption team;
 
-    @Parameters(index = "0", paramLabel = "AGENT", description = "Agent id or name.")
-    String agent;
+    @Mixin
+    AgentArg agentArg;
 
     @Option(
         names = "--target",
         defaultValue = "",
         paramLabel = "BRANCH",
-        description = "Target branch (default: the branch checked out in the repository).")
+        description = "Target branch (default: the branch checked out in the repository; unlike"
+            + " NemoSpawn 1.0, a given --target is honoured).")
     String target;
 
     @Override
     public Integer call() {
+      String agent = agentArg.agent();
       try (NemoSpawn ns = state.open()) {
         Team t = ns.team(team.team());
         String c = t.workspaces().merge(agent, target);
@@ -164,11 +166,12 @@ final class WorkspaceCommand {
     @Mixin
     TeamOption team;
 
-    @Parameters(index = "0", paramLabel = "AGENT", description = "Agent id or name.")
-    String agent;
+    @Mixin
+    AgentArg agentArg;
 
     @Override
     public Integer call() {
+      String agent = agentArg.agent();
       try (NemoSpawn ns = state.open()) {
         ns.team(team.team()).workspaces().cleanup(agent);
         if (out.json()) {

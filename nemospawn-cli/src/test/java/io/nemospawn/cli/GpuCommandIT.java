@@ -274,6 +274,59 @@ class GpuCommandIT {
   }
 
   @Test
+  void statusTakesTheTeamPositionallyOrWithTeamAndWritesTheSameSnapshot() throws Exception {
+    fakeNvidiaSmi("ecc-dbe");
+    Path data = team();
+    Path metrics = data.resolve("teams/sweep-1a2b3c4d/metrics");
+    List<String> snapshots = new java.util.ArrayList<>();
+    for (List<String> form : List.of(
+        List.of("gpu", "status", "sweep-1a2b3c4d"),
+        List.of("gpu", "status", "--team", "sweep-1a2b3c4d"),
+        List.of("gpu", "status", "sweep"))) {
+      try (var s = Files.list(metrics)) {
+        s.forEach(f -> f.toFile().delete());
+      } catch (java.nio.file.NoSuchFileException e) {
+        // first run
+      }
+      List<String> args = new java.util.ArrayList<>(form);
+      args.addAll(List.of("--data-dir", data.toString()));
+      assertThat(run(args.toArray(String[]::new))).as(err.toString()).isZero();
+      try (var s = Files.list(metrics)) {
+        Path f = s.findFirst().orElseThrow();
+        snapshots.add(Files.readString(f).replaceAll("\"timestamp\" *: *\"[^\"]*\"", "T"));
+      }
+    }
+    assertThat(snapshots.get(1)).isEqualTo(snapshots.get(0));
+    assertThat(snapshots.get(2)).isEqualTo(snapshots.get(0));
+    assertThat(run(
+            "gpu", "status", "sweep-1a2b3c4d", "--team", "other", "--data-dir", data.toString()))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("Two teams given");
+  }
+
+  @Test
+  void reallocateWithoutKillBelowUsesNemoSpawn10sFiftyPercent() throws IOException {
+    fakeNvidiaSmi("ecc-dbe"); // GPU 0 at 81 %, GPU 1 at 0 %
+    Path data = team();
+    assertThat(run("gpu", "reallocate", "sweep-1a2b3c4d", "--data-dir", data.toString(), "--json"))
+        .as(err.toString())
+        .isZero();
+    Map<?, ?> json = JsonMapper.builder().build().readValue(out.toString(), Map.class);
+    assertThat(json.get("stop")).isEqualTo(List.of("eval-00000002"));
+    assertThat(((Number) json.get("threshold_percent")).doubleValue()).isEqualTo(50.0);
+    assertThat(json.get("stopped")).isEqualTo(List.of());
+  }
+
+  @Test
+  void everyGpuCommandAnswersHelp() {
+    for (String c : List.of("discover", "health", "reallocate", "status", "topology")) {
+      out.getBuffer().setLength(0);
+      assertThat(run("gpu", c, "--help")).as(c + ": " + err).isZero();
+      assertThat(out.toString()).startsWith("Usage: nemospawn gpu " + c);
+    }
+  }
+
+  @Test
   void anUnknownTeamIsAnErrorNamingTheDataDirectory() {
     assertThat(run("gpu", "status", "nope", "--data-dir", dir.toString()))
         .isEqualTo(ExitCodes.FAILURE);

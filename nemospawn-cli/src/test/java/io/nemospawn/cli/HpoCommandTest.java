@@ -171,14 +171,24 @@ class HpoCommandTest {
         run("hpo", "init", "--study", "s", "--template", "llama", "--data-dir", dir.toString());
     assertThat(t.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(t.err())
-        .isEqualTo(
-            "Error: Cannot use template 'llama': launch templates come with the launch"
-                + " issue and do not exist yet. Use --hpo-file F with the template's search space for now.\n");
-    Result none = run("hpo", "init", "--study", "s", "--data-dir", dir.toString());
-    assertThat(none.code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(none.err())
-        .startsWith("Error: Missing required argument (specify one of these):"
-            + " (--hpo-file=<hpoFile> | --template=<template>)");
+        .isEqualTo("Error: No template 'llama': it is neither a built-in template [autoresearch,"
+            + " nim-deploy, rlhf-swarm, data-curation] nor a file. List them with `nemospawn"
+            + " launch templates`, or give the path of a .toml file.\n");
+    assertThat(dir.resolve("hpo/s.db")).doesNotExist();
+    Result both = run(
+        "hpo",
+        "init",
+        "--study",
+        "s",
+        "--template",
+        "autoresearch",
+        "--hpo-file",
+        "x.toml",
+        "--data-dir",
+        dir.toString());
+    assertThat(both.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(both.err())
+        .startsWith("Error: --hpo-file=FILE, --template=TEMPLATE are mutually exclusive");
     Path bad = dir.resolve("bad.toml");
     Files.writeString(bad, "[search_space]\nx = { type = \"normal\", low = 0, high = 1 }\n");
     Result b = run(
@@ -230,7 +240,7 @@ class HpoCommandTest {
         .isEqualTo("optuna-dashboard is not installed. Install it with `pipx install"
             + " optuna-dashboard` (or `pip install optuna-dashboard`), then run: optuna-dashboard "
             + url
-            + " --port 8080. Dashboards built for Optuna 3.2+ ask to upgrade the database first: `optuna"
+            + " --port 8081. Dashboards built for Optuna 3.2+ ask to upgrade the database first: `optuna"
             + " storage upgrade --storage " + url
             + "` (NemoSpawn reads the upgraded file too; Optuna 3.1"
             + " then no longer does).\n");

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -64,6 +65,17 @@ class PromptCommandsIT {
     }
   }
 
+  /**
+   * Whether a line uses NemoSpawn 1.0's form: the team first for the groups where 1.0 takes it
+   * positionally (task, inbox), {@code --team} for the others, never {@code -t}.
+   */
+  static boolean teachesOneForm(String line) {
+    List<String> w = words(line);
+    String group = w.get(1);
+    boolean positional = group.equals("task") || group.equals("inbox");
+    return !w.contains("-t") && (positional ? !w.contains("--team") : w.contains("--team"));
+  }
+
   static List<String> commandLines(String markdown) {
     return markdown.lines().filter(l -> l.startsWith("nemospawn ")).toList();
   }
@@ -94,15 +106,21 @@ class PromptCommandsIT {
           .contains("- GPUs: [0] (CUDA_VISIBLE_DEVICES=0)")
           .contains("## You lead this team")
           .contains("Plan the sweep")
-          .contains("nemospawn task claim TASK_ID --team " + team.id() + " --agent " + lead.id());
+          .contains("nemospawn task claim " + team.id() + " TASK_ID --agent " + lead.id())
+          .contains("nemospawn inbox receive " + team.id() + " " + lead.id() + " --wait")
+          .contains("nemospawn plan approve --team " + team.id() + " --plan PLAN_ID --reviewer "
+              + lead.id());
       assertThat(workerPrompt).doesNotContain("## You lead this team").contains("Train \"it\" now");
       List<String> lines = new ArrayList<>(commandLines(leaderPrompt));
       assertThat(lines).hasSizeGreaterThan(15);
       lines.addAll(commandLines(workerPrompt));
       lines.addAll(commandLines(Skills.text()));
+      SoftAssertions soft = new SoftAssertions();
       for (String l : lines) {
-        assertParses(l);
+        soft.assertThatCode(() -> assertParses(l)).as(l).doesNotThrowAnyException();
+        soft.assertThat(teachesOneForm(l)).as("NemoSpawn 1.0's form: " + l).isTrue();
       }
+      soft.assertAll();
     }
   }
 }

@@ -124,7 +124,15 @@ public final class ConfigStore implements Config {
     String v = value.trim();
     switch (key) {
       case TRANSPORT:
-        oneOf(key, v, List.of("auto", "file", "zmq", "shm"));
+        // The words Transport.parse reads, NemoSpawn 1.0's zeromq and nixl included; the value
+        // is stored as typed.
+        try {
+          io.nemospawn.Transport.parse(v);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("Invalid " + key.key() + " '"
+              + StateFormat.printable(v) + "'; use one of auto, file, zmq (or zeromq), shm (or"
+              + " nixl, shared-memory), or a ZeroMQ endpoint such as tcp://0.0.0.0:5555");
+        }
         break;
       case WORKSPACE:
         oneOf(key, v, List.of("auto", "always", "never"));

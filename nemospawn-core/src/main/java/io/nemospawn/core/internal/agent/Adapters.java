@@ -130,6 +130,14 @@ public final class Adapters {
     ALL.put(a.name(), a);
   }
 
+  /**
+   * Returns the registry name of an agent: NemoSpawn 1.0's {@code copilot} is {@code
+   * github-copilot-cli}; other names are returned as given.
+   */
+  public static String canonical(String name) {
+    return name.equals("copilot") ? "github-copilot-cli" : name;
+  }
+
   /** Returns every adapter, in registry order. */
   public static List<Adapter> all() {
     return List.copyOf(ALL.values());
@@ -141,7 +149,7 @@ public final class Adapters {
    * @throws IllegalArgumentException listing the known adapters
    */
   public static Adapter get(String name) {
-    Adapter a = ALL.get(name);
+    Adapter a = ALL.get(canonical(name));
     if (a == null) {
       throw new IllegalArgumentException(
           "Unknown agent '" + name + "'; known agents: " + String.join(", ", ALL.keySet()));

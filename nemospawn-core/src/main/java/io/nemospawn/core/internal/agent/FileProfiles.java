@@ -61,7 +61,9 @@ public final class FileProfiles implements Profiles {
     if (n.isPresent()) {
       return Optional.of(decode(n.get()));
     }
-    if (Adapters.all().stream().anyMatch(a -> a.name().equals(name) && !name.equals("custom"))) {
+    String canonical = Adapters.canonical(name);
+    if (Adapters.all().stream()
+        .anyMatch(a -> a.name().equals(canonical) && !canonical.equals("custom"))) {
       Adapter a = Adapters.get(name);
       return Optional.of(new Profile(
           name,

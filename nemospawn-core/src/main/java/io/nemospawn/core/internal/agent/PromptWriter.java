@@ -22,38 +22,44 @@ public final class PromptWriter {
     return teamDir.resolve("prompts").resolve(agentId + ".md");
   }
 
-  /** Returns the worker command lines of the prompt, ids filled in. */
+  /**
+   * Returns the worker command lines of the prompt, ids filled in, in NemoSpawn 1.0's forms: the
+   * team id first where 1.0 takes it positionally (task, inbox), {@code --team}/{@code --agent}
+   * where 1.0 takes options (plan, lifecycle, spawn, watch).
+   */
   public static List<String> workerCommands(String team, String agent) {
     String t = " --team " + team;
     String a = " --agent " + agent;
     return List.of(
-        "nemospawn task list" + t,
-        "nemospawn task claim TASK_ID" + t + a,
-        "nemospawn task update TASK_ID" + t + " --status done --val-loss 0.123",
-        "nemospawn task update TASK_ID" + t + " --status failed",
-        "nemospawn inbox receive" + t + a + " --wait --timeout 60",
-        "nemospawn inbox send RECIPIENT \"your message\"" + t + " --from " + agent,
-        "nemospawn plan submit --title \"title\" --step \"first step\" --step \"second step\"" + t
-            + a,
-        "nemospawn plan show PLAN_ID" + t,
+        "nemospawn task list " + team,
+        "nemospawn task claim " + team + " TASK_ID" + a,
+        "nemospawn task update " + team + " TASK_ID --status done --val-loss 0.123",
+        "nemospawn task update " + team + " TASK_ID --status failed",
+        "nemospawn inbox receive " + team + " " + agent + " --wait --timeout 60",
+        "nemospawn inbox send " + team + " RECIPIENT \"your message\" --from " + agent,
+        "nemospawn plan submit" + t + a + " --title \"title\" --steps \"first step,second step\"",
+        "nemospawn plan show" + t + " --plan PLAN_ID",
         "nemospawn lifecycle idle" + t + a + " --reason \"waiting for work\"",
         "nemospawn lifecycle shutdown-request" + t + a + " --reason \"all my tasks are done\"");
   }
 
-  /** Returns the leader's extra command lines, ids filled in. */
+  /** Returns the leader's extra command lines, ids filled in, in the same forms. */
   public static List<String> leaderCommands(String team, String agent) {
     String t = " --team " + team;
     return List.of(
-        "nemospawn task create --title \"train\"" + t,
-        "nemospawn task create --title \"evaluate\" --blocked-by TASK_ID" + t,
-        "nemospawn task wait TASK_ID" + t + " --timeout 600",
+        "nemospawn task create " + team + " \"train\"",
+        "nemospawn task create " + team + " \"evaluate\" --blocked-by TASK_ID",
+        "nemospawn task wait " + team + " TASK_ID --timeout 600",
         "nemospawn plan list" + t,
-        "nemospawn plan approve PLAN_ID" + t + " --comment \"go ahead\"",
-        "nemospawn plan reject PLAN_ID" + t + " --comment \"what to change\"",
+        "nemospawn plan approve" + t + " --plan PLAN_ID --reviewer " + agent
+            + " --comment \"go ahead\"",
+        "nemospawn plan reject" + t + " --plan PLAN_ID --reviewer " + agent
+            + " --comment \"what to change\"",
         "nemospawn lifecycle idle-list" + t,
-        "nemospawn lifecycle shutdown-approve AGENT" + t,
-        "nemospawn lifecycle shutdown-reject AGENT" + t + " --reason \"why not yet\"",
-        "nemospawn inbox broadcast \"message to everyone\"" + t + " --from " + agent,
+        "nemospawn lifecycle shutdown-approve" + t + " --agent AGENT_ID --by " + agent,
+        "nemospawn lifecycle shutdown-reject" + t + " --agent AGENT_ID --by " + agent
+            + " --reason \"why not yet\"",
+        "nemospawn inbox broadcast " + team + " \"message to everyone\" --from " + agent,
         "nemospawn spawn list" + t,
         "nemospawn watch status" + t);
   }
@@ -74,8 +80,10 @@ public final class PromptWriter {
     l.add("- GPUs: " + gpus);
     l.add("- Data directory: `" + dataDir + "` (NEMOSPAWN_DATA_DIR)");
     l.add("- Working directory: `" + workDir + "`");
-    l.add("- NEMOSPAWN_TEAM and NEMOSPAWN_AGENT are set, so `--team` and `--agent` may be left"
-        + " out; they are written in full below.");
+    l.add("- NEMOSPAWN_TEAM and NEMOSPAWN_AGENT hold your team id and agent id: the commands"
+        + " below write the ids out, and \"$NEMOSPAWN_TEAM\" and \"$NEMOSPAWN_AGENT\" may be"
+        + " written instead. The team id comes first where NemoSpawn 1.0 takes it that way"
+        + " (task, inbox); other commands take --team and --agent.");
     l.add("");
     l.add("## Your task");
     l.add("");
