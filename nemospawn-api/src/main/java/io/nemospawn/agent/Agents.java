@@ -9,6 +9,11 @@ import org.apiguardian.api.API;
  * The agent records of a team. Spawning processes is the agent runtime's work; this is the
  * registry they and hand-started agents write to. Thread-safe.
  *
+ * <p>Reads show the truth: before {@link #get}, {@link #find} and {@link #list} answer, the
+ * records are reconciled with the processes as a watch pass does, so an agent whose process has
+ * ended reads as status {@code stopped} and lifecycle {@code dead} (with its exit code), and its
+ * GPUs are free. Hand-registered agents, which no runtime started, keep the status they were given.
+ *
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
@@ -31,7 +36,7 @@ public interface Agents {
   /** Returns an agent by id or name, if there is one. */
   Optional<AgentInfo> find(String idOrName);
 
-  /** Lists the agents by creation time. */
+  /** Lists the agents by creation time, reconciled with their processes first. */
   Listing<AgentInfo> list();
 
   /** Records a process status and pid (runtimes call this). */

@@ -217,6 +217,15 @@ public final class FileNemoSpawn implements NemoSpawn {
               Codecs.team(Json.object(), new TeamInfo(i, name, description, gpus, "active", now)),
               machine,
               gpus));
+      try {
+        createSkeleton(id);
+      } catch (IOException e) {
+        throw new StateException(
+            layout.teamDir(id),
+            "Cannot create the subdirectories of team " + id + " in " + layout.teamDir(id) + ": "
+                + e,
+            e);
+      }
       audit.append("team.create", id, "", Map.of("name", name, "gpu_ids", gpus));
       log.info("Created team {} in {}", id, layout.teamDir(id));
       return openTeam(id, name);
@@ -261,6 +270,20 @@ public final class FileNemoSpawn implements NemoSpawn {
   }
 
   private Team openTeam(String id, String name) {
+    try {
+      int made = createSkeleton(id);
+      if (made > 0) {
+        log.info(
+            "Created {} missing subdirectories of team {} (NemoSpawn 1.0 needs them)", made, id);
+      }
+    } catch (IOException e) {
+      // A read-only state directory can still be read; NemoSpawn 1.0 may refuse to write to it.
+      log.warn(
+          "Cannot create the missing subdirectories of team {} ({}): {}",
+          id,
+          String.join(", ", Layout.TEAM_SUBDIRS),
+          e.toString());
+    }
     int removed = cleanTempFilesUnder(layout.teamDir(id));
     if (removed > 0) {
       log.info("Removed {} temp files left by interrupted writes in team {}", removed, id);
@@ -271,6 +294,25 @@ public final class FileNemoSpawn implements NemoSpawn {
     self[0] = new FileTeam(ctx, name, () -> open.remove(self[0]));
     open.add(self[0]);
     return self[0];
+  }
+
+  /**
+   * Creates the subdirectories NemoSpawn 1.0 creates with a team ({@link Layout#TEAM_SUBDIRS}) where
+   * they are missing: at creation, and on opening a team made by an older version of ours, so that
+   * 1.0's commands work on every team.
+   *
+   * @return how many were missing
+   */
+  private int createSkeleton(String teamId) throws IOException {
+    int made = 0;
+    for (String sub : Layout.TEAM_SUBDIRS) {
+      Path d = layout.teamSub(teamId, sub);
+      if (!Files.isDirectory(d)) {
+        Files.createDirectories(d);
+        made++;
+      }
+    }
+    return made;
   }
 
   @Override

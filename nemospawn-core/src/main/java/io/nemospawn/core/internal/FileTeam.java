@@ -14,6 +14,7 @@ import io.nemospawn.agent.LifecycleState;
 import io.nemospawn.artifact.Artifacts;
 import io.nemospawn.core.internal.agent.ActingLifecycle;
 import io.nemospawn.core.internal.agent.AgentSupervisor;
+import io.nemospawn.core.internal.agent.ReconcilingAgents;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.plan.PlanStatus;
 import io.nemospawn.plan.Plans;
@@ -29,6 +30,7 @@ public final class FileTeam implements Team {
   private final TeamContext ctx;
   private final String name;
   private final FileAgents agents;
+  private final Agents reconciling;
   private final Lifecycle lifecycle;
   private final AgentSupervisor supervisor;
   private final FileTasks tasks;
@@ -44,6 +46,7 @@ public final class FileTeam implements Team {
     this.onClose = onClose;
     this.agents = new FileAgents(ctx);
     this.supervisor = new AgentSupervisor(ctx, name, agents);
+    this.reconciling = new ReconcilingAgents(agents, supervisor);
     this.lifecycle = new ActingLifecycle(new FileLifecycle(ctx, agents), supervisor, this::inbox);
     this.tasks = new FileTasks(ctx);
     this.plans = new FilePlans(ctx, agents);
@@ -104,7 +107,8 @@ public final class FileTeam implements Team {
     }
     var taskList = tasks().list();
     taskList.forEach(t -> tasks.merge(t.state(), 1, Integer::sum));
-    var agentList = agents.list();
+    // Reconciled first, so agents whose process has ended count as dead.
+    var agentList = reconciling.list();
     for (AgentInfo a : agentList) {
       agentCounts.merge(a.lifecycle(), 1, Integer::sum);
     }
@@ -118,7 +122,7 @@ public final class FileTeam implements Team {
 
   @Override
   public Agents agents() {
-    return agents;
+    return reconciling;
   }
 
   @Override

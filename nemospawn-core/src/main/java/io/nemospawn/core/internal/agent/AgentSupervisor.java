@@ -47,7 +47,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Crash safety net: each agent records the spawning JVM's pid and start time and the
  * session ({@code NEMOSPAWN_SESSION}); agents that are not detached are stopped by {@link
  * #close()}, by a JVM shutdown hook, and, if their spawner died without either, by the next
- * {@link #reconcile()} (every spawn, {@code spawn list} and watch pass runs one). Thread-safe.
+ * {@link #reconcile()} (every spawn, every read of {@code Team.agents()} and every watch pass runs one). Thread-safe.
  */
 public final class AgentSupervisor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentSupervisor.class);
@@ -516,7 +516,14 @@ public final class AgentSupervisor implements AutoCloseable {
       if (l.isEmpty()) {
         continue;
       }
-      AgentRuntime rt = AgentRuntime.named(l.get().runtime());
+      AgentRuntime rt;
+      try {
+        rt = AgentRuntime.named(l.get().runtime());
+      } catch (IllegalArgumentException unknown) {
+        // Started by a runtime this class path lacks (another tool's): it cannot be probed here.
+        log.debug("Not reconciling agent {}: {}", a.id(), unknown.getMessage());
+        continue;
+      }
       Liveness live = rt.probe(l.get());
       if (!live.alive()) {
         String why = live.exitCode().isPresent()

@@ -46,7 +46,8 @@ public final class Watchdog {
     }
     List<Task> tasks = tasksOrEmpty();
     List<Health> out = new ArrayList<>();
-    for (AgentInfo a : team.agents().list().items()) {
+    // The records as the reconcile above left them (team.agents() would reconcile again).
+    for (AgentInfo a : supervisor.agents().list().items()) {
       AgentSupervisor.Change c = changed.get(a.id());
       if (c != null) {
         List<String> requeued = requeue(a, tasks);

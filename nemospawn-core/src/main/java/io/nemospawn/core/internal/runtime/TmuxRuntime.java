@@ -3,14 +3,21 @@ package io.nemospawn.core.internal.runtime;
 import io.nemospawn.AgentLaunchException;
 import io.nemospawn.spi.AgentRuntime;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +35,20 @@ import org.slf4j.LoggerFactory;
 public final class TmuxRuntime implements AgentRuntime {
   private static final Logger log = LoggerFactory.getLogger(TmuxRuntime.class);
   private static final Duration TMUX_TIMEOUT = Duration.ofSeconds(20);
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rwx------");
+
+  private final UnaryOperator<@Nullable String> env;
+
+  /** Creates the runtime that reads the process environment; the service loader calls it. */
+  public TmuxRuntime() {
+    this(System::getenv);
+  }
+
+  /** Creates the runtime reading {@code TMUX_TMPDIR} and {@code NEMOSPAWN_TMUX_SOCKET} from env. */
+  TmuxRuntime(UnaryOperator<@Nullable String> env) {
+    this.env = env;
+  }
 
   @Override
   public String name() {
@@ -59,26 +80,109 @@ public final class TmuxRuntime implements AgentRuntime {
     return ("nemo-" + teamId + "-" + agentId).replaceAll("[.:\\s]", "_");
   }
 
-  /** Returns the socket to use: the configured one, else the default server's path. */
-  static String socket() {
+  /**
+   * Returns the socket to use: the configured one ({@code nemospawn.tmux.socket}, then {@code
+   * NEMOSPAWN_TMUX_SOCKET}), else the default server's path {@code
+   * $TMUX_TMPDIR/tmux-<uid>/default}, as tmux itself computes it.
+   */
+  String socket() {
     String s = System.getProperty("nemospawn.tmux.socket");
     if (s == null || s.isEmpty()) {
-      s = System.getenv("NEMOSPAWN_TMUX_SOCKET");
+      s = env.apply("NEMOSPAWN_TMUX_SOCKET");
     }
     if (s != null && !s.isEmpty()) {
       return s;
     }
-    String tmp = System.getenv("TMUX_TMPDIR");
-    if (tmp == null || tmp.isEmpty()) {
-      tmp = "/tmp";
-    }
-    Object uid;
+    return defaultSocketDir(env.apply("TMUX_TMPDIR")).resolve("default").toString();
+  }
+
+  /**
+   * Returns the default server's directory {@code <tmpdir>/tmux-<uid>}, where {@code tmpdir} is
+   * {@code $TMUX_TMPDIR} when set and not empty, else {@code /tmp}.
+   */
+  static Path defaultSocketDir(@Nullable String tmuxTmpDir) {
+    String tmp = tmuxTmpDir == null || tmuxTmpDir.isEmpty() ? "/tmp" : tmuxTmpDir;
+    return Path.of(tmp, "tmux-" + uid()).toAbsolutePath();
+  }
+
+  private static String uid() {
     try {
-      uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    } catch (IOException | UnsupportedOperationException e) {
-      uid = "0";
+      return String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return "0";
     }
-    return Path.of(tmp, "tmux-" + uid, "default").toString();
+  }
+
+  /**
+   * Makes the directory of {@code socket} ready for tmux. The default server's directory {@code
+   * tmux-<uid>} is created as tmux creates it, mode 0700 whatever the umask, because tmux refuses a
+   * directory that others can access ("directory ... has unsafe permissions") and then stops
+   * working for every session of the user, not only ours; an existing one that tmux would refuse
+   * is reported with the command that repairs it, and left unchanged. Any other socket's missing
+   * directories are created 0700 too; existing ones are the caller's choice.
+   *
+   * @throws IOException when the directory cannot be created or is unsafe, with a message that
+   *     names the directory and the fix
+   */
+  static void prepareSocketDir(Path socket) throws IOException {
+    Path dir = socket.toAbsolutePath().getParent();
+    if (dir == null) {
+      return;
+    }
+    boolean tmuxDefault = dir.getFileName() != null
+        && dir.getFileName().toString().equals("tmux-" + uid())
+        && socket.getFileName().toString().equals("default");
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Path parent = dir.getParent();
+      if (parent != null && !Files.isDirectory(parent)) {
+        createPrivateDirectories(parent);
+      }
+      try {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        // The umask can only take bits away; set the mode so the owner keeps rwx.
+        Files.setPosixFilePermissions(dir, OWNER_ONLY);
+        return;
+      } catch (FileAlreadyExistsException raced) {
+        // Another process created it first; it is checked below like any existing one.
+      }
+    }
+    if (tmuxDefault) {
+      checkTmuxWouldAccept(dir);
+    }
+  }
+
+  private static void createPrivateDirectories(Path dir) throws IOException {
+    Path parent = dir.getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      createPrivateDirectories(parent);
+    }
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+    } catch (FileAlreadyExistsException raced) {
+      // Created meanwhile by someone else: fine.
+    }
+  }
+
+  /** Applies tmux 3's own check: a directory, owned by us, with no permission for others. */
+  private static void checkTmuxWouldAccept(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException(dir + " is not a directory, and tmux needs a directory there for"
+          + " its sockets; move it away (mv " + dir + " " + dir + ".old) and spawn again");
+    }
+    Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+    Object owner = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    if (!String.valueOf(owner).equals(uid())) {
+      throw new IOException("directory " + dir + " belongs to uid " + owner + ", not to uid "
+          + uid() + "; tmux refuses it (unsafe permissions). Remove it as its owner or root (rm -r "
+          + dir + "), or set TMUX_TMPDIR to a directory of your own");
+    }
+    if (mode.contains(PosixFilePermission.OTHERS_READ)
+        || mode.contains(PosixFilePermission.OTHERS_WRITE)
+        || mode.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+      throw new IOException("directory " + dir + " has unsafe permissions ("
+          + PosixFilePermissions.toString(mode) + "): tmux refuses it, for this agent and for"
+          + " every other tmux session of yours. Fix it with: chmod 700 " + dir);
+    }
   }
 
   /**
@@ -103,12 +207,13 @@ public final class TmuxRuntime implements AgentRuntime {
     String channel = "nemospawn-ready-" + launch.agentId();
     try {
       LaunchScript.prepare(launch.logFile(), launch.exitFile());
-      Path sockDir = Path.of(socket).toAbsolutePath().getParent();
-      if (sockDir != null) {
-        Files.createDirectories(sockDir);
-      }
     } catch (IOException e) {
       throw fail(launch, "cannot create " + launch.logFile().getParent() + ": " + e, e);
+    }
+    try {
+      prepareSocketDir(Path.of(socket));
+    } catch (IOException e) {
+      throw fail(launch, e.getMessage(), e);
     }
     List<String> argv = tmux(
         socket,

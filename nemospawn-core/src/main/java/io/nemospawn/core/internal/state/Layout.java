@@ -2,6 +2,7 @@ package io.nemospawn.core.internal.state;
 
 import io.nemospawn.spi.StateFormat;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where every file of the state directory lives (FORMAT.md). Every id is validated with {@link
@@ -11,6 +12,22 @@ import java.nio.file.Path;
 public final class Layout {
   /** Directory (inside a team, or the data dir) for our lock files; the Python tool ignores it. */
   public static final String LOCKS = ".locks";
+
+  /**
+   * The subdirectories NemoSpawn 1.0 creates with every team ({@code nemospawn team create}), in
+   * its order. 1.0 checks for some before it writes ({@code task create} answers "Team … not
+   * found" without {@code tasks/}), so every team has all of them.
+   */
+  public static final List<String> TEAM_SUBDIRS = List.of(
+      "agents",
+      "tasks",
+      "inbox",
+      "artifacts",
+      "workspaces",
+      "metrics",
+      "plans",
+      "snapshots",
+      "costs");
 
   private final Path dataDir;
 
