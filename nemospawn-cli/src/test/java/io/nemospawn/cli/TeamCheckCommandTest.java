@@ -95,8 +95,10 @@ class TeamCheckCommandTest {
     Cli.Result repair = cli.run("team", "repair", team);
     assertThat(repair.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(repair.out())
-        .startsWith("Team " + team + ": nothing to repair in the task graph\n" + "corrupt-record  "
-            + broken + "\n")
+        .startsWith("Repaired: rebuilt the dependents index "
+            + dir.resolve("teams").resolve(team).resolve(".index")
+            + ": task files had changed behind it\n"
+            + "corrupt-record  " + broken + "\n")
         .endsWith("1 problem in team " + team + " needs a person; see the fixes above\n");
     assertThat(a).startsWith("task-");
   }
