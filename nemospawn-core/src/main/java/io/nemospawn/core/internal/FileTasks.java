@@ -733,11 +733,19 @@ public final class FileTasks implements Tasks {
           ex instanceof StateException se ? RecordStore.reasonOf(se) : ex.getMessage());
     }
     Instant now = ctx.now();
-    Optional<Loaded> l = load(id);
+    Optional<Loaded> l;
+    try {
+      Path f = file(id);
+      l = ctx.store().readIfExists(f).map(n -> new Loaded(f, n));
+    } catch (RuntimeException ex) {
+      // Kept, so the interrupted update is not forgotten while its task cannot be read.
+      throw new InvalidJournalEntryException("its task " + id + " cannot be read: "
+          + (ex instanceof StateException se ? RecordStore.reasonOf(se) : ex.getMessage()));
+    }
     if (l.isEmpty()) {
       journal.end(entryFile);
       return "dropped journal entry " + entryFile.getFileName() + ": task " + id
-          + " no longer exists or cannot be read";
+          + " no longer exists";
     }
     Task cur = l.get().task;
     String from = Json.text(e, "from", "");

@@ -369,6 +369,21 @@ class TaskGraphRepairTest {
   }
 
   @Test
+  void anEntryWhoseTaskCannotBeReadIsKeptAndReported() throws Exception {
+    Task a = tasks.create("a");
+    tasks.create(TaskSpec.of("b").after(a.id()));
+    journalCompletion(a, TaskState.PENDING, TaskState.DONE);
+    Files.writeString(taskFile(a.id()), "{\"task_id\": ");
+
+    tasks.list();
+
+    assertThat(journalEntries()).hasSize(1);
+    assertThat(tasks.check().problems())
+        .extracting(GraphProblem::kind)
+        .containsExactly(GraphProblem.Kind.PENDING_JOURNAL, GraphProblem.Kind.CORRUPT_RECORD);
+  }
+
+  @Test
   void aCompletionWithoutDependentsToChangeWritesNoJournalEntry() throws Exception {
     Task a = tasks.create("a");
     tasks.complete(a.id());
