@@ -12,7 +12,9 @@ import org.apiguardian.api.API;
 /**
  * A team's task graph. Every operation is atomic across processes: completing a task and
  * unblocking its dependents, or claiming one, happens under the team's graph lock, so no update
- * is lost and no task is claimed twice.
+ * is lost and no task is claimed twice. A completion that changes several records is also
+ * crash-consistent: it is journaled first, and if the process dies part-way the next operation on
+ * the team (or {@link #repair()}) finishes it.
  *
  * <p>Thread-safe.
  *
@@ -114,6 +116,26 @@ public interface Tasks {
 
   /** Sets the policy applied to dependents of failed or cancelled tasks (stored with the team). */
   void failurePolicy(FailurePolicy policy);
+
+  /**
+   * Checks the graph's invariants without changing anything: no blocked task whose dependencies
+   * are all done, no interrupted operation left in the journal, a dependents index that agrees
+   * with every task's {@code blocked_by}, and no unreadable task record. Reads every task file.
+   *
+   * @return the problems found, each with its file and fix; clean when there are none
+   * @since 0.1
+   */
+  GraphCheck check();
+
+  /**
+   * Fixes what {@link #check()} finds and can be fixed: rolls interrupted operations forward,
+   * rebuilds the dependents index when it disagrees with the tasks, and unblocks every blocked
+   * task whose dependencies are all done. Idempotent; safe to run at any time.
+   *
+   * @return what was changed and what a check still finds (a corrupt record needs a person)
+   * @since 0.1
+   */
+  GraphRepair repair();
 
   /**
    * Waits until the task has finished (done, failed or cancelled), driven by change events.

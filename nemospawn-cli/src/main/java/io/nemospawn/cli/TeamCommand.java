@@ -26,7 +26,9 @@ import picocli.CommandLine.Parameters;
       TeamCommand.Status.class,
       TeamCommand.Topology.class,
       TeamCommand.ListTeams.class,
-      TeamCommand.Delete.class
+      TeamCommand.Delete.class,
+      TeamCheckCommand.class,
+      TeamRepairCommand.class
     })
 final class TeamCommand {
 
@@ -101,6 +103,7 @@ final class TeamCommand {
       String which = teamOption.team();
       try (NemoSpawn ns = state.open()) {
         TeamStatus s = ns.team(which).status();
+        io.nemospawn.task.GraphCheck graph = ns.team(which).tasks().check();
         if (out.json()) {
           Map<String, Object> m = new LinkedHashMap<>();
           m.put("team", CoreViews.team(s.team()));
@@ -109,6 +112,7 @@ final class TeamCommand {
           m.put("agents", wire(s.agents()));
           m.put("plans", wire(s.plans()));
           m.put("problems", s.problems());
+          m.put("graph_problems", graph.problems().size());
           out.json(m);
           return ExitCodes.OK;
         }
@@ -127,6 +131,9 @@ final class TeamCommand {
         s.agents().forEach((k, v) -> rows.add(List.of("agent", wireName(k), String.valueOf(v))));
         s.plans().forEach((k, v) -> rows.add(List.of("plan", wireName(k), String.valueOf(v))));
         out.table(List.of("KIND", "STATE", "COUNT"), rows);
+        if (!graph.isClean()) {
+          out.println(TeamCheckCommand.statusLine(t.id(), graph));
+        }
         if (s.problems() > 0) {
           out.err()
               .println("Warning: " + s.problems()

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +39,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code tasks/*.json} and never sees it):
  *
  * <pre>
- * .index/graph.json                    {"version": 1, "task_files": N, "tasks_dir_mtime_ns": T}
- * .index/dependents/&lt;task_id&gt;.json   {"task_id": ..., "dependents": [ids]}
+ * .index/graph.json                    {"version": 2, "task_files": N, "tasks_dir_mtime_ns": T}
+ * .index/dependents/&lt;task_id&gt;.json   {"task_id": ..., "dependents": [ids], "crc32c": "8 hex"}
  * </pre>
  *
  * <p>The index is derived data: it is validated against the {@code tasks} directory before use and
@@ -47,13 +48,18 @@ import tools.jackson.databind.node.ObjectNode;
  * modification time equals the one recorded after our last write, nothing changed behind our
  * back; otherwise the {@code *.json} names are counted (no file is read), and a count that differs
  * from the recorded one (a task file written by another tool, such as NemoSpawn 1.0) triggers a
- * rebuild.
+ * rebuild. Each entry carries a checksum of its list and is verified when read: an entry that is
+ * unreadable, of the wrong shape, holds an invalid id or fails its checksum (edited by hand, or
+ * left stale) is reported with its path and the index is rebuilt, so a bad entry cannot hide a
+ * dependent from a completion.
  *
  * <p>Not thread-safe by itself: every method must be called under the team's graph lock.
  */
 final class DependentsIndex {
   private static final Logger log = LoggerFactory.getLogger(DependentsIndex.class);
-  private static final int VERSION = 1;
+  // 2: entries carry a checksum; an index of version 1 is rebuilt once.
+  private static final int VERSION = 2;
+  private static final String CRC = "crc32c";
 
   private final Path tasksDir;
   private final Path indexDir;
@@ -111,17 +117,172 @@ final class DependentsIndex {
     return true;
   }
 
-  /** Returns the ids of the tasks that depend on {@code taskId}. */
+  /** Returns the index directory. */
+  Path dir() {
+    return indexDir;
+  }
+
+  /**
+   * Returns, without writing anything, whether {@link #validate} would rebuild the index: it is
+   * missing, of another version, or the task files changed in number behind it.
+   */
+  boolean isStale() {
+    Optional<ObjectNode> meta;
+    try {
+      meta = store.readIfExists(metaFile);
+    } catch (StateException e) {
+      return true;
+    }
+    if (meta.isEmpty() || meta.get().path("version").asInt(0) != VERSION) {
+      return true;
+    }
+    if (tasksDirMtime() == meta.get().path("tasks_dir_mtime_ns").asLong(Long.MIN_VALUE)) {
+      return false;
+    }
+    return countTaskFiles() != meta.get().path("task_files").asLong(-1);
+  }
+
+  /** Returns whether any task depends on {@code taskId} (see {@link #dependents}). */
+  boolean hasDependents(String taskId) {
+    return !dependents(taskId).isEmpty();
+  }
+
+  /**
+   * Returns the ids of the tasks that depend on {@code taskId}. An entry that is unreadable or
+   * fails verification (wrong shape, an invalid id, another task's entry, a checksum that does not
+   * match its list, as when it was edited by hand) is reported with its path and the whole index
+   * is rebuilt from the task files before answering, so a bad entry never hides a dependent.
+   */
   List<String> dependents(String taskId) {
+    Path f = file(taskId);
+    try {
+      return readVerified(f, taskId).orElseGet(List::of);
+    } catch (InvalidEntryException e) {
+      log.warn(
+          "Task index file {} is invalid: {}; rebuilding the index from the task files",
+          f,
+          e.getMessage());
+      rebuild();
+      try {
+        return readVerified(f, taskId).orElseGet(List::of);
+      } catch (InvalidEntryException again) {
+        throw new StateException(
+            f,
+            "Task index file " + f + " is still invalid after a rebuild: " + again.getMessage()
+                + "; delete " + indexDir + " and retry",
+            again);
+      }
+    }
+  }
+
+  /**
+   * Compares every index entry with the reverse edges of the task files, without changing
+   * anything.
+   *
+   * @param reverse for each task id, the ids of the tasks whose {@code blocked_by} names it
+   * @return one line per disagreeing, missing, extra or invalid entry, by file
+   */
+  Map<Path, String> verify(Map<String, Set<String>> reverse) {
+    Map<Path, String> problems = new TreeMap<>();
+    Set<String> seen = new java.util.HashSet<>();
+    for (Path f : RecordStore.jsonFiles(dependentsDir)) {
+      String name = f.getFileName().toString();
+      String id = name.substring(0, name.length() - ".json".length());
+      if (!StateFormat.isValidId(id)) {
+        problems.put(f, "the file name is not a task id");
+        continue;
+      }
+      seen.add(id);
+      List<String> listed;
+      try {
+        listed = readVerified(f, id).orElseGet(List::of);
+      } catch (InvalidEntryException e) {
+        problems.put(f, e.getMessage());
+        continue;
+      }
+      Set<String> expected = reverse.getOrDefault(id, Set.of());
+      if (!new java.util.HashSet<>(listed).equals(expected)) {
+        List<String> missing =
+            expected.stream().filter(d -> !listed.contains(d)).sorted().toList();
+        List<String> extra = listed.stream()
+            .filter(d -> !expected.contains(d))
+            .distinct()
+            .sorted()
+            .toList();
+        problems.put(
+            f,
+            "it disagrees with the tasks' blocked_by"
+                + (missing.isEmpty() ? "" : "; missing dependents " + missing)
+                + (extra.isEmpty() ? "" : "; dependents that do not name " + id + " " + extra));
+      }
+    }
+    for (Map.Entry<String, Set<String>> e : reverse.entrySet()) {
+      if (!seen.contains(e.getKey()) && StateFormat.isValidId(e.getKey())) {
+        problems.put(
+            dependentsDir.resolve(e.getKey() + ".json"),
+            "the entry is missing; tasks " + new TreeSet<>(e.getValue()) + " depend on "
+                + e.getKey());
+      }
+    }
+    return problems;
+  }
+
+  /** Reads and verifies an entry; empty when the file does not exist. */
+  private Optional<List<String>> readVerified(Path f, String taskId) {
     Optional<ObjectNode> n;
     try {
-      n = store.readIfExists(file(taskId));
+      n = store.readIfExists(f);
     } catch (StateException e) {
-      log.warn("Rebuilding the task index: {}", e.getMessage());
-      rebuild();
-      n = store.readIfExists(file(taskId));
+      throw new InvalidEntryException(RecordStore.reasonOf(e));
     }
-    return n.map(o -> Json.strings(o, "dependents")).orElseGet(List::of);
+    if (n.isEmpty()) {
+      return Optional.empty();
+    }
+    ObjectNode o = n.get();
+    String id = o.path("task_id").isString() ? o.path("task_id").asString() : null;
+    if (!taskId.equals(id)) {
+      throw new InvalidEntryException("its task_id is " + o.path("task_id") + ", not " + taskId);
+    }
+    var list = o.get("dependents");
+    if (list == null || !list.isArray()) {
+      throw new InvalidEntryException("field 'dependents' must be a list of task ids, found "
+          + StateFormat.printable(String.valueOf(list)));
+    }
+    List<String> out = new ArrayList<>(list.size());
+    for (var e : list) {
+      if (!e.isString() || !StateFormat.isValidId(e.asString())) {
+        throw new InvalidEntryException("field 'dependents' holds "
+            + StateFormat.printable(e.toString()) + ", which is not a task id");
+      }
+      out.add(e.asString());
+    }
+    String crc = o.path(CRC).isString() ? o.path(CRC).asString() : "";
+    if (!crc.equals(crc(taskId, out))) {
+      throw new InvalidEntryException(
+          crc.isEmpty()
+              ? "it has no " + CRC + " checksum (written by hand or by an older version)"
+              : "its " + CRC + " checksum does not match its dependents (edited by hand?)");
+    }
+    return Optional.of(out);
+  }
+
+  /** The checksum of an entry: CRC-32C of the task id and each dependent, one per line. */
+  static String crc(String taskId, Collection<String> dependents) {
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    c.update((taskId + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    for (String d : dependents) {
+      c.update((d + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return String.format("%08x", c.getValue());
+  }
+
+  /** An index entry that is unreadable or fails verification; the message is the reason. */
+  private static final class InvalidEntryException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidEntryException(String reason) {
+      super(reason, null, false, false);
+    }
   }
 
   /** Records the edges of a newly created task. */
@@ -214,6 +375,7 @@ final class DependentsIndex {
     ObjectNode n = Json.object();
     n.put("task_id", taskId);
     Json.putList(n, "dependents", new ArrayList<>(dependents));
+    n.put(CRC, crc(taskId, dependents));
     return n;
   }
 

@@ -5,9 +5,13 @@ import io.nemospawn.StateException;
 import io.nemospawn.Subscription;
 import io.nemospawn.TeamEvent;
 import io.nemospawn.core.internal.state.Json;
+import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.task.FailurePolicy;
+import io.nemospawn.task.GraphCheck;
+import io.nemospawn.task.GraphProblem;
+import io.nemospawn.task.GraphRepair;
 import io.nemospawn.task.Lease;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskGraph;
@@ -63,10 +67,13 @@ public final class FileTasks implements Tasks {
 
   private final TeamContext ctx;
   private final DependentsIndex index;
+  private final GraphJournal journal;
+  private final Set<Path> unreadableEntries = ConcurrentHashMap.newKeySet();
 
   public FileTasks(TeamContext ctx) {
     this.ctx = ctx;
     this.index = new DependentsIndex(ctx.dir(), ctx.store());
+    this.journal = new GraphJournal(ctx.dir(), ctx.store());
     ctx.events()
         .decoder(
             SUB,
@@ -80,8 +87,7 @@ public final class FileTasks implements Tasks {
   public Task create(TaskSpec spec) {
     Objects.requireNonNull(spec, "spec");
     checkSpec(spec);
-    try (StateLock lock = lock()) {
-      index.validate();
+    try (StateLock lock = open()) {
       Map<String, Task> deps = readDependencies(spec.blockedBy(), spec.title());
       Task t = insert(spec, deps);
       index.recordWrites(1);
@@ -94,8 +100,7 @@ public final class FileTasks implements Tasks {
     Objects.requireNonNull(graph, "graph");
     graph.nodes().values().forEach(FileTasks::checkSpec);
     List<String> order = graph.topologicalOrder();
-    try (StateLock lock = lock()) {
-      index.validate();
+    try (StateLock lock = open()) {
       Map<String, Task> existing = new LinkedHashMap<>();
       for (TaskSpec s : graph.nodes().values()) {
         existing.putAll(readDependencies(s.blockedBy(), s.title()));
@@ -193,11 +198,30 @@ public final class FileTasks implements Tasks {
   public Optional<Task> find(String taskId) {
     Objects.requireNonNull(taskId, "taskId");
     Path f = file(taskId);
+    settlePending();
     return ctx.store().readIfExists(f).map(n -> decode(f, n));
   }
 
   @Override
   public Listing<Task> list() {
+    settlePending();
+    return listFiles();
+  }
+
+  /**
+   * Rolls forward an operation that died part-way, if the journal holds one, so that reads never
+   * show its half-done state. The common case is one directory listing and no lock.
+   */
+  private void settlePending() {
+    if (journal.hasPending()) {
+      try (StateLock lock = open()) {
+        // open() rolled it forward.
+      }
+    }
+  }
+
+  /** Lists the task files without looking at the journal; under the lock or in a check. */
+  private Listing<Task> listFiles() {
     return ctx.store()
         .list(
             ctx.sub(SUB),
@@ -220,8 +244,7 @@ public final class FileTasks implements Tasks {
       StateFormat.requireName("owner", update.owner());
     }
     checkMetadata(update.metadata());
-    try (StateLock lock = lock()) {
-      index.validate();
+    try (StateLock lock = open()) {
       Path f = existingFile(taskId);
       ObjectNode node = ctx.store().read(f);
       Task cur = decode(f, node);
@@ -277,7 +300,27 @@ public final class FileTasks implements Tasks {
           lease,
           cur.createdAt(),
           now);
-      ctx.store().write(f, TaskCodec.encode(node, next));
+      // Everything is read and checked before anything is written: the dependents to change
+      // (the index entry verified, rebuilt when bad), then the journal entry, then the records.
+      // Setting the current status again also settles the dependents: it repairs a completion
+      // that an older version left half-done.
+      List<Change> plan = update.state() != null ? planPropagation(next) : List.of();
+      ObjectNode record = TaskCodec.encode(node, next);
+      Path entry = null;
+      if (!plan.isEmpty()) {
+        ObjectNode e = Json.object();
+        e.put("version", 1);
+        e.put("op", "task.update");
+        e.put("task_id", cur.id());
+        e.put("from", cur.state().wireName());
+        e.put("from_updated_at", StateFormat.formatTimestamp(cur.updatedAt()));
+        e.put("status", next.state().wireName());
+        e.put("records_to_change", plan.size());
+        e.put("created_at", StateFormat.formatTimestamp(now));
+        e.set("record", record.deepCopy());
+        entry = journal.begin(e, now);
+      }
+      ctx.store().write(f, record);
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("task_id", cur.id());
       if (target != cur.state()) {
@@ -291,16 +334,32 @@ public final class FileTasks implements Tasks {
         details.put("metadata", new ArrayList<>(update.metadata().keySet()));
       }
       ctx.audit("task.update", owner, details);
-      if (target != cur.state()) {
-        propagate(next, now);
+      apply(plan, now);
+      if (entry != null) {
+        journal.end(entry);
       }
       index.recordWrites(0);
       return next;
     }
   }
 
-  /** Unblocks or fails the dependents of a task that just changed state; under the graph lock. */
-  private void propagate(Task changed, Instant now) {
+  /** One record write of a propagation, worked out before anything is written. */
+  private record Change(
+      Loaded target,
+      TaskState state,
+      Map<String, Object> metadata,
+      String event,
+      Map<String, Object> details) {}
+
+  /**
+   * Works out, reading only, what settling the dependents of {@code changed} writes: done
+   * unblocks exactly the blocked dependents whose dependencies are now all done; failed or
+   * cancelled under {@link FailurePolicy#FAIL_DEPENDENTS} fails the blocked and pending ones,
+   * transitively. Dependents already settled are left alone, so planning again after a crash
+   * finds only what is left. Under the graph lock.
+   */
+  private List<Change> planPropagation(Task changed) {
+    List<Change> plan = new ArrayList<>();
     if (changed.state() == TaskState.DONE) {
       for (String id : index.dependents(changed.id())) {
         Optional<Loaded> d = load(id);
@@ -312,14 +371,16 @@ public final class FileTasks implements Tasks {
           continue;
         }
         if (unfinishedDependencies(t, Set.of(changed.id())).isEmpty()) {
-          write(d.get(), t, TaskState.PENDING, t.metadata(), now);
-          ctx.audit(
+          plan.add(new Change(
+              d.get(),
+              TaskState.PENDING,
+              t.metadata(),
               "task.unblock",
-              t.owner(),
-              Map.of("task_id", t.id(), "status", "pending", "completed", changed.id()));
+              Map.of("task_id", t.id(), "status", "pending", "completed", changed.id())));
         }
       }
     } else if ((changed.state() == TaskState.FAILED || changed.state() == TaskState.CANCELLED)
+        && index.hasDependents(changed.id())
         && failurePolicy() == FailurePolicy.FAIL_DEPENDENTS) {
       Deque<String> queue = new ArrayDeque<>();
       Set<String> seen = new HashSet<>();
@@ -336,20 +397,37 @@ public final class FileTasks implements Tasks {
             continue;
           }
           Task t = d.get().task;
+          if (t.state() == TaskState.FAILED || t.state() == TaskState.CANCELLED) {
+            // Failed before (perhaps by this very propagation, before a crash): its own
+            // dependents may still wait to be failed.
+            queue.add(id);
+            continue;
+          }
           if (t.state() != TaskState.BLOCKED && t.state() != TaskState.PENDING) {
             continue;
           }
           Map<String, Object> m = new LinkedHashMap<>(t.metadata());
           m.put("failed_dependency", changed.id());
           m.put("error", "dependency " + changed.id() + " is " + changed.state().wireName());
-          write(d.get(), t, TaskState.FAILED, m, now);
-          ctx.audit(
+          plan.add(new Change(
+              d.get(),
+              TaskState.FAILED,
+              m,
               "task.update",
-              t.owner(),
-              Map.of("task_id", t.id(), "status", "failed", "failed_dependency", changed.id()));
+              Map.of("task_id", t.id(), "status", "failed", "failed_dependency", changed.id())));
           queue.add(id);
         }
       }
+    }
+    return plan;
+  }
+
+  /** Writes the records of a plan; under the graph lock. */
+  private void apply(List<Change> plan, Instant now) {
+    for (Change c : plan) {
+      Task t = c.target().task;
+      write(c.target(), t, c.state(), c.metadata(), now);
+      ctx.audit(c.event(), t.owner(), c.details());
     }
   }
 
@@ -359,8 +437,7 @@ public final class FileTasks implements Tasks {
   public Task claim(String taskId, String owner, Duration lease) {
     StateFormat.requireName("agent", owner);
     requirePositive(lease);
-    try (StateLock lock = lock()) {
-      index.validate();
+    try (StateLock lock = open()) {
       Path f = existingFile(taskId);
       Loaded l = new Loaded(f, ctx.store().read(f));
       Task t = claimLoaded(l, owner, lease, true);
@@ -373,10 +450,9 @@ public final class FileTasks implements Tasks {
   public Optional<Task> claimNext(String owner, Duration lease) {
     StateFormat.requireName("agent", owner);
     requirePositive(lease);
-    try (StateLock lock = lock()) {
-      index.validate();
+    try (StateLock lock = open()) {
       Instant now = ctx.now();
-      Optional<Task> next = list().items().stream()
+      Optional<Task> next = listFiles().items().stream()
           .filter(t ->
               (t.state() == TaskState.PENDING && (!t.hasOwner() || t.owner().equals(owner)))
                   || (t.state() == TaskState.RUNNING && t.lease().isExpired(now)))
@@ -450,8 +526,7 @@ public final class FileTasks implements Tasks {
   public Task renew(String taskId, String owner, Duration lease) {
     StateFormat.requireName("agent", owner);
     requirePositive(lease);
-    try (StateLock lock = lock()) {
-      index.validate();
+    try (StateLock lock = open()) {
       Path f = existingFile(taskId);
       ObjectNode node = ctx.store().read(f);
       Task cur = decode(f, node);
@@ -484,11 +559,10 @@ public final class FileTasks implements Tasks {
 
   @Override
   public List<Task> reapExpiredLeases() {
-    try (StateLock lock = lock()) {
-      index.validate();
+    try (StateLock lock = open()) {
       Instant now = ctx.now();
       List<Task> reaped = new ArrayList<>();
-      for (Task t : list().items()) {
+      for (Task t : listFiles().items()) {
         if (t.state() != TaskState.RUNNING || !t.lease().isExpired(now)) {
           continue;
         }
@@ -547,7 +621,7 @@ public final class FileTasks implements Tasks {
   @Override
   public void failurePolicy(FailurePolicy policy) {
     Objects.requireNonNull(policy, "policy");
-    try (StateLock lock = lock()) {
+    try (StateLock lock = open()) {
       Path f = ctx.layout().teamFile(ctx.teamId());
       ObjectNode team = ctx.store().read(f);
       team.put(FAILURE_POLICY, policy.name().toLowerCase(Locale.ROOT));
@@ -598,6 +672,274 @@ public final class FileTasks implements Tasks {
 
   private StateLock lock() {
     return ctx.lock(LOCK);
+  }
+
+  /**
+   * Takes the graph lock, makes sure the index describes the task files, and rolls forward any
+   * operation that died part-way: whoever takes the lock first finishes it.
+   */
+  private StateLock open() {
+    StateLock lock = lock();
+    try {
+      index.validate();
+      if (journal.hasPending()) {
+        for (Path e : journal.entries()) {
+          try {
+            rollForward(e);
+          } catch (InvalidJournalEntryException ex) {
+            // Left in place, and reported by check(); a repair removes it after unblocking
+            // whatever it would have unblocked. Said once per handle, not at every operation.
+            if (unreadableEntries.add(e)) {
+              log.warn(
+                  "Cannot roll forward journal entry {} of team {}: {}; run a repair of the team",
+                  e,
+                  ctx.teamId(),
+                  ex.getMessage());
+            }
+          }
+        }
+      }
+      return lock;
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Finishes the operation of a journal entry: writes the task as the operation meant to (unless
+   * it has changed since), settles its dependents as its current state demands, and removes the
+   * entry. Idempotent: a roll forward that dies is rolled forward again.
+   *
+   * @return what was done, one line
+   * @throws InvalidJournalEntryException when the entry cannot be read or applied
+   */
+  private String rollForward(Path entryFile) {
+    ObjectNode e;
+    String id;
+    ObjectNode record;
+    try {
+      e = ctx.store().read(entryFile);
+      id = StateFormat.requireId("task id", Json.text(e, "task_id", ""));
+      if (!(e.get("record") instanceof ObjectNode r)) {
+        throw new IllegalArgumentException("field 'record' must be a task record");
+      }
+      record = r;
+      if (!id.equals(TaskCodec.decode(record).id())) {
+        throw new IllegalArgumentException("its record is of another task");
+      }
+    } catch (RuntimeException ex) {
+      throw new InvalidJournalEntryException(
+          ex instanceof StateException se ? RecordStore.reasonOf(se) : ex.getMessage());
+    }
+    Instant now = ctx.now();
+    Optional<Loaded> l;
+    try {
+      Path f = file(id);
+      l = ctx.store().readIfExists(f).map(n -> new Loaded(f, n));
+    } catch (RuntimeException ex) {
+      // Kept, so the interrupted update is not forgotten while its task cannot be read.
+      throw new InvalidJournalEntryException("its task " + id + " cannot be read: "
+          + (ex instanceof StateException se ? RecordStore.reasonOf(se) : ex.getMessage()));
+    }
+    if (l.isEmpty()) {
+      journal.end(entryFile);
+      return "dropped journal entry " + entryFile.getFileName() + ": task " + id
+          + " no longer exists";
+    }
+    Task cur = l.get().task;
+    String from = Json.text(e, "from", "");
+    String fromUpdatedAt = Json.text(e, "from_updated_at", "");
+    boolean taskWritten = true;
+    if (cur.state().wireName().equals(from)
+        && StateFormat.formatTimestamp(cur.updatedAt()).equals(fromUpdatedAt)) {
+      // The operation died before it wrote the task: write it now.
+      ctx.store().write(l.get().file, record);
+      cur = decode(l.get().file, record);
+      taskWritten = false;
+    }
+    List<Change> plan = planPropagation(cur);
+    apply(plan, now);
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("task_id", id);
+    details.put("status", cur.state().wireName());
+    details.put("journal_entry", entryFile.getFileName().toString());
+    details.put("records_changed", plan.size() + (taskWritten ? 0 : 1));
+    ctx.audit("task.roll_forward", cur.owner(), details);
+    journal.end(entryFile);
+    index.recordWrites(0);
+    String done = "rolled forward the interrupted update of task " + id + " to "
+        + cur.state().wireName() + " (journal entry " + entryFile.getFileName() + "): "
+        + (taskWritten ? "" : "wrote the task, ") + changes(plan);
+    log.info("Team {}: {}", ctx.teamId(), done);
+    return done;
+  }
+
+  private static String changes(List<Change> plan) {
+    long unblocked = plan.stream().filter(c -> c.state() == TaskState.PENDING).count();
+    long failed = plan.size() - unblocked;
+    if (plan.isEmpty()) {
+      return "no dependent needed a change";
+    }
+    return (unblocked > 0 ? "unblocked " + unblocked + " dependent(s)" : "")
+        + (unblocked > 0 && failed > 0 ? ", " : "")
+        + (failed > 0 ? "failed " + failed + " dependent(s)" : "");
+  }
+
+  /** A journal entry that cannot be read or applied; the message is the reason. */
+  private static final class InvalidJournalEntryException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidJournalEntryException(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- check and repair
+
+  private static final String REPAIR_FIX =
+      "repair the team (Tasks.repair(); CLI: nemospawn team repair %s)";
+
+  @Override
+  public GraphCheck check() {
+    // The lock gives a consistent view (no operation half-way) and is all this takes: nothing is
+    // written, not even the index or the journal.
+    try (StateLock lock = lock()) {
+      return new GraphCheck(findProblems(listFiles()));
+    }
+  }
+
+  private List<GraphProblem> findProblems(Listing<Task> all) {
+    String fix = String.format(REPAIR_FIX, ctx.teamId());
+    List<GraphProblem> out = new ArrayList<>();
+    for (Path e : journal.entries()) {
+      String taskId = "";
+      String what;
+      GraphProblem.Kind kind = GraphProblem.Kind.PENDING_JOURNAL;
+      try {
+        ObjectNode n = ctx.store().read(e);
+        taskId = Json.text(n, "task_id", "");
+        what = "an update of task " + StateFormat.printable(taskId) + " from "
+            + Json.text(n, "from", "?") + " to " + Json.text(n, "status", "?")
+            + " was interrupted before it had settled its dependents";
+      } catch (RuntimeException ex) {
+        kind = GraphProblem.Kind.CORRUPT_RECORD;
+        what = "journal entry cannot be read: "
+            + (ex instanceof StateException se ? RecordStore.reasonOf(se) : ex.getMessage());
+      }
+      out.add(new GraphProblem(kind, e, taskId, what, fix));
+    }
+    for (Listing.Problem p : all.problems()) {
+      out.add(new GraphProblem(
+          GraphProblem.Kind.CORRUPT_RECORD,
+          p.path(),
+          "",
+          "task record cannot be read: " + p.reason(),
+          "restore the file from a backup, or move it out of " + p.path().getParent()
+              + " if the task is not needed"));
+    }
+    Map<String, Task> byId = new LinkedHashMap<>();
+    all.items().forEach(t -> byId.put(t.id(), t));
+    for (Task t : stranded(byId)) {
+      out.add(new GraphProblem(
+          GraphProblem.Kind.STRANDED_TASK,
+          file(t.id()),
+          t.id(),
+          "task " + t.id() + " is blocked but its dependencies are all done: " + t.blockedBy(),
+          fix + ", which makes it pending"));
+    }
+    if (!index.isStale()) {
+      // A stale index (tasks written behind it) is rebuilt by the next operation anyway.
+      index
+          .verify(reverseEdges(all))
+          .forEach((path, why) -> out.add(new GraphProblem(
+              GraphProblem.Kind.INDEX_MISMATCH,
+              path,
+              "",
+              "dependents index entry: " + why,
+              fix + ", which rebuilds the index from the task files")));
+    }
+    return out;
+  }
+
+  /**
+   * Returns the blocked tasks whose dependencies all exist and are done. A blocked task without
+   * dependencies is a hold set by hand (pending to blocked), not a stranded one, and is left alone.
+   */
+  private static List<Task> stranded(Map<String, Task> byId) {
+    List<Task> out = new ArrayList<>();
+    for (Task t : byId.values()) {
+      if (t.state() == TaskState.BLOCKED
+          && !t.blockedBy().isEmpty()
+          && t.blockedBy().stream()
+              .allMatch(d -> byId.containsKey(d) && byId.get(d).state() == TaskState.DONE)) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, Set<String>> reverseEdges(Listing<Task> all) {
+    Map<String, Set<String>> reverse = new java.util.TreeMap<>();
+    for (Task t : all.items()) {
+      for (String d : t.blockedBy()) {
+        reverse.computeIfAbsent(d, k -> new java.util.LinkedHashSet<>()).add(t.id());
+      }
+    }
+    return reverse;
+  }
+
+  @Override
+  public GraphRepair repair() {
+    try (StateLock lock = lock()) {
+      List<String> changes = new ArrayList<>();
+      if (index.validate()) {
+        changes.add(
+            "rebuilt the dependents index " + index.dir() + ": task files had changed behind it");
+      }
+      Map<Path, String> bad = index.verify(reverseEdges(listFiles()));
+      if (!bad.isEmpty()) {
+        index.rebuild();
+        changes.add("rebuilt the dependents index " + index.dir() + ": " + bad.size()
+            + " entr" + (bad.size() == 1 ? "y" : "ies") + " disagreed with the tasks ("
+            + bad.entrySet().stream()
+                .limit(3)
+                .map(x -> x.getKey().getFileName() + ": " + x.getValue())
+                .collect(Collectors.joining("; "))
+            + (bad.size() > 3 ? "; …" : "") + ")");
+      }
+      for (Path e : journal.entries()) {
+        try {
+          changes.add(rollForward(e));
+        } catch (InvalidJournalEntryException ex) {
+          // The pass over stranded tasks below unblocks whatever this entry would have.
+          journal.end(e);
+          changes.add("removed unreadable journal entry " + e + " (" + ex.getMessage() + ")");
+        }
+      }
+      Instant now = ctx.now();
+      Listing<Task> all = listFiles();
+      Map<String, Task> byId = new LinkedHashMap<>();
+      all.items().forEach(t -> byId.put(t.id(), t));
+      for (Task t : stranded(byId)) {
+        Optional<Loaded> l = load(t.id());
+        if (l.isEmpty()) {
+          continue;
+        }
+        write(l.get(), l.get().task, TaskState.PENDING, l.get().task.metadata(), now);
+        ctx.audit(
+            "task.unblock",
+            t.owner(),
+            Map.of("task_id", t.id(), "status", "pending", "repair", true));
+        changes.add(
+            "unblocked task " + t.id() + ": its dependencies " + t.blockedBy() + " are all done");
+      }
+      index.recordWrites(0);
+      if (!changes.isEmpty()) {
+        log.info("Repaired team {}: {}", ctx.teamId(), String.join("; ", changes));
+      }
+      return new GraphRepair(changes, new GraphCheck(findProblems(listFiles())));
+    }
   }
 
   private Path file(String taskId) {

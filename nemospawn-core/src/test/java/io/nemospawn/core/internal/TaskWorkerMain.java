@@ -19,6 +19,9 @@ import java.util.Optional;
  * per metadata write ({@code META key}) and per message sent or received ({@code SENT id}, {@code
  * RECEIVED id}); workers are named {@code w<n>} of {@code N} and send to {@code w<n+1 mod N>}.
  * {@code crash DATA_DIR TEAM WORKER} rewrites tasks with fsync in a loop until it is killed.
+ * {@code settle DATA_DIR TEAM TASK STATUS} takes the graph lock once (validating the index), prints
+ * {@code BEGIN}, moves {@code TASK} to {@code STATUS} (done, failed …), which settles its
+ * dependents, and prints {@code END <nanoseconds>}; the crash test kills it in between.
  */
 final class TaskWorkerMain {
   private TaskWorkerMain() {}
@@ -27,6 +30,21 @@ final class TaskWorkerMain {
     String mode = args[0];
     Path dataDir = Path.of(args[1]);
     Durability durability = mode.equals("crash") ? Durability.FSYNC : Durability.NONE;
+    if (mode.equals("settle")) {
+      try (NemoSpawn ns =
+          NemoSpawn.builder().dataDir(dataDir).durability(durability).open()) {
+        Tasks tasks = ns.team(args[2]).tasks();
+        // Builds the index (the test writes the task files directly) outside the measured part.
+        tasks.update(args[3], TaskUpdate.none().withMetadata("settle", "begin"));
+        System.out.println("BEGIN");
+        System.out.flush();
+        long start = System.nanoTime();
+        tasks.update(args[3], TaskUpdate.state(TaskState.parse(args[4])));
+        System.out.println("END " + (System.nanoTime() - start));
+        System.out.flush();
+      }
+      return;
+    }
     try (NemoSpawn ns =
         NemoSpawn.builder().dataDir(dataDir).durability(durability).open()) {
       Team team = ns.team(args[2]);
