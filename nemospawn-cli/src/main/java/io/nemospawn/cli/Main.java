@@ -69,6 +69,7 @@ public final class Main {
       }
     }
     cl.setExecutionExceptionHandler(new ErrorHandler());
+    cl.setParameterExceptionHandler(new ErrorHandler.Usage());
     return cl;
   }
 
