@@ -32,6 +32,12 @@ public final class StateFormat {
   /** The longest id or name accepted. */
   public static final int MAX_ID_LENGTH = 128;
 
+  /**
+   * The longest name that starts an id (a team's or an agent's): the id adds a dash and 8 hex
+   * digits and must stay within {@value #MAX_ID_LENGTH} characters.
+   */
+  public static final int MAX_NAME_LENGTH = MAX_ID_LENGTH - 9;
+
   /** Formats as Python's {@code datetime.isoformat()} of an aware UTC datetime. */
   private static final DateTimeFormatter WRITE =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx").withZone(ZoneOffset.UTC);
@@ -112,7 +118,7 @@ public final class StateFormat {
    * prefix {@code task}, {@code sweep-1a2b3c4d} for a team named {@code sweep}.
    */
   public static String newId(String prefix) {
-    requireName("id prefix", prefix);
+    requireIdPrefix("id prefix", prefix);
     return prefix + "-" + randomHex8();
   }
 
@@ -124,11 +130,25 @@ public final class StateFormat {
    * @throws IllegalArgumentException saying what is wrong and what is allowed
    */
   public static String requireId(String what, String value) {
+    return check(what, value, MAX_ID_LENGTH);
+  }
+
+  /**
+   * Checks a name that becomes the start of an id ({@link #newId}), such as a team's or an
+   * agent's: as {@link #requireId}, at most {@value #MAX_NAME_LENGTH} characters.
+   *
+   * @throws IllegalArgumentException saying what is wrong and what is allowed
+   */
+  public static String requireIdPrefix(String what, String value) {
+    return check(what, value, MAX_NAME_LENGTH);
+  }
+
+  private static String check(String what, String value, int max) {
     Objects.requireNonNull(value, what);
-    String problem = problemWithId(value);
+    String problem = problemWithId(value, max);
     if (problem != null) {
       throw new IllegalArgumentException(
-          "Invalid " + what + " '" + printable(value) + "': " + problem + "; use 1-" + MAX_ID_LENGTH
+          "Invalid " + what + " '" + printable(value) + "': " + problem + "; use 1-" + max
               + " ASCII letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
     return value;
@@ -141,7 +161,7 @@ public final class StateFormat {
 
   /** Returns whether the value is acceptable as an id or name. */
   public static boolean isValidId(String value) {
-    return value != null && problemWithId(value) == null;
+    return value != null && problemWithId(value, MAX_ID_LENGTH) == null;
   }
 
   /** Checks a message id: 8 lower-case hex digits. */
@@ -154,11 +174,11 @@ public final class StateFormat {
     return value;
   }
 
-  private static String problemWithId(String value) {
+  private static String problemWithId(String value, int max) {
     if (value.isEmpty()) {
       return "it is empty";
     }
-    if (value.length() > MAX_ID_LENGTH) {
+    if (value.length() > max) {
       return "it is " + value.length() + " characters long";
     }
     if (value.contains("..")) {

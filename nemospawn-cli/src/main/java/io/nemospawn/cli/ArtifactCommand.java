@@ -93,12 +93,11 @@ final class ArtifactCommand {
     int run(Team t) {
       Map<String, Object> m = new LinkedHashMap<>();
       metrics.forEach((k, v) -> m.put(k, number(v)));
-      ArtifactSpec spec = ArtifactSpec.of(type, path)
-          .withAgent(agent.agentOr(""))
-          .withValLoss(valLoss == null ? Double.NaN : valLoss)
-          .withMetrics(m)
-          .withTags(tags)
-          .withNemoConfigHash(configHash);
+      ArtifactSpec spec = ArtifactSpec.of(type, path).withAgent(agent.agentOr(""));
+      if (valLoss != null) {
+        spec = spec.withValLoss(valLoss);
+      }
+      spec = spec.withMetrics(m).withTags(tags).withNemoConfigHash(configHash);
       Artifact a = t.artifacts().register(spec);
       if (out.json()) {
         out.json(CoordViews.artifact(a));

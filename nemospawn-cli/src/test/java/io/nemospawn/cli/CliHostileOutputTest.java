@@ -97,7 +97,16 @@ class CliHostileOutputTest {
         human.add(CliRun.run(
             data, "artifact", "register", "-t", team, "--type", "dataset", "--path", "/tmp/" + h));
         CliRun j = CliRun.run(
-            data, "artifact", "register", "-t", team, "--type", "dataset", "--path", path, "--json");
+            data,
+            "artifact",
+            "register",
+            "-t",
+            team,
+            "--type",
+            "dataset",
+            "--path",
+            path,
+            "--json");
         assertThat(j.json().get("path").asString()).isEqualTo(path);
       }
       case "config set" -> {

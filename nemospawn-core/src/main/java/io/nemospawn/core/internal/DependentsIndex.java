@@ -113,15 +113,15 @@ final class DependentsIndex {
 
   /** Returns the ids of the tasks that depend on {@code taskId}. */
   List<String> dependents(String taskId) {
-    Optional<ObjectNode> n;
+    Path f = file(taskId);
     try {
-      n = store.readIfExists(file(taskId));
+      return store.readIfExists(f, o -> Json.strings(o, "dependents")).orElseGet(List::of);
     } catch (StateException e) {
+      // The index is derived from the task files: a malformed entry is rebuilt, not fatal.
       log.warn("Rebuilding the task index: {}", e.getMessage());
       rebuild();
-      n = store.readIfExists(file(taskId));
+      return store.readIfExists(f, o -> Json.strings(o, "dependents")).orElseGet(List::of);
     }
-    return n.map(o -> Json.strings(o, "dependents")).orElseGet(List::of);
   }
 
   /** Records the edges of a newly created task. */
