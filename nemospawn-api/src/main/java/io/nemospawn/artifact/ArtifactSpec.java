@@ -40,7 +40,7 @@ public record ArtifactSpec(
     }
     if (Double.isInfinite(valLoss)) {
       throw new IllegalArgumentException(
-          "Invalid val_loss " + valLoss + ": it must be a finite number");
+          "Invalid val_loss " + valLoss + "; use a finite number or leave it unset");
     }
     path = path.toAbsolutePath().normalize();
     agentId = agentId == null ? "" : agentId;
@@ -55,16 +55,11 @@ public record ArtifactSpec(
   }
 
   /**
-   * Returns a copy with a validation loss.
+   * Returns a copy with a validation loss; NaN means none.
    *
-   * @throws IllegalArgumentException if it is not a finite number (NaN included: leave the loss
-   *     unset instead)
+   * @throws IllegalArgumentException if it is infinite
    */
   public ArtifactSpec withValLoss(double v) {
-    if (!Double.isFinite(v)) {
-      throw new IllegalArgumentException(
-          "Invalid val_loss " + v + ": it must be a finite number");
-    }
     return new ArtifactSpec(type, path, agentId, v, metrics, nemoConfigHash, tags);
   }
 

@@ -95,6 +95,10 @@ final class ArtifactCommand {
       metrics.forEach((k, v) -> m.put(k, number(v)));
       ArtifactSpec spec = ArtifactSpec.of(type, path).withAgent(agent.agentOr(""));
       if (valLoss != null) {
+        if (valLoss.isNaN()) { // the library reads NaN as "no loss": refuse it as tasks do
+          throw new IllegalArgumentException(
+              "Invalid val_loss NaN; use a finite number or leave it unset");
+        }
         spec = spec.withValLoss(valLoss);
       }
       spec = spec.withMetrics(m).withTags(tags).withNemoConfigHash(configHash);
