@@ -20,6 +20,8 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // Library log lines (slf4j-simple writes them to System.err) are escaped like all other output.
+    System.setErr(new LogStream(System.err, java.nio.charset.Charset.defaultCharset()));
     System.exit(run(args));
   }
 

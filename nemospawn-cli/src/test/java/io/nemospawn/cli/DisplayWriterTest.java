@@ -30,4 +30,20 @@ class DisplayWriterTest {
     w.flush();
     assertThat(raw.toString()).isEqualTo("\\U000e0041🚀");
   }
+
+  @Test
+  void logLinesAndStackTracesOnStandardErrorAreEscapedButRawBytesPass() {
+    var bytes = new java.io.ByteArrayOutputStream();
+    var err = new LogStream(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    err.println("[WARN] Rebuilding: \u001b]52;c;eA==\u0007 \u202Ex");
+    new IllegalStateException("bad \u001b[2J").printStackTrace(err);
+    err.write('\u001b');
+    err.flush();
+    String s = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(s)
+        .startsWith("[WARN] Rebuilding: \\u001b]52;c;eA==\\u0007 \\u202ex\n")
+        .contains("java.lang.IllegalStateException: bad \\u001b[2J\n")
+        .endsWith("\u001b");
+    assertThat(s.substring(0, s.length() - 1)).doesNotContain("\u001b");
+  }
 }
