@@ -113,7 +113,7 @@ public final class Output {
 
   /** Prints one line: a line break inside it is escaped too, so it cannot fake another line. */
   public void println(String line) {
-    out().println(StateFormat.displayable(line, false));
+    out().println(line == null ? "null" : StateFormat.displayable(line, false));
     out().flush();
   }
 
