@@ -12,7 +12,7 @@ import org.apiguardian.api.API;
  * @param type the kind
  * @param path where it is; stored as an absolute path
  * @param agentId the producing agent, or an empty string
- * @param valLoss its validation loss, or NaN
+ * @param valLoss its validation loss, or NaN for none; never infinite
  * @param metrics other metrics
  * @param nemoConfigHash config hash, or an empty string
  * @param tags tags
@@ -27,10 +27,22 @@ public record ArtifactSpec(
     Map<String, Object> metrics,
     String nemoConfigHash,
     List<String> tags) {
-  /** Validates and copies. */
+  /**
+   * Validates and copies.
+   *
+   * @throws IllegalArgumentException if the path is empty or the validation loss infinite
+   */
   public ArtifactSpec {
     Objects.requireNonNull(type, "type");
-    path = Objects.requireNonNull(path, "path").toAbsolutePath().normalize();
+    if (Objects.requireNonNull(path, "path").toString().isEmpty()) {
+      throw new IllegalArgumentException(
+          "Invalid artifact path '': it is empty; give the file or directory the artifact is in");
+    }
+    if (Double.isInfinite(valLoss)) {
+      throw new IllegalArgumentException(
+          "Invalid val_loss " + valLoss + "; use a finite number or leave it unset");
+    }
+    path = path.toAbsolutePath().normalize();
     agentId = agentId == null ? "" : agentId;
     metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
     nemoConfigHash = nemoConfigHash == null ? "" : nemoConfigHash;
@@ -42,7 +54,11 @@ public record ArtifactSpec(
     return new ArtifactSpec(type, path, "", Double.NaN, Map.of(), "", List.of());
   }
 
-  /** Returns a copy with a validation loss. */
+  /**
+   * Returns a copy with a validation loss; NaN means none.
+   *
+   * @throws IllegalArgumentException if it is infinite
+   */
   public ArtifactSpec withValLoss(double v) {
     return new ArtifactSpec(type, path, agentId, v, metrics, nemoConfigHash, tags);
   }

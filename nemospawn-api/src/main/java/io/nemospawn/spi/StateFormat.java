@@ -32,6 +32,12 @@ public final class StateFormat {
   /** The longest id or name accepted. */
   public static final int MAX_ID_LENGTH = 128;
 
+  /**
+   * The longest name that starts an id (a team's or an agent's): the id adds a dash and 8 hex
+   * digits and must stay within {@value #MAX_ID_LENGTH} characters.
+   */
+  public static final int MAX_NAME_LENGTH = MAX_ID_LENGTH - 9;
+
   /** Formats as Python's {@code datetime.isoformat()} of an aware UTC datetime. */
   private static final DateTimeFormatter WRITE =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx").withZone(ZoneOffset.UTC);
@@ -112,7 +118,7 @@ public final class StateFormat {
    * prefix {@code task}, {@code sweep-1a2b3c4d} for a team named {@code sweep}.
    */
   public static String newId(String prefix) {
-    requireName("id prefix", prefix);
+    requireIdPrefix("id prefix", prefix);
     return prefix + "-" + randomHex8();
   }
 
@@ -124,11 +130,25 @@ public final class StateFormat {
    * @throws IllegalArgumentException saying what is wrong and what is allowed
    */
   public static String requireId(String what, String value) {
+    return check(what, value, MAX_ID_LENGTH);
+  }
+
+  /**
+   * Checks a name that becomes the start of an id ({@link #newId}), such as a team's or an
+   * agent's: as {@link #requireId}, at most {@value #MAX_NAME_LENGTH} characters.
+   *
+   * @throws IllegalArgumentException saying what is wrong and what is allowed
+   */
+  public static String requireIdPrefix(String what, String value) {
+    return check(what, value, MAX_NAME_LENGTH);
+  }
+
+  private static String check(String what, String value, int max) {
     Objects.requireNonNull(value, what);
-    String problem = problemWithId(value);
+    String problem = problemWithId(value, max);
     if (problem != null) {
       throw new IllegalArgumentException(
-          "Invalid " + what + " '" + printable(value) + "': " + problem + "; use 1-" + MAX_ID_LENGTH
+          "Invalid " + what + " '" + printable(value) + "': " + problem + "; use 1-" + max
               + " ASCII letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
     return value;
@@ -141,7 +161,7 @@ public final class StateFormat {
 
   /** Returns whether the value is acceptable as an id or name. */
   public static boolean isValidId(String value) {
-    return value != null && problemWithId(value) == null;
+    return value != null && problemWithId(value, MAX_ID_LENGTH) == null;
   }
 
   /** Checks a message id: 8 lower-case hex digits. */
@@ -154,11 +174,11 @@ public final class StateFormat {
     return value;
   }
 
-  private static String problemWithId(String value) {
+  private static String problemWithId(String value, int max) {
     if (value.isEmpty()) {
       return "it is empty";
     }
-    if (value.length() > MAX_ID_LENGTH) {
+    if (value.length() > max) {
       return "it is " + value.length() + " characters long";
     }
     if (value.contains("..")) {
@@ -198,27 +218,104 @@ public final class StateFormat {
     if (c == '/' || c == '\\') {
       return "'" + c + "' (a path separator)";
     }
-    if (Character.isISOControl(c) || Character.isWhitespace(c)) {
-      return String.format("U+%04X (a control or space character)", (int) c);
+    if (!isDisplaySafe(c, false) || Character.isWhitespace(c)) {
+      return String.format("U+%04X (a control, format or space character)", (int) c);
     }
     return "'" + c + "'";
   }
 
-  /** Returns the value with control characters escaped and cut to 80 characters, for messages. */
+  /**
+   * Returns the value made safe for a terminal (see {@link #displayable(CharSequence, boolean)},
+   * line breaks escaped too) and cut to 80 characters, for quoting a value in a message.
+   */
   public static String printable(String value) {
     StringBuilder out = new StringBuilder();
-    for (int i = 0; i < value.length() && out.length() < 80; i++) {
-      char c = value.charAt(i);
-      if (Character.isISOControl(c)) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
+    int i = 0;
+    while (i < value.length() && out.length() < 80) {
+      int cp = value.codePointAt(i);
+      appendDisplayable(out, cp, false);
+      i += Character.charCount(cp);
     }
-    if (out.length() >= 80 && value.length() > 80) {
+    if (i < value.length()) {
       out.append("…");
     }
     return out.toString();
+  }
+
+  /**
+   * Returns the text with every character that could act on a terminal or disguise text replaced
+   * by a visible escape (a backslash, {@code u} and four hex digits such as <code>&#92;u001b</code>
+   * or <code>&#92;u202e</code>; a backslash, {@code U} and eight for a supplementary character;
+   * <code>&#92;n</code>, <code>&#92;r</code> and <code>&#92;t</code> for line feed, carriage return
+   * and tab): the controls C0, DEL and C1, the
+   * bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) and every other
+   * format character (zero-width characters, tags), the line and paragraph separators U+2028 and
+   * U+2029, and unpaired surrogates. Everything else, letters of any script and emoji included,
+   * is kept. Nothing is cut.
+   *
+   * @param keepLineBreaks whether line feeds and tabs stay as they are (multi-line text) or are
+   *     escaped too (a value that must stay on one line, such as a table cell)
+   */
+  public static String displayable(CharSequence text, boolean keepLineBreaks) {
+    Objects.requireNonNull(text, "text");
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      int cp = Character.codePointAt(text, i);
+      if (!isDisplaySafe(cp, keepLineBreaks)) {
+        break;
+      }
+      i += Character.charCount(cp);
+    }
+    if (i == n) {
+      return text.toString();
+    }
+    StringBuilder out = new StringBuilder(n + 16).append(text, 0, i);
+    while (i < n) {
+      int cp = Character.codePointAt(text, i);
+      appendDisplayable(out, cp, keepLineBreaks);
+      i += Character.charCount(cp);
+    }
+    return out.toString();
+  }
+
+  /**
+   * Returns whether the code point may be shown on a terminal as it is; see {@link
+   * #displayable(CharSequence, boolean)} for those that may not.
+   */
+  public static boolean isDisplaySafe(int codePoint, boolean keepLineBreaks) {
+    if (codePoint >= 0x20 && codePoint < 0x7f) {
+      return true;
+    }
+    if (codePoint == '\n' || codePoint == '\t') {
+      return keepLineBreaks;
+    }
+    switch (Character.getType(codePoint)) {
+      case Character.CONTROL:
+      case Character.FORMAT:
+      case Character.LINE_SEPARATOR:
+      case Character.PARAGRAPH_SEPARATOR:
+      case Character.SURROGATE:
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  private static void appendDisplayable(StringBuilder out, int cp, boolean keepLineBreaks) {
+    if (isDisplaySafe(cp, keepLineBreaks)) {
+      out.appendCodePoint(cp);
+    } else if (cp == '\n') {
+      out.append("\\n");
+    } else if (cp == '\r') {
+      out.append("\\r");
+    } else if (cp == '\t') {
+      out.append("\\t");
+    } else if (cp <= 0xffff) {
+      out.append(String.format("\\u%04x", cp));
+    } else {
+      out.append(String.format("\\U%08x", cp));
+    }
   }
 
   /** Created on first use: seeding a SecureRandom costs a CLI call that makes no id ~20 ms. */

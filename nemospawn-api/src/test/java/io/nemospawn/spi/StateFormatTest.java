@@ -94,4 +94,27 @@ class StateFormatTest {
     assertThatThrownBy(() -> StateFormat.requireId("team name", "x".repeat(129)))
         .hasMessageContaining("it is 129 characters long");
   }
+
+  @Test
+  void displayableEscapesControlsBidiAndFormatCharactersAndKeepsText() {
+    String hostile = "a\u001b[2Jb\rc\u0007d\u009be\u202Ef\u2066g\u200Eh\u061Ci\u200Bj\uFEFFk\u2028l"
+        + "\0m\u007Fn\uDB40\uDC41o\uD800p";
+    assertThat(StateFormat.displayable(hostile, false))
+        .isEqualTo("a\\u001b[2Jb\\rc\\u0007d\\u009be\\u202ef\\u2066g\\u200eh\\u061ci\\u200bj"
+            + "\\ufeffk\\u2028l\\u0000m\\u007fn\\U000e0041o\\ud800p");
+    assertThat(StateFormat.displayable("line\n\tnext", true)).isEqualTo("line\n\tnext");
+    assertThat(StateFormat.displayable("line\n\tnext", false)).isEqualTo("line\\n\\tnext");
+    String text = "ünïcödé 名前 emoji 🚀 عربي עברית";
+    assertThat(StateFormat.displayable(text, false)).isSameAs(text);
+    assertThat(StateFormat.printable("\u202E" + "x".repeat(100)))
+        .isEqualTo("\\u202e" + "x".repeat(74) + "…");
+  }
+
+  @Test
+  void anIdWithABidiOverrideIsRefusedWithTheCharacterNamed() {
+    assertThatThrownBy(() -> StateFormat.requireId("team name", "a\u202Eb"))
+        .hasMessage("Invalid team name 'a\\u202eb': character U+202E (a control, format or space"
+            + " character) at position 1 is not allowed; use 1-128 ASCII letters, digits, '.', '_'"
+            + " or '-', starting with a letter or digit");
+  }
 }

@@ -131,6 +131,10 @@ final class ArtifactCommand {
       allTags.addAll(tags);
       Map<String, Object> m = new LinkedHashMap<>();
       metrics.forEach((k, v) -> m.put(k, number(v)));
+      if (valLoss != null && valLoss.isNaN()) { // the library reads NaN as "no loss"
+        throw new IllegalArgumentException(
+            "Invalid val_loss NaN; use a finite number or leave it unset");
+      }
       ArtifactSpec spec = ArtifactSpec.of(type, path)
           .withAgent(agent.agentOr(""))
           .withValLoss(valLoss == null ? Double.NaN : valLoss)

@@ -1,6 +1,7 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.Listing;
+import io.nemospawn.Team;
 import io.nemospawn.TeamInfo;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.spi.StateFormat;
@@ -78,10 +79,40 @@ final class CoreViews {
     return out;
   }
 
+  /**
+   * Warns on standard error when a task's owner is neither {@code leader} nor an agent of the
+   * team (by id or name). NemoSpawn 1.0 stores any owner, and agents may register after their
+   * tasks are planned, so this warns rather than refuses; called before the write, so an
+   * unreadable agent record stops the command with nothing stored.
+   */
+  static void warnUnknownOwner(Output out, Team team, String owner) {
+    if (owner == null || owner.isEmpty() || owner.equals("leader")) {
+      return;
+    }
+    if (team.agents().find(owner).isEmpty()) {
+      String agents =
+          team.agents().list().items().stream().map(a -> a.id()).collect(Collectors.joining(", "));
+      out.err()
+          .println("Warning: owner '" + owner + "' is not an agent of team " + team.id()
+              + " (agents: " + (agents.isEmpty() ? "none" : agents)
+              + "); the task is assigned to it"
+              + " anyway. Register it with: nemospawn agent register " + owner + " --team "
+              + team.id());
+      out.err().flush();
+    }
+  }
+
+  /** How to recover a team whose team.json is unreadable; its other files are intact. */
+  static final String TEAM_JSON_RECOVERY = "; the team's other files are intact: restore team.json"
+      + " from a backup or rewrite it (team_id = the directory's name, name, description,"
+      + " gpu_ids, status, created_at; see docs/state-format.md)";
+
   /** Prints each problem of a listing on standard error, one line each. */
   static void reportProblems(Output out, Listing<?> listing, String what) {
     for (Listing.Problem p : listing.problems()) {
-      out.err().println("Warning: unreadable " + what + " " + p.path() + ": " + p.reason());
+      out.err()
+          .println("Warning: unreadable " + what + " " + p.path() + ": " + p.reason()
+              + (p.path().getFileName().toString().equals("team.json") ? TEAM_JSON_RECOVERY : ""));
     }
     out.err().flush();
   }

@@ -1,5 +1,6 @@
 package io.nemospawn.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,6 +20,8 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // Library log lines (slf4j-simple writes them to System.err) are escaped like all other output.
+    System.setErr(new LogStream(System.err, java.nio.charset.Charset.defaultCharset()));
     System.exit(run(args));
   }
 
@@ -70,6 +73,11 @@ public final class Main {
     }
     helpEverywhere(cl);
     cl.setExecutionExceptionHandler(new ErrorHandler());
+    cl.setParameterExceptionHandler(new ErrorHandler.Usage());
+    cl.setExecutionStrategy(parsed -> {
+      warnReplacementCharacters(parsed);
+      return new CommandLine.RunLast().execute(parsed);
+    });
     return cl;
   }
 
@@ -86,6 +94,25 @@ public final class Main {
     }
     for (CommandLine sub : cl.getSubcommands().values()) {
       helpEverywhere(sub);
+    }
+  }
+
+  /**
+   * Warns on standard error about each argument holding U+FFFD: the JVM puts it in place of bytes
+   * that are not valid UTF-8 (or not valid in the locale's charset), so the text stored would
+   * differ from what was typed. A warning, not a refusal: U+FFFD may also be typed on purpose.
+   */
+  private static void warnReplacementCharacters(CommandLine.ParseResult parsed) {
+    List<String> args = parsed.originalArgs();
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).indexOf('\uFFFD') >= 0) {
+        var err = parsed.commandSpec().commandLine().getErr();
+        err.println("Warning: argument " + (i + 1) + " '"
+            + io.nemospawn.spi.StateFormat.printable(args.get(i)) + "' holds U+FFFD, which"
+            + " stands for bytes that were not valid UTF-8; it is used as it is. Check the"
+            + " terminal's encoding (LANG, LC_ALL) if that is not what you typed.");
+        err.flush();
+      }
     }
   }
 

@@ -1,11 +1,16 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.spi.StateFormat;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import tools.jackson.core.SerializableString;
+import tools.jackson.core.io.CharacterEscapes;
+import tools.jackson.core.io.SerializedString;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -13,13 +18,54 @@ import tools.jackson.databind.json.JsonMapper;
  * Mixin for the options every command shares ({@code --json}, {@code -v}) and for printing: human
  * tables by default, JSON with {@code --json}. Prints through the command line's writers so tests
  * can capture the output.
+ *
+ * <p>The one path for human output: {@link #println}, {@link #table}, {@link #out()} and {@link
+ * #err()} turn every character that could act on a terminal or disguise text (escape sequences,
+ * carriage returns, bidirectional overrides, zero-width characters) into a visible escape, so text
+ * from users, agents and state files reaches the terminal inert. {@link #json} keeps the text
+ * exact: such characters are written as JSON <code>&#92;uXXXX</code> escapes, which read back as the same
+ * string.
  */
 public final class Output {
   /** Built on first use only, so commands that print no JSON never load Jackson's databind. */
   private static final class Json {
-    static final JsonMapper MAPPER =
-        JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    static final JsonMapper MAPPER = JsonMapper.builder(
+            JsonFactory.builder().characterEscapes(new DisplayEscapes()).build())
+        .enable(SerializationFeature.INDENT_OUTPUT)
+        .build();
   }
+
+  /**
+   * JSON escapes for a terminal: the standard ones plus DEL and every character {@link
+   * StateFormat#displayable} would escape, written as <code>&#92;uXXXX</code>. Jackson asks per UTF-16
+   * unit, so surrogate pairs are escaped as two units, which is still the same string.
+   */
+  private static final class DisplayEscapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private final int[] ascii = standardAsciiEscapesForJSON();
+
+    DisplayEscapes() {
+      ascii[0x7f] = ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii.clone();
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      if (StateFormat.isDisplaySafe(ch, false)) {
+        return null;
+      }
+      return new SerializedString(String.format("\\u%04x", ch));
+    }
+  }
+
+  private PrintWriter rawOut;
+  private PrintWriter safeOut;
+  private PrintWriter rawErr;
+  private PrintWriter safeErr;
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
@@ -37,23 +83,54 @@ public final class Output {
     return json;
   }
 
+  /**
+   * Returns standard output for human text: line feeds and tabs pass, every other control or
+   * format character is escaped. Not for JSON: use {@link #json(Object)}.
+   */
   public PrintWriter out() {
-    return spec.commandLine().getOut();
+    PrintWriter raw = spec.commandLine().getOut();
+    if (raw != rawOut) {
+      rawOut = raw;
+      safeOut = displayWriter(raw);
+    }
+    return safeOut;
   }
 
+  /** Returns standard error for human text, escaped as {@link #out()}. */
   public PrintWriter err() {
-    return spec.commandLine().getErr();
+    PrintWriter raw = spec.commandLine().getErr();
+    if (raw != rawErr) {
+      rawErr = raw;
+      safeErr = displayWriter(raw);
+    }
+    return safeErr;
   }
 
+  /** Returns a writer that escapes what could act on a terminal, then writes to {@code raw}. */
+  static PrintWriter displayWriter(PrintWriter raw) {
+    return new PrintWriter(new DisplayWriter(raw), false);
+  }
+
+  /** Prints one line: a line break inside it is escaped too, so it cannot fake another line. */
   public void println(String line) {
-    out().println(line);
+    out().println(line == null ? "null" : StateFormat.displayable(line, false));
     out().flush();
   }
 
-  /** Prints a value (map, list, record) as indented JSON. */
-  public void json(Object value) {
-    out().println(Json.MAPPER.writeValueAsString(value));
+  /** Prints multi-line text (an output log, a template's listing) with its line breaks. */
+  public void text(String text) {
+    out().println(text);
     out().flush();
+  }
+
+  /**
+   * Prints a value (map, list, record) as indented JSON. Strings stay exact; what could act on a
+   * terminal is written as a JSON escape.
+   */
+  public void json(Object value) {
+    PrintWriter raw = spec.commandLine().getOut();
+    raw.println(Json.MAPPER.writeValueAsString(value));
+    raw.flush();
   }
 
   /** Prints rows as a table with a header, columns padded to their widest cell. */
@@ -81,21 +158,8 @@ public final class Output {
     out().flush();
   }
 
-  /** Keeps a table cell on one line: control characters become visible escapes. */
+  /** Keeps a table cell on one line: control and format characters become visible escapes. */
   private static String display(String cell) {
-    if (cell == null) {
-      return "-";
-    }
-    StringBuilder b = new StringBuilder(cell.length());
-    for (char c : cell.toCharArray()) {
-      if (c == '\n') {
-        b.append("\\n");
-      } else if (Character.isISOControl(c)) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.toString();
+    return cell == null ? "-" : StateFormat.displayable(cell, false);
   }
 }

@@ -445,7 +445,7 @@ final class ProfileCommand {
                   : "still running after " + timeout + " s, stopped")
               + (ok ? " — OK" : " — FAILED"));
           out.println("--- last lines of its output ---");
-          out.println(tail);
+          out.text(tail);
         }
         return ok ? ExitCodes.OK : ExitCodes.FAILURE;
       } finally {

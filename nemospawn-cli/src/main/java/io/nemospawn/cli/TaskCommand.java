@@ -3,6 +3,7 @@ package io.nemospawn.cli;
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.artifact.ArtifactType;
+import io.nemospawn.Team;
 import io.nemospawn.hpo.TaskTrials;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskSpec;
@@ -197,7 +198,9 @@ final class TaskCommand {
       }
       TaskSpec s = new TaskSpec(text, description, owner, blockedBy, m);
       try (NemoSpawn ns = state.open()) {
-        Task t = ns.team(team.team()).tasks().create(s);
+        Team tm = ns.team(team.team());
+        CoreViews.warnUnknownOwner(out, tm, owner);
+        Task t = tm.tasks().create(s);
         if (out.json()) {
           out.json(CoreViews.task(t));
         } else {
@@ -281,8 +284,10 @@ final class TaskCommand {
                 + ": give --status, --owner, --val-loss or --metadata");
       }
       try (NemoSpawn ns = state.open()) {
-        Tasks tasks = ns.team(team.team()).tasks();
+        Team tm = ns.team(team.team());
+        Tasks tasks = tm.tasks();
         Task before = tasks.get(taskId);
+        CoreViews.warnUnknownOwner(out, tm, u.owner());
         Task t = tasks.update(taskId, u);
         Optional<TaskTrials.Outcome> hpo = valLoss != null || t.state() != before.state()
             ? TaskTrials.apply(

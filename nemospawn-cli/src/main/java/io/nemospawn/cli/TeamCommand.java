@@ -218,7 +218,10 @@ final class TeamCommand {
           m.put("problems", CoreViews.problems(teams));
           out.json(m);
         } else {
-          if (teams.items().isEmpty()) {
+          if (teams.items().isEmpty() && !teams.problems().isEmpty()) {
+            out.println("No readable teams in " + ns.dataDir() + "; "
+                + teams.problems().size() + " unreadable, see the warnings");
+          } else if (teams.items().isEmpty()) {
             out.println(
                 "No teams in " + ns.dataDir() + "; create one with: nemospawn team create NAME");
           } else {

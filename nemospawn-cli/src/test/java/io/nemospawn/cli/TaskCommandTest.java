@@ -136,7 +136,7 @@ class TaskCommandTest {
     assertThat(cli.run("agent", "list", "--team", team).out())
         .contains(agent + "  trainer  worker  0");
     assertThat(cli.run("agent", "register", "../x", "--team", team).err())
-        .isEqualTo("Error: Invalid agent name '../x': it contains '..'; use 1-128 ASCII letters,"
+        .isEqualTo("Error: Invalid agent name '../x': it contains '..'; use 1-119 ASCII letters,"
             + " digits, '.', '_' or '-', starting with a letter or digit\n");
     assertThat(cli.run("config", "set", "web_port", "8081").code()).isZero();
     assertThat(cli.run("config", "get", "web_port").out()).isEqualTo("8081\n");

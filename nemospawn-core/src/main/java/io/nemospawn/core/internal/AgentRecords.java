@@ -79,10 +79,12 @@ public final class AgentRecords {
       int count,
       Placement placement,
       Consumer<ObjectNode> extra) {
-    StateFormat.requireName("agent name", name);
+    StateFormat.requireIdPrefix("agent name", name);
     StateFormat.requireName("agent role", role);
     try (StateLock lock = ctx.lock(FileAgents.SUB)) {
-      List<AgentInfo> all = agents.list().items();
+      io.nemospawn.Listing<AgentInfo> listing = agents.list();
+      FileAgents.requireNoUnreadableRecord(name, listing);
+      List<AgentInfo> all = listing.items();
       Optional<AgentInfo> clash = all.stream()
           .filter(a -> a.name().equals(name) && LEASING.contains(a.status()))
           .findFirst();

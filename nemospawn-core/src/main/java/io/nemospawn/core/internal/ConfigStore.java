@@ -72,13 +72,18 @@ public final class ConfigStore implements Config {
   /** Returns the effective value as a double, explaining a bad value. */
   public double doubleValue(ConfigKey key) {
     Value v = get(key);
+    double d;
     try {
-      return Double.parseDouble(v.value().trim());
+      d = Double.parseDouble(v.value().trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "Setting " + key.key() + " = '" + v.value() + "' (from " + v.source()
-              + ") is not a number; fix it with: nemospawn config set " + key.key() + " <x>");
+      d = Double.NaN;
     }
+    if (!Double.isFinite(d)) {
+      throw new IllegalArgumentException("Setting " + key.key() + " = '"
+          + StateFormat.printable(v.value()) + "' (from " + v.source()
+          + ") is not a finite number; fix it with: nemospawn config set " + key.key() + " <x>");
+    }
+    return d;
   }
 
   @Override
@@ -147,24 +152,21 @@ public final class ConfigStore implements Config {
       case METRICS_PORT:
         int port = integer(key, v);
         if (port < 1 || port > 65535) {
-          throw new IllegalArgumentException(
-              "Invalid " + key.key() + " '" + value + "': a port is 1-65535");
+          throw new IllegalArgumentException("Invalid " + key.key() + " '"
+              + StateFormat.printable(value) + "': a port is 1-65535");
         }
         break;
       case WATCH_INTERVAL:
         if (integer(key, v) < 1) {
-          throw new IllegalArgumentException(
-              "Invalid " + key.key() + " '" + value + "': seconds must be >= 1");
+          throw new IllegalArgumentException("Invalid " + key.key() + " '"
+              + StateFormat.printable(value) + "': seconds must be >= 1");
         }
         break;
       case COST_RATE:
-        try {
-          if (Double.parseDouble(v) < 0) {
-            throw new NumberFormatException();
-          }
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("Invalid " + key.key() + " '" + value
-              + "': use a non-negative number of USD per GPU-hour");
+        if (!v.matches("\\d{1,9}(\\.\\d{0,9})?|\\.\\d{1,9}")) {
+          throw new IllegalArgumentException("Invalid " + key.key() + " '"
+              + StateFormat.printable(value)
+              + "': use a non-negative decimal number of USD per GPU-hour, such as 2.5");
         }
         break;
       case DEFAULT_PROFILE:

@@ -8,6 +8,7 @@ import io.nemospawn.agent.LifecycleState;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.spi.StateFormat;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class FileAgents implements Agents {
 
   @Override
   public AgentInfo register(String name, String role, List<Integer> gpuIds, String task) {
-    StateFormat.requireName("agent name", name);
+    StateFormat.requireIdPrefix("agent name", name);
     String r = role == null || role.isBlank() ? "worker" : role;
     StateFormat.requireName("agent role", r);
     for (Integer g : gpuIds) {
@@ -39,8 +40,10 @@ public final class FileAgents implements Agents {
       }
     }
     try (StateLock lock = ctx.lock(SUB)) {
+      Listing<AgentInfo> all = list();
+      requireNoUnreadableRecord(name, all);
       Optional<AgentInfo> clash =
-          list().items().stream().filter(a -> a.name().equals(name)).findFirst();
+          all.items().stream().filter(a -> a.name().equals(name)).findFirst();
       if (clash.isPresent()) {
         throw new IllegalArgumentException("An agent named '" + name + "' exists already in team "
             + ctx.teamId() + " (" + clash.get().id() + "); choose another name");
@@ -80,18 +83,53 @@ public final class FileAgents implements Agents {
             + "' in team " + ctx.teamId() + "; agents: " + names()));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws io.nemospawn.StateException naming the file when the agent's record is unreadable (a
+   *     truncated file, a field of the wrong type): it is not "no such agent"
+   */
   @Override
   public Optional<AgentInfo> find(String idOrName) {
     java.util.Objects.requireNonNull(idOrName, "idOrName");
     if (StateFormat.isValidId(idOrName)) {
-      Optional<ObjectNode> n = ctx.store().readIfExists(file(idOrName));
-      if (n.isPresent()) {
-        return Optional.of(Codecs.agent(n.get()));
+      Path f = file(idOrName);
+      Optional<AgentInfo> byId = ctx.store().readIfExists(f, Codecs::agent);
+      if (byId.isPresent()) {
+        return byId;
       }
     }
+    Listing<AgentInfo> all = list();
     List<AgentInfo> byName =
-        list().items().stream().filter(a -> a.name().equals(idOrName)).toList();
+        all.items().stream().filter(a -> a.name().equals(idOrName)).toList();
+    if (byName.isEmpty()) {
+      requireNoUnreadableRecord(idOrName, all);
+    }
     return byName.size() == 1 ? Optional.of(byName.get(0)) : Optional.empty();
+  }
+
+  /**
+   * Refuses a name while a record that may hold it is unreadable: agent ids are the name, a dash
+   * and 8 hex digits, so {@code a1-1a2b3c4d.json} blocks the name {@code a1} until it is repaired
+   * or removed. Otherwise a truncated record would read as "no such agent" and a second agent of
+   * the same name could be registered.
+   */
+  static void requireNoUnreadableRecord(String name, Listing<AgentInfo> all) {
+    for (Listing.Problem p : all.problems()) {
+      String file = p.path().getFileName().toString();
+      String stem = file.endsWith(".json") ? file.substring(0, file.length() - 5) : file;
+      boolean match = stem.equals(name)
+          || (stem.length() == name.length() + 9
+              && stem.startsWith(name + "-")
+              && stem.substring(name.length() + 1).matches("[0-9a-f]{8}"));
+      if (match) {
+        throw new io.nemospawn.StateException(
+            p.path(),
+            "The record of agent '" + StateFormat.printable(name) + "' is unreadable: "
+                + p.path() + ": " + p.reason() + "; correct the file or remove it (the agent is"
+                + " then forgotten), then retry");
+      }
+    }
   }
 
   @Override

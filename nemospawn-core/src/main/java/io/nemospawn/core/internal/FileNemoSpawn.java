@@ -158,7 +158,7 @@ public final class FileNemoSpawn implements NemoSpawn {
 
   @Override
   public TeamBuilder newTeam(String name) {
-    StateFormat.requireName("team name", name);
+    StateFormat.requireIdPrefix("team name", name);
     return new Builder(name);
   }
 
@@ -256,7 +256,7 @@ public final class FileNemoSpawn implements NemoSpawn {
     java.util.Objects.requireNonNull(idOrName, "idOrName");
     requireOpen();
     if (StateFormat.isValidId(idOrName) && Files.isRegularFile(layout.teamFile(idOrName))) {
-      TeamInfo info = Codecs.team(store.read(layout.teamFile(idOrName)));
+      TeamInfo info = store.read(layout.teamFile(idOrName), Codecs::team);
       return Optional.of(openTeam(info.id(), info.name()));
     }
     List<TeamInfo> named =
@@ -326,7 +326,7 @@ public final class FileNemoSpawn implements NemoSpawn {
           continue;
         }
         try {
-          items.add(Codecs.team(store.read(f)));
+          items.add(store.read(f, Codecs::team));
         } catch (NoSuchElementException e) {
           problems.add(new Listing.Problem(f, "team.json is missing"));
         } catch (StateException e) {

@@ -1083,11 +1083,13 @@ public final class FileTasks implements Tasks {
         throw new IllegalArgumentException("Invalid metadata key '" + StateFormat.printable(k)
             + "': " + problem + "; use a short printable name such as val_loss");
       }
-      if ("val_loss".equals(k)
-          && e.getValue() instanceof Number n
-          && !Double.isFinite(n.doubleValue())) {
-        throw new IllegalArgumentException(
-            "Invalid val_loss " + n + ": it must be a finite number");
+      if ("val_loss".equals(k) && e.getValue() != null) {
+        Object v = e.getValue();
+        if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+          throw new IllegalArgumentException("Invalid val_loss "
+              + (v instanceof String str ? "'" + StateFormat.printable(str) + "'" : v)
+              + ": it must be a finite number");
+        }
       }
     }
   }

@@ -76,7 +76,7 @@ public final class FileTeam implements Team {
 
   @Override
   public TeamInfo info() {
-    return Codecs.team(ctx.store().read(ctx.layout().teamFile(ctx.teamId())));
+    return ctx.store().read(ctx.layout().teamFile(ctx.teamId()), Codecs::team);
   }
 
   @Override

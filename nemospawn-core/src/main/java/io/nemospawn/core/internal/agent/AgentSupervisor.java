@@ -366,8 +366,8 @@ public final class AgentSupervisor implements AutoCloseable {
   // ---------------------------------------------------------------- find, probe, stop
 
   private io.nemospawn.TeamInfo info() {
-    return io.nemospawn.core.internal.Codecs.team(
-        ctx.store().read(ctx.layout().teamFile(ctx.teamId())));
+    return ctx.store()
+        .read(ctx.layout().teamFile(ctx.teamId()), io.nemospawn.core.internal.Codecs::team);
   }
 
   /** Returns a live handle on an agent. */

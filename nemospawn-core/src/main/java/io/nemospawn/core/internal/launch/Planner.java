@@ -59,7 +59,7 @@ final class Planner {
   LaunchPlan plan(Template t, LaunchOptions o) {
     List<String> notes = new ArrayList<>();
     String teamName = o.teamName().isEmpty() ? t.name() : o.teamName();
-    io.nemospawn.spi.StateFormat.requireName("team name", teamName);
+    io.nemospawn.spi.StateFormat.requireIdPrefix("team name", teamName);
 
     // GPUs: min_gpus first, then placement.
     List<Integer> gpus = o.gpus();

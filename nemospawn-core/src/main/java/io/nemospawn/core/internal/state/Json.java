@@ -121,7 +121,8 @@ public final class Json {
       return out;
     }
     if (!v.isArray()) {
-      throw new IllegalArgumentException("field '" + field + "' must be a list");
+      throw new IllegalArgumentException(
+          "field '" + field + "' must be a list, found " + v.getNodeType());
     }
     for (JsonNode e : v) {
       out.add(e.isString() ? e.asString() : e.toString());
@@ -137,7 +138,8 @@ public final class Json {
       return out;
     }
     if (!v.isArray()) {
-      throw new IllegalArgumentException("field '" + field + "' must be a list of integers");
+      throw new IllegalArgumentException("field '" + field
+          + "' must be a list of integers such as [0, 1], found " + v.getNodeType());
     }
     for (JsonNode e : v) {
       if (!e.canConvertToInt()) {

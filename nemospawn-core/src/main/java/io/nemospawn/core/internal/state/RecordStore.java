@@ -80,6 +80,37 @@ public final class RecordStore {
   }
 
   /**
+   * Reads and decodes a record; a record that parses but does not decode (a field of the wrong
+   * type) is reported like a malformed one: the file, what is wrong and the fix.
+   *
+   * @throws java.util.NoSuchElementException when the file does not exist
+   * @throws StateException naming the file, the reason and the fix
+   */
+  public <T> T read(Path file, java.util.function.Function<ObjectNode, T> decoder) {
+    return decode(file, read(file), decoder);
+  }
+
+  /** Reads and decodes a record if the file exists; see {@link #read(Path, java.util.function.Function)}. */
+  public <T> Optional<T> readIfExists(
+      Path file, java.util.function.Function<ObjectNode, T> decoder) {
+    return readIfExists(file).map(n -> decode(file, n, decoder));
+  }
+
+  /** Decodes a record read from {@code file}, naming the file and the fix when it fails. */
+  public static <T> T decode(
+      Path file, ObjectNode node, java.util.function.Function<ObjectNode, T> decoder) {
+    try {
+      return decoder.apply(node);
+    } catch (IllegalArgumentException e) {
+      throw new StateException(
+          file,
+          "Cannot read " + file + ": " + e.getMessage()
+              + "; correct that field in the file or restore the file from a backup",
+          e);
+    }
+  }
+
+  /**
    * Returns whether an empty file is a record being created (claimed by {@code createNew} within
    * the last {@link #CREATE_GRACE}) rather than a truncated one. File times are wall-clock times,
    * so this compares with the system clock, not the injected one.
