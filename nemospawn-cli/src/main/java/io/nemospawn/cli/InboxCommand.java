@@ -4,6 +4,7 @@ import io.nemospawn.Listing;
 import io.nemospawn.Team;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.inbox.Message;
+import io.nemospawn.spi.Environment;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,7 +84,7 @@ final class InboxCommand {
     if (from != null && !from.isEmpty()) {
       return from;
     }
-    String env = System.getenv("NEMOSPAWN_AGENT");
+    String env = Environment.get("NEMOSPAWN_AGENT");
     return env == null || env.isEmpty() ? "leader" : env;
   }
 

@@ -1,5 +1,7 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.spi.Environment;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -69,6 +71,9 @@ public final class Main {
       }
     }
     cl.setExecutionExceptionHandler(new ErrorHandler());
+    // Relative paths are resolved against the caller's working directory, which is not the
+    // JVM's when the daemon runs the command.
+    cl.registerConverter(Path.class, s -> Environment.resolve(Path.of(s)));
     return cl;
   }
 

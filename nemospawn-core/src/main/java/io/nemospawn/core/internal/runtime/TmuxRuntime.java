@@ -2,6 +2,7 @@ package io.nemospawn.core.internal.runtime;
 
 import io.nemospawn.AgentLaunchException;
 import io.nemospawn.spi.AgentRuntime;
+import io.nemospawn.spi.Environment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,12 +64,12 @@ public final class TmuxRuntime implements AgentRuntime {
   static String socket() {
     String s = System.getProperty("nemospawn.tmux.socket");
     if (s == null || s.isEmpty()) {
-      s = System.getenv("NEMOSPAWN_TMUX_SOCKET");
+      s = Environment.get("NEMOSPAWN_TMUX_SOCKET");
     }
     if (s != null && !s.isEmpty()) {
       return s;
     }
-    String tmp = System.getenv("TMUX_TMPDIR");
+    String tmp = Environment.get("TMUX_TMPDIR");
     if (tmp == null || tmp.isEmpty()) {
       tmp = "/tmp";
     }
