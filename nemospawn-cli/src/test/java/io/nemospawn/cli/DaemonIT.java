@@ -173,6 +173,18 @@ class DaemonIT {
   }
 
   @Test
+  void configOverridesFromTheEnvironmentAreTheCallers() throws Exception {
+    long before = calls();
+    Result overridden = launcher(Map.of("NEMOSPAWN_WEB_PORT", "9123"), "config", "get", "web_port");
+    Result plain = launcher(Map.of(), "config", "get", "web_port");
+    Result own = launcher(Map.of("NEMOSPAWN_DAEMON", "off"), "config", "get", "web_port");
+    assertThat(calls()).isEqualTo(before + 2);
+    assertThat(overridden.out().trim()).isEqualTo("9123");
+    assertThat(plain).isEqualTo(own);
+    assertThat(plain.out().trim()).isNotEqualTo("9123");
+  }
+
+  @Test
   void aClientWithoutTheTokenGetsNothingAndChangesNothing() throws Exception {
     Path runDir = data.resolve("run");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(runDir)))
