@@ -5,9 +5,12 @@
 #   ours, through the daemon   (bin/nemospawn forwarding to `nemospawn daemon start`)
 #   NemoSpawn 1.0 (Python)     (`python3 -m nemospawn`, when importable; skipped otherwise)
 #
-# Each variant updates one task of a fresh team N times (default 20, after 3 warm-up calls),
+# Each variant updates one task of a fresh team N times (default 20, after 3 warm-up calls; the
+# daemon gets 30 more first, since agents meet it warm),
 # alternating the variants call by call so that a change of machine load hits all of them alike,
-# and prints mean and median per call in milliseconds, with the machine it ran on.
+# and prints mean and median wall time per call in milliseconds, with the machine it ran on. It
+# also prints the CPU time per call (user + system, of the processes the call started and, for
+# the daemon, of the daemon), which a loaded machine inflates far less than wall time.
 #
 # Usage: scripts/bench-cli.sh [-n N] [--launcher PATH] [--python PYTHON]
 # Needs a built jar (./mvnw -B -q -pl nemospawn-cli -am package -DskipTests) or an installed
@@ -38,7 +41,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ns() { date +%s%N; }
 
 # Ours: a team with one task, the AppCDS archive recorded, the daemon started.
 export NEMOSPAWN_DATA_DIR="$ours"
@@ -72,18 +74,56 @@ run_jvm() { NEMOSPAWN_DAEMON=off "$launcher" task update --team bench "$task" --
 run_daemon() { "$launcher" task update --team bench "$task" --val-loss "0.$1" >/dev/null; }
 run_python() { HOME="$py" "$python" -m nemospawn task update "$pyteam" "$pytask" --val-loss "0.$1" >/dev/null; }
 
+# The helpers below are bash builtins only, so that measuring forks nothing that would be counted.
+tf="$work/times"
+# CPU time (user + system) of this shell's finished children so far, in microseconds.
+child_cpu_us() {
+  local l
+  times >"$tf"
+  { read -r _; read -r l; } <"$tf"
+  [[ "$l" =~ ^([0-9]+)m([0-9]+)\.([0-9]+)s\ ([0-9]+)m([0-9]+)\.([0-9]+)s$ ]] || { echo 0; return; }
+  local r=("${BASH_REMATCH[@]}")
+  echo $(( (r[1] * 60 + 10#${r[2]}) * 1000000 + 10#${r[3]} * 1000 + (r[4] * 60 + 10#${r[5]}) * 1000000 + 10#${r[6]} * 1000 ))
+}
+daemon_pid=""
+IFS=' ' read -r _ _ _ daemon_pid <"$ours/run/daemon"
+ticks="$(getconf CLK_TCK)"
+# CPU time of the daemon so far, in microseconds.
+daemon_cpu_us() {
+  local l f
+  read -r l <"/proc/$daemon_pid/stat"
+  l="${l##*) }"
+  read -r -a f <<<"$l"
+  echo $(( (f[11] + f[12]) * 1000000 / ticks ))
+}
+
+# The daemon lives as long as the agents' work: what they see is its steady state, once the JIT
+# has compiled the command path. Warm it up first (the JVM variant starts cold every time anyway).
+for i in $(seq 1 30); do run_daemon "$i"; done
+
 variants=(jvm daemon)
 [ "$have_python" = yes ] && variants+=(python)
-declare -A times
-for v in "${variants[@]}"; do times[$v]=""; done
+declare -A times cpu
+for v in "${variants[@]}"; do times[$v]=""; cpu[$v]=0; done
 
 for i in $(seq 1 $((n + 3))); do
   for v in "${variants[@]}"; do
-    s="$(now_ns)"
+    child_cpu_us >"$work/c0"
+    d0=0
+    if [ "$v" = daemon ]; then daemon_cpu_us >"$work/d0"; read -r d0 <"$work/d0"; fi
+    s="${EPOCHREALTIME/./}"
     "run_$v" "$i"
-    e="$(now_ns)"
+    e="${EPOCHREALTIME/./}"
+    d1=0
+    if [ "$v" = daemon ]; then daemon_cpu_us >"$work/d1"; read -r d1 <"$work/d1"; fi
+    child_cpu_us >"$work/c1"
+    read -r c0 <"$work/c0"
+    read -r c1 <"$work/c1"
     if [ "$i" -gt 3 ]; then
-      times[$v]+="$(( (e - s) / 1000 )) "
+      times[$v]+="$(( e - s )) "
+      extra=0
+      [ "$v" = daemon ] && extra=$((d1 - d0))
+      cpu[$v]=$(( ${cpu[$v]} + c1 - c0 + extra ))
     fi
   done
 done
@@ -101,11 +141,12 @@ echo "nemospawn task update, $n calls each (ms per call)"
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
   "$(free -h | awk '/^Mem:/ { print $2 " RAM" }'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "java: $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1)"
-printf '%-34s %8s %8s %8s %8s\n' variant mean median min max
-printf '%-34s %s\n' "ours, JVM of its own (AppCDS)" "$(printf '%s' "${times[jvm]}" | stats)"
-printf '%-34s %s\n' "ours, through the daemon" "$(printf '%s' "${times[daemon]}" | stats)"
+cpu_ms() { awk -v c="${cpu[$1]}" -v n="$n" 'BEGIN { printf "%8.1f", c / n / 1000 }'; }
+printf '%-38s %8s %8s %8s %8s %8s\n' variant mean median min max cpu
+printf '%-38s %s %s\n' "ours, JVM of its own (AppCDS)" "$(printf '%s' "${times[jvm]}" | stats)" "$(cpu_ms jvm)"
+printf '%-38s %s %s\n' "ours, through the daemon" "$(printf '%s' "${times[daemon]}" | stats)" "$(cpu_ms daemon)"
 if [ "$have_python" = yes ]; then
-  printf '%-34s %s\n' "NemoSpawn 1.0 (python3 -m nemospawn)" "$(printf '%s' "${times[python]}" | stats)"
+  printf '%-38s %s %s\n' "NemoSpawn 1.0 (python3 -m nemospawn)" "$(printf '%s' "${times[python]}" | stats)" "$(cpu_ms python)"
 else
   echo "NemoSpawn 1.0: not measured ('$python -c \"import nemospawn\"' fails; pip install nemospawn==1.0 to compare)"
 fi
