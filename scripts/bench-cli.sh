@@ -14,7 +14,7 @@
 #
 # Usage: scripts/bench-cli.sh [-n N] [--launcher PATH] [--python PYTHON]
 # Needs a built jar (./mvnw -B -q -pl nemospawn-cli -am package -DskipTests) or an installed
-# nemospawn (--launcher ~/.local/bin/nemospawn).
+# nemospawn (--launcher ~/.local/bin/nemospawn); NEMOSPAWN_JAR picks another jar.
 set -euo pipefail
 
 n=20
@@ -49,7 +49,8 @@ task="$(NEMOSPAWN_DAEMON=off "$launcher" task create --team bench --title bench 
   | sed -n 's/.*"task_id" *: *"\([^"]*\)".*/\1/p' | head -1)"
 for _ in $(seq 1 120); do
   if ls "$(dirname "$launcher")"/../lib/nemospawn-cds-*.jsa "$root"/nemospawn-cli/target/nemospawn-cds-*.jsa \
-    "$ours"/cache/nemospawn-cds-*.jsa >/dev/null 2>&1; then
+    "$ours"/cache/nemospawn-cds-*.jsa "$(dirname "${NEMOSPAWN_JAR:-/none/x}")"/nemospawn-cds-*.jsa \
+    >/dev/null 2>&1; then
     break
   fi
   sleep 1

@@ -1,6 +1,7 @@
 package io.nemospawn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -260,6 +261,36 @@ class DaemonIT {
     assertThat(show.code()).as(show.err()).isZero();
     assertThat(JSON.readTree(show.out()).toString()).contains("claude");
     assertThat(calls()).isEqualTo(before);
+  }
+
+  @Test
+  void autoStartsTheDaemonOnFirstUseAndLaterCallsGoThroughIt() throws Exception {
+    Path other = dir.resolve("other");
+    Map<String, String> env =
+        Map.of("NEMOSPAWN_DATA_DIR", other.toString(), "NEMOSPAWN_DAEMON", "auto");
+    try {
+      Result first = launcher(env, "team", "create", "auto", "--json");
+      assertThat(first.code()).as(first.err()).isZero();
+      assertThat(JSON.readTree(first.out()).get("name").asString()).isEqualTo("auto");
+      await()
+          .atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> DaemonCommand.live(other).isPresent());
+      long before =
+          Long.parseLong(DaemonClient.find(other).orElseThrow().status().get(2));
+      Result list = launcher(env, "team", "list", "--json");
+      assertThat(list.code()).as(list.err()).isZero();
+      assertThat(JSON.readTree(list.out()).get("teams").get(0).get("name").asString())
+          .isEqualTo("auto");
+      assertThat(Long.parseLong(DaemonClient.find(other).orElseThrow().status().get(2)))
+          .isEqualTo(before + 1);
+    } finally {
+      Result stop = launcher(
+          Map.of("NEMOSPAWN_DATA_DIR", other.toString(), "NEMOSPAWN_DAEMON", "off"),
+          "daemon",
+          "stop");
+      assertThat(stop.code()).as(stop.err()).isZero();
+    }
   }
 
   @Test
