@@ -154,7 +154,7 @@ final class Daemon implements AutoCloseable {
     Path runDir = runDir(dataDir);
     privateDirectory(runDir);
     DaemonClient.DaemonFile existing = DaemonClient.DaemonFile.read(runDir).orElse(null);
-    if (existing != null && existing.isAlive()) {
+    if (existing != null && DaemonCommand.live(dataDir).isPresent()) {
       throw new IllegalStateException("A daemon already runs for data directory '" + dataDir
           + "' (pid " + existing.pid() + ", port " + existing.port()
           + "); stop it first with: nemospawn daemon stop");

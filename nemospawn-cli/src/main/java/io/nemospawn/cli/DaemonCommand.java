@@ -156,7 +156,8 @@ final class DaemonCommand {
       }
       if (!stopped) {
         // It does not answer: end its process as a kill would.
-        Optional<ProcessHandle> h = ProcessHandle.of(f.pid());
+        // Only a process that is a nemospawn daemon: its pid may have been reused.
+        Optional<ProcessHandle> h = ProcessHandle.of(f.pid()).filter(DaemonCommand::isDaemon);
         if (h.isPresent()) {
           h.get().destroy();
           try {
@@ -250,6 +251,13 @@ final class DaemonCommand {
       }
       return Optional.empty();
     }
+  }
+
+  /** Returns whether {@code p} runs {@code nemospawn daemon run} (false when unknown). */
+  static boolean isDaemon(ProcessHandle p) {
+    String[] args = p.info().arguments().orElse(new String[0]);
+    String joined = String.join(" ", args);
+    return joined.contains(Main.class.getName()) && joined.contains("daemon run");
   }
 
   private static void report(Output out, String verb, DaemonClient.DaemonFile f, Path dataDir) {
