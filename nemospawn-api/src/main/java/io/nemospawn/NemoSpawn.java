@@ -1,6 +1,7 @@
 package io.nemospawn;
 
 import io.nemospawn.spi.Durability;
+import io.nemospawn.spi.Environment;
 import io.nemospawn.spi.NemoSpawnProvider;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -53,9 +54,9 @@ public interface NemoSpawn extends AutoCloseable {
    * touch the file system.
    */
   static Path defaultDataDir() {
-    String env = System.getenv(DATA_DIR_ENV);
+    String env = Environment.get(DATA_DIR_ENV);
     if (env != null && !env.isBlank()) {
-      return Path.of(env);
+      return Environment.resolve(Path.of(env));
     }
     return Path.of(System.getProperty("user.home"), ".nemospawn");
   }

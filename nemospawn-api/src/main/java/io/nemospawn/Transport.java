@@ -2,6 +2,7 @@ package io.nemospawn;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nemospawn.spi.Environment;
 import java.net.URI;
 import java.util.Locale;
 import org.apiguardian.api.API;
@@ -109,7 +110,7 @@ public sealed interface Transport
    * @param configValue the {@code transport} config key, or null when unset
    */
   static Transport resolve(@Nullable String configValue) {
-    String env = System.getenv(ENV);
+    String env = Environment.get(ENV);
     if (env != null && !env.isBlank()) {
       return parse(env);
     }

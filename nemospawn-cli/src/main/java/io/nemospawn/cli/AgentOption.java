@@ -1,5 +1,6 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.spi.Environment;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -26,7 +27,7 @@ public final class AgentOption {
     if (agent != null && !agent.isEmpty()) {
       return agent;
     }
-    String env = System.getenv("NEMOSPAWN_AGENT");
+    String env = Environment.get("NEMOSPAWN_AGENT");
     if (env != null && !env.isEmpty()) {
       return env;
     }

@@ -6,6 +6,7 @@ import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.spi.AtomicFiles;
 import io.nemospawn.spi.Durability;
+import io.nemospawn.spi.Environment;
 import io.nemospawn.topology.Gpu;
 import io.nemospawn.topology.GpuMetrics;
 import io.nemospawn.topology.GpuSnapshot;
@@ -261,7 +262,7 @@ final class GpuCommand {
       if (dataDir != null) {
         return dataDir;
       }
-      String env = System.getenv("NEMOSPAWN_DATA_DIR");
+      String env = Environment.get("NEMOSPAWN_DATA_DIR");
       if (env != null && !env.isBlank()) {
         return Path.of(env);
       }

@@ -9,6 +9,7 @@ import io.nemospawn.hpo.Trial;
 import io.nemospawn.hpo.TrialState;
 import io.nemospawn.launch.Launcher;
 import io.nemospawn.launch.Template;
+import io.nemospawn.spi.Environment;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ final class HpoCommand {
       if (dataDir != null) {
         return dataDir;
       }
-      String env = System.getenv("NEMOSPAWN_DATA_DIR");
+      String env = Environment.get("NEMOSPAWN_DATA_DIR");
       if (env != null && !env.isBlank()) {
         return Path.of(env);
       }
@@ -418,7 +419,7 @@ final class HpoCommand {
     int port;
 
     static Optional<Path> onPath(String exe) {
-      String path = System.getenv("PATH");
+      String path = Environment.get("PATH");
       if (path == null) {
         return Optional.empty();
       }

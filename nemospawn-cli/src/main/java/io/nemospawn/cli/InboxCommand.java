@@ -4,6 +4,7 @@ import io.nemospawn.Listing;
 import io.nemospawn.Team;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.inbox.Message;
+import io.nemospawn.spi.Environment;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -87,7 +88,7 @@ final class InboxCommand {
     if (from != null && !from.isEmpty()) {
       return from;
     }
-    String env = System.getenv("NEMOSPAWN_AGENT");
+    String env = Environment.get("NEMOSPAWN_AGENT");
     return env == null || env.isEmpty() ? "leader" : env;
   }
 

@@ -1,5 +1,7 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.spi.Environment;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -78,6 +80,9 @@ public final class Main {
       warnReplacementCharacters(parsed);
       return new CommandLine.RunLast().execute(parsed);
     });
+    // Relative paths are resolved against the caller's working directory, which is not the
+    // JVM's when the daemon runs the command.
+    cl.registerConverter(Path.class, s -> Environment.resolve(Path.of(s)));
     return cl;
   }
 

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       GpuCommand.class,
       HpoCommand.class,
       ConfigCommand.class,
+      DaemonCommand.class,
       VersionCommand.class,
       CompletionCommand.class,
       CdsTrainingCommand.class

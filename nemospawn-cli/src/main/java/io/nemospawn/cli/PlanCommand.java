@@ -4,6 +4,7 @@ import io.nemospawn.Listing;
 import io.nemospawn.Team;
 import io.nemospawn.plan.Plan;
 import io.nemospawn.plan.PlanStatus;
+import io.nemospawn.spi.Environment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -205,7 +206,7 @@ final class PlanCommand {
       if (reviewer != null && !reviewer.isEmpty()) {
         return reviewer;
       }
-      String env = System.getenv("NEMOSPAWN_AGENT");
+      String env = Environment.get("NEMOSPAWN_AGENT");
       return env == null || env.isEmpty() ? "leader" : env;
     }
 

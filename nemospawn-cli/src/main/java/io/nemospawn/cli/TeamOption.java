@@ -1,5 +1,6 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.spi.Environment;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,7 +42,7 @@ public final class TeamOption {
     if (team != null && !team.isEmpty()) {
       return team;
     }
-    String env = System.getenv("NEMOSPAWN_TEAM");
+    String env = Environment.get("NEMOSPAWN_TEAM");
     if (env != null && !env.isEmpty()) {
       return env;
     }
@@ -115,7 +116,7 @@ public final class TeamOption {
     if (hasOption()) {
       return team;
     }
-    String env = System.getenv("NEMOSPAWN_TEAM");
+    String env = Environment.get("NEMOSPAWN_TEAM");
     return env == null || env.isEmpty() ? null : env;
   }
 }

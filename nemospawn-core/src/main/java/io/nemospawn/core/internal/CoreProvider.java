@@ -2,6 +2,7 @@ package io.nemospawn.core.internal;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.spi.Durability;
+import io.nemospawn.spi.Environment;
 import io.nemospawn.spi.NemoSpawnProvider;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -10,6 +11,6 @@ import java.time.InstantSource;
 public final class CoreProvider implements NemoSpawnProvider {
   @Override
   public NemoSpawn open(Path dataDir, Durability durability, InstantSource clock, String user) {
-    return new FileNemoSpawn(dataDir, durability, clock, user, System::getenv);
+    return new FileNemoSpawn(dataDir, durability, clock, user, Environment::get);
   }
 }

@@ -1,5 +1,6 @@
 package io.nemospawn.gpu.internal;
 
+import io.nemospawn.spi.Environment;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 
@@ -27,7 +28,7 @@ public final class GpuSettings {
   static String get(String property, String env, String fallback) {
     String v = System.getProperty(property);
     if (v == null || v.isBlank()) {
-      v = System.getenv(env);
+      v = Environment.get(env);
     }
     return v == null || v.isBlank() ? fallback : v.trim();
   }

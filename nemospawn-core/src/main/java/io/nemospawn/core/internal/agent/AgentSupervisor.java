@@ -18,6 +18,7 @@ import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.spi.AgentRuntime;
 import io.nemospawn.spi.AgentRuntime.Launched;
 import io.nemospawn.spi.AgentRuntime.Liveness;
+import io.nemospawn.spi.Environment;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.topology.GpuTopology;
 import io.nemospawn.topology.Placement;
@@ -140,7 +141,7 @@ public final class AgentSupervisor implements AutoCloseable {
               + spec.name() + "': command '" + program + "' is not "
               + (program.contains("/")
                   ? "an executable file"
-                  : "on PATH (" + System.getenv("PATH") + ")")
+                  : "on PATH (" + Environment.get("PATH") + ")")
               + "; install it or give its full path",
           null);
     }
@@ -209,8 +210,8 @@ public final class AgentSupervisor implements AutoCloseable {
         if (!p.baseUrl().isEmpty() && !adapter.baseUrlEnv().isEmpty()) {
           env.put(adapter.baseUrlEnv(), p.baseUrl());
         }
-        if (!p.authEnv().isEmpty() && System.getenv(p.authEnv()) != null) {
-          env.put(p.authEnv(), System.getenv(p.authEnv()));
+        if (!p.authEnv().isEmpty() && Environment.get(p.authEnv()) != null) {
+          env.put(p.authEnv(), Environment.get(p.authEnv()));
         }
         network |= p.network();
       } else {

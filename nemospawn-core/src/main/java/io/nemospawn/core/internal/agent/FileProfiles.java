@@ -9,6 +9,7 @@ import io.nemospawn.core.internal.runtime.Exec;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
+import io.nemospawn.spi.Environment;
 import io.nemospawn.spi.StateFormat;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -188,7 +189,7 @@ public final class FileProfiles implements Profiles {
           "no key variable needed: " + p.agent() + " uses its own login or config"));
     } else {
       Optional<String> set = auth.stream()
-          .filter(e -> System.getenv(e) != null && !System.getenv(e).isEmpty())
+          .filter(e -> Environment.get(e) != null && !Environment.get(e).isEmpty())
           .findFirst();
       out.add(new Check(
           "auth variable " + String.join(" or ", auth) + " set",

@@ -8,6 +8,7 @@ import io.nemospawn.launch.LaunchPlan;
 import io.nemospawn.launch.Launcher;
 import io.nemospawn.launch.StudyBridge;
 import io.nemospawn.launch.Template;
+import io.nemospawn.spi.Environment;
 import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
 import java.io.InputStream;
@@ -143,7 +144,7 @@ public final class FileLauncher implements Launcher {
   }
 
   static boolean isOnPath(String command) {
-    String path = System.getenv("PATH");
+    String path = Environment.get("PATH");
     if (path == null) {
       return false;
     }

@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal.runtime;
 
+import io.nemospawn.spi.Environment;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,7 +107,7 @@ public final class Exec {
       Path p = Path.of(program);
       return Files.isExecutable(p) && !Files.isDirectory(p) ? Optional.of(p) : Optional.empty();
     }
-    String path = System.getenv("PATH");
+    String path = Environment.get("PATH");
     if (path == null) {
       return Optional.empty();
     }

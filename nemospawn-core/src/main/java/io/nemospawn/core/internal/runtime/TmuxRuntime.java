@@ -2,6 +2,7 @@ package io.nemospawn.core.internal.runtime;
 
 import io.nemospawn.AgentLaunchException;
 import io.nemospawn.spi.AgentRuntime;
+import io.nemospawn.spi.Environment;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ public final class TmuxRuntime implements AgentRuntime {
 
   /** Creates the runtime that reads the process environment; the service loader calls it. */
   public TmuxRuntime() {
-    this(System::getenv);
+    this(Environment::get);
   }
 
   /** Creates the runtime reading {@code TMUX_TMPDIR} and {@code NEMOSPAWN_TMUX_SOCKET} from env. */
