@@ -2,8 +2,8 @@ package io.nemospawn.cli;
 
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
-import io.nemospawn.artifact.ArtifactType;
 import io.nemospawn.Team;
+import io.nemospawn.artifact.ArtifactType;
 import io.nemospawn.hpo.TaskTrials;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskSpec;

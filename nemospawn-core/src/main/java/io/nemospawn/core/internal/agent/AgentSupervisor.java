@@ -184,8 +184,7 @@ public final class AgentSupervisor implements AutoCloseable {
         });
     Path worktree = null;
     try {
-      Path workDir =
-          spec.repo() != null ? spec.repo().toAbsolutePath() : Path.of("").toAbsolutePath();
+      Path workDir = Environment.resolve(spec.repo() != null ? spec.repo() : Path.of(""));
       if (repo != null) {
         worktree = ctx.dir().resolve("workspaces").resolve(reserved.id());
         Files.createDirectories(worktree.getParent());

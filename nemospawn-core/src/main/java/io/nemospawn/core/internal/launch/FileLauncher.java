@@ -70,7 +70,7 @@ public final class FileLauncher implements Launcher {
     if (b.isPresent()) {
       return b.get();
     }
-    Path p = Path.of(nameOrFile);
+    Path p = Environment.resolve(Path.of(nameOrFile));
     if (Files.isRegularFile(p)) {
       return read(p);
     }
