@@ -15,8 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the agent in a detached tmux session {@code nemo-<team_id>-<agent_id>}. The environment is
- * set at creation ({@code new-session -e VAR=VAL}), the agent's command goes to tmux as separate
+ * Runs the agent in a detached tmux session {@code nemo-<team_id>-<agent_id>}. The environment
+ * (API keys among it) never goes on a command line, where every user's {@code ps} would see it for
+ * the tmux server's lifetime: it is written to {@code <logs>/<agent>.env} (mode 0600), which the
+ * wrapper script sources and deletes before the agent starts. The agent's command goes to tmux as separate
  * arguments (tmux 3.x then executes it directly, no shell), and the pane's output is appended to
  * the log file by {@code pipe-pane}. The agent waits on a tmux channel until the pipe is attached,
  * so no early output is lost.
@@ -47,8 +49,8 @@ public final class TmuxRuntime implements AgentRuntime {
       int major = Integer.parseInt(p[0]);
       int minor = p.length > 1 ? Integer.parseInt(p[1]) : 0;
       if (major < 3 || (major == 3 && minor < 2)) {
-        return Optional.of(version + " is too old: setting the environment at session creation"
-            + " (new-session -e) needs tmux 3.2 or later; upgrade tmux or use --runtime process");
+        return Optional.of(version + " is too old: NemoSpawn needs tmux 3.2 or later; upgrade"
+            + " tmux or use --runtime process");
       }
     }
     return Optional.empty();
@@ -101,14 +103,20 @@ public final class TmuxRuntime implements AgentRuntime {
     String socket = socket();
     String session = sessionName(launch.teamId(), launch.agentId());
     String channel = "nemospawn-ready-" + launch.agentId();
+    Path envFile = LaunchScript.envFileOf(launch.exitFile());
     try {
       LaunchScript.prepare(launch.logFile(), launch.exitFile());
+      LaunchScript.writeEnvFile(envFile, launch.env());
       Path sockDir = Path.of(socket).toAbsolutePath().getParent();
       if (sockDir != null) {
         Files.createDirectories(sockDir);
       }
     } catch (IOException e) {
+      deleteQuietly(envFile);
       throw fail(launch, "cannot create " + launch.logFile().getParent() + ": " + e, e);
+    } catch (IllegalArgumentException e) {
+      deleteQuietly(envFile);
+      throw fail(launch, e.getMessage(), e);
     }
     List<String> argv = tmux(
         socket,
@@ -122,15 +130,13 @@ public final class TmuxRuntime implements AgentRuntime {
         "50",
         "-c",
         launch.workDir().toString());
-    for (Map.Entry<String, String> e : launch.env().entrySet()) {
-      argv.add("-e");
-      argv.add(arg(e.getKey() + "=" + e.getValue()));
-    }
     argv.add("--");
-    LaunchScript.wrap(launch.exitFile(), List.of("tmux", "-S", socket, channel), launch.command())
+    LaunchScript.wrap(
+            launch.exitFile(), envFile, List.of("tmux", "-S", socket, channel), launch.command())
         .forEach(a -> argv.add(arg(a)));
     Exec.Result r = Exec.run(argv, null, Map.of(), TMUX_TIMEOUT);
     if (!r.ok()) {
+      deleteQuietly(envFile);
       throw fail(launch, "tmux new-session failed: " + r.why(), null);
     }
     try {
@@ -178,6 +184,14 @@ public final class TmuxRuntime implements AgentRuntime {
     }
   }
 
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.warn("Cannot delete the environment file {}: {}", file, e.toString());
+    }
+  }
+
   private static AgentLaunchException fail(Launch launch, String why, Throwable cause) {
     return new AgentLaunchException(
         launch.agentName(),
@@ -199,6 +213,9 @@ public final class TmuxRuntime implements AgentRuntime {
   public void stop(Launched launched, Duration grace) {
     ProcessTree.find(launched.pid(), launched.startedAt())
         .ifPresent(p -> ProcessTree.terminate(p, grace));
+    // The wrapper deletes its environment file once read; one that is left (the agent was killed
+    // before it got there) goes with the agent.
+    deleteQuietly(LaunchScript.envFileOf(launched.exitFile()));
     if (!launched.session().isEmpty()) {
       Exec.run(
           tmux(launched.socket(), "kill-session", "-t", "=" + launched.session()),
