@@ -62,6 +62,8 @@ public final class ShmRing implements AutoCloseable {
   private static final VarHandle INTS =
       MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long PID = ProcessHandle.current().pid();
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+      java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
   static final long LIVENESS_TTL_NANOS = 100_000_000L;
 
   private final Path path;
@@ -94,8 +96,36 @@ public final class ShmRing implements AutoCloseable {
       throw new IllegalArgumentException(
           "Invalid ring capacity " + capacity + ": use a multiple of 8 of at least 4096 bytes");
     }
+    // Another process may delete an abandoned ring (deleteIfAbandoned) between our open and our
+    // lock: then the file we locked is no longer the one at the path, and we open again.
+    for (int attempt = 0; ; attempt++) {
+      ShmRing ring = openReceiverOnce(path, capacity);
+      if (ring != null) {
+        return ring;
+      }
+      if (attempt >= 20) {
+        throw new IOException(path + " keeps being replaced while the receiver opens it");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  private static @org.jspecify.annotations.Nullable Object inode(Path path) {
+    try {
+      return java.nio.file.Files.getAttribute(path, "unix:ino");
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
+  private static @org.jspecify.annotations.Nullable ShmRing openReceiverOnce(
+      Path path, int capacity) throws IOException {
+    Object before = inode(path);
     FileChannel ch = FileChannel.open(
-        path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        path,
+        java.util.EnumSet.of(
+            StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OWNER_ONLY));
     try {
       FileLock lock;
       try {
@@ -106,6 +136,14 @@ public final class ShmRing implements AutoCloseable {
       if (lock == null) {
         throw new IOException(path + " has a live receiver in another process");
       }
+      Object after = inode(path);
+      if (after == null || (before != null && !before.equals(after))) {
+        ch.close();
+        return null;
+      }
+      // Messages are private to the team's user: the ring is 0600 whatever the umask, and a ring
+      // created by an older version with a wider mode is tightened.
+      java.nio.file.Files.setPosixFilePermissions(path, OWNER_ONLY);
       boolean fresh = ch.size() < HEADER;
       if (!fresh) {
         MappedByteBuffer probe = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER);
@@ -129,6 +167,48 @@ public final class ShmRing implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
+    }
+  }
+
+  /**
+   * Deletes {@code path} when it is a ring whose receiver is gone: no process holds its receiver
+   * lock (the OS drops the lock of a process that dies, even by {@code kill -9}) and the pid it
+   * records is not alive. The unread records it held are also in the inbox files.
+   *
+   * @return whether it was deleted
+   */
+  public static boolean deleteIfAbandoned(Path path) {
+    try (FileChannel ch =
+        FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      FileLock lock;
+      try {
+        lock = ch.tryLock(0, 1, false);
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        return false; // A receiver of this JVM holds it.
+      }
+      if (lock == null) {
+        return false;
+      }
+      try {
+        if (ch.size() < HEADER) {
+          return false; // Being created by a receiver that has not locked it yet.
+        }
+        MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, HEADER);
+        if ((int) INTS.getAcquire(b, OFF_MAGIC) != MAGIC) {
+          return false; // Not a ring of ours.
+        }
+        long pid = (long) LONGS.getAcquire(b, OFF_PID);
+        if (pid == PID
+            || (pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))) {
+          return false;
+        }
+        java.nio.file.Files.deleteIfExists(path);
+        return true;
+      } finally {
+        lock.release();
+      }
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -47,6 +47,10 @@ import org.zeromq.ZMQException;
  * is found through its new record. High-water marks: {@value #SEND_HWM} per peer on the send side,
  * {@value #RECEIVE_HWM} on the receive side.
  *
+ * <p>Receivers bind {@code tcp://127.0.0.1:0} unless told otherwise; one bound anywhere else
+ * (an explicit setting) takes only envelopes signed with the team's shared secret, see {@link
+ * ZmqAuth}.
+ *
  * <p>Guarantee (on its own): at most once, per sender in order while the connection lasts;
  * messages queued in a receiver that dies are lost from this transport, which is why the inbox
  * file is written first.
@@ -97,7 +101,7 @@ public final class ZmqTransport implements MessageTransport {
     } else if (t instanceof Transport.Auto a) {
       this.bind = a.zmqBind();
     } else {
-      this.bind = URI.create("tcp://0.0.0.0:0");
+      this.bind = URI.create("tcp://127.0.0.1:0");
     }
     this.endpoints = new Endpoints(context);
     this.zmq = new ZContext(1);
@@ -188,7 +192,24 @@ public final class ZmqTransport implements MessageTransport {
       this.endpoint = endpoint;
     }
 
+    /** The secret to sign with, loaded on first use, when the endpoint requires it. */
+    private @org.jspecify.annotations.Nullable ZmqAuth auth;
+
     void send(String to, Message message, byte[] wire) {
+      if (ZmqAuth.required(endpoint)) {
+        if (auth == null) {
+          try {
+            auth = ZmqAuth.load(context.dataDir(), false, endpoint);
+          } catch (TransportException e) {
+            throw new TransportException(
+                endpoint,
+                "Cannot send message " + message.id() + " to agent '" + to + "' at " + endpoint
+                    + ": " + e.getMessage() + "; it waits in the inbox",
+                e);
+          }
+        }
+        wire = auth.sign(wire);
+      }
       if (downUntil > System.nanoTime()) {
         throw failure(
             to,
@@ -314,11 +335,14 @@ public final class ZmqTransport implements MessageTransport {
   private final class ZmqReceiver extends BaseReceiver {
     private final ReentrantLock lock = new ReentrantLock();
     private final String endpoint;
+    private final @org.jspecify.annotations.Nullable ZmqAuth auth;
     private ZMQ.Socket socket;
 
     ZmqReceiver(String agentId) {
       super(context.teamId(), agentId);
       endpoints.file(agentId);
+      // Listening beyond loopback is an explicit setting and takes only signed envelopes.
+      auth = ZmqAuth.required(bind) ? ZmqAuth.load(context.dataDir(), true, bind.toString()) : null;
       socket = zmq.createSocket(SocketType.PULL);
       socket.setRcvHWM(RECEIVE_HWM);
       socket.setLinger(0);
@@ -382,6 +406,19 @@ public final class ZmqTransport implements MessageTransport {
 
     /** The message, or null when the envelope is malformed (logged and dropped). */
     private Message parse(byte[] bytes) {
+      if (auth != null) {
+        byte[] json = auth.verify(bytes);
+        if (json == null) {
+          log.warn(
+              "Dropping a ZeroMQ envelope of {} bytes for agent '{}' at {}: it is not signed with"
+                  + " the team's shared secret",
+              bytes.length,
+              agentId,
+              endpoint);
+          return null;
+        }
+        bytes = json;
+      }
       try {
         Message m = MessageJson.parse(bytes, agentId, null).message();
         log.trace("Received {} for {} over ZeroMQ", m.id(), agentId);
