@@ -122,6 +122,10 @@ public final class ZmqTransport implements MessageTransport {
     if (e.get().isLocal() && !e.get().isLocalAndAlive()) {
       return false;
     }
+    if (!e.get().isLocal() && !ZmqAuth.required(e.get().zmqEndpoint())) {
+      // A loopback (or ipc) endpoint of another host: only that host can connect to it.
+      return false;
+    }
     Sender s = senders.get(e.get().zmqEndpoint());
     return s == null || s.downUntil < System.nanoTime();
   }
@@ -140,6 +144,15 @@ public final class ZmqTransport implements MessageTransport {
           null);
     }
     String endpoint = e.get().zmqEndpoint();
+    if (!e.get().isLocal() && !ZmqAuth.required(endpoint)) {
+      throw new TransportException(
+          endpoint,
+          "Cannot send message " + message.id() + " to agent '" + to + "' at " + endpoint
+              + ": it listens on the loopback of host " + e.get().host() + ", which only that"
+              + " host can reach (set zmq_bind there to let other hosts send); it waits in the"
+              + " inbox",
+          null);
+    }
     Sender s = senders.computeIfAbsent(endpoint, Sender::new);
     s.send(to, message, MessageJson.toWire(message));
   }

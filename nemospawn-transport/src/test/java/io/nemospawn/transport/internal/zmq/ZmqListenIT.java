@@ -162,6 +162,26 @@ class ZmqListenIT {
   }
 
   @Test
+  void aLoopbackEndpointOfAnotherHostIsNotReachableFromHere() throws Exception {
+    Path record = new Endpoints(context(dir, Transport.zmq())).file("a");
+    Files.createDirectories(record.getParent());
+    Files.writeString(
+        record,
+        "{\"agent_id\": \"a\", \"team_id\": \"" + TEAM + "\","
+            + " \"host\": \"some-other-host\", \"pid\": 1, \"transports\": [\"zmq\", \"file\"],"
+            + " \"zmq_endpoint\": \"tcp://127.0.0.1:1\"}");
+    try (ZmqTransport t = new ZmqTransport(context(dir, Transport.zmq()))) {
+      assertThat(t.canReach("a")).isFalse();
+      Message m = msg("x");
+      assertThatThrownBy(() -> t.send(m))
+          .isInstanceOf(TransportException.class)
+          .hasMessage("Cannot send message " + m.id() + " to agent 'a' at tcp://127.0.0.1:1: it"
+              + " listens on the loopback of host some-other-host, which only that host can reach"
+              + " (set zmq_bind there to let other hosts send); it waits in the inbox");
+    }
+  }
+
+  @Test
   void aSecretFileOthersMayReadIsRefused() throws Exception {
     Path secret = dir.resolve("zmq.secret");
     Files.writeString(secret, "s3cret");
