@@ -11,12 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The write protocol of the state directory: write a temp file in the same directory, force it,
@@ -40,7 +44,7 @@ public final class AtomicFiles {
   public static final Duration FOREIGN_TEMP_AGE = Duration.ofMinutes(10);
 
   private static final AtomicLong COUNTER = new AtomicLong();
-  private static final java.util.Set<PosixFilePermission> OWNER_ONLY =
+  private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
   private static final long PID = ProcessHandle.current().pid();
 
@@ -65,10 +69,7 @@ public final class AtomicFiles {
   }
 
   private static void write(
-      Path target,
-      byte[] content,
-      Durability durability,
-      java.util.@org.jspecify.annotations.Nullable Set<PosixFilePermission> mode) {
+      Path target, byte[] content, Durability durability, @Nullable Set<PosixFilePermission> mode) {
     Path dir = target.toAbsolutePath().getParent();
     Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
@@ -121,10 +122,7 @@ public final class AtomicFiles {
   }
 
   private static boolean createNew(
-      Path target,
-      byte[] content,
-      Durability durability,
-      java.util.@org.jspecify.annotations.Nullable Set<PosixFilePermission> mode) {
+      Path target, byte[] content, Durability durability, @Nullable Set<PosixFilePermission> mode) {
     Path dir = target.toAbsolutePath().getParent();
     Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
@@ -153,7 +151,7 @@ public final class AtomicFiles {
       byte[] content,
       Durability durability,
       Exception linkFailure,
-      java.util.@org.jspecify.annotations.Nullable Set<PosixFilePermission> mode) {
+      @Nullable Set<PosixFilePermission> mode) {
     try {
       Files.createFile(target);
     } catch (FileAlreadyExistsException e) {
@@ -240,17 +238,13 @@ public final class AtomicFiles {
   }
 
   private static void writeAndForce(
-      Path file,
-      byte[] content,
-      Durability durability,
-      java.util.@org.jspecify.annotations.Nullable Set<PosixFilePermission> mode)
+      Path file, byte[] content, Durability durability, @Nullable Set<PosixFilePermission> mode)
       throws IOException {
-    java.util.Set<StandardOpenOption> options =
-        java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    java.nio.file.attribute.FileAttribute<?>[] attrs = mode == null
-        ? new java.nio.file.attribute.FileAttribute<?>[0]
-        : new java.nio.file.attribute.FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(mode)
-        };
+    Set<StandardOpenOption> options =
+        EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileAttribute<?>[] attrs = mode == null
+        ? new FileAttribute<?>[0]
+        : new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(mode)};
     try (FileChannel ch = FileChannel.open(file, options, attrs)) {
       if (mode != null) {
         // The umask may have removed bits from the creation mode; set it exactly.

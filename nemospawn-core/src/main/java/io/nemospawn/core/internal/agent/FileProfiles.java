@@ -13,6 +13,7 @@ import io.nemospawn.spi.AtomicFiles;
 import io.nemospawn.spi.StateFormat;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
@@ -164,11 +165,11 @@ public final class FileProfiles implements Profiles {
   /** Makes a profile file readable by its owner only, if it is ours and others may read it. */
   static void tighten(Path file) {
     try {
-      if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
         return;
       }
       Set<PosixFilePermission> mode =
-          Files.getPosixFilePermissions(file, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+          Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
       Set<PosixFilePermission> wide = EnumSet.of(
           PosixFilePermission.GROUP_READ,
           PosixFilePermission.GROUP_WRITE,

@@ -17,23 +17,26 @@ import org.jspecify.annotations.Nullable;
 /**
  * The small fixed sh script every runtime wraps the agent in: it optionally waits on a tmux
  * channel (so the log pipe is attached before the agent writes anything), runs the agent with its
- * arguments as {@code "$@"} (never re-parsed), optionally sources (then deletes) a 0600
- * environment file first, so that values such as API keys never appear on a command line, and writes the exit code to a file so that any
- * process can learn it later. User text only ever travels as positional parameters.
+ * arguments as {@code "$@"} (never re-parsed), and writes the exit code to a file so that any
+ * process can learn it later. It can first source (then delete) a 0600 environment file, so that
+ * values such as API keys never appear on a command line. User text only ever travels as positional parameters.
  */
 public final class LaunchScript {
   /** The argv[0] the wrapper shows in process listings. */
   public static final String ARG0 = "nemospawn-agent";
 
+  /** The wrapper's one variable that is set before the agent starts. */
+  static final String EXIT_FILE_VARIABLE = "nemospawn_exitfile";
+
   static final String SCRIPT = String.join(
       "\n",
-      "exitfile=$1; shift",
+      "nemospawn_exitfile=$1; shift",
       "if [ \"$1\" = --env ]; then . \"$2\" || exit 126; rm -f \"$2\"; shift 2; fi",
       "if [ \"$1\" = --gate ]; then \"$2\" \"$3\" \"$4\" wait-for \"$5\"; shift 5; fi",
       "shift",
       "\"$@\"",
       "code=$?",
-      "printf '%s\\n' \"$code\" > \"$exitfile\"",
+      "printf '%s\\n' \"$code\" > \"$nemospawn_exitfile\"",
       "exit \"$code\"",
       "");
 
@@ -91,6 +94,10 @@ public final class LaunchScript {
   static void writeEnvFile(Path file, Map<String, String> env) throws IOException {
     StringBuilder text = new StringBuilder();
     for (Map.Entry<String, String> e : env.entrySet()) {
+      if (e.getKey().equals(EXIT_FILE_VARIABLE)) {
+        throw new IllegalArgumentException("Environment variable name '" + EXIT_FILE_VARIABLE
+            + "' is reserved for the launch wrapper; rename it");
+      }
       if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
         throw new IllegalArgumentException("Invalid environment variable name '"
             + e.getKey().replaceAll("[^\\x20-\\x7e]", "?")

@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
  * Runs the agent in a detached tmux session {@code nemo-<team_id>-<agent_id>}. The environment
  * (API keys among it) never goes on a command line, where every user's {@code ps} would see it for
  * the tmux server's lifetime: it is written to {@code <logs>/<agent>.env} (mode 0600), which the
- * wrapper script sources and deletes before the agent starts. The agent's command goes to tmux as separate
- * arguments (tmux 3.x then executes it directly, no shell), and the pane's output is appended to
- * the log file by {@code pipe-pane}. The agent waits on a tmux channel until the pipe is attached,
- * so no early output is lost.
+ * wrapper script sources and deletes before the agent starts. The agent's command goes to tmux as
+ * separate arguments (tmux 3.x then executes it directly, no shell), and the pane's output is
+ * appended to the log file by {@code pipe-pane}. The agent waits on a tmux channel until the pipe
+ * is attached, so no early output is lost.
  *
  * <p>The server is the default one unless {@code NEMOSPAWN_TMUX_SOCKET} (or the system property
  * {@code nemospawn.tmux.socket}) names a socket path; the socket used is stored with the agent so

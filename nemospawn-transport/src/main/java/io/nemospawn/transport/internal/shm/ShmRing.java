@@ -7,11 +7,17 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A memory-mapped ring buffer of variable-length records: many senders (threads and processes),
@@ -62,8 +68,8 @@ public final class ShmRing implements AutoCloseable {
   private static final VarHandle INTS =
       MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long PID = ProcessHandle.current().pid();
-  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
-      java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
   static final long LIVENESS_TTL_NANOS = 100_000_000L;
 
   private final Path path;
@@ -110,22 +116,20 @@ public final class ShmRing implements AutoCloseable {
     }
   }
 
-  private static @org.jspecify.annotations.Nullable Object inode(Path path) {
+  private static @Nullable Object inode(Path path) {
     try {
-      return java.nio.file.Files.getAttribute(path, "unix:ino");
+      return Files.getAttribute(path, "unix:ino");
     } catch (IOException | UnsupportedOperationException e) {
       return null;
     }
   }
 
-  private static @org.jspecify.annotations.Nullable ShmRing openReceiverOnce(
-      Path path, int capacity) throws IOException {
+  private static @Nullable ShmRing openReceiverOnce(Path path, int capacity) throws IOException {
     Object before = inode(path);
     FileChannel ch = FileChannel.open(
         path,
-        java.util.EnumSet.of(
-            StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+        PosixFilePermissions.asFileAttribute(OWNER_ONLY));
     try {
       FileLock lock;
       try {
@@ -143,7 +147,7 @@ public final class ShmRing implements AutoCloseable {
       }
       // Messages are private to the team's user: the ring is 0600 whatever the umask, and a ring
       // created by an older version with a wider mode is tightened.
-      java.nio.file.Files.setPosixFilePermissions(path, OWNER_ONLY);
+      Files.setPosixFilePermissions(path, OWNER_ONLY);
       boolean fresh = ch.size() < HEADER;
       if (!fresh) {
         MappedByteBuffer probe = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER);
@@ -202,7 +206,7 @@ public final class ShmRing implements AutoCloseable {
             || (pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))) {
           return false;
         }
-        java.nio.file.Files.deleteIfExists(path);
+        Files.deleteIfExists(path);
         return true;
       } finally {
         lock.release();

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -206,13 +207,14 @@ public final class ZmqTransport implements MessageTransport {
     }
 
     /** The secret to sign with, loaded on first use, when the endpoint requires it. */
-    private @org.jspecify.annotations.Nullable ZmqAuth auth;
+    private volatile @Nullable ZmqAuth auth;
 
     void send(String to, Message message, byte[] wire) {
       if (ZmqAuth.required(endpoint)) {
-        if (auth == null) {
+        ZmqAuth a = auth;
+        if (a == null) {
           try {
-            auth = ZmqAuth.load(context.dataDir(), false, endpoint);
+            a = ZmqAuth.load(context.dataDir(), false, endpoint);
           } catch (TransportException e) {
             throw new TransportException(
                 endpoint,
@@ -220,8 +222,9 @@ public final class ZmqTransport implements MessageTransport {
                     + ": " + e.getMessage() + "; it waits in the inbox",
                 e);
           }
+          auth = a;
         }
-        wire = auth.sign(wire);
+        wire = a.sign(wire);
       }
       if (downUntil > System.nanoTime()) {
         throw failure(
@@ -348,7 +351,7 @@ public final class ZmqTransport implements MessageTransport {
   private final class ZmqReceiver extends BaseReceiver {
     private final ReentrantLock lock = new ReentrantLock();
     private final String endpoint;
-    private final @org.jspecify.annotations.Nullable ZmqAuth auth;
+    private final @Nullable ZmqAuth auth;
     private ZMQ.Socket socket;
 
     ZmqReceiver(String agentId) {
