@@ -68,6 +68,10 @@ public final class ShmRing implements AutoCloseable {
   private static final VarHandle INTS =
       MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long PID = ProcessHandle.current().pid();
+
+  /** The rings whose receiver is in this JVM; {@link #deleteIfAbandoned} leaves them alone. */
+  private static final Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
   static final long LIVENESS_TTL_NANOS = 100_000_000L;
@@ -104,16 +108,24 @@ public final class ShmRing implements AutoCloseable {
     }
     // Another process may delete an abandoned ring (deleteIfAbandoned) between our open and our
     // lock: then the file we locked is no longer the one at the path, and we open again.
+    // Likewise, a process deciding whether the ring is abandoned holds its lock for a moment.
     for (int attempt = 0; ; attempt++) {
-      ShmRing ring = openReceiverOnce(path, capacity);
+      ShmRing ring = openReceiverOnce(path, capacity, attempt >= 200);
       if (ring != null) {
+        HELD.add(key(path));
         return ring;
       }
-      if (attempt >= 20) {
-        throw new IOException(path + " keeps being replaced while the receiver opens it");
-      }
-      Thread.onSpinWait();
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
+  }
+
+  private static Path key(Path path) {
+    return path.toAbsolutePath().normalize();
+  }
+
+  private static boolean isAlive(long pid) {
+    return pid == PID
+        || (pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
   }
 
   private static @Nullable Object inode(Path path) {
@@ -124,7 +136,9 @@ public final class ShmRing implements AutoCloseable {
     }
   }
 
-  private static @Nullable ShmRing openReceiverOnce(Path path, int capacity) throws IOException {
+  /** Returns null when the caller should try again: see {@link #openReceiver}. */
+  private static @Nullable ShmRing openReceiverOnce(Path path, int capacity, boolean last)
+      throws IOException {
     Object before = inode(path);
     FileChannel ch = FileChannel.open(
         path,
@@ -138,10 +152,20 @@ public final class ShmRing implements AutoCloseable {
         throw new IOException(path + " has a live receiver in this process", e);
       }
       if (lock == null) {
+        if (!last && ch.size() >= HEADER) {
+          MappedByteBuffer probe = ch.map(FileChannel.MapMode.READ_ONLY, 0, HEADER);
+          if (!isAlive((long) LONGS.getAcquire(probe, OFF_PID))) {
+            ch.close();
+            return null; // Its receiver is gone: a sweeper holds the lock for a moment.
+          }
+        }
         throw new IOException(path + " has a live receiver in another process");
       }
       Object after = inode(path);
       if (after == null || (before != null && !before.equals(after))) {
+        if (last) {
+          throw new IOException(path + " keeps being replaced while the receiver opens it");
+        }
         ch.close();
         return null;
       }
@@ -177,11 +201,21 @@ public final class ShmRing implements AutoCloseable {
   /**
    * Deletes {@code path} when it is a ring whose receiver is gone: no process holds its receiver
    * lock (the OS drops the lock of a process that dies, even by {@code kill -9}) and the pid it
-   * records is not alive. The unread records it held are also in the inbox files.
+   * records is set (a receiver that closes clears it, then deletes the ring itself) but not alive.
+   * The unread records it held are also in the inbox files.
    *
    * @return whether it was deleted
    */
   public static boolean deleteIfAbandoned(Path path) {
+    if (HELD.contains(key(path))) {
+      // Not even opened: closing a channel drops every POSIX lock this process holds on the file,
+      // the live receiver's included.
+      return false;
+    }
+    Object before = inode(path);
+    if (before == null) {
+      return false;
+    }
     try (FileChannel ch =
         FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       FileLock lock;
@@ -202,8 +236,8 @@ public final class ShmRing implements AutoCloseable {
           return false; // Not a ring of ours.
         }
         long pid = (long) LONGS.getAcquire(b, OFF_PID);
-        if (pid == PID
-            || (pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))) {
+        // pid 0: its receiver closed it and is deleting it, or is opening it again.
+        if (pid == 0 || isAlive(pid) || !before.equals(inode(path))) {
           return false;
         }
         Files.deleteIfExists(path);
@@ -471,6 +505,7 @@ public final class ShmRing implements AutoCloseable {
       if (receiverLock != null) {
         LONGS.setRelease(buf, OFF_PID, 0L);
         receiverLock.release();
+        HELD.remove(key(path));
       }
       channel.close();
     } catch (IOException e) {
