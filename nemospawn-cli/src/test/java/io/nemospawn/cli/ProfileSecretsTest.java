@@ -61,13 +61,13 @@ class ProfileSecretsTest {
 
     Result show = run("profile", "show", "keyed");
     assertThat(show.code()).as(show.err()).isZero();
-    assertThat(show.out()).contains("env: {OPENAI_API_KEY=******, EMPTY=}").doesNotContain(KEY);
+    assertThat(show.out()).contains("env: {EMPTY=, OPENAI_API_KEY=******}").doesNotContain(KEY);
     JsonNode json = JSON.readTree(run("profile", "show", "keyed", "--json").out());
     assertThat(json.get("env").get("OPENAI_API_KEY").asString()).isEqualTo("******");
     assertThat(run("profile", "list", "--json").out()).doesNotContain(KEY);
 
     Result shown = run("profile", "show", "keyed", "--show-secrets");
-    assertThat(shown.out()).contains("env: {OPENAI_API_KEY=" + KEY + ", EMPTY=}");
+    assertThat(shown.out()).contains("env: {EMPTY=, OPENAI_API_KEY=" + KEY + "}");
     JsonNode shownJson = JSON.readTree(
         run("profile", "show", "keyed", "--json", "--show-secrets").out());
     assertThat(shownJson.get("env").get("OPENAI_API_KEY").asString()).isEqualTo(KEY);
