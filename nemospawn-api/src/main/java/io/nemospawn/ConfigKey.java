@@ -18,6 +18,16 @@ public enum ConfigKey {
   TRANSPORT(
       "auto",
       "Message transport: auto (negotiate per pair), file, zmq (zeromq), shm (nixl) or tcp://…"),
+  /**
+   * Where ZeroMQ receivers listen: {@code 127.0.0.1} (this host only), another address or {@code
+   * 0.0.0.0} (other hosts; envelopes must then be signed with the shared secret), or a {@code
+   * tcp://host:port} endpoint.
+   */
+  ZMQ_BIND(
+      "127.0.0.1",
+      "Address ZeroMQ receivers listen on: 127.0.0.1 (this host only), or an interface address,"
+          + " 0.0.0.0 or tcp://HOST:PORT to let other hosts send, which then requires the shared"
+          + " secret ($NEMOSPAWN_ZMQ_SECRET or <data dir>/zmq.secret, mode 0600)."),
   /** Git worktree per agent: auto, always or never. */
   WORKSPACE("auto", "Git worktree per agent: auto (when in a repo), always or never."),
   /** Profile used when a spawn names none. */

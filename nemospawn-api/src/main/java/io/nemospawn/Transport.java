@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * Transport t = Transport.parse(System.getenv().getOrDefault("NEMOSPAWN_TRANSPORT", "auto"));
- * Transport z = Transport.zmq(URI.create("tcp://0.0.0.0:0"));   // bind any free port
+ * Transport z = Transport.zmq(URI.create("tcp://10.0.0.5:0"));  // other hosts: needs the secret
  * }</pre>
  *
  * <p>Immutable and thread-safe.
@@ -53,13 +53,21 @@ public sealed interface Transport
 
   /**
    * Returns ZeroMQ, with receivers bound to {@code bind} (for example {@code tcp://0.0.0.0:0};
-   * port 0 draws a free port, and the actual endpoint is recorded in the state directory).
+   * port 0 draws a free port, and the actual endpoint is recorded in the state directory). A
+   * bind address other than {@code 127.0.0.1}, {@code ::1} or {@code localhost} makes receivers
+   * take only envelopes signed with the team's shared secret ({@code NEMOSPAWN_ZMQ_SECRET} or
+   * {@code <data dir>/zmq.secret}, mode 0600).
    */
   static Transport zmq(URI bind) {
     return new Zmq(bind);
   }
 
-  /** Returns ZeroMQ with receivers bound to a free port on every interface. */
+  /**
+   * Returns ZeroMQ with receivers bound to a free port on loopback ({@code 127.0.0.1}): only this
+   * host can connect. Any other bind address is an explicit choice ({@link #zmq(URI)}, the {@code
+   * zmq_bind} setting) and makes receivers take only envelopes signed with the team's shared
+   * secret (see docs/security.md).
+   */
   static Transport zmq() {
     return new Zmq(Zmq.DEFAULT_BIND);
   }
@@ -152,7 +160,7 @@ public sealed interface Transport
    * @param bind where receivers bind, {@code tcp://host:port} (port 0: any free port)
    */
   record Zmq(URI bind) implements Transport {
-    static final URI DEFAULT_BIND = URI.create("tcp://0.0.0.0:0");
+    static final URI DEFAULT_BIND = URI.create("tcp://127.0.0.1:0");
 
     /** Validates the endpoint. */
     public Zmq {

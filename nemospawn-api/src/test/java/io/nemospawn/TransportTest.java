@@ -13,7 +13,7 @@ class TransportTest {
     assertThat(Transport.parse(" FILE ")).isEqualTo(Transport.file());
     assertThat(Transport.parse("shm")).isEqualTo(Transport.sharedMemory());
     assertThat(Transport.parse("nixl")).isEqualTo(Transport.sharedMemory());
-    assertThat(Transport.parse("zmq")).isEqualTo(Transport.zmq(URI.create("tcp://0.0.0.0:0")));
+    assertThat(Transport.parse("zmq")).isEqualTo(Transport.zmq(URI.create("tcp://127.0.0.1:0")));
     assertThat(Transport.parse("tcp://127.0.0.1:5555"))
         .isEqualTo(Transport.zmq(URI.create("tcp://127.0.0.1:5555")));
     assertThat(Transport.parse("zmq").configName()).isEqualTo("zmq");

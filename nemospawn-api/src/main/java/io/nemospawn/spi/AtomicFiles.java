@@ -11,10 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The write protocol of the state directory: write a temp file in the same directory, force it,
@@ -38,6 +44,8 @@ public final class AtomicFiles {
   public static final Duration FOREIGN_TEMP_AGE = Duration.ofMinutes(10);
 
   private static final AtomicLong COUNTER = new AtomicLong();
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
   private static final long PID = ProcessHandle.current().pid();
 
   /**
@@ -57,11 +65,16 @@ public final class AtomicFiles {
    * @throws StateException naming the file when the write fails
    */
   public static void write(Path target, byte[] content, Durability durability) {
+    write(target, content, durability, null);
+  }
+
+  private static void write(
+      Path target, byte[] content, Durability durability, @Nullable Set<PosixFilePermission> mode) {
     Path dir = target.toAbsolutePath().getParent();
     Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
       Files.createDirectories(dir);
-      writeAndForce(temp, content, durability);
+      writeAndForce(temp, content, durability, mode);
       try {
         Files.move(
             temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -87,11 +100,34 @@ public final class AtomicFiles {
    * @throws StateException naming the file when the write fails
    */
   public static boolean createNew(Path target, byte[] content, Durability durability) {
+    return createNew(target, content, durability, null);
+  }
+
+  /**
+   * Same as {@link #createNew(Path, byte[], Durability)}, for a file only its owner may read or
+   * write (mode 0600 whatever the umask): the temp file is created with that mode, so the content
+   * is never readable by others, not even for a moment. For files that may hold secrets.
+   */
+  public static boolean createNewOwnerOnly(Path target, byte[] content, Durability durability) {
+    return createNew(target, content, durability, OWNER_ONLY);
+  }
+
+  /**
+   * Same as {@link #write(Path, byte[], Durability)}, for a file only its owner may read or write
+   * (mode 0600 whatever the umask; an existing target with a wider mode is replaced by one with
+   * mode 0600).
+   */
+  public static void writeOwnerOnly(Path target, byte[] content, Durability durability) {
+    write(target, content, durability, OWNER_ONLY);
+  }
+
+  private static boolean createNew(
+      Path target, byte[] content, Durability durability, @Nullable Set<PosixFilePermission> mode) {
     Path dir = target.toAbsolutePath().getParent();
     Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
       Files.createDirectories(dir);
-      writeAndForce(temp, content, durability);
+      writeAndForce(temp, content, durability, mode);
       // A hard link is an exclusive create that makes the whole content appear at once (and
       // works on NFS): readers never see an empty placeholder, and no rename replaces a file.
       Files.createLink(target, temp);
@@ -100,7 +136,7 @@ public final class AtomicFiles {
       return false;
     } catch (UnsupportedOperationException | IOException e) {
       deleteQuietly(temp);
-      return createNewWithPlaceholder(target, content, durability, e);
+      return createNewWithPlaceholder(target, content, durability, e, mode);
     }
     deleteQuietly(temp);
     if (durability == Durability.FSYNC) {
@@ -111,7 +147,11 @@ public final class AtomicFiles {
 
   /** For file systems without hard links: claims the name with O_EXCL, then writes it. */
   private static boolean createNewWithPlaceholder(
-      Path target, byte[] content, Durability durability, Exception linkFailure) {
+      Path target,
+      byte[] content,
+      Durability durability,
+      Exception linkFailure,
+      @Nullable Set<PosixFilePermission> mode) {
     try {
       Files.createFile(target);
     } catch (FileAlreadyExistsException e) {
@@ -120,7 +160,7 @@ public final class AtomicFiles {
       e.addSuppressed(linkFailure);
       throw new StateException(target, "Cannot create " + target + ": " + e, e);
     }
-    write(target, content, durability);
+    write(target, content, durability, mode);
     return true;
   }
 
@@ -197,10 +237,19 @@ public final class AtomicFiles {
     return OWNER;
   }
 
-  private static void writeAndForce(Path file, byte[] content, Durability durability)
+  private static void writeAndForce(
+      Path file, byte[] content, Durability durability, @Nullable Set<PosixFilePermission> mode)
       throws IOException {
-    try (FileChannel ch =
-        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    Set<StandardOpenOption> options =
+        EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileAttribute<?>[] attrs = mode == null
+        ? new FileAttribute<?>[0]
+        : new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(mode)};
+    try (FileChannel ch = FileChannel.open(file, options, attrs)) {
+      if (mode != null) {
+        // The umask may have removed bits from the creation mode; set it exactly.
+        Files.setPosixFilePermissions(file, mode);
+      }
       ByteBuffer buf = ByteBuffer.wrap(content);
       while (buf.hasRemaining()) {
         ch.write(buf);

@@ -434,7 +434,7 @@ final class HpoCommand {
 
     @Override
     public Integer call() throws Exception {
-      Path db = Hpo.studyDir(data.resolve()).resolve(study + ".db");
+      Path db = Hpo.storageFile(data.resolve(), study);
       if (!Files.exists(db)) {
         throw new IllegalArgumentException("No SQLite study database " + db
             + ": create the study with `nemospawn hpo init --study " + study + " --hpo-file F`.");

@@ -46,7 +46,19 @@ import picocli.CommandLine.Spec;
     })
 final class ProfileCommand {
 
+  /** What a hidden environment value prints as. */
+  static final String HIDDEN = "******";
+
+  /** Returns a profile's fields, its environment values hidden (they may be keys). */
   static Map<String, Object> map(Profile p) {
+    return map(p, false);
+  }
+
+  /**
+   * Returns a profile's fields; environment values (often keys) only when {@code showSecrets},
+   * else {@value #HIDDEN} for each non-empty value.
+   */
+  static Map<String, Object> map(Profile p, boolean showSecrets) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("name", p.name());
     m.put("agent", p.agent());
@@ -54,7 +66,9 @@ final class ProfileCommand {
     m.put("model", p.model());
     m.put("base_url", p.baseUrl());
     m.put("auth_env", p.authEnv());
-    m.put("env", p.env());
+    Map<String, String> env = new LinkedHashMap<>();
+    p.env().forEach((k, v) -> env.put(k, showSecrets || v.isEmpty() ? v : HIDDEN));
+    m.put("env", env);
     m.put("args", p.args());
     m.put("description", p.description());
     m.put("network", p.network());
@@ -125,10 +139,15 @@ final class ProfileCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
+    @Option(
+        names = "--show-secrets",
+        description = "Prints the environment values (often keys) instead of " + HIDDEN + ".")
+    boolean showSecrets;
+
     @Override
     public Integer call() {
       try (NemoSpawn ns = state.open()) {
-        Map<String, Object> m = map(ns.profiles().get(name));
+        Map<String, Object> m = map(ns.profiles().get(name), showSecrets);
         if (out.json()) {
           out.json(m);
         } else {

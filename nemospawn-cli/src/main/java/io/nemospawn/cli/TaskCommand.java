@@ -4,6 +4,7 @@ import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.artifact.ArtifactType;
+import io.nemospawn.hpo.Hpo;
 import io.nemospawn.hpo.TaskTrials;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskSpec;
@@ -288,6 +289,8 @@ final class TaskCommand {
         Tasks tasks = tm.tasks();
         Task before = tasks.get(taskId);
         CoreViews.warnUnknownOwner(out, tm, u.owner());
+        boolean applies = valLoss != null || (u.state() != null && u.state() != before.state());
+        checkHpoLink(ns, before, u, applies);
         Task t = tasks.update(taskId, u);
         Optional<TaskTrials.Outcome> hpo = valLoss != null || t.state() != before.state()
             ? TaskTrials.apply(
@@ -322,6 +325,28 @@ final class TaskCommand {
         }
         return ExitCodes.OK;
       }
+    }
+  }
+
+  /**
+   * Refuses, before anything is saved, an update whose HPO link (metadata hpo_study, hpo_trial
+   * after the update) is malformed, names an invalid study, or names a missing study while the
+   * update would report to it.
+   */
+  static void checkHpoLink(NemoSpawn ns, Task before, TaskUpdate u, boolean applies) {
+    boolean linkChanges = u.metadata().containsKey(Hpo.TASK_STUDY_KEY)
+        || u.metadata().containsKey(Hpo.TASK_TRIAL_KEY);
+    if (!linkChanges && !applies) {
+      return;
+    }
+    Map<String, Object> after = new LinkedHashMap<>(before.metadata());
+    after.putAll(u.metadata());
+    Optional<TaskTrials.Link> link = TaskTrials.link(before.id(), after);
+    boolean opens = after.get("val_loss") != null
+        || u.state() == TaskState.FAILED
+        || u.state() == TaskState.CANCELLED;
+    if (link.isPresent() && applies && opens) {
+      Hpo.requireStudy(ns.dataDir(), link.get().study());
     }
   }
 

@@ -1,7 +1,6 @@
 package io.nemospawn.hpo;
 
 import java.nio.file.Path;
-import java.util.Objects;
 import org.apiguardian.api.API;
 
 /**
@@ -46,6 +45,8 @@ public final class Hpo {
   /**
    * Creates a study under a data dir from a config (what {@code hpo init} does).
    *
+   * @throws IllegalArgumentException if the study name is not a valid name (checked before any
+   *     file is touched)
    * @throws IllegalStateException if the study exists
    */
   public static Study create(Path dataDir, String study, HpoConfig config) {
@@ -68,13 +69,41 @@ public final class Hpo {
   }
 
   /**
-   * Opens a study under a data dir, with the sampler and pruner its stored config names (TPE with
-   * constant liar and ASHA if none). Close it when done.
+   * Returns the file that holds a study under a data dir ({@code <dataDir>/hpo/<study>.db} with
+   * {@code nemospawn-hpo-sqlite}, else {@code .journal}), touching nothing.
    *
-   * @throws IllegalArgumentException if there is no such study
+   * @throws IllegalArgumentException if the study name is not a valid name (see {@link
+   *     StudyStorage#fileForDataDir})
+   */
+  public static Path storageFile(Path dataDir, String study) {
+    return StudyStorage.fileForDataDir(dataDir, study);
+  }
+
+  /**
+   * Checks, touching nothing, that a study's storage file exists under a data dir; what {@link
+   * #open} checks first, so that opening a missing study creates no file or directory.
+   *
+   * @return the storage file
+   * @throws IllegalArgumentException if the study name is invalid or the study's file does not
+   *     exist, naming the study and how to create it
+   */
+  public static Path requireStudy(Path dataDir, String study) {
+    Path file = storageFile(dataDir, study);
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("No study '" + study + "' under " + studyDir(dataDir)
+          + ". Create it with `nemospawn hpo init --study " + study + " --hpo-file F`.");
+    }
+    return file;
+  }
+
+  /**
+   * Opens a study under a data dir, with the sampler and pruner its stored config names (TPE with
+   * constant liar and ASHA if none). Close it when done. A missing study creates no file.
+   *
+   * @throws IllegalArgumentException if the study name is invalid or there is no such study
    */
   public static Study open(Path dataDir, String study) {
-    Objects.requireNonNull(dataDir, "dataDir");
+    requireStudy(dataDir, study);
     StudyStorage storage = StudyStorage.forDataDir(dataDir, study);
     try {
       StudyInfo info = storage

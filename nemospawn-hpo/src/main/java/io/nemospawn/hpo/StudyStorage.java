@@ -43,13 +43,35 @@ public interface StudyStorage extends AutoCloseable {
   /**
    * Opens the storage the CLI uses for a study under a data dir: {@code <dataDir>/hpo/<study>.db}
    * (Optuna SQLite) when {@code nemospawn-hpo-sqlite} is on the path, else the journal {@code
-   * <dataDir>/hpo/<study>.journal}.
+   * <dataDir>/hpo/<study>.journal}, creating it if needed. The study name is checked (see {@link
+   * #fileForDataDir}) before any file is touched.
+   *
+   * @throws IllegalArgumentException if the study name is not a valid name
    */
   static StudyStorage forDataDir(Path dataDir, String study) {
+    Path file = fileForDataDir(dataDir, study);
     for (StudyStorageProvider p : ServiceLoader.load(StudyStorageProvider.class)) {
-      return p.open(dataDir.resolve("hpo").resolve(study + p.fileExtension()));
+      return p.open(file);
     }
-    return journal(dataDir.resolve("hpo").resolve(study + ".journal"));
+    return journal(file);
+  }
+
+  /**
+   * Returns the file {@link #forDataDir} opens for a study, touching nothing. A study name becomes
+   * part of a path, so it obeys the rule of every name in the state directory ({@link
+   * io.nemospawn.spi.StateFormat#requireName}): 1-128 ASCII letters, digits, {@code .}, {@code _}
+   * or {@code -}, starting with a letter or digit, never {@code ..}; so the file always lies
+   * directly in {@code <dataDir>/hpo}.
+   *
+   * @throws IllegalArgumentException if the study name is not a valid name, naming it
+   */
+  static Path fileForDataDir(Path dataDir, String study) {
+    java.util.Objects.requireNonNull(dataDir, "dataDir");
+    io.nemospawn.spi.StateFormat.requireName("HPO study name", study);
+    for (StudyStorageProvider p : ServiceLoader.load(StudyStorageProvider.class)) {
+      return dataDir.resolve("hpo").resolve(study + p.fileExtension());
+    }
+    return dataDir.resolve("hpo").resolve(study + ".journal");
   }
 
   /**

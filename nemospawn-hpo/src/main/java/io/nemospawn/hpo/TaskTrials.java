@@ -1,7 +1,9 @@
 package io.nemospawn.hpo;
 
+import io.nemospawn.spi.StateFormat;
 import io.nemospawn.task.Task;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -51,11 +53,26 @@ public final class TaskTrials {
   /**
    * Returns the trial a task is linked to, if its metadata names one.
    *
-   * @throws IllegalArgumentException when the link is malformed, naming the fields
+   * @throws IllegalArgumentException when the link is malformed or the study name is invalid,
+   *     naming the fields
    */
   public static Optional<Link> link(Task task) {
-    Object study = task.metadata().get(Hpo.TASK_STUDY_KEY);
-    Object trial = task.metadata().get(Hpo.TASK_TRIAL_KEY);
+    return link(task.id(), task.metadata());
+  }
+
+  /**
+   * Returns the trial that task metadata links to, if it names one; lets a caller check metadata
+   * before saving it. The study name must be a valid name ({@link
+   * io.nemospawn.spi.StateFormat#requireName}), since it names the study's file.
+   *
+   * @param taskId the task, for messages
+   * @throws IllegalArgumentException when the link is malformed or the study name is invalid,
+   *     naming the fields
+   */
+  public static Optional<Link> link(String taskId, Map<String, Object> metadata) {
+    Objects.requireNonNull(taskId, "taskId");
+    Object study = metadata.get(Hpo.TASK_STUDY_KEY);
+    Object trial = metadata.get(Hpo.TASK_TRIAL_KEY);
     if (study == null && trial == null) {
       return Optional.empty();
     }
@@ -65,10 +82,18 @@ public final class TaskTrials {
         || n.doubleValue() != Math.rint(n.doubleValue())
         || n.intValue() < 0) {
       throw new IllegalArgumentException(
-          "Task " + task.id() + " has a malformed HPO link: " + Hpo.TASK_STUDY_KEY + "=" + study
+          "Task " + taskId + " has a malformed HPO link: " + Hpo.TASK_STUDY_KEY + "=" + study
               + ", " + Hpo.TASK_TRIAL_KEY + "=" + trial
               + "; set both, a study name and a trial number, e.g. --metadata hpo_study=sweep"
               + " --metadata hpo_trial=3");
+    }
+    if (!StateFormat.isValidId(s)) {
+      try {
+        StateFormat.requireName("HPO study name", s);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "Task " + taskId + " has an invalid " + Hpo.TASK_STUDY_KEY + ": " + e.getMessage(), e);
+      }
     }
     return Optional.of(new Link(s, n.intValue()));
   }
@@ -82,6 +107,7 @@ public final class TaskTrials {
    *
    * @return empty when the task has no link or no {@code val_loss}
    * @throws IllegalArgumentException when the study does not exist or the link is malformed
+   *     (nothing is created then)
    */
   public static Optional<Outcome> apply(Path dataDir, Task task, OptionalInt step) {
     Objects.requireNonNull(dataDir, "dataDir");

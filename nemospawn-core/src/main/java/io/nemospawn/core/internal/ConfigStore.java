@@ -2,6 +2,7 @@ package io.nemospawn.core.internal;
 
 import io.nemospawn.Config;
 import io.nemospawn.ConfigKey;
+import io.nemospawn.Transport;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.Layout;
 import io.nemospawn.core.internal.state.RecordStore;
@@ -124,6 +125,31 @@ public final class ConfigStore implements Config {
     return store.readIfExists(layout.configFile()).orElseGet(Json::object);
   }
 
+  /**
+   * Returns the ZeroMQ bind endpoint a {@code zmq_bind} value names: an endpoint as given, or an
+   * address with port 0 (any free port).
+   *
+   * @throws IllegalArgumentException when it is neither
+   */
+  public static java.net.URI zmqBind(String value) {
+    String v = value.trim();
+    if (v.isEmpty() || v.chars().anyMatch(c -> c <= ' ' || c == '/' && !v.contains("://"))) {
+      throw new IllegalArgumentException("Invalid ZeroMQ bind address '" + v + "'");
+    }
+    java.net.URI uri;
+    if (v.contains("://")) {
+      uri = java.net.URI.create(v);
+    } else {
+      String host = v.contains(":") && !v.startsWith("[") ? "[" + v + "]" : v;
+      uri = java.net.URI.create("tcp://" + host + ":0");
+    }
+    if (uri.getScheme() == null || uri.getScheme().equals("tcp") && uri.getHost() == null) {
+      throw new IllegalArgumentException("Invalid ZeroMQ bind address '" + v + "'");
+    }
+    Transport.zmq(uri);
+    return uri;
+  }
+
   /** Checks a value for a key; throws saying what is allowed. */
   static void validate(ConfigKey key, String value) {
     String v = value.trim();
@@ -141,6 +167,15 @@ public final class ConfigStore implements Config {
         break;
       case WORKSPACE:
         oneOf(key, v, List.of("auto", "always", "never"));
+        break;
+      case ZMQ_BIND:
+        try {
+          zmqBind(v);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("Invalid " + key.key() + " '" + value + "': use an"
+              + " address such as 127.0.0.1 (this host only) or 0.0.0.0, or an endpoint such as"
+              + " tcp://10.0.0.5:5555");
+        }
         break;
       case DEFAULT_RUNTIME:
         oneOf(key, v, List.of("tmux", "process", "sandbox", "ssh", "slurm"));

@@ -68,7 +68,9 @@ public final class FileInbox implements Inbox, AutoCloseable {
           + " is closed; open the team again with NemoSpawn.team(\"" + ctx.teamId() + "\")");
     }
     if (store == null) {
-      Transport transport = Transport.parse(ctx.config().value(ConfigKey.TRANSPORT));
+      Transport transport = withZmqBind(
+          Transport.parse(ctx.config().value(ConfigKey.TRANSPORT)),
+          ctx.config().value(ConfigKey.ZMQ_BIND));
       store = InboxStore.open(new TransportContext(
           ctx.layout().dataDir(),
           ctx.teamId(),
@@ -77,6 +79,22 @@ public final class FileInbox implements Inbox, AutoCloseable {
           Duration.ofSeconds(2)));
     }
     return store;
+  }
+
+  /**
+   * Applies the {@code zmq_bind} setting to a ZeroMQ (or negotiating) transport that names no
+   * endpoint of its own.
+   */
+  static Transport withZmqBind(Transport transport, String zmqBind) {
+    java.net.URI loopback = ((Transport.Zmq) Transport.zmq()).bind();
+    java.net.URI bind = ConfigStore.zmqBind(zmqBind);
+    if (transport instanceof Transport.Zmq z && z.bind().equals(loopback)) {
+      return Transport.zmq(bind);
+    }
+    if (transport instanceof Transport.Auto a && a.zmqBind().equals(loopback)) {
+      return Transport.auto(bind);
+    }
+    return transport;
   }
 
   @Override

@@ -9,18 +9,25 @@ import io.nemospawn.core.internal.runtime.Exec;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
+import io.nemospawn.spi.AtomicFiles;
 import io.nemospawn.spi.Environment;
 import io.nemospawn.spi.StateFormat;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -30,6 +37,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code --profile claude} works without creating anything. Thread-safe.
  */
 public final class FileProfiles implements Profiles {
+  private static final Logger log = LoggerFactory.getLogger(FileProfiles.class);
   private final Path dir;
   private final Path lock;
   private final RecordStore store;
@@ -49,15 +57,20 @@ public final class FileProfiles implements Profiles {
     return dir.resolve(StateFormat.requireName("profile name", name) + ".json");
   }
 
-  /** Lists the stored profiles; unreadable files are reported as problems. */
+  /**
+   * Lists the stored profiles; unreadable files are reported as problems. Profile files that
+   * others may read (written before profiles were private) are tightened to mode 0600.
+   */
   @Override
   public Listing<Profile> list() {
+    tightenAll();
     return store.list(dir, FileProfiles::decode, Comparator.comparing(Profile::name));
   }
 
   /** Returns a stored profile, else the built-in one of the adapter of that name. */
   @Override
   public Optional<Profile> find(String name) {
+    tighten(file(name));
     Optional<ObjectNode> n = store.readIfExists(file(name));
     if (n.isPresent()) {
       return Optional.of(decode(n.get()));
@@ -112,7 +125,9 @@ public final class FileProfiles implements Profiles {
           "Profile '" + p.name() + "' uses the custom agent but names no command; pass --command");
     }
     try (StateLock l = StateLock.acquire(lock)) {
-      if (!store.createNew(file(p.name()), encode(p))) {
+      // Profiles may hold keys (env values): only the owner may read them, whatever the umask.
+      if (!AtomicFiles.createNewOwnerOnly(
+          file(p.name()), Json.bytes(encode(p)), store.durability())) {
         throw new IllegalArgumentException("Profile '" + p.name() + "' exists already at "
             + file(p.name()) + "; delete it first with: nemospawn profile delete " + p.name());
       }
@@ -136,6 +151,44 @@ public final class FileProfiles implements Profiles {
     } catch (IOException e) {
       throw new io.nemospawn.StateException(
           file(name), "Cannot delete " + file(name) + ": " + e, e);
+    }
+  }
+
+  private void tightenAll() {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (var files = Files.newDirectoryStream(dir, "*.json")) {
+      files.forEach(FileProfiles::tighten);
+    } catch (IOException e) {
+      log.warn("Cannot list {} to make profile files private: {}", dir, e.toString());
+    }
+  }
+
+  /** Makes a profile file readable by its owner only, if it is ours and others may read it. */
+  static void tighten(Path file) {
+    try {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      Set<PosixFilePermission> mode =
+          Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+      Set<PosixFilePermission> wide = EnumSet.of(
+          PosixFilePermission.GROUP_READ,
+          PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_EXECUTE,
+          PosixFilePermission.OTHERS_READ,
+          PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_EXECUTE);
+      wide.retainAll(mode);
+      if (!wide.isEmpty()) {
+        Set<PosixFilePermission> tight = EnumSet.copyOf(mode);
+        tight.removeAll(wide);
+        Files.setPosixFilePermissions(file, tight);
+        log.info("Made profile file {} private (mode 0600): it may hold keys", file);
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      log.warn("Cannot make profile file {} private: {}", file, e.toString());
     }
   }
 

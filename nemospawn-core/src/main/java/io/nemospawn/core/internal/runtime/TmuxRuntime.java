@@ -23,11 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the agent in a detached tmux session {@code nemo-<team_id>-<agent_id>}. The environment is
- * set at creation ({@code new-session -e VAR=VAL}), the agent's command goes to tmux as separate
- * arguments (tmux 3.x then executes it directly, no shell), and the pane's output is appended to
- * the log file by {@code pipe-pane}. The agent waits on a tmux channel until the pipe is attached,
- * so no early output is lost.
+ * Runs the agent in a detached tmux session {@code nemo-<team_id>-<agent_id>}. The environment
+ * (API keys among it) never goes on a command line, where every user's {@code ps} would see it for
+ * the tmux server's lifetime: it is written to {@code <logs>/<agent>.env} (mode 0600), which the
+ * wrapper script sources and deletes before the agent starts. The agent's command goes to tmux as
+ * separate arguments (tmux 3.x then executes it directly, no shell), and the pane's output is
+ * appended to the log file by {@code pipe-pane}. The agent waits on a tmux channel until the pipe
+ * is attached, so no early output is lost.
  *
  * <p>The server is the default one unless {@code NEMOSPAWN_TMUX_SOCKET} (or the system property
  * {@code nemospawn.tmux.socket}) names a socket path; the socket used is stored with the agent so
@@ -69,8 +71,8 @@ public final class TmuxRuntime implements AgentRuntime {
       int major = Integer.parseInt(p[0]);
       int minor = p.length > 1 ? Integer.parseInt(p[1]) : 0;
       if (major < 3 || (major == 3 && minor < 2)) {
-        return Optional.of(version + " is too old: setting the environment at session creation"
-            + " (new-session -e) needs tmux 3.2 or later; upgrade tmux or use --runtime process");
+        return Optional.of(version + " is too old: NemoSpawn needs tmux 3.2 or later; upgrade"
+            + " tmux or use --runtime process");
       }
     }
     return Optional.empty();
@@ -206,14 +208,21 @@ public final class TmuxRuntime implements AgentRuntime {
     String socket = socket();
     String session = sessionName(launch.teamId(), launch.agentId());
     String channel = "nemospawn-ready-" + launch.agentId();
+    Path envFile = LaunchScript.envFileOf(launch.exitFile());
     try {
       LaunchScript.prepare(launch.logFile(), launch.exitFile());
+      LaunchScript.writeEnvFile(envFile, launch.env());
     } catch (IOException e) {
+      deleteQuietly(envFile);
       throw fail(launch, "cannot create " + launch.logFile().getParent() + ": " + e, e);
+    } catch (IllegalArgumentException e) {
+      deleteQuietly(envFile);
+      throw fail(launch, e.getMessage(), e);
     }
     try {
       prepareSocketDir(Path.of(socket));
     } catch (IOException e) {
+      deleteQuietly(envFile);
       throw fail(launch, e.getMessage(), e);
     }
     List<String> argv = tmux(
@@ -228,15 +237,13 @@ public final class TmuxRuntime implements AgentRuntime {
         "50",
         "-c",
         launch.workDir().toString());
-    for (Map.Entry<String, String> e : launch.env().entrySet()) {
-      argv.add("-e");
-      argv.add(arg(e.getKey() + "=" + e.getValue()));
-    }
     argv.add("--");
-    LaunchScript.wrap(launch.exitFile(), List.of("tmux", "-S", socket, channel), launch.command())
+    LaunchScript.wrap(
+            launch.exitFile(), envFile, List.of("tmux", "-S", socket, channel), launch.command())
         .forEach(a -> argv.add(arg(a)));
     Exec.Result r = Exec.run(argv, null, Map.of(), TMUX_TIMEOUT);
     if (!r.ok()) {
+      deleteQuietly(envFile);
       throw fail(launch, "tmux new-session failed: " + r.why(), null);
     }
     try {
@@ -284,6 +291,14 @@ public final class TmuxRuntime implements AgentRuntime {
     }
   }
 
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.warn("Cannot delete the environment file {}: {}", file, e.toString());
+    }
+  }
+
   private static AgentLaunchException fail(Launch launch, String why, Throwable cause) {
     return new AgentLaunchException(
         launch.agentName(),
@@ -305,6 +320,9 @@ public final class TmuxRuntime implements AgentRuntime {
   public void stop(Launched launched, Duration grace) {
     ProcessTree.find(launched.pid(), launched.startedAt())
         .ifPresent(p -> ProcessTree.terminate(p, grace));
+    // The wrapper deletes its environment file once read; one that is left (the agent was killed
+    // before it got there) goes with the agent.
+    deleteQuietly(LaunchScript.envFileOf(launched.exitFile()));
     if (!launched.session().isEmpty()) {
       Exec.run(
           tmux(launched.socket(), "kill-session", "-t", "=" + launched.session()),

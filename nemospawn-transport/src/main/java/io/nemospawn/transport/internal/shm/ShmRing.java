@@ -7,11 +7,17 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A memory-mapped ring buffer of variable-length records: many senders (threads and processes),
@@ -62,6 +68,12 @@ public final class ShmRing implements AutoCloseable {
   private static final VarHandle INTS =
       MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long PID = ProcessHandle.current().pid();
+
+  /** The rings whose receiver is in this JVM; {@link #deleteIfAbandoned} leaves them alone. */
+  private static final Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
   static final long LIVENESS_TTL_NANOS = 100_000_000L;
 
   private final Path path;
@@ -94,8 +106,44 @@ public final class ShmRing implements AutoCloseable {
       throw new IllegalArgumentException(
           "Invalid ring capacity " + capacity + ": use a multiple of 8 of at least 4096 bytes");
     }
+    // Another process may delete an abandoned ring (deleteIfAbandoned) between our open and our
+    // lock: then the file we locked is no longer the one at the path, and we open again.
+    // Likewise, a process deciding whether the ring is abandoned holds its lock for a moment.
+    for (int attempt = 0; ; attempt++) {
+      ShmRing ring = openReceiverOnce(path, capacity, attempt >= 200);
+      if (ring != null) {
+        HELD.add(key(path));
+        return ring;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+  }
+
+  private static Path key(Path path) {
+    return path.toAbsolutePath().normalize();
+  }
+
+  private static boolean isAlive(long pid) {
+    return pid == PID
+        || (pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+  }
+
+  private static @Nullable Object inode(Path path) {
+    try {
+      return Files.getAttribute(path, "unix:ino");
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
+  /** Returns null when the caller should try again: see {@link #openReceiver}. */
+  private static @Nullable ShmRing openReceiverOnce(Path path, int capacity, boolean last)
+      throws IOException {
+    Object before = inode(path);
     FileChannel ch = FileChannel.open(
-        path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        path,
+        EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+        PosixFilePermissions.asFileAttribute(OWNER_ONLY));
     try {
       FileLock lock;
       try {
@@ -104,8 +152,26 @@ public final class ShmRing implements AutoCloseable {
         throw new IOException(path + " has a live receiver in this process", e);
       }
       if (lock == null) {
+        if (!last && ch.size() >= HEADER) {
+          MappedByteBuffer probe = ch.map(FileChannel.MapMode.READ_ONLY, 0, HEADER);
+          if (!isAlive((long) LONGS.getAcquire(probe, OFF_PID))) {
+            ch.close();
+            return null; // Its receiver is gone: a sweeper holds the lock for a moment.
+          }
+        }
         throw new IOException(path + " has a live receiver in another process");
       }
+      Object after = inode(path);
+      if (after == null || (before != null && !before.equals(after))) {
+        if (last) {
+          throw new IOException(path + " keeps being replaced while the receiver opens it");
+        }
+        ch.close();
+        return null;
+      }
+      // Messages are private to the team's user: the ring is 0600 whatever the umask, and a ring
+      // created by an older version with a wider mode is tightened.
+      Files.setPosixFilePermissions(path, OWNER_ONLY);
       boolean fresh = ch.size() < HEADER;
       if (!fresh) {
         MappedByteBuffer probe = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER);
@@ -129,6 +195,58 @@ public final class ShmRing implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
+    }
+  }
+
+  /**
+   * Deletes {@code path} when it is a ring whose receiver is gone: no process holds its receiver
+   * lock (the OS drops the lock of a process that dies, even by {@code kill -9}) and the pid it
+   * records is set (a receiver that closes clears it, then deletes the ring itself) but not alive.
+   * The unread records it held are also in the inbox files.
+   *
+   * @return whether it was deleted
+   */
+  public static boolean deleteIfAbandoned(Path path) {
+    if (HELD.contains(key(path))) {
+      // Not even opened: closing a channel drops every POSIX lock this process holds on the file,
+      // the live receiver's included.
+      return false;
+    }
+    Object before = inode(path);
+    if (before == null) {
+      return false;
+    }
+    try (FileChannel ch =
+        FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      FileLock lock;
+      try {
+        lock = ch.tryLock(0, 1, false);
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        return false; // A receiver of this JVM holds it.
+      }
+      if (lock == null) {
+        return false;
+      }
+      try {
+        if (ch.size() < HEADER) {
+          return false; // Being created by a receiver that has not locked it yet.
+        }
+        MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, HEADER);
+        if ((int) INTS.getAcquire(b, OFF_MAGIC) != MAGIC) {
+          return false; // Not a ring of ours.
+        }
+        long pid = (long) LONGS.getAcquire(b, OFF_PID);
+        // pid 0: its receiver closed it and is deleting it, or is opening it again.
+        if (pid == 0 || isAlive(pid) || !before.equals(inode(path))) {
+          return false;
+        }
+        Files.deleteIfExists(path);
+        return true;
+      } finally {
+        lock.release();
+      }
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -387,6 +505,7 @@ public final class ShmRing implements AutoCloseable {
       if (receiverLock != null) {
         LONGS.setRelease(buf, OFF_PID, 0L);
         receiverLock.release();
+        HELD.remove(key(path));
       }
       channel.close();
     } catch (IOException e) {

@@ -55,6 +55,32 @@ public final class ShmTransport implements MessageTransport {
     this.context = requireNonNull(context, "context");
     this.endpoints = new Endpoints(context);
     this.capacity = capacity;
+    cleanAbandonedRings();
+  }
+
+  /**
+   * Deletes the rings of this team whose receiver died without closing them (killed, even by
+   * {@code kill -9}): see {@link ShmRing#deleteIfAbandoned}. Runs whenever the transport opens, as
+   * the state directory's temp files are cleaned when it opens.
+   *
+   * @return how many were deleted
+   */
+  public int cleanAbandonedRings() {
+    int deleted = 0;
+    Path dir = ringDir();
+    try (java.nio.file.DirectoryStream<Path> s =
+        Files.newDirectoryStream(dir, "nemospawn-" + context.teamId() + "-*")) {
+      for (Path ring : s) {
+        if (Files.isRegularFile(ring, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            && ShmRing.deleteIfAbandoned(ring)) {
+          log.info("Deleted the shared-memory ring {}: its receiver is gone", ring);
+          deleted++;
+        }
+      }
+    } catch (IOException e) {
+      log.warn("Cannot look for abandoned rings in {}: {}", dir, e.toString());
+    }
+    return deleted;
   }
 
   /** Returns {@code /dev/shm} when it is a writable directory, else {@code java.io.tmpdir}. */

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -46,6 +47,10 @@ import org.zeromq.ZMQException;
  * dropped connections by itself; a receiver restarted on a new port
  * is found through its new record. High-water marks: {@value #SEND_HWM} per peer on the send side,
  * {@value #RECEIVE_HWM} on the receive side.
+ *
+ * <p>Receivers bind {@code tcp://127.0.0.1:0} unless told otherwise; one bound anywhere else
+ * (an explicit setting) takes only envelopes signed with the team's shared secret, see {@link
+ * ZmqAuth}.
  *
  * <p>Guarantee (on its own): at most once, per sender in order while the connection lasts;
  * messages queued in a receiver that dies are lost from this transport, which is why the inbox
@@ -97,7 +102,7 @@ public final class ZmqTransport implements MessageTransport {
     } else if (t instanceof Transport.Auto a) {
       this.bind = a.zmqBind();
     } else {
-      this.bind = URI.create("tcp://0.0.0.0:0");
+      this.bind = URI.create("tcp://127.0.0.1:0");
     }
     this.endpoints = new Endpoints(context);
     this.zmq = new ZContext(1);
@@ -118,6 +123,10 @@ public final class ZmqTransport implements MessageTransport {
     if (e.get().isLocal() && !e.get().isLocalAndAlive()) {
       return false;
     }
+    if (!e.get().isLocal() && !ZmqAuth.required(e.get().zmqEndpoint())) {
+      // A loopback (or ipc) endpoint of another host: only that host can connect to it.
+      return false;
+    }
     Sender s = senders.get(e.get().zmqEndpoint());
     return s == null || s.downUntil < System.nanoTime();
   }
@@ -136,6 +145,15 @@ public final class ZmqTransport implements MessageTransport {
           null);
     }
     String endpoint = e.get().zmqEndpoint();
+    if (!e.get().isLocal() && !ZmqAuth.required(endpoint)) {
+      throw new TransportException(
+          endpoint,
+          "Cannot send message " + message.id() + " to agent '" + to + "' at " + endpoint
+              + ": it listens on the loopback of host " + e.get().host() + ", which only that"
+              + " host can reach (set zmq_bind there to let other hosts send); it waits in the"
+              + " inbox",
+          null);
+    }
     Sender s = senders.computeIfAbsent(endpoint, Sender::new);
     s.send(to, message, MessageJson.toWire(message));
   }
@@ -188,7 +206,26 @@ public final class ZmqTransport implements MessageTransport {
       this.endpoint = endpoint;
     }
 
+    /** The secret to sign with, loaded on first use, when the endpoint requires it. */
+    private volatile @Nullable ZmqAuth auth;
+
     void send(String to, Message message, byte[] wire) {
+      if (ZmqAuth.required(endpoint)) {
+        ZmqAuth a = auth;
+        if (a == null) {
+          try {
+            a = ZmqAuth.load(context.dataDir(), false, endpoint);
+          } catch (TransportException e) {
+            throw new TransportException(
+                endpoint,
+                "Cannot send message " + message.id() + " to agent '" + to + "' at " + endpoint
+                    + ": " + e.getMessage() + "; it waits in the inbox",
+                e);
+          }
+          auth = a;
+        }
+        wire = a.sign(wire);
+      }
       if (downUntil > System.nanoTime()) {
         throw failure(
             to,
@@ -314,11 +351,14 @@ public final class ZmqTransport implements MessageTransport {
   private final class ZmqReceiver extends BaseReceiver {
     private final ReentrantLock lock = new ReentrantLock();
     private final String endpoint;
+    private final @Nullable ZmqAuth auth;
     private ZMQ.Socket socket;
 
     ZmqReceiver(String agentId) {
       super(context.teamId(), agentId);
       endpoints.file(agentId);
+      // Listening beyond loopback is an explicit setting and takes only signed envelopes.
+      auth = ZmqAuth.required(bind) ? ZmqAuth.load(context.dataDir(), true, bind.toString()) : null;
       socket = zmq.createSocket(SocketType.PULL);
       socket.setRcvHWM(RECEIVE_HWM);
       socket.setLinger(0);
@@ -382,6 +422,19 @@ public final class ZmqTransport implements MessageTransport {
 
     /** The message, or null when the envelope is malformed (logged and dropped). */
     private Message parse(byte[] bytes) {
+      if (auth != null) {
+        byte[] json = auth.verify(bytes);
+        if (json == null) {
+          log.warn(
+              "Dropping a ZeroMQ envelope of {} bytes for agent '{}' at {}: it is not signed with"
+                  + " the team's shared secret",
+              bytes.length,
+              agentId,
+              endpoint);
+          return null;
+        }
+        bytes = json;
+      }
       try {
         Message m = MessageJson.parse(bytes, agentId, null).message();
         log.trace("Received {} for {} over ZeroMQ", m.id(), agentId);
