@@ -1,19 +1,17 @@
 package io.nemospawn.cli;
 
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.task.GraphCheck;
 import io.nemospawn.task.GraphProblem;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code nemospawn team check [TEAM]}: lists what the task graph's invariants forbid. */
+/** {@code nemospawn team check [TEAM_ID]}: lists what the task graph's invariants forbid. */
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
@@ -24,45 +22,32 @@ import picocli.CommandLine.Parameters;
       "Prints each problem with its file and fix. Exit status 1 when there is any; fix them"
           + " with: nemospawn team repair."
     })
-final class TeamCheckCommand implements Callable<Integer> {
-  @Mixin
-  Output out;
-
-  @Mixin
-  StateOptions state;
-
-  @Mixin
-  TeamOption teamOption;
-
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "TEAM",
-      description = "Team id or name (default: --team, else $NEMOSPAWN_TEAM).")
-  String team;
+final class TeamCheckCommand extends TeamSubcommand {
+  @Parameters(index = "0", arity = "0..1", paramLabel = "TEAM_ID", description = TeamOption.TEAM_ID)
+  String arg0;
 
   @Override
-  public Integer call() {
-    String which = team != null ? team : teamOption.team();
-    try (NemoSpawn ns = state.open();
-        Team t = ns.team(which)) {
-      GraphCheck check = t.tasks().check();
-      if (out.json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("team_id", t.id());
-        m.put("clean", check.isClean());
-        m.put("problems", problems(check.problems()));
-        out.json(m);
-      } else if (check.isClean()) {
-        out.println("Team " + t.id() + ": no problems found in the task graph");
-      } else {
-        print(out, check.problems());
-        out.println(
-            check.problems().size() + " problem" + plural(check.problems().size()) + " in team "
-                + t.id() + "; fix them with: nemospawn team repair " + t.id());
-      }
-      return check.isClean() ? ExitCodes.OK : ExitCodes.FAILURE;
+  void parse() {
+    team.split(Arrays.asList(arg0));
+  }
+
+  @Override
+  int run(Team t) {
+    GraphCheck check = t.tasks().check();
+    if (out.json()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("team_id", t.id());
+      m.put("clean", check.isClean());
+      m.put("problems", problems(check.problems()));
+      out.json(m);
+    } else if (check.isClean()) {
+      out.println("Team " + t.id() + ": no problems found in the task graph");
+    } else {
+      print(out, check.problems());
+      out.println(check.problems().size() + " problem" + plural(check.problems().size())
+          + " in team " + t.id() + "; fix them with: nemospawn team repair " + t.id());
     }
+    return check.isClean() ? ExitCodes.OK : ExitCodes.FAILURE;
   }
 
   /** Prints problems one block each: kind and file, what is wrong, the fix. */

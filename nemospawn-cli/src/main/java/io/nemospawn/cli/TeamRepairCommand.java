@@ -1,16 +1,14 @@
 package io.nemospawn.cli;
 
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.task.GraphRepair;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code nemospawn team repair [TEAM]}: fixes what {@code team check} finds. */
+/** {@code nemospawn team repair [TEAM_ID]}: fixes what {@code team check} finds. */
 @Command(
     name = "repair",
     mixinStandardHelpOptions = true,
@@ -20,52 +18,40 @@ import picocli.CommandLine.Parameters;
           + " whose dependencies are all done. Prints each change. Safe to run at any time.",
       "Exit status 1 when problems remain that need a person (an unreadable task record)."
     })
-final class TeamRepairCommand implements Callable<Integer> {
-  @Mixin
-  Output out;
-
-  @Mixin
-  StateOptions state;
-
-  @Mixin
-  TeamOption teamOption;
-
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "TEAM",
-      description = "Team id or name (default: --team, else $NEMOSPAWN_TEAM).")
-  String team;
+final class TeamRepairCommand extends TeamSubcommand {
+  @Parameters(index = "0", arity = "0..1", paramLabel = "TEAM_ID", description = TeamOption.TEAM_ID)
+  String arg0;
 
   @Override
-  public Integer call() {
-    String which = team != null ? team : teamOption.team();
-    try (NemoSpawn ns = state.open();
-        Team t = ns.team(which)) {
-      GraphRepair r = t.tasks().repair();
-      boolean clean = r.remaining().isClean();
-      if (out.json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("team_id", t.id());
-        m.put("changes", r.changes());
-        m.put("clean", clean);
-        m.put("remaining", TeamCheckCommand.problems(r.remaining().problems()));
-        out.json(m);
-      } else {
-        if (r.changes().isEmpty()) {
-          out.println("Team " + t.id() + ": nothing to repair in the task graph");
-        }
-        for (String c : r.changes()) {
-          out.println("Repaired: " + TeamCheckCommand.safe(c));
-        }
-        if (!clean) {
-          TeamCheckCommand.print(out, r.remaining().problems());
-          int n = r.remaining().problems().size();
-          out.println(n + " problem" + TeamCheckCommand.plural(n) + " in team " + t.id() + " need"
-              + (n == 1 ? "s" : "") + " a person; see the fixes above");
-        }
+  void parse() {
+    team.split(Arrays.asList(arg0));
+  }
+
+  @Override
+  int run(Team t) {
+    GraphRepair r = t.tasks().repair();
+    boolean clean = r.remaining().isClean();
+    if (out.json()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("team_id", t.id());
+      m.put("changes", r.changes());
+      m.put("clean", clean);
+      m.put("remaining", TeamCheckCommand.problems(r.remaining().problems()));
+      out.json(m);
+    } else {
+      if (r.changes().isEmpty()) {
+        out.println("Team " + t.id() + ": nothing to repair in the task graph");
       }
-      return clean ? ExitCodes.OK : ExitCodes.FAILURE;
+      for (String c : r.changes()) {
+        out.println("Repaired: " + TeamCheckCommand.safe(c));
+      }
+      if (!clean) {
+        TeamCheckCommand.print(out, r.remaining().problems());
+        int n = r.remaining().problems().size();
+        out.println(n + " problem" + TeamCheckCommand.plural(n) + " in team " + t.id() + " need"
+            + (n == 1 ? "s" : "") + " a person; see the fixes above");
+      }
     }
+    return clean ? ExitCodes.OK : ExitCodes.FAILURE;
   }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * A subcommand that works on one team: the output, state and {@code --team} options, and opening
- * the team around {@link #run}. The inbox, plan, lifecycle and artifact groups build on it.
+ * the team around {@link #run}. The inbox, plan, lifecycle and artifact groups and team check/repair build on it.
  */
 abstract class TeamSubcommand implements Callable<Integer> {
   @Spec
