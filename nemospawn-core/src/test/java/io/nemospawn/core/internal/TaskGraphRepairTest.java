@@ -173,13 +173,21 @@ class TaskGraphRepairTest {
                 GraphProblem.Kind.INDEX_MISMATCH, indexEntry(a.id())),
             org.assertj.core.groups.Tuple.tuple(
                 GraphProblem.Kind.INDEX_MISMATCH, indexEntry(b.id())));
-    assertThat(check.problems().get(0).description())
+    GraphProblem ofA = check.problems().stream()
+        .filter(p -> p.path().equals(indexEntry(a.id())))
+        .findFirst()
+        .orElseThrow();
+    GraphProblem ofB = check.problems().stream()
+        .filter(p -> p.path().equals(indexEntry(b.id())))
+        .findFirst()
+        .orElseThrow();
+    assertThat(ofA.description())
         .isEqualTo("dependents index entry: its crc32c checksum does not match its dependents"
             + " (edited by hand?)");
-    assertThat(check.problems().get(1).description())
+    assertThat(ofB.description())
         .isEqualTo(
             "dependents index entry: field 'dependents' must be a list of task ids," + " found 7");
-    assertThat(check.problems().get(0).fix())
+    assertThat(ofA.fix())
         .isEqualTo("repair the team (Tasks.repair(); CLI: nemospawn team repair " + team.id()
             + "), which rebuilds the index from the task files");
     // Read-only: the bad entry is still there.
