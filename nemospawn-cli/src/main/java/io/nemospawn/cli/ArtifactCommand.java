@@ -6,7 +6,6 @@ import io.nemospawn.artifact.Artifact;
 import io.nemospawn.artifact.ArtifactSpec;
 import io.nemospawn.artifact.ArtifactType;
 import io.nemospawn.artifact.Artifacts;
-import io.nemospawn.spi.Environment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -99,7 +98,7 @@ final class ArtifactCommand {
         team.split(typed);
         path = pathOption;
       } else {
-        path = Environment.resolve(Path.of(team.split(typed, "PATH").get(0)));
+        path = Main.path(team.split(typed, "PATH").get(0));
       }
     }
 

@@ -82,8 +82,18 @@ public final class Main {
     });
     // Relative paths are resolved against the caller's working directory, which is not the
     // JVM's when the daemon runs the command.
-    cl.registerConverter(Path.class, s -> Environment.resolve(Path.of(s)));
+    cl.registerConverter(Path.class, Main::path);
     return cl;
+  }
+
+  /**
+   * Returns a path argument resolved against the caller's working directory ({@link
+   * Environment#resolve}); an empty one stays empty, so the library refuses it instead of taking
+   * the working directory. Positional paths that {@link TeamOption#split} sorts are Strings and
+   * come through here too.
+   */
+  static Path path(String s) {
+    return s.isEmpty() ? Path.of("") : Environment.resolve(Path.of(s));
   }
 
   /**
