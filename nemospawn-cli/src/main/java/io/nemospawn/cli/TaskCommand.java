@@ -563,8 +563,20 @@ final class TaskCommand {
     @Mixin
     AgentOption agent;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "TASK_ID", description = "The task.")
-    String taskId;
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
+    String arg0;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "TASK_ID",
+        description = "The task; with one argument it is the task, and the team comes from"
+            + " --team or $NEMOSPAWN_TEAM; with none, the oldest task free for the agent.")
+    String arg1;
 
     @Option(
         names = "--lease",
@@ -574,6 +586,8 @@ final class TaskCommand {
 
     @Override
     public Integer call() {
+      String taskId =
+          arg0 == null ? null : team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
       String me = agent.agent();
       if (lease <= 0) {
         throw new IllegalArgumentException(
