@@ -73,7 +73,11 @@ public final class TaskTrials {
     Objects.requireNonNull(taskId, "taskId");
     Object study = metadata.get(Hpo.TASK_STUDY_KEY);
     Object trial = metadata.get(Hpo.TASK_TRIAL_KEY);
-    if (study == null && trial == null) {
+    if (trial == null && (study == null || study instanceof String)) {
+      // No trial: at most the task's study (launch tags every task of a team with it), no link.
+      if (study != null) {
+        requireStudyName(taskId, (String) study);
+      }
       return Optional.empty();
     }
     if (!(study instanceof String s)
@@ -87,15 +91,19 @@ public final class TaskTrials {
               + "; set both, a study name and a trial number, e.g. --metadata hpo_study=sweep"
               + " --metadata hpo_trial=3");
     }
-    if (!StateFormat.isValidId(s)) {
+    requireStudyName(taskId, s);
+    return Optional.of(new Link(s, n.intValue()));
+  }
+
+  private static void requireStudyName(String taskId, String study) {
+    if (!StateFormat.isValidId(study)) {
       try {
-        StateFormat.requireName("HPO study name", s);
+        StateFormat.requireName("HPO study name", study);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
             "Task " + taskId + " has an invalid " + Hpo.TASK_STUDY_KEY + ": " + e.getMessage(), e);
       }
     }
-    return Optional.of(new Link(s, n.intValue()));
   }
 
   /**

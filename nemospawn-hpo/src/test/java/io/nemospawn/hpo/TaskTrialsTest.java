@@ -109,10 +109,13 @@ class TaskTrialsTest {
 
   @Test
   void malformedLinksAndUnknownStudiesAreClearErrors() {
+    // A study alone (launch tags every task of a team with it) is no link to a trial.
+    assertThat(TaskTrials.link(task(TaskState.RUNNING, Map.of(Hpo.TASK_STUDY_KEY, "sweep"))))
+        .isEmpty();
     assertThatThrownBy(
-            () -> TaskTrials.link(task(TaskState.RUNNING, Map.of(Hpo.TASK_STUDY_KEY, "sweep"))))
+            () -> TaskTrials.link(task(TaskState.RUNNING, Map.of(Hpo.TASK_TRIAL_KEY, 3))))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Task task-00000001 has a malformed HPO link: hpo_study=sweep, hpo_trial=null;"
+        .hasMessage("Task task-00000001 has a malformed HPO link: hpo_study=null, hpo_trial=3;"
             + " set both, a study name and a trial number, e.g. --metadata hpo_study=sweep"
             + " --metadata hpo_trial=3");
     assertThatThrownBy(() ->
