@@ -1,6 +1,6 @@
 package io.nemospawn.benchmarks;
 
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.Environment;
 import io.nemospawn.topology.Gpu;

@@ -3,7 +3,7 @@ package io.nemospawn.core.internal;
 import io.nemospawn.StateException;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.RecordStore;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.task.Task;

@@ -14,7 +14,7 @@ import io.nemospawn.core.internal.state.Layout;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.core.internal.state.TeamEvents;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.topology.GpuTopology;

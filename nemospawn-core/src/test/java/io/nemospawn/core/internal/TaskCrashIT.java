@@ -7,7 +7,7 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.StateLock;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.task.Task;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.nemospawn.transport.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TransportContext;

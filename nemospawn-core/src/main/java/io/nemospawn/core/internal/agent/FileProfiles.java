@@ -9,7 +9,7 @@ import io.nemospawn.core.internal.runtime.Exec;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Environment;
 import io.nemospawn.spi.StateFormat;
 import java.io.IOException;

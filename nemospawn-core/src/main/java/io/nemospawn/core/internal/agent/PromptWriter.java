@@ -1,7 +1,7 @@
 package io.nemospawn.core.internal.agent;
 
 import io.nemospawn.agent.AgentInfo;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

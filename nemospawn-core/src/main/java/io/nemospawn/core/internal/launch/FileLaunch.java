@@ -14,7 +14,7 @@ import io.nemospawn.launch.LaunchProgress;
 import io.nemospawn.launch.LaunchSummary;
 import io.nemospawn.launch.StudyBridge;
 import io.nemospawn.launch.StudyReport;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskGraph;

@@ -2,7 +2,7 @@ package io.nemospawn.core.internal.state;
 
 import io.nemospawn.Listing;
 import io.nemospawn.StateException;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.nemospawn.StateException;
 import io.nemospawn.inbox.Message;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.InboxBatch;
 import io.nemospawn.spi.MessageProblem;

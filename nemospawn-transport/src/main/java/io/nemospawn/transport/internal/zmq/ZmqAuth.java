@@ -1,7 +1,7 @@
 package io.nemospawn.transport.internal.zmq;
 
 import io.nemospawn.TransportException;
-import io.nemospawn.spi.AtomicFiles;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import java.io.IOException;
 import java.net.URI;

@@ -1,6 +1,7 @@
-package io.nemospawn.spi;
+package io.nemospawn.state;
 
 import io.nemospawn.StateException;
+import io.nemospawn.spi.Durability;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

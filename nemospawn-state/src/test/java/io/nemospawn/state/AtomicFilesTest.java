@@ -1,6 +1,8 @@
-package io.nemospawn.spi;
+package io.nemospawn.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nemospawn.spi.Durability;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
