@@ -3,7 +3,6 @@ package io.nemospawn.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nemospawn.spi.Durability;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,6 @@ import io.nemospawn.Listing;
 import io.nemospawn.TeamEvent;
 import io.nemospawn.Transport;
 import io.nemospawn.agent.AgentInfo;
-import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.InboxBatch;
@@ -14,6 +13,7 @@ import io.nemospawn.spi.MessageProblem;
 import io.nemospawn.spi.SendReceipt;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TransportContext;
+import io.nemospawn.state.MessageJson;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -235,16 +235,12 @@ public final class FileInbox implements Inbox, AutoCloseable {
     return agents.find(from).map(AgentInfo::id).orElse(from);
   }
 
-  /** Decodes a message record as the event decoder sees it. */
+  /**
+   * Decodes a message record as the event decoder sees it, with the one message codec of the
+   * inbox files; a record it rejects raises {@link IllegalArgumentException} naming the reason.
+   */
   static Message decode(ObjectNode n, String inboxOf) {
-    return new Message(
-        Json.text(n, "msg_id"),
-        Json.text(n, "team_id"),
-        Json.text(n, "from_agent"),
-        Json.text(n, "to_agent", inboxOf),
-        Json.text(n, "body"),
-        Json.instant(n, "timestamp", Instant.EPOCH),
-        n.path("read").asBoolean(false));
+    return MessageJson.parse(n, inboxOf, Instant.EPOCH).message();
   }
 
   /** Closes the inbox store (receivers, watchers, transports). Idempotent. */

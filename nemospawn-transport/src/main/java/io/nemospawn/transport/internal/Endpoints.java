@@ -2,11 +2,11 @@ package io.nemospawn.transport.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
+import io.nemospawn.state.AtomicFiles;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -48,6 +49,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Endpoints {
   private static final Logger log = LoggerFactory.getLogger(Endpoints.class);
   private static final Object WRITE_LOCK = new Object();
+  private static final JsonMapper MAPPER = JsonMapper.builder().build();
   private static volatile String localHost;
 
   private final TransportContext context;
@@ -136,7 +138,7 @@ public final class Endpoints {
   private static Optional<Endpoint> parse(Path f) {
     JsonNode n;
     try {
-      n = MessageJson.MAPPER.readTree(Files.readAllBytes(f));
+      n = MAPPER.readTree(Files.readAllBytes(f));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
@@ -203,7 +205,7 @@ public final class Endpoints {
         }
         return;
       }
-      ObjectNode n = MessageJson.MAPPER.createObjectNode();
+      ObjectNode n = MAPPER.createObjectNode();
       n.put("agent_id", agentId);
       n.put("team_id", context.teamId());
       n.put("host", localHost());
@@ -223,8 +225,7 @@ public final class Endpoints {
         n.put("shm_path", shm);
       }
       n.put("updated_at", StateFormat.formatTimestamp(Instant.now()));
-      byte[] bytes = (MessageJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n)
-              + "\n")
+      byte[] bytes = (MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n")
           .getBytes(java.nio.charset.StandardCharsets.UTF_8);
       AtomicFiles.write(f, bytes, Durability.NONE);
       log.debug("Endpoint of agent '{}' now offers zmq={} shm={}", agentId, zmq, shm);

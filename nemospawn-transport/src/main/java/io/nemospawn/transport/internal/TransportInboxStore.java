@@ -15,8 +15,8 @@ import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
 import io.nemospawn.spi.TransportProvider;
 import io.nemospawn.spi.TransportReceiver;
+import io.nemospawn.state.DirectoryWatcher;
 import io.nemospawn.transport.internal.file.InboxFiles;
-import io.nemospawn.transport.internal.file.InboxWatch;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -153,26 +153,47 @@ public final class TransportInboxStore implements InboxStore {
 
   @Override
   public InboxBatch receive(String agentId) {
+    return receive(agentId, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Same as {@link #receive(String)}, taking at most {@code limit} messages; the others stay
+   * unread. The file transport's receivers take one message at a time through this.
+   *
+   * @throws IllegalArgumentException when {@code limit} is not positive
+   */
+  public InboxBatch receive(String agentId, int limit) {
     requireOpen();
     Listener l = listeners.get(agentId);
-    return l == null ? files.receive(agentId) : receiveNow(agentId, l);
+    return l == null ? files.receive(agentId, limit) : receiveNow(agentId, l, limit);
   }
 
   @Override
   public InboxBatch receive(String agentId, Duration timeout) throws InterruptedException {
+    return receive(agentId, Integer.MAX_VALUE, timeout);
+  }
+
+  /**
+   * Same as {@link #receive(String, Duration)}, taking at most {@code limit} messages; the others
+   * stay unread. Returns early, possibly without messages, when a new unreadable file turns up.
+   *
+   * @throws IllegalArgumentException when {@code limit} is not positive
+   */
+  public InboxBatch receive(String agentId, int limit, Duration timeout)
+      throws InterruptedException {
     requireOpen();
     requireNonNull(timeout, "timeout");
     Listener l = listener(agentId);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!closed.get()) {
       long version = l.version();
-      InboxBatch batch = receiveNow(agentId, l);
+      InboxBatch batch = receiveNow(agentId, l, limit);
       if (!batch.messages().isEmpty() || l.hasNewProblems(batch)) {
         return batch;
       }
       long left = deadline - System.nanoTime();
       if (left <= 0 || !l.awaitChange(version, left)) {
-        return closed.get() ? InboxBatch.empty() : receiveNow(agentId, l);
+        return closed.get() ? InboxBatch.empty() : receiveNow(agentId, l, limit);
       }
     }
     return InboxBatch.empty();
@@ -231,10 +252,14 @@ public final class TransportInboxStore implements InboxStore {
     };
   }
 
-  private InboxBatch receiveNow(String agentId, Listener l) {
+  private InboxBatch receiveNow(String agentId, Listener l, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("Cannot receive " + limit + " messages for agent '"
+          + agentId + "': the limit must be 1" + " or more");
+    }
     List<Message> out = new ArrayList<>();
     Message m;
-    while ((m = l.queue.poll()) != null) {
+    while (out.size() < limit && (m = l.queue.poll()) != null) {
       if (!m.teamId().equals(context.teamId()) || !m.to().equals(agentId)) {
         log.warn(
             "Dropping envelope {} for {}/{} that arrived at {}/{}",
@@ -251,7 +276,10 @@ public final class TransportInboxStore implements InboxStore {
         log.trace("Dropped duplicate {} for {}", m.id(), agentId);
       }
     }
-    InboxBatch scanned = files.receive(agentId);
+    if (out.size() >= limit) {
+      return new InboxBatch(out, List.of());
+    }
+    InboxBatch scanned = files.receive(agentId, limit - out.size());
     if (out.isEmpty()) {
       return scanned;
     }
@@ -323,13 +351,13 @@ public final class TransportInboxStore implements InboxStore {
     private final List<TransportReceiver> receivers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final Set<Path> seenProblems = ConcurrentHashMap.newKeySet();
-    private final InboxWatch watch;
+    private final DirectoryWatcher watch;
     private volatile boolean stopped;
     private long version;
 
     Listener(String agentId) {
       this.agentId = agentId;
-      this.watch = new InboxWatch(files.dir(agentId));
+      this.watch = DirectoryWatcher.waiting(files.dir(agentId), DirectoryWatcher.POLL_INTERVAL);
       for (MessageTransport t : fast.values()) {
         try {
           TransportReceiver r = t.bind(agentId);

@@ -1,8 +1,8 @@
 package io.nemospawn.core.internal.agent;
 
 import io.nemospawn.agent.AgentInfo;
-import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
+import io.nemospawn.state.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package io.nemospawn.core.internal.state;
 
 import io.nemospawn.Listing;
 import io.nemospawn.StateException;
-import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
+import io.nemospawn.state.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package io.nemospawn.core.internal.state;
 
 import io.nemospawn.Subscription;
 import io.nemospawn.TeamEvent;
+import io.nemospawn.state.DirectoryWatcher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -15,7 +16,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The event stream of one team. Every change, whether made by this JVM or by another process, is
- * observed the same way: a {@link ChangeWatcher} on the team directory reports the changed record
+ * observed the same way: a {@link DirectoryWatcher} on the team directory reports the changed record
  * file, the decoder registered for its sub-directory ({@code tasks}, {@code plans}, {@code
  * agents}, {@code inbox} …) turns it into a {@link TeamEvent}, and listeners get it on the team's
  * event thread. The watcher starts with the first subscription.
@@ -37,7 +38,7 @@ public final class TeamEvents implements AutoCloseable {
   private final Duration pollInterval;
   private final Map<String, Decoder> decoders = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<Consumer<TeamEvent>> listeners = new CopyOnWriteArrayList<>();
-  private ChangeWatcher watcher;
+  private DirectoryWatcher watcher;
   private boolean closed;
 
   public TeamEvents(String teamId, Path teamDir, RecordStore store, Duration pollInterval) {
@@ -61,7 +62,7 @@ public final class TeamEvents implements AutoCloseable {
       }
       listeners.add(listener);
       if (watcher == null) {
-        watcher = new ChangeWatcher(
+        watcher = DirectoryWatcher.reporting(
             teamDir, this::changed, pollInterval, "nemospawn-" + teamId + "-events-1");
       }
     }
@@ -117,7 +118,7 @@ public final class TeamEvents implements AutoCloseable {
   /** Stops the watcher and drops the listeners. Idempotent. */
   @Override
   public void close() {
-    ChangeWatcher w;
+    DirectoryWatcher w;
     synchronized (this) {
       closed = true;
       w = watcher;

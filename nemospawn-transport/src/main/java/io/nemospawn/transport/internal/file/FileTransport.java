@@ -2,23 +2,31 @@ package io.nemospawn.transport.internal.file;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nemospawn.Transport;
 import io.nemospawn.inbox.Message;
+import io.nemospawn.spi.InboxBatch;
+import io.nemospawn.spi.MessageProblem;
 import io.nemospawn.spi.MessageTransport;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
 import io.nemospawn.spi.TransportReceiver;
 import io.nemospawn.transport.internal.BaseReceiver;
+import io.nemospawn.transport.internal.TransportInboxStore;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The file transport: a message is a file in the recipient's inbox directory; a receiver notices
- * new files through a file-system watch (with a polling fallback) and takes each, marking it read.
+ * The file transport: the production inbox path ({@link TransportInboxStore} with {@link
+ * Transport#file()}, the store every team's inbox uses) seen as a {@link MessageTransport}, one
+ * message at a time. A message is a file in the recipient's inbox directory; a receiver notices
+ * new files through the store's directory watcher (notification plus polling) and takes each,
+ * marking it read. There is no other file path: what the transport contract suite checks here is
+ * what teams run.
  *
  * <p>Guarantee: a message is durable (forced, with {@code fsync} durability) before {@link #send}
  * returns; it is delivered exactly once among receivers that take the inbox lock (at least once
@@ -28,17 +36,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe.
  */
 public final class FileTransport implements MessageTransport {
-  private final InboxFiles files;
+  private static final Logger log = LoggerFactory.getLogger(FileTransport.class);
+
+  private final TransportContext context;
+  private final TransportInboxStore store;
   private final Set<FileReceiver> receivers = ConcurrentHashMap.newKeySet();
 
-  /** Opens the file transport of the context's team. */
+  /** Opens the file transport of the context's team (the context's transport choice is ignored). */
   public FileTransport(TransportContext context) {
-    this.files = new InboxFiles(context);
-  }
-
-  /** Returns the inbox files underneath. */
-  public InboxFiles files() {
-    return files;
+    this.context = requireNonNull(context, "context").withTransport(Transport.file());
+    this.store = new TransportInboxStore(this.context);
   }
 
   @Override
@@ -48,13 +55,12 @@ public final class FileTransport implements MessageTransport {
 
   @Override
   public boolean canReach(String agentId) {
-    files.dir(agentId);
-    return true;
+    return store.negotiate(agentId) == TransportKind.FILE;
   }
 
   @Override
   public void send(Message message) {
-    files.write(message);
+    store.send(message);
   }
 
   @Override
@@ -66,73 +72,96 @@ public final class FileTransport implements MessageTransport {
 
   @Override
   public void close() {
+    RuntimeException failure = null;
     for (FileReceiver r : receivers) {
-      r.close();
+      try {
+        r.close();
+      } catch (RuntimeException e) {
+        failure = add(failure, e);
+      }
     }
+    try {
+      store.close();
+    } catch (RuntimeException e) {
+      failure = add(failure, e);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private static RuntimeException add(RuntimeException first, RuntimeException next) {
+    if (first == null) {
+      return next;
+    }
+    first.addSuppressed(next);
+    return first;
   }
 
   @Override
   public String toString() {
-    return "FileTransport[" + files.context().teamDir() + "]";
+    return "FileTransport[" + context.teamDir() + "]";
   }
 
+  /**
+   * A receiver with its own inbox store, so that closing it stops its watcher and wakes its
+   * waiting thread without touching other receivers.
+   */
   private final class FileReceiver extends BaseReceiver {
-    private final Path dir;
-    private final Deque<String> pending = new ArrayDeque<>();
-    private final InboxWatch watch;
-    private final Object waiting = new Object();
+    private final TransportInboxStore inbox;
+    private final Set<Path> reported = ConcurrentHashMap.newKeySet();
 
     FileReceiver(String agentId) {
-      super(files.context().teamId(), agentId);
-      this.dir = files.dir(requireNonNull(agentId, "agentId"));
-      this.watch = new InboxWatch(dir);
+      super(context.teamId(), requireNonNull(agentId, "agentId"));
+      context.inboxDir(agentId);
+      this.inbox = new TransportInboxStore(context);
     }
 
     @Override
     public Optional<Message> poll() {
       requireOpen();
-      return take();
+      return first(inbox.receive(agentId, 1));
     }
 
-    private synchronized Optional<Message> take() {
-      for (int round = 0; round < 2; round++) {
-        if (pending.isEmpty()) {
-          pending.addAll(files.names(agentId));
-        }
-        while (!pending.isEmpty()) {
-          String name = pending.pollFirst();
-          Optional<Message> m = files.takeFirst(agentId, java.util.List.of(name));
-          if (m.isPresent()) {
-            return m;
+    @Override
+    public Optional<Message> receive(Duration timeout) throws InterruptedException {
+      requireNonNull(timeout, "timeout");
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!closed.get()) {
+        InboxBatch b;
+        try {
+          b = inbox.receive(
+              agentId, 1, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        } catch (IllegalStateException e) {
+          if (closed.get()) {
+            return Optional.empty();
           }
+          throw e;
+        }
+        for (MessageProblem p : b.problems()) {
+          if (reported.add(p.path())) {
+            log.warn(
+                "Cannot read message file {}: {}; it stays in the inbox", p.path(), p.reason());
+          }
+        }
+        // A batch may hold only a newly found unreadable file; keep waiting for a message.
+        if (!b.messages().isEmpty() || System.nanoTime() - deadline >= 0) {
+          return first(b);
         }
       }
       return Optional.empty();
     }
 
-    @Override
-    public Optional<Message> receive(Duration timeout) throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      // One waiter at a time on the watch; the watch was registered before the first scan.
-      synchronized (waiting) {
-        while (!closed.get()) {
-          Optional<Message> m = take();
-          if (m.isPresent()) {
-            return m;
-          }
-          long left = deadline - System.nanoTime();
-          if (left <= 0 || !watch.await(Duration.ofNanos(left))) {
-            return closed.get() ? Optional.empty() : take();
-          }
-        }
-        return Optional.empty();
-      }
+    private static Optional<Message> first(InboxBatch b) {
+      return b.messages().isEmpty()
+          ? Optional.empty()
+          : Optional.of(b.messages().get(0));
     }
 
     @Override
     public void close() {
       if (closed.compareAndSet(false, true)) {
-        watch.close();
+        inbox.close();
         receivers.remove(this);
         joinSubscriber();
       }

@@ -4,13 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import io.nemospawn.StateException;
 import io.nemospawn.inbox.Message;
-import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.InboxBatch;
 import io.nemospawn.spi.MessageProblem;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TransportContext;
-import io.nemospawn.transport.internal.MessageJson;
+import io.nemospawn.state.AtomicFiles;
+import io.nemospawn.state.MessageJson;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -219,15 +218,36 @@ public final class InboxFiles {
 
   /** Returns the unread messages, oldest first, and marks each read, under the inbox lock. */
   public InboxBatch receive(String agentId) {
-    return locked(agentId, () -> scan(agentId, false, true));
+    return receive(agentId, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Returns at most {@code limit} unread messages, oldest first, and marks those read, under the
+   * inbox lock; the others stay unread.
+   *
+   * @throws IllegalArgumentException when {@code limit} is not positive
+   */
+  public InboxBatch receive(String agentId, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("Cannot receive " + limit + " messages for agent '"
+          + agentId + "': the limit must be 1" + " or more");
+    }
+    return locked(agentId, () -> scan(agentId, false, true, limit));
   }
 
   private InboxBatch scan(String agentId, boolean includeRead, boolean mark) {
+    return scan(agentId, includeRead, mark, Integer.MAX_VALUE);
+  }
+
+  private InboxBatch scan(String agentId, boolean includeRead, boolean mark, int limit) {
     Path dir = dir(agentId);
     Set<String> known = knownRead(agentId);
     List<Message> messages = new ArrayList<>();
     List<MessageProblem> problems = new ArrayList<>();
     for (String name : names(agentId)) {
+      if (messages.size() >= limit) {
+        break;
+      }
       if (!includeRead && known.contains(name)) {
         continue;
       }
@@ -319,42 +339,6 @@ public final class InboxFiles {
       }
       knownRead(agentId).add(name);
       return Claim.DELIVER;
-    });
-  }
-
-  /**
-   * Takes the oldest unread message among {@code names} (sorted), marking it read, under the lock.
-   * Files read or unreadable are skipped.
-   */
-  public Optional<Message> takeFirst(String agentId, List<String> names) {
-    // Names already known read need no lock: a receiver scans its whole inbox on every wake-up.
-    if (knownRead(agentId).containsAll(names)) {
-      return Optional.empty();
-    }
-    return locked(agentId, () -> {
-      Path dir = dir(agentId);
-      Set<String> known = knownRead(agentId);
-      for (String name : names) {
-        if (known.contains(name)) {
-          continue;
-        }
-        Path file = dir.resolve(name);
-        Read r = read(agentId, file);
-        if (r.parsed() == null) {
-          if (r.problem() != null) {
-            log.warn("Skipping unreadable message {}: {}", file, r.problem().reason());
-            known.add(name);
-          }
-          continue;
-        }
-        known.add(name);
-        if (!r.parsed().message().read()) {
-          Message m = markRead(file, r.parsed());
-          forceIfDurable(dir);
-          return Optional.of(m);
-        }
-      }
-      return Optional.empty();
     });
   }
 

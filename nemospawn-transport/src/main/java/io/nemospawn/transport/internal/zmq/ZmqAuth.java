@@ -1,8 +1,8 @@
 package io.nemospawn.transport.internal.zmq;
 
 import io.nemospawn.TransportException;
-import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
+import io.nemospawn.state.AtomicFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

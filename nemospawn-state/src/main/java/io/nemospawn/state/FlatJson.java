@@ -1,4 +1,4 @@
-package io.nemospawn.transport.internal;
+package io.nemospawn.state;
 
 import io.nemospawn.inbox.Message;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.nemospawn.transport.internal;
+package io.nemospawn.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

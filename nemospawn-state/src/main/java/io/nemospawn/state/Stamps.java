@@ -1,4 +1,4 @@
-package io.nemospawn.transport.internal;
+package io.nemospawn.state;
 
 import io.nemospawn.spi.StateFormat;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.nemospawn.transport.internal;
+package io.nemospawn.state;
 
 import io.nemospawn.inbox.Message;
 import java.nio.charset.StandardCharsets;
@@ -7,20 +7,26 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Writes and reads the message record of the on-disk format: {@code msg_id, team_id, from_agent,
+ * The one codec of the message record of the on-disk format (FORMAT.md): the inbox files, the
+ * envelopes of the fast transports and the team's message events all go through it.
+ *
+ * <p>Writes and reads the message record: {@code msg_id, team_id, from_agent,
  * to_agent, body, timestamp, read}. The file form is what Python's {@code json.dumps(indent=2)}
  * writes (2-space indent, {@code ": "}, trailing newline, non-ASCII kept as UTF-8); the wire form
  * used by ZeroMQ and shared memory is the same object on one line.
  *
  * <p>Thread-safe: stateless.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class MessageJson {
-  static final JsonMapper MAPPER = JsonMapper.builder().build();
+  private static final JsonMapper MAPPER = JsonMapper.builder().build();
   private static final Set<String> KNOWN =
       Set.of("msg_id", "team_id", "from_agent", "to_agent", "body", "timestamp", "read");
 
@@ -81,7 +87,7 @@ public final class MessageJson {
    * @throws IllegalArgumentException whose message is the reason, such as {@code missing key
    *     'msg_id'}
    */
-  public static Parsed parse(byte[] json, String fallbackTo, Instant fallbackTime) {
+  public static Parsed parse(byte[] json, String fallbackTo, @Nullable Instant fallbackTime) {
     Message fast = FlatJson.parse(new String(json, StandardCharsets.UTF_8), fallbackTo);
     if (fast != null) {
       return new Parsed(fast, Map.of());
@@ -92,6 +98,17 @@ public final class MessageJson {
     } catch (JacksonException e) {
       throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
     }
+    return parse(root, fallbackTo, fallbackTime);
+  }
+
+  /**
+   * Reads a record already parsed as a JSON tree (a reader that parsed the file for its own
+   * reasons); same rules and messages as {@link #parse(byte[], String, Instant)}.
+   *
+   * @throws IllegalArgumentException whose message is the reason
+   */
+  public static Parsed parse(
+      @Nullable JsonNode root, String fallbackTo, @Nullable Instant fallbackTime) {
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("not a JSON object");
     }

@@ -1,4 +1,4 @@
-package io.nemospawn.transport.internal;
+package io.nemospawn.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -81,5 +81,51 @@ class MessageJsonTest {
     assertThatThrownBy(() -> parse("{\"msg_id\": \"0a1b2c3d\", \"te"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("not valid JSON: ");
+  }
+
+  @Test
+  void aParsedTreeDecodesLikeTheBytes() throws Exception {
+    tools.jackson.databind.JsonNode tree =
+        tools.jackson.databind.json.JsonMapper.builder().build().readTree(MessageJson.toFile(M));
+    assertThat(MessageJson.parse(tree, "x", null).message()).isEqualTo(M);
+    assertThatThrownBy(() -> MessageJson.parse((tools.jackson.databind.JsonNode) null, "x", null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not a JSON object");
+  }
+
+  @Test
+  void rejectsMalformedFilesWithTheReason() {
+    assertThatThrownBy(() -> parse(""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not a JSON object");
+    assertThatThrownBy(() -> parse("\"msg\""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not a JSON object");
+    assertThatThrownBy(() -> parse("{\"msg_id\": \"0a1b2c3d\", \"team_id\": \"t\","
+            + " \"from_agent\": \"l\", \"body\": \"b\"}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("missing key 'timestamp'");
+    assertThatThrownBy(() -> parse("{\"msg_id\": \"0a1b2c3d\", \"team_id\": \"t\","
+            + " \"from_agent\": \"l\", \"body\": [\"b\"], \"timestamp\": \"2026-11-21T19:01:51\"}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("key 'body' is not a string: [\"b\"]");
+    assertThatThrownBy(() -> parse("{\"msg_id\": \"0a1b2c3d\", \"team_id\": \"t\","
+            + " \"from_agent\": \"l\", \"to_agent\": 7, \"body\": \"b\","
+            + " \"timestamp\": \"2026-11-21T19:01:51\"}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("key 'to_agent' is not a string: 7");
+  }
+
+  @Test
+  void aRecordWithoutTimestampTakesTheFallbackWhenGiven() {
+    Message m = MessageJson.parse(
+            ("{\"msg_id\": \"0a1b2c3d\", \"team_id\": \"t\", \"from_agent\": \"l\","
+                    + " \"body\": \"b\"}")
+                .getBytes(StandardCharsets.UTF_8),
+            "w",
+            Instant.EPOCH)
+        .message();
+    assertThat(m.timestamp()).isEqualTo(Instant.EPOCH);
+    assertThat(m.to()).isEqualTo("w");
   }
 }
