@@ -22,8 +22,10 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,6 +61,8 @@ public final class InboxFiles {
 
   private final TransportContext context;
   private final Map<String, Set<String>> knownRead = new ConcurrentHashMap<>();
+  /** Per agent, names listed by a limited receive and not yet looked at; under the inbox lock. */
+  private final Map<String, Deque<String>> backlog = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong fileReads =
       new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong listings =
@@ -232,22 +236,43 @@ public final class InboxFiles {
       throw new IllegalArgumentException("Cannot receive " + limit + " messages for agent '"
           + agentId + "': the limit must be 1" + " or more");
     }
-    return locked(agentId, () -> scan(agentId, false, true, limit));
+    if (limit == Integer.MAX_VALUE) {
+      return locked(agentId, () -> scan(agentId, false, true));
+    }
+    return locked(agentId, () -> {
+      // A receiver taking a few at a time works through the names of one listing (the backlog)
+      // before it lists again, so that taking N messages costs one listing, not N.
+      Deque<String> queue = backlog.computeIfAbsent(agentId, k -> new ArrayDeque<>());
+      boolean listed = false;
+      while (true) {
+        if (queue.isEmpty()) {
+          if (listed) {
+            return InboxBatch.empty();
+          }
+          queue.addAll(names(agentId));
+          listed = true;
+        }
+        InboxBatch b = scan(agentId, false, true, queue, limit);
+        if (!b.messages().isEmpty() || !b.problems().isEmpty() || listed) {
+          return b;
+        }
+      }
+    });
   }
 
   private InboxBatch scan(String agentId, boolean includeRead, boolean mark) {
-    return scan(agentId, includeRead, mark, Integer.MAX_VALUE);
+    return scan(agentId, includeRead, mark, new ArrayDeque<>(names(agentId)), Integer.MAX_VALUE);
   }
 
-  private InboxBatch scan(String agentId, boolean includeRead, boolean mark, int limit) {
+  /** Reads names from the front of {@code names} until {@code limit} messages are found. */
+  private InboxBatch scan(
+      String agentId, boolean includeRead, boolean mark, Deque<String> names, int limit) {
     Path dir = dir(agentId);
     Set<String> known = knownRead(agentId);
     List<Message> messages = new ArrayList<>();
     List<MessageProblem> problems = new ArrayList<>();
-    for (String name : names(agentId)) {
-      if (messages.size() >= limit) {
-        break;
-      }
+    while (messages.size() < limit && !names.isEmpty()) {
+      String name = names.pollFirst();
       if (!includeRead && known.contains(name)) {
         continue;
       }

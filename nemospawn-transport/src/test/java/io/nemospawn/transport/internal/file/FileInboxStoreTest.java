@@ -276,6 +276,32 @@ class FileInboxStoreTest {
   }
 
   @Test
+  void takingOneMessageAtATimeListsTheInboxOncePerBacklogAndKeepsOrder() {
+    TransportContext ctx = context().withDurability(Durability.NONE);
+    InboxFiles writer = new InboxFiles(ctx);
+    for (int i = 0; i < 300; i++) {
+      writer.write(Message.of(TEAM, "leader", WORKER, "message " + i, T0));
+    }
+    InboxFiles files = new InboxFiles(ctx);
+    for (int i = 0; i < 300; i++) {
+      assertThat(files.receive(WORKER, 1).messages())
+          .extracting(Message::body)
+          .containsExactly("message " + i);
+    }
+    // The file transport's receivers take one at a time: one listing for 300, not 300.
+    assertThat(files.listings()).isEqualTo(1);
+    assertThat(files.fileReads()).isEqualTo(300);
+    writer.write(Message.of(TEAM, "leader", WORKER, "late", T0));
+    assertThat(files.receive(WORKER, 1).messages()).extracting(Message::body).containsExactly("late");
+    assertThat(files.receive(WORKER, 1).messages()).isEmpty();
+    assertThat(files.listings()).isEqualTo(3);
+    assertThatThrownBy(() -> files.receive(WORKER, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot receive 0 messages for agent 'worker-0badc0de': the limit must be 1"
+            + " or more");
+  }
+
+  @Test
   void fileNameComesFromStateFormat() {
     SendReceipt r = store.send(msg("12345678", "x", T0));
     assertThat(r.file().getFileName().toString())
