@@ -63,6 +63,7 @@ public final class InboxFiles {
   private final Map<String, Set<String>> knownRead = new ConcurrentHashMap<>();
   /** Per agent, names listed by a limited receive and not yet looked at; under the inbox lock. */
   private final Map<String, Deque<String>> backlog = new ConcurrentHashMap<>();
+
   private final java.util.concurrent.atomic.AtomicLong fileReads =
       new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong listings =

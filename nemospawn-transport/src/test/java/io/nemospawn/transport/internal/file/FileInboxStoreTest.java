@@ -292,7 +292,9 @@ class FileInboxStoreTest {
     assertThat(files.listings()).isEqualTo(1);
     assertThat(files.fileReads()).isEqualTo(300);
     writer.write(Message.of(TEAM, "leader", WORKER, "late", T0));
-    assertThat(files.receive(WORKER, 1).messages()).extracting(Message::body).containsExactly("late");
+    assertThat(files.receive(WORKER, 1).messages())
+        .extracting(Message::body)
+        .containsExactly("late");
     assertThat(files.receive(WORKER, 1).messages()).isEmpty();
     assertThat(files.listings()).isEqualTo(3);
     assertThatThrownBy(() -> files.receive(WORKER, 0))
