@@ -1,7 +1,7 @@
 package io.nemospawn.benchmarks;
 
-import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.spi.Durability;
+import io.nemospawn.state.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
