@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
@@ -50,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Waits measure time with {@link System#nanoTime()}; the poll interval is the only period.
+ * <p>Waits measure time with {@link System#nanoTime()}; a reporting watcher's rescans may be timed
+ * by another clock ({@link #reporting(Path, Consumer, Duration, String, LongSupplier)}).
  * A waiting watcher serves one waiting thread at a time; a reporting watcher is thread-safe.
  * {@link #close()} is idempotent and wakes a waiting thread within one poll interval.
  *
@@ -66,6 +68,7 @@ public final class DirectoryWatcher implements AutoCloseable {
   private final Path root;
   private final @Nullable Consumer<Path> onChange;
   private final Duration pollInterval;
+  private final LongSupplier nanoTime;
   private final @Nullable WatchService watchService;
   private final Map<WatchKey, Path> keys = new ConcurrentHashMap<>();
   private final Map<Path, String> seen = new ConcurrentHashMap<>();
@@ -78,10 +81,12 @@ public final class DirectoryWatcher implements AutoCloseable {
       @Nullable Consumer<Path> onChange,
       Duration pollInterval,
       @Nullable String threadName,
-      boolean notification) {
+      boolean notification,
+      LongSupplier nanoTime) {
     this.root = requireNonNull(root, "root");
     this.onChange = onChange;
     this.pollInterval = requirePositive(pollInterval);
+    this.nanoTime = requireNonNull(nanoTime, "nanoTime");
     WatchService w = null;
     try {
       Files.createDirectories(root);
@@ -115,7 +120,7 @@ public final class DirectoryWatcher implements AutoCloseable {
    * @throws IllegalArgumentException when {@code pollInterval} is not positive
    */
   public static DirectoryWatcher waiting(Path dir, Duration pollInterval) {
-    return new DirectoryWatcher(dir, null, pollInterval, null, true);
+    return new DirectoryWatcher(dir, null, pollInterval, null, true, System::nanoTime);
   }
 
   /**
@@ -128,19 +133,34 @@ public final class DirectoryWatcher implements AutoCloseable {
    */
   public static DirectoryWatcher reporting(
       Path root, Consumer<Path> onChange, Duration pollInterval, String threadName) {
+    return reporting(root, onChange, pollInterval, threadName, System::nanoTime);
+  }
+
+  /**
+   * Same as {@link #reporting(Path, Consumer, Duration, String)}, timing the rescans with {@code
+   * nanoTime} (such as a {@code TimeSource::nanoTime} of a simulated clock): a rescan is due when
+   * that time has moved a poll interval on; notifications arrive at once either way, and the
+   * thread never blocks longer than one real poll interval.
+   */
+  public static DirectoryWatcher reporting(
+      Path root,
+      Consumer<Path> onChange,
+      Duration pollInterval,
+      String threadName,
+      LongSupplier nanoTime) {
     return new DirectoryWatcher(
-        root, requireNonNull(onChange, "onChange"), pollInterval, threadName, true);
+        root, requireNonNull(onChange, "onChange"), pollInterval, threadName, true, nanoTime);
   }
 
   /** Same as {@link #waiting}, polling only: what a file system without notification gets. */
   static DirectoryWatcher waitingByPolling(Path dir, Duration pollInterval) {
-    return new DirectoryWatcher(dir, null, pollInterval, null, false);
+    return new DirectoryWatcher(dir, null, pollInterval, null, false, System::nanoTime);
   }
 
   /** Same as {@link #reporting}, polling only: what a file system without notification gets. */
   static DirectoryWatcher reportingByPolling(
       Path root, Consumer<Path> onChange, Duration pollInterval, String threadName) {
-    return new DirectoryWatcher(root, onChange, pollInterval, threadName, false);
+    return new DirectoryWatcher(root, onChange, pollInterval, threadName, false, System::nanoTime);
   }
 
   private static Duration requirePositive(Duration d) {
@@ -213,10 +233,11 @@ public final class DirectoryWatcher implements AutoCloseable {
   }
 
   private void run() {
-    long nextScan = System.nanoTime() + pollInterval.toNanos();
+    long nextScan = nanoTime.getAsLong() + pollInterval.toNanos();
     while (!closed) {
       try {
-        long waitNanos = Math.max(0, nextScan - System.nanoTime());
+        long waitNanos =
+            Math.max(0, Math.min(pollInterval.toNanos(), nextScan - nanoTime.getAsLong()));
         if (watchService != null) {
           WatchKey key = watchService.poll(waitNanos, TimeUnit.NANOSECONDS);
           if (key != null) {
@@ -226,8 +247,11 @@ public final class DirectoryWatcher implements AutoCloseable {
         } else {
           TimeUnit.NANOSECONDS.sleep(waitNanos);
         }
+        if (nextScan - nanoTime.getAsLong() > 0) {
+          continue; // a simulated clock that has not moved on yet
+        }
         scanDir(root, true);
-        nextScan = System.nanoTime() + pollInterval.toNanos();
+        nextScan = nanoTime.getAsLong() + pollInterval.toNanos();
       } catch (InterruptedException | ClosedWatchServiceException e) {
         return;
       } catch (RuntimeException e) {
