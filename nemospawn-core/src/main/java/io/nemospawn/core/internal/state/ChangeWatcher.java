@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,7 @@ public final class ChangeWatcher implements AutoCloseable {
   private final Path root;
   private final Consumer<Path> onChange;
   private final Duration pollInterval;
+  private final LongSupplier nanoTime;
   private final Map<Path, String> seen = new ConcurrentHashMap<>();
   private final Map<WatchKey, Path> keys = new HashMap<>();
   private final Thread thread;
@@ -54,9 +56,25 @@ public final class ChangeWatcher implements AutoCloseable {
    */
   public ChangeWatcher(
       Path root, Consumer<Path> onChange, Duration pollInterval, String threadName) {
+    this(root, onChange, pollInterval, threadName, System::nanoTime);
+  }
+
+  /**
+   * Starts watching, timing the rescans with {@code nanoTime} (a {@link
+   * io.nemospawn.spi.TimeSource#nanoTime()}): under a simulated clock a rescan is due when the
+   * simulated time has moved a poll interval on; file-system notifications arrive at once either
+   * way, and the thread never blocks longer than one real poll interval.
+   */
+  public ChangeWatcher(
+      Path root,
+      Consumer<Path> onChange,
+      Duration pollInterval,
+      String threadName,
+      LongSupplier nanoTime) {
     this.root = root;
     this.onChange = onChange;
     this.pollInterval = pollInterval;
+    this.nanoTime = nanoTime;
     try {
       Files.createDirectories(root);
       watchService = root.getFileSystem().newWatchService();
@@ -83,10 +101,11 @@ public final class ChangeWatcher implements AutoCloseable {
   }
 
   private void run() {
-    long nextScan = System.nanoTime() + pollInterval.toNanos();
+    long nextScan = nanoTime.getAsLong() + pollInterval.toNanos();
     while (!closed) {
       try {
-        long waitNanos = Math.max(0, nextScan - System.nanoTime());
+        long waitNanos =
+            Math.max(0, Math.min(pollInterval.toNanos(), nextScan - nanoTime.getAsLong()));
         if (watchService != null) {
           WatchKey key = watchService.poll(waitNanos, TimeUnit.NANOSECONDS);
           if (key != null) {
@@ -96,8 +115,11 @@ public final class ChangeWatcher implements AutoCloseable {
         } else {
           TimeUnit.NANOSECONDS.sleep(waitNanos);
         }
+        if (nextScan - nanoTime.getAsLong() > 0) {
+          continue; // a simulated clock that has not moved on yet
+        }
         scan(true);
-        nextScan = System.nanoTime() + pollInterval.toNanos();
+        nextScan = nanoTime.getAsLong() + pollInterval.toNanos();
       } catch (InterruptedException | ClosedWatchServiceException e) {
         return;
       } catch (RuntimeException e) {
