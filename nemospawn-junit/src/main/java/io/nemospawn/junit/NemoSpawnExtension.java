@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gives each test, or each test class, a {@link Team} in a fresh temporary data directory,
- * injects it (and its {@link NemoSpawn} and {@link Inbox}) into test methods, and checks after
+ * injects it (and its {@link NemoSpawn}, {@link Inbox}, {@link GpuTopology} and, when the test
+ * asks for one, its {@link VirtualClock}) into test methods, and checks after
  * each test that nothing leaked: no team opened through the injected {@link NemoSpawn} and left
  * open, no {@code nemospawn-*} thread (event watcher, receiver) left running, no state lock held.
  *
@@ -67,6 +68,9 @@ import org.slf4j.LoggerFactory;
  * nemospawn.dataDir}, when it failed. The extension holds no state of its own: every team lives
  * in the {@link ExtensionContext.Store} of its scope, under a namespace per extension instance,
  * and is closed by JUnit if a callback is skipped.
+ *
+ * <p>A test method that declares a {@link VirtualClock} parameter gets a team on a new virtual
+ * clock; {@link FakeGpus @FakeGpus} on the class or method gives the team a recorded GPU machine.
  *
  * <p>Settings not given to the builder come from {@code junit-platform.properties}: {@code
  * nemospawn.durability} ({@code none} by default: tests need no fsync), {@code
