@@ -161,6 +161,13 @@ public final class NemoSpawnExtension
     if (classSession == null || !classSession.classScope) {
       claim(context);
       store.put(SESSION, open(context, "test"));
+    } else if (context
+        .getTestMethod()
+        .map(m -> m.isAnnotationPresent(FakeGpus.class))
+        .orElse(false)) {
+      throw new ExtensionConfigurationException("@FakeGpus on " + context.getDisplayName()
+          + " cannot change the GPUs of the class's team, which exists already; put @FakeGpus"
+          + " on the class, or use a team per test (@NemoSpawnTest or an instance field)");
     }
     store.put(THREADS, LeakCheck.nemoThreads());
     Session s = store.get(SESSION, Session.class);

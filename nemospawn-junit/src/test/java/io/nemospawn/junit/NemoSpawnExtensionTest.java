@@ -69,6 +69,22 @@ class NemoSpawnExtensionTest {
   }
 
   @OnlyThroughTestKit
+  @FakeGpus(topology = "pcie-4")
+  static class FakeGpusOnAMethodOfAClassTeam {
+    @RegisterExtension
+    static final NemoSpawnExtension nemo = NemoSpawnExtension.builder().build();
+
+    @Test
+    void classShape(Team team) {
+      assertThat(team.topology().indices()).containsExactly(0, 1, 2, 3);
+    }
+
+    @Test
+    @FakeGpus(topology = "dgx1")
+    void methodShape(Team team) {}
+  }
+
+  @OnlyThroughTestKit
   @NemoSpawnTest
   static class ClockOnlyInBeforeEach {
     @BeforeEach
@@ -380,6 +396,26 @@ class NemoSpawnExtensionTest {
     assertThat(System.getProperty(io.nemospawn.junit.internal.FakeGpuMachine.PROPERTY))
         .isNull();
     assertThat(dirs).allSatisfy(d -> assertThat(d).doesNotExist());
+  }
+
+  @Test
+  void fakeGpusOfAClassTeamComeFromTheClassNotAMethod() {
+    EngineExecutionResults results = run(FakeGpusOnAMethodOfAClassTeam.class);
+    results.testEvents().assertStatistics(s -> s.succeeded(1).failed(1));
+    results
+        .testEvents()
+        .assertThatEvents()
+        .haveExactly(
+            1,
+            event(
+                test("methodShape"),
+                finishedWithFailure(
+                    instanceOf(ExtensionConfigurationException.class),
+                    message("@FakeGpus on methodShape(Team) cannot change the GPUs of the class's"
+                        + " team, which exists already; put @FakeGpus on the class, or use a team"
+                        + " per test (@NemoSpawnTest or an instance field)"))));
+    assertThat(System.getProperty(io.nemospawn.junit.internal.FakeGpuMachine.PROPERTY))
+        .isNull();
   }
 
   @Test
