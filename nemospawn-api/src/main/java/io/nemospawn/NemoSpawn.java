@@ -131,7 +131,12 @@ public interface NemoSpawn extends AutoCloseable {
       return this;
     }
 
-    /** Sets the clock for timestamps and leases; default the system clock. */
+    /**
+     * Sets the clock for timestamps and leases; default the system clock. A {@link
+     * io.nemospawn.spi.TimeSource} also drives the library's waits, timeouts and polling (a
+     * simulated clock in tests); any other {@link InstantSource} only stamps, and waits run on
+     * real time.
+     */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

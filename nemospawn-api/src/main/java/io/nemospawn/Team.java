@@ -104,8 +104,9 @@ public interface Team extends AutoCloseable {
 
   /**
    * Runs one health pass: agents whose process ended are marked dead, their running tasks go
-   * back to {@code pending} and their GPUs are freed; agents without any sign of life for longer
-   * than {@code stuckAfter} are reported stuck.
+   * back to {@code pending} and their GPUs are freed; running tasks whose lease has expired (on
+   * the data directory's clock) go back to {@code pending} too; agents without any sign of life
+   * for longer than {@code stuckAfter} are reported stuck.
    *
    * @since 0.1
    */

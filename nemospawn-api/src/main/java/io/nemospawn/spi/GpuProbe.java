@@ -25,7 +25,10 @@ public interface GpuProbe {
   /** Returns a short name shown to users: {@code nvml}, {@code nvidia-smi}, {@code dcgm}. */
   String name();
 
-  /** Returns the order in which probes are tried; lower first (dcgm 10, nvml 20, nvidia-smi 30). */
+  /**
+   * Returns the order in which probes are tried; lower first (recorded 0, dcgm 10, nvml 20,
+   * nvidia-smi 30).
+   */
   int priority();
 
   /**

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
     name = "watch",
     mixinStandardHelpOptions = true,
     description = "Checks the agents' health: dead agents are marked, their running tasks"
-        + " return to pending and their GPUs are freed; quiet agents are flagged stuck.",
+        + " return to pending and their GPUs are freed; running tasks whose lease expired"
+        + " return to pending; quiet agents are flagged stuck.",
     subcommands = {WatchCommand.StatusCmd.class, WatchCommand.StartCmd.class})
 final class WatchCommand {
 

@@ -2,11 +2,14 @@ package io.nemospawn.junit;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
+import io.nemospawn.TeamBuilder;
 import io.nemospawn.inbox.Inbox;
+import io.nemospawn.junit.internal.FakeGpuMachine;
 import io.nemospawn.junit.internal.LeakCheck;
 import io.nemospawn.junit.internal.TrackingNemoSpawn;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
+import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
 import java.lang.reflect.Parameter;
 import java.nio.file.FileVisitResult;
@@ -17,6 +20,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,7 +45,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gives each test, or each test class, a {@link Team} in a fresh temporary data directory,
- * injects it (and its {@link NemoSpawn} and {@link Inbox}) into test methods, and checks after
+ * injects it (and its {@link NemoSpawn}, {@link Inbox}, {@link GpuTopology} and, when the test
+ * asks for one, its {@link VirtualClock}) into test methods, and checks after
  * each test that nothing leaked: no team opened through the injected {@link NemoSpawn} and left
  * open, no {@code nemospawn-*} thread (event watcher, receiver) left running, no state lock held.
  *
@@ -63,6 +68,9 @@ import org.slf4j.LoggerFactory;
  * nemospawn.dataDir}, when it failed. The extension holds no state of its own: every team lives
  * in the {@link ExtensionContext.Store} of its scope, under a namespace per extension instance,
  * and is closed by JUnit if a callback is skipped.
+ *
+ * <p>A test method that declares a {@link VirtualClock} parameter gets a team on a new virtual
+ * clock; {@link FakeGpus @FakeGpus} on the class or method gives the team a recorded GPU machine.
  *
  * <p>Settings not given to the builder come from {@code junit-platform.properties}: {@code
  * nemospawn.durability} ({@code none} by default: tests need no fsync), {@code
@@ -153,6 +161,13 @@ public final class NemoSpawnExtension
     if (classSession == null || !classSession.classScope) {
       claim(context);
       store.put(SESSION, open(context, "test"));
+    } else if (context
+        .getTestMethod()
+        .map(m -> m.isAnnotationPresent(FakeGpus.class))
+        .orElse(false)) {
+      throw new ExtensionConfigurationException("@FakeGpus on " + context.getDisplayName()
+          + " cannot change the GPUs of the class's team, which exists already; put @FakeGpus"
+          + " on the class, or use a team per test (@NemoSpawnTest or an instance field)");
     }
     store.put(THREADS, LeakCheck.nemoThreads());
     Session s = store.get(SESSION, Session.class);
@@ -278,26 +293,65 @@ public final class NemoSpawnExtension
           e);
     }
     Set<Thread> before = LeakCheck.nemoThreads();
-    NemoSpawn ns = NemoSpawn.builder()
-        .dataDir(dir)
-        .durability(durability(context))
-        .clock(clock)
-        .user("junit")
-        .open();
+    InstantSource sessionClock = clockFor(context, scope);
+    FakeGpuMachine gpuMachine;
+    try {
+      gpuMachine = FakeGpuMachine.install(context, scope);
+    } catch (RuntimeException e) {
+      deleteTree(dir);
+      throw e;
+    }
+    NemoSpawn ns;
+    try {
+      ns = NemoSpawn.builder()
+          .dataDir(dir)
+          .durability(durability(context))
+          .clock(sessionClock)
+          .user("junit")
+          .open();
+    } catch (RuntimeException e) {
+      gpuMachine.close();
+      deleteTree(dir);
+      throw e;
+    }
     TrackingNemoSpawn tracking = new TrackingNemoSpawn(ns);
     Team team;
     try {
-      team = ns.newTeam(teamName).description(description).gpus(gpus).create();
+      TeamBuilder tb = ns.newTeam(teamName).description(description);
+      if (gpuMachine.topology().isPresent()) {
+        GpuTopology machine = gpuMachine.topology().get();
+        tb.topology(machine).gpus(gpus.isEmpty() ? machine.indices() : gpus);
+      } else {
+        tb.gpus(gpus);
+      }
+      team = tb.create();
       for (String a : agents) {
         team.agents().register(a, "worker", List.of(), "");
       }
     } catch (RuntimeException e) {
       ns.close();
+      gpuMachine.close();
       deleteTree(dir);
       throw e;
     }
     log.debug("Team {} for {} ({} scope) in {}", team.id(), context.getDisplayName(), scope, dir);
-    return new Session(dir, tracking, team, scope.equals("class"), before);
+    return new Session(
+        dir, tracking, team, scope.equals("class"), before, sessionClock, gpuMachine);
+  }
+
+  /**
+   * Returns the clock of a new scope: the builder's, or a fresh {@link VirtualClock} when the test
+   * method asks for one and the builder's is not virtual.
+   */
+  private InstantSource clockFor(ExtensionContext context, String scope) {
+    if (clock instanceof VirtualClock || !scope.equals("test")) {
+      return clock;
+    }
+    boolean wanted = context
+        .getTestMethod()
+        .map(m -> Arrays.stream(m.getParameterTypes()).anyMatch(t -> t == VirtualClock.class))
+        .orElse(false);
+    return wanted ? VirtualClock.create() : clock;
   }
 
   // ---------------------------------------------------------------- parameters
@@ -305,7 +359,11 @@ public final class NemoSpawnExtension
   @Override
   public boolean supportsParameter(ParameterContext pc, ExtensionContext context) {
     Class<?> type = pc.getParameter().getType();
-    return type == Team.class || type == NemoSpawn.class || type == Inbox.class;
+    return type == Team.class
+        || type == NemoSpawn.class
+        || type == Inbox.class
+        || type == VirtualClock.class
+        || type == GpuTopology.class;
   }
 
   @Override
@@ -326,6 +384,19 @@ public final class NemoSpawnExtension
     }
     if (p.getType() == Inbox.class) {
       return s.team.inbox();
+    }
+    if (p.getType() == GpuTopology.class) {
+      return s.team.topology();
+    }
+    if (p.getType() == VirtualClock.class) {
+      if (s.clock instanceof VirtualClock v) {
+        return v;
+      }
+      throw new ExtensionConfigurationException("Cannot inject VirtualClock into "
+          + pc.getDeclaringExecutable().getName() + ": the team of " + context.getDisplayName()
+          + " runs on " + s.clock + "; declare a VirtualClock parameter on the test method (a"
+          + " team per test), or give the extension one with"
+          + " NemoSpawnExtension.builder().clock(VirtualClock.create())");
     }
     throw new ParameterResolutionException("Unsupported parameter " + p);
   }
@@ -413,6 +484,8 @@ public final class NemoSpawnExtension
     final Team team;
     final boolean classScope;
     final Set<Thread> threadsBefore;
+    final InstantSource clock;
+    final FakeGpuMachine gpus;
     private boolean closed;
 
     Session(
@@ -420,19 +493,27 @@ public final class NemoSpawnExtension
         TrackingNemoSpawn tracking,
         Team team,
         boolean classScope,
-        Set<Thread> threadsBefore) {
+        Set<Thread> threadsBefore,
+        InstantSource clock,
+        FakeGpuMachine gpus) {
       this.dataDir = dataDir;
       this.tracking = tracking;
       this.team = team;
       this.classScope = classScope;
       this.threadsBefore = threadsBefore;
+      this.clock = clock;
+      this.gpus = gpus;
     }
 
     @Override
     public synchronized void close() {
       if (!closed) {
         closed = true;
-        tracking.delegate().close();
+        try {
+          tracking.delegate().close();
+        } finally {
+          gpus.close();
+        }
       }
     }
   }
@@ -521,7 +602,10 @@ public final class NemoSpawnExtension
       return this;
     }
 
-    /** Sets the clock for timestamps (default: the system clock). */
+    /**
+     * Sets the clock for timestamps (default: the system clock); a {@link VirtualClock} also
+     * drives leases, waits and the watcher's polling.
+     */
     public Builder clock(InstantSource c) {
       this.clock = Objects.requireNonNull(c, "clock");
       return this;

@@ -47,6 +47,53 @@ class NemoSpawnExtensionTest {
     dirs.add(ns.dataDir());
   }
 
+  @OnlyThroughTestKit
+  @NemoSpawnTest
+  @FakeGpus(topology = "no-such-machine")
+  static class UnknownShape {
+    @Test
+    void test(Team team) {}
+  }
+
+  @OnlyThroughTestKit
+  @NemoSpawnTest
+  @FakeGpus(topology = "pcie-4")
+  static class ShapeThenNone {
+    static String during;
+
+    @Test
+    void test(Team team, NemoSpawn ns) {
+      during = System.getProperty(io.nemospawn.junit.internal.FakeGpuMachine.PROPERTY);
+      record(team, ns);
+    }
+  }
+
+  @OnlyThroughTestKit
+  @FakeGpus(topology = "pcie-4")
+  static class FakeGpusOnAMethodOfAClassTeam {
+    @RegisterExtension
+    static final NemoSpawnExtension nemo = NemoSpawnExtension.builder().build();
+
+    @Test
+    void classShape(Team team) {
+      assertThat(team.topology().indices()).containsExactly(0, 1, 2, 3);
+    }
+
+    @Test
+    @FakeGpus(topology = "dgx1")
+    void methodShape(Team team) {}
+  }
+
+  @OnlyThroughTestKit
+  @NemoSpawnTest
+  static class ClockOnlyInBeforeEach {
+    @BeforeEach
+    void setUp(VirtualClock clock) {}
+
+    @Test
+    void test(Team team) {}
+  }
+
   // ------------------------------------------------------------------ cases
 
   @OnlyThroughTestKit
@@ -317,5 +364,75 @@ class NemoSpawnExtensionTest {
         .isInstanceOf(ExtensionConfigurationException.class)
         .hasMessage("NemoSpawnExtension.builder().agents(..): agent 'a' is given twice; agent"
             + " names are unique in a team");
+  }
+
+  @Test
+  void anUnknownGpuShapeNamesTheBuiltInOnes() {
+    run(UnknownShape.class)
+        .testEvents()
+        .assertThatEvents()
+        .haveExactly(
+            1,
+            event(
+                test("test"),
+                finishedWithFailure(
+                    instanceOf(ExtensionConfigurationException.class),
+                    message("@FakeGpus(topology = \"no-such-machine\") on test(Team): there is no"
+                        + " built-in shape, directory or class-path resource of that name holding"
+                        + " query.csv; use one of dgx1, two-islands, h100-8, pcie-4, or a"
+                        + " directory with query.csv (nvidia-smi --query-gpu=..."
+                        + " --format=csv,noheader,nounits, fields as in the FakeGpus javadoc) and"
+                        + " topo.txt (nvidia-smi topo -m)"))));
+    assertThat(System.getProperty(io.nemospawn.junit.internal.FakeGpuMachine.PROPERTY))
+        .isNull();
+  }
+
+  @Test
+  void aFakeMachineIsGoneAfterItsTest() {
+    ShapeThenNone.during = null;
+    run(ShapeThenNone.class).testEvents().assertStatistics(s -> s.succeeded(1));
+    assertThat(ShapeThenNone.during).isNotBlank();
+    assertThat(Path.of(ShapeThenNone.during)).doesNotExist();
+    assertThat(System.getProperty(io.nemospawn.junit.internal.FakeGpuMachine.PROPERTY))
+        .isNull();
+    assertThat(dirs).allSatisfy(d -> assertThat(d).doesNotExist());
+  }
+
+  @Test
+  void fakeGpusOfAClassTeamComeFromTheClassNotAMethod() {
+    EngineExecutionResults results = run(FakeGpusOnAMethodOfAClassTeam.class);
+    results.testEvents().assertStatistics(s -> s.succeeded(1).failed(1));
+    results
+        .testEvents()
+        .assertThatEvents()
+        .haveExactly(
+            1,
+            event(
+                test("methodShape"),
+                finishedWithFailure(
+                    instanceOf(ExtensionConfigurationException.class),
+                    message("@FakeGpus on methodShape(Team) cannot change the GPUs of the class's"
+                        + " team, which exists already; put @FakeGpus on the class, or use a team"
+                        + " per test (@NemoSpawnTest or an instance field)"))));
+    assertThat(System.getProperty(io.nemospawn.junit.internal.FakeGpuMachine.PROPERTY))
+        .isNull();
+  }
+
+  @Test
+  void aVirtualClockAskedForOnlyInBeforeEachIsAConfigurationError() {
+    run(ClockOnlyInBeforeEach.class)
+        .testEvents()
+        .assertThatEvents()
+        .haveExactly(
+            1,
+            event(
+                test("test"),
+                finishedWithFailure(
+                    instanceOf(ParameterResolutionException.class),
+                    message(m -> m.contains("Cannot inject VirtualClock into setUp: the team of"
+                            + " test(Team) runs on ")
+                        && m.endsWith("; declare a VirtualClock parameter on the test method (a"
+                            + " team per test), or give the extension one with"
+                            + " NemoSpawnExtension.builder().clock(VirtualClock.create())")))));
   }
 }

@@ -288,7 +288,8 @@ public final class FileNemoSpawn implements NemoSpawn {
     if (removed > 0) {
       log.info("Removed {} temp files left by interrupted writes in team {}", removed, id);
     }
-    TeamEvents events = new TeamEvents(id, layout.teamDir(id), store, POLL);
+    TeamEvents events = new TeamEvents(
+        id, layout.teamDir(id), store, POLL, io.nemospawn.spi.TimeSource.of(clock)::nanoTime);
     TeamContext ctx = new TeamContext(id, layout, store, clock, audit, events, config);
     FileTeam[] self = new FileTeam[1];
     self[0] = new FileTeam(ctx, name, () -> open.remove(self[0]));

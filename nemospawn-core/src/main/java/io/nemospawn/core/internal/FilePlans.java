@@ -19,7 +19,6 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
@@ -196,20 +195,23 @@ public final class FilePlans implements Plans {
         }
       }
     })) {
-      long deadline = System.nanoTime() + timeout.toNanos();
+      // The team's time: real, or a simulated clock that ends the wait when it passes the
+      // deadline.
+      var time = ctx.time();
+      long deadline = time.nanoTime() + timeout.toNanos();
       while (true) {
         Plan p = get(planId);
         if (p.status() != PlanStatus.PENDING) {
           return Optional.of(p);
         }
-        long left = deadline - System.nanoTime();
+        long left = deadline - time.nanoTime();
         if (left <= 0) {
           return Optional.empty();
         }
         lock.lock();
         try {
           if (!signalled[0]) {
-            changed.await(left, TimeUnit.NANOSECONDS);
+            time.awaitNanos(lock, changed, left);
           }
           signalled[0] = false;
         } finally {

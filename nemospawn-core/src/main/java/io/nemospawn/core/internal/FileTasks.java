@@ -38,8 +38,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -646,13 +646,19 @@ public final class FileTasks implements Tasks {
       get(id);
       remaining.add(id);
     }
-    CountDownLatch latch = new CountDownLatch(1);
+    ReentrantLock lock = new ReentrantLock();
+    Condition finished = lock.newCondition();
     try (Subscription s = ctx.events().subscribe(e -> {
       if (e instanceof TeamEvent.TaskChanged tc
           && tc.task().state().isFinished()
           && remaining.remove(tc.task().id())
           && remaining.isEmpty()) {
-        latch.countDown();
+        lock.lock();
+        try {
+          finished.signalAll();
+        } finally {
+          lock.unlock();
+        }
       }
     })) {
       // Checked after subscribing, so a change between the check and the wait is not missed.
@@ -661,14 +667,32 @@ public final class FileTasks implements Tasks {
           remaining.remove(id);
         }
       }
-      if (remaining.isEmpty()) {
+      // The team's time: real, or a simulated clock that ends the wait when it passes the
+      // deadline.
+      long left = saturatedNanos(timeout);
+      lock.lock();
+      try {
+        while (!remaining.isEmpty()) {
+          if (left <= 0) {
+            return false;
+          }
+          left = ctx.time().awaitNanos(lock, finished, left);
+        }
         return true;
+      } finally {
+        lock.unlock();
       }
-      return latch.await(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
     }
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private static long saturatedNanos(Duration d) {
+    if (d.isNegative()) {
+      return 0;
+    }
+    return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
+  }
 
   private StateLock lock() {
     return ctx.lock(LOCK);

@@ -4,6 +4,7 @@ import io.nemospawn.core.internal.state.Layout;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.core.internal.state.TeamEvents;
+import io.nemospawn.spi.TimeSource;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -33,6 +34,14 @@ public record TeamContext(
   /** Returns the current time. */
   public Instant now() {
     return clock.instant();
+  }
+
+  /**
+   * Returns the time waits, timeouts and polling measure: the clock itself when it is a {@link
+   * TimeSource} (a simulated clock), else real time.
+   */
+  public TimeSource time() {
+    return TimeSource.of(clock);
   }
 
   /** Returns the team directory. */

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * One health pass over a team's agents: dead agents are marked (status {@code stopped},
  * lifecycle {@code dead}), their running tasks go back to {@code pending} (the claim ends), their
  * GPUs are free; agents with no sign of life (record, tasks, log output) for longer than the stuck
- * threshold are flagged. Thread-safe; passes may run from several processes at once.
+ * threshold are flagged; running tasks whose lease has expired on the team's clock go back to
+ * {@code pending} (or {@code blocked}), reported with their holder. Thread-safe; passes may run from several processes at once.
  */
 public final class Watchdog {
   private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
@@ -44,20 +45,21 @@ public final class Watchdog {
     for (AgentSupervisor.Change c : supervisor.reconcile()) {
       changed.put(c.agent().id(), c);
     }
+    Map<String, List<String>> expired = reapExpiredLeases();
     List<Task> tasks = tasksOrEmpty();
     List<Health> out = new ArrayList<>();
     // The records as the reconcile above left them (team.agents() would reconcile again).
     for (AgentInfo a : supervisor.agents().list().items()) {
       AgentSupervisor.Change c = changed.get(a.id());
       if (c != null) {
-        List<String> requeued = requeue(a, tasks);
+        List<String> requeued = withExpired(requeue(a, tasks), a, expired);
         out.add(new Health(a.id(), a.name(), "dead", c.what(), requeued));
         continue;
       }
       if (!AgentRecords.LEASING.contains(a.status())) {
         // An agent whose process ended on its own (not stopped by a kill or an approved
         // shutdown) stays reported dead; its running tasks are returned whenever found.
-        List<String> requeued = requeue(a, tasks);
+        List<String> requeued = withExpired(requeue(a, tasks), a, expired);
         boolean onItsOwn = a.status() == AgentStatus.STOPPED && supervisor.exitedOnItsOwn(a.id());
         boolean clean = a.lifecycleReason().equals("process exited with code 0");
         String state = !onItsOwn ? a.status().wireName() : clean ? "exited" : "dead";
@@ -66,19 +68,49 @@ public final class Watchdog {
       }
       Instant last = lastSignOfLife(a, tasks);
       Duration quiet = Duration.between(last, now);
+      List<String> lost = withExpired(List.of(), a, expired);
+      String leases = lost.isEmpty() ? "" : "lease expired on " + String.join(", ", lost);
       if (quiet.compareTo(stuckAfter) > 0) {
         out.add(new Health(
             a.id(),
             a.name(),
             "stuck",
-            "no update for " + quiet.toSeconds() + " s (threshold " + stuckAfter.toSeconds()
-                + " s)",
-            List.of()));
+            "no update for " + quiet.toSeconds() + " s (threshold " + stuckAfter.toSeconds() + " s)"
+                + (leases.isEmpty() ? "" : "; " + leases),
+            lost));
       } else {
-        out.add(new Health(a.id(), a.name(), "healthy", "", List.of()));
+        out.add(new Health(a.id(), a.name(), "healthy", leases, lost));
       }
     }
     return new HealthReport(now, out);
+  }
+
+  /**
+   * Returns running tasks whose lease has expired (on the team's clock) to pending; returns
+   * their ids by the lease holder.
+   */
+  private Map<String, List<String>> reapExpiredLeases() {
+    Map<String, List<String>> byOwner = new java.util.HashMap<>();
+    try {
+      for (Task t : team.tasks().reapExpiredLeases()) {
+        Object owner = t.metadata().get("lease_expired_from");
+        byOwner.computeIfAbsent(String.valueOf(owner), k -> new ArrayList<>()).add(t.id());
+        log.info("Task {}: the lease of {} expired; it is {} again", t.id(), owner, t.state());
+      }
+    } catch (IllegalStateException e) {
+      log.debug("No task graph: {}", e.getMessage());
+    }
+    return byOwner;
+  }
+
+  private static List<String> withExpired(
+      List<String> requeued, AgentInfo a, Map<String, List<String>> expired) {
+    List<String> all = new ArrayList<>(requeued);
+    all.addAll(expired.getOrDefault(a.id(), List.of()));
+    if (!a.name().equals(a.id())) {
+      all.addAll(expired.getOrDefault(a.name(), List.of()));
+    }
+    return all;
   }
 
   private List<Task> tasksOrEmpty() {

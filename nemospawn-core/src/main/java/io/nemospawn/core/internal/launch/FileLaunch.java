@@ -15,6 +15,7 @@ import io.nemospawn.launch.LaunchSummary;
 import io.nemospawn.launch.StudyBridge;
 import io.nemospawn.launch.StudyReport;
 import io.nemospawn.spi.Durability;
+import io.nemospawn.spi.TimeSource;
 import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskGraph;
@@ -231,14 +232,22 @@ final class FileLaunch implements Launch {
 
   @Override
   public boolean awaitFinished(Duration timeout) throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
+    // The team's time, as the task waits below use it: real, or a simulated clock.
+    TimeSource time = team instanceof io.nemospawn.core.internal.FileTeam f
+        ? f.context().time()
+        : TimeSource.system();
+    // About 73 years at most, so the deadline cannot overflow.
+    long deadline = time.nanoTime()
+        + (timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE / 4)) > 0
+            ? Long.MAX_VALUE / 4
+            : timeout.toNanos());
     while (true) {
       if (allFinished()) {
         finished = finished == null ? Instant.now() : finished;
         return true;
       }
       failTasksOfDeadAgents();
-      Duration left = Duration.between(Instant.now(), deadline);
+      Duration left = Duration.ofNanos(deadline - time.nanoTime());
       if (left.isNegative() || left.isZero()) {
         return false;
       }

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -36,16 +37,28 @@ public final class TeamEvents implements AutoCloseable {
   private final Path teamDir;
   private final RecordStore store;
   private final Duration pollInterval;
+  private final LongSupplier nanoTime;
   private final Map<String, Decoder> decoders = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<Consumer<TeamEvent>> listeners = new CopyOnWriteArrayList<>();
   private DirectoryWatcher watcher;
   private boolean closed;
 
   public TeamEvents(String teamId, Path teamDir, RecordStore store, Duration pollInterval) {
+    this(teamId, teamDir, store, pollInterval, System::nanoTime);
+  }
+
+  /** As above, timing the watcher's rescans with {@code nanoTime} (the team's time source). */
+  public TeamEvents(
+      String teamId,
+      Path teamDir,
+      RecordStore store,
+      Duration pollInterval,
+      LongSupplier nanoTime) {
     this.teamId = teamId;
     this.teamDir = teamDir;
     this.store = store;
     this.pollInterval = pollInterval;
+    this.nanoTime = nanoTime;
   }
 
   /** Registers the decoder of a sub-directory's records. */
@@ -63,7 +76,7 @@ public final class TeamEvents implements AutoCloseable {
       listeners.add(listener);
       if (watcher == null) {
         watcher = DirectoryWatcher.reporting(
-            teamDir, this::changed, pollInterval, "nemospawn-" + teamId + "-events-1");
+            teamDir, this::changed, pollInterval, "nemospawn-" + teamId + "-events-1", nanoTime);
       }
     }
     return () -> listeners.remove(listener);
