@@ -410,21 +410,7 @@ public final class FileNemoSpawn implements NemoSpawn {
   @Override
   public void close() {
     closed = true;
-    RuntimeException first = null;
-    for (FileTeam t : List.copyOf(open)) {
-      try {
-        t.close();
-      } catch (RuntimeException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    Failures.forEach(List.copyOf(open), FileTeam::close);
   }
 
   @Override

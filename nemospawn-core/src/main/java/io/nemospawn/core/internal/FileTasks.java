@@ -125,13 +125,11 @@ public final class FileTasks implements Tasks {
         }
       } catch (RuntimeException e) {
         // All or nothing: remove what this call created; the index is rebuilt from the files.
+        Failures undo = new Failures();
         for (Task t : created.values()) {
-          try {
-            Files.deleteIfExists(file(t.id()));
-          } catch (java.io.IOException | RuntimeException ex) {
-            e.addSuppressed(ex);
-          }
+          undo.run(() -> Files.deleteIfExists(file(t.id())));
         }
+        undo.suppressInto(e);
         index.rebuild();
         throw e;
       }

@@ -337,6 +337,17 @@ public final class TmuxRuntime implements AgentRuntime {
     return tmux(launched.socket(), "attach-session", "-t", "=" + launched.session());
   }
 
+  @Override
+  public boolean interactive() {
+    return true;
+  }
+
+  @Override
+  public boolean type(Launched launched, String text, Duration timeout)
+      throws InterruptedException {
+    return nudge(launched, text, timeout);
+  }
+
   /** Returns whether the agent's session exists. */
   public static boolean hasSession(Launched launched) {
     return Exec.run(
