@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal;
 
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
 import io.nemospawn.StateException;
 import io.nemospawn.Subscription;
@@ -1095,8 +1096,9 @@ public final class FileTasks implements Tasks {
   private static void requirePositive(Duration lease) {
     Objects.requireNonNull(lease, "lease");
     if (lease.isNegative() || lease.isZero()) {
-      throw new IllegalArgumentException(
-          "Invalid lease " + lease.toSeconds() + " s: it must be positive, e.g. --lease 600");
+      throw new InvalidSettingException(
+          List.of("lease"),
+          "Invalid lease " + lease.toSeconds() + " s: it must be positive, e.g. 600 s");
     }
   }
 
