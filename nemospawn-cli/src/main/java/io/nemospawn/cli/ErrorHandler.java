@@ -40,7 +40,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
       Map.entry("command", List.of("--agent-cmd", "--command")),
       Map.entry("profile", List.of("--profile")),
       Map.entry("runtime", List.of("--runtime")),
-      Map.entry("gpus", List.of("--gpu")),
+      Map.entry("gpus", List.of("--gpu", "--gpus")),
+      Map.entry("shareGpus", List.of("--share-gpus")),
       Map.entry("gpuCount", List.of("--gpus")),
       Map.entry("teamGpus", List.of("--gpus")),
       Map.entry("lease", List.of("--lease")),
@@ -53,7 +54,12 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     boolean verbose = parsed.hasMatchedOption("-v") || isVerbose(parsed);
     PrintWriter err = cl.getErr();
     String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-    message += hint(ex, cl);
+    String hint = hint(ex, cl);
+    if (!hint.isEmpty()) {
+      message += message.endsWith(".")
+          ? " On the command line: " + hint + "."
+          : " (on the command line: " + hint + ")";
+    }
     err.println(cl.getColorScheme().errorText(line("Error: " + message)));
     if (verbose) {
       PrintWriter safe = Output.displayWriter(err);
@@ -66,8 +72,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
 
   /**
    * Returns how to set, on the command line, the settings an {@link InvalidSettingException} in
-   * {@code ex}'s cause chain names: {@code " (on the command line: --repo PATH, or: nemospawn
-   * config set workspace VALUE)"}; empty when there is none or the command sets none of them.
+   * {@code ex}'s cause chain names: {@code "--repo PATH, or nemospawn config set workspace
+   * VALUE"}; empty when there is none or the command sets none of them.
    */
   static String hint(Throwable ex, CommandLine cl) {
     Optional<InvalidSettingException> invalid = settingCause(ex);
@@ -92,8 +98,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
       return "";
     }
     String last = ways.remove(ways.size() - 1);
-    return " (on the command line: "
-        + (ways.isEmpty() ? last : String.join(", ", ways) + ", or " + last) + ")";
+    return ways.isEmpty() ? last : String.join(", ", ways) + ", or " + last;
   }
 
   private static String usage(OptionSpec o) {
