@@ -75,14 +75,19 @@ public record AgentSpec(
           "Invalid GPU count " + gpuCount + " for agent '" + name + "'; use 0 or more");
     }
     if (gpuCount > 0 && !gpuIds.isEmpty()) {
-      throw new IllegalArgumentException("Agent '" + name + "' asks for GPUs " + gpuIds
-          + " and for " + gpuCount + " placed GPUs; give either --gpu or --gpus, not both");
+      throw new InvalidSettingException(
+          List.of("gpus", "gpuCount"),
+          "Agent '" + name + "' asks for GPUs " + gpuIds + " and for " + gpuCount
+              + " placed GPUs; give either GPU indices (gpus) or a GPU count (gpuCount), not"
+              + " both");
     }
     command = List.copyOf(command);
     profile = profile == null ? "" : profile;
     if (!command.isEmpty() && !profile.isEmpty()) {
-      throw new IllegalArgumentException("Agent '" + name + "' has both a command " + command
-          + " and a profile '" + profile + "'; give either --agent-cmd or --profile, not both");
+      throw new InvalidSettingException(
+          List.of("command", "profile"),
+          "Agent '" + name + "' has both a command " + command + " and a profile '" + profile
+              + "'; give either a command or a profile, not both");
     }
     task = task == null ? "" : task;
     runtime = runtime == null ? "" : runtime;

@@ -58,6 +58,28 @@ public interface AgentRuntime {
   /** Returns the command that attaches a terminal to the agent, or an empty list. */
   List<String> attachCommand(Launched launched);
 
+  /**
+   * Returns whether agents run in a terminal that text can be {@linkplain #type typed} into; agent
+   * CLIs are then started interactively and given their first message by typing. False by default.
+   *
+   * @since 0.3
+   */
+  default boolean interactive() {
+    return false;
+  }
+
+  /**
+   * Types {@code text} into the agent's terminal as a person would, presses Enter, and returns
+   * whether the text was seen there within {@code timeout}. A runtime that is not {@linkplain
+   * #interactive interactive} returns false, which the default does.
+   *
+   * @since 0.3
+   */
+  default boolean type(Launched launched, String text, Duration timeout)
+      throws InterruptedException {
+    return false;
+  }
+
   /** Returns every runtime on the class path, in ServiceLoader order. */
   static List<AgentRuntime> all() {
     List<AgentRuntime> out = new ArrayList<>();

@@ -1,10 +1,17 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.ConfigKey;
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.spi.StateFormat;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -14,16 +21,45 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * trace only with {@code -v}. Misuse (bad values, unknown ids, illegal transitions) and failures
  * of the environment are both reported by their message, which names the value and the fix.
  *
+ * <p>The library's messages name values and settings as a Java caller knows them; where the
+ * failure is an {@link InvalidSettingException} (or has one as a cause) this handler adds how to
+ * set each setting on the command line: the failing command's own flag ({@link #FLAGS}), else the
+ * {@code nemospawn config set} line of a configuration setting.
+ *
  * <p>Messages quote values from users and state files, so what could act on a terminal in them
  * is escaped first, as {@link Output} does for all human output; {@link Usage} does the same for
  * picocli's usage errors.
  */
 final class ErrorHandler implements IExecutionExceptionHandler {
+  /**
+   * The flags that set each library setting ({@link InvalidSettingException#settings()}), tried
+   * in order; a hint names the first one the failing command has.
+   */
+  static final Map<String, List<String>> FLAGS = Map.ofEntries(
+      Map.entry("repo", List.of("--repo")),
+      Map.entry("command", List.of("--agent-cmd", "--command")),
+      Map.entry("profile", List.of("--profile")),
+      Map.entry("runtime", List.of("--runtime")),
+      Map.entry("gpus", List.of("--gpu", "--gpus")),
+      Map.entry("shareGpus", List.of("--share-gpus")),
+      Map.entry("gpuCount", List.of("--gpus")),
+      Map.entry("teamGpus", List.of("--gpus")),
+      Map.entry("lease", List.of("--lease")),
+      Map.entry("title", List.of("--title")),
+      Map.entry("target", List.of("--target")),
+      Map.entry(ConfigKey.DATA_DIR.key(), List.of("--data-dir")));
+
   @Override
   public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parsed) {
     boolean verbose = parsed.hasMatchedOption("-v") || isVerbose(parsed);
     PrintWriter err = cl.getErr();
     String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+    String hint = hint(ex, cl);
+    if (!hint.isEmpty()) {
+      message += message.endsWith(".")
+          ? " On the command line: " + hint + "."
+          : " (on the command line: " + hint + ")";
+    }
     err.println(cl.getColorScheme().errorText(line("Error: " + message)));
     if (verbose) {
       PrintWriter safe = Output.displayWriter(err);
@@ -32,6 +68,50 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     }
     err.flush();
     return ExitCodes.FAILURE;
+  }
+
+  /**
+   * Returns how to set, on the command line, the settings an {@link InvalidSettingException} in
+   * {@code ex}'s cause chain names: {@code "--repo PATH, or nemospawn config set workspace
+   * VALUE"}; empty when there is none or the command sets none of them.
+   */
+  static String hint(Throwable ex, CommandLine cl) {
+    Optional<InvalidSettingException> invalid = settingCause(ex);
+    if (invalid.isEmpty()) {
+      return "";
+    }
+    List<String> ways = new ArrayList<>();
+    for (String setting : invalid.get().settings()) {
+      Optional<String> flag = FLAGS.getOrDefault(setting, List.of()).stream()
+          .map(f -> cl.getCommandSpec().findOption(f))
+          .filter(o -> o != null)
+          .findFirst()
+          .map(ErrorHandler::usage);
+      Optional<ConfigKey> key = ConfigKey.find(setting).filter(k -> k != ConfigKey.DATA_DIR);
+      if (flag.isPresent()) {
+        ways.add(flag.get());
+      } else if (key.isPresent()) {
+        ways.add("nemospawn config set " + key.get().key() + " VALUE");
+      }
+    }
+    if (ways.isEmpty()) {
+      return "";
+    }
+    String last = ways.remove(ways.size() - 1);
+    return ways.isEmpty() ? last : String.join(", ", ways) + ", or " + last;
+  }
+
+  private static String usage(OptionSpec o) {
+    return o.longestName() + (o.arity().max() > 0 ? " " + o.paramLabel() : "");
+  }
+
+  private static Optional<InvalidSettingException> settingCause(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof InvalidSettingException i) {
+        return Optional.of(i);
+      }
+    }
+    return Optional.empty();
   }
 
   /**

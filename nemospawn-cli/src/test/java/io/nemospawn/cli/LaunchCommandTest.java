@@ -191,8 +191,9 @@ class LaunchCommandTest {
   void tooFewGpusIsRefused() throws IOException {
     assertRefusedAndNothingCreated(
         "Template 'nim-deploy' needs at least 3 GPUs (min_gpus = 3)"
-            + " but the launch was given 1 [0]. Give more with --gpus 0-2, or choose a template"
-            + " that runs without GPUs (autoresearch, data-curation).",
+            + " but the launch was given 1 [0]. Give it more GPUs (e.g. 0-2), or choose a template"
+            + " that runs without GPUs (autoresearch, data-curation). On the command line: --gpus"
+            + " LIST.",
         "launch",
         "run",
         "nim-deploy",

@@ -127,7 +127,7 @@ public final class AgentRecords {
               List.of(),
               "Cannot spawn agent '" + name
                   + "' on " + count + " GPU(s): team " + ctx.teamId() + " has no GPUs; create the"
-                  + " team with --gpus, or name GPUs with --gpu");
+                  + " team with GPUs, or give the agent GPU indices instead of a count");
         }
         List<Integer> chosen = placement.place(count, free);
         if (chosen.size() < count) {

@@ -2,6 +2,7 @@ package io.nemospawn.core.internal;
 
 import io.nemospawn.Config;
 import io.nemospawn.ConfigKey;
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Transport;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.Layout;
@@ -100,9 +101,10 @@ public final class ConfigStore implements Config {
   public void set(ConfigKey key, String value) {
     java.util.Objects.requireNonNull(value, "value");
     if (key == ConfigKey.DATA_DIR) {
-      throw new IllegalArgumentException(
+      throw new InvalidSettingException(
+          List.of(key.key()),
           "data_dir cannot be stored in config.json, which lives inside it; set " + key.envVar()
-              + " or pass --data-dir");
+              + " instead");
     }
     validate(key, value);
     update(n -> n.put(key.key(), value));
@@ -243,7 +245,8 @@ public final class ConfigStore implements Config {
       out.add(new HealthCheck(
           "data dir writable",
           false,
-          dir + ": " + e + "; choose another with --data-dir or NEMOSPAWN_DATA_DIR"));
+          dir + ": " + e + "; choose another data directory (" + ConfigKey.DATA_DIR.envVar()
+              + ")"));
     }
     try {
       store.readIfExists(layout.configFile());

@@ -3,6 +3,7 @@ package io.nemospawn.core.internal;
 import io.nemospawn.AuditLog;
 import io.nemospawn.Config;
 import io.nemospawn.ConfigKey;
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.StateException;
@@ -68,8 +69,8 @@ public final class FileNemoSpawn implements NemoSpawn {
     } catch (IOException e) {
       throw new StateException(
           dataDir,
-          "Cannot create data directory " + dataDir + ": " + e
-              + "; choose another with --data-dir or NEMOSPAWN_DATA_DIR",
+          "Cannot create data directory " + dataDir + ": " + e + "; choose another data directory ("
+              + ConfigKey.DATA_DIR.envVar() + ")",
           e);
     }
     ConfigStore bootstrap = new ConfigStore(layout, new RecordStore(Durability.FSYNC), env);
@@ -182,8 +183,8 @@ public final class FileNemoSpawn implements NemoSpawn {
     public TeamBuilder gpus(List<Integer> gpuIds) {
       for (Integer g : gpuIds) {
         if (g == null || g < 0) {
-          throw new IllegalArgumentException(
-              "Invalid GPU index " + g + "; use indices >= 0, e.g. --gpus 0,1");
+          throw new InvalidSettingException(
+              List.of("teamGpus"), "Invalid GPU index " + g + "; use indices >= 0, e.g. 0,1");
         }
       }
       this.gpus = gpuIds.stream().distinct().sorted().toList();
@@ -411,21 +412,7 @@ public final class FileNemoSpawn implements NemoSpawn {
   @Override
   public void close() {
     closed = true;
-    RuntimeException first = null;
-    for (FileTeam t : List.copyOf(open)) {
-      try {
-        t.close();
-      } catch (RuntimeException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    Failures.forEach(List.copyOf(open), FileTeam::close);
   }
 
   @Override

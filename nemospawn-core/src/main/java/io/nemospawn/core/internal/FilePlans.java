@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal;
 
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
 import io.nemospawn.Subscription;
 import io.nemospawn.TeamEvent;
@@ -60,7 +61,7 @@ public final class FilePlans implements Plans {
     Objects.requireNonNull(steps, "steps");
     String agentId = resolveAgent(agent);
     if (title.isBlank()) {
-      throw new IllegalArgumentException("A plan needs a title; pass a non-empty --title");
+      throw new InvalidSettingException(List.of("title"), "A plan needs a non-empty title");
     }
     for (String s : steps) {
       Objects.requireNonNull(s, "step");

@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal;
 
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
 import io.nemospawn.StateException;
 import io.nemospawn.Subscription;
@@ -125,13 +126,11 @@ public final class FileTasks implements Tasks {
         }
       } catch (RuntimeException e) {
         // All or nothing: remove what this call created; the index is rebuilt from the files.
+        Failures undo = new Failures();
         for (Task t : created.values()) {
-          try {
-            Files.deleteIfExists(file(t.id()));
-          } catch (java.io.IOException | RuntimeException ex) {
-            e.addSuppressed(ex);
-          }
+          undo.run(() -> Files.deleteIfExists(file(t.id())));
         }
+        undo.suppressInto(e);
         index.rebuild();
         throw e;
       }
@@ -1121,8 +1120,9 @@ public final class FileTasks implements Tasks {
   private static void requirePositive(Duration lease) {
     Objects.requireNonNull(lease, "lease");
     if (lease.isNegative() || lease.isZero()) {
-      throw new IllegalArgumentException(
-          "Invalid lease " + lease.toSeconds() + " s: it must be positive, e.g. --lease 600");
+      throw new InvalidSettingException(
+          List.of("lease"),
+          "Invalid lease " + lease.toSeconds() + " s: it must be positive, e.g. 600 s");
     }
   }
 

@@ -110,7 +110,7 @@ class PlansTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Invalid agent '../evil'");
     assertThatThrownBy(() -> team.plans().submit("trainer", " ", "", List.of()))
-        .hasMessage("A plan needs a title; pass a non-empty --title");
+        .hasMessage("A plan needs a non-empty title");
   }
 
   @Test

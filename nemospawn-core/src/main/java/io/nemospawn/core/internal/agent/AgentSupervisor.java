@@ -1,24 +1,19 @@
 package io.nemospawn.core.internal.agent;
 
 import io.nemospawn.Agent;
-import io.nemospawn.AgentLaunchException;
 import io.nemospawn.AgentSpec;
-import io.nemospawn.ConfigKey;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
-import io.nemospawn.agent.Profile;
 import io.nemospawn.core.internal.AgentRecords;
+import io.nemospawn.core.internal.Failures;
 import io.nemospawn.core.internal.FileAgents;
 import io.nemospawn.core.internal.TeamContext;
-import io.nemospawn.core.internal.runtime.Exec;
 import io.nemospawn.core.internal.runtime.ProcessTree;
-import io.nemospawn.core.internal.runtime.TmuxRuntime;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.spi.AgentRuntime;
 import io.nemospawn.spi.AgentRuntime.Launched;
 import io.nemospawn.spi.AgentRuntime.Liveness;
-import io.nemospawn.spi.Environment;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.topology.GpuTopology;
 import io.nemospawn.topology.Placement;
@@ -28,14 +23,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -60,7 +53,6 @@ public final class AgentSupervisor implements AutoCloseable {
     static final String ID = "sess-" + StateFormat.randomHex8();
   }
 
-  private static final ProcessHandle SELF = ProcessHandle.current();
   private static final Set<Launched> OWNED = ConcurrentHashMap.newKeySet();
   private static volatile boolean hookInstalled;
 
@@ -73,6 +65,7 @@ public final class AgentSupervisor implements AutoCloseable {
   private final AgentRecords records;
   private volatile GpuTopology topology;
   private final Set<String> spawnedHere = ConcurrentHashMap.newKeySet();
+  private volatile SpawnPipeline.StepObserver stepObserver = SpawnPipeline.StepObserver.NONE;
 
   public AgentSupervisor(TeamContext ctx, String teamName, FileAgents agents) {
     this.ctx = ctx;
@@ -105,228 +98,56 @@ public final class AgentSupervisor implements AutoCloseable {
 
   // ---------------------------------------------------------------- spawn
 
-  /** Spawns an agent; see {@link io.nemospawn.Team#spawn}. */
+  /**
+   * Spawns an agent; see {@link io.nemospawn.Team#spawn}. The steps and their rollback are {@link
+   * SpawnPipeline}'s; what stays here is what this handle keeps once the spawn is committed: the
+   * agent among those {@link #close()} stops, the shutdown hook, and the first message typed into
+   * an interactive agent.
+   */
   public Agent spawn(AgentSpec spec) {
-    String runtimeName =
-        spec.runtime().isEmpty() ? ctx.config().value(ConfigKey.DEFAULT_RUNTIME) : spec.runtime();
-    AgentRuntime runtime = AgentRuntime.named(runtimeName);
-    runtime.unavailableReason().ifPresent(why -> {
-      throw new AgentLaunchException(
-          spec.name(),
-          spec.command(),
-          -1,
-          "Cannot spawn agent '" + spec.name() + "' with the " + runtimeName + " runtime: " + why,
-          null);
-    });
-    boolean interactive = runtimeName.equals("tmux");
-    Optional<Profile> profile = Optional.empty();
-    if (spec.command().isEmpty()) {
-      String name =
-          spec.profile().isEmpty() ? ctx.config().value(ConfigKey.DEFAULT_PROFILE) : spec.profile();
-      if (name.isEmpty()) {
-        throw new IllegalArgumentException("Agent '" + spec.name() + "' has no command: pass"
-            + " --agent-cmd CMD or --profile NAME, or set one with: nemospawn config set"
-            + " default_profile NAME");
-      }
-      profile = Optional.of(profiles().get(name));
+    SpawnPipeline.Spawned s = new SpawnPipeline(this, teamName, stepObserver).run(spec);
+    AgentInfo agent = s.agent();
+    spawnedHere.add(agent.id());
+    if (!spec.detached()) {
+      own(s.launched());
     }
-    String program =
-        profile.map(FileProfiles::program).orElseGet(() -> spec.command().get(0));
-    if (Exec.which(program).isEmpty()) {
-      throw new AgentLaunchException(
-          spec.name(),
-          spec.command(),
-          -1,
-          "Cannot spawn agent '"
-              + spec.name() + "': command '" + program + "' is not "
-              + (program.contains("/")
-                  ? "an executable file"
-                  : "on PATH (" + Environment.get("PATH") + ")")
-              + "; install it or give its full path",
-          null);
+    AgentRuntime runtime = s.plan().runtime();
+    if (!s.firstMessage().isEmpty() && runtime.interactive()) {
+      typeFirstMessage(runtime, s.launched(), s.firstMessage());
     }
-    String workspaceMode = ctx.config().value(ConfigKey.WORKSPACE);
-    Path repo = null;
-    if (!workspaceMode.equals("never")) {
-      if (spec.repo() != null) {
-        repo = GitWorktrees.topLevel(spec.repo().toAbsolutePath()).orElse(null);
-        if (repo == null && workspaceMode.equals("always")) {
-          throw new IllegalArgumentException("--repo " + spec.repo() + " is not inside a git"
-              + " repository, and the workspace setting is 'always'; pass a git repository or"
-              + " run: nemospawn config set workspace auto");
-        }
-      } else if (workspaceMode.equals("always")) {
-        throw new IllegalArgumentException("The workspace setting is 'always' but agent '"
-            + spec.name() + "' has no --repo; pass --repo PATH");
-      }
-    }
-    reconcile();
-    List<Integer> pool = info().gpuIds();
-    String repoText = repo == null ? "" : repo.toString();
-    String runtimeText = runtimeName;
-    String profileText = profile.map(Profile::name).orElse("");
-    AgentInfo reserved = records.reserve(
-        spec.name(),
-        spec.role(),
-        spec.task(),
-        pool,
-        spec.gpuIds(),
-        spec.gpuCount(),
-        this::placeOnTopology,
-        n -> {
-          n.put("runtime", runtimeText);
-          n.put("session", Session.ID);
-          n.put("owner_pid", SELF.pid());
-          Json.put(n, "owner_start", ProcessTree.startOf(SELF));
-          n.put("detached", spec.detached());
-          n.put("profile", profileText);
-          n.put("repo", repoText);
-        });
-    Path worktree = null;
-    try {
-      Path workDir = Environment.resolve(spec.repo() != null ? spec.repo() : Path.of(""));
-      if (repo != null) {
-        worktree = ctx.dir().resolve("workspaces").resolve(reserved.id());
-        Files.createDirectories(worktree.getParent());
-        GitWorktrees.create(repo, worktree, GitWorktrees.branch(ctx.teamId(), reserved.name()));
-        workDir = worktree;
-      }
-      String promptText = PromptWriter.render(reserved, teamName, ctx.layout().dataDir(), workDir);
-      Path prompt =
-          PromptWriter.write(ctx.dir(), reserved, promptText, ctx.store().durability());
-      List<String> argv;
-      String typed = "";
-      Map<String, String> env = new LinkedHashMap<>();
-      boolean network = spec.network();
-      if (profile.isPresent()) {
-        Profile p = profile.get();
-        Adapter adapter = Adapters.get(p.agent());
-        Adapter.Invocation inv =
-            adapter.invocation(p, promptText, prompt.toString(), spec.task(), interactive);
-        argv = inv.argv();
-        typed = inv.typedMessage();
-        env.putAll(p.env());
-        if (!p.baseUrl().isEmpty() && !adapter.baseUrlEnv().isEmpty()) {
-          env.put(adapter.baseUrlEnv(), p.baseUrl());
-        }
-        if (!p.authEnv().isEmpty() && Environment.get(p.authEnv()) != null) {
-          env.put(p.authEnv(), Environment.get(p.authEnv()));
-        }
-        network |= p.network();
-      } else {
-        argv = spec.command();
-      }
-      env.putAll(spec.env());
-      env.put(
-          "CUDA_VISIBLE_DEVICES",
-          reserved.gpuIds().stream().map(String::valueOf).collect(Collectors.joining(",")));
-      env.put("NEMOSPAWN_TEAM", ctx.teamId());
-      env.put("NEMOSPAWN_AGENT", reserved.id());
-      env.put("NEMOSPAWN_AGENT_NAME", reserved.name());
-      env.put("NEMOSPAWN_ROLE", reserved.role());
-      env.put("NEMOSPAWN_DATA_DIR", ctx.layout().dataDir().toString());
-      env.put("NEMOSPAWN_PROMPT", prompt.toString());
-      env.put("NEMOSPAWN_SESSION", Session.ID);
-      Path audit = ctx.layout().auditFile();
-      Path locks = ctx.layout().dataDir().resolve(".locks");
-      Files.createDirectories(locks);
-      if (!Files.exists(audit)) {
-        try {
-          Files.createFile(audit);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-          // Another process created it meanwhile.
-        }
-      }
-      List<Path> writable = new ArrayList<>(List.of(workDir, ctx.dir(), audit, locks));
-      AgentRuntime.Launch launch = new AgentRuntime.Launch(
-          ctx.teamId(),
-          reserved.id(),
-          reserved.name(),
-          argv,
-          env,
-          workDir,
-          logsDir().resolve(reserved.id() + ".log"),
-          logsDir().resolve(reserved.id() + ".exit"),
-          writable,
-          network);
-      Launched launched = runtime.start(launch);
-      Path wt = worktree;
-      String wd = workDir.toString();
-      records.patch(
-          reserved.id(),
-          a -> AgentRecords.with(
-              a,
-              AgentStatus.RUNNING,
-              launched.pid(),
-              launched.session(),
-              wt == null ? "" : wt.toString(),
-              LifecycleState.RUNNING,
-              "",
-              ctx.now()),
-          n -> {
-            Json.put(n, "pid_start", launched.startedAt());
-            n.put("tmux_socket", launched.socket());
-            n.put("log_path", launched.logFile().toString());
-            n.put("exit_file", launched.exitFile().toString());
-            n.put("prompt_path", prompt.toString());
-            n.put("work_dir", wd);
-            n.put("network", launch.network());
-            var cmd = n.putArray("command");
-            argv.forEach(cmd::add);
-            Json.put(n, "started_at", ctx.now());
-          });
-      spawnedHere.add(reserved.id());
-      if (!spec.detached()) {
-        own(launched);
-      }
-      if (!typed.isEmpty() && runtimeName.equals("tmux")) {
-        typeFirstMessage(launched, typed);
-      }
-      log.info(
-          "Spawned agent {} ({}) in team {} on GPUs {} with {}",
-          reserved.name(),
-          reserved.id(),
-          ctx.teamId(),
-          reserved.gpuIds(),
-          runtimeName);
-      return new FileAgent(this, reserved.id());
-    } catch (RuntimeException | IOException e) {
-      String why = e.getMessage();
-      try {
-        records.patch(
-            reserved.id(),
-            a -> AgentRecords.with(
-                a,
-                AgentStatus.STOPPED,
-                a.pid(),
-                a.tmuxSession(),
-                a.worktreePath(),
-                LifecycleState.DEAD,
-                "launch failed: " + why,
-                ctx.now()),
-            n -> {});
-        if (worktree != null && repo != null) {
-          GitWorktrees.remove(repo, worktree);
-        }
-      } catch (RuntimeException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      if (e instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new AgentLaunchException(
-          spec.name(), spec.command(), -1, "Cannot spawn agent '" + spec.name() + "': " + e, e);
-    }
+    log.info(
+        "Spawned agent {} ({}) in team {} on GPUs {} with {}",
+        agent.name(),
+        agent.id(),
+        ctx.teamId(),
+        agent.gpuIds(),
+        runtime.name());
+    return new FileAgent(this, agent.id());
   }
 
-  private void typeFirstMessage(Launched launched, String text) {
+  /** Sets what is told each completed spawn step (tests inject failures with it). */
+  void observeSpawnSteps(SpawnPipeline.StepObserver observer) {
+    this.stepObserver = observer;
+  }
+
+  /** Returns this JVM's session id, {@code NEMOSPAWN_SESSION} of the agents it spawns. */
+  static String sessionId() {
+    return Session.ID;
+  }
+
+  /** Returns the team's GPUs (empty: any index may be asked for). */
+  List<Integer> teamGpus() {
+    return info().gpuIds();
+  }
+
+  private void typeFirstMessage(AgentRuntime runtime, Launched launched, String text) {
     try {
       // Give the CLI a moment to draw its input line; the nudge checks the text arrived.
       long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
       while (System.nanoTime() < deadline && Files.size(launched.logFile()) == 0) {
         Thread.sleep(100);
       }
-      if (!TmuxRuntime.nudge(launched, text, Duration.ofSeconds(5))) {
+      if (!runtime.type(launched, text, Duration.ofSeconds(5))) {
         log.warn(
             "Agent session {}: the first message was typed but not seen in the pane",
             launched.session());
@@ -555,28 +376,16 @@ public final class AgentSupervisor implements AutoCloseable {
   /** Stops the non-detached agents this handle spawned (the team was closed). */
   @Override
   public void close() {
-    RuntimeException first = null;
-    for (String id : List.copyOf(spawnedHere)) {
-      try {
-        ObjectNode n = records.raw(id);
-        boolean detached = n.has("detached") && n.get("detached").asBoolean(false);
-        if (!detached
-            && AgentRecords.LEASING.contains(
-                AgentStatus.parse(Json.text(n, "status", "running")))) {
-          stop(id, Duration.ofSeconds(5), "team closed", false);
-        }
-      } catch (RuntimeException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
+    List<String> ids = List.copyOf(spawnedHere);
     spawnedHere.clear();
-    if (first != null) {
-      throw first;
-    }
+    Failures.forEach(ids, id -> {
+      ObjectNode n = records.raw(id);
+      boolean detached = n.has("detached") && n.get("detached").asBoolean(false);
+      if (!detached
+          && AgentRecords.LEASING.contains(AgentStatus.parse(Json.text(n, "status", "running")))) {
+        stop(id, Duration.ofSeconds(5), "team closed", false);
+      }
+    });
   }
 
   /**
@@ -584,7 +393,7 @@ public final class AgentSupervisor implements AutoCloseable {
    * knows every free GPU (NVLink islands first, see {@link GpuTopology#place}), else the lowest
    * free indices. GPUs that are not free count as held, so they are never chosen.
    */
-  private List<Integer> placeOnTopology(int count, List<Integer> free) {
+  List<Integer> placeOnTopology(int count, List<Integer> free) {
     GpuTopology topology = topology();
     if (topology.indices().containsAll(free) && !free.isEmpty()) {
       Set<Integer> held = new java.util.TreeSet<>(topology.indices());

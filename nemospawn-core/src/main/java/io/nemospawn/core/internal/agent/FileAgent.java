@@ -94,10 +94,11 @@ final class FileAgent implements Agent {
   public boolean nudge(String text, Duration timeout) throws InterruptedException {
     java.util.Objects.requireNonNull(text, "text");
     Optional<Launched> l = supervisor.launched(id);
-    if (l.isEmpty() || !l.get().runtime().equals("tmux") || !isAlive()) {
+    if (l.isEmpty() || !isAlive()) {
       return false;
     }
-    return io.nemospawn.core.internal.runtime.TmuxRuntime.nudge(l.get(), text, timeout);
+    AgentRuntime runtime = AgentRuntime.named(l.get().runtime());
+    return runtime.interactive() && runtime.type(l.get(), text, timeout);
   }
 
   @Override

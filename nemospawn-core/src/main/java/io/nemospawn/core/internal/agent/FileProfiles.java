@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal.agent;
 
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
 import io.nemospawn.agent.AgentKind;
 import io.nemospawn.agent.Check;
@@ -121,8 +122,9 @@ public final class FileProfiles implements Profiles {
   public Profile create(Profile p) {
     Adapters.get(p.agent());
     if (p.agent().equals("custom") && p.command().isEmpty()) {
-      throw new IllegalArgumentException(
-          "Profile '" + p.name() + "' uses the custom agent but names no command; pass --command");
+      throw new InvalidSettingException(
+          List.of("command"),
+          "Profile '" + p.name() + "' uses the custom agent but names no command; give it one");
     }
     try (StateLock l = StateLock.acquire(lock)) {
       // Profiles may hold keys (env values): only the owner may read them, whatever the umask.

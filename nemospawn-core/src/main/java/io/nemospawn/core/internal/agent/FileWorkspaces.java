@@ -53,7 +53,7 @@ public final class FileWorkspaces implements Workspaces {
     AgentInfo a = supervisor.agents().get(agent);
     return find(a)
         .orElseThrow(() -> new NoSuchElementException("Agent '" + a.name() + "' (" + a.id()
-            + ") has no worktree; spawn agents with --repo PATH to give them one"));
+            + ") has no worktree; spawn agents with a git repository to give them one"));
   }
 
   @Override

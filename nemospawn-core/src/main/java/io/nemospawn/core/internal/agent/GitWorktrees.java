@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal.agent;
 
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.agent.MergeConflictException;
 import io.nemospawn.core.internal.runtime.Exec;
 import java.nio.file.Files;
@@ -154,8 +155,10 @@ public final class GitWorktrees {
   public static String currentBranch(Path repo) {
     Exec.Result r = git(repo, "symbolic-ref", "--short", "HEAD");
     if (!r.ok()) {
-      throw new IllegalStateException("The repository " + repo + " has no branch checked out ("
-          + r.why() + "); pass --target BRANCH");
+      throw new InvalidSettingException(
+          List.of("target"),
+          "The repository " + repo + " has no branch checked out (" + r.why() + "); name the"
+              + " branch to merge into");
     }
     return r.out().strip();
   }

@@ -8,6 +8,7 @@ import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
 import io.nemospawn.artifact.Artifact;
 import io.nemospawn.artifact.ArtifactType;
+import io.nemospawn.core.internal.Failures;
 import io.nemospawn.launch.Launch;
 import io.nemospawn.launch.LaunchPlan;
 import io.nemospawn.launch.LaunchProgress;
@@ -345,32 +346,16 @@ final class FileLaunch implements Launch {
     if (events != null) {
       events.close();
     }
-    RuntimeException first = null;
+    Failures failures = new Failures();
     for (Agent a : agents.values()) {
-      try {
+      failures.run(() -> {
         if (a.isAlive()) {
           a.stop(STOP_GRACE);
         }
-      } catch (RuntimeException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
+      });
     }
-    try {
-      team.close();
-    } catch (RuntimeException e) {
-      if (first == null) {
-        first = e;
-      } else {
-        first.addSuppressed(e);
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    failures.run(team::close);
+    failures.throwIfAny();
   }
 
   @Override

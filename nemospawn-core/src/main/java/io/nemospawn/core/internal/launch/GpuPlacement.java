@@ -1,6 +1,7 @@
 package io.nemospawn.core.internal.launch;
 
 import io.nemospawn.GpuUnavailableException;
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.launch.Template;
 import io.nemospawn.topology.GpuTopology;
 import io.nemospawn.topology.Placement;
@@ -61,16 +62,20 @@ final class GpuPlacement {
       }
       if (run == null) {
         if (!share) {
-          throw new IllegalArgumentException("Cannot place worker '" + w.name() + "' (gpu_count "
-              + k + "): only " + free.size() + " of the " + given.size() + " given GPUs "
-              + given + " are still free " + free + " and a GPU is never given to two workers."
-              + " The template's workers need " + t.totalGpus() + " GPUs together; give more"
-              + " with --gpus, or allow sharing with --share-gpus.");
+          throw new InvalidSettingException(
+              List.of("gpus", "shareGpus"),
+              "Cannot place worker '" + w.name() + "' (gpu_count " + k + "): only "
+                  + free.size() + " of the " + given.size() + " given GPUs " + given
+                  + " are still free " + free + " and a GPU is never given to two workers. The"
+                  + " template's workers need " + t.totalGpus() + " GPUs together; give more"
+                  + " GPUs, or allow sharing them.");
         }
         if (k > given.size()) {
-          throw new IllegalArgumentException("Cannot place worker '" + w.name() + "' (gpu_count "
-              + k + ") on the " + given.size() + " given GPUs " + given + ", even sharing;"
-              + " give at least " + k + " GPUs with --gpus.");
+          throw new InvalidSettingException(
+              List.of("gpus"),
+              "Cannot place worker '" + w.name() + "' (gpu_count " + k + ") on the "
+                  + given.size() + " given GPUs " + given + ", even sharing; give at least " + k
+                  + " GPUs.");
         }
         List<Integer> sorted = new ArrayList<>(given);
         sorted.sort(Comparator.naturalOrder());
@@ -114,12 +119,13 @@ final class GpuPlacement {
         if (!share) {
           List<Integer> free = new ArrayList<>(given);
           free.removeAll(held);
-          throw new IllegalArgumentException(
+          throw new InvalidSettingException(
+              List.of("gpus", "shareGpus"),
               "Cannot place worker '" + w.name() + "' (gpu_count "
                   + w.gpuCount() + "): only " + free.size() + " of the " + given.size()
                   + " given GPUs " + given + " are still free " + free + " and a GPU is never given"
                   + " to two workers. The template's workers need " + t.totalGpus() + " GPUs"
-                  + " together; give more with --gpus, or allow sharing with --share-gpus.",
+                  + " together; give more GPUs, or allow sharing them.",
               e);
         }
         // Sharing: only among the given GPUs.

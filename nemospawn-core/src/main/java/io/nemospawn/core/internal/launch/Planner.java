@@ -2,6 +2,7 @@ package io.nemospawn.core.internal.launch;
 
 import io.nemospawn.Config;
 import io.nemospawn.ConfigKey;
+import io.nemospawn.InvalidSettingException;
 import io.nemospawn.launch.LaunchOptions;
 import io.nemospawn.launch.LaunchPlan;
 import io.nemospawn.launch.LaunchPlan.PlannedAgent;
@@ -64,11 +65,13 @@ final class Planner {
     // GPUs: min_gpus first, then placement.
     List<Integer> gpus = o.gpus();
     if (gpus.size() < t.minGpus()) {
-      throw new IllegalArgumentException("Template '" + t.name() + "' needs at least "
-          + t.minGpus() + " GPUs (min_gpus = " + t.minGpus() + ") but the launch was given "
-          + gpus.size() + (gpus.isEmpty() ? "" : " " + gpus) + ". Give more with --gpus 0-"
-          + (t.minGpus() - 1) + ", or choose a template that runs without GPUs"
-          + " (autoresearch, data-curation).");
+      throw new InvalidSettingException(
+          List.of("gpus"),
+          "Template '" + t.name() + "' needs at least " + t.minGpus() + " GPUs (min_gpus = "
+              + t.minGpus() + ") but the launch was given " + gpus.size()
+              + (gpus.isEmpty() ? "" : " " + gpus) + ". Give it more GPUs (e.g. 0-"
+              + (t.minGpus() - 1) + "), or choose a template that runs without GPUs"
+              + " (autoresearch, data-curation).");
     }
     Map<String, List<Integer>> placed = GpuPlacement.place(
         t,

@@ -43,7 +43,7 @@ public final class SandboxRuntime extends ProcessRuntime {
   private static Optional<String> probe() {
     if (Exec.which("bwrap").isEmpty()) {
       return Optional.of("bubblewrap (bwrap) is not installed; install it with"
-          + " 'apt-get install -y bubblewrap', or spawn with --runtime process (no isolation)");
+          + " 'apt-get install -y bubblewrap', or choose the process runtime (no isolation)");
     }
     Exec.Result r = Exec.run(
         List.of(
@@ -55,7 +55,7 @@ public final class SandboxRuntime extends ProcessRuntime {
       return Optional.of("bwrap cannot create namespaces on this host (" + r.why() + "); the kernel"
           + " forbids unprivileged user namespaces: allow them (sysctl"
           + " kernel.unprivileged_userns_clone=1, user.max_user_namespaces>0, or the AppArmor"
-          + " profile for bwrap), or spawn with --runtime process (no isolation)");
+          + " profile for bwrap), or choose the process runtime (no isolation)");
     }
     return Optional.empty();
   }

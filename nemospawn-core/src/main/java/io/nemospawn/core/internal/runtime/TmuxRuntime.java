@@ -61,8 +61,8 @@ public final class TmuxRuntime implements AgentRuntime {
   @Override
   public Optional<String> unavailableReason() {
     if (Exec.which("tmux").isEmpty()) {
-      return Optional.of("tmux is not installed; install it (apt-get install -y tmux) or spawn"
-          + " with --runtime process");
+      return Optional.of("tmux is not installed; install it (apt-get install -y tmux) or choose"
+          + " the process runtime");
     }
     Exec.Result v = Exec.run(List.of("tmux", "-V"), null);
     String version = v.out().strip();
@@ -72,7 +72,7 @@ public final class TmuxRuntime implements AgentRuntime {
       int minor = p.length > 1 ? Integer.parseInt(p[1]) : 0;
       if (major < 3 || (major == 3 && minor < 2)) {
         return Optional.of(version + " is too old: NemoSpawn needs tmux 3.2 or later; upgrade"
-            + " tmux or use --runtime process");
+            + " tmux or choose the process runtime");
       }
     }
     return Optional.empty();
@@ -335,6 +335,17 @@ public final class TmuxRuntime implements AgentRuntime {
   @Override
   public List<String> attachCommand(Launched launched) {
     return tmux(launched.socket(), "attach-session", "-t", "=" + launched.session());
+  }
+
+  @Override
+  public boolean interactive() {
+    return true;
+  }
+
+  @Override
+  public boolean type(Launched launched, String text, Duration timeout)
+      throws InterruptedException {
+    return nudge(launched, text, timeout);
   }
 
   /** Returns whether the agent's session exists. */

@@ -291,8 +291,9 @@ class AgentRuntimeIT {
         .hasMessageStartingWith("Invalid agent name 'a;$(id)': character ';' at position 1");
     assertThatThrownBy(
             () -> team.spawn(AgentSpec.builder("nocmd").runtime("process").build()))
-        .hasMessage("Agent 'nocmd' has no command: pass --agent-cmd CMD or --profile NAME, or"
-            + " set one with: nemospawn config set default_profile NAME");
+        .isInstanceOf(io.nemospawn.InvalidSettingException.class)
+        .hasMessage("Agent 'nocmd' has no command: give it a command or a profile, or set the"
+            + " default_profile setting to a profile's name");
     assertThat(team.agents().list().items()).isEmpty();
   }
 

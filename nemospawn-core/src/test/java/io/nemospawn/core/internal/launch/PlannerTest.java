@@ -89,11 +89,11 @@ class PlannerTest {
     assertThatThrownBy(() -> launcher.plan(t, demo("0,1")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Template 'nim-deploy' needs at least 3 GPUs (min_gpus = 3) but the launch"
-            + " was given 2 [0, 1]. Give more with --gpus 0-2, or choose a template that runs"
+            + " was given 2 [0, 1]. Give it more GPUs (e.g. 0-2), or choose a template that runs"
             + " without GPUs (autoresearch, data-curation).");
     assertThatThrownBy(() -> launcher.plan(launcher.template("rlhf-swarm"), demo("")))
         .hasMessage("Template 'rlhf-swarm' needs at least 6 GPUs (min_gpus = 6) but the launch"
-            + " was given 0. Give more with --gpus 0-5, or choose a template that runs without"
+            + " was given 0. Give it more GPUs (e.g. 0-5), or choose a template that runs without"
             + " GPUs (autoresearch, data-curation).");
   }
 
@@ -111,8 +111,8 @@ class PlannerTest {
     assertThatThrownBy(() -> launcher.plan(t, demo("4,5")))
         .hasMessage("Cannot place worker 'small' (gpu_count 1): only 0 of the 2 given GPUs"
             + " [4, 5] are still free [] and a GPU is never given to two workers. The"
-            + " template's workers need 3 GPUs together; give more with --gpus, or allow sharing"
-            + " with --share-gpus.");
+            + " template's workers need 3 GPUs together; give more GPUs, or allow sharing"
+            + " them.");
     LaunchPlan shared = launcher.plan(t, demo("4,5").toBuilder().shareGpus(true).build());
     assertThat(shared.notes())
         .contains("Worker 'small' shares GPUs [4] with other workers (sharing was allowed;"
