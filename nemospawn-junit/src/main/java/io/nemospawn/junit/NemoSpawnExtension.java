@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -104,10 +105,10 @@ public final class NemoSpawnExtension
   private final String description;
   private final List<Integer> gpus;
   private final List<String> agents;
-  private final Durability durability;
+  private final @Nullable Durability durability;
   private final InstantSource clock;
-  private final Boolean leakCheck;
-  private final Cleanup cleanup;
+  private final @Nullable Boolean leakCheck;
+  private final @Nullable Cleanup cleanup;
 
   /**
    * Creates the extension with defaults, one team per test; used by {@link NemoSpawnTest} and
@@ -155,7 +156,8 @@ public final class NemoSpawnExtension
       store.put(SESSION, open(context, "test"));
     }
     store.put(THREADS, LeakCheck.nemoThreads());
-    Session s = store.get(SESSION, Session.class);
+    // Put above, or by beforeAll for a class-scoped team.
+    Session s = Objects.requireNonNull(store.get(SESSION, Session.class), "session");
     store.put(TEAM_MARK, s.tracking.mark());
   }
 
@@ -193,7 +195,8 @@ public final class NemoSpawnExtension
   }
 
   /** Closes a session, checks for leaks and removes or keeps its directory. */
-  private List<String> finish(ExtensionContext context, Session s, Set<Thread> before, int mark) {
+  private List<String> finish(
+      ExtensionContext context, Session s, @Nullable Set<Thread> before, int mark) {
     List<String> leaks = new ArrayList<>();
     boolean check = leakCheck(context);
     if (check) {
@@ -225,7 +228,7 @@ public final class NemoSpawnExtension
     return leaks;
   }
 
-  private List<String> leaksOf(Session s, Set<Thread> before, int mark, boolean closed) {
+  private List<String> leaksOf(Session s, @Nullable Set<Thread> before, int mark, boolean closed) {
     List<String> leaks = new ArrayList<>();
     if (!closed) {
       for (String id : s.tracking.openTeamsSince(mark)) {
@@ -447,10 +450,10 @@ public final class NemoSpawnExtension
     private String description = "";
     private List<Integer> gpus = List.of();
     private final Set<String> agents = new LinkedHashSet<>();
-    private Durability durability;
+    private @Nullable Durability durability;
     private InstantSource clock = InstantSource.system();
-    private Boolean leakCheck;
-    private Cleanup cleanup;
+    private @Nullable Boolean leakCheck;
+    private @Nullable Cleanup cleanup;
 
     Builder() {}
 
