@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Entry point: a handle on one NemoSpawn data directory, shared with every other process (agents'
@@ -112,10 +113,10 @@ public interface NemoSpawn extends AutoCloseable {
    * Configures how a data directory is opened. Not thread-safe; the {@link NemoSpawn} it opens is.
    */
   final class Builder {
-    private Path dataDir;
-    private Durability durability;
+    private @Nullable Path dataDir;
+    private @Nullable Durability durability;
     private InstantSource clock = InstantSource.system();
-    private String user;
+    private @Nullable String user;
 
     Builder() {}
 

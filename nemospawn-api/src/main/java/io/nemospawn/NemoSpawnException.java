@@ -1,6 +1,7 @@
 package io.nemospawn;
 
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Base of the exceptions NemoSpawn raises when the environment fails: a state directory that is
@@ -23,7 +24,7 @@ public abstract sealed class NemoSpawnException extends RuntimeException
         TransportException {
   private static final long serialVersionUID = 1L;
 
-  NemoSpawnException(String message, Throwable cause) {
+  NemoSpawnException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

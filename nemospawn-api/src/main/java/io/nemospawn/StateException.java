@@ -3,6 +3,7 @@ package io.nemospawn;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Raised when the state directory cannot be read or written: a record that does not parse, a
@@ -15,7 +16,7 @@ public final class StateException extends NemoSpawnException {
   private static final long serialVersionUID = 1L;
   private final transient Path path;
 
-  public StateException(Path path, String message, Throwable cause) {
+  public StateException(Path path, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.path = Objects.requireNonNull(path, "path");
   }

@@ -4,6 +4,7 @@ import io.nemospawn.NemoSpawn;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Opens data directories; found with {@link java.util.ServiceLoader}. nemospawn-core provides the
@@ -21,5 +22,6 @@ public interface NemoSpawnProvider {
    * @param clock the clock
    * @param user null: the {@code user} setting, else the login name
    */
-  NemoSpawn open(Path dataDir, Durability durability, InstantSource clock, String user);
+  NemoSpawn open(
+      Path dataDir, @Nullable Durability durability, InstantSource clock, @Nullable String user);
 }

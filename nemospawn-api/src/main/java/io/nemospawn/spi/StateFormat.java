@@ -13,6 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Objects;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The parts of the on-disk format (compatible with NemoSpawn 1.0) that every module writing the
@@ -174,7 +175,7 @@ public final class StateFormat {
     return value;
   }
 
-  private static String problemWithId(String value, int max) {
+  private static @Nullable String problemWithId(String value, int max) {
     if (value.isEmpty()) {
       return "it is empty";
     }

@@ -3,6 +3,7 @@ package io.nemospawn.topology;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Readings of one GPU at one moment. A figure the source could not give (the tools print {@code
@@ -160,7 +161,7 @@ public record GpuMetrics(
     return m;
   }
 
-  private static Double orNull(double v) {
+  private static @Nullable Double orNull(double v) {
     return isKnown(v) ? v : null;
   }
 }

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The GPUs of a machine and how they are wired: the link matrix of {@code nvidia-smi topo -m},
@@ -155,7 +156,7 @@ public final class GpuTopology {
     return b.build();
   }
 
-  private static Number number(Object o, String key) {
+  private static Number number(@Nullable Object o, String key) {
     if (o instanceof Number n) {
       return n;
     }

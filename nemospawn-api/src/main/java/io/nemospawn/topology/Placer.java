@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The placement algorithm behind {@link GpuTopology#place}. Small pools are searched exhaustively
@@ -92,7 +93,7 @@ final class Placer {
         groups.add(List.of(g));
       }
     }
-    Score best = null;
+    @Nullable Score best = null;
     for (List<Integer> group : groups) {
       List<Integer> candidates = new ArrayList<>(group);
       candidates.retainAll(pool);
@@ -189,7 +190,7 @@ final class Placer {
   }
 
   private Score bestSubset(List<Integer> pool, int groupFree) {
-    Score best = null;
+    @Nullable Score best = null;
     if (binomialAtMost(pool.size(), k, EXHAUSTIVE_LIMIT)) {
       int[] idx = new int[k];
       for (int i = 0; i < k; i++) {
@@ -224,7 +225,8 @@ final class Placer {
         best = s;
       }
     }
-    return best;
+    // Called only with at least k GPUs in the pool, so some subset was scored.
+    return Objects.requireNonNull(best, "no subset scored");
   }
 
   /** Grows a set from a seed, each step adding the GPU best linked to the set so far. */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /** Finds {@link GpuProbe}s and asks them in priority order. Stateless; thread-safe. */
 final class Probes {
@@ -47,7 +48,7 @@ final class Probes {
     return new GpuSnapshot.Sample(a.source, a.value, a.warnings);
   }
 
-  private record Answer<T>(String source, T value, List<String> warnings) {}
+  private record Answer<T>(String source, @Nullable T value, List<String> warnings) {}
 
   private static <T> Answer<T> ask(
       Collection<? extends GpuProbe> probes, Function<GpuProbe, T> question, String what) {
@@ -79,7 +80,7 @@ final class Probes {
   }
 
   /** Stands in for providers that failed to load, so the failure shows as a warning. */
-  private record BrokenProbe(String error) implements GpuProbe {
+  private record BrokenProbe(@Nullable String error) implements GpuProbe {
     @Override
     public String name() {
       return "service-loader";

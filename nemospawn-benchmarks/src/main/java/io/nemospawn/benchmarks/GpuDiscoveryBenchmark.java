@@ -1,7 +1,5 @@
 package io.nemospawn.benchmarks;
 
-import io.nemospawn.gpu.internal.NvidiaSmiGpuProbe;
-import io.nemospawn.gpu.internal.nvml.NvmlGpuProbe;
 import io.nemospawn.spi.GpuProbe;
 import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
@@ -9,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,6 +32,10 @@ import org.openjdk.jmh.annotations.State;
  * {@code -Dnemospawn.bench.root=DIR} otherwise): {@code java -jar
  * nemospawn-benchmarks/target/benchmarks.jar GpuDiscoveryBenchmark}. On a GPU machine add
  * {@code -Dnemospawn.bench.real=true} to measure the real library and tool.
+ *
+ * <p>The probes are the ones {@code nemospawn-gpu} registers for {@link ServiceLoader}, pointed at
+ * the stand-ins through their documented settings ({@code nemospawn.gpu.nvml-library}, {@code
+ * nemospawn.gpu.nvidia-smi}), as a user would configure them.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,7 +49,7 @@ public class GpuDiscoveryBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws IOException, InterruptedException {
     if (Boolean.getBoolean("nemospawn.bench.real")) {
-      gpuProbe = probe.equals("nvml") ? new NvmlGpuProbe() : new NvidiaSmiGpuProbe();
+      gpuProbe = registeredProbe(probe);
       return;
     }
     Path root = Path.of(System.getProperty("nemospawn.bench.root", "."));
@@ -74,7 +76,7 @@ public class GpuDiscoveryBenchmark {
           fixture.resolve("nvml.txt"),
           dir.resolve("nvml.txt"),
           StandardCopyOption.REPLACE_EXISTING);
-      gpuProbe = new NvmlGpuProbe(lib.toString());
+      System.setProperty("nemospawn.gpu.nvml-library", lib.toString());
     } else {
       Path smi = dir.resolve("nvidia-smi");
       Files.writeString(
@@ -83,12 +85,24 @@ public class GpuDiscoveryBenchmark {
               + fixture.resolve("topo.txt").toAbsolutePath() + "'; fi\nexec cat '"
               + fixture.resolve("query.csv").toAbsolutePath() + "'\n");
       Files.setPosixFilePermissions(smi, PosixFilePermissions.fromString("rwxr-xr-x"));
-      gpuProbe = new NvidiaSmiGpuProbe(smi.toString(), Duration.ofSeconds(30));
+      System.setProperty("nemospawn.gpu.nvidia-smi", smi.toString());
+      System.setProperty("nemospawn.gpu.timeout", "PT30S");
     }
+    gpuProbe = registeredProbe(probe);
     GpuTopology t = gpuProbe.discover();
     if (t.size() != 8 || t.nvLinkCount(0, 7) != 18) {
       throw new IllegalStateException("Unexpected topology from " + probe + ": " + t);
     }
+  }
+
+  /** Returns the probe of that name that nemospawn-gpu registers. */
+  private static GpuProbe registeredProbe(String name) {
+    return ServiceLoader.load(GpuProbe.class).stream()
+        .map(ServiceLoader.Provider::get)
+        .filter(p -> p.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException(
+            "No GpuProbe named '" + name + "' on the class path; add io.nemospawn:nemospawn-gpu"));
   }
 
   @Benchmark

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.LongFunction;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -76,7 +77,7 @@ public final class HpoQualityReport {
     pruners(seeds);
   }
 
-  private static void timing(Path script, boolean optuna) throws Exception {
+  private static void timing(@Nullable Path script, boolean optuna) throws Exception {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
     Problems p = Problems.all().get(1);
     System.out.println("| sampler | CPU ms per ask+tell at trial 100 | at trial 1,000 |");
@@ -147,7 +148,8 @@ public final class HpoQualityReport {
     return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
   }
 
-  private static Path optunaScript() throws Exception {
+  /** Returns the Optuna oracle script, or null where Debian's python3 has no optuna. */
+  private static @Nullable Path optunaScript() throws Exception {
     Path python = Path.of("/usr/bin/python3");
     if (!Files.isExecutable(python)) {
       return null;

@@ -330,6 +330,9 @@ public final class DemoAgent {
         bestAcc = acc;
       }
     }
+    if (best == null) {
+      throw new IllegalStateException("None of the checkpoints " + top + " could be scored.");
+    }
     tell(String.format(
         Locale.ROOT,
         "recommend %s: held-out loss %.4f, accuracy %.3f (of the %d"

@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -112,10 +113,10 @@ public final class NemoSpawnExtension
   private final String description;
   private final List<Integer> gpus;
   private final List<String> agents;
-  private final Durability durability;
+  private final @Nullable Durability durability;
   private final InstantSource clock;
-  private final Boolean leakCheck;
-  private final Cleanup cleanup;
+  private final @Nullable Boolean leakCheck;
+  private final @Nullable Cleanup cleanup;
 
   /**
    * Creates the extension with defaults, one team per test; used by {@link NemoSpawnTest} and
@@ -170,7 +171,8 @@ public final class NemoSpawnExtension
           + " on the class, or use a team per test (@NemoSpawnTest or an instance field)");
     }
     store.put(THREADS, LeakCheck.nemoThreads());
-    Session s = store.get(SESSION, Session.class);
+    // Put above, or by beforeAll for a class-scoped team.
+    Session s = Objects.requireNonNull(store.get(SESSION, Session.class), "session");
     store.put(TEAM_MARK, s.tracking.mark());
   }
 
@@ -208,7 +210,8 @@ public final class NemoSpawnExtension
   }
 
   /** Closes a session, checks for leaks and removes or keeps its directory. */
-  private List<String> finish(ExtensionContext context, Session s, Set<Thread> before, int mark) {
+  private List<String> finish(
+      ExtensionContext context, Session s, @Nullable Set<Thread> before, int mark) {
     List<String> leaks = new ArrayList<>();
     boolean check = leakCheck(context);
     if (check) {
@@ -240,7 +243,7 @@ public final class NemoSpawnExtension
     return leaks;
   }
 
-  private List<String> leaksOf(Session s, Set<Thread> before, int mark, boolean closed) {
+  private List<String> leaksOf(Session s, @Nullable Set<Thread> before, int mark, boolean closed) {
     List<String> leaks = new ArrayList<>();
     if (!closed) {
       for (String id : s.tracking.openTeamsSince(mark)) {
@@ -528,10 +531,10 @@ public final class NemoSpawnExtension
     private String description = "";
     private List<Integer> gpus = List.of();
     private final Set<String> agents = new LinkedHashSet<>();
-    private Durability durability;
+    private @Nullable Durability durability;
     private InstantSource clock = InstantSource.system();
-    private Boolean leakCheck;
-    private Cleanup cleanup;
+    private @Nullable Boolean leakCheck;
+    private @Nullable Cleanup cleanup;
 
     Builder() {}
 

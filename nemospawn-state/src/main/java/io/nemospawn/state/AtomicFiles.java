@@ -71,7 +71,7 @@ public final class AtomicFiles {
 
   private static void write(
       Path target, byte[] content, Durability durability, @Nullable Set<PosixFilePermission> mode) {
-    Path dir = target.toAbsolutePath().getParent();
+    Path dir = parentOf(target);
     Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
       Files.createDirectories(dir);
@@ -122,9 +122,18 @@ public final class AtomicFiles {
     write(target, content, durability, OWNER_ONLY);
   }
 
+  private static Path parentOf(Path target) {
+    Path dir = target.toAbsolutePath().getParent();
+    if (dir == null) {
+      throw new IllegalArgumentException(
+          "Cannot write '" + target + "': it is a file system root; name a file in a directory");
+    }
+    return dir;
+  }
+
   private static boolean createNew(
       Path target, byte[] content, Durability durability, @Nullable Set<PosixFilePermission> mode) {
-    Path dir = target.toAbsolutePath().getParent();
+    Path dir = parentOf(target);
     Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
       Files.createDirectories(dir);

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The demo agent's data-curation stages over a seeded, deliberately dirty text data set: {@code
@@ -35,7 +36,8 @@ public final class Curation {
    * @param metrics counts, stored as task metadata
    * @param artifactPath the file to register as a dataset artifact, or null
    */
-  public record Result(String summary, Map<String, Object> metrics, Path artifactPath) {}
+  public record Result(
+      String summary, Map<String, Object> metrics, @Nullable Path artifactPath) {}
 
   private Curation() {}
 

@@ -5,6 +5,7 @@ import io.nemospawn.topology.GpuMetrics;
 import io.nemospawn.topology.GpuTopology;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads metrics through DCGM: {@code dcgmi dmon -e 203,204,1002,150,155,310,311 -c 1}. The first
@@ -15,8 +16,8 @@ public final class DcgmGpuProbe implements GpuProbe {
   /** The name shown as the snapshot's source. */
   public static final String NAME = "dcgm";
 
-  private final String executable;
-  private final Duration timeout;
+  private final @Nullable String executable;
+  private final @Nullable Duration timeout;
 
   /** Uses the configured executable and timeout ({@link GpuSettings}); for ServiceLoader. */
   public DcgmGpuProbe() {
@@ -24,7 +25,7 @@ public final class DcgmGpuProbe implements GpuProbe {
   }
 
   /** Uses the given {@code dcgmi} and timeout; {@code null} means the configured one. */
-  public DcgmGpuProbe(String executable, Duration timeout) {
+  public DcgmGpuProbe(@Nullable String executable, @Nullable Duration timeout) {
     this.executable = executable;
     this.timeout = timeout;
   }

@@ -3,6 +3,7 @@ package io.nemospawn.gpu.internal;
 import io.nemospawn.spi.Environment;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the probes find their tools: a system property, else an environment variable, else the
@@ -26,11 +27,17 @@ public final class GpuSettings {
   private GpuSettings() {}
 
   static String get(String property, String env, String fallback) {
+    String v = find(property, env);
+    return v == null ? fallback : v;
+  }
+
+  /** Returns the trimmed setting, or null when neither the property nor the variable is set. */
+  static @Nullable String find(String property, String env) {
     String v = System.getProperty(property);
     if (v == null || v.isBlank()) {
       v = Environment.get(env);
     }
-    return v == null || v.isBlank() ? fallback : v.trim();
+    return v == null || v.isBlank() ? null : v.trim();
   }
 
   /** Returns the configured {@code nvidia-smi}. */
@@ -54,7 +61,7 @@ public final class GpuSettings {
    * @throws IllegalArgumentException naming the setting when it is not a positive duration
    */
   public static Duration timeout() {
-    String text = get("nemospawn.gpu.timeout", "NEMOSPAWN_GPU_TIMEOUT", null);
+    String text = find("nemospawn.gpu.timeout", "NEMOSPAWN_GPU_TIMEOUT");
     if (text == null) {
       return DEFAULT_TIMEOUT;
     }

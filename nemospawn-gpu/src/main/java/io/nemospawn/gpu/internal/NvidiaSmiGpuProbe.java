@@ -6,6 +6,7 @@ import io.nemospawn.topology.GpuTopology;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +23,8 @@ public final class NvidiaSmiGpuProbe implements GpuProbe {
 
   private static final String SETTING = "nemospawn.gpu.nvidia-smi (NEMOSPAWN_NVIDIA_SMI)";
 
-  private final String executable;
-  private final Duration timeout;
+  private final @Nullable String executable;
+  private final @Nullable Duration timeout;
 
   /** Uses the configured executable and timeout ({@link GpuSettings}); for ServiceLoader. */
   public NvidiaSmiGpuProbe() {
@@ -36,7 +37,7 @@ public final class NvidiaSmiGpuProbe implements GpuProbe {
    * @param executable path or name of {@code nvidia-smi}
    * @param timeout how long each call may take
    */
-  public NvidiaSmiGpuProbe(String executable, Duration timeout) {
+  public NvidiaSmiGpuProbe(@Nullable String executable, @Nullable Duration timeout) {
     this.executable = executable;
     this.timeout = timeout;
   }

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parses the text of {@code nvidia-smi --query-gpu=… --format=csv,noheader,nounits} and {@code
@@ -187,7 +188,7 @@ final class NvidiaSmiParser {
   }
 
   /** Combines query rows and a {@code topo -m} matrix (or none) into a topology. */
-  static GpuTopology topology(List<Row> rows, TopoMatrix matrix, String source) {
+  static GpuTopology topology(List<Row> rows, @Nullable TopoMatrix matrix, String source) {
     GpuTopology.Builder b = GpuTopology.builder().source(source);
     for (Row r : rows) {
       Gpu g = r.gpu();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +30,8 @@ final class ToolRunner {
    */
   static String run(List<String> command, Duration timeout, String setting) {
     String shown = String.join(" ", command);
-    Path out = null;
-    Path err = null;
+    @Nullable Path out = null;
+    @Nullable Path err = null;
     Process p = null;
     try {
       out = Files.createTempFile("nemospawn-gpu-", ".out");
@@ -95,7 +96,7 @@ final class ToolRunner {
     p.destroyForcibly();
   }
 
-  private static void deleteQuietly(Path p) {
+  private static void deleteQuietly(@Nullable Path p) {
     if (p != null) {
       try {
         Files.deleteIfExists(p);
@@ -109,7 +110,7 @@ final class ToolRunner {
   static final class ToolException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    ToolException(String message, Throwable cause) {
+    ToolException(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
   }

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -65,7 +66,8 @@ public final class SqliteStorage implements StudyStorage {
       .toFormatter();
 
   private final Path file;
-  private Connection conn;
+  private final Connection conn;
+  private boolean closed;
 
   private SqliteStorage(Path file, Connection conn) {
     this.file = file;
@@ -157,8 +159,20 @@ public final class SqliteStorage implements StudyStorage {
     T run(Connection c) throws SQLException;
   }
 
+  private interface Update {
+    void run(Connection c) throws SQLException;
+  }
+
+  /** Runs a transaction that returns nothing. */
+  private void update(String what, Update body) {
+    tx(what, c -> {
+      body.run(c);
+      return Boolean.TRUE;
+    });
+  }
+
   private synchronized <T> T tx(String what, Tx<T> body) {
-    if (conn == null) {
+    if (closed) {
       throw new IllegalStateException("SQLite storage " + file + " is closed.");
     }
     try {
@@ -177,7 +191,7 @@ public final class SqliteStorage implements StudyStorage {
 
   private void rollbackQuietly() {
     try {
-      if (conn != null) {
+      if (!closed) {
         conn.rollback();
       }
     } catch (SQLException e) {
@@ -189,7 +203,7 @@ public final class SqliteStorage implements StudyStorage {
     return WRITE.format(LocalDateTime.ofInstant(t, ZoneId.systemDefault()));
   }
 
-  private static Instant parseTime(String s) {
+  private static @Nullable Instant parseTime(@Nullable String s) {
     return s == null
         ? null
         : LocalDateTime.parse(s, READ).atZone(ZoneId.systemDefault()).toInstant();
@@ -262,7 +276,7 @@ public final class SqliteStorage implements StudyStorage {
 
   @Override
   public void createStudy(String study, Direction direction, Map<String, String> attrs) {
-    tx("create study '" + study + "'", c -> {
+    update("create study '" + study + "'", c -> {
       try (PreparedStatement ps =
           c.prepareStatement("SELECT 1 FROM studies WHERE study_name = ?")) {
         ps.setString(1, study);
@@ -292,7 +306,6 @@ public final class SqliteStorage implements StudyStorage {
       for (var e : attrs.entrySet()) {
         upsertStudyAttr(c, sid, e.getKey(), e.getValue());
       }
-      return null;
     });
   }
 
@@ -359,9 +372,8 @@ public final class SqliteStorage implements StudyStorage {
 
   @Override
   public void setStudyUserAttr(String study, String key, String json) {
-    tx("set attribute '" + key + "' of study '" + study + "'", c -> {
+    update("set attribute '" + key + "' of study '" + study + "'", c -> {
       upsertStudyAttr(c, studyId(c, study), key, json);
-      return null;
     });
   }
 
@@ -388,7 +400,7 @@ public final class SqliteStorage implements StudyStorage {
   @Override
   public void setParams(
       String study, int number, Map<String, Distribution> dists, Map<String, Double> internal) {
-    tx("set parameters of trial " + number, c -> {
+    update("set parameters of trial " + number, c -> {
       long tid = running(c, study, number, "set parameters of");
       for (var e : internal.entrySet()) {
         Distribution d = dists.get(e.getKey());
@@ -406,7 +418,6 @@ public final class SqliteStorage implements StudyStorage {
           ps.executeUpdate();
         }
       }
-      return null;
     });
   }
 
@@ -438,7 +449,7 @@ public final class SqliteStorage implements StudyStorage {
     if (step < 0) {
       throw new IllegalArgumentException("Step " + step + " is negative; steps start at 0.");
     }
-    tx("report into trial " + number, c -> {
+    update("report into trial " + number, c -> {
       long tid = running(c, study, number, "report into");
       try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value,"
@@ -455,12 +466,11 @@ public final class SqliteStorage implements StudyStorage {
         ps.setString(4, valueType(value));
         ps.executeUpdate();
       }
-      return null;
     });
   }
 
   private void trialAttr(String table, String study, int number, String key, String json) {
-    tx("set attribute '" + key + "' of trial " + number, c -> {
+    update("set attribute '" + key + "' of trial " + number, c -> {
       long tid = (long) trialRow(c, study, number)[0];
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
           + " (trial_id, \"key\", value_json) VALUES (?, ?, ?)"
@@ -470,7 +480,6 @@ public final class SqliteStorage implements StudyStorage {
         ps.setString(3, json);
         ps.executeUpdate();
       }
-      return null;
     });
   }
 
@@ -490,7 +499,7 @@ public final class SqliteStorage implements StudyStorage {
       throw new IllegalArgumentException(
           "Cannot finish trial " + number + " as " + state + ": use COMPLETE, PRUNED or FAIL.");
     }
-    tx("finish trial " + number, c -> {
+    update("finish trial " + number, c -> {
       long tid = running(c, study, number, "finish");
       TrialState s = state == TrialState.COMPLETE && Double.isNaN(value) ? TrialState.FAIL : state;
       double v = s == TrialState.FAIL ? Double.NaN : value;
@@ -527,15 +536,23 @@ public final class SqliteStorage implements StudyStorage {
           ps.executeUpdate();
         }
       }
-      return null;
     });
+  }
+
+  /** Returns the row of a trial that the same query's join found in {@code trials}. */
+  private static Row row(Map<Long, Row> rows, long trialId) {
+    Row r = rows.get(trialId);
+    if (r == null) {
+      throw new IllegalStateException("trial_id " + trialId + " is not in the trials read before");
+    }
+    return r;
   }
 
   private static final class Row {
     final int number;
     final TrialState state;
-    final Instant start;
-    final Instant complete;
+    final @Nullable Instant start;
+    final @Nullable Instant complete;
     double value = Double.NaN;
     final Map<String, Distribution> dists = new LinkedHashMap<>();
     final Map<String, Double> params = new LinkedHashMap<>();
@@ -543,7 +560,7 @@ public final class SqliteStorage implements StudyStorage {
     final Map<String, String> sys = new LinkedHashMap<>();
     final Map<String, String> user = new LinkedHashMap<>();
 
-    Row(int number, TrialState state, Instant start, Instant complete) {
+    Row(int number, TrialState state, @Nullable Instant start, @Nullable Instant complete) {
       this.number = number;
       this.state = state;
       this.start = start;
@@ -556,7 +573,8 @@ public final class SqliteStorage implements StudyStorage {
     }
   }
 
-  private List<FrozenTrial> load(Connection c, String study, Integer only) throws SQLException {
+  private List<FrozenTrial> load(Connection c, String study, @Nullable Integer only)
+      throws SQLException {
     long sid = studyId(c, study);
     String where = " WHERE t.study_id = ?" + (only == null ? "" : " AND t.number = ?");
     Map<Long, Row> rows = new LinkedHashMap<>();
@@ -583,7 +601,7 @@ public final class SqliteStorage implements StudyStorage {
       bind(ps, sid, only);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          Row r = rows.get(rs.getLong(1));
+          Row r = row(rows, rs.getLong(1));
           Distribution d = distCache.computeIfAbsent(rs.getString(4), Distribution::fromJson);
           r.dists.put(rs.getString(2), d);
           r.params.put(rs.getString(2), rs.getDouble(3));
@@ -597,7 +615,7 @@ public final class SqliteStorage implements StudyStorage {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           double v = rs.getDouble(2);
-          rows.get(rs.getLong(1)).value = fromType(v, rs.wasNull(), rs.getString(3));
+          row(rows, rs.getLong(1)).value = fromType(v, rs.wasNull(), rs.getString(3));
         }
       }
     }
@@ -609,7 +627,7 @@ public final class SqliteStorage implements StudyStorage {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           double v = rs.getDouble(3);
-          rows.get(rs.getLong(1))
+          row(rows, rs.getLong(1))
               .inter
               .put(rs.getInt(2), fromType(v, rs.wasNull(), rs.getString(4)));
         }
@@ -622,7 +640,7 @@ public final class SqliteStorage implements StudyStorage {
         bind(ps, sid, only);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            Row r = rows.get(rs.getLong(1));
+            Row r = row(rows, rs.getLong(1));
             (table.startsWith("trial_system") ? r.sys : r.user)
                 .put(rs.getString(2), rs.getString(3));
           }
@@ -636,7 +654,8 @@ public final class SqliteStorage implements StudyStorage {
     return out;
   }
 
-  private static void bind(PreparedStatement ps, long sid, Integer only) throws SQLException {
+  private static void bind(PreparedStatement ps, long sid, @Nullable Integer only)
+      throws SQLException {
     ps.setLong(1, sid);
     if (only != null) {
       ps.setInt(2, only);
@@ -661,13 +680,13 @@ public final class SqliteStorage implements StudyStorage {
 
   @Override
   public synchronized void close() {
-    if (conn != null) {
+    if (!closed) {
+      closed = true;
       try {
         conn.close();
       } catch (SQLException e) {
         log.warn("Cannot close SQLite study database {}", file, e);
       }
-      conn = null;
     }
   }
 

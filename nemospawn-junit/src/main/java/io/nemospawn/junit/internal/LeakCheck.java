@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds what a test left behind: teams opened and not closed, {@code nemospawn-*} threads
@@ -113,7 +114,7 @@ public final class LeakCheck {
    * a POSIX lock that this JVM holds through another channel; the check runs after a test, when
    * no lock should be held, and a lock found held is reported either way.
    */
-  private static String lockState(Path file) {
+  private static @Nullable String lockState(Path file) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
       FileLock l = ch.tryLock();
       if (l == null) {

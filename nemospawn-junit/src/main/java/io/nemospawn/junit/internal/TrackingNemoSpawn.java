@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Wraps a {@link NemoSpawn} so that every {@link Team} opened through it is recorded, and the
@@ -98,6 +99,7 @@ public final class TrackingNemoSpawn {
 
   @FunctionalInterface
   private interface Handler {
+    @Nullable
     Object handle(Method m, Object[] args) throws Throwable;
   }
 

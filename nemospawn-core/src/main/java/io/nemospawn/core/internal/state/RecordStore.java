@@ -199,7 +199,7 @@ public final class RecordStore {
     return files;
   }
 
-  /** Returns the reason of a read failure without the "Cannot read <path>: " prefix. */
+  /** Returns the reason of a read failure without the {@code "Cannot read <path>: "} prefix. */
   public static String reasonOf(StateException e) {
     Throwable c = e.getCause();
     String m = e.getMessage();

@@ -20,7 +20,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +43,9 @@ public final class NvmlGpuProbe implements GpuProbe {
 
   private static final Logger log = LoggerFactory.getLogger(NvmlGpuProbe.class);
 
-  private final String library;
-  private volatile NvmlLibrary nvml;
-  private volatile RuntimeException loadFailure;
+  private final @Nullable String library;
+  private volatile @Nullable NvmlLibrary nvml;
+  private volatile @Nullable RuntimeException loadFailure;
 
   /** Uses the configured library ({@link GpuSettings#nvmlLibrary()}); for ServiceLoader. */
   public NvmlGpuProbe() {
@@ -54,7 +56,7 @@ public final class NvmlGpuProbe implements GpuProbe {
    * Uses the given library: a path, or a name for the dynamic linker; {@code null} means the
    * configured one. Nothing is loaded before the first call.
    */
-  public NvmlGpuProbe(String library) {
+  public NvmlGpuProbe(@Nullable String library) {
     this.library = library;
   }
 
@@ -88,15 +90,18 @@ public final class NvmlGpuProbe implements GpuProbe {
               e);
         }
       }
-      if (loadFailure != null) {
-        throw loadFailure;
+      // Under the lock exactly one of the two is set by now.
+      RuntimeException failure = loadFailure;
+      NvmlLibrary loaded = nvml;
+      if (failure != null) {
+        throw failure;
       }
-      return nvml;
+      return Objects.requireNonNull(loaded, "NVML library");
     }
   }
 
   /** JNA puts the linker's reason on the line after "Unable to load library 'x':". */
-  private static String firstLines(String message) {
+  private static String firstLines(@Nullable String message) {
     if (message == null) {
       return "no reason given";
     }
