@@ -2,6 +2,7 @@ package io.nemospawn.state;
 
 import io.nemospawn.inbox.Message;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A fast reader for the common case of a message record: one flat JSON object whose keys are
@@ -18,7 +19,7 @@ final class FlatJson {
   }
 
   /** Returns the message, or null when the text is not the simple case. */
-  static Message parse(String text, String fallbackTo) {
+  static @Nullable Message parse(String text, String fallbackTo) {
     try {
       return new FlatJson(text).message(fallbackTo);
     } catch (RuntimeException e) {
@@ -26,13 +27,13 @@ final class FlatJson {
     }
   }
 
-  private Message message(String fallbackTo) {
-    String id = null;
-    String team = null;
-    String from = null;
-    String to = null;
-    String body = null;
-    String stamp = null;
+  private @Nullable Message message(String fallbackTo) {
+    @Nullable String id = null;
+    @Nullable String team = null;
+    @Nullable String from = null;
+    @Nullable String to = null;
+    @Nullable String body = null;
+    @Nullable String stamp = null;
     boolean read = false;
     ws();
     if (next() != '{') {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
@@ -116,8 +117,8 @@ public final class MessageJson {
     String team = requiredText(root, "team_id");
     String from = requiredText(root, "from_agent");
     String body = requiredText(root, "body");
-    String to = optionalText(root, "to_agent", fallbackTo);
-    String stamp = optionalText(root, "timestamp", null);
+    String to = Objects.requireNonNullElse(optionalText(root, "to_agent"), fallbackTo);
+    @Nullable String stamp = optionalText(root, "timestamp");
     Instant time = stamp == null ? fallbackTime : Stamps.parse(stamp);
     if (time == null) {
       throw new IllegalArgumentException("missing key 'timestamp'");
@@ -165,10 +166,10 @@ public final class MessageJson {
     return n.stringValue();
   }
 
-  private static String optionalText(JsonNode root, String key, String fallback) {
+  private static @Nullable String optionalText(JsonNode root, String key) {
     JsonNode n = root.get(key);
     if (n == null || n.isNull()) {
-      return fallback;
+      return null;
     }
     if (!n.isString()) {
       throw new IllegalArgumentException("key '" + key + "' is not a string: " + n);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.commons.support.AnnotationSupport;
@@ -29,12 +30,13 @@ public final class FakeGpuMachine implements AutoCloseable {
   private static final String RESOURCES = "/io/nemospawn/junit/gpus/";
   private static final List<String> FILES = List.of("query.csv", "topo.txt");
 
-  private final Path dir;
-  private final String previous;
-  private final GpuTopology topology;
+  private final @Nullable Path dir;
+  private final @Nullable String previous;
+  private final @Nullable GpuTopology topology;
   private boolean closed;
 
-  private FakeGpuMachine(Path dir, String previous, GpuTopology topology) {
+  private FakeGpuMachine(
+      @Nullable Path dir, @Nullable String previous, @Nullable GpuTopology topology) {
     this.dir = dir;
     this.previous = previous;
     this.topology = topology;
@@ -107,8 +109,9 @@ public final class FakeGpuMachine implements AutoCloseable {
         return dir;
       }
       Path p = Path.of(shape);
-      if (Files.isRegularFile(p) && p.getFileName().toString().equals("query.csv")) {
-        p = p.toAbsolutePath().getParent();
+      Path parent = p.toAbsolutePath().getParent();
+      if (parent != null && Files.isRegularFile(p) && p.endsWith("query.csv")) {
+        p = parent;
       }
       if (Files.isRegularFile(p.resolve("query.csv"))) {
         for (String f : FILES) {
@@ -151,7 +154,7 @@ public final class FakeGpuMachine implements AutoCloseable {
     }
   }
 
-  private static void restore(String previous) {
+  private static void restore(@Nullable String previous) {
     if (previous == null) {
       System.clearProperty(PROPERTY);
     } else {
