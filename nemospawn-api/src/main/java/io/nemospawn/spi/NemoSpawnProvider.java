@@ -1,9 +1,11 @@
 package io.nemospawn.spi;
 
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.Transport;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Opens data directories; found with {@link java.util.ServiceLoader}. nemospawn-core provides the
@@ -22,4 +24,31 @@ public interface NemoSpawnProvider {
    * @param user null: the {@code user} setting, else the login name
    */
   NemoSpawn open(Path dataDir, Durability durability, InstantSource clock, String user);
+
+  /**
+   * Opens a data directory whose teams use the given transport instead of the one the
+   * environment and the settings name. The default serves a provider that predates this method:
+   * it opens with {@link #open(Path, Durability, InstantSource, String)} when no transport is
+   * given and refuses one it would ignore.
+   *
+   * @param transport null: the {@code NEMOSPAWN_TRANSPORT} variable, else the {@code transport}
+   *     setting
+   * @throws UnsupportedOperationException when a transport is given and the provider cannot
+   *     apply it
+   * @since 0.1
+   */
+  default NemoSpawn open(
+      Path dataDir,
+      Durability durability,
+      InstantSource clock,
+      String user,
+      @Nullable Transport transport) {
+    if (transport != null) {
+      throw new UnsupportedOperationException(
+          "The NemoSpawn runtime " + getClass().getName()
+              + " cannot apply the transport " + transport.configName()
+              + "; use its transport setting instead");
+    }
+    return open(dataDir, durability, clock, user);
+  }
 }

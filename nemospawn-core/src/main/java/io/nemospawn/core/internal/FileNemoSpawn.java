@@ -9,6 +9,7 @@ import io.nemospawn.StateException;
 import io.nemospawn.Team;
 import io.nemospawn.TeamBuilder;
 import io.nemospawn.TeamInfo;
+import io.nemospawn.Transport;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.Layout;
 import io.nemospawn.core.internal.state.RecordStore;
@@ -37,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,7 @@ public final class FileNemoSpawn implements NemoSpawn {
   private final ConfigStore config;
   private final AuditJournal audit;
   private final String user;
+  private final @Nullable Transport transport;
   private final Set<FileTeam> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -61,6 +64,17 @@ public final class FileNemoSpawn implements NemoSpawn {
       InstantSource clock,
       String user,
       Function<String, String> env) {
+    this(dataDir, durability, clock, user, env, null);
+  }
+
+  FileNemoSpawn(
+      Path dataDir,
+      Durability durability,
+      InstantSource clock,
+      String user,
+      Function<String, String> env,
+      @Nullable Transport transport) {
+    this.transport = transport;
     this.layout = new Layout(dataDir);
     this.clock = clock;
     try {
@@ -289,7 +303,7 @@ public final class FileNemoSpawn implements NemoSpawn {
       log.info("Removed {} temp files left by interrupted writes in team {}", removed, id);
     }
     TeamEvents events = new TeamEvents(id, layout.teamDir(id), store, POLL);
-    TeamContext ctx = new TeamContext(id, layout, store, clock, audit, events, config);
+    TeamContext ctx = new TeamContext(id, layout, store, clock, audit, events, config, transport);
     FileTeam[] self = new FileTeam[1];
     self[0] = new FileTeam(ctx, name, () -> open.remove(self[0]));
     open.add(self[0]);
