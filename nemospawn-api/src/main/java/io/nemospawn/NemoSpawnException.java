@@ -18,6 +18,7 @@ import org.apiguardian.api.API;
 public abstract sealed class NemoSpawnException extends RuntimeException
     permits AgentLaunchException,
         GpuUnavailableException,
+        MergeConflictException,
         StateException,
         TaskFailedException,
         TransportException {

@@ -1,5 +1,6 @@
 package io.nemospawn.benchmarks;
 
+import io.nemospawn.AgentSpec;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.inbox.Message;
@@ -65,7 +66,7 @@ public class InboxBenchmark {
           .durability(Durability.parse(durability))
           .open();
       team = ns.newTeam("bench").create();
-      team.agents().register("worker", "worker", List.of(), "");
+      team.agents().register(AgentSpec.builder("worker").build());
     }
 
     void fill() {

@@ -1,5 +1,6 @@
 package io.nemospawn.junit;
 
+import io.nemospawn.AgentSpec;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.inbox.Inbox;
@@ -289,7 +290,7 @@ public final class NemoSpawnExtension
     try {
       team = ns.newTeam(teamName).description(description).gpus(gpus).create();
       for (String a : agents) {
-        team.agents().register(a, "worker", List.of(), "");
+        team.agents().register(AgentSpec.builder(a).build());
       }
     } catch (RuntimeException e) {
       ns.close();

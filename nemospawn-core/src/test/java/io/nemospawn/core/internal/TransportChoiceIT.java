@@ -2,6 +2,7 @@ package io.nemospawn.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nemospawn.AgentSpec;
 import io.nemospawn.ConfigKey;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
@@ -40,7 +41,7 @@ class TransportChoiceIT {
       setup.config().set(ConfigKey.TRANSPORT, "shm");
       Team team = setup.newTeam("choice").create();
       teamId = team.id();
-      agent = team.agents().register("rx", "worker", List.of(), "");
+      agent = team.agents().register(AgentSpec.builder("rx").build());
     }
     ExecutorService pool = Executors.newSingleThreadExecutor();
     List<Message> got = new CopyOnWriteArrayList<>();

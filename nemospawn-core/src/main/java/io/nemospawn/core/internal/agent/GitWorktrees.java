@@ -1,6 +1,6 @@
 package io.nemospawn.core.internal.agent;
 
-import io.nemospawn.agent.MergeConflictException;
+import io.nemospawn.MergeConflictException;
 import io.nemospawn.core.internal.runtime.Exec;
 import java.nio.file.Files;
 import java.nio.file.Path;
