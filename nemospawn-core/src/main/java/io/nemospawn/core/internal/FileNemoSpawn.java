@@ -10,6 +10,7 @@ import io.nemospawn.Team;
 import io.nemospawn.TeamBuilder;
 import io.nemospawn.TeamInfo;
 import io.nemospawn.Transport;
+import io.nemospawn.core.FileTrees;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.Layout;
 import io.nemospawn.core.internal.state.RecordStore;
@@ -366,28 +367,12 @@ public final class FileNemoSpawn implements NemoSpawn {
       // Rename first so that readers never see a half-deleted team, then remove.
       Path trash = layout.teamsDir().resolve("." + id + ".deleting-" + StateFormat.randomHex8());
       Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      deleteTree(trash);
+      FileTrees.deleteOrThrow(trash);
     } catch (IOException e) {
       throw new StateException(dir, "Cannot delete team " + id + " at " + dir + ": " + e, e);
     }
     audit.append("team.delete", id, "", Map.of());
     log.info("Deleted team {}", id);
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 
   @Override
