@@ -1,4 +1,7 @@
-package io.nemospawn.topology;
+package io.nemospawn.gpu.internal;
+
+import io.nemospawn.topology.GpuMetrics;
+import io.nemospawn.topology.GpuSnapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
