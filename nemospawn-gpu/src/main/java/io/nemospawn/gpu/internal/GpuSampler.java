@@ -1,7 +1,6 @@
 package io.nemospawn.gpu.internal;
 
 import io.nemospawn.topology.GpuSnapshot;
-
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
