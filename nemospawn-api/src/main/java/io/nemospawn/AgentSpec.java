@@ -99,6 +99,11 @@ public record AgentSpec(
     return new Builder(name);
   }
 
+  /** Returns the runtime if it is one of the shipped ones; empty for the setting or an SPI one. */
+  public java.util.Optional<io.nemospawn.agent.RuntimeKind> runtimeKind() {
+    return io.nemospawn.agent.RuntimeKind.find(runtime);
+  }
+
   /** Returns a builder holding this spec's values. */
   public Builder toBuilder() {
     Builder b = new Builder(name);
@@ -181,7 +186,15 @@ public record AgentSpec(
       return this;
     }
 
-    /** Chooses the runtime: {@code tmux}, {@code process} or {@code sandbox}. */
+    /** Chooses one of the shipped runtimes. */
+    public Builder runtime(io.nemospawn.agent.RuntimeKind runtime) {
+      return runtime(Objects.requireNonNull(runtime, "runtime").configName());
+    }
+
+    /**
+     * Chooses the runtime by name: {@code tmux}, {@code process}, {@code sandbox} or the {@link
+     * io.nemospawn.spi.AgentRuntime#name()} of a runtime registered through the SPI.
+     */
     public Builder runtime(String runtime) {
       this.runtime = Objects.requireNonNull(runtime, "runtime");
       return this;

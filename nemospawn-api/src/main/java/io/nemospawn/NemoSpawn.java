@@ -117,6 +117,7 @@ public interface NemoSpawn extends AutoCloseable {
     private @Nullable Durability durability;
     private InstantSource clock = InstantSource.system();
     private @Nullable String user;
+    private @Nullable Transport transport;
 
     Builder() {}
 
@@ -150,6 +151,21 @@ public interface NemoSpawn extends AutoCloseable {
     }
 
     /**
+     * Sets the message transport of every team opened through this handle. Precedence, first
+     * wins: this method, then the {@value Transport#ENV} environment variable, then the {@code
+     * transport} (and {@code zmq_bind}) setting in {@code config.json}, then {@link
+     * Transport#auto()}. The choice is not written anywhere: other processes (agents, the CLI)
+     * keep following the environment and the setting. Whatever is chosen, every message is also
+     * written to the recipient's inbox directory.
+     *
+     * @since 0.1
+     */
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
      * Opens the data directory, creating it if needed, and removes temp files left by crashed
      * writers.
      *
@@ -168,13 +184,16 @@ public interface NemoSpawn extends AutoCloseable {
         throw new IllegalStateException(
             "No NemoSpawn runtime on the class path or module path; add io.nemospawn:nemospawn-core.");
       }
-      return providers.get(0).open(dir.toAbsolutePath().normalize(), durability, clock, user);
+      return providers
+          .get(0)
+          .open(dir.toAbsolutePath().normalize(), durability, clock, user, transport);
     }
 
     @Override
     public String toString() {
       return "NemoSpawn.Builder[dataDir=" + (dataDir == null ? defaultDataDir() : dataDir)
-          + ", durability=" + (durability == null ? "setting" : durability) + "]";
+          + ", durability=" + (durability == null ? "setting" : durability)
+          + ", transport=" + (transport == null ? "setting" : transport.configName()) + "]";
     }
   }
 }

@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
 public abstract sealed class NemoSpawnException extends RuntimeException
     permits AgentLaunchException,
         GpuUnavailableException,
+        MergeConflictException,
         StateException,
         TaskFailedException,
         TransportException {

@@ -19,12 +19,41 @@ import org.apiguardian.api.API;
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Agents {
   /**
+   * Registers an agent started by hand (no runtime starts anything): a fresh id {@code
+   * <name>-<8 hex>}, status {@code running}, lifecycle {@code running}. The spec's name, role,
+   * GPU indices and task are recorded; its spawn-only parts (command, profile, runtime, GPU count,
+   * repository, environment, network, detached) must be left unset.
+   *
+   * <pre>{@code
+   * team.agents().register(AgentSpec.builder("trainer").role("worker").gpus(0).build());
+   * }</pre>
+   *
+   * @throws IllegalArgumentException when the name is invalid or taken in this team, or the spec
+   *     sets a spawn-only part, naming it
+   * @since 0.1
+   */
+  AgentInfo register(io.nemospawn.AgentSpec agent);
+
+  /**
    * Registers an agent: a fresh id {@code <name>-<8 hex>}, status {@code running}, lifecycle
    * {@code running}.
    *
+   * @deprecated use {@link #register(io.nemospawn.AgentSpec)}: {@code
+   *     register(AgentSpec.builder(name).role(role).gpus(gpuIds).task(task).build())}
    * @throws IllegalArgumentException when the name is invalid or taken in this team
    */
-  AgentInfo register(String name, String role, List<Integer> gpuIds, String task);
+  @Deprecated(since = "0.1")
+  default AgentInfo register(String name, String role, List<Integer> gpuIds, String task) {
+    java.util.Objects.requireNonNull(gpuIds, "gpuIds");
+    for (Integer g : gpuIds) {
+      if (g == null) {
+        throw new IllegalArgumentException(
+            "Invalid GPU index null for agent '" + name + "'; use indices >= 0");
+      }
+    }
+    return register(new io.nemospawn.AgentSpec(
+        name, role, gpuIds, 0, List.of(), "", task, "", null, java.util.Map.of(), false, false));
+  }
 
   /**
    * Returns an agent by id, or by name.

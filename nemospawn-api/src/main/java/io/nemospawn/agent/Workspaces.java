@@ -28,7 +28,7 @@ public interface Workspaces {
    * repository).
    *
    * @return the resulting commit of {@code target}
-   * @throws MergeConflictException naming the conflicting files; {@code target} is untouched
+   * @throws io.nemospawn.MergeConflictException naming the conflicting files; {@code target} is untouched
    */
   String merge(String agent, String target);
 

@@ -87,9 +87,19 @@ public interface Artifacts {
       return new Query(type, agentId, tag, promotedOnly, Sort.VAL_LOSS, limit);
     }
 
-    /** Returns a copy restricted to a type. */
-    public Query ofType(ArtifactType t) {
+    /** Returns a copy restricted to a type (null: every type). */
+    public Query withType(@Nullable ArtifactType t) {
       return new Query(t, agentId, tag, promotedOnly, sort, limit);
+    }
+
+    /**
+     * Returns a copy restricted to a type.
+     *
+     * @deprecated use {@link #withType(ArtifactType)}; copy methods are named {@code withX}
+     */
+    @Deprecated(since = "0.1")
+    public Query ofType(ArtifactType t) {
+      return withType(t);
     }
   }
 }

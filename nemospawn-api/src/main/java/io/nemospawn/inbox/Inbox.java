@@ -1,6 +1,7 @@
 package io.nemospawn.inbox;
 
 import io.nemospawn.Listing;
+import io.nemospawn.spi.TransportKind;
 import java.time.Duration;
 import java.util.List;
 import org.apiguardian.api.API;
@@ -51,10 +52,26 @@ public interface Inbox {
   Listing<Message> history(String agent);
 
   /**
-   * One sent message and the transport that carried it ({@code file}, {@code zmq} or {@code shm}).
+   * One sent message and the transport that carried it.
    *
    * @param message the stored message
-   * @param transport the transport chosen for this pair
+   * @param kind the transport chosen for this pair
    */
-  record Delivery(Message message, String transport) {}
+  record Delivery(Message message, TransportKind kind) {
+    /** Checks. */
+    public Delivery {
+      java.util.Objects.requireNonNull(message, "message");
+      java.util.Objects.requireNonNull(kind, "kind");
+    }
+
+    /**
+     * Returns the transport's name: {@code file}, {@code zmq} or {@code shm}.
+     *
+     * @deprecated use {@link #kind()}; {@code kind().configName()} is this name
+     */
+    @Deprecated(since = "0.1")
+    public String transport() {
+      return kind.configName();
+    }
+  }
 }

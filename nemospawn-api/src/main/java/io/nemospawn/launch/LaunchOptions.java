@@ -166,7 +166,12 @@ public record LaunchOptions(
       return this;
     }
 
-    /** Sets the runtime. */
+    /** Sets one of the shipped runtimes. */
+    public Builder runtime(io.nemospawn.agent.RuntimeKind runtime) {
+      return runtime(Objects.requireNonNull(runtime, "runtime").configName());
+    }
+
+    /** Sets the runtime by name: a shipped one or one registered through the SPI. */
     public Builder runtime(String name) {
       this.runtime = Objects.requireNonNull(name, "runtime");
       return this;

@@ -14,8 +14,24 @@ import org.apiguardian.api.API;
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Plans {
-  /** Submits a plan; it starts {@code pending}. */
-  Plan submit(String agent, String title, String description, List<String> steps);
+  /**
+   * Submits a plan; it starts {@code pending}.
+   *
+   * @throws java.util.NoSuchElementException when the submitting agent is not in the team
+   * @since 0.1
+   */
+  Plan submit(PlanSpec plan);
+
+  /**
+   * Submits a plan; it starts {@code pending}.
+   *
+   * @deprecated use {@link #submit(PlanSpec)}: {@code submit(PlanSpec.of(title).withAgent(agent)
+   *     .withDescription(description).withSteps(steps))}
+   */
+  @Deprecated(since = "0.1")
+  default Plan submit(String agent, String title, String description, List<String> steps) {
+    return submit(new PlanSpec(agent, title, description, steps));
+  }
 
   /**
    * Returns a plan.

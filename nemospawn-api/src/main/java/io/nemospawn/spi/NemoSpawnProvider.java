@@ -1,6 +1,7 @@
 package io.nemospawn.spi;
 
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.Transport;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import org.apiguardian.api.API;
@@ -24,4 +25,31 @@ public interface NemoSpawnProvider {
    */
   NemoSpawn open(
       Path dataDir, @Nullable Durability durability, InstantSource clock, @Nullable String user);
+
+  /**
+   * Opens a data directory whose teams use the given transport instead of the one the
+   * environment and the settings name. The default serves a provider that predates this method:
+   * it opens with {@link #open(Path, Durability, InstantSource, String)} when no transport is
+   * given and refuses one it would ignore.
+   *
+   * @param transport null: the {@code NEMOSPAWN_TRANSPORT} variable, else the {@code transport}
+   *     setting
+   * @throws UnsupportedOperationException when a transport is given and the provider cannot
+   *     apply it
+   * @since 0.1
+   */
+  default NemoSpawn open(
+      Path dataDir,
+      @Nullable Durability durability,
+      InstantSource clock,
+      @Nullable String user,
+      @Nullable Transport transport) {
+    if (transport != null) {
+      throw new UnsupportedOperationException(
+          "The NemoSpawn runtime " + getClass().getName()
+              + " cannot apply the transport " + transport.configName()
+              + "; use its transport setting instead");
+    }
+    return open(dataDir, durability, clock, user);
+  }
 }

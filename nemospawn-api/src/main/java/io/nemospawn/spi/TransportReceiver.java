@@ -1,5 +1,6 @@
 package io.nemospawn.spi;
 
+import io.nemospawn.Subscription;
 import io.nemospawn.inbox.Message;
 import java.time.Duration;
 import java.util.Optional;

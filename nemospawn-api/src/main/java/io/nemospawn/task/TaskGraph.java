@@ -15,7 +15,7 @@ import org.apiguardian.api.API;
  * <pre>{@code
  * TaskGraph g = TaskGraph.builder()
  *     .task("prep", TaskSpec.of("prepare data"))
- *     .task("train", TaskSpec.of("train").owner(trainerId), "prep")
+ *     .task("train", TaskSpec.of("train").withOwner(trainerId), "prep")
  *     .task("eval", TaskSpec.of("evaluate"), "train")
  *     .build();
  * Map<String, Task> created = team.tasks().submit(g);

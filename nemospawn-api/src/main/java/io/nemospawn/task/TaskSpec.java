@@ -10,10 +10,10 @@ import org.apiguardian.api.API;
 
 /**
  * What a new task should be: title, optional description, owner, dependencies and metadata.
- * Immutable; {@code withX}/{@link #after} return modified copies.
+ * Immutable; {@code withX} and {@link #after} return modified copies.
  *
  * <pre>{@code
- * TaskSpec.of("evaluate").after(train.id()).owner("evaluator-1a2b3c4d")
+ * TaskSpec.of("evaluate").after(train.id()).withOwner("evaluator-1a2b3c4d")
  * }</pre>
  *
  * @param title free text, verbatim; not empty
@@ -55,20 +55,50 @@ public record TaskSpec(
     return new TaskSpec(title, description, owner, deps, metadata);
   }
 
-  /** Returns a copy with this owner. */
-  public TaskSpec owner(String agentId) {
+  /** Returns a copy with this owner (an empty string: none). */
+  public TaskSpec withOwner(String agentId) {
     return new TaskSpec(title, description, agentId, blockedBy, metadata);
   }
 
   /** Returns a copy with this description. */
-  public TaskSpec description(String text) {
+  public TaskSpec withDescription(String text) {
     return new TaskSpec(title, text, owner, blockedBy, metadata);
   }
 
   /** Returns a copy with one more metadata entry. */
-  public TaskSpec metadata(String key, Object value) {
+  public TaskSpec withMetadata(String key, Object value) {
     Map<String, Object> m = new LinkedHashMap<>(metadata);
     m.put(key, value);
     return new TaskSpec(title, description, owner, blockedBy, m);
+  }
+
+  /**
+   * Returns a copy with this owner.
+   *
+   * @deprecated use {@link #withOwner(String)}; copy methods are named {@code withX}
+   */
+  @Deprecated(since = "0.1")
+  public TaskSpec owner(String agentId) {
+    return withOwner(agentId);
+  }
+
+  /**
+   * Returns a copy with this description.
+   *
+   * @deprecated use {@link #withDescription(String)}; copy methods are named {@code withX}
+   */
+  @Deprecated(since = "0.1")
+  public TaskSpec description(String text) {
+    return withDescription(text);
+  }
+
+  /**
+   * Returns a copy with one more metadata entry.
+   *
+   * @deprecated use {@link #withMetadata(String, Object)}; copy methods are named {@code withX}
+   */
+  @Deprecated(since = "0.1")
+  public TaskSpec metadata(String key, Object value) {
+    return withMetadata(key, value);
   }
 }

@@ -8,10 +8,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A change to a task: a new state, owner, {@code val_loss} or metadata entries; parts left unset
- * stay as they are. Built with the static factories and {@code withX}.
+ * stay as they are. Built with {@link #of} or {@link #none} and the {@code withX} copy methods.
  *
  * <pre>{@code
- * tasks.update(id, TaskUpdate.state(TaskState.DONE).withValLoss(0.231))
+ * tasks.update(id, TaskUpdate.of(TaskState.DONE).withValLoss(0.231))
  * }</pre>
  *
  * @param state the new state, or null to keep it
@@ -33,8 +33,19 @@ public record TaskUpdate(
   }
 
   /** Returns an update to a state. */
-  public static TaskUpdate state(TaskState state) {
+  public static TaskUpdate of(TaskState state) {
     return new TaskUpdate(Objects.requireNonNull(state, "state"), null, Map.of());
+  }
+
+  /**
+   * Returns an update to a state.
+   *
+   * @deprecated use {@link #of(TaskState)}: this factory shares its name with the accessor
+   *     {@link #state()}
+   */
+  @Deprecated(since = "0.1")
+  public static TaskUpdate state(TaskState state) {
+    return of(state);
   }
 
   /** Returns a copy that also sets the state. */

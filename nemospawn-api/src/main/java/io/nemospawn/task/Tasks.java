@@ -71,17 +71,17 @@ public interface Tasks {
 
   /** Marks a task done (see {@link #update}). */
   default Task complete(String taskId) {
-    return update(taskId, TaskUpdate.state(TaskState.DONE));
+    return update(taskId, TaskUpdate.of(TaskState.DONE));
   }
 
   /** Marks a task failed, recording the reason in its metadata ({@code error}). */
   default Task fail(String taskId, String reason) {
-    return update(taskId, TaskUpdate.state(TaskState.FAILED).withMetadata("error", reason));
+    return update(taskId, TaskUpdate.of(TaskState.FAILED).withMetadata("error", reason));
   }
 
   /** Cancels a task. */
   default Task cancel(String taskId) {
-    return update(taskId, TaskUpdate.state(TaskState.CANCELLED));
+    return update(taskId, TaskUpdate.of(TaskState.CANCELLED));
   }
 
   /**
@@ -143,6 +143,33 @@ public interface Tasks {
    * @return false when the timeout passed first
    */
   boolean awaitFinished(String taskId, Duration timeout) throws InterruptedException;
+
+  /**
+   * Waits until the task is done, for callers that need its success: a task that ends {@code
+   * failed} or {@code cancelled} raises {@link io.nemospawn.TaskFailedException}.
+   *
+   * @return true when the task is done; false when the timeout passed first
+   * @throws io.nemospawn.TaskFailedException naming the task, its state and its owner when it
+   *     ended failed or cancelled
+   * @throws java.util.NoSuchElementException when there is no such task
+   * @since 0.1
+   */
+  default boolean awaitDone(String taskId, Duration timeout) throws InterruptedException {
+    if (!awaitFinished(taskId, timeout)) {
+      return false;
+    }
+    Task t = get(taskId);
+    if (t.state() == TaskState.DONE) {
+      return true;
+    }
+    throw new io.nemospawn.TaskFailedException(
+        t.id(),
+        t.owner(),
+        "Task " + t.id() + " ('" + t.title() + "') ended "
+            + t.state().name().toLowerCase(java.util.Locale.ROOT)
+            + (t.owner().isEmpty() ? "" : " (owner " + t.owner() + ")")
+            + " instead of done");
+  }
 
   /**
    * Waits until every task of the collection has finished.

@@ -1,15 +1,14 @@
 package io.nemospawn.benchmarks;
 
+import io.nemospawn.AgentSpec;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
+import io.nemospawn.core.FileTrees;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.Durability;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -65,7 +64,7 @@ public class InboxBenchmark {
           .durability(Durability.parse(durability))
           .open();
       team = ns.newTeam("bench").create();
-      team.agents().register("worker", "worker", List.of(), "");
+      team.agents().register(AgentSpec.builder("worker").build());
     }
 
     void fill() {
@@ -77,7 +76,7 @@ public class InboxBenchmark {
     @TearDown(Level.Invocation)
     public void close() throws IOException {
       ns.close();
-      deleteTree(dir);
+      FileTrees.deleteOrThrow(dir);
     }
   }
 
@@ -112,21 +111,5 @@ public class InboxBenchmark {
   public int sendThenReceive(Empty s) {
     s.fill();
     return s.team.inbox().receive("worker").size();
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

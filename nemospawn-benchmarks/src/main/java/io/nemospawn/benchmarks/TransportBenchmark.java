@@ -1,6 +1,7 @@
 package io.nemospawn.benchmarks;
 
 import io.nemospawn.Transport;
+import io.nemospawn.core.FileTrees;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.MessageTransport;
@@ -17,11 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -130,9 +129,7 @@ public class TransportBenchmark {
           "# one-way %s p50 %.1f us p99 %.1f us (%d samples)%n",
           kind, s[samples / 2] / 1000.0, s[(int) (samples * 0.99)] / 1000.0, samples);
     }
-    try (Stream<Path> files = Files.walk(dataDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    FileTrees.deleteOrThrow(dataDir);
   }
 
   private Message await() throws InterruptedException {

@@ -1,5 +1,6 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.AgentSpec;
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.agent.AgentInfo;
@@ -58,7 +59,9 @@ final class AgentCommand {
     @Override
     public Integer call() {
       try (NemoSpawn ns = state.open()) {
-        AgentInfo a = ns.team(team.team()).agents().register(name, role, gpus, task);
+        AgentInfo a = ns.team(team.team())
+            .agents()
+            .register(AgentSpec.builder(name).role(role).gpus(gpus).task(task).build());
         if (out.json()) {
           out.json(CoreViews.agent(a));
         } else {

@@ -1,13 +1,11 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.core.FileTrees;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -94,7 +92,7 @@ final class CdsTrainingCommand implements Callable<Integer> {
       run("config", "get", "web_port", "--json", "--data-dir", d);
       run("version");
     } finally {
-      deleteTree(dir);
+      FileTrees.deleteOrThrow(dir);
     }
     return ExitCodes.OK;
   }
@@ -116,21 +114,5 @@ final class CdsTrainingCommand implements Callable<Integer> {
           .forEach(names::add);
     }
     return names.get(0).replace(".json", "");
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

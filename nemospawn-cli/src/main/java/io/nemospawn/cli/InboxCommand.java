@@ -67,14 +67,14 @@ final class InboxCommand {
             ds.stream()
                 .map(d -> {
                   Map<String, Object> m = new LinkedHashMap<>(CoordViews.message(d.message()));
-                  m.put("transport", d.transport());
+                  m.put("transport", d.kind().configName());
                   return m;
                 })
                 .toList()));
       } else {
         for (Inbox.Delivery d : ds) {
-          out.println(
-              "Sent " + d.message().id() + " to " + d.message().to() + " via " + d.transport());
+          out.println("Sent " + d.message().id() + " to " + d.message().to() + " via "
+              + d.kind().configName());
         }
         if (ds.isEmpty()) {
           out.println("No recipients: the team has no other agent.");
@@ -136,7 +136,7 @@ final class InboxCommand {
       Inbox.Delivery d = t.inbox().send(sender(from), to, body);
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>(CoordViews.message(d.message()));
-        m.put("transport", d.transport());
+        m.put("transport", d.kind().configName());
         out.json(m);
       } else {
         printDeliveries(List.of(d));

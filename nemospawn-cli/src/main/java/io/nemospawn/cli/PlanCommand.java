@@ -3,6 +3,7 @@ package io.nemospawn.cli;
 import io.nemospawn.Listing;
 import io.nemospawn.Team;
 import io.nemospawn.plan.Plan;
+import io.nemospawn.plan.PlanSpec;
 import io.nemospawn.plan.PlanStatus;
 import io.nemospawn.spi.Environment;
 import java.util.ArrayList;
@@ -93,7 +94,11 @@ final class PlanCommand {
       List<String> all = new ArrayList<>();
       steps.stream().map(String::strip).filter(x -> !x.isEmpty()).forEach(all::add);
       all.addAll(step);
-      Plan p = t.plans().submit(agent.agentOr("leader"), title, description, all);
+      Plan p = t.plans()
+          .submit(PlanSpec.of(title)
+              .withAgent(agent.agentOr("leader"))
+              .withDescription(description)
+              .withSteps(all));
       if (out.json()) {
         out.json(CoordViews.plan(p));
       } else {

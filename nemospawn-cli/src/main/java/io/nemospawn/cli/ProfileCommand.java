@@ -2,11 +2,13 @@ package io.nemospawn.cli;
 
 import io.nemospawn.Agent;
 import io.nemospawn.AgentSpec;
+import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.agent.AgentKind;
 import io.nemospawn.agent.Check;
 import io.nemospawn.agent.Profile;
+import io.nemospawn.core.FileTrees;
 import io.nemospawn.spi.Durability;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,12 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -468,8 +468,9 @@ final class ProfileCommand {
         }
         return ok ? ExitCodes.OK : ExitCodes.FAILURE;
       } finally {
-        try (Stream<Path> s = Files.walk(tmp)) {
-          s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        List<Listing.Problem> left = FileTrees.delete(tmp);
+        if (!left.isEmpty()) {
+          out.println("Could not delete all of " + tmp + ": " + left);
         }
       }
     }

@@ -92,7 +92,7 @@ class LaunchIT {
           .orElseThrow();
       assertThat(eval.metadata().get("recommended_artifact")).isEqualTo(promoted.id());
       assertThat(team.artifacts()
-              .list(io.nemospawn.artifact.Artifacts.Query.all().ofType(ArtifactType.DATASET))
+              .list(io.nemospawn.artifact.Artifacts.Query.all().withType(ArtifactType.DATASET))
               .items())
           .hasSize(1);
       assertThat(team.inbox().history("leader").items())

@@ -1,8 +1,11 @@
 package io.nemospawn.junit;
 
+import io.nemospawn.AgentSpec;
+import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.TeamBuilder;
+import io.nemospawn.core.FileTrees;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.junit.internal.FakeGpuMachine;
 import io.nemospawn.junit.internal.LeakCheck;
@@ -12,11 +15,8 @@ import io.nemospawn.spi.StateFormat;
 import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
 import java.lang.reflect.Parameter;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -329,7 +329,7 @@ public final class NemoSpawnExtension
       }
       team = tb.create();
       for (String a : agents) {
-        team.agents().register(a, "worker", List.of(), "");
+        team.agents().register(AgentSpec.builder(a).build());
       }
     } catch (RuntimeException e) {
       ns.close();
@@ -452,25 +452,9 @@ public final class NemoSpawnExtension
   }
 
   private static void deleteTree(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-          Files.delete(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    } catch (IOException e) {
-      log.warn("Could not delete the data directory {}: {}", root, e.toString());
+    List<Listing.Problem> left = FileTrees.delete(root);
+    if (!left.isEmpty()) {
+      log.warn("Could not delete all of the data directory {}: {}", root, left);
     }
   }
 

@@ -12,6 +12,7 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.Subscription;
 import io.nemospawn.Team;
 import io.nemospawn.inbox.Inbox;
+import io.nemospawn.plan.PlanSpec;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,7 +111,7 @@ class NemoSpawnExtensionTest {
     void second(Team team, NemoSpawn ns) {
       record(team, ns);
       try (Subscription s = team.subscribe(e -> {})) {
-        team.plans().submit("leader", "p", "", List.of());
+        team.plans().submit(PlanSpec.of("p").withAgent("leader"));
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.nemospawn.core.internal;
 
 import io.nemospawn.StateException;
+import io.nemospawn.core.FileTrees;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.spi.Durability;
@@ -11,14 +12,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -346,7 +344,7 @@ final class DependentsIndex {
       }
       Files.move(fresh, dependentsDir, StandardCopyOption.ATOMIC_MOVE);
       if (old != null) {
-        deleteTree(old);
+        FileTrees.deleteOrThrow(old);
       }
     } catch (IOException e) {
       throw new StateException(
@@ -358,7 +356,7 @@ final class DependentsIndex {
     // Removes leftovers of interrupted rebuilds.
     try (DirectoryStream<Path> s = Files.newDirectoryStream(indexDir, "dependents.*-*")) {
       for (Path p : s) {
-        deleteTree(p);
+        FileTrees.deleteOrThrow(p);
       }
     } catch (IOException e) {
       log.debug("Cannot clean {}: {}", indexDir, e.toString());
@@ -442,24 +440,5 @@ final class DependentsIndex {
       throw new StateException(tasksDir, "Cannot list " + tasksDir + ": " + e, e);
     }
     return n;
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        Files.deleteIfExists(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

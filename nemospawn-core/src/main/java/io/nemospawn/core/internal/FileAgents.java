@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal;
 
+import io.nemospawn.AgentSpec;
 import io.nemospawn.Listing;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
@@ -10,10 +11,12 @@ import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.spi.StateFormat;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -29,7 +32,42 @@ public final class FileAgents implements Agents {
   }
 
   @Override
-  public AgentInfo register(String name, String role, List<Integer> gpuIds, String task) {
+  public AgentInfo register(AgentSpec spec) {
+    Objects.requireNonNull(spec, "agent");
+    String name = spec.name();
+    List<String> spawnOnly = new ArrayList<>();
+    if (spec.gpuCount() > 0) {
+      spawnOnly.add("GPU count " + spec.gpuCount());
+    }
+    if (!spec.command().isEmpty()) {
+      spawnOnly.add("command " + spec.command());
+    }
+    if (!spec.profile().isEmpty()) {
+      spawnOnly.add("profile '" + spec.profile() + "'");
+    }
+    if (!spec.runtime().isEmpty()) {
+      spawnOnly.add("runtime '" + spec.runtime() + "'");
+    }
+    if (spec.repo() != null) {
+      spawnOnly.add("repository " + spec.repo());
+    }
+    if (!spec.env().isEmpty()) {
+      spawnOnly.add("environment " + spec.env().keySet());
+    }
+    if (spec.network()) {
+      spawnOnly.add("network");
+    }
+    if (spec.detached()) {
+      spawnOnly.add("detached");
+    }
+    if (!spawnOnly.isEmpty()) {
+      throw new IllegalArgumentException("Cannot register agent '" + name + "' with "
+          + String.join(", ", spawnOnly) + ": registering records an agent started by hand and"
+          + " starts nothing; give only its name, role, GPU indices and task, or spawn it");
+    }
+    String role = spec.role();
+    List<Integer> gpuIds = spec.gpuIds();
+    String task = spec.task();
     StateFormat.requireIdPrefix("agent name", name);
     String r = role == null || role.isBlank() ? "worker" : role;
     StateFormat.requireName("agent role", r);

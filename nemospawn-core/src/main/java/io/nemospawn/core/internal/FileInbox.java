@@ -68,9 +68,11 @@ public final class FileInbox implements Inbox, AutoCloseable {
           + " is closed; open the team again with NemoSpawn.team(\"" + ctx.teamId() + "\")");
     }
     if (store == null) {
-      Transport transport = withZmqBind(
-          Transport.parse(ctx.config().value(ConfigKey.TRANSPORT)),
-          ctx.config().value(ConfigKey.ZMQ_BIND));
+      Transport transport = ctx.transport() != null
+          ? ctx.transport()
+          : withZmqBind(
+              Transport.parse(ctx.config().value(ConfigKey.TRANSPORT)),
+              ctx.config().value(ConfigKey.ZMQ_BIND));
       store = InboxStore.open(new TransportContext(
           ctx.layout().dataDir(),
           ctx.teamId(),
@@ -113,14 +115,14 @@ public final class FileInbox implements Inbox, AutoCloseable {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("msg_id", d.message().id());
     details.put("to", recipient);
-    details.put("transport", d.transport());
+    details.put("transport", d.kind().configName());
     ctx.audit("inbox.send", sender, details);
     return d;
   }
 
   private Delivery deliver(String sender, String recipient, String body) {
     SendReceipt r = store().send(Message.of(ctx.teamId(), sender, recipient, body, ctx.now()));
-    return new Delivery(r.message(), r.transport().configName());
+    return new Delivery(r.message(), r.transport());
   }
 
   @Override

@@ -10,6 +10,8 @@ import io.nemospawn.StateException;
 import io.nemospawn.Team;
 import io.nemospawn.TeamBuilder;
 import io.nemospawn.TeamInfo;
+import io.nemospawn.Transport;
+import io.nemospawn.core.FileTrees;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.Layout;
 import io.nemospawn.core.internal.state.RecordStore;
@@ -38,6 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +56,7 @@ public final class FileNemoSpawn implements NemoSpawn {
   private final ConfigStore config;
   private final AuditJournal audit;
   private final String user;
+  private final @Nullable Transport transport;
   private final Set<FileTeam> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -62,6 +66,17 @@ public final class FileNemoSpawn implements NemoSpawn {
       InstantSource clock,
       String user,
       Function<String, String> env) {
+    this(dataDir, durability, clock, user, env, null);
+  }
+
+  FileNemoSpawn(
+      Path dataDir,
+      Durability durability,
+      InstantSource clock,
+      String user,
+      Function<String, String> env,
+      @Nullable Transport transport) {
+    this.transport = transport;
     this.layout = new Layout(dataDir);
     this.clock = clock;
     try {
@@ -291,7 +306,7 @@ public final class FileNemoSpawn implements NemoSpawn {
     }
     TeamEvents events = new TeamEvents(
         id, layout.teamDir(id), store, POLL, io.nemospawn.spi.TimeSource.of(clock)::nanoTime);
-    TeamContext ctx = new TeamContext(id, layout, store, clock, audit, events, config);
+    TeamContext ctx = new TeamContext(id, layout, store, clock, audit, events, config, transport);
     FileTeam[] self = new FileTeam[1];
     self[0] = new FileTeam(ctx, name, () -> open.remove(self[0]));
     open.add(self[0]);
@@ -354,28 +369,12 @@ public final class FileNemoSpawn implements NemoSpawn {
       // Rename first so that readers never see a half-deleted team, then remove.
       Path trash = layout.teamsDir().resolve("." + id + ".deleting-" + StateFormat.randomHex8());
       Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      deleteTree(trash);
+      FileTrees.deleteOrThrow(trash);
     } catch (IOException e) {
       throw new StateException(dir, "Cannot delete team " + id + " at " + dir + ": " + e, e);
     }
     audit.append("team.delete", id, "", Map.of());
     log.info("Deleted team {}", id);
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 
   @Override

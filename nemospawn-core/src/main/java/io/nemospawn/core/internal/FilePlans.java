@@ -1,12 +1,12 @@
 package io.nemospawn.core.internal;
 
-import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
 import io.nemospawn.Subscription;
 import io.nemospawn.TeamEvent;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.plan.Plan;
+import io.nemospawn.plan.PlanSpec;
 import io.nemospawn.plan.PlanStatus;
 import io.nemospawn.plan.Plans;
 import io.nemospawn.spi.StateFormat;
@@ -55,17 +55,12 @@ public final class FilePlans implements Plans {
   }
 
   @Override
-  public Plan submit(String agent, String title, String description, List<String> steps) {
-    Objects.requireNonNull(agent, "agent");
-    Objects.requireNonNull(title, "title");
-    Objects.requireNonNull(steps, "steps");
-    String agentId = resolveAgent(agent);
-    if (title.isBlank()) {
-      throw new InvalidSettingException(List.of("title"), "A plan needs a non-empty title");
-    }
-    for (String s : steps) {
-      Objects.requireNonNull(s, "step");
-    }
+  public Plan submit(PlanSpec plan) {
+    Objects.requireNonNull(plan, "plan");
+    String agentId = resolveAgent(plan.agent());
+    String title = plan.title();
+    String description = plan.description();
+    List<String> steps = plan.steps();
     Instant now = ctx.now();
     String id = ctx.store()
         .createWithFreshId(

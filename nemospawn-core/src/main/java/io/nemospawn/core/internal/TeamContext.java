@@ -1,5 +1,6 @@
 package io.nemospawn.core.internal;
 
+import io.nemospawn.Transport;
 import io.nemospawn.core.internal.state.Layout;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every part of a team (tasks, inbox, plans …) shares: its id, the layout, the record
@@ -21,6 +23,8 @@ import java.util.Map;
  * @param audit the audit journal
  * @param events the team's event stream
  * @param config the configuration
+ * @param transport the transport chosen in Java ({@code NemoSpawn.builder().transport(..)}), or
+ *     null to follow the environment and the settings
  */
 public record TeamContext(
     String teamId,
@@ -29,7 +33,20 @@ public record TeamContext(
     InstantSource clock,
     AuditJournal audit,
     TeamEvents events,
-    ConfigStore config) {
+    ConfigStore config,
+    @Nullable Transport transport) {
+
+  /** A context whose transport follows the environment and the settings. */
+  public TeamContext(
+      String teamId,
+      Layout layout,
+      RecordStore store,
+      InstantSource clock,
+      AuditJournal audit,
+      TeamEvents events,
+      ConfigStore config) {
+    this(teamId, layout, store, clock, audit, events, config, null);
+  }
 
   /** Returns the current time. */
   public Instant now() {

@@ -103,7 +103,7 @@ class ArtifactsTest {
         .extracting(Artifact::id)
         .containsExactly(none.id(), high.id(), low.id(), other.id());
     assertThat(team.artifacts()
-            .list(all.ofType(ArtifactType.NEMO_CHECKPOINT).byValLoss())
+            .list(all.withType(ArtifactType.NEMO_CHECKPOINT).byValLoss())
             .items())
         .extracting(Artifact::id)
         .containsExactly(low.id(), high.id(), none.id());

@@ -9,6 +9,7 @@ import io.nemospawn.artifact.Artifact;
 import io.nemospawn.artifact.ArtifactSpec;
 import io.nemospawn.artifact.ArtifactType;
 import io.nemospawn.plan.Plan;
+import io.nemospawn.plan.PlanSpec;
 import io.nemospawn.spi.Durability;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,9 +49,10 @@ class AuditTest {
       Team t = ns.newTeam("audited").create();
       String w = t.agents().register("w", "worker", List.of(), "").id();
       String v = t.agents().register("v", "worker", List.of(), "").id();
-      Plan p = once(ns, "plan.submit", w, () -> t.plans().submit("w", "t", "", List.of()));
+      Plan p =
+          once(ns, "plan.submit", w, () -> t.plans().submit(PlanSpec.of("t").withAgent("w")));
       once(ns, "plan.approve", w, () -> t.plans().approve(p.id(), "lead", "ok"));
-      Plan q = t.plans().submit("w", "t2", "", List.of());
+      Plan q = t.plans().submit(PlanSpec.of("t2").withAgent("w"));
       once(ns, "plan.reject", w, () -> t.plans().reject(q.id(), "lead", "no"));
       Artifact a = once(
           ns,

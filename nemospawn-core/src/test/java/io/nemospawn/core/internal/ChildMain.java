@@ -3,6 +3,7 @@ package io.nemospawn.core.internal;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.inbox.Message;
+import io.nemospawn.plan.PlanSpec;
 import io.nemospawn.spi.Durability;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +30,8 @@ final class ChildMain {
           awaitGo();
           for (int i = 0; i < Integer.parseInt(args[3]); i++) {
             team.plans()
-                .submit("leader", "p" + i + " of " + ProcessHandle.current().pid(), "", List.of());
+                .submit(PlanSpec.of("p" + i + " of " + ProcessHandle.current().pid())
+                    .withAgent("leader"));
           }
           break;
         case "review": {

@@ -12,6 +12,7 @@ import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.plan.Plan;
+import io.nemospawn.plan.PlanSpec;
 import io.nemospawn.plan.PlanStatus;
 import io.nemospawn.spi.Durability;
 import java.io.IOException;
@@ -84,11 +85,10 @@ class CoordinationGoldenFilesTest {
   @Test
   void planRecordsMatchTheGoldenFiles() throws Exception {
     Plan p = team.plans()
-        .submit(
-            "trainer",
-            "Tune the learning rate",
-            "Sweep three values, keep the best",
-            List.of("train lr=1e-4", "train lr=3e-4", "compare val_loss"));
+        .submit(PlanSpec.of("Tune the learning rate")
+            .withAgent("trainer")
+            .withDescription("Sweep three values, keep the best")
+            .withSteps(List.of("train lr=1e-4", "train lr=3e-4", "compare val_loss")));
     Path file = team.dir().resolve("plans/" + p.id() + ".json");
     assertThat(Files.readString(file))
         .isEqualTo(expand(golden("plan-pending.json"), Map.of("PLAN_ID", p.id())));

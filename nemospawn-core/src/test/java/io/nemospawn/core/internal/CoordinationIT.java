@@ -10,6 +10,7 @@ import io.nemospawn.artifact.ArtifactType;
 import io.nemospawn.artifact.Artifacts;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.plan.Plan;
+import io.nemospawn.plan.PlanSpec;
 import io.nemospawn.spi.Durability;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ class CoordinationIT {
 
   @Test
   void twoProcessesReviewingOnePlanExactlyOneWins() throws Exception {
-    Plan p = team.plans().submit("worker", "contested", "", List.of());
+    Plan p = team.plans().submit(PlanSpec.of("contested").withAgent("worker"));
     List<Process> ps = new ArrayList<>();
     List<Path> outs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {

@@ -102,7 +102,7 @@ class FileTasksTest {
     assertThat(tasks.get(a.id()).metadata()).containsEntry("error", "OOM");
     assertThat(tasks.get(b.id()).state()).isEqualTo(TaskState.BLOCKED);
     assertThat(tasks.get(c.id()).state()).isEqualTo(TaskState.BLOCKED);
-    tasks.update(a.id(), TaskUpdate.state(TaskState.PENDING));
+    tasks.update(a.id(), TaskUpdate.of(TaskState.PENDING));
     tasks.complete(a.id());
     assertThat(tasks.get(b.id()).state()).isEqualTo(TaskState.PENDING);
     assertThat(tasks.get(c.id()).state()).isEqualTo(TaskState.BLOCKED);
@@ -128,7 +128,7 @@ class FileTasksTest {
     Task late = tasks.create(TaskSpec.of("late").after(a.id()));
     assertThat(late.state()).isEqualTo(TaskState.FAILED);
     // A retried dependent waits for its dependency again.
-    assertThat(tasks.update(b.id(), TaskUpdate.state(TaskState.PENDING)).state())
+    assertThat(tasks.update(b.id(), TaskUpdate.of(TaskState.PENDING)).state())
         .isEqualTo(TaskState.BLOCKED);
   }
 
@@ -136,16 +136,16 @@ class FileTasksTest {
   void illegalTransitionNamesTheAllowedOnes() {
     Task a = tasks.create("a");
     tasks.complete(a.id());
-    assertThatThrownBy(() -> tasks.update(a.id(), TaskUpdate.state(TaskState.RUNNING)))
+    assertThatThrownBy(() -> tasks.update(a.id(), TaskUpdate.of(TaskState.RUNNING)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("Cannot move task " + a.id()
             + " from done to running; allowed from done: none (done is final)");
     Task b = tasks.create(TaskSpec.of("b").after(tasks.create("x").id()));
-    assertThatThrownBy(() -> tasks.update(b.id(), TaskUpdate.state(TaskState.DONE)))
+    assertThatThrownBy(() -> tasks.update(b.id(), TaskUpdate.of(TaskState.DONE)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("Cannot move task " + b.id()
             + " from blocked to done; allowed from blocked: pending, failed, cancelled");
-    assertThatThrownBy(() -> tasks.update(b.id(), TaskUpdate.state(TaskState.PENDING)))
+    assertThatThrownBy(() -> tasks.update(b.id(), TaskUpdate.of(TaskState.PENDING)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("Cannot move task " + b.id()
             + " from blocked to pending: its dependencies are not done: task-");
@@ -161,7 +161,7 @@ class FileTasksTest {
         .isInstanceOf(NoSuchElementException.class)
         .hasMessage("No task 'task-12345678' in team " + team.id()
             + "; list the tasks with: nemospawn task list --team " + team.id());
-    assertThatThrownBy(() -> tasks.update("../x", TaskUpdate.state(TaskState.DONE)))
+    assertThatThrownBy(() -> tasks.update("../x", TaskUpdate.of(TaskState.DONE)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Invalid task id '../x': it contains '..'");
   }
@@ -226,7 +226,7 @@ class FileTasksTest {
   void claimNextTakesTheOldestFreeTaskAndTakesOverExpiredLeases() {
     Task a = tasks.create("a");
     now.set(now.get().plusSeconds(1));
-    Task b = tasks.create(TaskSpec.of("b").owner("other"));
+    Task b = tasks.create(TaskSpec.of("b").withOwner("other"));
     now.set(now.get().plusSeconds(1));
     Task c = tasks.create("c");
     assertThat(tasks.claimNext("w1", Duration.ofSeconds(10))).map(Task::id).contains(a.id());
@@ -309,7 +309,7 @@ class FileTasksTest {
 
   @Test
   void metadataAndValLossAreStoredAndUnknownFieldsKept() throws Exception {
-    Task a = tasks.create(TaskSpec.of("a").metadata("lr", 3e-4));
+    Task a = tasks.create(TaskSpec.of("a").withMetadata("lr", 3e-4));
     Path f = team.dir().resolve("tasks/" + a.id() + ".json");
     String text = Files.readString(f).replace("\"title\"", "\"python_only\": [1, 2],\n  \"title\"");
     Files.writeString(f, text);
@@ -410,6 +410,28 @@ class FileTasksTest {
   }
 
   @Test
+  void awaitDoneIsTrueForADoneTaskAndRaisesTaskFailedForAFailedOrCancelledOne() throws Exception {
+    Task a = tasks.create("a");
+    Task b = tasks.create(TaskSpec.of("b").withOwner("trainer-1a2b3c4d"));
+    Task c = tasks.create("c");
+    assertThat(tasks.awaitDone(a.id(), Duration.ofMillis(50))).isFalse();
+    tasks.complete(a.id());
+    tasks.fail(b.id(), "diverged");
+    tasks.update(c.id(), TaskUpdate.of(TaskState.CANCELLED));
+    assertThat(tasks.awaitDone(a.id(), Duration.ofSeconds(5))).isTrue();
+    assertThatThrownBy(() -> tasks.awaitDone(b.id(), Duration.ofSeconds(5)))
+        .isInstanceOfSatisfying(io.nemospawn.TaskFailedException.class, e -> {
+          assertThat(e.task()).isEqualTo(b.id());
+          assertThat(e.agent()).isEqualTo("trainer-1a2b3c4d");
+        })
+        .hasMessage(
+            "Task " + b.id() + " ('b') ended failed (owner trainer-1a2b3c4d) instead of" + " done");
+    assertThatThrownBy(() -> tasks.awaitDone(c.id(), Duration.ofSeconds(5)))
+        .isInstanceOf(io.nemospawn.TaskFailedException.class)
+        .hasMessageContaining("ended cancelled");
+  }
+
+  @Test
   void waitsAreDrivenByEventsFromOtherHandles() throws Exception {
     Task a = tasks.create("a");
     Task b = tasks.create("b");
@@ -439,7 +461,7 @@ class FileTasksTest {
 
   @Test
   void everyMutationIsAudited() {
-    Task a = tasks.create(TaskSpec.of("a").owner("w1"));
+    Task a = tasks.create(TaskSpec.of("a").withOwner("w1"));
     tasks.claim(a.id(), "w1", Duration.ofSeconds(5));
     tasks.complete(a.id());
     assertThat(ns.audit().tail(10, team.id()))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.nemospawn.AgentSpec;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
@@ -101,6 +102,42 @@ class FoundationTest {
       assertThat(listing.problems()).hasSize(1);
       assertThat(listing.problems().get(0).path()).isEqualTo(bad.resolve("team.json"));
       assertThat(listing.problems().get(0).reason()).startsWith("malformed JSON");
+    }
+  }
+
+  @Test
+  void registerTakesAnAgentSpecAndRefusesItsSpawnOnlyPartsWritingNothing() throws Exception {
+    try (NemoSpawn ns = NemoSpawn.open(dir)) {
+      Team t = ns.newTeam("reg").create();
+      AgentInfo a = t.agents()
+          .register(AgentSpec.builder("eval")
+              .role("evaluator")
+              .gpus(1, 2)
+              .task("score")
+              .build());
+      assertThat(a.role()).isEqualTo("evaluator");
+      assertThat(a.gpuIds()).containsExactly(1, 2);
+      assertThat(a.task()).isEqualTo("score");
+      var node = io.nemospawn.core.internal.state.Json.parseObject(java.nio.file.Files.readAllBytes(
+          dir.resolve("teams").resolve(t.id()).resolve("agents").resolve(a.id() + ".json")));
+      assertThat(node.path("role").asString()).isEqualTo("evaluator");
+      assertThat(node.path("gpu_ids").toString()).isEqualTo("[1,2]");
+      // The old four-String form still records the same fields.
+      @SuppressWarnings("deprecation")
+      AgentInfo old = t.agents().register("old", null, List.of(3), "t");
+      assertThat(old.role()).isEqualTo("worker");
+      assertThat(old.gpuIds()).containsExactly(3);
+      assertThatThrownBy(() -> t.agents()
+              .register(AgentSpec.builder("spawny")
+                  .command("python", "train.py")
+                  .runtime("tmux")
+                  .build()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("Cannot register agent 'spawny' with command [python, train.py], runtime"
+              + " 'tmux': registering records an agent started by hand and starts nothing; give"
+              + " only its name, role, GPU indices and task, or spawn it");
+      assertThat(t.agents().find("spawny")).isEmpty();
+      assertThat(t.agents().list().items()).extracting(AgentInfo::name).containsOnly("eval", "old");
     }
   }
 

@@ -98,17 +98,18 @@ class HostileInputTest {
           .hasMessageStartingWith("Invalid task id '");
       if (value.isEmpty()) {
         // An empty owner means "unassigned".
-        assertThat(team.tasks().create(TaskSpec.of("t").owner(value)).hasOwner())
+        assertThat(team.tasks().create(TaskSpec.of("t").withOwner(value)).hasOwner())
             .isFalse();
       } else {
-        assertThatThrownBy(() -> team.tasks().create(TaskSpec.of("t").owner(value)))
+        assertThatThrownBy(() -> team.tasks().create(TaskSpec.of("t").withOwner(value)))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageStartingWith("Invalid owner '");
       }
 
       // As text: stored verbatim and inert.
       if (!value.isBlank()) {
-        Task t = team.tasks().create(TaskSpec.of(value).description(value).metadata("note", value));
+        Task t = team.tasks()
+            .create(TaskSpec.of(value).withDescription(value).withMetadata("note", value));
         Task back = team.tasks().get(t.id());
         assertThat(back.title()).isEqualTo(value);
         assertThat(back.description()).isEqualTo(value);

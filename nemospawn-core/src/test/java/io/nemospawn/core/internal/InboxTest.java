@@ -59,7 +59,7 @@ class InboxTest {
     Inbox.Delivery d1 = team.inbox().send("leader", "trainer", "first\nline two");
     Inbox.Delivery d2 = team.inbox().send("eval", trainer.id(), "second");
     Inbox.Delivery d3 = team.inbox().send(eval.id(), "trainer", "third");
-    assertThat(d1.transport()).isEqualTo("file");
+    assertThat(d1.kind()).isEqualTo(io.nemospawn.spi.TransportKind.FILE);
     assertThat(d1.message().to()).isEqualTo(trainer.id());
     assertThat(d2.message().from()).isEqualTo(eval.id());
     assertThat(Files.exists(

@@ -8,6 +8,7 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
 import io.nemospawn.plan.Plan;
+import io.nemospawn.plan.PlanSpec;
 import io.nemospawn.plan.PlanStatus;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
@@ -60,7 +61,10 @@ class PlansTest {
   @Test
   void submitStartsPendingWithTheAgentsIdAndTextVerbatim() {
     Plan p = team.plans()
-        .submit("trainer", "lr \"sweep\"\n$(rm -rf /)", "d\u00e9tails", List.of("a", "b\tc"));
+        .submit(PlanSpec.of("lr \"sweep\"\n$(rm -rf /)")
+            .withAgent("trainer")
+            .withDescription("d\u00e9tails")
+            .withSteps(List.of("a", "b\tc")));
     assertThat(p.id()).matches("plan-[0-9a-f]{8}");
     assertThat(p.agentId()).isEqualTo(team.agents().get("trainer").id());
     assertThat(p.title()).isEqualTo("lr \"sweep\"\n$(rm -rf /)");
@@ -75,8 +79,8 @@ class PlansTest {
 
   @Test
   void listsByStatusAndReviewsOnce() {
-    Plan a = team.plans().submit("trainer", "a", "", List.of());
-    Plan b = team.plans().submit("leader", "b", "", List.of("s"));
+    Plan a = team.plans().submit(PlanSpec.of("a").withAgent("trainer"));
+    Plan b = team.plans().submit(PlanSpec.of("b").withAgent("leader").withSteps(List.of("s")));
     Plan approved = team.plans().approve(a.id(), "lead", "go");
     assertThat(approved.status()).isEqualTo(PlanStatus.APPROVED);
     assertThat(approved.reviewer()).isEqualTo("lead");
@@ -106,17 +110,17 @@ class PlansTest {
         .isInstanceOf(NoSuchElementException.class)
         .hasMessage("No plan 'plan-12345678' in team " + team.id()
             + "; plans: none (submit one with: nemospawn plan submit --title T)");
-    assertThatThrownBy(() -> team.plans().submit("../evil", "t", "", List.of()))
+    assertThatThrownBy(() -> team.plans().submit(PlanSpec.of("t").withAgent("../evil")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Invalid agent '../evil'");
-    assertThatThrownBy(() -> team.plans().submit("trainer", " ", "", List.of()))
-        .hasMessage("A plan needs a non-empty title");
+    assertThatThrownBy(() -> team.plans().submit(PlanSpec.of(" ").withAgent("trainer")))
+        .hasMessage("A plan needs a title; ' ' is blank, give a non-empty title");
   }
 
   @Test
   void concurrentApproveAndRejectLetExactlyOneWin() throws Exception {
     for (int round = 0; round < 5; round++) {
-      Plan p = team.plans().submit("trainer", "race " + round, "", List.of());
+      Plan p = team.plans().submit(PlanSpec.of("race " + round).withAgent("trainer"));
       int n = 8;
       ExecutorService pool = Executors.newFixedThreadPool(n);
       CountDownLatch start = new CountDownLatch(1);
@@ -153,7 +157,7 @@ class PlansTest {
 
   @Test
   void awaitReviewWakesOnTheReviewAndTimesOut() throws Exception {
-    Plan p = team.plans().submit("trainer", "wait", "", List.of());
+    Plan p = team.plans().submit(PlanSpec.of("wait").withAgent("trainer"));
     assertThat(team.plans().awaitReview(p.id(), Duration.ofMillis(200))).isEmpty();
     Thread reviewer = new Thread(() -> team.plans().approve(p.id(), "lead", "ok"));
     long t0 = System.nanoTime();
@@ -170,7 +174,7 @@ class PlansTest {
   void submissionsAndReviewsAreEvents() {
     List<TeamEvent> events = new CopyOnWriteArrayList<>();
     team.subscribe(events::add);
-    Plan p = team.plans().submit("trainer", "evented", "", List.of());
+    Plan p = team.plans().submit(PlanSpec.of("evented").withAgent("trainer"));
     team.plans().reject(p.id(), "lead", "too big");
     await()
         .atMost(Duration.ofSeconds(20))
@@ -187,7 +191,7 @@ class PlansTest {
 
   @Test
   void corruptPlanIsReportedWithItsPathAndTheOthersStillList() throws Exception {
-    Plan good = team.plans().submit("trainer", "good", "", List.of());
+    Plan good = team.plans().submit(PlanSpec.of("good").withAgent("trainer"));
     Path bad = team.dir().resolve("plans/plan-deadbeef.json");
     Files.writeString(bad, "{\"plan_id\": \"plan-deadbeef\", ");
     Path missing = team.dir().resolve("plans/plan-0badf00d.json");
@@ -208,7 +212,7 @@ class PlansTest {
 
   @Test
   void timestampsAreWrittenWithMicrosecondsAndOffset() throws Exception {
-    Plan p = team.plans().submit("trainer", "t", "", List.of());
+    Plan p = team.plans().submit(PlanSpec.of("t").withAgent("trainer"));
     String text = Files.readString(team.dir().resolve("plans/" + p.id() + ".json"));
     assertThat(text).contains("\"created_at\": \"" + StateFormat.formatTimestamp(T0) + "\"");
   }

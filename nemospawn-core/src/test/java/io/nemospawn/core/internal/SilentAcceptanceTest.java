@@ -51,7 +51,7 @@ class SilentAcceptanceTest {
   @ValueSource(strings = {"abc", "NaN", "", "true"})
   void valLossMetadataMustBeAFiniteNumber(String text) {
     Object value = text.equals("true") ? Boolean.TRUE : text;
-    assertThatThrownBy(() -> team.tasks().create(TaskSpec.of("a").metadata("val_loss", value)))
+    assertThatThrownBy(() -> team.tasks().create(TaskSpec.of("a").withMetadata("val_loss", value)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Invalid val_loss ")
         .hasMessageEndingWith(": it must be a finite number");
@@ -173,8 +173,8 @@ class SilentAcceptanceTest {
         Files.writeString(p, "{\"dependents\": \"" + b.id() + "\"}");
       }
     }
-    team.tasks().update(a.id(), TaskUpdate.state(io.nemospawn.task.TaskState.RUNNING));
-    team.tasks().update(a.id(), TaskUpdate.state(io.nemospawn.task.TaskState.DONE));
+    team.tasks().update(a.id(), TaskUpdate.of(io.nemospawn.task.TaskState.RUNNING));
+    team.tasks().update(a.id(), TaskUpdate.of(io.nemospawn.task.TaskState.DONE));
     assertThat(team.tasks().get(b.id()).state()).isEqualTo(io.nemospawn.task.TaskState.PENDING);
   }
 }

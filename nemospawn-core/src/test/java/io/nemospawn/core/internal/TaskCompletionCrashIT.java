@@ -128,8 +128,7 @@ class TaskCompletionCrashIT {
         switch (op) {
           case 0 -> tasks.list();
           case 1 -> tasks.create("after the crash");
-          case 2 ->
-            tasks.update(g.root, TaskUpdate.state(fail ? TaskState.FAILED : TaskState.DONE));
+          case 2 -> tasks.update(g.root, TaskUpdate.of(fail ? TaskState.FAILED : TaskState.DONE));
           default -> tasks.repair();
         }
         assertNothingStranded(g, fail, "round " + rounds + " op " + op + ": " + log.get(rounds));

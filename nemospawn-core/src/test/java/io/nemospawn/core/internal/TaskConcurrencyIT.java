@@ -52,11 +52,11 @@ class TaskConcurrencyIT {
       for (int p = 0; p < PROCESSES; p++) {
         team.agents().register("w" + p, "worker", List.of(), "");
       }
-      shared = tasks.create(TaskSpec.of("shared").owner("keeper")).id();
+      shared = tasks.create(TaskSpec.of("shared").withOwner("keeper")).id();
       for (int p = 0; p < PROCESSES; p++) {
         // Owned by someone who never claims, so claims take only the pool.
-        own.add(tasks.create(TaskSpec.of("own " + p).owner("keeper")).id());
-        roots.add(tasks.create(TaskSpec.of("root " + p).owner("keeper")).id());
+        own.add(tasks.create(TaskSpec.of("own " + p).withOwner("keeper")).id());
+        roots.add(tasks.create(TaskSpec.of("root " + p).withOwner("keeper")).id());
       }
       for (int i = 0; i < PROCESSES * OPS / 8; i++) {
         pool.add(tasks.create("pool " + i).id());
@@ -66,7 +66,7 @@ class TaskConcurrencyIT {
         String a = roots.get(random.nextInt(PROCESSES));
         String b = roots.get(random.nextInt(PROCESSES));
         dependents.add(tasks
-            .create(TaskSpec.of("dependent " + i).after(a, b).owner("keeper"))
+            .create(TaskSpec.of("dependent " + i).after(a, b).withOwner("keeper"))
             .id());
       }
     }

@@ -53,13 +53,13 @@ class TaskGoldenFilesTest {
         .open();
     team = ns.newTeam("golden").description("lr sweep").gpus(0, 1).create();
     agent = team.agents().register("trainer", "worker", List.of(0), "train \"it\"\nnow");
-    running =
-        team.tasks().create(TaskSpec.of("prepare data").owner(agent.id()).metadata("lr", 0.0003));
+    running = team.tasks()
+        .create(TaskSpec.of("prepare data").withOwner(agent.id()).withMetadata("lr", 0.0003));
     blocked = team.tasks()
         .create(TaskSpec.of("train")
             .after(running.id())
-            .description("3 epochs")
-            .metadata("val_loss", 0.25));
+            .withDescription("3 epochs")
+            .withMetadata("val_loss", 0.25));
     running = team.tasks().claim(running.id(), agent.id(), Duration.ofMinutes(10));
     ids.put(team.id(), "golden-00000000");
     ids.put(agent.id(), "trainer-00000001");

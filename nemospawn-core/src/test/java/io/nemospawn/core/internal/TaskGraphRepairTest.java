@@ -213,7 +213,7 @@ class TaskGraphRepairTest {
     Task b = tasks.create(TaskSpec.of("b").after(a.id()));
     Task c = tasks.create(TaskSpec.of("c").after(a.id(), other.id()));
     Task hold = tasks.create("hold");
-    tasks.update(hold.id(), TaskUpdate.state(TaskState.BLOCKED));
+    tasks.update(hold.id(), TaskUpdate.of(TaskState.BLOCKED));
     tasks.complete(a.id());
     // As a completion killed part-way by an older version leaves it: a done, b still blocked.
     setStatus(b.id(), "blocked");

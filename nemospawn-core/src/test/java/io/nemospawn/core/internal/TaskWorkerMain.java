@@ -39,7 +39,7 @@ final class TaskWorkerMain {
         System.out.println("BEGIN");
         System.out.flush();
         long start = System.nanoTime();
-        tasks.update(args[3], TaskUpdate.state(TaskState.parse(args[4])));
+        tasks.update(args[3], TaskUpdate.of(TaskState.parse(args[4])));
         System.out.println("END " + (System.nanoTime() - start));
         System.out.flush();
       }
@@ -113,7 +113,7 @@ final class TaskWorkerMain {
         default: {
           TaskState s =
               tasks.get(own).state() == TaskState.RUNNING ? TaskState.PENDING : TaskState.RUNNING;
-          tasks.update(own, TaskUpdate.state(s).withOwner(worker + "-" + i));
+          tasks.update(own, TaskUpdate.of(s).withOwner(worker + "-" + i));
           break;
         }
       }

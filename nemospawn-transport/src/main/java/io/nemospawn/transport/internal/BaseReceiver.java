@@ -2,8 +2,8 @@ package io.nemospawn.transport.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nemospawn.Subscription;
 import io.nemospawn.inbox.Message;
-import io.nemospawn.spi.Subscription;
 import io.nemospawn.spi.TransportReceiver;
 import java.time.Duration;
 import java.util.Optional;

@@ -2,6 +2,7 @@ package io.nemospawn.transport.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nemospawn.Subscription;
 import io.nemospawn.Transport;
 import io.nemospawn.TransportException;
 import io.nemospawn.inbox.Message;
@@ -10,7 +11,6 @@ import io.nemospawn.spi.InboxStore;
 import io.nemospawn.spi.MessageProblem;
 import io.nemospawn.spi.MessageTransport;
 import io.nemospawn.spi.SendReceipt;
-import io.nemospawn.spi.Subscription;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
 import io.nemospawn.spi.TransportProvider;

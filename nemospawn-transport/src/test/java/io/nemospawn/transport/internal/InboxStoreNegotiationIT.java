@@ -2,13 +2,13 @@ package io.nemospawn.transport.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nemospawn.Subscription;
 import io.nemospawn.Transport;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.InboxBatch;
 import io.nemospawn.spi.InboxStore;
 import io.nemospawn.spi.SendReceipt;
-import io.nemospawn.spi.Subscription;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
 import java.net.URI;

@@ -3,11 +3,11 @@ package io.nemospawn.transport.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nemospawn.Subscription;
 import io.nemospawn.TransportException;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.MessageTransport;
-import io.nemospawn.spi.Subscription;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportReceiver;
 import java.nio.file.Path;

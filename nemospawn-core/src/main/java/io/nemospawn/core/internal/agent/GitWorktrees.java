@@ -1,7 +1,7 @@
 package io.nemospawn.core.internal.agent;
 
 import io.nemospawn.InvalidSettingException;
-import io.nemospawn.agent.MergeConflictException;
+import io.nemospawn.MergeConflictException;
 import io.nemospawn.core.internal.runtime.Exec;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package io.nemospawn.core.internal.agent;
 
+import io.nemospawn.AgentSpec;
 import io.nemospawn.Listing;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.Agents;
 import io.nemospawn.core.internal.FileAgents;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,8 +24,8 @@ public final class ReconcilingAgents implements Agents {
   }
 
   @Override
-  public AgentInfo register(String name, String role, List<Integer> gpuIds, String task) {
-    return records.register(name, role, gpuIds, task);
+  public AgentInfo register(AgentSpec agent) {
+    return records.register(agent);
   }
 
   @Override

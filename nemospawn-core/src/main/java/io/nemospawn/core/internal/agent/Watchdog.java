@@ -133,7 +133,7 @@ public final class Watchdog {
           team.tasks()
               .update(
                   t.id(),
-                  TaskUpdate.state(TaskState.PENDING)
+                  TaskUpdate.of(TaskState.PENDING)
                       .withOwner("")
                       .withMetadata("reassigned_from", a.id())
                       .withMetadata(

@@ -127,7 +127,7 @@ final class FileLaunch implements Launch {
     TaskGraph.Builder g = TaskGraph.builder();
     for (LaunchPlan.PlannedTask t : plan.tasks()) {
       TaskSpec spec =
-          TaskSpec.of(t.title()).owner(agentIds.get(t.owner())).metadata(KEY_KEY, t.key());
+          TaskSpec.of(t.title()).withOwner(agentIds.get(t.owner())).withMetadata(KEY_KEY, t.key());
       if (!study.isEmpty()) {
         spec = spec.metadata(STUDY_KEY, study);
       }
@@ -293,7 +293,7 @@ final class FileLaunch implements Launch {
           if (task.state() == TaskState.BLOCKED) {
             team.tasks()
                 .update(
-                    task.id(), TaskUpdate.state(TaskState.CANCELLED).withMetadata("error", reason));
+                    task.id(), TaskUpdate.of(TaskState.CANCELLED).withMetadata("error", reason));
           } else {
             team.tasks().fail(task.id(), reason);
           }

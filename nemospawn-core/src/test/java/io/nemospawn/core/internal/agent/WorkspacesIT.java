@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nemospawn.Agent;
 import io.nemospawn.AgentSpec;
+import io.nemospawn.MergeConflictException;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
-import io.nemospawn.agent.MergeConflictException;
 import io.nemospawn.agent.WorkspaceInfo;
 import io.nemospawn.core.internal.runtime.Exec;
 import io.nemospawn.spi.Durability;

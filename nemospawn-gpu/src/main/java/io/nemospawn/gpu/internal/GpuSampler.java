@@ -1,5 +1,6 @@
-package io.nemospawn.topology;
+package io.nemospawn.gpu.internal;
 
+import io.nemospawn.topology.GpuSnapshot;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -13,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.apiguardian.api.API;
 
 /**
  * Takes a {@link GpuSnapshot} periodically and hands each to a sink (the board, Prometheus, a
@@ -32,9 +32,9 @@ import org.apiguardian.api.API;
  * its own thread ({@code nemospawn-gpu-sampler}), that thread. An injected executor is left
  * running.
  *
- * @since 0.1
+ * <p>Implementation, not API: it starts a thread, so it lives here and not in nemospawn-api (it
+ * moved from {@code io.nemospawn.topology} in 0.1).
  */
-@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class GpuSampler implements AutoCloseable {
   private final AtomicReference<GpuSnapshot> latest = new AtomicReference<>();
   private final AtomicReference<RuntimeException> lastFailure = new AtomicReference<>();
@@ -88,8 +88,7 @@ public final class GpuSampler implements AutoCloseable {
   /** Returns a source that asks the probes on the class path, stamping with the clock. */
   public static Supplier<GpuSnapshot> probing(InstantSource clock) {
     Objects.requireNonNull(clock, "clock");
-    var probes = Probes.load();
-    return () -> GpuSnapshot.take(clock, probes);
+    return () -> GpuSnapshot.take(clock);
   }
 
   private static void check(Supplier<GpuSnapshot> source, Duration interval, Object sink) {

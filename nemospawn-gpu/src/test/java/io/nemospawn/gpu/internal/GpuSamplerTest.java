@@ -1,8 +1,10 @@
-package io.nemospawn.topology;
+package io.nemospawn.gpu.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nemospawn.topology.GpuMetrics;
+import io.nemospawn.topology.GpuSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
