@@ -4,8 +4,11 @@ import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.artifact.ArtifactType;
+import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.Hpo;
+import io.nemospawn.hpo.Study;
 import io.nemospawn.hpo.TaskTrials;
+import io.nemospawn.hpo.TrialState;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskSpec;
 import io.nemospawn.task.TaskState;
@@ -18,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -284,17 +286,21 @@ final class TaskCommand {
             "Nothing to update for " + taskId
                 + ": give --status, --owner, --val-loss or --metadata");
       }
+      if (step != null) {
+        u = u.withMetadata(Hpo.TASK_STEP_KEY, step);
+      }
       try (NemoSpawn ns = state.open()) {
         Team tm = ns.team(team.team());
         Tasks tasks = tm.tasks();
         Task before = tasks.get(taskId);
         CoreViews.warnUnknownOwner(out, tm, u.owner());
-        boolean applies = valLoss != null || (u.state() != null && u.state() != before.state());
-        checkHpoLink(ns, before, u, applies);
+        Optional<TaskTrials.Link> link = hpoLink(before, u);
+        Optional<TrialState> trialBefore = link.flatMap(l -> trialState(ns.dataDir(), l));
+        // The library's HPO task hook checks the link before saving and reports to the trial.
         Task t = tasks.update(taskId, u);
-        Optional<TaskTrials.Outcome> hpo = valLoss != null || t.state() != before.state()
-            ? TaskTrials.apply(
-                ns.dataDir(), t, step == null ? OptionalInt.empty() : OptionalInt.of(step))
+        boolean applied = valLoss != null || t.state() != before.state();
+        Optional<TaskTrials.Outcome> hpo = applied && trialBefore.isPresent()
+            ? outcome(ns.dataDir(), link.get(), trialBefore.get(), t)
             : Optional.empty();
         if (out.json()) {
           Map<String, Object> m = new LinkedHashMap<>(CoreViews.task(t));
@@ -329,24 +335,46 @@ final class TaskCommand {
   }
 
   /**
-   * Refuses, before anything is saved, an update whose HPO link (metadata hpo_study, hpo_trial
-   * after the update) is malformed, names an invalid study, or names a missing study while the
-   * update would report to it.
+   * Returns the trial that a task links to once {@code u} is applied; a malformed link is refused
+   * here, before anything is saved, as the library's HPO task hook would.
    */
-  static void checkHpoLink(NemoSpawn ns, Task before, TaskUpdate u, boolean applies) {
-    boolean linkChanges = u.metadata().containsKey(Hpo.TASK_STUDY_KEY)
-        || u.metadata().containsKey(Hpo.TASK_TRIAL_KEY);
-    if (!linkChanges && !applies) {
-      return;
-    }
+  private static Optional<TaskTrials.Link> hpoLink(Task before, TaskUpdate u) {
     Map<String, Object> after = new LinkedHashMap<>(before.metadata());
     after.putAll(u.metadata());
-    Optional<TaskTrials.Link> link = TaskTrials.link(before.id(), after);
-    boolean opens = after.get("val_loss") != null
-        || u.state() == TaskState.FAILED
-        || u.state() == TaskState.CANCELLED;
-    if (link.isPresent() && applies && opens) {
-      Hpo.requireStudy(ns.dataDir(), link.get().study());
+    after.values().removeIf(java.util.Objects::isNull);
+    return TaskTrials.link(before.id(), after);
+  }
+
+  /** Returns a linked trial's state, or empty when its study or trial does not exist. */
+  private static Optional<TrialState> trialState(java.nio.file.Path dataDir, TaskTrials.Link l) {
+    if (!java.nio.file.Files.isRegularFile(Hpo.storageFile(dataDir, l.study()))) {
+      return Optional.empty();
+    }
+    try (Study s = Hpo.open(dataDir, l.study())) {
+      return s.trials().stream()
+          .filter(tr -> tr.number() == l.trial())
+          .findFirst()
+          .map(FrozenTrial::state);
+    }
+  }
+
+  /**
+   * Describes what the HPO task hook did to the trial of a saved update (see {@link
+   * TaskTrials#apply}), from the trial's state before and now.
+   */
+  private static Optional<TaskTrials.Outcome> outcome(
+      java.nio.file.Path dataDir, TaskTrials.Link l, TrialState before, Task t) {
+    boolean failed = t.state() == TaskState.FAILED || t.state() == TaskState.CANCELLED;
+    if (t.valLoss().isEmpty() && !failed) {
+      return Optional.empty();
+    }
+    try (Study s = Hpo.open(dataDir, l.study())) {
+      FrozenTrial trial = s.trial(l.trial());
+      if (before != TrialState.RUNNING || failed || t.state() == TaskState.DONE) {
+        return Optional.of(new TaskTrials.Outcome(l, -1, false, trial.state()));
+      }
+      return Optional.of(new TaskTrials.Outcome(
+          l, trial.lastStep().orElse(-1), trial.state() == TrialState.PRUNED, trial.state()));
     }
   }
 

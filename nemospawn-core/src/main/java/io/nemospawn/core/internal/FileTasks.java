@@ -8,6 +8,7 @@ import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.spi.StateFormat;
+import io.nemospawn.spi.TaskHook;
 import io.nemospawn.task.FailurePolicy;
 import io.nemospawn.task.GraphCheck;
 import io.nemospawn.task.GraphProblem;
@@ -69,9 +70,16 @@ public final class FileTasks implements Tasks {
   private final DependentsIndex index;
   private final GraphJournal journal;
   private final Set<Path> unreadableEntries = ConcurrentHashMap.newKeySet();
+  private final List<TaskHook> hooks;
 
   public FileTasks(TeamContext ctx) {
+    this(ctx, TaskHook.all());
+  }
+
+  /** A task graph that calls {@code hooks} (see {@link TaskHook}) on every update. */
+  public FileTasks(TeamContext ctx, List<TaskHook> hooks) {
     this.ctx = ctx;
+    this.hooks = List.copyOf(hooks);
     this.index = new DependentsIndex(ctx.dir(), ctx.store());
     this.journal = new GraphJournal(ctx.dir(), ctx.store());
     ctx.events()
@@ -244,6 +252,38 @@ public final class FileTasks implements Tasks {
       StateFormat.requireName("owner", update.owner());
     }
     checkMetadata(update.metadata());
+    Saved saved = updateLocked(taskId, update);
+    afterHooks(saved.before(), saved.after(), update);
+    return saved.after();
+  }
+
+  /**
+   * Calls every hook's {@link TaskHook#updated} on a saved update; the first failure is thrown
+   * once all have run, the others suppressed on it.
+   */
+  private void afterHooks(Task before, Task after, TaskUpdate update) {
+    RuntimeException failure = null;
+    for (TaskHook h : hooks) {
+      try {
+        h.updated(ctx.layout().dataDir(), before, after, update);
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** A saved update: the task before and after. */
+  private record Saved(Task before, Task after) {}
+
+  /** Saves an update under the graph lock, after every hook's {@link TaskHook#check}. */
+  private Saved updateLocked(String taskId, TaskUpdate update) {
     try (StateLock lock = open()) {
       Path f = existingFile(taskId);
       ObjectNode node = ctx.store().read(f);
@@ -304,6 +344,9 @@ public final class FileTasks implements Tasks {
       // (the index entry verified, rebuilt when bad), then the journal entry, then the records.
       // Setting the current status again also settles the dependents: it repairs a completion
       // that an older version left half-done.
+      for (TaskHook h : hooks) {
+        h.check(ctx.layout().dataDir(), cur, next, update);
+      }
       List<Change> plan = update.state() != null ? planPropagation(next) : List.of();
       ObjectNode record = TaskCodec.encode(node, next);
       Path entry = null;
@@ -339,7 +382,7 @@ public final class FileTasks implements Tasks {
         journal.end(entry);
       }
       index.recordWrites(0);
-      return next;
+      return new Saved(cur, next);
     }
   }
 
