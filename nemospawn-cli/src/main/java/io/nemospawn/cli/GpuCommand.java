@@ -4,9 +4,6 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
-import io.nemospawn.spi.AtomicFiles;
-import io.nemospawn.spi.Durability;
-import io.nemospawn.spi.Environment;
 import io.nemospawn.topology.Gpu;
 import io.nemospawn.topology.GpuMetrics;
 import io.nemospawn.topology.GpuSnapshot;
@@ -14,7 +11,6 @@ import io.nemospawn.topology.GpuTopology;
 import io.nemospawn.topology.HealthProblem;
 import io.nemospawn.topology.HealthRule;
 import io.nemospawn.topology.ReallocationPlan;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -32,8 +28,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code nemospawn gpu}: discovery, topology, health, a team's GPU status and the reallocation
@@ -54,9 +48,6 @@ final class GpuCommand {
   /** What {@code gpu reallocate} says until the agent runtime can stop agents. */
   static final String NOT_STOPPED =
       "Nothing was stopped; run again with --execute to stop these agents and free their GPUs.";
-
-  private static final JsonMapper STATE_JSON =
-      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   private GpuCommand() {}
 
@@ -223,12 +214,15 @@ final class GpuCommand {
   record TeamAgents(String teamId, Path teamDir, List<AgentInfo> agents, Set<Integer> teamGpus) {
     static TeamAgents read(Path dataDir, String team) {
       try (NemoSpawn ns = NemoSpawn.open(dataDir)) {
-        Team t = ns.team(team);
-        List<AgentInfo> agents = t.agents().list().items();
-        Set<Integer> gpus = new TreeSet<>(t.info().gpuIds());
-        agents.forEach(a -> gpus.addAll(a.gpuIds()));
-        return new TeamAgents(t.id(), t.dir(), agents, gpus);
+        return read(ns.team(team));
       }
+    }
+
+    static TeamAgents read(Team t) {
+      List<AgentInfo> agents = t.agents().list().items();
+      Set<Integer> gpus = new TreeSet<>(t.info().gpuIds());
+      agents.forEach(a -> gpus.addAll(a.gpuIds()));
+      return new TeamAgents(t.id(), t.dir(), agents, gpus);
     }
 
     /** Returns {agent_id: gpu ids} of the agents whose status is running. */
@@ -251,25 +245,6 @@ final class GpuCommand {
     }
   }
 
-  /** Shared {@code --data-dir} option. */
-  static final class DataDir {
-    @Option(
-        names = "--data-dir",
-        description = "State directory (default: $NEMOSPAWN_DATA_DIR, else ~/.nemospawn).")
-    Path dataDir;
-
-    Path resolve() {
-      if (dataDir != null) {
-        return dataDir;
-      }
-      String env = Environment.get("NEMOSPAWN_DATA_DIR");
-      if (env != null && !env.isBlank()) {
-        return Path.of(env);
-      }
-      return Path.of(System.getProperty("user.home"), ".nemospawn");
-    }
-  }
-
   /** {@code nemospawn gpu status TEAM}. */
   @Command(
       name = "status",
@@ -281,7 +256,7 @@ final class GpuCommand {
     Output out;
 
     @Mixin
-    DataDir data;
+    StateOptions data;
 
     @Mixin
     TeamOption teamOption;
@@ -299,12 +274,14 @@ final class GpuCommand {
     public Integer call() {
       teamOption.split(Arrays.asList(teamId));
       team = teamOption.team();
-      TeamAgents t = TeamAgents.read(data.resolve(), team);
-      GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
+      TeamAgents t;
+      GpuSnapshot s;
+      try (NemoSpawn ns = data.open();
+          Team tm = ns.team(team)) {
+        t = TeamAgents.read(tm);
+        s = tm.snapshotGpus();
+      }
       Path file = t.teamDir().resolve("metrics").resolve(s.fileName());
-      byte[] json =
-          (STATE_JSON.writeValueAsString(s.toFormatMap()) + "\n").getBytes(StandardCharsets.UTF_8);
-      AtomicFiles.write(file, json, Durability.FSYNC);
       Map<Integer, List<String>> agentsByGpu = new TreeMap<>();
       for (AgentInfo a : t.agents()) {
         for (int g : a.gpuIds()) {
@@ -343,7 +320,7 @@ final class GpuCommand {
     Output out;
 
     @Mixin
-    DataDir data;
+    StateOptions data;
 
     @Mixin
     TeamOption teamOption;
@@ -381,7 +358,7 @@ final class GpuCommand {
     public Integer call() {
       teamOption.split(Arrays.asList(teamId));
       team = teamOption.team();
-      TeamAgents t = TeamAgents.read(data.resolve(), team);
+      TeamAgents t = TeamAgents.read(data.dataDir(), team);
       GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
       ReallocationPlan plan = ReallocationPlan.analyse(t.running(), s.metrics(), killBelow);
       List<String> stopped = execute ? stop(plan.stop()) : List.of();
@@ -435,7 +412,7 @@ final class GpuCommand {
             "Invalid --grace " + graceSeconds + "; use seconds >= 0, such as --grace 10");
       }
       List<String> done = new ArrayList<>();
-      try (NemoSpawn ns = NemoSpawn.open(data.resolve())) {
+      try (NemoSpawn ns = NemoSpawn.open(data.dataDir())) {
         Team t = ns.team(team);
         for (String id : agentIds) {
           t.agent(id).stop(Duration.ofMillis((long) (graceSeconds * 1000)));
