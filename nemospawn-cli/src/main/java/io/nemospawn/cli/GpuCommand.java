@@ -1,6 +1,5 @@
 package io.nemospawn.cli;
 
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
@@ -212,12 +211,6 @@ final class GpuCommand {
 
   /** A team's agents and GPUs, read through the public API. */
   record TeamAgents(String teamId, Path teamDir, List<AgentInfo> agents, Set<Integer> teamGpus) {
-    static TeamAgents read(Path dataDir, String team) {
-      try (NemoSpawn ns = NemoSpawn.open(dataDir)) {
-        return read(ns.team(team));
-      }
-    }
-
     static TeamAgents read(Team t) {
       List<AgentInfo> agents = t.agents().list().items();
       Set<Integer> gpus = new TreeSet<>(t.info().gpuIds());
@@ -251,16 +244,7 @@ final class GpuCommand {
       mixinStandardHelpOptions = true,
       description = "Reads the metrics of a team's GPUs and writes them to"
           + " teams/<team>/metrics/dcgm_<stamp>.json.")
-  static final class Status implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions data;
-
-    @Mixin
-    TeamOption teamOption;
-
+  static final class Status extends TeamSubcommand {
     @Parameters(
         index = "0",
         arity = "0..1",
@@ -268,19 +252,15 @@ final class GpuCommand {
         description = TeamOption.TEAM_ID)
     String teamId;
 
-    String team;
+    @Override
+    void parse() {
+      team.split(Arrays.asList(teamId));
+    }
 
     @Override
-    public Integer call() {
-      teamOption.split(Arrays.asList(teamId));
-      team = teamOption.team();
-      TeamAgents t;
-      GpuSnapshot s;
-      try (NemoSpawn ns = data.open();
-          Team tm = ns.team(team)) {
-        t = TeamAgents.read(tm);
-        s = tm.snapshotGpus();
-      }
+    int run(Team tm) {
+      TeamAgents t = TeamAgents.read(tm);
+      GpuSnapshot s = tm.snapshotGpus();
       Path file = t.teamDir().resolve("metrics").resolve(s.fileName());
       Map<Integer, List<String>> agentsByGpu = new TreeMap<>();
       for (AgentInfo a : t.agents()) {
@@ -297,7 +277,7 @@ final class GpuCommand {
         return ExitCodes.OK;
       }
       warn(out, s.warnings());
-      out.println("Team " + team + ": GPUs " + t.teamGpus() + " (probe " + s.source() + ")");
+      out.println("Team " + team.team() + ": GPUs " + t.teamGpus() + " (probe " + s.source() + ")");
       metricsTable(out, s.metrics(), agentsByGpu.isEmpty() ? Map.of() : agentsByGpu);
       Set<Integer> missing = new TreeSet<>(t.teamGpus());
       s.metrics().forEach(m -> missing.remove(m.index()));
@@ -315,24 +295,13 @@ final class GpuCommand {
       mixinStandardHelpOptions = true,
       description = "Finds the team's running agents whose GPUs are used below N percent and the"
           + " GPUs stopping them would free; with --execute, stops them and frees the GPUs.")
-  static final class Reallocate implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions data;
-
-    @Mixin
-    TeamOption teamOption;
-
+  static final class Reallocate extends TeamSubcommand {
     @Parameters(
         index = "0",
         arity = "0..1",
         paramLabel = "TEAM_ID",
         description = TeamOption.TEAM_ID)
     String teamId;
-
-    String team;
 
     @Option(
         names = "--kill-below",
@@ -355,13 +324,16 @@ final class GpuCommand {
     double graceSeconds;
 
     @Override
-    public Integer call() {
-      teamOption.split(Arrays.asList(teamId));
-      team = teamOption.team();
-      TeamAgents t = TeamAgents.read(data.dataDir(), team);
+    void parse() {
+      team.split(Arrays.asList(teamId));
+    }
+
+    @Override
+    int run(Team tm) {
+      TeamAgents t = TeamAgents.read(tm);
       GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
       ReallocationPlan plan = ReallocationPlan.analyse(t.running(), s.metrics(), killBelow);
-      List<String> stopped = execute ? stop(plan.stop()) : List.of();
+      List<String> stopped = execute ? stop(tm, plan.stop()) : List.of();
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("team_id", t.teamId());
@@ -376,7 +348,7 @@ final class GpuCommand {
         return ExitCodes.OK;
       }
       warn(out, s.warnings());
-      out.println("Team " + team + ": running agents under " + number(killBelow, 0)
+      out.println("Team " + team.team() + ": running agents under " + number(killBelow, 0)
           + " % utilisation (probe " + s.source() + ")");
       List<List<String>> rows = new ArrayList<>();
       for (ReallocationPlan.Verdict v : plan.agents()) {
@@ -406,18 +378,15 @@ final class GpuCommand {
     }
 
     /** Stops the agents through their runtime; their GPU leases end with them. */
-    private List<String> stop(List<String> agentIds) {
+    private List<String> stop(Team t, List<String> agentIds) {
       if (graceSeconds < 0 || Double.isNaN(graceSeconds)) {
         throw new IllegalArgumentException(
             "Invalid --grace " + graceSeconds + "; use seconds >= 0, such as --grace 10");
       }
       List<String> done = new ArrayList<>();
-      try (NemoSpawn ns = NemoSpawn.open(data.dataDir())) {
-        Team t = ns.team(team);
-        for (String id : agentIds) {
-          t.agent(id).stop(Duration.ofMillis((long) (graceSeconds * 1000)));
-          done.add(id);
-        }
+      for (String id : agentIds) {
+        t.agent(id).stop(Duration.ofMillis((long) (graceSeconds * 1000)));
+        done.add(id);
       }
       return done;
     }

@@ -216,6 +216,21 @@ public final class FileTasks implements Tasks {
     return listFiles();
   }
 
+  /** The tasks and the check of the graph made from that one read. */
+  record Checked(Listing<Task> tasks, GraphCheck check) {}
+
+  /**
+   * Lists the tasks, as {@link #list()}, and checks the graph, as {@link #check()}, from one read
+   * of the task files: what {@code team status} shows.
+   */
+  Checked listAndCheck() {
+    settlePending();
+    try (StateLock lock = lock()) {
+      Listing<Task> all = listFiles();
+      return new Checked(all, new GraphCheck(findProblems(all)));
+    }
+  }
+
   /**
    * Rolls forward an operation that died part-way, if the journal holds one, so that reads never
    * show its half-done state. The common case is one directory listing and no lock.

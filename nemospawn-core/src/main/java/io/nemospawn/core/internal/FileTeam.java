@@ -122,7 +122,8 @@ public final class FileTeam implements Team {
     for (PlanStatus s : PlanStatus.values()) {
       plans.put(s, 0);
     }
-    var taskList = tasks().list();
+    FileTasks.Checked checked = this.tasks.listAndCheck();
+    var taskList = checked.tasks();
     taskList.forEach(t -> tasks.merge(t.state(), 1, Integer::sum));
     // Reconciled first, so agents whose process has ended count as dead.
     var agentList = reconciling.list();
@@ -134,7 +135,7 @@ public final class FileTeam implements Team {
     int problems = taskList.problems().size()
         + agentList.problems().size()
         + planList.problems().size();
-    return new TeamStatus(info(), tasks, agentCounts, plans, problems);
+    return new TeamStatus(info(), tasks, agentCounts, plans, problems, checked.check());
   }
 
   @Override
