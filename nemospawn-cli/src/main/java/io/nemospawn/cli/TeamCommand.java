@@ -154,41 +154,33 @@ final class TeamCommand {
       mixinStandardHelpOptions = true,
       description = "Shows the NVLink topology of the team's GPUs, as team.json records it:"
           + " the link matrix and the NVLink islands.")
-  static final class Topology implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption teamOption;
-
+  static final class Topology extends TeamSubcommand {
     @Parameters(
         index = "0",
         arity = "0..1",
         paramLabel = "TEAM_ID",
         description = TeamOption.TEAM_ID)
-    String team;
+    String teamId;
 
     @Override
-    public Integer call() {
-      teamOption.split(java.util.Arrays.asList(team));
-      try (NemoSpawn ns = state.open()) {
-        Team t = ns.team(teamOption.team());
-        TeamInfo info = t.info();
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("team_id", info.id());
-        fields.put("gpu_ids", info.gpuIds());
-        String first =
-            "Team " + info.id() + " (" + info.name() + "), GPUs " + CoreViews.list(info.gpuIds());
-        io.nemospawn.topology.GpuTopology topology = t.topology();
-        if (topology.isEmpty() && !info.gpuIds().isEmpty() && !out.json()) {
-          first += "; team.json records no topology for them (the machine that created the team"
-              + " did not know these GPUs); see the machine's with: nemospawn gpu topology";
-        }
-        return TopologyView.print(out, topology, fields, first);
+    void parse() {
+      team.split(java.util.Arrays.asList(teamId));
+    }
+
+    @Override
+    int run(Team t) {
+      TeamInfo info = t.info();
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("team_id", info.id());
+      fields.put("gpu_ids", info.gpuIds());
+      String first =
+          "Team " + info.id() + " (" + info.name() + "), GPUs " + CoreViews.list(info.gpuIds());
+      io.nemospawn.topology.GpuTopology topology = t.topology();
+      if (topology.isEmpty() && !info.gpuIds().isEmpty() && !out.json()) {
+        first += "; team.json records no topology for them (the machine that created the team"
+            + " did not know these GPUs); see the machine's with: nemospawn gpu topology";
       }
+      return TopologyView.print(out, topology, fields, first);
     }
   }
 
