@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +25,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code nemospawn gpu}: discovery, topology, health, a team's GPU status and the reallocation
@@ -244,19 +242,7 @@ final class GpuCommand {
       mixinStandardHelpOptions = true,
       description = "Reads the metrics of a team's GPUs and writes them to"
           + " teams/<team>/metrics/dcgm_<stamp>.json.")
-  static final class Status extends TeamSubcommand {
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String teamId;
-
-    @Override
-    void parse() {
-      team.split(Arrays.asList(teamId));
-    }
-
+  static final class Status extends TeamArgSubcommand {
     @Override
     int run(Team tm) {
       TeamAgents t = TeamAgents.read(tm);
@@ -295,14 +281,7 @@ final class GpuCommand {
       mixinStandardHelpOptions = true,
       description = "Finds the team's running agents whose GPUs are used below N percent and the"
           + " GPUs stopping them would free; with --execute, stops them and frees the GPUs.")
-  static final class Reallocate extends TeamSubcommand {
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String teamId;
-
+  static final class Reallocate extends TeamArgSubcommand {
     @Option(
         names = "--kill-below",
         defaultValue = "50",
@@ -322,11 +301,6 @@ final class GpuCommand {
         defaultValue = "10",
         description = "Seconds a stopped agent gets to exit before it is killed (default 10).")
     double graceSeconds;
-
-    @Override
-    void parse() {
-      team.split(Arrays.asList(teamId));
-    }
 
     @Override
     int run(Team tm) {

@@ -80,19 +80,7 @@ final class TeamCommand {
       name = "status",
       mixinStandardHelpOptions = true,
       description = "Shows a team with counts of tasks, agents and plans.")
-  static final class Status extends TeamSubcommand {
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String teamId;
-
-    @Override
-    void parse() {
-      team.split(java.util.Arrays.asList(teamId));
-    }
-
+  static final class Status extends TeamArgSubcommand {
     @Override
     int run(Team tm) {
       TeamStatus s = tm.status();
@@ -154,19 +142,7 @@ final class TeamCommand {
       mixinStandardHelpOptions = true,
       description = "Shows the NVLink topology of the team's GPUs, as team.json records it:"
           + " the link matrix and the NVLink islands.")
-  static final class Topology extends TeamSubcommand {
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String teamId;
-
-    @Override
-    void parse() {
-      team.split(java.util.Arrays.asList(teamId));
-    }
-
+  static final class Topology extends TeamArgSubcommand {
     @Override
     int run(Team t) {
       TeamInfo info = t.info();
