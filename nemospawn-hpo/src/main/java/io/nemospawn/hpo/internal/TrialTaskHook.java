@@ -14,7 +14,8 @@ import java.util.OptionalInt;
  * Links task updates to HPO trials for every caller ({@link TaskTrials}). Before an update is
  * saved it refuses a malformed link, an invalid study name, an invalid {@value Hpo#TASK_STEP_KEY},
  * and a study that does not exist when the update would report to it; after the update is saved
- * it carries the task's {@code val_loss} (or its failure) into the trial. Registered in {@code
+ * it carries the task's {@code val_loss} (or its failure) into the trial. A task without a trial
+ * is left alone, whatever its {@value Hpo#TASK_STEP_KEY}. Registered in {@code
  * META-INF/services/io.nemospawn.spi.TaskHook}. Stateless, thread-safe.
  */
 public final class TrialTaskHook implements TaskHook {
@@ -31,7 +32,9 @@ public final class TrialTaskHook implements TaskHook {
       return;
     }
     Optional<TaskTrials.Link> link = TaskTrials.link(proposed);
-    step(proposed.id(), update);
+    if (link.isPresent()) {
+      step(proposed.id(), update); // without a trial, the step goes nowhere, as before
+    }
     boolean opens = proposed.valLoss().isPresent()
         || proposed.state() == TaskState.FAILED
         || proposed.state() == TaskState.CANCELLED;
