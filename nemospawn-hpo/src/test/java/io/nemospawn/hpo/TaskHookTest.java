@@ -145,7 +145,9 @@ class TaskHookTest {
   @Test
   void tasksWithoutALinkAreLeftAlone() {
     Task t = tasks.create("plain");
-    Task done = tasks.update(t.id(), TaskUpdate.state(TaskState.RUNNING).withValLoss(0.3));
+    Task done = tasks.update(
+        t.id(),
+        TaskUpdate.state(TaskState.RUNNING).withValLoss(0.3).withMetadata(Hpo.TASK_STEP_KEY, -1));
     assertThat(done.valLoss()).hasValue(0.3);
     assertThat(Hpo.storageFile(dataDir, "sweep")).doesNotExist();
   }
