@@ -45,7 +45,7 @@ public final class TrialTaskHook implements TaskHook {
 
   @Override
   public void updated(Path dataDir, Task before, Task after, TaskUpdate update) {
-    if (applies(before, after, update)) {
+    if (applies(before, after, update) && TaskTrials.link(after).isPresent()) {
       TaskTrials.apply(dataDir, after, step(after.id(), update));
     }
   }
