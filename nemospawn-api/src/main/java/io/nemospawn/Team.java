@@ -57,6 +57,20 @@ public interface Team extends AutoCloseable {
   /** Returns counts of tasks, agents and plans by state. */
   TeamStatus status();
 
+  /**
+   * Reads the metrics of the team's GPUs (those team.json names and those its agents hold) from
+   * the first GPU probe that answers (DCGM, then NVML, then {@code nvidia-smi}; see {@link
+   * io.nemospawn.topology.GpuSnapshot#take}) and saves them as {@code
+   * metrics/<snapshot.fileName()>} under {@link #dir()} (FORMAT.md's {@code
+   * metrics/dcgm_<stamp>.json}), for boards and exporters. With no probe that answers, the
+   * snapshot's source is {@code none}, its warnings say why, and it is saved all the same.
+   *
+   * @return the snapshot, holding only the team's GPUs
+   * @throws StateException when the team cannot be read or the file cannot be written
+   * @since 0.1
+   */
+  io.nemospawn.topology.GpuSnapshot snapshotGpus();
+
   /** Returns the registered agents and their records. */
   Agents agents();
 

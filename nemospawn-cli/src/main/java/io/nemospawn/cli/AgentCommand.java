@@ -3,6 +3,7 @@ package io.nemospawn.cli;
 import io.nemospawn.AgentSpec;
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.Team;
 import io.nemospawn.agent.AgentInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,45 +75,34 @@ final class AgentCommand {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the agents.")
-  static final class ListAgents implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class ListAgents extends TeamSubcommand {
     @Override
-    public Integer call() {
-      try (NemoSpawn ns = state.open()) {
-        Listing<AgentInfo> agents = ns.team(team.team()).agents().list();
-        if (out.json()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("agents", agents.items().stream().map(CoreViews::agent).toList());
-          m.put("problems", CoreViews.problems(agents));
-          out.json(m);
+    int run(Team t) {
+      Listing<AgentInfo> agents = t.agents().list();
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("agents", agents.items().stream().map(CoreViews::agent).toList());
+        m.put("problems", CoreViews.problems(agents));
+        out.json(m);
+      } else {
+        if (agents.items().isEmpty()) {
+          out.println("No agents; register one with: nemospawn agent register NAME");
         } else {
-          if (agents.items().isEmpty()) {
-            out.println("No agents; register one with: nemospawn agent register NAME");
-          } else {
-            List<List<String>> rows = new ArrayList<>();
-            for (AgentInfo a : agents) {
-              rows.add(List.of(
-                  a.id(),
-                  a.name(),
-                  a.role(),
-                  CoreViews.list(a.gpuIds()),
-                  a.status().wireName(),
-                  a.lifecycle().wireName()));
-            }
-            out.table(List.of("AGENT_ID", "NAME", "ROLE", "GPUS", "STATUS", "LIFECYCLE"), rows);
+          List<List<String>> rows = new ArrayList<>();
+          for (AgentInfo a : agents) {
+            rows.add(List.of(
+                a.id(),
+                a.name(),
+                a.role(),
+                CoreViews.list(a.gpuIds()),
+                a.status().wireName(),
+                a.lifecycle().wireName()));
           }
-          CoreViews.reportProblems(out, agents, "agent record");
+          out.table(List.of("AGENT_ID", "NAME", "ROLE", "GPUS", "STATUS", "LIFECYCLE"), rows);
         }
-        return ExitCodes.OK;
+        CoreViews.reportProblems(out, agents, "agent record");
       }
+      return ExitCodes.OK;
     }
   }
 }

@@ -1,12 +1,8 @@
 package io.nemospawn.cli;
 
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
-import io.nemospawn.spi.Durability;
-import io.nemospawn.spi.Environment;
-import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.topology.Gpu;
 import io.nemospawn.topology.GpuMetrics;
 import io.nemospawn.topology.GpuSnapshot;
@@ -14,12 +10,10 @@ import io.nemospawn.topology.GpuTopology;
 import io.nemospawn.topology.HealthProblem;
 import io.nemospawn.topology.HealthRule;
 import io.nemospawn.topology.ReallocationPlan;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,9 +25,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code nemospawn gpu}: discovery, topology, health, a team's GPU status and the reallocation
@@ -54,9 +45,6 @@ final class GpuCommand {
   /** What {@code gpu reallocate} says until the agent runtime can stop agents. */
   static final String NOT_STOPPED =
       "Nothing was stopped; run again with --execute to stop these agents and free their GPUs.";
-
-  private static final JsonMapper STATE_JSON =
-      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   private GpuCommand() {}
 
@@ -221,14 +209,11 @@ final class GpuCommand {
 
   /** A team's agents and GPUs, read through the public API. */
   record TeamAgents(String teamId, Path teamDir, List<AgentInfo> agents, Set<Integer> teamGpus) {
-    static TeamAgents read(Path dataDir, String team) {
-      try (NemoSpawn ns = NemoSpawn.open(dataDir)) {
-        Team t = ns.team(team);
-        List<AgentInfo> agents = t.agents().list().items();
-        Set<Integer> gpus = new TreeSet<>(t.info().gpuIds());
-        agents.forEach(a -> gpus.addAll(a.gpuIds()));
-        return new TeamAgents(t.id(), t.dir(), agents, gpus);
-      }
+    static TeamAgents read(Team t) {
+      List<AgentInfo> agents = t.agents().list().items();
+      Set<Integer> gpus = new TreeSet<>(t.info().gpuIds());
+      agents.forEach(a -> gpus.addAll(a.gpuIds()));
+      return new TeamAgents(t.id(), t.dir(), agents, gpus);
     }
 
     /** Returns {agent_id: gpu ids} of the agents whose status is running. */
@@ -251,60 +236,18 @@ final class GpuCommand {
     }
   }
 
-  /** Shared {@code --data-dir} option. */
-  static final class DataDir {
-    @Option(
-        names = "--data-dir",
-        description = "State directory (default: $NEMOSPAWN_DATA_DIR, else ~/.nemospawn).")
-    Path dataDir;
-
-    Path resolve() {
-      if (dataDir != null) {
-        return dataDir;
-      }
-      String env = Environment.get("NEMOSPAWN_DATA_DIR");
-      if (env != null && !env.isBlank()) {
-        return Path.of(env);
-      }
-      return Path.of(System.getProperty("user.home"), ".nemospawn");
-    }
-  }
-
   /** {@code nemospawn gpu status TEAM}. */
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
       description = "Reads the metrics of a team's GPUs and writes them to"
           + " teams/<team>/metrics/dcgm_<stamp>.json.")
-  static final class Status implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    DataDir data;
-
-    @Mixin
-    TeamOption teamOption;
-
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String teamId;
-
-    String team;
-
+  static final class Status extends TeamArgSubcommand {
     @Override
-    public Integer call() {
-      teamOption.split(Arrays.asList(teamId));
-      team = teamOption.team();
-      TeamAgents t = TeamAgents.read(data.resolve(), team);
-      GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
+    int run(Team tm) {
+      TeamAgents t = TeamAgents.read(tm);
+      GpuSnapshot s = tm.snapshotGpus();
       Path file = t.teamDir().resolve("metrics").resolve(s.fileName());
-      byte[] json =
-          (STATE_JSON.writeValueAsString(s.toFormatMap()) + "\n").getBytes(StandardCharsets.UTF_8);
-      AtomicFiles.write(file, json, Durability.FSYNC);
       Map<Integer, List<String>> agentsByGpu = new TreeMap<>();
       for (AgentInfo a : t.agents()) {
         for (int g : a.gpuIds()) {
@@ -320,7 +263,7 @@ final class GpuCommand {
         return ExitCodes.OK;
       }
       warn(out, s.warnings());
-      out.println("Team " + team + ": GPUs " + t.teamGpus() + " (probe " + s.source() + ")");
+      out.println("Team " + team.team() + ": GPUs " + t.teamGpus() + " (probe " + s.source() + ")");
       metricsTable(out, s.metrics(), agentsByGpu.isEmpty() ? Map.of() : agentsByGpu);
       Set<Integer> missing = new TreeSet<>(t.teamGpus());
       s.metrics().forEach(m -> missing.remove(m.index()));
@@ -338,25 +281,7 @@ final class GpuCommand {
       mixinStandardHelpOptions = true,
       description = "Finds the team's running agents whose GPUs are used below N percent and the"
           + " GPUs stopping them would free; with --execute, stops them and frees the GPUs.")
-  static final class Reallocate implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    DataDir data;
-
-    @Mixin
-    TeamOption teamOption;
-
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String teamId;
-
-    String team;
-
+  static final class Reallocate extends TeamArgSubcommand {
     @Option(
         names = "--kill-below",
         defaultValue = "50",
@@ -378,13 +303,11 @@ final class GpuCommand {
     double graceSeconds;
 
     @Override
-    public Integer call() {
-      teamOption.split(Arrays.asList(teamId));
-      team = teamOption.team();
-      TeamAgents t = TeamAgents.read(data.resolve(), team);
+    int run(Team tm) {
+      TeamAgents t = TeamAgents.read(tm);
       GpuSnapshot s = GpuSnapshot.take(InstantSource.system()).only(t.teamGpus());
       ReallocationPlan plan = ReallocationPlan.analyse(t.running(), s.metrics(), killBelow);
-      List<String> stopped = execute ? stop(plan.stop()) : List.of();
+      List<String> stopped = execute ? stop(tm, plan.stop()) : List.of();
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("team_id", t.teamId());
@@ -399,7 +322,7 @@ final class GpuCommand {
         return ExitCodes.OK;
       }
       warn(out, s.warnings());
-      out.println("Team " + team + ": running agents under " + number(killBelow, 0)
+      out.println("Team " + team.team() + ": running agents under " + number(killBelow, 0)
           + " % utilisation (probe " + s.source() + ")");
       List<List<String>> rows = new ArrayList<>();
       for (ReallocationPlan.Verdict v : plan.agents()) {
@@ -429,18 +352,15 @@ final class GpuCommand {
     }
 
     /** Stops the agents through their runtime; their GPU leases end with them. */
-    private List<String> stop(List<String> agentIds) {
+    private List<String> stop(Team t, List<String> agentIds) {
       if (graceSeconds < 0 || Double.isNaN(graceSeconds)) {
         throw new IllegalArgumentException(
             "Invalid --grace " + graceSeconds + "; use seconds >= 0, such as --grace 10");
       }
       List<String> done = new ArrayList<>();
-      try (NemoSpawn ns = NemoSpawn.open(data.resolve())) {
-        Team t = ns.team(team);
-        for (String id : agentIds) {
-          t.agent(id).stop(Duration.ofMillis((long) (graceSeconds * 1000)));
-          done.add(id);
-        }
+      for (String id : agentIds) {
+        t.agent(id).stop(Duration.ofMillis((long) (graceSeconds * 1000)));
+        done.add(id);
       }
       return done;
     }

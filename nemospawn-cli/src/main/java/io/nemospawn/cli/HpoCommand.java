@@ -47,25 +47,6 @@ import picocli.CommandLine.Spec;
 final class HpoCommand {
   private HpoCommand() {}
 
-  /** The data dir option: {@code --data-dir}, else $NEMOSPAWN_DATA_DIR, else ~/.nemospawn. */
-  static final class DataDir {
-    @Option(
-        names = "--data-dir",
-        description = "Data directory (default: $NEMOSPAWN_DATA_DIR, else ~/.nemospawn).")
-    Path dataDir;
-
-    Path resolve() {
-      if (dataDir != null) {
-        return dataDir;
-      }
-      String env = Environment.get("NEMOSPAWN_DATA_DIR");
-      if (env != null && !env.isBlank()) {
-        return Path.of(env);
-      }
-      return Path.of(System.getProperty("user.home"), ".nemospawn");
-    }
-  }
-
   static Map<String, Object> trialJson(FrozenTrial t) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("trial", t.number());
@@ -102,7 +83,7 @@ final class HpoCommand {
     Output out;
 
     @Mixin
-    DataDir data;
+    StateOptions data;
 
     @Option(names = "--study", required = true, description = "Study name.")
     String study;
@@ -140,7 +121,7 @@ final class HpoCommand {
         from = "the default search space (as NemoSpawn 1.0: give --hpo-file or --template for"
             + " your own)";
       }
-      Path dataDir = data.resolve();
+      Path dataDir = data.dataDir();
       try (Study s = Hpo.create(dataDir, study, config)) {
         if (out.json()) {
           Map<String, Object> m = new LinkedHashMap<>();
@@ -170,7 +151,7 @@ final class HpoCommand {
     /** Reads a launch template's [hpo] section, as the launch of that template would use it. */
     private HpoConfig fromTemplate(String name) {
       Template t;
-      try (NemoSpawn ns = NemoSpawn.open(data.resolve())) {
+      try (NemoSpawn ns = data.open()) {
         Launcher launcher = Launcher.of(ns);
         t = launcher.template(name);
         if (!t.hpo().isPresent()) {
@@ -196,14 +177,14 @@ final class HpoCommand {
     Output out;
 
     @Mixin
-    DataDir data;
+    StateOptions data;
 
     @Option(names = "--study", required = true, description = "Study name.")
     String study;
 
     @Override
     public Integer call() {
-      try (Study s = Hpo.open(data.resolve(), study)) {
+      try (Study s = Hpo.open(data.dataDir(), study)) {
         Trial t = s.ask();
         if (out.json()) {
           Map<String, Object> m = new LinkedHashMap<>();
@@ -236,7 +217,7 @@ final class HpoCommand {
     Output out;
 
     @Mixin
-    DataDir data;
+    StateOptions data;
 
     @Option(names = "--study", required = true, description = "Study name.")
     String study;
@@ -284,7 +265,7 @@ final class HpoCommand {
             + ": an intermediate report needs the step it was measured at; pass --final to complete"
             + " the trial instead.");
       }
-      try (Study s = Hpo.open(data.resolve(), study)) {
+      try (Study s = Hpo.open(data.dataDir(), study)) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("study", study);
         m.put("trial", trial);
@@ -337,14 +318,14 @@ final class HpoCommand {
     Output out;
 
     @Mixin
-    DataDir data;
+    StateOptions data;
 
     @Option(names = "--study", required = true, description = "Study name.")
     String study;
 
     @Override
     public Integer call() {
-      try (Study s = Hpo.open(data.resolve(), study)) {
+      try (Study s = Hpo.open(data.dataDir(), study)) {
         FrozenTrial b = s.bestTrial();
         if (out.json()) {
           out.json(trialJson(b));
@@ -365,14 +346,14 @@ final class HpoCommand {
     Output out;
 
     @Mixin
-    DataDir data;
+    StateOptions data;
 
     @Option(names = "--study", required = true, description = "Study name.")
     String study;
 
     @Override
     public Integer call() {
-      try (Study s = Hpo.open(data.resolve(), study)) {
+      try (Study s = Hpo.open(data.dataDir(), study)) {
         List<FrozenTrial> trials = s.trials();
         if (out.json()) {
           List<Object> rows = new ArrayList<>();
@@ -407,7 +388,7 @@ final class HpoCommand {
     Output out;
 
     @Mixin
-    DataDir data;
+    StateOptions data;
 
     @Option(names = "--study", required = true, description = "Study name.")
     String study;
@@ -434,7 +415,7 @@ final class HpoCommand {
 
     @Override
     public Integer call() throws Exception {
-      Path db = Hpo.storageFile(data.resolve(), study);
+      Path db = Hpo.storageFile(data.dataDir(), study);
       if (!Files.exists(db)) {
         throw new IllegalArgumentException("No SQLite study database " + db
             + ": create the study with `nemospawn hpo init --study " + study + " --hpo-file F`.");

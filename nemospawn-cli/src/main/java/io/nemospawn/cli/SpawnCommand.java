@@ -217,62 +217,42 @@ final class SpawnCommand {
       name = "list",
       mixinStandardHelpOptions = true,
       description = "Lists the team's agents with their process state.")
-  static final class ListCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class ListCmd extends TeamSubcommand {
     @Override
-    public Integer call() {
-      try (NemoSpawn ns = state.open()) {
-        Team t = ns.team(team.team());
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (AgentInfo i : t.agents().list().items()) {
-          Agent a = t.agent(i.id());
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("agent_id", i.id());
-          m.put("name", i.name());
-          m.put("role", i.role());
-          m.put("status", i.status().wireName());
-          m.put("lifecycle", i.lifecycle().wireName());
-          m.put("gpu_ids", i.gpuIds());
-          m.put("runtime", a.runtime());
-          m.put("pid", i.pid());
-          m.put("alive", a.isAlive());
-          rows.add(m);
-        }
-        if (out.json()) {
-          out.json(rows);
-        } else {
-          out.table(
-              List.of(
-                  "AGENT",
-                  "NAME",
-                  "ROLE",
-                  "STATUS",
-                  "LIFECYCLE",
-                  "GPUS",
-                  "RUNTIME",
-                  "PID",
-                  "ALIVE"),
-              rows.stream()
-                  .map(m -> List.of(
-                      String.valueOf(m.get("agent_id")),
-                      String.valueOf(m.get("name")),
-                      String.valueOf(m.get("role")),
-                      String.valueOf(m.get("status")),
-                      String.valueOf(m.get("lifecycle")),
-                      gpus(castList(m.get("gpu_ids"))),
-                      String.valueOf(m.get("runtime")),
-                      String.valueOf(m.get("pid")),
-                      String.valueOf(m.get("alive"))))
-                  .toList());
-        }
+    int run(Team t) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (AgentInfo i : t.agents().list().items()) {
+        Agent a = t.agent(i.id());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("agent_id", i.id());
+        m.put("name", i.name());
+        m.put("role", i.role());
+        m.put("status", i.status().wireName());
+        m.put("lifecycle", i.lifecycle().wireName());
+        m.put("gpu_ids", i.gpuIds());
+        m.put("runtime", a.runtime());
+        m.put("pid", i.pid());
+        m.put("alive", a.isAlive());
+        rows.add(m);
+      }
+      if (out.json()) {
+        out.json(rows);
+      } else {
+        out.table(
+            List.of(
+                "AGENT", "NAME", "ROLE", "STATUS", "LIFECYCLE", "GPUS", "RUNTIME", "PID", "ALIVE"),
+            rows.stream()
+                .map(m -> List.of(
+                    String.valueOf(m.get("agent_id")),
+                    String.valueOf(m.get("name")),
+                    String.valueOf(m.get("role")),
+                    String.valueOf(m.get("status")),
+                    String.valueOf(m.get("lifecycle")),
+                    gpus(castList(m.get("gpu_ids"))),
+                    String.valueOf(m.get("runtime")),
+                    String.valueOf(m.get("pid")),
+                    String.valueOf(m.get("alive"))))
+                .toList());
       }
       return ExitCodes.OK;
     }
@@ -288,16 +268,7 @@ final class SpawnCommand {
       mixinStandardHelpOptions = true,
       description = "Stops an agent (TERM, grace, KILL, descendants included), frees its GPUs"
           + " and removes its worktree.")
-  static final class KillCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class KillCmd extends TeamSubcommand {
     @Mixin
     AgentArg agent;
 
@@ -312,32 +283,29 @@ final class SpawnCommand {
     boolean keepWorkspace;
 
     @Override
-    public Integer call() {
-      try (NemoSpawn ns = state.open()) {
-        Team t = ns.team(team.team());
-        Agent a = t.agent(agent.agent());
-        a.stop(Duration.ofSeconds(grace));
-        boolean removed = false;
-        if (!keepWorkspace && !a.info().worktreePath().isEmpty()) {
-          t.workspaces().cleanup(a.id());
-          removed = true;
-        }
-        AgentInfo i = a.info();
-        if (out.json()) {
-          out.json(Map.of(
-              "agent_id",
-              i.id(),
-              "status",
-              i.status().wireName(),
-              "exit_code",
-              a.exitCode().isPresent() ? a.exitCode().getAsInt() : -1,
-              "worktree_removed",
-              removed));
-        } else {
-          out.println("Stopped " + i.name() + " (" + i.id() + ")"
-              + (a.exitCode().isPresent() ? ", exit code " + a.exitCode().getAsInt() : "")
-              + "; GPUs " + gpus(i.gpuIds()) + " are free" + (removed ? "; worktree removed" : ""));
-        }
+    int run(Team t) {
+      Agent a = t.agent(agent.agent());
+      a.stop(Duration.ofSeconds(grace));
+      boolean removed = false;
+      if (!keepWorkspace && !a.info().worktreePath().isEmpty()) {
+        t.workspaces().cleanup(a.id());
+        removed = true;
+      }
+      AgentInfo i = a.info();
+      if (out.json()) {
+        out.json(Map.of(
+            "agent_id",
+            i.id(),
+            "status",
+            i.status().wireName(),
+            "exit_code",
+            a.exitCode().isPresent() ? a.exitCode().getAsInt() : -1,
+            "worktree_removed",
+            removed));
+      } else {
+        out.println("Stopped " + i.name() + " (" + i.id() + ")"
+            + (a.exitCode().isPresent() ? ", exit code " + a.exitCode().getAsInt() : "")
+            + "; GPUs " + gpus(i.gpuIds()) + " are free" + (removed ? "; worktree removed" : ""));
       }
       return ExitCodes.OK;
     }
@@ -347,16 +315,7 @@ final class SpawnCommand {
       name = "nudge",
       mixinStandardHelpOptions = true,
       description = "Types a short notice into a tmux agent's pane and checks it arrived.")
-  static final class NudgeCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class NudgeCmd extends TeamSubcommand {
     @Parameters(index = "0", paramLabel = "AGENT", description = "Agent id or name.")
     String agent;
 
@@ -371,21 +330,19 @@ final class SpawnCommand {
     long timeout;
 
     @Override
-    public Integer call() throws InterruptedException {
-      try (NemoSpawn ns = state.open()) {
-        Agent a = ns.team(team.team()).agent(agent);
-        boolean seen = a.nudge(text, Duration.ofSeconds(timeout));
-        if (out.json()) {
-          out.json(Map.of("agent_id", a.id(), "delivered", seen));
-        } else {
-          out.println(
-              seen
-                  ? "Nudged " + a.id()
-                  : "Nudge to " + a.id() + " was not seen in its"
-                      + " pane (it runs without tmux, has exited, or did not echo the text)");
-        }
-        return seen ? ExitCodes.OK : ExitCodes.FAILURE;
+    int run(Team t) throws InterruptedException {
+      Agent a = t.agent(agent);
+      boolean seen = a.nudge(text, Duration.ofSeconds(timeout));
+      if (out.json()) {
+        out.json(Map.of("agent_id", a.id(), "delivered", seen));
+      } else {
+        out.println(
+            seen
+                ? "Nudged " + a.id()
+                : "Nudge to " + a.id() + " was not seen in its"
+                    + " pane (it runs without tmux, has exited, or did not echo the text)");
       }
+      return seen ? ExitCodes.OK : ExitCodes.FAILURE;
     }
   }
 }

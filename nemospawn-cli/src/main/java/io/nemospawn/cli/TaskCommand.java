@@ -4,13 +4,17 @@ import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.artifact.ArtifactType;
+import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.Hpo;
+import io.nemospawn.hpo.Study;
 import io.nemospawn.hpo.TaskTrials;
+import io.nemospawn.hpo.TrialState;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskSpec;
 import io.nemospawn.task.TaskState;
 import io.nemospawn.task.TaskUpdate;
 import io.nemospawn.task.Tasks;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +29,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code nemospawn task create|update|list|show|wait|claim}. */
 @Command(
@@ -113,18 +115,7 @@ final class TaskCommand {
       name = "create",
       mixinStandardHelpOptions = true,
       description = "Creates a task: pending, or blocked while it has unfinished dependencies.")
-  static final class Create implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
+  static final class Create extends TeamSubcommand {
 
     @Parameters(
         index = "0",
@@ -179,8 +170,10 @@ final class TaskCommand {
         description = "Metadata entry; repeatable. Numbers and true/false are typed.")
     List<String> metadata = new ArrayList<>();
 
+    private TaskSpec task;
+
     @Override
-    public Integer call() {
+    void parse() {
       List<String> typed = Arrays.asList(arg0, arg1);
       String text = title != null ? title : team.split(typed, "TITLE").get(0);
       if (title != null) {
@@ -197,18 +190,19 @@ final class TaskCommand {
       if (valLoss != null) {
         m.put("val_loss", valLoss);
       }
-      TaskSpec s = new TaskSpec(text, description, owner, blockedBy, m);
-      try (NemoSpawn ns = state.open()) {
-        Team tm = ns.team(team.team());
-        CoreViews.warnUnknownOwner(out, tm, owner);
-        Task t = tm.tasks().create(s);
-        if (out.json()) {
-          out.json(CoreViews.task(t));
-        } else {
-          out.println("Created task " + t.id() + " [" + t.state().wireName() + "]");
-        }
-        return ExitCodes.OK;
+      task = new TaskSpec(text, description, owner, blockedBy, m);
+    }
+
+    @Override
+    int run(Team tm) {
+      CoreViews.warnUnknownOwner(out, tm, owner);
+      Task t = tm.tasks().create(task);
+      if (out.json()) {
+        out.json(CoreViews.task(t));
+      } else {
+        out.println("Created task " + t.id() + " [" + t.state().wireName() + "]");
       }
+      return ExitCodes.OK;
     }
   }
 
@@ -216,18 +210,7 @@ final class TaskCommand {
       name = "update",
       mixinStandardHelpOptions = true,
       description = "Changes a task's status, owner, val_loss or metadata.")
-  static final class Update implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
+  static final class Update extends TeamSubcommand {
 
     @Parameters(
         index = "0",
@@ -270,10 +253,13 @@ final class TaskCommand {
     @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "Metadata; repeatable.")
     List<String> metadata = new ArrayList<>();
 
+    private String taskId;
+    private TaskUpdate u;
+
     @Override
-    public Integer call() {
-      String taskId = team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
-      TaskUpdate u = new TaskUpdate(
+    void parse() {
+      taskId = team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
+      u = new TaskUpdate(
           status == null ? null : status(spec, status), owner, metadata(spec, metadata));
       if (valLoss != null) {
         u = u.withValLoss(valLoss);
@@ -284,85 +270,105 @@ final class TaskCommand {
             "Nothing to update for " + taskId
                 + ": give --status, --owner, --val-loss or --metadata");
       }
-      try (NemoSpawn ns = state.open()) {
-        Team tm = ns.team(team.team());
-        Tasks tasks = tm.tasks();
-        Task before = tasks.get(taskId);
-        CoreViews.warnUnknownOwner(out, tm, u.owner());
-        boolean applies = valLoss != null || (u.state() != null && u.state() != before.state());
-        checkHpoLink(ns, before, u, applies);
-        Task t = tasks.update(taskId, u);
-        Optional<TaskTrials.Outcome> hpo = valLoss != null || t.state() != before.state()
-            ? TaskTrials.apply(
-                ns.dataDir(), t, step == null ? OptionalInt.empty() : OptionalInt.of(step))
-            : Optional.empty();
-        if (out.json()) {
-          Map<String, Object> m = new LinkedHashMap<>(CoreViews.task(t));
-          hpo.ifPresent(o -> m.put(
-              "hpo",
-              Map.of(
-                  "study", o.link().study(),
-                  "trial", o.link().trial(),
-                  "step", o.step(),
-                  "prune", o.prune(),
-                  "trial_state", o.state().name().toLowerCase(java.util.Locale.ROOT))));
-          out.json(m);
-        } else {
-          out.println("Updated task " + t.id() + " ["
-              + (before.state() == t.state()
-                  ? t.state().wireName()
-                  : before.state().wireName() + " -> " + t.state().wireName())
-              + "]");
-          hpo.ifPresent(o -> out.println(
-              o.prune()
-                  ? "HPO trial " + o.link().trial() + " of study " + o.link().study()
-                      + " was pruned at step " + o.step()
-                      + ": stop this run and mark the task done."
-                  : "HPO trial " + o.link().trial() + " of study " + o.link().study() + ": "
-                      + (o.step() >= 0
-                          ? "reported step " + o.step()
-                          : "now " + o.state().name().toLowerCase(java.util.Locale.ROOT))));
-        }
-        return ExitCodes.OK;
+      if (step != null) {
+        u = u.withMetadata(Hpo.TASK_STEP_KEY, step);
       }
+    }
+
+    @Override
+    int run(Team tm) {
+      Path dataDir = state.dataDir();
+      Tasks tasks = tm.tasks();
+      Task before = tasks.get(taskId);
+      CoreViews.warnUnknownOwner(out, tm, u.owner());
+      Optional<TaskTrials.Link> link = hpoLink(before, u);
+      Optional<TrialState> trialBefore = link.flatMap(l -> trialState(dataDir, l));
+      // The library's HPO task hook checks the link before saving and reports to the trial.
+      Task t = tasks.update(taskId, u);
+      boolean applied = valLoss != null || t.state() != before.state();
+      Optional<TaskTrials.Outcome> hpo = applied && trialBefore.isPresent()
+          ? outcome(dataDir, link.get(), trialBefore.get(), t, step)
+          : Optional.empty();
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>(CoreViews.task(t));
+        hpo.ifPresent(o -> m.put(
+            "hpo",
+            Map.of(
+                "study", o.link().study(),
+                "trial", o.link().trial(),
+                "step", o.step(),
+                "prune", o.prune(),
+                "trial_state", o.state().name().toLowerCase(java.util.Locale.ROOT))));
+        out.json(m);
+      } else {
+        out.println("Updated task " + t.id() + " ["
+            + (before.state() == t.state()
+                ? t.state().wireName()
+                : before.state().wireName() + " -> " + t.state().wireName())
+            + "]");
+        hpo.ifPresent(o -> out.println(
+            o.prune()
+                ? "HPO trial " + o.link().trial() + " of study " + o.link().study()
+                    + " was pruned at step " + o.step()
+                    + ": stop this run and mark the task done."
+                : "HPO trial " + o.link().trial() + " of study " + o.link().study() + ": "
+                    + (o.step() >= 0
+                        ? "reported step " + o.step()
+                        : "now " + o.state().name().toLowerCase(java.util.Locale.ROOT))));
+      }
+      return ExitCodes.OK;
     }
   }
 
   /**
-   * Refuses, before anything is saved, an update whose HPO link (metadata hpo_study, hpo_trial
-   * after the update) is malformed, names an invalid study, or names a missing study while the
-   * update would report to it.
+   * Returns the trial that a task links to once {@code u} is applied; a malformed link is refused
+   * here, before anything is saved, as the library's HPO task hook would.
    */
-  static void checkHpoLink(NemoSpawn ns, Task before, TaskUpdate u, boolean applies) {
-    boolean linkChanges = u.metadata().containsKey(Hpo.TASK_STUDY_KEY)
-        || u.metadata().containsKey(Hpo.TASK_TRIAL_KEY);
-    if (!linkChanges && !applies) {
-      return;
-    }
+  private static Optional<TaskTrials.Link> hpoLink(Task before, TaskUpdate u) {
     Map<String, Object> after = new LinkedHashMap<>(before.metadata());
     after.putAll(u.metadata());
-    Optional<TaskTrials.Link> link = TaskTrials.link(before.id(), after);
-    boolean opens = after.get("val_loss") != null
-        || u.state() == TaskState.FAILED
-        || u.state() == TaskState.CANCELLED;
-    if (link.isPresent() && applies && opens) {
-      Hpo.requireStudy(ns.dataDir(), link.get().study());
+    after.values().removeIf(java.util.Objects::isNull);
+    return TaskTrials.link(before.id(), after);
+  }
+
+  /** Returns a linked trial's state, or empty when its study or trial does not exist. */
+  private static Optional<TrialState> trialState(Path dataDir, TaskTrials.Link l) {
+    if (!java.nio.file.Files.isRegularFile(Hpo.storageFile(dataDir, l.study()))) {
+      return Optional.empty();
+    }
+    try (Study s = Hpo.open(dataDir, l.study())) {
+      return s.trials().stream()
+          .filter(tr -> tr.number() == l.trial())
+          .findFirst()
+          .map(FrozenTrial::state);
+    }
+  }
+
+  /**
+   * Describes what the HPO task hook did to the trial of a saved update (see {@link
+   * TaskTrials#apply}), from the trial's state before and now.
+   */
+  private static Optional<TaskTrials.Outcome> outcome(
+      Path dataDir, TaskTrials.Link l, TrialState before, Task t, Integer step) {
+    boolean failed = t.state() == TaskState.FAILED || t.state() == TaskState.CANCELLED;
+    if (t.valLoss().isEmpty() && !failed) {
+      return Optional.empty();
+    }
+    try (Study s = Hpo.open(dataDir, l.study())) {
+      FrozenTrial trial = s.trial(l.trial());
+      if (before != TrialState.RUNNING || failed || t.state() == TaskState.DONE) {
+        return Optional.of(new TaskTrials.Outcome(l, -1, false, trial.state()));
+      }
+      return Optional.of(new TaskTrials.Outcome(
+          l,
+          step != null ? step : trial.lastStep().orElse(-1),
+          trial.state() == TrialState.PRUNED,
+          trial.state()));
     }
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists tasks.")
-  static final class ListTasks implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
+  static final class ListTasks extends TeamSubcommand {
 
     @Parameters(
         index = "0",
@@ -380,56 +386,51 @@ final class TaskCommand {
         description = "Only this owner's.")
     String owner;
 
+    private TaskState only;
+
     @Override
-    public Integer call() {
+    void parse() {
       team.split(Arrays.asList(arg0));
-      TaskState only = status == null ? null : status(spec, status);
-      try (NemoSpawn ns = state.open()) {
-        Listing<Task> all = ns.team(team.team()).tasks().list();
-        List<Task> shown = all.items().stream()
-            .filter(t -> only == null || t.state() == only)
-            .filter(t -> owner == null || owner.equals(t.owner()))
-            .toList();
-        if (out.json()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("tasks", shown.stream().map(CoreViews::task).toList());
-          m.put("problems", CoreViews.problems(all));
-          out.json(m);
+      only = status == null ? null : status(spec, status);
+    }
+
+    @Override
+    int run(Team tm) {
+      Listing<Task> all = tm.tasks().list();
+      List<Task> shown = all.items().stream()
+          .filter(t -> only == null || t.state() == only)
+          .filter(t -> owner == null || owner.equals(t.owner()))
+          .toList();
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tasks", shown.stream().map(CoreViews::task).toList());
+        m.put("problems", CoreViews.problems(all));
+        out.json(m);
+      } else {
+        if (shown.isEmpty()) {
+          out.println("No tasks" + (only == null ? "" : " in status " + only.wireName())
+              + (owner == null ? "" : " owned by " + owner));
         } else {
-          if (shown.isEmpty()) {
-            out.println("No tasks" + (only == null ? "" : " in status " + only.wireName())
-                + (owner == null ? "" : " owned by " + owner));
-          } else {
-            List<List<String>> rows = new ArrayList<>();
-            for (Task t : shown) {
-              rows.add(List.of(
-                  t.id(),
-                  CoreViews.shorten(t.title(), 50),
-                  t.hasOwner() ? t.owner() : "-",
-                  t.state().wireName(),
-                  CoreViews.list(t.blockedBy()),
-                  t.valLoss().isPresent() ? String.valueOf(t.valLoss().getAsDouble()) : "-"));
-            }
-            out.table(
-                List.of("TASK_ID", "TITLE", "OWNER", "STATUS", "BLOCKED_BY", "VAL_LOSS"), rows);
+          List<List<String>> rows = new ArrayList<>();
+          for (Task t : shown) {
+            rows.add(List.of(
+                t.id(),
+                CoreViews.shorten(t.title(), 50),
+                t.hasOwner() ? t.owner() : "-",
+                t.state().wireName(),
+                CoreViews.list(t.blockedBy()),
+                t.valLoss().isPresent() ? String.valueOf(t.valLoss().getAsDouble()) : "-"));
           }
-          CoreViews.reportProblems(out, all, "task");
+          out.table(List.of("TASK_ID", "TITLE", "OWNER", "STATUS", "BLOCKED_BY", "VAL_LOSS"), rows);
         }
-        return ExitCodes.OK;
+        CoreViews.reportProblems(out, all, "task");
       }
+      return ExitCodes.OK;
     }
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows one task.")
-  static final class Show implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
+  static final class Show extends TeamSubcommand {
 
     @Parameters(
         index = "0",
@@ -441,13 +442,17 @@ final class TaskCommand {
     @Parameters(index = "1", arity = "0..1", paramLabel = "TASK_ID", description = "The task.")
     String arg1;
 
+    private String taskId;
+
     @Override
-    public Integer call() {
-      String taskId = team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
-      try (NemoSpawn ns = state.open()) {
-        printTask(out, ns.team(team.team()).tasks().get(taskId));
-        return ExitCodes.OK;
-      }
+    void parse() {
+      taskId = team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
+    }
+
+    @Override
+    int run(Team t) {
+      printTask(out, t.tasks().get(taskId));
+      return ExitCodes.OK;
     }
   }
 
@@ -550,15 +555,7 @@ final class TaskCommand {
       mixinStandardHelpOptions = true,
       description = "Claims a pending task for the agent (pending -> running with a lease);"
           + " without TASK_ID, the oldest one free for the agent.")
-  static final class Claim implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
+  static final class Claim extends TeamSubcommand {
 
     @Mixin
     AgentOption agent;
@@ -584,51 +581,56 @@ final class TaskCommand {
         description = "Lease length; renew by claiming again (default: ${DEFAULT-VALUE}).")
     long lease = 600;
 
+    private String taskId;
+    private String me;
+
     @Override
-    public Integer call() {
-      String taskId =
+    void parse() {
+      taskId =
           arg0 == null ? null : team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
-      String me = agent.agent();
+      me = agent.agent();
       if (lease <= 0) {
         throw new IllegalArgumentException(
             "Invalid --lease " + lease + ": use a number of seconds > 0, e.g. --lease 600");
       }
-      try (NemoSpawn ns = state.open()) {
-        Tasks tasks = ns.team(team.team()).tasks();
-        Optional<Task> t;
-        if (taskId == null) {
-          t = tasks.claimNext(me, Duration.ofSeconds(lease));
-        } else {
-          Task cur = tasks.get(taskId);
-          boolean renew = cur.state() == TaskState.RUNNING
-              && cur.lease().owner().equals(me)
-              && !cur.lease().isExpired(java.time.Instant.now());
-          t = Optional.of(
-              renew
-                  ? tasks.renew(taskId, me, Duration.ofSeconds(lease))
-                  : tasks.claim(taskId, me, Duration.ofSeconds(lease)));
-        }
-        if (t.isEmpty()) {
-          if (out.json()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("task", null);
-            out.json(m);
-          }
-          out.err()
-              .println("Error: no pending task is free for agent " + me
-                  + "; see them with: nemospawn task list --status pending");
-          out.err().flush();
-          return ExitCodes.FAILURE;
-        }
-        if (out.json()) {
-          out.json(CoreViews.task(t.get()));
-        } else {
-          out.println("Claimed task " + t.get().id() + " for " + me + " until "
-              + CoreViews.time(t.get().lease().expiresAt()) + ": "
-              + t.get().title().replace("\n", "\\n"));
-        }
-        return ExitCodes.OK;
+    }
+
+    @Override
+    int run(Team team) {
+      Tasks tasks = team.tasks();
+      Optional<Task> t;
+      if (taskId == null) {
+        t = tasks.claimNext(me, Duration.ofSeconds(lease));
+      } else {
+        Task cur = tasks.get(taskId);
+        boolean renew = cur.state() == TaskState.RUNNING
+            && cur.lease().owner().equals(me)
+            && !cur.lease().isExpired(java.time.Instant.now());
+        t = Optional.of(
+            renew
+                ? tasks.renew(taskId, me, Duration.ofSeconds(lease))
+                : tasks.claim(taskId, me, Duration.ofSeconds(lease)));
       }
+      if (t.isEmpty()) {
+        if (out.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("task", null);
+          out.json(m);
+        }
+        out.err()
+            .println("Error: no pending task is free for agent " + me
+                + "; see them with: nemospawn task list --status pending");
+        out.err().flush();
+        return ExitCodes.FAILURE;
+      }
+      if (out.json()) {
+        out.json(CoreViews.task(t.get()));
+      } else {
+        out.println("Claimed task " + t.get().id() + " for " + me + " until "
+            + CoreViews.time(t.get().lease().expiresAt()) + ": "
+            + t.get().title().replace("\n", "\\n"));
+      }
+      return ExitCodes.OK;
     }
   }
 }

@@ -80,68 +80,48 @@ final class TeamCommand {
       name = "status",
       mixinStandardHelpOptions = true,
       description = "Shows a team with counts of tasks, agents and plans.")
-  static final class Status implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption teamOption;
-
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String team;
-
+  static final class Status extends TeamArgSubcommand {
     @Override
-    public Integer call() {
-      teamOption.split(java.util.Arrays.asList(team));
-      String which = teamOption.team();
-      try (NemoSpawn ns = state.open()) {
-        TeamStatus s = ns.team(which).status();
-        io.nemospawn.task.GraphCheck graph = ns.team(which).tasks().check();
-        if (out.json()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("team", CoreViews.team(s.team()));
-          m.put("tasks", wire(s.tasks()));
-          m.put("task_count", s.taskCount());
-          m.put("agents", wire(s.agents()));
-          m.put("plans", wire(s.plans()));
-          m.put("problems", s.problems());
-          m.put("graph_problems", graph.problems().size());
-          out.json(m);
-          return ExitCodes.OK;
-        }
-        TeamInfo t = s.team();
-        out.println("Team:    " + t.id() + " (" + t.name() + ")");
-        out.println("Status:  " + t.status());
-        out.println("GPUs:    " + CoreViews.list(t.gpuIds()));
-        out.println("Created: " + CoreViews.time(t.createdAt()));
-        if (!t.description().isEmpty()) {
-          out.println("About:   " + t.description().replace("\n", "\\n"));
-        }
-        List<List<String>> rows = new ArrayList<>();
-        for (TaskState st : TaskState.values()) {
-          rows.add(List.of("task", st.wireName(), String.valueOf(s.tasks().get(st))));
-        }
-        s.agents().forEach((k, v) -> rows.add(List.of("agent", wireName(k), String.valueOf(v))));
-        s.plans().forEach((k, v) -> rows.add(List.of("plan", wireName(k), String.valueOf(v))));
-        out.table(List.of("KIND", "STATE", "COUNT"), rows);
-        if (!graph.isClean()) {
-          out.println(TeamCheckCommand.statusLine(t.id(), graph));
-        }
-        if (s.problems() > 0) {
-          out.err()
-              .println("Warning: " + s.problems()
-                  + " unreadable records; see: nemospawn task list --team " + t.id());
-          out.err().flush();
-        }
+    int run(Team tm) {
+      TeamStatus s = tm.status();
+      io.nemospawn.task.GraphCheck graph = s.graph();
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("team", CoreViews.team(s.team()));
+        m.put("tasks", wire(s.tasks()));
+        m.put("task_count", s.taskCount());
+        m.put("agents", wire(s.agents()));
+        m.put("plans", wire(s.plans()));
+        m.put("problems", s.problems());
+        m.put("graph_problems", graph.problems().size());
+        out.json(m);
         return ExitCodes.OK;
       }
+      TeamInfo t = s.team();
+      out.println("Team:    " + t.id() + " (" + t.name() + ")");
+      out.println("Status:  " + t.status());
+      out.println("GPUs:    " + CoreViews.list(t.gpuIds()));
+      out.println("Created: " + CoreViews.time(t.createdAt()));
+      if (!t.description().isEmpty()) {
+        out.println("About:   " + t.description().replace("\n", "\\n"));
+      }
+      List<List<String>> rows = new ArrayList<>();
+      for (TaskState st : TaskState.values()) {
+        rows.add(List.of("task", st.wireName(), String.valueOf(s.tasks().get(st))));
+      }
+      s.agents().forEach((k, v) -> rows.add(List.of("agent", wireName(k), String.valueOf(v))));
+      s.plans().forEach((k, v) -> rows.add(List.of("plan", wireName(k), String.valueOf(v))));
+      out.table(List.of("KIND", "STATE", "COUNT"), rows);
+      if (!graph.isClean()) {
+        out.println(TeamCheckCommand.statusLine(t.id(), graph));
+      }
+      if (s.problems() > 0) {
+        out.err()
+            .println("Warning: " + s.problems()
+                + " unreadable records; see: nemospawn task list --team " + t.id());
+        out.err().flush();
+      }
+      return ExitCodes.OK;
     }
 
     private static Map<String, Integer> wire(Map<? extends Enum<?>, Integer> counts) {
@@ -162,41 +142,21 @@ final class TeamCommand {
       mixinStandardHelpOptions = true,
       description = "Shows the NVLink topology of the team's GPUs, as team.json records it:"
           + " the link matrix and the NVLink islands.")
-  static final class Topology implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption teamOption;
-
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String team;
-
+  static final class Topology extends TeamArgSubcommand {
     @Override
-    public Integer call() {
-      teamOption.split(java.util.Arrays.asList(team));
-      try (NemoSpawn ns = state.open()) {
-        Team t = ns.team(teamOption.team());
-        TeamInfo info = t.info();
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("team_id", info.id());
-        fields.put("gpu_ids", info.gpuIds());
-        String first =
-            "Team " + info.id() + " (" + info.name() + "), GPUs " + CoreViews.list(info.gpuIds());
-        io.nemospawn.topology.GpuTopology topology = t.topology();
-        if (topology.isEmpty() && !info.gpuIds().isEmpty() && !out.json()) {
-          first += "; team.json records no topology for them (the machine that created the team"
-              + " did not know these GPUs); see the machine's with: nemospawn gpu topology";
-        }
-        return TopologyView.print(out, topology, fields, first);
+    int run(Team t) {
+      TeamInfo info = t.info();
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("team_id", info.id());
+      fields.put("gpu_ids", info.gpuIds());
+      String first =
+          "Team " + info.id() + " (" + info.name() + "), GPUs " + CoreViews.list(info.gpuIds());
+      io.nemospawn.topology.GpuTopology topology = t.topology();
+      if (topology.isEmpty() && !info.gpuIds().isEmpty() && !out.json()) {
+        first += "; team.json records no topology for them (the machine that created the team"
+            + " did not know these GPUs); see the machine's with: nemospawn gpu topology";
       }
+      return TopologyView.print(out, topology, fields, first);
     }
   }
 

@@ -9,7 +9,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * A subcommand that works on one team: the output, state and {@code --team} options, and opening
- * the team around {@link #run}. The inbox, plan, lifecycle and artifact groups and team check/repair build on it.
+ * the team around {@link #run}. Every command that works on one team builds on it: the task,
+ * inbox, plan, lifecycle, artifact, workspace and watch groups, spawn list/kill/nudge, agent list,
+ * gpu status/reallocate and team status/topology/check/repair. A command that needs the team
+ * before it can sort its arguments ({@code task wait}, {@code watch start}) or makes one ({@code
+ * team create}) does not.
  */
 abstract class TeamSubcommand implements Callable<Integer> {
   @Spec

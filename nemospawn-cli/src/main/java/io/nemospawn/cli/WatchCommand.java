@@ -65,26 +65,15 @@ final class WatchCommand {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true, description = "Runs one pass.")
-  static final class StatusCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class StatusCmd extends TeamSubcommand {
     @Mixin
     Common common;
 
     @Override
-    public Integer call() {
-      try (NemoSpawn ns = state.open()) {
-        HealthReport r = ns.team(team.team()).checkHealth(Duration.ofSeconds(common.stuckAfter));
-        print(out, r);
-        return r.unhealthy() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
-      }
+    int run(Team t) {
+      HealthReport r = t.checkHealth(Duration.ofSeconds(common.stuckAfter));
+      print(out, r);
+      return r.unhealthy() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
     }
   }
 

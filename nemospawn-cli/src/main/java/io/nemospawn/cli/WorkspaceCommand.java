@@ -1,13 +1,11 @@
 package io.nemospawn.cli;
 
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.agent.WorkspaceInfo;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,45 +24,34 @@ import picocli.CommandLine.Option;
 final class WorkspaceCommand {
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the worktrees.")
-  static final class ListCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class ListCmd extends TeamSubcommand {
     @Override
-    public Integer call() {
-      try (NemoSpawn ns = state.open()) {
-        List<WorkspaceInfo> all = ns.team(team.team()).workspaces().list();
-        if (out.json()) {
-          out.json(all.stream()
-              .map(w -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("agent_id", w.agentId());
-                m.put("name", w.agentName());
-                m.put("path", w.path().toString());
-                m.put("branch", w.branch());
-                m.put("repo", w.repo().toString());
-                m.put("exists", w.exists());
-                m.put("dirty", w.dirty());
-                return m;
-              })
-              .toList());
-        } else {
-          out.table(
-              List.of("AGENT", "BRANCH", "PATH", "STATE"),
-              all.stream()
-                  .map(w -> List.of(
-                      w.agentId(),
-                      w.branch(),
-                      w.path().toString(),
-                      !w.exists() ? "missing" : w.dirty() ? "uncommitted changes" : "clean"))
-                  .toList());
-        }
+    int run(Team t) {
+      List<WorkspaceInfo> all = t.workspaces().list();
+      if (out.json()) {
+        out.json(all.stream()
+            .map(w -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("agent_id", w.agentId());
+              m.put("name", w.agentName());
+              m.put("path", w.path().toString());
+              m.put("branch", w.branch());
+              m.put("repo", w.repo().toString());
+              m.put("exists", w.exists());
+              m.put("dirty", w.dirty());
+              return m;
+            })
+            .toList());
+      } else {
+        out.table(
+            List.of("AGENT", "BRANCH", "PATH", "STATE"),
+            all.stream()
+                .map(w -> List.of(
+                    w.agentId(),
+                    w.branch(),
+                    w.path().toString(),
+                    !w.exists() ? "missing" : w.dirty() ? "uncommitted changes" : "clean"))
+                .toList());
       }
       return ExitCodes.OK;
     }
@@ -74,16 +61,7 @@ final class WorkspaceCommand {
       name = "checkpoint",
       mixinStandardHelpOptions = true,
       description = "Commits everything in an agent's worktree.")
-  static final class CheckpointCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class CheckpointCmd extends TeamSubcommand {
     @Mixin
     AgentArg agentArg;
 
@@ -94,16 +72,20 @@ final class WorkspaceCommand {
         description = "Commit message (default: ${DEFAULT-VALUE}).")
     String message;
 
+    private String agent;
+
     @Override
-    public Integer call() {
-      String agent = agentArg.agent();
-      try (NemoSpawn ns = state.open()) {
-        Optional<String> c = ns.team(team.team()).workspaces().checkpoint(agent, message);
-        if (out.json()) {
-          out.json(Map.of("agent", agent, "commit", c.orElse("")));
-        } else {
-          out.println(c.map(x -> "Checkpoint " + x).orElse("Nothing to checkpoint"));
-        }
+    void parse() {
+      agent = agentArg.agent();
+    }
+
+    @Override
+    int run(Team t) {
+      Optional<String> c = t.workspaces().checkpoint(agent, message);
+      if (out.json()) {
+        out.json(Map.of("agent", agent, "commit", c.orElse("")));
+      } else {
+        out.println(c.map(x -> "Checkpoint " + x).orElse("Nothing to checkpoint"));
       }
       return ExitCodes.OK;
     }
@@ -114,16 +96,7 @@ final class WorkspaceCommand {
       mixinStandardHelpOptions = true,
       description = "Merges an agent's branch into a target branch; a conflict leaves the target"
           + " untouched and names the files.")
-  static final class MergeCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class MergeCmd extends TeamSubcommand {
     @Mixin
     AgentArg agentArg;
 
@@ -135,18 +108,20 @@ final class WorkspaceCommand {
             + " NemoSpawn 1.0, a given --target is honoured).")
     String target;
 
+    private String agent;
+
     @Override
-    public Integer call() {
-      String agent = agentArg.agent();
-      try (NemoSpawn ns = state.open()) {
-        Team t = ns.team(team.team());
-        String c = t.workspaces().merge(agent, target);
-        if (out.json()) {
-          out.json(Map.of("agent", agent, "commit", c));
-        } else {
-          out.println(
-              "Merged into " + (target.isEmpty() ? "the current branch" : target) + ": " + c);
-        }
+    void parse() {
+      agent = agentArg.agent();
+    }
+
+    @Override
+    int run(Team t) {
+      String c = t.workspaces().merge(agent, target);
+      if (out.json()) {
+        out.json(Map.of("agent", agent, "commit", c));
+      } else {
+        out.println("Merged into " + (target.isEmpty() ? "the current branch" : target) + ": " + c);
       }
       return ExitCodes.OK;
     }
@@ -156,29 +131,24 @@ final class WorkspaceCommand {
       name = "cleanup",
       mixinStandardHelpOptions = true,
       description = "Removes an agent's worktree (its branch stays) and prunes.")
-  static final class CleanupCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class CleanupCmd extends TeamSubcommand {
     @Mixin
     AgentArg agentArg;
 
+    private String agent;
+
     @Override
-    public Integer call() {
-      String agent = agentArg.agent();
-      try (NemoSpawn ns = state.open()) {
-        ns.team(team.team()).workspaces().cleanup(agent);
-        if (out.json()) {
-          out.json(Map.of("agent", agent, "removed", true));
-        } else {
-          out.println("Removed the worktree of " + agent);
-        }
+    void parse() {
+      agent = agentArg.agent();
+    }
+
+    @Override
+    int run(Team t) {
+      t.workspaces().cleanup(agent);
+      if (out.json()) {
+        out.json(Map.of("agent", agent, "removed", true));
+      } else {
+        out.println("Removed the worktree of " + agent);
       }
       return ExitCodes.OK;
     }

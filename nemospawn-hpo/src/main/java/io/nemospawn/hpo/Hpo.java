@@ -14,8 +14,10 @@ import org.apiguardian.api.API;
  * }</pre>
  *
  * <p>Task link: an agent's task carries metadata {@value #TASK_STUDY_KEY} (study name) and
- * {@value #TASK_TRIAL_KEY} (trial number); {@code task update --val-loss V [--step K]} then calls
- * {@code Hpo.open(dataDir, study).report(trial, step, V)} (or {@code tell} when the task is done).
+ * {@value #TASK_TRIAL_KEY} (trial number); every {@code team.tasks().update(..)} that records a
+ * {@code val_loss} (or {@code task update --val-loss V [--step K]}) then calls {@code
+ * Hpo.open(dataDir, study).report(trial, step, V)} (or {@code tell} when the task is done), through
+ * a {@link io.nemospawn.spi.TaskHook} this module registers (see {@link TaskTrials}).
  *
  * @since 0.1
  */
@@ -26,6 +28,13 @@ public final class Hpo {
 
   /** Task metadata key holding the trial number a task runs. */
   public static final String TASK_TRIAL_KEY = "hpo_trial";
+
+  /**
+   * Task metadata key of an update: the step at which its {@code val_loss} is reported to the
+   * linked trial (default: one past the trial's last step). Saved with the task like any
+   * metadata, it is read from the update only, never from the saved task.
+   */
+  public static final String TASK_STEP_KEY = "hpo_step";
 
   /** Study user attribute holding the {@link HpoConfig} JSON of a study made from a TOML file. */
   public static final String ATTR_CONFIG = "nemospawn:config";

@@ -16,12 +16,19 @@ import org.apiguardian.api.API;
  * trial: an intermediate report while the task runs (answering whether to prune), the final
  * value when it is done, a failure when it failed or was cancelled.
  *
+ * <p>This module registers a {@link io.nemospawn.spi.TaskHook} that does this on every {@code
+ * Tasks.update} of every team, whoever calls it (Java, the CLI, a control plane): before saving
+ * it refuses a malformed link, or a missing study the update would report to; after saving it
+ * calls {@link #apply}, at the step given by the update's {@value Hpo#TASK_STEP_KEY} entry. So a
+ * caller only updates the task:
+ *
  * <pre>{@code
- * Task t = team.tasks().update(id, TaskUpdate.none().withValLoss(0.42));
- * TaskTrials.apply(ns.dataDir(), t, OptionalInt.of(step))
- *     .filter(TaskTrials.Outcome::prune)
- *     .ifPresent(o -> stopTraining());
+ * team.tasks().update(id, TaskUpdate.none().withValLoss(0.42).withMetadata(Hpo.TASK_STEP_KEY, step));
+ * boolean pruned = Hpo.open(ns.dataDir(), "sweep").trial(trial).state() == TrialState.PRUNED;
  * }</pre>
+ *
+ * <p>Call {@link #apply} yourself only for a task that is not saved through {@code
+ * Tasks.update}; calling it after an update reports the value twice.
  *
  * <p>Thread-safe and safe across processes: every call opens the study's storage, which holds
  * its own locks.

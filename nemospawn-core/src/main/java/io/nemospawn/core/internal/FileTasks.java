@@ -9,6 +9,7 @@ import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.spi.StateFormat;
+import io.nemospawn.spi.TaskHook;
 import io.nemospawn.task.FailurePolicy;
 import io.nemospawn.task.GraphCheck;
 import io.nemospawn.task.GraphProblem;
@@ -70,9 +71,16 @@ public final class FileTasks implements Tasks {
   private final DependentsIndex index;
   private final GraphJournal journal;
   private final Set<Path> unreadableEntries = ConcurrentHashMap.newKeySet();
+  private final List<TaskHook> hooks;
 
   public FileTasks(TeamContext ctx) {
+    this(ctx, TaskHook.all());
+  }
+
+  /** A task graph that calls {@code hooks} (see {@link TaskHook}) on every update. */
+  public FileTasks(TeamContext ctx, List<TaskHook> hooks) {
     this.ctx = ctx;
+    this.hooks = List.copyOf(hooks);
     this.index = new DependentsIndex(ctx.dir(), ctx.store());
     this.journal = new GraphJournal(ctx.dir(), ctx.store());
     ctx.events()
@@ -207,6 +215,21 @@ public final class FileTasks implements Tasks {
     return listFiles();
   }
 
+  /** The tasks and the check of the graph made from that one read. */
+  record Checked(Listing<Task> tasks, GraphCheck check) {}
+
+  /**
+   * Lists the tasks, as {@link #list()}, and checks the graph, as {@link #check()}, from one read
+   * of the task files: what {@code team status} shows.
+   */
+  Checked listAndCheck() {
+    settlePending();
+    try (StateLock lock = lock()) {
+      Listing<Task> all = listFiles();
+      return new Checked(all, new GraphCheck(findProblems(all)));
+    }
+  }
+
   /**
    * Rolls forward an operation that died part-way, if the journal holds one, so that reads never
    * show its half-done state. The common case is one directory listing and no lock.
@@ -243,6 +266,38 @@ public final class FileTasks implements Tasks {
       StateFormat.requireName("owner", update.owner());
     }
     checkMetadata(update.metadata());
+    Saved saved = updateLocked(taskId, update);
+    afterHooks(saved.before(), saved.after(), update);
+    return saved.after();
+  }
+
+  /**
+   * Calls every hook's {@link TaskHook#updated} on a saved update; the first failure is thrown
+   * once all have run, the others suppressed on it.
+   */
+  private void afterHooks(Task before, Task after, TaskUpdate update) {
+    RuntimeException failure = null;
+    for (TaskHook h : hooks) {
+      try {
+        h.updated(ctx.layout().dataDir(), before, after, update);
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** A saved update: the task before and after. */
+  private record Saved(Task before, Task after) {}
+
+  /** Saves an update under the graph lock, after every hook's {@link TaskHook#check}. */
+  private Saved updateLocked(String taskId, TaskUpdate update) {
     try (StateLock lock = open()) {
       Path f = existingFile(taskId);
       ObjectNode node = ctx.store().read(f);
@@ -303,6 +358,9 @@ public final class FileTasks implements Tasks {
       // (the index entry verified, rebuilt when bad), then the journal entry, then the records.
       // Setting the current status again also settles the dependents: it repairs a completion
       // that an older version left half-done.
+      for (TaskHook h : hooks) {
+        h.check(ctx.layout().dataDir(), cur, next, update);
+      }
       List<Change> plan = update.state() != null ? planPropagation(next) : List.of();
       ObjectNode record = TaskCodec.encode(node, next);
       Path entry = null;
@@ -338,7 +396,7 @@ public final class FileTasks implements Tasks {
         journal.end(entry);
       }
       index.recordWrites(0);
-      return next;
+      return new Saved(cur, next);
     }
   }
 

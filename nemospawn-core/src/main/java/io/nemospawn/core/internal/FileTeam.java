@@ -15,18 +15,25 @@ import io.nemospawn.artifact.Artifacts;
 import io.nemospawn.core.internal.agent.ActingLifecycle;
 import io.nemospawn.core.internal.agent.AgentSupervisor;
 import io.nemospawn.core.internal.agent.ReconcilingAgents;
+import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.plan.PlanStatus;
 import io.nemospawn.plan.Plans;
 import io.nemospawn.task.TaskState;
 import io.nemospawn.task.Tasks;
+import io.nemospawn.topology.GpuSnapshot;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /** A team backed by its directory; every call reads or writes the files. Thread-safe. */
 public final class FileTeam implements Team {
+  /** The directory of the GPU metrics snapshots. */
+  static final String METRICS = "metrics";
+
   private final TeamContext ctx;
   private final String name;
   private final FileAgents agents;
@@ -92,6 +99,16 @@ public final class FileTeam implements Team {
   }
 
   @Override
+  public GpuSnapshot snapshotGpus() {
+    Set<Integer> gpus = new TreeSet<>(info().gpuIds());
+    agents().list().items().forEach(a -> gpus.addAll(a.gpuIds()));
+    GpuSnapshot s = GpuSnapshot.take(ctx.clock()).only(gpus);
+    ctx.store()
+        .write(ctx.sub(METRICS).resolve(s.fileName()), Json.MAPPER.valueToTree(s.toFormatMap()));
+    return s;
+  }
+
+  @Override
   public TeamStatus status() {
     Map<TaskState, Integer> tasks = new EnumMap<>(TaskState.class);
     for (TaskState s : TaskState.values()) {
@@ -105,7 +122,8 @@ public final class FileTeam implements Team {
     for (PlanStatus s : PlanStatus.values()) {
       plans.put(s, 0);
     }
-    var taskList = tasks().list();
+    FileTasks.Checked checked = this.tasks.listAndCheck();
+    var taskList = checked.tasks();
     taskList.forEach(t -> tasks.merge(t.state(), 1, Integer::sum));
     // Reconciled first, so agents whose process has ended count as dead.
     var agentList = reconciling.list();
@@ -117,7 +135,7 @@ public final class FileTeam implements Team {
     int problems = taskList.problems().size()
         + agentList.problems().size()
         + planList.problems().size();
-    return new TeamStatus(info(), tasks, agentCounts, plans, problems);
+    return new TeamStatus(info(), tasks, agentCounts, plans, problems, checked.check());
   }
 
   @Override

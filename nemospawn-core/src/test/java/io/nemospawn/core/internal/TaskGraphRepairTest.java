@@ -88,6 +88,29 @@ class TaskGraphRepairTest {
     }
   }
 
+  // ---------------------------------------------------------------- team status
+
+  @Test
+  void teamStatusCarriesTheGraphCheckOfTheSameRead() throws Exception {
+    Task a = tasks.create("a");
+    Task b = tasks.create(TaskSpec.of("b").after(a.id()));
+    assertThat(team.status().graph().isClean()).isTrue();
+    setStatus(a.id(), "done"); // b is now stranded: blocked with every dependency done
+    Files.writeString(taskFile("task-0badf00d"), "{\"id\": ");
+
+    io.nemospawn.TeamStatus s = team.status();
+
+    assertThat(s.graph()).isEqualTo(tasks.check());
+    assertThat(s.graph().problems())
+        .extracting(io.nemospawn.task.GraphProblem::kind)
+        .containsExactlyInAnyOrder(
+            io.nemospawn.task.GraphProblem.Kind.STRANDED_TASK,
+            io.nemospawn.task.GraphProblem.Kind.CORRUPT_RECORD);
+    assertThat(s.problems()).isEqualTo(1);
+    assertThat(s.tasks().get(TaskState.BLOCKED)).isEqualTo(1);
+    assertThat(tasks.get(b.id()).state()).isEqualTo(TaskState.BLOCKED);
+  }
+
   // ---------------------------------------------------------------- stale or invalid index
 
   @Test
