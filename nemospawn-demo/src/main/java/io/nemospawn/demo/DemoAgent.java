@@ -245,13 +245,16 @@ public final class DemoAgent {
         Training.Result r;
         try {
           r = Training.run(hp, train, validation, Training.EPOCHS, t.number(), (epoch, loss) -> {
+            // This agent drives the study in-process and reports to the trial itself, so its task
+            // names the trial under "trial", not Hpo.TASK_TRIAL_KEY: that key would have the
+            // library's task hook report the same value to the trial a second time.
             t.report(epoch, loss);
             team.tasks()
                 .update(
                     task.id(),
                     TaskUpdate.none()
                         .withValLoss(loss)
-                        .withMetadata(Hpo.TASK_TRIAL_KEY, t.number())
+                        .withMetadata("trial", t.number())
                         .withMetadata("step", epoch));
             return t.shouldPrune();
           });
