@@ -28,6 +28,34 @@ public record Listing<T>(List<T> items, List<Problem> problems) implements Itera
     return items.iterator();
   }
 
+  /** Returns a listing with no records and no problems. */
+  public static <T> Listing<T> empty() {
+    return new Listing<>(List.of(), List.of());
+  }
+
+  /** Returns whether there is neither a record nor a problem. */
+  public boolean isEmpty() {
+    return items.isEmpty() && problems.isEmpty();
+  }
+
+  /** Returns whether some record could not be read. */
+  public boolean hasProblems() {
+    return !problems.isEmpty();
+  }
+
+  /**
+   * Returns the records, or throws for the first unreadable one.
+   *
+   * @throws StateException naming the first unreadable file and why
+   */
+  public List<T> itemsOrThrow() {
+    if (!problems.isEmpty()) {
+      Problem p = problems.get(0);
+      throw new StateException(p.path(), "Cannot read " + p.path() + ": " + p.reason());
+    }
+    return items;
+  }
+
   /** Returns the number of records read. */
   public int size() {
     return items.size();

@@ -1,5 +1,6 @@
 package io.nemospawn.spi;
 
+import io.nemospawn.Listing;
 import io.nemospawn.Subscription;
 import io.nemospawn.inbox.Message;
 import java.time.Duration;
@@ -22,7 +23,7 @@ import org.apiguardian.api.API;
  * <pre>{@code
  * try (InboxStore store = InboxStore.open(TransportContext.of(dataDir, teamId))) {
  *   SendReceipt r = store.send(Message.of(teamId, "leader", "worker-1a2b3c4d", "hi", now));
- *   InboxBatch batch = store.receive("worker-1a2b3c4d", Duration.ofSeconds(30));
+ *   Listing<Message> batch = store.receive("worker-1a2b3c4d", Duration.ofSeconds(30));
  * }
  * }</pre>
  *
@@ -62,13 +63,13 @@ public interface InboxStore extends AutoCloseable {
   TransportKind negotiate(String agentId);
 
   /** Returns the unread messages of {@code agentId}, oldest first, without marking them. */
-  InboxBatch peek(String agentId);
+  Listing<Message> peek(String agentId);
 
   /** Returns every message of {@code agentId}, read or not, oldest first. */
-  InboxBatch history(String agentId);
+  Listing<Message> history(String agentId);
 
   /** Returns the unread messages of {@code agentId}, oldest first, and marks each read. */
-  InboxBatch receive(String agentId);
+  Listing<Message> receive(String agentId);
 
   /**
    * Like {@link #receive(String)}, but waits up to {@code timeout} until at least one message
@@ -77,7 +78,7 @@ public interface InboxStore extends AutoCloseable {
    * @return the batch, empty on timeout or when the store was closed
    * @throws InterruptedException when interrupted while waiting
    */
-  InboxBatch receive(String agentId, Duration timeout) throws InterruptedException;
+  Listing<Message> receive(String agentId, Duration timeout) throws InterruptedException;
 
   /**
    * Delivers every message to {@code agentId}, first those waiting, then each as it arrives, to
@@ -85,7 +86,7 @@ public interface InboxStore extends AutoCloseable {
    * onProblem}.
    */
   Subscription subscribe(
-      String agentId, Consumer<Message> callback, Consumer<MessageProblem> onProblem);
+      String agentId, Consumer<Message> callback, Consumer<Listing.Problem> onProblem);
 
   /** Unbinds receivers, closes transports; idempotent, bounded in time. */
   @Override

@@ -7,9 +7,7 @@ import io.nemospawn.Transport;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.inbox.Inbox;
 import io.nemospawn.inbox.Message;
-import io.nemospawn.spi.InboxBatch;
 import io.nemospawn.spi.InboxStore;
-import io.nemospawn.spi.MessageProblem;
 import io.nemospawn.spi.SendReceipt;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TransportContext;
@@ -149,7 +147,7 @@ public final class FileInbox implements Inbox, AutoCloseable {
   @Override
   public List<Message> receive(String agent) {
     String id = recipient(agent);
-    InboxBatch b = store().receive(id);
+    Listing<Message> b = store().receive(id);
     return received(id, b);
   }
 
@@ -159,7 +157,7 @@ public final class FileInbox implements Inbox, AutoCloseable {
     String id = recipient(agent);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      InboxBatch b =
+      Listing<Message> b =
           store().receive(id, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       List<Message> got = received(id, b);
       // A batch may hold only a newly found unreadable file; keep waiting for a message.
@@ -169,38 +167,38 @@ public final class FileInbox implements Inbox, AutoCloseable {
     }
   }
 
-  private List<Message> received(String id, InboxBatch b) {
+  private List<Message> received(String id, Listing<Message> b) {
     report(b);
-    if (!b.messages().isEmpty()) {
+    if (!b.items().isEmpty()) {
       Map<String, Object> details = new LinkedHashMap<>();
-      details.put("count", b.messages().size());
-      details.put("first", b.messages().get(0).id());
-      details.put("last", b.messages().get(b.messages().size() - 1).id());
+      details.put("count", b.items().size());
+      details.put("first", b.items().get(0).id());
+      details.put("last", b.items().get(b.items().size() - 1).id());
       ctx.audit("inbox.receive", id, details);
     }
-    return b.messages();
+    return b.items();
   }
 
   @Override
   public List<Message> peek(String agent) {
-    InboxBatch b = store().peek(recipient(agent));
+    Listing<Message> b = store().peek(recipient(agent));
     report(b);
-    return b.messages();
+    return b.items();
   }
 
   @Override
   public Listing<Message> history(String agent) {
-    InboxBatch b = store().history(recipient(agent));
+    Listing<Message> b = store().history(recipient(agent));
     return new Listing<>(
-        b.messages(),
+        b.items(),
         b.problems().stream()
             .map(p -> new Listing.Problem(p.path(), p.reason()))
             .toList());
   }
 
   /** Unreadable message files stay in the inbox and are reported, never dropped silently. */
-  private static void report(InboxBatch b) {
-    for (MessageProblem p : b.problems()) {
+  private static void report(Listing<Message> b) {
+    for (Listing.Problem p : b.problems()) {
       log.warn("Cannot read message file {}: {}; it stays in the inbox", p.path(), p.reason());
     }
   }

@@ -2,13 +2,12 @@ package io.nemospawn.transport.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nemospawn.Listing;
 import io.nemospawn.Subscription;
 import io.nemospawn.Transport;
 import io.nemospawn.TransportException;
 import io.nemospawn.inbox.Message;
-import io.nemospawn.spi.InboxBatch;
 import io.nemospawn.spi.InboxStore;
-import io.nemospawn.spi.MessageProblem;
 import io.nemospawn.spi.MessageTransport;
 import io.nemospawn.spi.SendReceipt;
 import io.nemospawn.spi.TransportContext;
@@ -142,17 +141,17 @@ public final class TransportInboxStore implements InboxStore {
   }
 
   @Override
-  public InboxBatch peek(String agentId) {
+  public Listing<Message> peek(String agentId) {
     return files.peek(agentId);
   }
 
   @Override
-  public InboxBatch history(String agentId) {
+  public Listing<Message> history(String agentId) {
     return files.history(agentId);
   }
 
   @Override
-  public InboxBatch receive(String agentId) {
+  public Listing<Message> receive(String agentId) {
     return receive(agentId, Integer.MAX_VALUE);
   }
 
@@ -162,14 +161,14 @@ public final class TransportInboxStore implements InboxStore {
    *
    * @throws IllegalArgumentException when {@code limit} is not positive
    */
-  public InboxBatch receive(String agentId, int limit) {
+  public Listing<Message> receive(String agentId, int limit) {
     requireOpen();
     Listener l = listeners.get(agentId);
     return l == null ? files.receive(agentId, limit) : receiveNow(agentId, l, limit);
   }
 
   @Override
-  public InboxBatch receive(String agentId, Duration timeout) throws InterruptedException {
+  public Listing<Message> receive(String agentId, Duration timeout) throws InterruptedException {
     return receive(agentId, Integer.MAX_VALUE, timeout);
   }
 
@@ -179,7 +178,7 @@ public final class TransportInboxStore implements InboxStore {
    *
    * @throws IllegalArgumentException when {@code limit} is not positive
    */
-  public InboxBatch receive(String agentId, int limit, Duration timeout)
+  public Listing<Message> receive(String agentId, int limit, Duration timeout)
       throws InterruptedException {
     requireOpen();
     requireNonNull(timeout, "timeout");
@@ -187,21 +186,21 @@ public final class TransportInboxStore implements InboxStore {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!closed.get()) {
       long version = l.version();
-      InboxBatch batch = receiveNow(agentId, l, limit);
-      if (!batch.messages().isEmpty() || l.hasNewProblems(batch)) {
+      Listing<Message> batch = receiveNow(agentId, l, limit);
+      if (!batch.items().isEmpty() || l.hasNewProblems(batch)) {
         return batch;
       }
       long left = deadline - System.nanoTime();
       if (left <= 0 || !l.awaitChange(version, left)) {
-        return closed.get() ? InboxBatch.empty() : receiveNow(agentId, l, limit);
+        return closed.get() ? Listing.empty() : receiveNow(agentId, l, limit);
       }
     }
-    return InboxBatch.empty();
+    return Listing.empty();
   }
 
   @Override
   public Subscription subscribe(
-      String agentId, Consumer<Message> callback, Consumer<MessageProblem> onProblem) {
+      String agentId, Consumer<Message> callback, Consumer<Listing.Problem> onProblem) {
     requireOpen();
     requireNonNull(callback, "callback");
     requireNonNull(onProblem, "onProblem");
@@ -211,7 +210,7 @@ public final class TransportInboxStore implements InboxStore {
     Thread t = new Thread(
         () -> {
           while (!stop.get() && !closed.get()) {
-            InboxBatch b;
+            Listing<Message> b;
             try {
               b = receive(agentId, Duration.ofSeconds(1));
             } catch (InterruptedException e) {
@@ -223,14 +222,14 @@ public final class TransportInboxStore implements InboxStore {
               log.warn("Receiving for agent '{}' failed; retrying", agentId, e);
               continue;
             }
-            for (Message m : b.messages()) {
+            for (Message m : b.items()) {
               try {
                 callback.accept(m);
               } catch (RuntimeException e) {
                 log.warn("Subscriber of agent '{}' threw on message {}", agentId, m.id(), e);
               }
             }
-            for (MessageProblem p : b.problems()) {
+            for (Listing.Problem p : b.problems()) {
               if (reported.add(p.path())) {
                 onProblem.accept(p);
               }
@@ -252,7 +251,7 @@ public final class TransportInboxStore implements InboxStore {
     };
   }
 
-  private InboxBatch receiveNow(String agentId, Listener l, int limit) {
+  private Listing<Message> receiveNow(String agentId, Listener l, int limit) {
     if (limit < 1) {
       throw new IllegalArgumentException("Cannot receive " + limit + " messages for agent '"
           + agentId + "': the limit must be 1" + " or more");
@@ -277,15 +276,15 @@ public final class TransportInboxStore implements InboxStore {
       }
     }
     if (out.size() >= limit) {
-      return new InboxBatch(out, List.of());
+      return new Listing<>(out, List.of());
     }
-    InboxBatch scanned = files.receive(agentId, limit - out.size());
+    Listing<Message> scanned = files.receive(agentId, limit - out.size());
     if (out.isEmpty()) {
       return scanned;
     }
-    out.addAll(scanned.messages());
+    out.addAll(scanned.items());
     out.sort(Comparator.comparing(Message::fileName));
-    return new InboxBatch(out, scanned.problems());
+    return new Listing<>(out, scanned.problems());
   }
 
   private Listener listener(String agentId) {
@@ -443,9 +442,9 @@ public final class TransportInboxStore implements InboxStore {
       }
     }
 
-    boolean hasNewProblems(InboxBatch batch) {
+    boolean hasNewProblems(Listing<Message> batch) {
       boolean fresh = false;
-      for (MessageProblem p : batch.problems()) {
+      for (Listing.Problem p : batch.problems()) {
         fresh |= seenProblems.add(p.path());
       }
       return fresh;

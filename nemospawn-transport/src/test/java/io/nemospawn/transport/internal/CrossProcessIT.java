@@ -118,7 +118,7 @@ class CrossProcessIT {
         List<String> got = new ArrayList<>();
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (got.size() < 100 && System.nanoTime() < deadline) {
-          store.receive(AGENT, Duration.ofSeconds(1)).messages().forEach(m -> got.add(m.body()));
+          store.receive(AGENT, Duration.ofSeconds(1)).items().forEach(m -> got.add(m.body()));
         }
         assertThat(got).containsExactlyElementsOf(expected("c", 0, 100));
         assertThat(child.awaitExit(WAIT)).isZero();

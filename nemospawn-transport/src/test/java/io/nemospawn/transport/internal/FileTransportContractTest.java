@@ -54,8 +54,8 @@ class FileTransportContractTest extends TransportContract {
     assertThat(got.id()).isEqualTo(r.message().id());
     assertThat(got.read()).isTrue();
     assertThat(Files.readString(r.file(), StandardCharsets.UTF_8)).contains("\"read\": true");
-    assertThat(store().peek(AGENT).messages()).isEmpty();
-    assertThat(store().history(AGENT).messages())
+    assertThat(store().peek(AGENT).items()).isEmpty();
+    assertThat(store().history(AGENT).items())
         .extracting(Message::id)
         .containsExactly(r.message().id());
   }
@@ -67,8 +67,8 @@ class FileTransportContractTest extends TransportContract {
     senderSide.send(sent);
     InboxStore store = store();
 
-    assertThat(store.peek(AGENT).messages()).extracting(Message::id).containsExactly(sent.id());
-    assertThat(store.receive(AGENT).messages())
+    assertThat(store.peek(AGENT).items()).extracting(Message::id).containsExactly(sent.id());
+    assertThat(store.receive(AGENT).items())
         .extracting(Message::body)
         .containsExactly("from the transport");
     Path inbox = dataDir.resolve("teams").resolve(TEAM).resolve("inbox").resolve(AGENT);
@@ -86,9 +86,7 @@ class FileTransportContractTest extends TransportContract {
     }
     assertThat(receiver.poll()).map(Message::body).contains("m0");
     receiver.close();
-    assertThat(store().peek(AGENT).messages())
-        .extracting(Message::body)
-        .containsExactly("m1", "m2");
+    assertThat(store().peek(AGENT).items()).extracting(Message::body).containsExactly("m1", "m2");
   }
 
   @Test

@@ -2,11 +2,11 @@ package io.nemospawn.transport.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nemospawn.Listing;
 import io.nemospawn.Subscription;
 import io.nemospawn.Transport;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.Durability;
-import io.nemospawn.spi.InboxBatch;
 import io.nemospawn.spi.InboxStore;
 import io.nemospawn.spi.SendReceipt;
 import io.nemospawn.spi.TransportContext;
@@ -80,7 +80,7 @@ class InboxStoreNegotiationIT {
         });
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> got.size() == 101);
         // Nothing more arrives: every fast copy and file copy was deduplicated.
-        assertThat(receiver.receive(AGENT, Duration.ofMillis(500)).messages()).isEmpty();
+        assertThat(receiver.receive(AGENT, Duration.ofMillis(500)).items()).isEmpty();
       }
       assertThat(got.get(0).body()).isEqualTo("early");
       Set<String> ids = new HashSet<>();
@@ -88,9 +88,9 @@ class InboxStoreNegotiationIT {
         assertThat(got.get(i + 1).body()).isEqualTo("m" + i);
         assertThat(ids.add(got.get(i + 1).id())).isTrue();
       }
-      InboxBatch all = sender.history(AGENT);
-      assertThat(all.messages()).hasSize(101).allMatch(Message::read);
-      assertThat(sender.peek(AGENT).messages()).isEmpty();
+      Listing<Message> all = sender.history(AGENT);
+      assertThat(all.items()).hasSize(101).allMatch(Message::read);
+      assertThat(sender.peek(AGENT).items()).isEmpty();
     }
     if (expected != TransportKind.FILE) {
       assertThat(dataDir.resolve("teams/" + TEAM + "/endpoints/" + AGENT + ".json"))
@@ -114,7 +114,7 @@ class InboxStoreNegotiationIT {
         List<Message> got = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (got.isEmpty() && System.nanoTime() < deadline) {
-          got.addAll(receiver.receive(AGENT, Duration.ofSeconds(30)).messages());
+          got.addAll(receiver.receive(AGENT, Duration.ofSeconds(30)).items());
         }
         assertThat(got).extracting(Message::body).containsExactly("r" + round);
       }
@@ -136,8 +136,8 @@ class InboxStoreNegotiationIT {
           : new io.nemospawn.transport.internal.zmq.ZmqTransport(context(t))) {
         Message m = Message.of(TEAM, "python-peer", AGENT, "fast only", Instant.now());
         raw.send(m);
-        InboxBatch got = receiver.receive(AGENT, Duration.ofSeconds(30));
-        assertThat(got.messages()).extracting(Message::body).containsExactly("fast only");
+        Listing<Message> got = receiver.receive(AGENT, Duration.ofSeconds(30));
+        assertThat(got.items()).extracting(Message::body).containsExactly("fast only");
         Path file = dataDir.resolve("teams/" + TEAM + "/inbox/" + AGENT + "/" + m.fileName());
         assertThat(Files.readString(file)).contains("\"read\": true");
       }

@@ -73,7 +73,7 @@ class PythonZmqPeerIT {
         List<String> got = new ArrayList<>();
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (got.size() < 50 && System.nanoTime() < deadline) {
-          store.receive(agent, Duration.ofSeconds(1)).messages().forEach(m -> got.add(m.body()));
+          store.receive(agent, Duration.ofSeconds(1)).items().forEach(m -> got.add(m.body()));
         }
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
@@ -83,7 +83,7 @@ class PythonZmqPeerIT {
         assertThat(py.awaitExit(WAIT)).isZero();
       }
       // The Python peer pushed only over ZeroMQ; the durable records were written on receipt.
-      assertThat(store.history(agent).messages()).hasSize(50).allMatch(Message::read);
+      assertThat(store.history(agent).items()).hasSize(50).allMatch(Message::read);
     }
   }
 
@@ -113,7 +113,7 @@ class PythonZmqPeerIT {
       }
       assertThat(bodies).containsExactlyElementsOf(expected);
       // The durable copies wait in the inbox for a file-reading Python tool, unread.
-      assertThat(store.peek(agent).messages()).hasSize(30);
+      assertThat(store.peek(agent).items()).hasSize(30);
     }
   }
 }

@@ -59,14 +59,14 @@ final class TransportPeerMain {
       throws InterruptedException {
     try (InboxStore store = InboxStore.open(context(dataDir, team, transport))) {
       int got = 0;
-      List<Message> first = store.receive(agent, Duration.ofMillis(1)).messages();
+      List<Message> first = store.receive(agent, Duration.ofMillis(1)).items();
       out.println("READY");
       for (Message m : first) {
         out.println(m.body());
         got++;
       }
       while (got < count) {
-        for (Message m : store.receive(agent, Duration.ofSeconds(1)).messages()) {
+        for (Message m : store.receive(agent, Duration.ofSeconds(1)).items()) {
           out.println(m.body());
           got++;
         }

@@ -2,10 +2,9 @@ package io.nemospawn.transport.internal.file;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nemospawn.Listing;
 import io.nemospawn.Transport;
 import io.nemospawn.inbox.Message;
-import io.nemospawn.spi.InboxBatch;
-import io.nemospawn.spi.MessageProblem;
 import io.nemospawn.spi.MessageTransport;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
@@ -128,7 +127,7 @@ public final class FileTransport implements MessageTransport {
       requireNonNull(timeout, "timeout");
       long deadline = System.nanoTime() + timeout.toNanos();
       while (!closed.get()) {
-        InboxBatch b;
+        Listing<Message> b;
         try {
           b = inbox.receive(
               agentId, 1, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
@@ -138,24 +137,22 @@ public final class FileTransport implements MessageTransport {
           }
           throw e;
         }
-        for (MessageProblem p : b.problems()) {
+        for (Listing.Problem p : b.problems()) {
           if (reported.add(p.path())) {
             log.warn(
                 "Cannot read message file {}: {}; it stays in the inbox", p.path(), p.reason());
           }
         }
         // A batch may hold only a newly found unreadable file; keep waiting for a message.
-        if (!b.messages().isEmpty() || System.nanoTime() - deadline >= 0) {
+        if (!b.items().isEmpty() || System.nanoTime() - deadline >= 0) {
           return first(b);
         }
       }
       return Optional.empty();
     }
 
-    private static Optional<Message> first(InboxBatch b) {
-      return b.messages().isEmpty()
-          ? Optional.empty()
-          : Optional.of(b.messages().get(0));
+    private static Optional<Message> first(Listing<Message> b) {
+      return b.items().isEmpty() ? Optional.empty() : Optional.of(b.items().get(0));
     }
 
     @Override

@@ -2,11 +2,10 @@ package io.nemospawn.transport.internal.file;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nemospawn.Listing;
 import io.nemospawn.StateException;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.Durability;
-import io.nemospawn.spi.InboxBatch;
-import io.nemospawn.spi.MessageProblem;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.state.AtomicFiles;
@@ -164,7 +163,7 @@ public final class InboxFiles {
   }
 
   /** The outcome of reading one file: a message, a problem, or nothing yet (being written). */
-  record Read(MessageJson.Parsed parsed, MessageProblem problem) {
+  record Read(MessageJson.Parsed parsed, Listing.Problem problem) {
     static final Read PENDING = new Read(null, null);
   }
 
@@ -186,19 +185,19 @@ public final class InboxFiles {
     } catch (NoSuchFileException e) {
       return Read.PENDING;
     } catch (IOException e) {
-      return new Read(null, new MessageProblem(file, "cannot be read: " + e));
+      return new Read(null, new Listing.Problem(file, "cannot be read: " + e));
     }
     if (bytes.length == 0) {
       // AtomicFiles.createNew claims the name with an empty file, then renames the content over.
       if (isRecent(file)) {
         return Read.PENDING;
       }
-      return new Read(null, new MessageProblem(file, "the file is empty"));
+      return new Read(null, new Listing.Problem(file, "the file is empty"));
     }
     try {
       return new Read(MessageJson.parse(bytes, agentId, null), null);
     } catch (IllegalArgumentException e) {
-      return new Read(null, new MessageProblem(file, e.getMessage()));
+      return new Read(null, new Listing.Problem(file, e.getMessage()));
     }
   }
 
@@ -212,17 +211,17 @@ public final class InboxFiles {
   }
 
   /** Returns the unread messages, oldest first, without marking them. */
-  public InboxBatch peek(String agentId) {
+  public Listing<Message> peek(String agentId) {
     return scan(agentId, false, false);
   }
 
   /** Returns every message, read or not, oldest first. */
-  public InboxBatch history(String agentId) {
+  public Listing<Message> history(String agentId) {
     return scan(agentId, true, false);
   }
 
   /** Returns the unread messages, oldest first, and marks each read, under the inbox lock. */
-  public InboxBatch receive(String agentId) {
+  public Listing<Message> receive(String agentId) {
     return receive(agentId, Integer.MAX_VALUE);
   }
 
@@ -232,7 +231,7 @@ public final class InboxFiles {
    *
    * @throws IllegalArgumentException when {@code limit} is not positive
    */
-  public InboxBatch receive(String agentId, int limit) {
+  public Listing<Message> receive(String agentId, int limit) {
     if (limit < 1) {
       throw new IllegalArgumentException("Cannot receive " + limit + " messages for agent '"
           + agentId + "': the limit must be 1" + " or more");
@@ -248,30 +247,30 @@ public final class InboxFiles {
       while (true) {
         if (queue.isEmpty()) {
           if (listed) {
-            return InboxBatch.empty();
+            return Listing.empty();
           }
           queue.addAll(names(agentId));
           listed = true;
         }
-        InboxBatch b = scan(agentId, false, true, queue, limit);
-        if (!b.messages().isEmpty() || !b.problems().isEmpty() || listed) {
+        Listing<Message> b = scan(agentId, false, true, queue, limit);
+        if (!b.items().isEmpty() || !b.problems().isEmpty() || listed) {
           return b;
         }
       }
     });
   }
 
-  private InboxBatch scan(String agentId, boolean includeRead, boolean mark) {
+  private Listing<Message> scan(String agentId, boolean includeRead, boolean mark) {
     return scan(agentId, includeRead, mark, new ArrayDeque<>(names(agentId)), Integer.MAX_VALUE);
   }
 
   /** Reads names from the front of {@code names} until {@code limit} messages are found. */
-  private InboxBatch scan(
+  private Listing<Message> scan(
       String agentId, boolean includeRead, boolean mark, Deque<String> names, int limit) {
     Path dir = dir(agentId);
     Set<String> known = knownRead(agentId);
     List<Message> messages = new ArrayList<>();
-    List<MessageProblem> problems = new ArrayList<>();
+    List<Listing.Problem> problems = new ArrayList<>();
     while (messages.size() < limit && !names.isEmpty()) {
       String name = names.pollFirst();
       if (!includeRead && known.contains(name)) {
@@ -303,7 +302,7 @@ public final class InboxFiles {
     if (mark && !messages.isEmpty()) {
       forceIfDurable(dir);
     }
-    return new InboxBatch(messages, problems);
+    return new Listing<>(messages, problems);
   }
 
   /**

@@ -3,10 +3,10 @@ package io.nemospawn.transport.internal.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nemospawn.Listing;
 import io.nemospawn.Transport;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.Durability;
-import io.nemospawn.spi.InboxBatch;
 import io.nemospawn.spi.InboxStore;
 import io.nemospawn.spi.SendReceipt;
 import io.nemospawn.spi.StateFormat;
@@ -85,20 +85,20 @@ class FileInboxStoreTest {
     store.send(msg("00000002", "second", T0.plusSeconds(1)));
     store.send(new Message("00000001", TEAM, "other-sender", WORKER, "first", T0, false));
 
-    assertThat(store.peek(WORKER).messages())
+    assertThat(store.peek(WORKER).items())
         .extracting(Message::body)
         .containsExactly("first", "second");
-    InboxBatch got = store.receive(WORKER);
+    Listing<Message> got = store.receive(WORKER);
 
-    assertThat(got.messages()).extracting(Message::body).containsExactly("first", "second");
-    assertThat(got.messages()).allMatch(Message::read);
+    assertThat(got.items()).extracting(Message::body).containsExactly("first", "second");
+    assertThat(got.items()).allMatch(Message::read);
     assertThat(store.receive(WORKER).isEmpty()).isTrue();
-    assertThat(store.peek(WORKER).messages()).isEmpty();
-    assertThat(store.history(WORKER).messages())
+    assertThat(store.peek(WORKER).items()).isEmpty();
+    assertThat(store.history(WORKER).items())
         .extracting(Message::body)
         .containsExactly("first", "second");
     try (InboxStore other = InboxStore.open(context())) {
-      assertThat(other.receive(WORKER).messages()).isEmpty();
+      assertThat(other.receive(WORKER).items()).isEmpty();
     }
   }
 
@@ -108,7 +108,7 @@ class FileInboxStoreTest {
       store.send(Message.of(TEAM, "leader", WORKER, "m" + i, T0));
     }
     List<String> bodies = new ArrayList<>();
-    store.receive(WORKER).messages().forEach(m -> bodies.add(m.body()));
+    store.receive(WORKER).items().forEach(m -> bodies.add(m.body()));
     assertThat(bodies).hasSize(50);
     for (int i = 0; i < 50; i++) {
       assertThat(bodies.get(i)).isEqualTo("m" + i);
@@ -137,16 +137,16 @@ class FileInboxStoreTest {
         "{\"team_id\": \"" + TEAM + "\", \"from_agent\": \"a\", \"body\": \"b\"}");
     store.send(msg("00000004", "good two", T0.plusSeconds(5)));
 
-    InboxBatch got = store.receive(WORKER);
+    Listing<Message> got = store.receive(WORKER);
 
-    assertThat(got.messages()).extracting(Message::body).containsExactly("good one", "good two");
+    assertThat(got.items()).extracting(Message::body).containsExactly("good one", "good two");
     assertThat(got.problems()).hasSize(2);
     assertThat(got.problems().get(0).path())
         .isEqualTo(inbox().resolve("2026-11-21T19-01-52.000000+00-00_00000002.json"));
     assertThat(got.problems().get(0).reason()).startsWith("not valid JSON: ");
     assertThat(got.problems().get(1).reason()).isEqualTo("missing key 'msg_id'");
-    assertThatThrownBy(got::messagesOrThrow)
-        .hasMessage("Cannot read message " + got.problems().get(0).path() + ": "
+    assertThatThrownBy(got::itemsOrThrow)
+        .hasMessage("Cannot read " + got.problems().get(0).path() + ": "
             + got.problems().get(0).reason());
   }
 
@@ -161,9 +161,9 @@ class FileInboxStoreTest {
             + "  \"body\": \"caf\\u00e9\",\n  \"timestamp\": \"2026-11-21T19:01:51.212059+00:00\",\n"
             + "  \"read\": false,\n  \"priority\": 3\n}");
 
-    InboxBatch got = store.receive(WORKER);
+    Listing<Message> got = store.receive(WORKER);
 
-    assertThat(got.messages()).singleElement().satisfies(m -> {
+    assertThat(got.items()).singleElement().satisfies(m -> {
       assertThat(m.body()).isEqualTo("café");
       assertThat(m.id()).isEqualTo("a1b2c3d4");
       assertThat(m.read()).isTrue();
@@ -186,7 +186,7 @@ class FileInboxStoreTest {
 
   @Test
   void receiveWithTimeoutWakesWhenAMessageArrives() throws Exception {
-    CompletableFuture<InboxBatch> waiting = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Listing<Message>> waiting = CompletableFuture.supplyAsync(() -> {
       try {
         return store.receive(WORKER, Duration.ofSeconds(30));
       } catch (InterruptedException e) {
@@ -196,8 +196,8 @@ class FileInboxStoreTest {
     try (InboxStore sender = InboxStore.open(context())) {
       sender.send(Message.of(TEAM, "leader", WORKER, "wake up", Instant.now()));
     }
-    InboxBatch got = waiting.get(20, TimeUnit.SECONDS);
-    assertThat(got.messages()).extracting(Message::body).containsExactly("wake up");
+    Listing<Message> got = waiting.get(20, TimeUnit.SECONDS);
+    assertThat(got.items()).extracting(Message::body).containsExactly("wake up");
   }
 
   @Test
@@ -210,7 +210,7 @@ class FileInboxStoreTest {
 
   @Test
   void closeWakesABlockedReceive() throws Exception {
-    CompletableFuture<InboxBatch> waiting = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Listing<Message>> waiting = CompletableFuture.supplyAsync(() -> {
       try {
         return store.receive(WORKER, Duration.ofMinutes(5));
       } catch (InterruptedException e) {
@@ -237,7 +237,7 @@ class FileInboxStoreTest {
       rs.add(CompletableFuture.runAsync(() -> {
         try (InboxStore s = InboxStore.open(context().withDurability(Durability.NONE))) {
           for (int k = 0; k < 20; k++) {
-            for (Message m : s.receive(WORKER).messages()) {
+            for (Message m : s.receive(WORKER).items()) {
               if (!seen.add(m.id())) {
                 dupes.add(m.id());
               }
@@ -247,7 +247,7 @@ class FileInboxStoreTest {
       }));
     }
     CompletableFuture.allOf(rs.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
-    seen.addAll(store.receive(WORKER).messages().stream().map(Message::id).toList());
+    seen.addAll(store.receive(WORKER).items().stream().map(Message::id).toList());
     assertThat(dupes).isEmpty();
     assertThat(seen).hasSize(n);
   }
@@ -261,15 +261,15 @@ class FileInboxStoreTest {
     }
     InboxFiles files = new InboxFiles(ctx);
     long start = System.nanoTime();
-    InboxBatch got = files.receive(WORKER);
+    Listing<Message> got = files.receive(WORKER);
     Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-    assertThat(got.messages()).hasSize(1000);
-    assertThat(got.messages().get(999).body()).isEqualTo("message 999");
+    assertThat(got.items()).hasSize(1000);
+    assertThat(got.items().get(999).body()).isEqualTo("message 999");
     assertThat(files.listings()).isEqualTo(1);
     assertThat(files.fileReads()).isEqualTo(1000);
     // Read messages are remembered: the next receive lists again but parses nothing.
-    assertThat(files.receive(WORKER).messages()).isEmpty();
+    assertThat(files.receive(WORKER).items()).isEmpty();
     assertThat(files.fileReads()).isEqualTo(1000);
     // The Python tool takes 2.8 s for 1,000; generous for a loaded 2-core CI machine.
     assertThat(took).isLessThan(Duration.ofSeconds(30));
@@ -284,7 +284,7 @@ class FileInboxStoreTest {
     }
     InboxFiles files = new InboxFiles(ctx);
     for (int i = 0; i < 300; i++) {
-      assertThat(files.receive(WORKER, 1).messages())
+      assertThat(files.receive(WORKER, 1).items())
           .extracting(Message::body)
           .containsExactly("message " + i);
     }
@@ -292,10 +292,8 @@ class FileInboxStoreTest {
     assertThat(files.listings()).isEqualTo(1);
     assertThat(files.fileReads()).isEqualTo(300);
     writer.write(Message.of(TEAM, "leader", WORKER, "late", T0));
-    assertThat(files.receive(WORKER, 1).messages())
-        .extracting(Message::body)
-        .containsExactly("late");
-    assertThat(files.receive(WORKER, 1).messages()).isEmpty();
+    assertThat(files.receive(WORKER, 1).items()).extracting(Message::body).containsExactly("late");
+    assertThat(files.receive(WORKER, 1).items()).isEmpty();
     assertThat(files.listings()).isEqualTo(3);
     assertThatThrownBy(() -> files.receive(WORKER, 0))
         .isInstanceOf(IllegalArgumentException.class)

@@ -122,7 +122,7 @@ class ShmRingTest {
       try (InboxStore store = InboxStore.open(ctx)) {
         SendReceipt r = store.send(Message.of(ctx.teamId(), "leader", agent, body, Instant.now()));
         assertThat(r.transport()).isEqualTo(TransportKind.FILE);
-        assertThat(store.peek(agent).messages()).hasSize(1);
+        assertThat(store.peek(agent).items()).hasSize(1);
       }
       assertThat(receiver.poll()).isPresent();
     }
