@@ -1,5 +1,6 @@
 package io.nemospawn.plan;
 
+import io.nemospawn.InvalidSettingException;
 import java.util.List;
 import java.util.Objects;
 import org.apiguardian.api.API;
@@ -28,7 +29,8 @@ public record PlanSpec(String agent, String title, String description, List<Stri
     Objects.requireNonNull(agent, "agent");
     Objects.requireNonNull(title, "title");
     if (title.isBlank()) {
-      throw new IllegalArgumentException(
+      throw new InvalidSettingException(
+          List.of("title"),
           "A plan needs a title; '" + title + "' is blank, give a non-empty title");
     }
     description = description == null ? "" : description;

@@ -83,6 +83,7 @@ class ErrorHintTest {
             + " NEMOSPAWN_DATA_DIR instead (on the command line: --data-dir DIR)");
     r = failing("plan", "submit", "--team", team, "--agent", "lead", "--title", "");
     assertThat(r.err().strip())
-        .isEqualTo("Error: A plan needs a non-empty title (on the command line: --title TEXT)");
+        .isEqualTo("Error: A plan needs a title; '' is blank, give a non-empty title"
+            + " (on the command line: --title TEXT)");
   }
 }
