@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,7 +67,7 @@ final class ProfileCommand {
     m.put("model", p.model());
     m.put("base_url", p.baseUrl());
     m.put("auth_env", p.authEnv());
-    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, String> env = new TreeMap<>(); // sorted: the profile's map has no stable order
     p.env().forEach((k, v) -> env.put(k, showSecrets || v.isEmpty() ? v : HIDDEN));
     m.put("env", env);
     m.put("args", p.args());
