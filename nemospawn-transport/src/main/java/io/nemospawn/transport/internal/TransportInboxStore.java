@@ -309,14 +309,14 @@ public final class TransportInboxStore implements InboxStore {
       try {
         l.close();
       } catch (RuntimeException e) {
-        failure = add(failure, e);
+        failure = addFailure(failure, e);
       }
     }
     for (MessageTransport t : fast.values()) {
       try {
         t.close();
       } catch (RuntimeException e) {
-        failure = add(failure, e);
+        failure = addFailure(failure, e);
       }
     }
     if (failure != null) {
@@ -324,7 +324,11 @@ public final class TransportInboxStore implements InboxStore {
     }
   }
 
-  private static RuntimeException add(RuntimeException first, RuntimeException next) {
+  /**
+   * Returns the first failure of a close-all, with {@code next} added to it as suppressed; {@code
+   * next} itself when there was none. Transport cannot use core's {@code Failures}.
+   */
+  public static RuntimeException addFailure(RuntimeException first, RuntimeException next) {
     if (first == null) {
       return next;
     }

@@ -76,25 +76,17 @@ public final class FileTransport implements MessageTransport {
       try {
         r.close();
       } catch (RuntimeException e) {
-        failure = add(failure, e);
+        failure = TransportInboxStore.addFailure(failure, e);
       }
     }
     try {
       store.close();
     } catch (RuntimeException e) {
-      failure = add(failure, e);
+      failure = TransportInboxStore.addFailure(failure, e);
     }
     if (failure != null) {
       throw failure;
     }
-  }
-
-  private static RuntimeException add(RuntimeException first, RuntimeException next) {
-    if (first == null) {
-      return next;
-    }
-    first.addSuppressed(next);
-    return first;
   }
 
   @Override
