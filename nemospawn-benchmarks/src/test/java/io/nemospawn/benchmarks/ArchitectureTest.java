@@ -57,6 +57,8 @@ class ArchitectureTest {
     MODULES.put("nemospawn-hpo", new String[] {"io.nemospawn.hpo", "io.nemospawn.hpo.internal.."});
     MODULES.put("nemospawn-hpo-sqlite", new String[] {"io.nemospawn.hpo.sqlite.."});
     MODULES.put("nemospawn-demo", new String[] {"io.nemospawn.demo.."});
+    MODULES.put("nemospawn-board", new String[] {"io.nemospawn.board.."});
+    MODULES.put("nemospawn-nvidia", new String[] {"io.nemospawn.nvidia.."});
     MODULES.put("nemospawn-junit", new String[] {"io.nemospawn.junit.."});
     MODULES.put("nemospawn-cli", new String[] {"io.nemospawn.cli.."});
     MODULES.put("nemospawn-benchmarks", new String[] {"io.nemospawn.benchmarks.."});

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       SkillCommand.class,
       GpuCommand.class,
       HpoCommand.class,
+      BoardCommand.class,
       ConfigCommand.class,
       DaemonCommand.class,
       VersionCommand.class,
