@@ -1,5 +1,6 @@
 package io.nemospawn.cli;
 
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -20,12 +21,14 @@ public final class AgentArg {
       arity = "0..1",
       paramLabel = "AGENT",
       description = "Agent id or name (or give --agent).")
+  @Nullable
   String positional;
 
   @Option(
       names = "--agent",
       paramLabel = "AGENT",
       description = "Agent id or name, as NemoSpawn 1.0 takes it (same as the positional AGENT).")
+  @Nullable
   String option;
 
   /** Returns the agent, or fails with a usage error saying how to give one. */

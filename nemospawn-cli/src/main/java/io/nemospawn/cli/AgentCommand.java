@@ -2,16 +2,13 @@ package io.nemospawn.cli;
 
 import io.nemospawn.AgentSpec;
 import io.nemospawn.Listing;
-import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.agent.AgentInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,16 +25,7 @@ final class AgentCommand {
       name = "register",
       mixinStandardHelpOptions = true,
       description = "Registers an agent (for agents started by hand; spawn registers its own).")
-  static final class Register implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class Register extends TeamSubcommand {
     @Parameters(index = "0", paramLabel = "NAME", description = "Agent name, unique in the team.")
     String name;
 
@@ -58,19 +46,16 @@ final class AgentCommand {
     String task = "";
 
     @Override
-    public Integer call() {
-      try (NemoSpawn ns = state.open()) {
-        AgentInfo a = ns.team(team.team())
-            .agents()
-            .register(AgentSpec.builder(name).role(role).gpus(gpus).task(task).build());
-        if (out.json()) {
-          out.json(CoreViews.agent(a));
-        } else {
-          out.println("Registered agent " + a.id() + " (" + a.name() + ", " + a.role() + ")");
-          out.println("Use it with: export NEMOSPAWN_AGENT=" + a.id());
-        }
-        return ExitCodes.OK;
+    int run(Team t) {
+      AgentInfo a = t.agents()
+          .register(AgentSpec.builder(name).role(role).gpus(gpus).task(task).build());
+      if (out.json()) {
+        out.json(CoreViews.agent(a));
+      } else {
+        out.println("Registered agent " + a.id() + " (" + a.name() + ", " + a.role() + ")");
+        out.println("Use it with: export NEMOSPAWN_AGENT=" + a.id());
       }
+      return ExitCodes.OK;
     }
   }
 

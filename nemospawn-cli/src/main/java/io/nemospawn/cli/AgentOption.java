@@ -1,6 +1,7 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.spi.Environment;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -15,6 +16,7 @@ public final class AgentOption {
       names = {"-a", "--agent"},
       paramLabel = "AGENT",
       description = "Agent id or name (default: $NEMOSPAWN_AGENT).")
+  @Nullable
   String agent;
 
   /** Returns the agent, or fails with a usage error saying how to give one. */

@@ -8,10 +8,12 @@ import io.nemospawn.artifact.ArtifactType;
 import io.nemospawn.artifact.Artifacts;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -33,7 +35,7 @@ import picocli.CommandLine.TypeConversionException;
 final class ArtifactCommand {
 
   /** What every artifact subcommand shares beyond opening its team. */
-  abstract static class Base extends TeamSubcommand {
+  abstract static class Base extends TeamArgSubcommand {
     void print(Artifact a) {
       if (out.json()) {
         out.json(CoordViews.artifact(a));
@@ -64,17 +66,11 @@ final class ArtifactCommand {
     AgentOption agent;
 
     @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
-
-    @Parameters(
         index = "1",
         arity = "0..1",
         paramLabel = "PATH",
         description = "Where it is, a file or directory; stored absolute (or give --path).")
+    @Nullable
     String arg1;
 
     @Option(
@@ -87,22 +83,23 @@ final class ArtifactCommand {
     ArtifactType type;
 
     @Option(names = "--path", paramLabel = "PATH", description = "Where it is; stored absolute.")
+    @Nullable
     Path pathOption;
 
     private Path path;
 
     @Override
     void parse() {
-      List<String> typed = java.util.Arrays.asList(arg0, arg1);
       if (pathOption != null) {
-        team.split(typed);
+        args(Collections.singletonList(arg1));
         path = pathOption;
       } else {
-        path = Main.path(team.split(typed, "PATH").get(0));
+        path = Main.path(arg(arg1, "PATH"));
       }
     }
 
     @Option(names = "--val-loss", paramLabel = "V", description = "Its validation loss.")
+    @Nullable
     Double valLoss;
 
     @Option(
@@ -183,42 +180,29 @@ final class ArtifactCommand {
   /** Promote and show name one artifact, after the team as in NemoSpawn 1.0. */
   abstract static class OneArtifact extends Base {
     @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
-
-    @Parameters(
         index = "1",
         arity = "0..1",
         paramLabel = "ARTIFACT_ID",
         description = "The artifact, art-<8 hex>.")
+    @Nullable
     String arg1;
 
     String artifactId;
 
     @Override
     void parse() {
-      artifactId =
-          team.split(java.util.Arrays.asList(arg0, arg1), "ARTIFACT_ID").get(0);
+      artifactId = arg(arg1, "ARTIFACT_ID");
     }
   }
 
   @Command(name = "list", description = "Lists artifacts, filtered and sorted.")
   static final class ListArtifacts extends Base {
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
-
     @Option(
         names = "--type",
         paramLabel = "TYPE",
         converter = TypeConverter.class,
         description = "Only this type.")
+    @Nullable
     ArtifactType type;
 
     @Option(
@@ -229,11 +213,6 @@ final class ArtifactCommand {
         description = "val_loss (lowest first, unknown last; the default, as in NemoSpawn 1.0) or"
             + " created_at (oldest first; also: time).")
     Artifacts.Sort sort;
-
-    @Override
-    void parse() {
-      team.split(java.util.Arrays.asList(arg0));
-    }
 
     @Option(names = "--tag", paramLabel = "TAG", description = "Only artifacts with this tag.")
     String tag = "";

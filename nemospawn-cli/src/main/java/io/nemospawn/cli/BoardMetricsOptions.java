@@ -1,6 +1,7 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.Team;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -17,11 +18,13 @@ final class BoardMetricsOptions {
   int metricsPort;
 
   @Option(names = "--grafana-url", description = "Grafana to upload the team's dashboard to.")
+  @Nullable
   String grafanaUrl;
 
   @Option(
       names = "--grafana-key",
       description = "Grafana API key (1.0 form; prefer $GRAFANA_API_KEY).")
+  @Nullable
   String grafanaKey;
 
   /**

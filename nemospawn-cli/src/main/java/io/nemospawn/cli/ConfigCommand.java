@@ -9,14 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code nemospawn config show|get|set|health}: environment > config.json > default. */
 @Command(
@@ -57,13 +54,7 @@ final class ConfigCommand {
       name = "show",
       mixinStandardHelpOptions = true,
       description = "Shows every setting and its source.")
-  static final class Show implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Show extends StateSubcommand {
     @Override
     public Integer call() {
       try (NemoSpawn ns = state.open()) {
@@ -90,16 +81,7 @@ final class ConfigCommand {
       name = "get",
       mixinStandardHelpOptions = true,
       description = "Prints one setting's value.")
-  static final class Get implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Get extends StateSubcommand {
     @Parameters(index = "0", paramLabel = "KEY", description = "The key, e.g. web_port.")
     String key;
 
@@ -122,16 +104,7 @@ final class ConfigCommand {
       name = "set",
       mixinStandardHelpOptions = true,
       description = "Writes a setting to config.json.")
-  static final class Set implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Set extends StateSubcommand {
     @Parameters(index = "0", paramLabel = "KEY", description = "The key, e.g. web_port.")
     String key;
 
@@ -163,13 +136,7 @@ final class ConfigCommand {
       mixinStandardHelpOptions = true,
       description =
           "Runs diagnostics (data dir writable, config valid, tmux and git present); exit 1 if one fails.")
-  static final class Health implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Health extends StateSubcommand {
     @Override
     public Integer call() {
       try (NemoSpawn ns = state.open()) {

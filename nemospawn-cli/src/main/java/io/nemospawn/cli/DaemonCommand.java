@@ -46,13 +46,7 @@ final class DaemonCommand {
       name = "start",
       mixinStandardHelpOptions = true,
       description = "Starts the daemon of the data directory in the background (no-op if it runs).")
-  static final class Start implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Start extends StateSubcommand {
     @Option(
         names = "--idle-timeout",
         paramLabel = "SECONDS",
@@ -131,13 +125,7 @@ final class DaemonCommand {
       name = "stop",
       mixinStandardHelpOptions = true,
       description = "Stops the daemon of the data directory (no-op if none runs).")
-  static final class Stop implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Stop extends StateSubcommand {
     @Override
     public Integer call() throws IOException, InterruptedException {
       Path dataDir = state.dataDir();
@@ -180,13 +168,7 @@ final class DaemonCommand {
       name = "status",
       mixinStandardHelpOptions = true,
       description = "Says whether the daemon of the data directory runs; exit code 1 if not.")
-  static final class Status implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Status extends StateSubcommand {
     @Override
     public Integer call() throws IOException {
       Path dataDir = state.dataDir();

@@ -19,13 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code nemospawn hpo}: hyperparameter studies shared by agents and processes. Studies live in
@@ -63,12 +62,37 @@ final class HpoCommand {
     return String.join(" ", parts);
   }
 
+  /** What the study subcommands share: {@code --study} and opening the study around {@link #run}. */
+  abstract static class StudySubcommand extends StateSubcommand {
+    @Option(names = "--study", required = true, description = "Study name.")
+    String study;
+
+    @Override
+    public Integer call() throws Exception {
+      parse();
+      try (Study s = openStudy()) {
+        return run(s);
+      }
+    }
+
+    /** Checks the options before the study is opened. Does nothing by default. */
+    void parse() {}
+
+    /** Opens the existing study; {@code hpo init} creates it instead. */
+    Study openStudy() {
+      return Hpo.open(state.dataDir(), study);
+    }
+
+    /** Runs the command on the opened study; returns the exit code. */
+    abstract int run(Study s);
+  }
+
   @Command(
       name = "init",
       mixinStandardHelpOptions = true,
       description = "Creates a study from an HPO TOML file, a launch template's [hpo] section,"
           + " or (neither given) NemoSpawn 1.0's default space: lr and batch_size.")
-  static final class Init implements Callable<Integer> {
+  static final class Init extends StudySubcommand {
     /** NemoSpawn 1.0's search space for a study created without a file or template. */
     static final String DEFAULT_SPACE = """
         [search_space]
@@ -79,16 +103,8 @@ final class HpoCommand {
         direction = "minimize"
         """;
 
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions data;
-
-    @Option(names = "--study", required = true, description = "Study name.")
-    String study;
-
     @ArgGroup(exclusive = true, multiplicity = "0..1")
+    @Nullable
     Source source;
 
     static final class Source {
@@ -96,6 +112,7 @@ final class HpoCommand {
           names = "--hpo-file",
           paramLabel = "FILE",
           description = "TOML file with [search_space], [objective], [budget].")
+      @Nullable
       Path hpoFile;
 
       @Option(
@@ -103,47 +120,47 @@ final class HpoCommand {
           paramLabel = "TEMPLATE",
           description = "Launch template (built-in name, see `launch templates`, or a .toml file)"
               + " whose [hpo] search space, objective and budget to use.")
+      @Nullable
       String template;
     }
 
+    private HpoConfig config = HpoConfig.parse(DEFAULT_SPACE, "the default search space");
+    private String from = "the default search space (as NemoSpawn 1.0: give --hpo-file or"
+        + " --template for your own)";
+
     @Override
-    public Integer call() {
-      HpoConfig config;
-      String from;
+    Study openStudy() {
       if (source != null && source.template != null) {
         config = fromTemplate(source.template);
         from = "template " + source.template;
       } else if (source != null && source.hpoFile != null) {
         config = HpoConfig.read(source.hpoFile);
         from = source.hpoFile.toString();
-      } else {
-        config = HpoConfig.parse(DEFAULT_SPACE, "the default search space");
-        from = "the default search space (as NemoSpawn 1.0: give --hpo-file or --template for"
-            + " your own)";
       }
-      Path dataDir = data.dataDir();
-      try (Study s = Hpo.create(dataDir, study, config)) {
-        if (out.json()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("study", study);
-          m.put("storage", s.storage().toString());
-          m.put("direction", config.direction().name());
-          m.put("metric", config.metric());
-          m.put("max_trials", config.maxTrials());
-          m.put("sampler", config.sampler());
-          m.put("pruner", config.pruner());
-          m.put("params", new ArrayList<>(config.space().params().keySet()));
-          m.put("source", from);
-          out.json(m);
-        } else {
-          out.println(
-              "Created study " + study + ": " + config.direction().name().toLowerCase()
-                  + " " + config.metric() + " over " + config.space().params().keySet()
-                  + ", max_trials "
-                  + (config.maxTrials() == 0 ? "unlimited" : config.maxTrials()) + ", sampler "
-                  + config.sampler() + ", pruner " + config.pruner() + ". Storage: " + s.storage());
-          out.println("Search space from " + from + ".");
-        }
+      return Hpo.create(state.dataDir(), study, config);
+    }
+
+    @Override
+    int run(Study s) {
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("study", study);
+        m.put("storage", s.storage().toString());
+        m.put("direction", config.direction().name());
+        m.put("metric", config.metric());
+        m.put("max_trials", config.maxTrials());
+        m.put("sampler", config.sampler());
+        m.put("pruner", config.pruner());
+        m.put("params", new ArrayList<>(config.space().params().keySet()));
+        m.put("source", from);
+        out.json(m);
+      } else {
+        out.println("Created study " + study + ": " + config.direction().name().toLowerCase()
+            + " " + config.metric() + " over " + config.space().params().keySet()
+            + ", max_trials "
+            + (config.maxTrials() == 0 ? "unlimited" : config.maxTrials()) + ", sampler "
+            + config.sampler() + ", pruner " + config.pruner() + ". Storage: " + s.storage());
+        out.println("Search space from " + from + ".");
       }
       return ExitCodes.OK;
     }
@@ -151,7 +168,7 @@ final class HpoCommand {
     /** Reads a launch template's [hpo] section, as the launch of that template would use it. */
     private HpoConfig fromTemplate(String name) {
       Template t;
-      try (NemoSpawn ns = data.open()) {
+      try (NemoSpawn ns = open()) {
         Launcher launcher = Launcher.of(ns);
         t = launcher.template(name);
         if (!t.hpo().isPresent()) {
@@ -172,34 +189,23 @@ final class HpoCommand {
       name = "suggest",
       mixinStandardHelpOptions = true,
       description = "Starts a trial and prints its number and parameters.")
-  static final class Suggest implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions data;
-
-    @Option(names = "--study", required = true, description = "Study name.")
-    String study;
-
+  static final class Suggest extends StudySubcommand {
     @Override
-    public Integer call() {
-      try (Study s = Hpo.open(data.dataDir(), study)) {
-        Trial t = s.ask();
-        if (out.json()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("study", study);
-          m.put("trial", t.number());
-          m.put("params", t.params());
-          // NemoSpawn 1.0 prints {"trial_id": n, <param>: value, ...}; scripts written for it
-          // read those keys.
-          m.put("trial_id", t.number());
-          t.params().forEach(m::putIfAbsent);
-          out.json(m);
-        } else {
-          out.println("trial " + t.number());
-          t.params().forEach((k, v) -> out.println(k + "=" + v));
-        }
+    int run(Study s) {
+      Trial t = s.ask();
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("study", study);
+        m.put("trial", t.number());
+        m.put("params", t.params());
+        // NemoSpawn 1.0 prints {"trial_id": n, <param>: value, ...}; scripts written for it
+        // read those keys.
+        m.put("trial_id", t.number());
+        t.params().forEach(m::putIfAbsent);
+        out.json(m);
+      } else {
+        out.println("trial " + t.number());
+        t.params().forEach((k, v) -> out.println(k + "=" + v));
       }
       return ExitCodes.OK;
     }
@@ -212,16 +218,7 @@ final class HpoCommand {
         "Records an intermediate value and says whether to prune (exit code 1 and \"prune\": true"
             + " when pruned; the trial is then PRUNED); with --final, completes the trial."
       })
-  static final class Report implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions data;
-
-    @Option(names = "--study", required = true, description = "Study name.")
-    String study;
-
+  static final class Report extends StudySubcommand {
     @Option(names = "--trial", required = true, description = "Trial number (from suggest).")
     int trial;
 
@@ -230,6 +227,7 @@ final class HpoCommand {
         paramLabel = "STEP",
         description = "Step (epoch, iteration) of the value, or `final` (NemoSpawn 1.0's form of"
             + " --final); required without --final.")
+    @Nullable
     String stepText;
 
     Integer step;
@@ -243,11 +241,8 @@ final class HpoCommand {
     @Option(names = "--final", description = "Completes the trial with this value.")
     boolean fin;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() {
+    void parse() {
       if (stepText != null && stepText.trim().equalsIgnoreCase("final")) {
         fin = true;
       } else if (stepText != null) {
@@ -265,47 +260,49 @@ final class HpoCommand {
             + ": an intermediate report needs the step it was measured at; pass --final to complete"
             + " the trial instead.");
       }
-      try (Study s = Hpo.open(data.dataDir(), study)) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("study", study);
-        m.put("trial", trial);
-        m.put("step", step);
-        m.put("value", value);
-        if (fin) {
-          if (step != null) {
-            s.report(trial, step, value);
-          }
-          s.tell(trial, value);
-          FrozenTrial t = s.trial(trial);
-          Optional<FrozenTrial> best = s.findBestTrial();
-          m.put("state", t.state().name());
-          m.put("prune", false);
-          m.put("best_trial", best.map(FrozenTrial::number).orElse(null));
-          if (out.json()) {
-            out.json(m);
-          } else {
-            out.println("trial " + trial + " " + t.state() + " value=" + value
-                + best.map(b -> " (best: trial " + b.number() + " value=" + b.rawValue() + ")")
-                    .orElse(""));
-          }
-          return ExitCodes.OK;
+    }
+
+    @Override
+    int run(Study s) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("study", study);
+      m.put("trial", trial);
+      m.put("step", step);
+      m.put("value", value);
+      if (fin) {
+        if (step != null) {
+          s.report(trial, step, value);
         }
-        boolean prune = s.report(trial, step, value);
-        if (prune) {
-          s.tell(trial, TrialState.PRUNED);
-        }
-        m.put("state", prune ? TrialState.PRUNED.name() : TrialState.RUNNING.name());
-        m.put("prune", prune);
+        s.tell(trial, value);
+        FrozenTrial t = s.trial(trial);
+        Optional<FrozenTrial> best = s.findBestTrial();
+        m.put("state", t.state().name());
+        m.put("prune", false);
+        m.put("best_trial", best.map(FrozenTrial::number).orElse(null));
         if (out.json()) {
           out.json(m);
         } else {
-          out.println(
-              prune
-                  ? "prune: trial " + trial + " is PRUNED at step " + step + "; stop training it."
-                  : "continue: trial " + trial + " step " + step + " recorded.");
+          out.println("trial " + trial + " " + t.state() + " value=" + value
+              + best.map(b -> " (best: trial " + b.number() + " value=" + b.rawValue() + ")")
+                  .orElse(""));
         }
-        return prune ? ExitCodes.FAILURE : ExitCodes.OK;
+        return ExitCodes.OK;
       }
+      boolean prune = s.report(trial, step, value);
+      if (prune) {
+        s.tell(trial, TrialState.PRUNED);
+      }
+      m.put("state", prune ? TrialState.PRUNED.name() : TrialState.RUNNING.name());
+      m.put("prune", prune);
+      if (out.json()) {
+        out.json(m);
+      } else {
+        out.println(
+            prune
+                ? "prune: trial " + trial + " is PRUNED at step " + step + "; stop training it."
+                : "continue: trial " + trial + " step " + step + " recorded.");
+      }
+      return prune ? ExitCodes.FAILURE : ExitCodes.OK;
     }
   }
 
@@ -313,25 +310,14 @@ final class HpoCommand {
       name = "best",
       mixinStandardHelpOptions = true,
       description = "Prints the best complete trial.")
-  static final class Best implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions data;
-
-    @Option(names = "--study", required = true, description = "Study name.")
-    String study;
-
+  static final class Best extends StudySubcommand {
     @Override
-    public Integer call() {
-      try (Study s = Hpo.open(data.dataDir(), study)) {
-        FrozenTrial b = s.bestTrial();
-        if (out.json()) {
-          out.json(trialJson(b));
-        } else {
-          out.println("trial " + b.number() + " value=" + b.rawValue() + " " + params(b.params()));
-        }
+    int run(Study s) {
+      FrozenTrial b = s.bestTrial();
+      if (out.json()) {
+        out.json(trialJson(b));
+      } else {
+        out.println("trial " + b.number() + " value=" + b.rawValue() + " " + params(b.params()));
       }
       return ExitCodes.OK;
     }
@@ -341,38 +327,27 @@ final class HpoCommand {
       name = "trials",
       mixinStandardHelpOptions = true,
       description = "Lists the trials of a study.")
-  static final class Trials implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions data;
-
-    @Option(names = "--study", required = true, description = "Study name.")
-    String study;
-
+  static final class Trials extends StudySubcommand {
     @Override
-    public Integer call() {
-      try (Study s = Hpo.open(data.dataDir(), study)) {
-        List<FrozenTrial> trials = s.trials();
-        if (out.json()) {
-          List<Object> rows = new ArrayList<>();
-          for (FrozenTrial t : trials) {
-            rows.add(trialJson(t));
-          }
-          out.json(rows);
-        } else {
-          List<List<String>> rows = new ArrayList<>();
-          for (FrozenTrial t : trials) {
-            rows.add(List.of(
-                Integer.toString(t.number()),
-                t.state().name(),
-                t.value().isPresent() ? Double.toString(t.value().getAsDouble()) : "-",
-                t.lastStep().isPresent() ? Integer.toString(t.lastStep().getAsInt()) : "-",
-                params(t.params())));
-          }
-          out.table(List.of("TRIAL", "STATE", "VALUE", "LAST_STEP", "PARAMS"), rows);
+    int run(Study s) {
+      List<FrozenTrial> trials = s.trials();
+      if (out.json()) {
+        List<Object> rows = new ArrayList<>();
+        for (FrozenTrial t : trials) {
+          rows.add(trialJson(t));
         }
+        out.json(rows);
+      } else {
+        List<List<String>> rows = new ArrayList<>();
+        for (FrozenTrial t : trials) {
+          rows.add(List.of(
+              Integer.toString(t.number()),
+              t.state().name(),
+              t.value().isPresent() ? Double.toString(t.value().getAsDouble()) : "-",
+              t.lastStep().isPresent() ? Integer.toString(t.lastStep().getAsInt()) : "-",
+              params(t.params())));
+        }
+        out.table(List.of("TRIAL", "STATE", "VALUE", "LAST_STEP", "PARAMS"), rows);
       }
       return ExitCodes.OK;
     }

@@ -7,9 +7,11 @@ import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.Environment;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,7 +34,7 @@ import picocli.CommandLine.Parameters;
 final class InboxCommand {
 
   /** What every inbox subcommand shares beyond opening its team. */
-  abstract static class Base extends TeamSubcommand {
+  abstract static class Base extends TeamArgSubcommand {
     void printMessages(List<Message> messages, Listing<Message> problemsFrom) {
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -95,17 +97,11 @@ final class InboxCommand {
   @Command(name = "send", description = "Sends a message to one agent (id or name, or leader).")
   static final class Send extends Base {
     @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
-
-    @Parameters(
         index = "1",
         arity = "0..1",
         paramLabel = "TO",
         description = "The recipient's id or name.")
+    @Nullable
     String arg1;
 
     @Parameters(
@@ -113,12 +109,14 @@ final class InboxCommand {
         arity = "0..1",
         paramLabel = "BODY",
         description = "The text, stored verbatim.")
+    @Nullable
     String arg2;
 
     @Option(
         names = "--from",
         paramLabel = "AGENT",
         description = "The sender (default: $NEMOSPAWN_AGENT, else leader).")
+    @Nullable
     String from;
 
     private String to;
@@ -126,7 +124,7 @@ final class InboxCommand {
 
     @Override
     void parse() {
-      List<String> v = team.split(Arrays.asList(arg0, arg1, arg2), "TO", "BODY");
+      List<String> v = args(Arrays.asList(arg1, arg2), "TO", "BODY");
       to = v.get(0);
       body = v.get(1);
     }
@@ -150,30 +148,25 @@ final class InboxCommand {
       description = "Sends one copy to every agent of the team except the sender.")
   static final class Broadcast extends Base {
     @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
-
-    @Parameters(
         index = "1",
         arity = "0..1",
         paramLabel = "BODY",
         description = "The text, stored verbatim.")
+    @Nullable
     String arg1;
 
     private String body;
 
     @Override
     void parse() {
-      body = team.split(Arrays.asList(arg0, arg1), "BODY").get(0);
+      body = arg(arg1, "BODY");
     }
 
     @Option(
         names = "--from",
         paramLabel = "AGENT",
         description = "The sender (default: $NEMOSPAWN_AGENT, else leader).")
+    @Nullable
     String from;
 
     @Override
@@ -189,32 +182,24 @@ final class InboxCommand {
     AgentOption agent;
 
     @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
-
-    @Parameters(
         index = "1",
         arity = "0..1",
         paramLabel = "AGENT_ID",
         description = "The agent's id or name (or give --agent, or set $NEMOSPAWN_AGENT).")
+    @Nullable
     String arg1;
 
     String who;
 
     @Override
     void parse() {
-      List<String> typed = Arrays.asList(arg0, arg1);
-      boolean none = arg0 == null && arg1 == null;
       if (agent.agent != null && !agent.agent.isEmpty()) {
-        team.split(typed);
+        args(Collections.singletonList(arg1));
         who = agent.agent;
-      } else if (none) {
+      } else if (teamId == null && arg1 == null) {
         who = agent.agent();
       } else {
-        who = team.split(typed, "AGENT_ID").get(0);
+        who = arg(arg1, "AGENT_ID");
       }
     }
   }
@@ -234,6 +219,7 @@ final class InboxCommand {
         names = "--timeout",
         paramLabel = "SECONDS",
         description = "How long --wait waits (default 300); implies --wait.")
+    @Nullable
     Double timeoutSeconds;
 
     @Override

@@ -13,9 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,13 +31,7 @@ final class LaunchCommand {
       mixinStandardHelpOptions = true,
       description = "Plans and starts a team from a built-in template or a TOML file, shows"
           + " progress and ends with a summary. --dry-run prints the plan and touches nothing.")
-  static final class Run implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Run extends StateSubcommand {
     @Parameters(
         index = "0",
         paramLabel = "TEMPLATE",
@@ -165,13 +157,7 @@ final class LaunchCommand {
       name = "templates",
       mixinStandardHelpOptions = true,
       description = "Lists the built-in templates.")
-  static final class Templates implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Templates extends StateSubcommand {
     @Override
     public Integer call() {
       try (NemoSpawn ns = state.open()) {

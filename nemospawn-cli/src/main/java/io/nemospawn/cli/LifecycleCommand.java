@@ -6,6 +6,7 @@ import io.nemospawn.agent.AgentInfo;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -77,6 +78,7 @@ final class LifecycleCommand {
         paramLabel = "NAME",
         description = "Who acts (such as leader); recorded as the user of the audit entry"
             + " (default: the user setting, else $USER).")
+    @Nullable
     String by;
   }
 
@@ -113,12 +115,14 @@ final class LifecycleCommand {
         arity = "0..1",
         paramLabel = "AGENT",
         description = "The agent's id or name (or give --agent).")
+    @Nullable
     String agentArg;
 
     @Option(
         names = {"-a", "--agent"},
         paramLabel = "AGENT",
         description = "The agent's id or name.")
+    @Nullable
     String agentOption;
 
     @Option(
@@ -203,12 +207,14 @@ final class LifecycleCommand {
         paramLabel = "AGENT",
         arity = "0..1",
         description = "The agent's id or name (default: every agent).")
+    @Nullable
     String agentArg;
 
     @Option(
         names = {"-a", "--agent"},
         paramLabel = "AGENT",
         description = "The agent's id or name (default: every agent).")
+    @Nullable
     String agentOption;
 
     String agent;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -115,12 +116,14 @@ final class PlanCommand {
         paramLabel = "STATUS",
         converter = StatusConverter.class,
         description = "Only plans with this status: pending, approved or rejected.")
+    @Nullable
     PlanStatus status;
 
     @Option(
         names = {"-a", "--agent"},
         paramLabel = "AGENT",
         description = "Only plans this agent (id or name) submitted.")
+    @Nullable
     String agent;
 
     @Override
@@ -161,9 +164,11 @@ final class PlanCommand {
         arity = "0..1",
         paramLabel = "PLAN_ID",
         description = "The plan, plan-<8 hex> (or give --plan).")
+    @Nullable
     String planArg;
 
     @Option(names = "--plan", paramLabel = "PLAN_ID", description = "The plan, plan-<8 hex>.")
+    @Nullable
     String planOption;
 
     String planId;
@@ -198,6 +203,7 @@ final class PlanCommand {
         names = "--reviewer",
         paramLabel = "NAME",
         description = "Who reviews (default: $NEMOSPAWN_AGENT, else leader).")
+    @Nullable
     String reviewer;
 
     @Option(

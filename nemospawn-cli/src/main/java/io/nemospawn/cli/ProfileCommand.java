@@ -22,14 +22,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code nemospawn profile list|show|create|delete|wizard|doctor|test}: agent profiles. */
 @Command(
@@ -80,13 +77,7 @@ final class ProfileCommand {
       name = "list",
       mixinStandardHelpOptions = true,
       description = "Lists stored profiles and the supported agent CLIs.")
-  static final class ListCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class ListCmd extends StateSubcommand {
     @Override
     public Integer call() {
       try (NemoSpawn ns = state.open()) {
@@ -130,13 +121,7 @@ final class ProfileCommand {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows a profile.")
-  static final class ShowCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class ShowCmd extends StateSubcommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
@@ -160,27 +145,20 @@ final class ProfileCommand {
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Stores a profile.")
-  static final class CreateCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Spec
-    CommandSpec spec;
-
+  static final class CreateCmd extends StateSubcommand {
     @Parameters(
         index = "0",
         arity = "0..1",
         paramLabel = "NAME",
         description = "Profile name (or give --name, as NemoSpawn 1.0).")
+    @Nullable
     String positional;
 
     @Option(
         names = "--name",
         paramLabel = "NAME",
         description = "Profile name, as NemoSpawn 1.0 takes it (same as the positional NAME).")
+    @Nullable
     String nameOption;
 
     @Option(
@@ -267,13 +245,7 @@ final class ProfileCommand {
   }
 
   @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a profile.")
-  static final class DeleteCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class DeleteCmd extends StateSubcommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
@@ -291,13 +263,7 @@ final class ProfileCommand {
       name = "wizard",
       mixinStandardHelpOptions = true,
       description = "Creates a profile by asking questions on the terminal.")
-  static final class WizardCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class WizardCmd extends StateSubcommand {
     @Override
     public Integer call() throws IOException {
       BufferedReader in =
@@ -358,13 +324,7 @@ final class ProfileCommand {
       name = "doctor",
       mixinStandardHelpOptions = true,
       description = "Checks a profile's command, its --version and its auth variable.")
-  static final class DoctorCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class DoctorCmd extends StateSubcommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
@@ -392,13 +352,7 @@ final class ProfileCommand {
       name = "test",
       mixinStandardHelpOptions = true,
       description = "Smoke-starts a profile's agent in a throwaway team and reports.")
-  static final class TestCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class TestCmd extends StateSubcommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 

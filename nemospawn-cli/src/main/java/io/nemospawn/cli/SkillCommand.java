@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,9 +29,11 @@ final class SkillCommand {
         paramLabel = "TARGET",
         description = "claude, codex or all (default: claude for install, as NemoSpawn 1.0; all"
             + " for status and uninstall).")
+    @Nullable
     String target;
 
     @Option(names = "--home", paramLabel = "DIR", description = "Home directory (default: ~).")
+    @Nullable
     Path home;
 
     Path home() {

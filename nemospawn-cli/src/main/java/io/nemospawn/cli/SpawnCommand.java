@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,12 +43,14 @@ final class SpawnCommand {
         split = ",",
         paramLabel = "IDS",
         description = "GPU indices to pin the agent to, e.g. --gpu 0,1.")
+    @Nullable
     List<Integer> ids;
 
     @Option(
         names = "--gpus",
         paramLabel = "K",
         description = "Number of GPUs to place on free ones.")
+    @Nullable
     Integer count;
   }
 
@@ -56,16 +58,7 @@ final class SpawnCommand {
       name = "agent",
       mixinStandardHelpOptions = true,
       description = "Spawns an agent with its GPUs, prompt, environment and optional worktree.")
-  static final class AgentCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class AgentCmd extends TeamSubcommand {
     @Option(
         names = {"-n", "--agent-name"},
         required = true,
@@ -81,6 +74,7 @@ final class SpawnCommand {
     String role;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
+    @Nullable
     Gpus gpus;
 
     @Option(
@@ -96,6 +90,7 @@ final class SpawnCommand {
         description = "Agent CLI (claude, codex, kimi, cursor, nanobot, aider, opencode, copilot)"
             + " or a profile name, as in NemoSpawn 1.0; else a program to run, its arguments after"
             + " --, without a shell.")
+    @Nullable
     String program;
 
     @Option(
@@ -103,6 +98,7 @@ final class SpawnCommand {
         paramLabel = "NAME",
         description = "Profile (or agent CLI name: claude, codex, aider, …) to run; wins over an"
             + " agent CLI named by --agent-cmd.")
+    @Nullable
     String profile;
 
     @Option(
@@ -110,18 +106,21 @@ final class SpawnCommand {
         paramLabel = "USER@HOST",
         description = "NemoSpawn 1.0's remote sandbox host: not supported here; the spawn fails"
             + " and says what to do instead.")
+    @Nullable
     String remote;
 
     @Option(
         names = "--runtime",
         paramLabel = "RUNTIME",
         description = "tmux, process or sandbox (default: the default_runtime setting).")
+    @Nullable
     String runtime;
 
     @Option(
         names = "--repo",
         paramLabel = "PATH",
         description = "Git repository to give the agent a worktree of.")
+    @Nullable
     Path repo;
 
     @Option(names = "--network", description = "Let a sandboxed agent use the network.")
@@ -133,9 +132,12 @@ final class SpawnCommand {
     @Parameters(paramLabel = "ARG", description = "Arguments of --agent-cmd (after --).")
     List<String> args = new ArrayList<>();
 
+    private AgentSpec.Builder b;
+
     @Override
-    public Integer call() {
-      AgentSpec.Builder b = AgentSpec.builder(name)
+    @Initializer
+    void parse() {
+      b = AgentSpec.builder(name)
           .role(role)
           .task(task)
           .detached(true)
@@ -162,52 +164,57 @@ final class SpawnCommand {
       if (repo != null) {
         b.repo(repo);
       }
-      try (NemoSpawn ns = state.open()) {
-        Team t = ns.team(team.team());
-        // NemoSpawn 1.0: --agent-cmd names an agent CLI or profile (claude, codex, …) and
-        // --profile overrides it; a program with arguments, or one no profile is named after,
-        // runs as given.
-        boolean agentCli = program != null
-            && args.isEmpty()
-            && program.matches("[A-Za-z0-9][A-Za-z0-9._-]*")
-            && ns.profiles().find(program).isPresent();
-        if (profile != null) {
-          if (program != null && !agentCli) {
-            throw new IllegalArgumentException("Both --profile '" + profile + "' and --agent-cmd"
-                + " program '" + program + "' were given; give one");
-          }
-          b.profile(profile);
-        } else if (agentCli) {
-          b.profile(program);
-        } else if (program != null) {
-          List<String> cmd = new ArrayList<>(List.of(program));
-          cmd.addAll(args);
-          b.command(cmd);
+    }
+
+    @Override
+    void prepare(NemoSpawn ns) {
+      // NemoSpawn 1.0: --agent-cmd names an agent CLI or profile (claude, codex, …) and
+      // --profile overrides it; a program with arguments, or one no profile is named after,
+      // runs as given.
+      boolean agentCli = program != null
+          && args.isEmpty()
+          && program.matches("[A-Za-z0-9][A-Za-z0-9._-]*")
+          && ns.profiles().find(program).isPresent();
+      if (profile != null) {
+        if (program != null && !agentCli) {
+          throw new IllegalArgumentException("Both --profile '" + profile + "' and --agent-cmd"
+              + " program '" + program + "' were given; give one");
         }
-        Agent a = t.spawn(b.build());
-        AgentInfo i = a.info();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("agent_id", i.id());
-        m.put("name", i.name());
-        m.put("role", i.role());
-        m.put("gpu_ids", i.gpuIds());
-        m.put("runtime", a.runtime());
-        m.put("pid", i.pid());
-        m.put("tmux_session", i.tmuxSession());
-        m.put("worktree_path", i.worktreePath());
-        m.put("log", a.logFile().toString());
-        m.put("attach", String.join(" ", a.attachCommand()));
-        if (out.json()) {
-          out.json(m);
-        } else {
-          out.println("Spawned " + i.name() + " (" + i.id() + ") in team " + t.id() + " on GPUs "
-              + gpus(i.gpuIds()) + " with " + a.runtime() + ", pid " + i.pid());
-          out.println("  log:    " + a.logFile());
-          if (!i.worktreePath().isEmpty()) {
-            out.println("  worktree: " + i.worktreePath());
-          }
-          out.println("  attach: " + String.join(" ", a.attachCommand()));
+        b.profile(profile);
+      } else if (agentCli) {
+        b.profile(program);
+      } else if (program != null) {
+        List<String> cmd = new ArrayList<>(List.of(program));
+        cmd.addAll(args);
+        b.command(cmd);
+      }
+    }
+
+    @Override
+    int run(Team t) {
+      Agent a = t.spawn(b.build());
+      AgentInfo i = a.info();
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("agent_id", i.id());
+      m.put("name", i.name());
+      m.put("role", i.role());
+      m.put("gpu_ids", i.gpuIds());
+      m.put("runtime", a.runtime());
+      m.put("pid", i.pid());
+      m.put("tmux_session", i.tmuxSession());
+      m.put("worktree_path", i.worktreePath());
+      m.put("log", a.logFile().toString());
+      m.put("attach", String.join(" ", a.attachCommand()));
+      if (out.json()) {
+        out.json(m);
+      } else {
+        out.println("Spawned " + i.name() + " (" + i.id() + ") in team " + t.id() + " on GPUs "
+            + gpus(i.gpuIds()) + " with " + a.runtime() + ", pid " + i.pid());
+        out.println("  log:    " + a.logFile());
+        if (!i.worktreePath().isEmpty()) {
+          out.println("  worktree: " + i.worktreePath());
         }
+        out.println("  attach: " + String.join(" ", a.attachCommand()));
       }
       return ExitCodes.OK;
     }

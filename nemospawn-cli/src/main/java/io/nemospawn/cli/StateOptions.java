@@ -2,6 +2,7 @@ package io.nemospawn.cli;
 
 import io.nemospawn.NemoSpawn;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -13,6 +14,7 @@ public final class StateOptions {
       names = "--data-dir",
       paramLabel = "DIR",
       description = "Data directory (default: $NEMOSPAWN_DATA_DIR, else ~/.nemospawn).")
+  @Nullable
   Path dataDir;
 
   /** Opens the data directory; the caller closes it. */

@@ -14,15 +14,16 @@ import io.nemospawn.task.TaskSpec;
 import io.nemospawn.task.TaskState;
 import io.nemospawn.task.TaskUpdate;
 import io.nemospawn.task.Tasks;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -115,23 +116,18 @@ final class TaskCommand {
       name = "create",
       mixinStandardHelpOptions = true,
       description = "Creates a task: pending, or blocked while it has unfinished dependencies.")
-  static final class Create extends TeamSubcommand {
-
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
+  static final class Create extends TeamArgSubcommand {
 
     @Parameters(
         index = "1",
         arity = "0..1",
         paramLabel = "TITLE",
         description = "Title, verbatim (or give --title).")
+    @Nullable
     String arg1;
 
     @Option(names = "--title", paramLabel = "TEXT", description = "Title, verbatim.")
+    @Nullable
     String title;
 
     @Option(
@@ -154,6 +150,7 @@ final class TaskCommand {
     List<String> blockedBy = new ArrayList<>();
 
     @Option(names = "--val-loss", paramLabel = "X", description = "Initial val_loss.")
+    @Nullable
     Double valLoss;
 
     @Option(
@@ -162,6 +159,7 @@ final class TaskCommand {
         description = "Type of artifact the task should produce (metadata artifact_type):"
             + " nemo-checkpoint, lora-adapter, nim-container, dataset, benchmark, reward-signal"
             + " or config-patch.")
+    @Nullable
     String artifact;
 
     @Option(
@@ -174,10 +172,9 @@ final class TaskCommand {
 
     @Override
     void parse() {
-      List<String> typed = Arrays.asList(arg0, arg1);
-      String text = title != null ? title : team.split(typed, "TITLE").get(0);
+      String text = title != null ? title : arg(arg1, "TITLE");
       if (title != null) {
-        team.split(typed);
+        args(Collections.singletonList(arg1));
       }
       Map<String, Object> m = metadata(spec, metadata);
       if (artifact != null) {
@@ -210,16 +207,10 @@ final class TaskCommand {
       name = "update",
       mixinStandardHelpOptions = true,
       description = "Changes a task's status, owner, val_loss or metadata.")
-  static final class Update extends TeamSubcommand {
-
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
+  static final class Update extends TeamArgSubcommand {
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "TASK_ID", description = "The task.")
+    @Nullable
     String arg1;
 
     @Option(
@@ -227,12 +218,14 @@ final class TaskCommand {
         paramLabel = "STATUS",
         description = "pending, blocked, running, done, failed or cancelled (NemoSpawn 1.0's"
             + " in_progress and completed mean running and done).")
+    @Nullable
     String status;
 
     @Option(
         names = {"-o", "--owner"},
         paramLabel = "AGENT",
         description = "New owner (\"\" clears).")
+    @Nullable
     String owner;
 
     @Option(
@@ -241,6 +234,7 @@ final class TaskCommand {
         description = "Records val_loss. A task linked to an HPO trial (metadata hpo_study and"
             + " hpo_trial) also reports it to the trial: an intermediate value while running, the"
             + " final value when done.")
+    @Nullable
     Double valLoss;
 
     @Option(
@@ -248,6 +242,7 @@ final class TaskCommand {
         paramLabel = "K",
         description = "Step of an intermediate --val-loss for the linked HPO trial (default: one"
             + " past the trial's last step).")
+    @Nullable
     Integer step;
 
     @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "Metadata; repeatable.")
@@ -258,7 +253,7 @@ final class TaskCommand {
 
     @Override
     void parse() {
-      taskId = team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
+      taskId = arg(arg1, "TASK_ID");
       u = new TaskUpdate(
           status == null ? null : status(spec, status), owner, metadata(spec, metadata));
       if (valLoss != null) {
@@ -277,18 +272,13 @@ final class TaskCommand {
 
     @Override
     int run(Team tm) {
-      Path dataDir = state.dataDir();
       Tasks tasks = tm.tasks();
       Task before = tasks.get(taskId);
       CoreViews.warnUnknownOwner(out, tm, u.owner());
-      Optional<TaskTrials.Link> link = hpoLink(before, u);
-      Optional<TrialState> trialBefore = link.flatMap(l -> trialState(dataDir, l));
       // The library's HPO task hook checks the link before saving and reports to the trial.
       Task t = tasks.update(taskId, u);
       boolean applied = valLoss != null || t.state() != before.state();
-      Optional<TaskTrials.Outcome> hpo = applied && trialBefore.isPresent()
-          ? outcome(dataDir, link.get(), trialBefore.get(), t, step)
-          : Optional.empty();
+      Optional<TaskTrials.Outcome> hpo = applied ? outcome(state.dataDir(), t) : Optional.empty();
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>(CoreViews.task(t));
         hpo.ifPresent(o -> m.put(
@@ -321,76 +311,58 @@ final class TaskCommand {
   }
 
   /**
-   * Returns the trial that a task links to once {@code u} is applied; a malformed link is refused
-   * here, before anything is saved, as the library's HPO task hook would.
-   */
-  private static Optional<TaskTrials.Link> hpoLink(Task before, TaskUpdate u) {
-    Map<String, Object> after = new LinkedHashMap<>(before.metadata());
-    after.putAll(u.metadata());
-    after.values().removeIf(java.util.Objects::isNull);
-    return TaskTrials.link(before.id(), after);
-  }
-
-  /** Returns a linked trial's state, or empty when its study or trial does not exist. */
-  private static Optional<TrialState> trialState(Path dataDir, TaskTrials.Link l) {
-    if (!java.nio.file.Files.isRegularFile(Hpo.storageFile(dataDir, l.study()))) {
-      return Optional.empty();
-    }
-    try (Study s = Hpo.open(dataDir, l.study())) {
-      return s.trials().stream()
-          .filter(tr -> tr.number() == l.trial())
-          .findFirst()
-          .map(FrozenTrial::state);
-    }
-  }
-
-  /**
    * Describes what the HPO task hook did to the trial of a saved update (see {@link
-   * TaskTrials#apply}), from the trial's state before and now.
+   * TaskTrials#apply}), from the trial as it is now: finished by a final value or a failure, or
+   * still running or pruned at its last step; empty when the task reports nothing to a trial or
+   * its study or trial does not exist.
    */
-  private static Optional<TaskTrials.Outcome> outcome(
-      Path dataDir, TaskTrials.Link l, TrialState before, Task t, Integer step) {
+  private static Optional<TaskTrials.Outcome> outcome(Path dataDir, Task t) {
+    Optional<TaskTrials.Link> link = TaskTrials.link(t);
     boolean failed = t.state() == TaskState.FAILED || t.state() == TaskState.CANCELLED;
-    if (t.valLoss().isEmpty() && !failed) {
+    if (link.isEmpty()
+        || (t.valLoss().isEmpty() && !failed)
+        || !Files.isRegularFile(Hpo.storageFile(dataDir, link.get().study()))) {
       return Optional.empty();
     }
+    TaskTrials.Link l = link.get();
     try (Study s = Hpo.open(dataDir, l.study())) {
-      FrozenTrial trial = s.trial(l.trial());
-      if (before != TrialState.RUNNING || failed || t.state() == TaskState.DONE) {
-        return Optional.of(new TaskTrials.Outcome(l, -1, false, trial.state()));
+      Optional<FrozenTrial> trial =
+          s.trials().stream().filter(tr -> tr.number() == l.trial()).findFirst();
+      if (trial.isEmpty()) {
+        return Optional.empty();
       }
+      TrialState now = trial.get().state();
+      if (failed
+          || t.state() == TaskState.DONE
+          || (now != TrialState.RUNNING && now != TrialState.PRUNED)) {
+        return Optional.of(new TaskTrials.Outcome(l, -1, false, now));
+      }
+      // Running: the hook reported at its last step; pruned: by that report or an earlier one,
+      // either way the run should stop.
       return Optional.of(new TaskTrials.Outcome(
-          l,
-          step != null ? step : trial.lastStep().orElse(-1),
-          trial.state() == TrialState.PRUNED,
-          trial.state()));
+          l, trial.get().lastStep().orElse(-1), now == TrialState.PRUNED, now));
     }
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists tasks.")
-  static final class ListTasks extends TeamSubcommand {
-
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
+  static final class ListTasks extends TeamArgSubcommand {
 
     @Option(names = "--status", paramLabel = "STATUS", description = "Only tasks in this status.")
+    @Nullable
     String status;
 
     @Option(
         names = {"-o", "--owner", "--agent"},
         paramLabel = "AGENT",
         description = "Only this owner's.")
+    @Nullable
     String owner;
 
     private TaskState only;
 
     @Override
     void parse() {
-      team.split(Arrays.asList(arg0));
+      super.parse();
       only = status == null ? null : status(spec, status);
     }
 
@@ -430,23 +402,17 @@ final class TaskCommand {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows one task.")
-  static final class Show extends TeamSubcommand {
-
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
+  static final class Show extends TeamArgSubcommand {
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "TASK_ID", description = "The task.")
+    @Nullable
     String arg1;
 
     private String taskId;
 
     @Override
     void parse() {
-      taskId = team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
+      taskId = arg(arg1, "TASK_ID");
     }
 
     @Override
@@ -460,23 +426,14 @@ final class TaskCommand {
       name = "wait",
       mixinStandardHelpOptions = true,
       description = "Waits until every given task is done, failed or cancelled; exit 1 on timeout.")
-  static final class Wait implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
+  static final class Wait extends TeamSubcommand {
     @Parameters(
         index = "0..*",
         arity = "1..*",
         paramLabel = "[TEAM_ID] TASK_ID",
         description = "The tasks, after the team as in NemoSpawn 1.0 (or give --team, or set"
             + " $NEMOSPAWN_TEAM).")
-    List<String> args;
+    List<String> args = new ArrayList<>();
 
     @Option(
         names = "--timeout",
@@ -484,69 +441,74 @@ final class TaskCommand {
         description = "Gives up after this many seconds (default: ${DEFAULT-VALUE}).")
     long timeout = 300;
 
+    private List<String> taskIds = List.of();
+
     @Override
-    public Integer call() throws InterruptedException {
+    void parse() {
       if (timeout < 0) {
         throw new IllegalArgumentException(
             "Invalid --timeout " + timeout + ": use a number of seconds >= 0");
       }
-      try (NemoSpawn ns = state.open()) {
-        List<String> taskIds = taskIds(ns);
-        Tasks tasks = ns.team(team.team()).tasks();
-        boolean finished = tasks.awaitAllFinished(taskIds, Duration.ofSeconds(timeout));
-        List<Task> now = taskIds.stream().map(tasks::get).toList();
-        if (out.json()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("finished", finished);
-          m.put("tasks", now.stream().map(CoreViews::task).toList());
-          out.json(m);
-        } else {
-          for (Task t : now) {
-            out.println(t.id() + " " + t.state().wireName());
-          }
-        }
-        if (!finished) {
-          out.err()
-              .println("Error: timed out after " + timeout + " s waiting for "
-                  + String.join(
-                      ", ",
-                      now.stream()
-                          .filter(t -> !t.state().isFinished())
-                          .map(t -> t.id() + " (" + t.state().wireName() + ")")
-                          .toList())
-                  + "; wait longer with --timeout SECONDS");
-          out.err().flush();
-          return ExitCodes.FAILURE;
-        }
-        return ExitCodes.OK;
+      taskIds = args;
+      if (args.size() >= 2 && team.optionOrEnvironment() == null) {
+        takeTeam(); // no other team is given: the first argument is the team
       }
     }
 
     /**
-     * Returns the task ids, after taking the first argument as the team where it is one: always
-     * when neither --team nor $NEMOSPAWN_TEAM names a team, when it equals --team, and, with a
-     * team from $NEMOSPAWN_TEAM only, when it is no task of that team but a team of its own.
+     * Takes the first argument as the team where it is one: when it equals --team, and, with a
+     * team from $NEMOSPAWN_TEAM only, when it is no task of that team but a team of its own (the
+     * case without a given team is settled in {@link #parse}).
      */
-    private List<String> taskIds(NemoSpawn ns) {
-      if (args.size() < 2) {
-        return args;
+    @Override
+    void prepare(NemoSpawn ns) {
+      String given = team.optionOrEnvironment();
+      if (args.size() < 2 || given == null) {
+        return;
       }
       String first = args.get(0);
-      String given = team.optionOrEnvironment();
-      boolean isTeam;
-      if (given == null || given.equals(first)) {
-        isTeam = true;
-      } else if (team.hasOption()) {
-        isTeam = false;
+      if (given.equals(first)
+          || !team.hasOption()
+              && ns.findTeam(given).map(t -> t.tasks().find(first).isEmpty()).orElse(true)
+              && ns.findTeam(first).isPresent()) {
+        takeTeam();
+      }
+    }
+
+    private void takeTeam() {
+      team.positional(args.get(0));
+      taskIds = args.subList(1, args.size());
+    }
+
+    @Override
+    int run(Team tm) throws InterruptedException {
+      Tasks tasks = tm.tasks();
+      boolean finished = tasks.awaitAllFinished(taskIds, Duration.ofSeconds(timeout));
+      List<Task> now = taskIds.stream().map(tasks::get).toList();
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("finished", finished);
+        m.put("tasks", now.stream().map(CoreViews::task).toList());
+        out.json(m);
       } else {
-        isTeam = ns.findTeam(given).map(t -> t.tasks().find(first).isEmpty()).orElse(true)
-            && ns.findTeam(first).isPresent();
+        for (Task t : now) {
+          out.println(t.id() + " " + t.state().wireName());
+        }
       }
-      if (!isTeam) {
-        return args;
+      if (!finished) {
+        out.err()
+            .println("Error: timed out after " + timeout + " s waiting for "
+                + String.join(
+                    ", ",
+                    now.stream()
+                        .filter(t -> !t.state().isFinished())
+                        .map(t -> t.id() + " (" + t.state().wireName() + ")")
+                        .toList())
+                + "; wait longer with --timeout SECONDS");
+        out.err().flush();
+        return ExitCodes.FAILURE;
       }
-      team.positional(first);
-      return args.subList(1, args.size());
+      return ExitCodes.OK;
     }
   }
 
@@ -555,17 +517,10 @@ final class TaskCommand {
       mixinStandardHelpOptions = true,
       description = "Claims a pending task for the agent (pending -> running with a lease);"
           + " without TASK_ID, the oldest one free for the agent.")
-  static final class Claim extends TeamSubcommand {
+  static final class Claim extends TeamArgSubcommand {
 
     @Mixin
     AgentOption agent;
-
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
 
     @Parameters(
         index = "1",
@@ -573,6 +528,7 @@ final class TaskCommand {
         paramLabel = "TASK_ID",
         description = "The task; with one argument it is the task, and the team comes from"
             + " --team or $NEMOSPAWN_TEAM; with none, the oldest task free for the agent.")
+    @Nullable
     String arg1;
 
     @Option(
@@ -586,8 +542,7 @@ final class TaskCommand {
 
     @Override
     void parse() {
-      taskId =
-          arg0 == null ? null : team.split(Arrays.asList(arg0, arg1), "TASK_ID").get(0);
+      taskId = teamId == null ? null : arg(arg1, "TASK_ID");
       me = agent.agent();
       if (lease <= 0) {
         throw new IllegalArgumentException(

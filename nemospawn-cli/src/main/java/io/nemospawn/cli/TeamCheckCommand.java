@@ -3,13 +3,11 @@ package io.nemospawn.cli;
 import io.nemospawn.Team;
 import io.nemospawn.task.GraphCheck;
 import io.nemospawn.task.GraphProblem;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code nemospawn team check [TEAM_ID]}: lists what the task graph's invariants forbid. */
 @Command(
@@ -22,15 +20,7 @@ import picocli.CommandLine.Parameters;
       "Prints each problem with its file and fix. Exit status 1 when there is any; fix them"
           + " with: nemospawn team repair."
     })
-final class TeamCheckCommand extends TeamSubcommand {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "TEAM_ID", description = TeamOption.TEAM_ID)
-  String arg0;
-
-  @Override
-  void parse() {
-    team.split(Arrays.asList(arg0));
-  }
-
+final class TeamCheckCommand extends TeamArgSubcommand {
   @Override
   int run(Team t) {
     GraphCheck check = t.tasks().check();

@@ -10,9 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,13 +31,7 @@ import picocli.CommandLine.Parameters;
 final class TeamCommand {
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a team.")
-  static final class Create implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Create extends StateSubcommand {
     @Parameters(
         index = "0",
         paramLabel = "NAME",
@@ -161,13 +153,7 @@ final class TeamCommand {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the teams.")
-  static final class ListTeams implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class ListTeams extends StateSubcommand {
     @Override
     public Integer call() {
       try (NemoSpawn ns = state.open()) {
@@ -207,13 +193,7 @@ final class TeamCommand {
       name = "delete",
       mixinStandardHelpOptions = true,
       description = "Deletes a team and everything in its directory.")
-  static final class Delete implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
+  static final class Delete extends StateSubcommand {
     @Parameters(index = "0", paramLabel = "TEAM", description = "Team id or name.")
     String team;
 

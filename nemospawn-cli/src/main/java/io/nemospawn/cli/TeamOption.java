@@ -3,6 +3,7 @@ package io.nemospawn.cli;
 import io.nemospawn.spi.Environment;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -29,6 +30,7 @@ public final class TeamOption {
       names = {"-t", "--team"},
       paramLabel = "TEAM",
       description = "Team id or name (default: the positional TEAM_ID, else $NEMOSPAWN_TEAM).")
+  @Nullable
   String team;
 
   /** The team taken from the positional arguments by {@link #split}, if any. */

@@ -2,11 +2,9 @@ package io.nemospawn.cli;
 
 import io.nemospawn.Team;
 import io.nemospawn.task.GraphRepair;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code nemospawn team repair [TEAM_ID]}: fixes what {@code team check} finds. */
 @Command(
@@ -18,15 +16,7 @@ import picocli.CommandLine.Parameters;
           + " whose dependencies are all done. Prints each change. Safe to run at any time.",
       "Exit status 1 when problems remain that need a person (an unreadable task record)."
     })
-final class TeamRepairCommand extends TeamSubcommand {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "TEAM_ID", description = TeamOption.TEAM_ID)
-  String arg0;
-
-  @Override
-  void parse() {
-    team.split(Arrays.asList(arg0));
-  }
-
+final class TeamRepairCommand extends TeamArgSubcommand {
   @Override
   int run(Team t) {
     GraphRepair r = t.tasks().repair();

@@ -2,40 +2,28 @@ package io.nemospawn.cli;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
- * A subcommand that works on one team: the output, state and {@code --team} options, and opening
- * the team around {@link #run}. Every command that works on one team builds on it: the task,
- * inbox, plan, lifecycle, artifact, workspace and watch groups, spawn list/kill/nudge, agent list,
- * gpu status/reallocate and team status/topology/check/repair. A command that needs the team
- * before it can sort its arguments ({@code task wait}, {@code watch start}) or makes one ({@code
- * team create}) does not.
+ * A subcommand that works on one team: the {@link StateSubcommand} options, {@code --team}, and
+ * opening the team around {@link #run}. Every command that works on one team builds on it: the
+ * task, inbox, plan, lifecycle, artifact, workspace and watch groups, spawn list/kill/nudge, agent
+ * register/list, gpu status/reallocate and team status/topology/check/repair. Its usage errors
+ * ({@link #parse}, a missing team) come before any file is touched.
  */
-abstract class TeamSubcommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
-
-  @Mixin
-  Output out;
-
-  @Mixin
-  StateOptions state;
-
+abstract class TeamSubcommand extends StateSubcommand {
   @Mixin
   TeamOption team;
 
   @Override
   public Integer call() throws Exception {
     parse();
-    String teamName = team.team();
-    String actor = actor();
-    try (NemoSpawn ns = actor == null ? state.open() : state.open(actor);
-        Team t = ns.team(teamName)) {
-      return run(t);
+    team.team(); // a missing team is a usage error before the data directory is opened
+    try (NemoSpawn ns = open()) {
+      prepare(ns);
+      try (Team t = ns.team(team.team())) {
+        return run(t);
+      }
     }
   }
 
@@ -45,10 +33,12 @@ abstract class TeamSubcommand implements Callable<Integer> {
    */
   void parse() {}
 
-  /** Returns who acts, recorded as the user of the audit entries, or null for the default. */
-  String actor() {
-    return null;
-  }
+  /**
+   * Runs with the data directory open, before the team is opened: for a command that needs it to
+   * sort its arguments ({@code task wait}: is the first one a team?) or to read a setting ({@code
+   * watch start}). Does nothing by default.
+   */
+  void prepare(NemoSpawn ns) {}
 
   /** Runs the command on the opened team; returns the exit code. */
   abstract int run(Team t) throws Exception;

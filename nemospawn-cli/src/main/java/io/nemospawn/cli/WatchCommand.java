@@ -9,9 +9,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nemospawn watch status|start}: the agents' health. */
@@ -54,7 +53,8 @@ final class WatchCommand {
     out.println("healthy: " + r.healthy() + ", unhealthy: " + r.unhealthy());
   }
 
-  static final class Common {
+  /** What both subcommands share: {@code --stuck-after} and one pass. */
+  abstract static class Base extends TeamSubcommand {
     @Option(
         names = "--stuck-after",
         defaultValue = "600",
@@ -62,18 +62,19 @@ final class WatchCommand {
         description = "Seconds without any sign of life that count as stuck"
             + " (default: ${DEFAULT-VALUE}).")
     long stuckAfter;
+
+    HealthReport pass(Team t) {
+      HealthReport r = t.checkHealth(Duration.ofSeconds(stuckAfter));
+      print(out, r);
+      return r;
+    }
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true, description = "Runs one pass.")
-  static final class StatusCmd extends TeamSubcommand {
-    @Mixin
-    Common common;
-
+  static final class StatusCmd extends Base {
     @Override
     int run(Team t) {
-      HealthReport r = t.checkHealth(Duration.ofSeconds(common.stuckAfter));
-      print(out, r);
-      return r.unhealthy() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+      return pass(t).unhealthy() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
     }
   }
 
@@ -81,23 +82,12 @@ final class WatchCommand {
       name = "start",
       mixinStandardHelpOptions = true,
       description = "Runs a pass every interval until stopped (Ctrl-C) or --passes are done.")
-  static final class StartCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions state;
-
-    @Mixin
-    TeamOption team;
-
-    @Mixin
-    Common common;
-
+  static final class StartCmd extends Base {
     @Option(
         names = "--interval",
         paramLabel = "SECONDS",
         description = "Seconds between passes (default: the watch_interval setting).")
+    @Nullable
     Long interval;
 
     @Option(
@@ -107,28 +97,29 @@ final class WatchCommand {
         description = "Stop after N passes; 0 runs until stopped (default: ${DEFAULT-VALUE}).")
     int passes;
 
+    private long every;
+
     @Override
-    public Integer call() throws InterruptedException {
-      try (NemoSpawn ns = state.open()) {
-        Team t = ns.team(team.team());
-        long every = interval != null
-            ? interval
-            : Long.parseLong(ns.config().get(ConfigKey.WATCH_INTERVAL).value().trim());
-        if (every < 1) {
-          throw new IllegalArgumentException(
-              "Invalid --interval " + every + "; use 1 second or more");
+    void prepare(NemoSpawn ns) {
+      every = interval != null
+          ? interval
+          : Long.parseLong(ns.config().get(ConfigKey.WATCH_INTERVAL).value().trim());
+      if (every < 1) {
+        throw new IllegalArgumentException(
+            "Invalid --interval " + every + "; use 1 second or more");
+      }
+    }
+
+    @Override
+    int run(Team t) throws InterruptedException {
+      for (int i = 0; passes == 0 || i < passes; i++) {
+        if (i > 0) {
+          Thread.sleep(Duration.ofSeconds(every).toMillis());
         }
-        for (int i = 0; passes == 0 || i < passes; i++) {
-          if (i > 0) {
-            Thread.sleep(Duration.ofSeconds(every).toMillis());
-          }
-          HealthReport r = t.checkHealth(Duration.ofSeconds(common.stuckAfter));
-          print(out, r);
-          for (Health h : r.agents()) {
-            if (h.unhealthy()) {
-              out.err().println(h.agentId() + ": " + h.state() + " (" + h.reason() + ")");
-              out.err().flush();
-            }
+        for (Health h : pass(t).agents()) {
+          if (h.unhealthy()) {
+            out.err().println(h.agentId() + ": " + h.state() + " (" + h.reason() + ")");
+            out.err().flush();
           }
         }
       }
