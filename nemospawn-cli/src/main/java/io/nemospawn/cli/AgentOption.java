@@ -25,7 +25,7 @@ public final class AgentOption {
   }
 
   /** Returns the agent, else {@code fallback} when none is given (null: fail). */
-  public String agentOr(String fallback) {
+  public String agentOr(@Nullable String fallback) {
     if (agent != null && !agent.isEmpty()) {
       return agent;
     }

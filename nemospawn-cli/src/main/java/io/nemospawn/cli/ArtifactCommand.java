@@ -89,6 +89,7 @@ final class ArtifactCommand {
     private Path path;
 
     @Override
+    @Initializer
     void parse() {
       if (pathOption != null) {
         args(Collections.singletonList(arg1));
@@ -190,6 +191,7 @@ final class ArtifactCommand {
     String artifactId;
 
     @Override
+    @Initializer
     void parse() {
       artifactId = arg(arg1, "ARTIFACT_ID");
     }

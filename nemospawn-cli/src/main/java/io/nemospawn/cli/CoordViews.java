@@ -5,7 +5,6 @@ import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.artifact.Artifact;
 import io.nemospawn.inbox.Message;
 import io.nemospawn.plan.Plan;
-import io.nemospawn.spi.StateFormat;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +18,7 @@ final class CoordViews {
   private CoordViews() {}
 
   static String time(Instant t) {
-    return t == null ? null : StateFormat.formatTimestamp(t);
+    return CoreViews.time(t);
   }
 
   static Map<String, Object> plan(Plan p) {
@@ -34,7 +33,8 @@ final class CoordViews {
     m.put("reviewer", p.reviewer().isEmpty() ? null : p.reviewer());
     m.put("review_comment", p.reviewComment().isEmpty() ? null : p.reviewComment());
     m.put("created_at", time(p.createdAt()));
-    m.put("reviewed_at", time(p.reviewedAt()));
+    Instant reviewed = p.reviewedAt();
+    m.put("reviewed_at", reviewed == null ? null : time(reviewed));
     return m;
   }
 

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON shapes that {@code --json} prints for teams, agents and tasks: the field names of the
@@ -21,7 +22,7 @@ final class CoreViews {
   private CoreViews() {}
 
   static String time(Instant t) {
-    return t == null ? null : StateFormat.formatTimestamp(t);
+    return StateFormat.formatTimestamp(t);
   }
 
   static Map<String, Object> team(TeamInfo t) {
@@ -85,7 +86,7 @@ final class CoreViews {
    * tasks are planned, so this warns rather than refuses; called before the write, so an
    * unreadable agent record stops the command with nothing stored.
    */
-  static void warnUnknownOwner(Output out, Team team, String owner) {
+  static void warnUnknownOwner(Output out, Team team, @Nullable String owner) {
     if (owner == null || owner.isEmpty() || owner.equals("leader")) {
       return;
     }

@@ -41,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Help;
 
@@ -517,7 +518,7 @@ final class Daemon implements AutoCloseable {
     return HexFormat.of().formatHex(b);
   }
 
-  static void closeQuietly(Socket s) {
+  static void closeQuietly(@Nullable Socket s) {
     if (s != null) {
       try {
         s.close();
@@ -643,7 +644,7 @@ final class Daemon implements AutoCloseable {
       }
     }
 
-    private static String first(String... values) {
+    private static String first(@Nullable String... values) {
       for (String v : values) {
         if (v != null && !v.isEmpty()) {
           return v;

@@ -230,6 +230,7 @@ final class HpoCommand {
     @Nullable
     String stepText;
 
+    @Nullable
     Integer step;
 
     @Option(
@@ -242,6 +243,7 @@ final class HpoCommand {
     boolean fin;
 
     @Override
+    @Initializer
     void parse() {
       if (stepText != null && stepText.trim().equalsIgnoreCase("final")) {
         fin = true;
@@ -288,7 +290,8 @@ final class HpoCommand {
         }
         return ExitCodes.OK;
       }
-      boolean prune = s.report(trial, step, value);
+      int at = java.util.Objects.requireNonNull(step, "parse() requires --step without --final");
+      boolean prune = s.report(trial, at, value);
       if (prune) {
         s.tell(trial, TrialState.PRUNED);
       }

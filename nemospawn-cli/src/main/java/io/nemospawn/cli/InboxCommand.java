@@ -35,7 +35,7 @@ final class InboxCommand {
 
   /** What every inbox subcommand shares beyond opening its team. */
   abstract static class Base extends TeamArgSubcommand {
-    void printMessages(List<Message> messages, Listing<Message> problemsFrom) {
+    void printMessages(List<Message> messages, @Nullable Listing<Message> problemsFrom) {
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("messages", messages.stream().map(CoordViews::message).toList());
@@ -86,7 +86,7 @@ final class InboxCommand {
   }
 
   /** Resolves {@code --from}: the option, else $NEMOSPAWN_AGENT, else {@code leader}. */
-  static String sender(String from) {
+  static String sender(@Nullable String from) {
     if (from != null && !from.isEmpty()) {
       return from;
     }
@@ -123,6 +123,7 @@ final class InboxCommand {
     private String body;
 
     @Override
+    @Initializer
     void parse() {
       List<String> v = args(Arrays.asList(arg1, arg2), "TO", "BODY");
       to = v.get(0);
@@ -158,6 +159,7 @@ final class InboxCommand {
     private String body;
 
     @Override
+    @Initializer
     void parse() {
       body = arg(arg1, "BODY");
     }
@@ -192,6 +194,7 @@ final class InboxCommand {
     String who;
 
     @Override
+    @Initializer
     void parse() {
       if (agent.agent != null && !agent.agent.isEmpty()) {
         args(Collections.singletonList(arg1));
@@ -223,6 +226,7 @@ final class InboxCommand {
     Double timeoutSeconds;
 
     @Override
+    @Initializer
     void parse() {
       super.parse();
       if (all && (waitForOne || timeoutSeconds != null)) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -263,7 +264,7 @@ final class LaunchCommand {
     return m;
   }
 
-  private static Object nan(double v) {
+  private static @Nullable Object nan(double v) {
     return Double.isNaN(v) ? null : v;
   }
 }

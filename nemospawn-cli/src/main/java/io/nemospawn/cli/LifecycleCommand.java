@@ -96,6 +96,7 @@ final class LifecycleCommand {
     By by;
 
     @Override
+    @Nullable
     String actor() {
       return by.by;
     }
@@ -138,33 +139,35 @@ final class LifecycleCommand {
     String agent;
 
     @Override
+    @Initializer
     void parse() {
-      agent = agent(spec, agentArg, agentOption, true);
+      String a = agent(spec, agentArg, agentOption);
+      if (a == null) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "Missing agent: give AGENT or --agent AGENT");
+      }
+      agent = a;
     }
 
     @Override
+    @Nullable
     String actor() {
       return by.by;
     }
   }
 
   /**
-   * Returns the agent named by the argument or by --agent; a different pair is a usage error, and
-   * so is neither when {@code required}.
+   * Returns the agent named by the argument or by --agent, or null when neither names one; a
+   * different pair is a usage error.
    */
-  static String agent(
-      picocli.CommandLine.Model.CommandSpec spec, String arg, String option, boolean required) {
+  static @Nullable String agent(
+      picocli.CommandLine.Model.CommandSpec spec, @Nullable String arg, @Nullable String option) {
     if (arg != null && option != null && !arg.equals(option)) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(),
           "Two agents given: AGENT '" + arg + "' and --agent '" + option + "'; give one");
     }
-    String a = arg != null ? arg : option;
-    if (a == null && required) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "Missing agent: give AGENT or --agent AGENT");
-    }
-    return a;
+    return arg != null ? arg : option;
   }
 
   @Command(name = "shutdown-approve", description = "Approves an agent's shutdown request.")
@@ -217,11 +220,12 @@ final class LifecycleCommand {
     @Nullable
     String agentOption;
 
+    @Nullable
     String agent;
 
     @Override
     void parse() {
-      agent = agent(spec, agentArg, agentOption, false);
+      agent = agent(spec, agentArg, agentOption);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.nemospawn.spi.Environment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,11 +48,11 @@ public final class Main {
     return build(group, leaf);
   }
 
-  private static CommandLine build(String group) {
+  private static CommandLine build(@Nullable String group) {
     return build(group, null);
   }
 
-  private static CommandLine build(String group, String leaf) {
+  private static CommandLine build(@Nullable String group, @Nullable String leaf) {
     Command root = NemoSpawnCommand.class.getAnnotation(Command.class);
     boolean known = false;
     if (group != null) {
@@ -135,7 +136,7 @@ public final class Main {
    * Returns a group's command line with only the subcommand {@code leaf} when the group is a
    * plain container (subcommands, no options of its own) and names it; else the whole group.
    */
-  private static CommandLine group(Class<?> c, String leaf) {
+  private static CommandLine group(Class<?> c, @Nullable String leaf) {
     Command g = c.getAnnotation(Command.class);
     Class<?> only = null;
     for (Class<?> s : g.subcommands()) {

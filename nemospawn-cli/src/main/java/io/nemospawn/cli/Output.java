@@ -4,6 +4,7 @@ import io.nemospawn.spi.StateFormat;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,7 +55,7 @@ public final class Output {
     }
 
     @Override
-    public SerializableString getEscapeSequence(int ch) {
+    public @Nullable SerializableString getEscapeSequence(int ch) {
       if (StateFormat.isDisplaySafe(ch, false)) {
         return null;
       }
@@ -62,10 +63,12 @@ public final class Output {
     }
   }
 
-  private PrintWriter rawOut;
-  private PrintWriter safeOut;
-  private PrintWriter rawErr;
-  private PrintWriter safeErr;
+  /** The writers last handed out, for the command line's writers they were made for. */
+  private @Nullable PrintWriter rawOut;
+
+  private @Nullable PrintWriter safeOut;
+  private @Nullable PrintWriter rawErr;
+  private @Nullable PrintWriter safeErr;
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
@@ -89,21 +92,23 @@ public final class Output {
    */
   public PrintWriter out() {
     PrintWriter raw = spec.commandLine().getOut();
-    if (raw != rawOut) {
+    PrintWriter safe = safeOut;
+    if (raw != rawOut || safe == null) {
       rawOut = raw;
-      safeOut = displayWriter(raw);
+      safe = safeOut = displayWriter(raw);
     }
-    return safeOut;
+    return safe;
   }
 
   /** Returns standard error for human text, escaped as {@link #out()}. */
   public PrintWriter err() {
     PrintWriter raw = spec.commandLine().getErr();
-    if (raw != rawErr) {
+    PrintWriter safe = safeErr;
+    if (raw != rawErr || safe == null) {
       rawErr = raw;
-      safeErr = displayWriter(raw);
+      safe = safeErr = displayWriter(raw);
     }
-    return safeErr;
+    return safe;
   }
 
   /** Returns a writer that escapes what could act on a terminal, then writes to {@code raw}. */
@@ -112,7 +117,7 @@ public final class Output {
   }
 
   /** Prints one line: a line break inside it is escaped too, so it cannot fake another line. */
-  public void println(String line) {
+  public void println(@Nullable String line) {
     out().println(line == null ? "null" : StateFormat.displayable(line, false));
     out().flush();
   }
@@ -159,7 +164,7 @@ public final class Output {
   }
 
   /** Keeps a table cell on one line: control and format characters become visible escapes. */
-  private static String display(String cell) {
+  private static String display(@Nullable String cell) {
     return cell == null ? "-" : StateFormat.displayable(cell, false);
   }
 }

@@ -6,6 +6,7 @@ import io.nemospawn.plan.Plan;
 import io.nemospawn.plan.PlanSpec;
 import io.nemospawn.plan.PlanStatus;
 import io.nemospawn.spi.Environment;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,8 +52,8 @@ final class PlanCommand {
       rows.add(List.of("reviewer", CoordViews.cell(p.reviewer())));
       rows.add(List.of("comment", CoordViews.cell(p.reviewComment())));
       rows.add(List.of("created_at", CoordViews.time(p.createdAt())));
-      rows.add(
-          List.of("reviewed_at", p.reviewedAt() == null ? "-" : CoordViews.time(p.reviewedAt())));
+      Instant reviewed = p.reviewedAt();
+      rows.add(List.of("reviewed_at", reviewed == null ? "-" : CoordViews.time(reviewed)));
       out.table(List.of("FIELD", "VALUE"), rows);
     }
   }
@@ -174,17 +175,19 @@ final class PlanCommand {
     String planId;
 
     @Override
+    @Initializer
     void parse() {
       if (planArg != null && planOption != null && !planArg.equals(planOption)) {
         throw new picocli.CommandLine.ParameterException(
             spec.commandLine(),
             "Two plans given: PLAN_ID '" + planArg + "' and --plan '" + planOption + "'; give one");
       }
-      planId = planArg != null ? planArg : planOption;
-      if (planId == null) {
+      String id = planArg != null ? planArg : planOption;
+      if (id == null) {
         throw new picocli.CommandLine.ParameterException(
             spec.commandLine(), "Missing plan: give PLAN_ID or --plan PLAN_ID");
       }
+      planId = id;
     }
   }
 

@@ -171,6 +171,7 @@ final class SpawnCommand {
       // NemoSpawn 1.0: --agent-cmd names an agent CLI or profile (claude, codex, …) and
       // --profile overrides it; a program with arguments, or one no profile is named after,
       // runs as given.
+      String program = this.program;
       boolean agentCli = program != null
           && args.isEmpty()
           && program.matches("[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -181,7 +182,7 @@ final class SpawnCommand {
               + " program '" + program + "' were given; give one");
         }
         b.profile(profile);
-      } else if (agentCli) {
+      } else if (agentCli && program != null) {
         b.profile(program);
       } else if (program != null) {
         List<String> cmd = new ArrayList<>(List.of(program));
@@ -265,7 +266,10 @@ final class SpawnCommand {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Integer> castList(Object o) {
+    private static List<Integer> castList(@Nullable Object o) {
+      if (o == null) {
+        return List.of();
+      }
       return (List<Integer>) o;
     }
   }

@@ -171,6 +171,7 @@ final class TaskCommand {
     private TaskSpec task;
 
     @Override
+    @Initializer
     void parse() {
       String text = title != null ? title : arg(arg1, "TITLE");
       if (title != null) {
@@ -252,6 +253,7 @@ final class TaskCommand {
     private TaskUpdate u;
 
     @Override
+    @Initializer
     void parse() {
       taskId = arg(arg1, "TASK_ID");
       u = new TaskUpdate(
@@ -358,9 +360,10 @@ final class TaskCommand {
     @Nullable
     String owner;
 
-    private TaskState only;
+    private @Nullable TaskState only;
 
     @Override
+    @Initializer
     void parse() {
       super.parse();
       only = status == null ? null : status(spec, status);
@@ -411,6 +414,7 @@ final class TaskCommand {
     private String taskId;
 
     @Override
+    @Initializer
     void parse() {
       taskId = arg(arg1, "TASK_ID");
     }
@@ -444,6 +448,7 @@ final class TaskCommand {
     private List<String> taskIds = List.of();
 
     @Override
+    @Initializer
     void parse() {
       if (timeout < 0) {
         throw new IllegalArgumentException(
@@ -537,10 +542,11 @@ final class TaskCommand {
         description = "Lease length; renew by claiming again (default: ${DEFAULT-VALUE}).")
     long lease = 600;
 
-    private String taskId;
+    private @Nullable String taskId;
     private String me;
 
     @Override
+    @Initializer
     void parse() {
       taskId = teamId == null ? null : arg(arg1, "TASK_ID");
       me = agent.agent();

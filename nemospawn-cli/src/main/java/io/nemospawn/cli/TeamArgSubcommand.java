@@ -19,6 +19,7 @@ abstract class TeamArgSubcommand extends TeamSubcommand {
   String teamId;
 
   @Override
+  @Initializer
   void parse() {
     team.split(Collections.singletonList(teamId));
   }

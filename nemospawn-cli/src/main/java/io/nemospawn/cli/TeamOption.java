@@ -34,7 +34,7 @@ public final class TeamOption {
   String team;
 
   /** The team taken from the positional arguments by {@link #split}, if any. */
-  private String positional;
+  private @Nullable String positional;
 
   /** Returns the team id or name, or fails with a usage error saying how to give one. */
   public String team() {
@@ -68,7 +68,7 @@ public final class TeamOption {
    * @param labels names of the values the command needs after the team, for the usage error
    * @return exactly {@code labels.length} values
    */
-  public List<String> split(List<String> typed, String... labels) {
+  public List<String> split(List<@Nullable String> typed, String... labels) {
     List<String> given = new ArrayList<>();
     for (String s : typed) {
       if (s != null) {
@@ -114,9 +114,10 @@ public final class TeamOption {
   }
 
   /** Returns the team {@code --team} or $NEMOSPAWN_TEAM gives, or null when neither does. */
-  public String optionOrEnvironment() {
-    if (hasOption()) {
-      return team;
+  public @Nullable String optionOrEnvironment() {
+    String t = team;
+    if (t != null && !t.isEmpty()) {
+      return t;
     }
     String env = Environment.get("NEMOSPAWN_TEAM");
     return env == null || env.isEmpty() ? null : env;

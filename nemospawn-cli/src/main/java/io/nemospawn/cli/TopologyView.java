@@ -69,9 +69,9 @@ final class TopologyView {
     for (Map<String, Object> island : islands) {
       @SuppressWarnings("unchecked")
       List<Integer> gpus = (List<Integer>) island.get("gpus");
-      int links = (int) island.get("nvlink_total");
+      int links = island.get("nvlink_total") instanceof Number n ? n.intValue() : 0;
       out.println("NVLink island " + gpus + ": "
-          + ((boolean) island.get("fully_connected")
+          + (Boolean.TRUE.equals(island.get("fully_connected"))
               ? "fully connected"
               : "not fully connected (some pairs go through other GPUs)")
           + ", " + links + " NVLinks, ~" + links * Link.NVLINK_GBPS_PER_LINK

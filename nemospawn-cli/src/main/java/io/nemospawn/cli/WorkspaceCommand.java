@@ -75,6 +75,7 @@ final class WorkspaceCommand {
     private String agent;
 
     @Override
+    @Initializer
     void parse() {
       agent = agentArg.agent();
     }
@@ -111,6 +112,7 @@ final class WorkspaceCommand {
     private String agent;
 
     @Override
+    @Initializer
     void parse() {
       agent = agentArg.agent();
     }
@@ -138,6 +140,7 @@ final class WorkspaceCommand {
     private String agent;
 
     @Override
+    @Initializer
     void parse() {
       agent = agentArg.agent();
     }
