@@ -25,7 +25,7 @@ public final class AgentArg {
   String positional;
 
   @Option(
-      names = "--agent",
+      names = {"-a", "--agent"},
       paramLabel = "AGENT",
       description = "Agent id or name, as NemoSpawn 1.0 takes it (same as the positional AGENT).")
   @Nullable
@@ -33,16 +33,21 @@ public final class AgentArg {
 
   /** Returns the agent, or fails with a usage error saying how to give one. */
   public String agent() {
-    if (positional != null && option != null && !positional.equals(option)) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "Two agents given: AGENT '" + positional + "' and --agent '" + option + "'; give one");
-    }
-    String a = positional != null ? positional : option;
+    String a = agentOrNull();
     if (a == null || a.isEmpty()) {
       throw new ParameterException(
           spec.commandLine(), "Missing agent: give AGENT or --agent AGENT (an id or a name)");
     }
     return a;
+  }
+
+  /** Returns the agent, or null when none is given; two different ones are a usage error. */
+  public @Nullable String agentOrNull() {
+    if (positional != null && option != null && !positional.equals(option)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Two agents given: AGENT '" + positional + "' and --agent '" + option + "'; give one");
+    }
+    return positional != null ? positional : option;
   }
 }

@@ -10,7 +10,6 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code nemospawn lifecycle}: an agent says it is idle or asks to shut down; the leader approves
@@ -112,19 +111,8 @@ final class LifecycleCommand {
    * through $NEMOSPAWN_AGENT, which names the leader itself.
    */
   abstract static class LeaderDecision extends Base {
-    @Parameters(
-        arity = "0..1",
-        paramLabel = "AGENT",
-        description = "The agent's id or name (or give --agent).")
-    @Nullable
-    String agentArg;
-
-    @Option(
-        names = {"-a", "--agent"},
-        paramLabel = "AGENT",
-        description = "The agent's id or name.")
-    @Nullable
-    String agentOption;
+    @Mixin
+    AgentArg agentArg;
 
     @Option(
         names = "--reason",
@@ -136,17 +124,11 @@ final class LifecycleCommand {
     @Mixin
     By by;
 
-    String agent;
+    String agent = "";
 
     @Override
-    @Initializer
     void parse() {
-      String a = agent(spec, agentArg, agentOption);
-      if (a == null) {
-        throw new picocli.CommandLine.ParameterException(
-            spec.commandLine(), "Missing agent: give AGENT or --agent AGENT");
-      }
-      agent = a;
+      agent = agentArg.agent();
     }
 
     @Override
@@ -154,20 +136,6 @@ final class LifecycleCommand {
     String actor() {
       return by.by;
     }
-  }
-
-  /**
-   * Returns the agent named by the argument or by --agent, or null when neither names one; a
-   * different pair is a usage error.
-   */
-  static @Nullable String agent(
-      picocli.CommandLine.Model.CommandSpec spec, @Nullable String arg, @Nullable String option) {
-    if (arg != null && option != null && !arg.equals(option)) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(),
-          "Two agents given: AGENT '" + arg + "' and --agent '" + option + "'; give one");
-    }
-    return arg != null ? arg : option;
   }
 
   @Command(name = "shutdown-approve", description = "Approves an agent's shutdown request.")
@@ -206,30 +174,19 @@ final class LifecycleCommand {
       name = "status",
       description = "Shows an agent's lifecycle state, or every agent's without an argument.")
   static final class Status extends Base {
-    @Parameters(
-        paramLabel = "AGENT",
-        arity = "0..1",
-        description = "The agent's id or name (default: every agent).")
-    @Nullable
-    String agentArg;
+    @Mixin
+    AgentArg agentArg;
 
-    @Option(
-        names = {"-a", "--agent"},
-        paramLabel = "AGENT",
-        description = "The agent's id or name (default: every agent).")
-    @Nullable
-    String agentOption;
-
-    @Nullable
-    String agent;
+    private @Nullable String agent;
 
     @Override
     void parse() {
-      agent = agent(spec, agentArg, agentOption);
+      agent = agentArg.agentOrNull();
     }
 
     @Override
     int run(Team t) {
+      String agent = this.agent;
       if (agent != null) {
         AgentInfo a = t.lifecycle().status(agent);
         if (out.json()) {

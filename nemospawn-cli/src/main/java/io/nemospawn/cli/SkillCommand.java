@@ -45,23 +45,32 @@ final class SkillCommand {
     }
   }
 
-  @Command(name = "install", mixinStandardHelpOptions = true, description = "Writes the skill.")
-  static final class InstallCmd implements Callable<Integer> {
+  /** What the skill subcommands share: the output options, {@code --target} and {@code --home}. */
+  abstract static class Base implements Callable<Integer> {
     @Mixin
     Output out;
 
     @Mixin
     Where where;
 
-    @Override
-    public Integer call() {
-      List<Path> files = Skills.install(where.home(), where.targets("claude"));
+    /** Prints the files written or removed: their paths as JSON, else a line each. */
+    int files(List<Path> files, String done, String none) {
       if (out.json()) {
         out.json(files.stream().map(Path::toString).toList());
+      } else if (files.isEmpty() && !none.isEmpty()) {
+        out.println(none);
       } else {
-        files.forEach(f -> out.println("Installed " + f));
+        files.forEach(f -> out.println(done + " " + f));
       }
       return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "install", mixinStandardHelpOptions = true, description = "Writes the skill.")
+  static final class InstallCmd extends Base {
+    @Override
+    public Integer call() {
+      return files(Skills.install(where.home(), where.targets("claude")), "Installed", "");
     }
   }
 
@@ -69,13 +78,7 @@ final class SkillCommand {
       name = "status",
       mixinStandardHelpOptions = true,
       description = "Says whether the skill is installed and current.")
-  static final class StatusCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    Where where;
-
+  static final class StatusCmd extends Base {
     @Override
     public Integer call() {
       List<Skills.Status> all = Skills.status(where.home(), where.targets("all"));
@@ -101,28 +104,11 @@ final class SkillCommand {
   }
 
   @Command(name = "uninstall", mixinStandardHelpOptions = true, description = "Removes the skill.")
-  static final class UninstallCmd implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    Where where;
-
+  static final class UninstallCmd extends Base {
     @Override
     public Integer call() {
-      List<Path> files = Skills.uninstall(where.home(), where.targets("all"));
-      if (out.json()) {
-        out.json(files.stream().map(Path::toString).toList());
-      } else {
-        out.println(
-            files.isEmpty()
-                ? "Nothing to remove"
-                : files.stream()
-                    .map(f -> "Removed " + f)
-                    .reduce((a, b) -> a + "\n" + b)
-                    .orElse(""));
-      }
-      return ExitCodes.OK;
+      return files(
+          Skills.uninstall(where.home(), where.targets("all")), "Removed", "Nothing to remove");
     }
   }
 }

@@ -15,7 +15,6 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -279,10 +278,7 @@ final class SpawnCommand {
       mixinStandardHelpOptions = true,
       description = "Stops an agent (TERM, grace, KILL, descendants included), frees its GPUs"
           + " and removes its worktree.")
-  static final class KillCmd extends TeamSubcommand {
-    @Mixin
-    AgentArg agent;
-
+  static final class KillCmd extends AgentSubcommand {
     @Option(
         names = "--grace",
         defaultValue = "10",
@@ -295,7 +291,7 @@ final class SpawnCommand {
 
     @Override
     int run(Team t) {
-      Agent a = t.agent(agent.agent());
+      Agent a = t.agent(agent);
       a.stop(Duration.ofSeconds(grace));
       boolean removed = false;
       if (!keepWorkspace && !a.info().worktreePath().isEmpty()) {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nemospawn workspace list|checkpoint|merge|cleanup}: the agents' git worktrees. */
@@ -61,24 +60,13 @@ final class WorkspaceCommand {
       name = "checkpoint",
       mixinStandardHelpOptions = true,
       description = "Commits everything in an agent's worktree.")
-  static final class CheckpointCmd extends TeamSubcommand {
-    @Mixin
-    AgentArg agentArg;
-
+  static final class CheckpointCmd extends AgentSubcommand {
     @Option(
         names = {"-m", "--message"},
         defaultValue = "nemospawn checkpoint",
         paramLabel = "MESSAGE",
         description = "Commit message (default: ${DEFAULT-VALUE}).")
     String message;
-
-    private String agent;
-
-    @Override
-    @Initializer
-    void parse() {
-      agent = agentArg.agent();
-    }
 
     @Override
     int run(Team t) {
@@ -97,10 +85,7 @@ final class WorkspaceCommand {
       mixinStandardHelpOptions = true,
       description = "Merges an agent's branch into a target branch; a conflict leaves the target"
           + " untouched and names the files.")
-  static final class MergeCmd extends TeamSubcommand {
-    @Mixin
-    AgentArg agentArg;
-
+  static final class MergeCmd extends AgentSubcommand {
     @Option(
         names = "--target",
         defaultValue = "",
@@ -108,14 +93,6 @@ final class WorkspaceCommand {
         description = "Target branch (default: the branch checked out in the repository; unlike"
             + " NemoSpawn 1.0, a given --target is honoured).")
     String target;
-
-    private String agent;
-
-    @Override
-    @Initializer
-    void parse() {
-      agent = agentArg.agent();
-    }
 
     @Override
     int run(Team t) {
@@ -133,18 +110,7 @@ final class WorkspaceCommand {
       name = "cleanup",
       mixinStandardHelpOptions = true,
       description = "Removes an agent's worktree (its branch stays) and prunes.")
-  static final class CleanupCmd extends TeamSubcommand {
-    @Mixin
-    AgentArg agentArg;
-
-    private String agent;
-
-    @Override
-    @Initializer
-    void parse() {
-      agent = agentArg.agent();
-    }
-
+  static final class CleanupCmd extends AgentSubcommand {
     @Override
     int run(Team t) {
       t.workspaces().cleanup(agent);

@@ -3,12 +3,11 @@ package io.nemospawn.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.nemospawn.cli.Cli.Result;
 import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.Hpo;
 import io.nemospawn.hpo.Study;
 import io.nemospawn.hpo.TrialState;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -19,16 +18,8 @@ import tools.jackson.databind.json.JsonMapper;
 class HpoCommandTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
-  record Result(int code, String out, String err) {}
-
   private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Result(code, out.toString(), err.toString());
+    return Cli.execute(args);
   }
 
   private static Path hpoFile(Path dir, int maxTrials) throws Exception {

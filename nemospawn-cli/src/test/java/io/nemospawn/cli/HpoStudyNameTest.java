@@ -2,9 +2,8 @@ package io.nemospawn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nemospawn.cli.Cli.Result;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,16 +18,8 @@ class HpoStudyNameTest {
   private static final String RULE =
       "; use 1-128 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit\n";
 
-  record Result(int code, String out, String err) {}
-
   private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Result(code, out.toString(), err.toString());
+    return Cli.execute(args);
   }
 
   private static List<Path> tree(Path root) throws IOException {

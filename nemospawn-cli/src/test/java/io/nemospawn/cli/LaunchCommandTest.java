@@ -2,9 +2,8 @@ package io.nemospawn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nemospawn.cli.Cli.Result;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +28,6 @@ class LaunchCommandTest {
 
   Path data;
 
-  record Run(int code, String out, String err) {}
-
   @BeforeEach
   void init() {
     data = dir.resolve("data");
@@ -38,14 +35,8 @@ class LaunchCommandTest {
     assertThat(run("launch", "templates", "--data-dir", data.toString()).code()).isZero();
   }
 
-  private Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private Result run(String... args) {
+    return Cli.execute(args);
   }
 
   private Map<String, String> snapshot() throws IOException {
@@ -81,7 +72,7 @@ class LaunchCommandTest {
       args.add("--gpus");
       args.add(gpus);
     }
-    Run r = run(args.toArray(String[]::new));
+    Result r = run(args.toArray(String[]::new));
     assertThat(r.err()).isEmpty();
     assertThat(r.code()).isZero();
     String actual = r.out().replace(data.toString(), "<DATA_DIR>");
@@ -95,7 +86,7 @@ class LaunchCommandTest {
 
   @Test
   void dryRunJsonHasTheWholePlan() {
-    Run r = run(
+    Result r = run(
         "launch",
         "run",
         "autoresearch",
@@ -118,7 +109,7 @@ class LaunchCommandTest {
 
   @Test
   void templatesListsTheBuiltIns() {
-    Run r = run("launch", "templates", "--data-dir", data.toString());
+    Result r = run("launch", "templates", "--data-dir", data.toString());
     assertThat(r.code()).isZero();
     assertThat(r.out().lines().map(l -> l.split("\\s+")[0]).toList())
         .containsExactly("NAME", "autoresearch", "nim-deploy", "rlhf-swarm", "data-curation");
@@ -127,7 +118,7 @@ class LaunchCommandTest {
   private void assertRefusedAndNothingCreated(String expectedError, String... args)
       throws IOException {
     Map<String, String> before = snapshot();
-    Run r = run(args);
+    Result r = run(args);
     assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(r.err().strip()).isEqualTo("Error: " + expectedError);
     assertThat(r.out()).isEmpty();

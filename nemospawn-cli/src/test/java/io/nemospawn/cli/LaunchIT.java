@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.artifact.ArtifactType;
+import io.nemospawn.cli.Cli.Result;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskState;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
@@ -32,21 +31,13 @@ class LaunchIT {
   @TempDir
   Path data;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static Result run(String... args) {
+    return Cli.execute(args);
   }
 
   @Test
   void autoresearchWithTheDemoAgentTunesTrainsEvaluatesAndPromotes() throws Exception {
-    Run r = run(
+    Result r = run(
         "launch",
         "run",
         "autoresearch",
@@ -102,7 +93,7 @@ class LaunchIT {
 
   @Test
   void humanOutputShowsProgressAndTheSummary() {
-    Run r = run(
+    Result r = run(
         "launch",
         "run",
         "data-curation",
@@ -155,7 +146,7 @@ class LaunchIT {
             + "exec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + cp + "' "
             + FAKE_AGENT + " \"$@\"\n");
     assertThat(script.toFile().setExecutable(true)).isTrue();
-    Run r = run(
+    Result r = run(
         "launch",
         "run",
         template,

@@ -5,14 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Transport;
+import io.nemospawn.cli.Cli.Result;
 import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.Hpo;
 import io.nemospawn.hpo.HpoConfig;
 import io.nemospawn.hpo.Study;
 import io.nemospawn.hpo.TrialState;
 import io.nemospawn.spi.Durability;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,32 +51,16 @@ class NemoSpawn10FormsIT {
 
   Path data;
 
-  record Run(int code, String out, String err) {
-    JsonNode json() {
-      return CliRun.JSON.readTree(out);
-    }
+  Result cli(String... args) {
+    return Cli.execute(data, args);
   }
 
-  Run cli(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    int split = all.indexOf("--");
-    all.add(split < 0 ? all.size() : split, "--data-dir");
-    all.add(split < 0 ? all.size() : split + 1, data.toString());
-    return raw(all.toArray(String[]::new));
+  static Result raw(String... args) {
+    return Cli.execute(args);
   }
 
-  static Run raw(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  Run ok(String... args) {
-    Run r = cli(args);
+  Result ok(String... args) {
+    Result r = cli(args);
     assertThat(r.code()).as(String.join(" ", args) + "\n" + r.out() + r.err()).isZero();
     return r;
   }
@@ -153,7 +136,7 @@ class NemoSpawn10FormsIT {
         for (String h : List.of("--help", "-h")) {
           List<String> args = new ArrayList<>(form);
           args.add(h);
-          Run r = raw(args.toArray(String[]::new));
+          Result r = raw(args.toArray(String[]::new));
           assertThat(r.code()).as(args + ": " + r.err()).isZero();
           assertThat(r.out())
               .as(args.toString())
@@ -221,7 +204,7 @@ class NemoSpawn10FormsIT {
         "300",
         "-d",
         "stands in for an agent CLI");
-    Run spawn = ok(
+    Result spawn = ok(
         "spawn",
         "agent",
         "--team",
@@ -309,10 +292,10 @@ class NemoSpawn10FormsIT {
           + a.get("lifecycle").get("state").asString());
     }
     assertThat(states.get(0)).isEqualTo(states.get(1));
-    Run both = cli("spawn", "kill", "w", "--agent", "x", "--team", "new");
+    Result both = cli("spawn", "kill", "w", "--agent", "x", "--team", "new");
     assertThat(both.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(both.err()).contains("Two agents given: AGENT 'w' and --agent 'x'; give one");
-    Run none = cli("spawn", "kill", "--team", "new");
+    Result none = cli("spawn", "kill", "--team", "new");
     assertThat(none.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(none.err()).contains("Missing agent: give AGENT or --agent AGENT");
   }
@@ -320,7 +303,7 @@ class NemoSpawn10FormsIT {
   @Test
   void spawnWithRemoteFailsClearlyAndWritesNothing() throws Exception {
     String t = team("t1", 0);
-    Run r = cli(
+    Result r = cli(
         "spawn",
         "agent",
         "--team",
@@ -400,7 +383,7 @@ class NemoSpawn10FormsIT {
 
   @Test
   void configSetGetShowHealthTakeNemoSpawn10Words() throws Exception {
-    Run set = ok("config", "set", "transport", "zeromq");
+    Result set = ok("config", "set", "transport", "zeromq");
     assertThat(set.out()).isEqualTo("transport = zeromq\n");
     JsonNode file = CliRun.JSON.readTree(Files.readString(data.resolve("config.json")));
     assertThat(file.get("transport").asString()).isEqualTo("zeromq");
@@ -420,7 +403,7 @@ class NemoSpawn10FormsIT {
     assertThat(rows).contains("transport=file/file", "watch_interval=60/file");
     assertThat(ok("config", "health").out()).contains("config valid");
 
-    Run bad = cli("config", "set", "transport", "carrier-pigeon");
+    Result bad = cli("config", "set", "transport", "carrier-pigeon");
     assertThat(bad.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(bad.err()).contains("Invalid transport 'carrier-pigeon'", "zeromq", "nixl");
     file = CliRun.JSON.readTree(Files.readString(data.resolve("config.json")));
@@ -430,7 +413,7 @@ class NemoSpawn10FormsIT {
   @Test
   void hpoInitFromTheAutoresearchTemplateUsesItsSearchSpace() throws Exception {
     // Defect 2 of issue 11: this answered that templates "do not exist yet"
-    Run init = ok("hpo", "init", "--study", "s", "--template", "autoresearch");
+    Result init = ok("hpo", "init", "--study", "s", "--template", "autoresearch");
     assertThat(init.out()).contains("Search space from template autoresearch.");
     try (Study s = Hpo.open(data, "s")) {
       HpoConfig c = Hpo.config(s).orElseThrow();
@@ -445,7 +428,7 @@ class NemoSpawn10FormsIT {
     assertThat(lr).isBetween(1e-3, 3.0);
     assertThat(sug.get("params").get("lr").asDouble()).isEqualTo(lr);
 
-    Run none = cli("hpo", "init", "--study", "n", "--template", "nim-deploy");
+    Result none = cli("hpo", "init", "--study", "n", "--template", "nim-deploy");
     assertThat(none.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(none.err()).contains("Template 'nim-deploy'", "no [hpo] section", "autoresearch");
     assertThat(data.resolve("hpo/n.db")).doesNotExist();
@@ -484,7 +467,7 @@ class NemoSpawn10FormsIT {
     }
     assertThat(ok("hpo", "best", "--study", "d").out()).startsWith("trial 0 value=0.25");
     assertThat(ok("hpo", "trials", "--study", "d").out()).contains("COMPLETE");
-    Run bad =
+    Result bad =
         cli("hpo", "report", "--study", "d", "--trial", "0", "--step", "last", "--val-loss", "1");
     assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(bad.err()).contains("Invalid --step 'last'");
@@ -530,12 +513,12 @@ class NemoSpawn10FormsIT {
     assertThat(ok("profile", "show", "pilot", "--json").json().get("agent").asString())
         .isEqualTo("copilot");
     assertThat(cli("profile", "doctor", "pilot").out()).contains("'copilot'");
-    Run doctor = cli("profile", "doctor", "my-kimi");
+    Result doctor = cli("profile", "doctor", "my-kimi");
     assertThat(doctor.out()).contains("MOONSHOT_API_KEY");
     assertThat(ok("profile", "list").out()).contains("my-kimi", "plain", "pilot");
     ok("profile", "delete", "my-kimi");
     assertThat(data.resolve("profiles/my-kimi.json")).doesNotExist();
-    Run missing = cli("profile", "create", "--agent", "kimi");
+    Result missing = cli("profile", "create", "--agent", "kimi");
     assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(missing.err()).contains("Missing profile name: give NAME or --name NAME");
   }
@@ -601,7 +584,7 @@ class NemoSpawn10FormsIT {
       cli("watch", "status", "--team", t);
       return !agentFile(t, "quick").get("status").asString().equals("running");
     });
-    Run start = ok("watch", "start", "--team", t, "--interval", "1", "--passes", "2", "--json");
+    Result start = ok("watch", "start", "--team", t, "--interval", "1", "--passes", "2", "--json");
     assertThat(start.out()).contains("\"unhealthy\"");
     // its GPU is free again
     ok(
@@ -621,7 +604,7 @@ class NemoSpawn10FormsIT {
 
   @Test
   void versionPrintsTheVersion() {
-    Run r = raw("version");
+    Result r = raw("version");
     assertThat(r.code()).isZero();
     assertThat(r.out()).startsWith("nemospawn " + VersionCommand.version());
   }
@@ -629,7 +612,7 @@ class NemoSpawn10FormsIT {
   /** The usage text of a command. */
   static final class CommandLineHelp {
     static String of(String... command) {
-      Run r = raw(Stream.concat(Stream.of(command), Stream.of("--help")).toArray(String[]::new));
+      Result r = raw(Stream.concat(Stream.of(command), Stream.of("--help")).toArray(String[]::new));
       return r.out();
     }
   }

@@ -4,18 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.cli.Cli.Result;
 import io.nemospawn.spi.Durability;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,24 +26,8 @@ class SpawnCommandsIT {
   Path data;
   String team;
 
-  record Run(int code, String out, String err) {
-    JsonNode json() {
-      return CliRun.JSON.readTree(out);
-    }
-  }
-
-  Run cli(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    int split = all.indexOf("--");
-    all.add(split < 0 ? all.size() : split, "--data-dir");
-    all.add(split < 0 ? all.size() : split + 1, data.toString());
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(all.toArray(String[]::new));
-    return new Run(code, out.toString(), err.toString());
+  Result cli(String... args) {
+    return Cli.execute(data, args);
   }
 
   @BeforeEach
@@ -60,7 +41,7 @@ class SpawnCommandsIT {
 
   @Test
   void spawnListWatchAndKillThroughTheCli() {
-    Run w1 = cli(
+    Result w1 = cli(
         "spawn",
         "agent",
         "--team",
@@ -85,7 +66,7 @@ class SpawnCommandsIT {
     long pid = j.get("pid").asLong();
     assertThat(ProcessHandle.of(pid)).isPresent();
 
-    Run clash = cli(
+    Result clash = cli(
         "spawn",
         "agent",
         "--team",
@@ -103,7 +84,7 @@ class SpawnCommandsIT {
         .isEqualTo(
             "Error: Cannot spawn agent 'w2' on GPU 1: GPU 1 is leased by 'w1'. Free GPUs: [0, 2, 3].");
 
-    Run w2 = cli(
+    Result w2 = cli(
         "spawn",
         "agent",
         "--team",
@@ -122,7 +103,7 @@ class SpawnCommandsIT {
     assertThat(w2.code()).as(w2.err()).isZero();
     assertThat(w2.json().get("gpu_ids").toString()).isEqualTo("[0,2]");
 
-    Run both = cli(
+    Result both = cli(
         "spawn",
         "agent",
         "--team",
@@ -138,22 +119,22 @@ class SpawnCommandsIT {
     assertThat(both.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(both.err()).contains("mutually exclusive");
 
-    Run list = cli("spawn", "list", "--team", team, "--json");
+    Result list = cli("spawn", "list", "--team", team, "--json");
     assertThat(list.json()).hasSize(2);
     assertThat(list.json().get(0).get("alive").asBoolean()).isTrue();
 
-    Run health = cli("watch", "status", "--team", team, "--json");
+    Result health = cli("watch", "status", "--team", team, "--json");
     assertThat(health.code()).isZero();
     assertThat(health.json().get("healthy").asInt()).isEqualTo(2);
 
-    Run kill = cli("spawn", "kill", "w1", "--team", team, "--grace", "2");
+    Result kill = cli("spawn", "kill", "w1", "--team", team, "--grace", "2");
     assertThat(kill.code()).as(kill.err()).isZero();
     assertThat(kill.out()).startsWith("Stopped w1 (");
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() ->
             ProcessHandle.of(pid).isEmpty() || !ProcessHandle.of(pid).get().isAlive());
-    Run again = cli(
+    Result again = cli(
         "spawn",
         "agent",
         "--team",
@@ -179,7 +160,7 @@ class SpawnCommandsIT {
         "#!/bin/sh\nif [ \"$1\" = --version ]; then echo fake-agent 1.2.3;"
             + " exit 0; fi\nprintf 'started with %s\\n' \"$*\"\n");
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Run create = cli(
+    Result create = cli(
         "profile",
         "create",
         "mine",
@@ -198,18 +179,18 @@ class SpawnCommandsIT {
         .contains("\"agent\": \"custom\"")
         .contains("\"auth_env\": \"\"")
         .contains("\"args\": [");
-    Run dup = cli("profile", "create", "mine", "--agent", "custom", "--command", "x");
+    Result dup = cli("profile", "create", "mine", "--agent", "custom", "--command", "x");
     assertThat(dup.err()).contains("Profile 'mine' exists already");
     assertThat(cli("profile", "show", "mine", "--json").json().get("command").asString())
         .isEqualTo(fake.toString());
     assertThat(cli("profile", "list").out()).contains("mine", "claude", "github-copilot-cli");
-    Run doctor = cli("profile", "doctor", "mine");
+    Result doctor = cli("profile", "doctor", "mine");
     assertThat(doctor.code()).as(doctor.out()).isZero();
     assertThat(doctor.out()).contains("fake-agent 1.2.3");
-    Run claude = cli("profile", "doctor", "claude");
+    Result claude = cli("profile", "doctor", "claude");
     assertThat(claude.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(claude.out()).contains("command 'claude' found", "not on PATH");
-    Run test = cli("profile", "test", "mine", "--timeout", "20");
+    Result test = cli("profile", "test", "mine", "--timeout", "20");
     assertThat(test.code()).as(test.out() + test.err()).isZero();
     assertThat(test.out()).contains("exited with code 0 — OK", "started with --prompt-file=");
     assertThat(cli("profile", "delete", "mine").code()).isZero();
@@ -222,7 +203,7 @@ class SpawnCommandsIT {
     try {
       System.setIn(new ByteArrayInputStream("wiz\naider\n\nsonnet\n\nANTHROPIC_API_KEY\nmy aider\n"
           .getBytes(StandardCharsets.UTF_8)));
-      Run r = cli("profile", "wizard");
+      Result r = cli("profile", "wizard");
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(r.out()).contains("Agent CLI [claude, codex", "Created profile wiz (aider)");
     } finally {

@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.cli.Cli.Result;
 import io.nemospawn.spi.Durability;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,24 +21,8 @@ class SpawnListTruthIT {
   Path data;
   String team;
 
-  record Run(int code, String out, String err) {
-    JsonNode json() {
-      return CliRun.JSON.readTree(out);
-    }
-  }
-
-  Run cli(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    int split = all.indexOf("--");
-    all.add(split < 0 ? all.size() : split, "--data-dir");
-    all.add(split < 0 ? all.size() : split + 1, data.toString());
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(all.toArray(String[]::new));
-    return new Run(code, out.toString(), err.toString());
+  Result cli(String... args) {
+    return Cli.execute(data, args);
   }
 
   @BeforeEach
@@ -55,7 +36,7 @@ class SpawnListTruthIT {
 
   @Test
   void anAgentWhoseProcessExitedIsListedStoppedAndItsGpuIsFree() throws Exception {
-    Run spawned = cli(
+    Result spawned = cli(
         "spawn",
         "agent",
         "--team",
@@ -78,7 +59,7 @@ class SpawnListTruthIT {
         .atMost(Duration.ofSeconds(20))
         .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
 
-    Run list = cli("spawn", "list", "--team", team, "--json");
+    Result list = cli("spawn", "list", "--team", team, "--json");
 
     assertThat(list.code()).as(list.err()).isZero();
     JsonNode row = list.json().get(0);
@@ -94,7 +75,7 @@ class SpawnListTruthIT {
     assertThat(file.get("status").asString()).isEqualTo("stopped");
     assertThat(file.get("exit_code").asInt()).isEqualTo(3);
 
-    Run status = cli("team", "status", team, "--json");
+    Result status = cli("team", "status", team, "--json");
     assertThat(status.code()).as(status.err()).isZero();
     assertThat(status.json().get("agents").get("dead").asInt()).isEqualTo(1);
     assertThat(status.json().get("agents").get("running").asInt()).isZero();
