@@ -94,8 +94,23 @@ final class InboxCommand {
     return env == null || env.isEmpty() ? "leader" : env;
   }
 
+  /** Send and broadcast: {@code --from}. */
+  abstract static class Sending extends Base {
+    @Option(
+        names = "--from",
+        paramLabel = "AGENT",
+        description = "The sender (default: $NEMOSPAWN_AGENT, else leader).")
+    @Nullable
+    String from;
+
+    /** Returns the sender: {@code --from}, else $NEMOSPAWN_AGENT, else {@code leader}. */
+    String sender() {
+      return InboxCommand.sender(from);
+    }
+  }
+
   @Command(name = "send", description = "Sends a message to one agent (id or name, or leader).")
-  static final class Send extends Base {
+  static final class Send extends Sending {
     @Parameters(
         index = "1",
         arity = "0..1",
@@ -112,13 +127,6 @@ final class InboxCommand {
     @Nullable
     String arg2;
 
-    @Option(
-        names = "--from",
-        paramLabel = "AGENT",
-        description = "The sender (default: $NEMOSPAWN_AGENT, else leader).")
-    @Nullable
-    String from;
-
     private String to;
     private String body;
 
@@ -132,7 +140,7 @@ final class InboxCommand {
 
     @Override
     int run(Team t) {
-      Inbox.Delivery d = t.inbox().send(sender(from), to, body);
+      Inbox.Delivery d = t.inbox().send(sender(), to, body);
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>(CoordViews.message(d.message()));
         m.put("transport", d.kind().configName());
@@ -147,7 +155,7 @@ final class InboxCommand {
   @Command(
       name = "broadcast",
       description = "Sends one copy to every agent of the team except the sender.")
-  static final class Broadcast extends Base {
+  static final class Broadcast extends Sending {
     @Parameters(
         index = "1",
         arity = "0..1",
@@ -164,16 +172,9 @@ final class InboxCommand {
       body = arg(arg1, "BODY");
     }
 
-    @Option(
-        names = "--from",
-        paramLabel = "AGENT",
-        description = "The sender (default: $NEMOSPAWN_AGENT, else leader).")
-    @Nullable
-    String from;
-
     @Override
     int run(Team t) {
-      printDeliveries(t.inbox().broadcast(sender(from), body));
+      printDeliveries(t.inbox().broadcast(sender(), body));
       return ExitCodes.OK;
     }
   }

@@ -29,45 +29,49 @@ import picocli.CommandLine.Option;
     })
 final class LifecycleCommand {
 
-  /** What every lifecycle subcommand shares beyond opening its team. */
-  abstract static class Base extends TeamSubcommand {
-    int changed(AgentInfo a) {
-      if (out.json()) {
-        out.json(CoordViews.lifecycle(a));
-      } else {
-        out.println(
-            "Agent " + a.name() + " (" + a.id() + ") is now " + a.lifecycle().wireName()
-                + (a.lifecycleReason().isEmpty() ? "" : ": " + a.lifecycleReason()));
-      }
-      return ExitCodes.OK;
+  /** Prints an agent's new lifecycle state. */
+  static int changed(Output out, AgentInfo a) {
+    if (out.json()) {
+      out.json(CoordViews.lifecycle(a));
+    } else {
+      out.println(
+          "Agent " + a.name() + " (" + a.id() + ") is now " + a.lifecycle().wireName()
+              + (a.lifecycleReason().isEmpty() ? "" : ": " + a.lifecycleReason()));
     }
+    return ExitCodes.OK;
+  }
 
-    void table(List<AgentInfo> agents) {
-      out.table(
-          List.of("AGENT", "NAME", "STATUS", "LIFECYCLE", "REASON", "UPDATED"),
-          agents.stream()
-              .map(a -> List.of(
-                  a.id(),
-                  a.name(),
-                  a.status().wireName(),
-                  a.lifecycle().wireName(),
-                  CoordViews.cell(a.lifecycleReason()),
-                  CoordViews.time(a.updatedAt())))
-              .toList());
-    }
+  static void table(Output out, List<AgentInfo> agents) {
+    out.table(
+        List.of("AGENT", "NAME", "STATUS", "LIFECYCLE", "REASON", "UPDATED"),
+        agents.stream()
+            .map(a -> List.of(
+                a.id(),
+                a.name(),
+                a.status().wireName(),
+                a.lifecycle().wireName(),
+                CoordViews.cell(a.lifecycleReason()),
+                CoordViews.time(a.updatedAt())))
+            .toList());
   }
 
   /** The acting agent's own subcommands: the agent comes from --agent or $NEMOSPAWN_AGENT. */
-  abstract static class OwnState extends Base {
+  abstract static class OwnState extends TeamSubcommand {
     @Mixin
     AgentOption agent;
 
+    @Mixin
+    Reason why;
+  }
+
+  /** {@code --reason}: why, recorded with the new lifecycle state. */
+  static final class Reason {
     @Option(
         names = "--reason",
         paramLabel = "TEXT",
         defaultValue = "",
         description = "Why, in a few words.")
-    String reason;
+    String text = "";
   }
 
   /** {@code --by}: who acts, recorded as the user of the audit entry. */
@@ -85,7 +89,7 @@ final class LifecycleCommand {
   static final class Idle extends OwnState {
     @Override
     int run(Team t) {
-      return changed(t.lifecycle().idle(agent.agent(), reason));
+      return changed(out, t.lifecycle().idle(agent.agent(), why.text));
     }
   }
 
@@ -102,7 +106,7 @@ final class LifecycleCommand {
 
     @Override
     int run(Team t) {
-      return changed(t.lifecycle().requestShutdown(agent.agent(), reason));
+      return changed(out, t.lifecycle().requestShutdown(agent.agent(), why.text));
     }
   }
 
@@ -110,26 +114,12 @@ final class LifecycleCommand {
    * The leader's subcommands name the agent as an argument or with --agent (1.0's form), never
    * through $NEMOSPAWN_AGENT, which names the leader itself.
    */
-  abstract static class LeaderDecision extends Base {
+  abstract static class LeaderDecision extends AgentSubcommand {
     @Mixin
-    AgentArg agentArg;
-
-    @Option(
-        names = "--reason",
-        paramLabel = "TEXT",
-        defaultValue = "",
-        description = "Why, in a few words.")
-    String reason;
+    Reason why;
 
     @Mixin
     By by;
-
-    String agent = "";
-
-    @Override
-    void parse() {
-      agent = agentArg.agent();
-    }
 
     @Override
     @Nullable
@@ -142,7 +132,7 @@ final class LifecycleCommand {
   static final class ShutdownApprove extends LeaderDecision {
     @Override
     int run(Team t) {
-      return changed(t.lifecycle().approveShutdown(agent, reason));
+      return changed(out, t.lifecycle().approveShutdown(agent, why.text));
     }
   }
 
@@ -152,19 +142,19 @@ final class LifecycleCommand {
   static final class ShutdownReject extends LeaderDecision {
     @Override
     int run(Team t) {
-      return changed(t.lifecycle().rejectShutdown(agent, reason));
+      return changed(out, t.lifecycle().rejectShutdown(agent, why.text));
     }
   }
 
   @Command(name = "idle-list", description = "Lists the idle agents.")
-  static final class IdleList extends Base {
+  static final class IdleList extends TeamSubcommand {
     @Override
     int run(Team t) {
       List<AgentInfo> idle = t.lifecycle().idleAgents();
       if (out.json()) {
         out.json(Map.of("idle", idle.stream().map(CoordViews::lifecycle).toList()));
       } else {
-        table(idle);
+        table(out, idle);
       }
       return ExitCodes.OK;
     }
@@ -173,7 +163,7 @@ final class LifecycleCommand {
   @Command(
       name = "status",
       description = "Shows an agent's lifecycle state, or every agent's without an argument.")
-  static final class Status extends Base {
+  static final class Status extends TeamSubcommand {
     @Mixin
     AgentArg agentArg;
 
@@ -192,7 +182,7 @@ final class LifecycleCommand {
         if (out.json()) {
           out.json(CoordViews.lifecycle(a));
         } else {
-          table(List.of(a));
+          table(out, List.of(a));
         }
         return ExitCodes.OK;
       }
@@ -203,7 +193,7 @@ final class LifecycleCommand {
         m.put("problems", CoordViews.problems(all));
         out.json(m);
       } else {
-        table(all.items());
+        table(out, all.items());
         CoordViews.warnProblems(out, all);
       }
       return ExitCodes.OK;
