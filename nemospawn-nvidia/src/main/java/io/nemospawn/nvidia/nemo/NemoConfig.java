@@ -117,8 +117,14 @@ public final class NemoConfig {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new UncheckedIOException(
+          "Cannot read NeMo config " + file + ": no such file; check the path", e);
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new UncheckedIOException(
+          "Cannot read NeMo config " + file + ": it is not UTF-8 text", e);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read NeMo config " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("Cannot read NeMo config " + file + ": " + e, e);
     }
     return parse(text, file.toString());
   }
