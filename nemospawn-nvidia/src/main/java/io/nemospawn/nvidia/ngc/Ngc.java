@@ -79,8 +79,10 @@ public final class Ngc {
   private final String ngcCommand;
   private final List<String> containerCommands;
   private final Duration timeout;
+  private final @org.jspecify.annotations.Nullable Path workingDirectory;
 
   private Ngc(Builder b) {
+    this.workingDirectory = b.workingDirectory;
     this.environment = Map.copyOf(b.environment);
     this.ngcCommand = b.ngcCommand;
     this.containerCommands = List.copyOf(b.containerCommands);
@@ -98,8 +100,15 @@ public final class Ngc {
     private String ngcCommand = "ngc";
     private List<String> containerCommands = List.of("docker", "podman");
     private Duration timeout = Duration.ofHours(2);
+    private @org.jspecify.annotations.Nullable Path workingDirectory;
 
     private Builder() {}
+
+    /** Sets the directory the tools run in (default: this process's working directory). */
+    public Builder workingDirectory(Path dir) {
+      this.workingDirectory = Objects.requireNonNull(dir, "dir");
+      return this;
+    }
 
     /** Replaces the environment the tools run with (PATH is looked up in it). */
     public Builder environment(Map<String, String> env) {
@@ -439,6 +448,9 @@ public final class Ngc {
     ProcessBuilder pb = new ProcessBuilder(argv)
         .redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    if (workingDirectory != null) {
+      pb.directory(workingDirectory.toFile());
+    }
     pb.environment().clear();
     pb.environment().putAll(env);
     Process p;
