@@ -67,7 +67,14 @@ final class Overrides {
         }
         JsonNode expected = o.value();
         if (expected != null) {
-          JsonNode want = typed(o, current, true);
+          // Typed as a set would be (so ~lr=1 matches lr: 1.0, ~name=123 the string "123");
+          // a value of another type is simply not equal.
+          JsonNode want;
+          try {
+            want = typed(o, current, false);
+          } catch (IllegalArgumentException e) {
+            want = expected;
+          }
           if (!want.equals(current)) {
             throw new IllegalArgumentException("Cannot delete " + key + " with '"
                 + NemoConfig.printable(o.text()) + "': its value is " + NemoConfig.show(current)

@@ -168,6 +168,17 @@ class NemoConfigTest {
         .isEmpty();
     assertThatThrownBy(() -> gpt().apply(List.of("~trainer.devices=4")))
         .hasMessageContaining("its value is 8, not 4");
+    assertThatThrownBy(() -> gpt().apply(List.of("~trainer.devices=abc")))
+        .hasMessageContaining("its value is 8, not \"abc\"");
+    assertThat(gpt()
+            .apply(List.of("~model.optim.weight_decay=0.1", "~name=megatron_gpt"))
+            .find("name"))
+        .isEmpty();
+    assertThat(NemoConfig.parse("lr: 1.0\nn: '5'\n", "t")
+            .apply(List.of("~lr=1", "~n=5"))
+            .tree()
+            .isEmpty())
+        .isTrue();
     assertThat(gpt()
             .apply(List.of("~model.layers.1"))
             .find("model.layers")
