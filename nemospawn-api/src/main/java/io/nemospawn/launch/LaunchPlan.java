@@ -3,6 +3,7 @@ package io.nemospawn.launch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apiguardian.api.API;
 
@@ -197,6 +198,8 @@ public record LaunchPlan(
    * @param runtime tmux, process or sandbox
    * @param taskKey the key of its task in {@link #tasks()}, or an empty string
    * @param prompt its task text, verbatim
+   * @param env extra environment variables it is started with (such as {@code
+   *     NEMOSPAWN_NEMO_OVERRIDES}); empty for none
    */
   public record PlannedAgent(
       String name,
@@ -205,7 +208,8 @@ public record LaunchPlan(
       String agent,
       String runtime,
       String taskKey,
-      String prompt) {
+      String prompt,
+      Map<String, String> env) {
     /** Validates and copies. */
     public PlannedAgent {
       Objects.requireNonNull(name, "name");
@@ -215,6 +219,19 @@ public record LaunchPlan(
       Objects.requireNonNull(runtime, "runtime");
       taskKey = taskKey == null ? "" : taskKey;
       prompt = prompt == null ? "" : prompt;
+      env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+    }
+
+    /** Returns an agent with no extra environment. */
+    public PlannedAgent(
+        String name,
+        String role,
+        List<Integer> gpus,
+        String agent,
+        String runtime,
+        String taskKey,
+        String prompt) {
+      this(name, role, gpus, agent, runtime, taskKey, prompt, Map.of());
     }
 
     /** Returns whether the built-in demo agent runs it. */

@@ -82,6 +82,10 @@ public record Template(
    * @param profile the agent profile to run it with, or an empty string for the launch's default
    * @param runtime the runtime (tmux, process, sandbox), or an empty string for the default
    * @param line the line of its {@code [[workers]]} header in the file, 0 if unknown
+   * @param nemoConfig the NeMo YAML config the worker starts from (its own {@code nemo_config},
+   *     else the template's), or an empty string
+   * @param nemoOverrides Hydra-style overrides of that config for this worker ({@code
+   *     nemo_overrides}), in order; checked for syntax only when the template is parsed
    */
   public record Worker(
       String name,
@@ -91,7 +95,9 @@ public record Template(
       List<String> blockedBy,
       String profile,
       String runtime,
-      int line) {
+      int line,
+      String nemoConfig,
+      List<String> nemoOverrides) {
     /** Validates and copies. */
     public Worker {
       Objects.requireNonNull(name, "name");
@@ -104,6 +110,21 @@ public record Template(
       blockedBy = List.copyOf(blockedBy);
       profile = profile == null ? "" : profile;
       runtime = runtime == null ? "" : runtime;
+      nemoConfig = nemoConfig == null ? "" : nemoConfig;
+      nemoOverrides = List.copyOf(nemoOverrides);
+    }
+
+    /** Returns a worker without NeMo config or overrides. */
+    public Worker(
+        String name,
+        String role,
+        int gpuCount,
+        String task,
+        List<String> blockedBy,
+        String profile,
+        String runtime,
+        int line) {
+      this(name, role, gpuCount, task, blockedBy, profile, runtime, line, "", List.of());
     }
   }
 

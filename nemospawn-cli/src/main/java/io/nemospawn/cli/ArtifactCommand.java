@@ -138,7 +138,7 @@ final class ArtifactCommand {
           .withValLoss(valLoss == null ? Double.NaN : valLoss)
           .withMetrics(m)
           .withTags(allTags)
-          .withNemoConfigHash(configHash);
+          .withNemoConfigHash(configHash.isEmpty() ? yamlConfigHash(path) : configHash);
       Artifact a = t.artifacts().register(spec);
       if (out.json()) {
         out.json(CoordViews.artifact(a));
@@ -146,6 +146,27 @@ final class ArtifactCommand {
         out.println("Registered " + a.type().wireName() + " " + a.id() + " at " + a.path());
       }
       return ExitCodes.OK;
+    }
+
+    /**
+     * Returns the canonical hash of a NeMo YAML config ({@code .yaml}/{@code .yml} file), empty
+     * for any other path; a YAML file that does not parse is registered without one, with a
+     * warning.
+     */
+    private String yamlConfigHash(Path p) {
+      String name =
+          p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase(Locale.ROOT);
+      if (!(name.endsWith(".yaml") || name.endsWith(".yml"))
+          || !java.nio.file.Files.isRegularFile(p)) {
+        return "";
+      }
+      try {
+        return io.nemospawn.nvidia.nemo.NemoConfig.read(p).hash();
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        out.err().println("Warning: registered without a config hash: " + e.getMessage());
+        out.err().flush();
+        return "";
+      }
     }
 
     private static Object number(String v) {

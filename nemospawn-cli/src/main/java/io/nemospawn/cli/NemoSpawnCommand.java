@@ -29,6 +29,8 @@ import picocli.CommandLine.Command;
       DaemonCommand.class,
       VersionCommand.class,
       CompletionCommand.class,
-      CdsTrainingCommand.class
+      CdsTrainingCommand.class,
+      NemoCommand.class,
+      NgcCommand.class
     })
 public final class NemoSpawnCommand {}

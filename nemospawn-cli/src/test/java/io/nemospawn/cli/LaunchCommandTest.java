@@ -141,7 +141,7 @@ class LaunchCommandTest {
         """);
     assertRefusedAndNothingCreated(
         t + ", line 4: unknown key 'gpu' in worker 1; a worker has"
-            + " the keys [name, role, gpu_count, task, blocked_by, profile, runtime].",
+            + " the keys [name, role, gpu_count, task, blocked_by, profile, runtime, nemo_config, nemo_overrides].",
         "launch",
         "run",
         t.toString(),

@@ -44,7 +44,8 @@ class NemoSpawn10FormsIT {
       "gpu",
       "launch",
       "watch",
-      "version");
+      "version",
+      "ngc");
 
   @TempDir
   Path dir;
@@ -184,7 +185,12 @@ class NemoSpawn10FormsIT {
             "launch templates",
             "watch start",
             "watch status",
-            "version");
+            "version",
+            "ngc auth",
+            "ngc list",
+            "ngc pull",
+            "ngc push",
+            "ngc push-container");
   }
 
   @Test

@@ -107,6 +107,7 @@ final class FileLaunch implements Launch {
           .role(a.role())
           .gpus(a.gpus())
           .task(a.prompt())
+          .env(a.env())
           .runtime(a.runtime())
           .detached(false);
       List<String> command = AgentCommands.command(a);

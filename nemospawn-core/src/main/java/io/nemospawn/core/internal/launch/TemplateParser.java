@@ -22,10 +22,27 @@ import tools.jackson.dataformat.toml.TomlMapper;
  */
 final class TemplateParser {
   private static final TomlMapper TOML = TomlMapper.builder().build();
-  private static final Set<String> TOP_KEYS =
-      new LinkedHashSet<>(List.of("name", "description", "min_gpus", "workers", "hpo"));
-  private static final Set<String> WORKER_KEYS = new LinkedHashSet<>(
-      List.of("name", "role", "gpu_count", "task", "blocked_by", "profile", "runtime"));
+  private static final Set<String> TOP_KEYS = new LinkedHashSet<>(
+      List.of("name", "description", "min_gpus", "workers", "hpo", "nemo_config"));
+  private static final Set<String> WORKER_KEYS = new LinkedHashSet<>(List.of(
+      "name",
+      "role",
+      "gpu_count",
+      "task",
+      "blocked_by",
+      "profile",
+      "runtime",
+      "nemo_config",
+      "nemo_overrides"));
+  /**
+   * The shape of a Hydra override (nemospawn-nvidia's {@code NemoOverride} parses the value and
+   * types it against the config when the agent applies it): an optional {@code +}, {@code ++} or
+   * {@code ~}, a dotted key, then {@code =value} (optional only for {@code ~}), no control
+   * characters.
+   */
+  private static final Pattern NEMO_OVERRIDE =
+      Pattern.compile("(~|\\+\\+|\\+)?[A-Za-z0-9_\\-]+(\\.[A-Za-z0-9_\\-]+)*(=[^\\p{Cntrl}]*)?");
+
   private static final Set<String> HPO_KEYS = new LinkedHashSet<>(
       List.of("study", "search_space", "objective", "budget", "sampler", "pruner"));
   private static final Pattern HEADER =
@@ -70,6 +87,7 @@ final class TemplateParser {
     }
     String description = string(root, "description", "", source, lines.line("", "description"));
     int minGpus = integer(root, "min_gpus", 0, source, lines.line("", "min_gpus"));
+    String nemoConfig = nemoConfig(root, "the template", source, lines.line("", "nemo_config"), "");
     JsonNode ws = root.get("workers");
     if (ws == null || !ws.isArray() || ws.isEmpty()) {
       throw new IllegalArgumentException(at(source, ws == null ? 1 : lines.line("", "workers"))
@@ -138,11 +156,57 @@ final class TemplateParser {
           blockedBy,
           string(w, "profile", "", source, lines.line(table, "profile")),
           string(w, "runtime", "", source, lines.line(table, "runtime")),
-          header));
+          header,
+          nemoConfig(
+              w, "worker '" + wname + "'", source, lines.line(table, "nemo_config"), nemoConfig),
+          nemoOverrides(w, wname, source, lines.line(table, "nemo_overrides"))));
     }
     checkDependencies(workers, lines, source);
     Template.Hpo hpo = hpo(root.get("hpo"), text, lines, source);
     return new Template(name, description, minGpus, workers, hpo, source);
+  }
+
+  private static String nemoConfig(JsonNode n, String who, String source, int line, String dflt) {
+    String path = string(n, "nemo_config", dflt, source, line);
+    if (n.has("nemo_config")
+        && (path.isBlank() || path.chars().anyMatch(Character::isISOControl))) {
+      throw new IllegalArgumentException(at(source, line) + ": nemo_config of " + who
+          + " must be the path of a NeMo YAML config, without control characters; was '"
+          + StateFormat.printable(path) + "'.");
+    }
+    return path;
+  }
+
+  private static List<String> nemoOverrides(JsonNode w, String wname, String source, int line) {
+    JsonNode n = w.get("nemo_overrides");
+    if (n == null) {
+      return List.of();
+    }
+    String form = "; write a list of Hydra overrides, e.g. nemo_overrides ="
+        + " [\"trainer.max_steps=5000\", \"+model.new_key=1\", \"~model.drop_key\"].";
+    if (!n.isArray()) {
+      throw new IllegalArgumentException(at(source, line) + ": nemo_overrides of worker '" + wname
+          + "' must be a list of strings" + form);
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode o : n) {
+      if (!o.isString()) {
+        throw new IllegalArgumentException(at(source, line) + ": nemo_overrides of worker '" + wname
+            + "' holds " + o + ", not a string" + form);
+      }
+      String text = o.asString();
+      boolean delete = text.startsWith("~");
+      if (text.length() > 4096
+          || !NEMO_OVERRIDE.matcher(text).matches()
+          || (!delete && !text.contains("="))) {
+        throw new IllegalArgumentException(at(source, line) + ": nemo_overrides of worker '"
+            + wname + "' holds '" + StateFormat.printable(text) + "', which is no Hydra"
+            + " override (key=value, +key=value, ++key=value or ~key; keys are dot-separated"
+            + " names of letters, digits, '_' and '-'; no control characters)" + form);
+      }
+      out.add(text);
+    }
+    return out;
   }
 
   private static void checkDependencies(List<Template.Worker> workers, Lines lines, String source) {

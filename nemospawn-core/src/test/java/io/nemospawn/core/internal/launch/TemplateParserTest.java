@@ -97,22 +97,23 @@ class TemplateParserTest {
             "name = \"x\"\nmin_gpu = 2\n[[workers]]\nname = \"w\"\n", "x.toml"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("x.toml, line 2: unknown key 'min_gpu'; a template has the keys"
-            + " [name, description, min_gpus, workers, hpo].");
+            + " [name, description, min_gpus, workers, hpo, nemo_config].");
   }
 
   @Test
   void unknownWorkerKeyNamesItsLine() {
     String text = GOOD.replace("gpu_count = 2", "gpus = 2");
     assertThatThrownBy(() -> TemplateParser.parse(text, "tiny.toml"))
-        .hasMessage("tiny.toml, line 13: unknown key 'gpus' in worker 2; a worker has the keys"
-            + " [name, role, gpu_count, task, blocked_by, profile, runtime].");
+        .hasMessage(
+            "tiny.toml, line 13: unknown key 'gpus' in worker 2; a worker has the keys"
+                + " [name, role, gpu_count, task, blocked_by, profile, runtime, nemo_config, nemo_overrides].");
   }
 
   @Test
   void unknownTableNamesItsLine() {
     assertThatThrownBy(() -> TemplateParser.parse(GOOD + "\n[extras]\nx = 1\n", "tiny.toml"))
         .hasMessage("tiny.toml, line 19: unknown key 'extras'; a template has the keys"
-            + " [name, description, min_gpus, workers, hpo].");
+            + " [name, description, min_gpus, workers, hpo, nemo_config].");
   }
 
   @Test
