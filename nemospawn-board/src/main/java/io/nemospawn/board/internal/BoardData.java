@@ -176,7 +176,7 @@ public final class BoardData {
   static Map<String, Object> artifact(Artifact a) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", a.id());
-    m.put("type", a.type().toString());
+    m.put("type", a.type().wireName());
     m.put("path", a.path());
     m.put("agent", a.agentId());
     m.put("valLoss", a.findValLoss().isPresent() ? a.valLoss() : null);
