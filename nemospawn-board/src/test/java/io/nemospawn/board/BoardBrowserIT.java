@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -283,11 +282,14 @@ class BoardBrowserIT {
                 "return [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length;"))
         .isEqualTo(0L);
     for (int i = 0; i < ids.size(); i++) {
-      Object title = js(
-          "return document.querySelector(\"[data-task-id='\" + arguments[0] + \"'] .title\").textContent;",
+      // compared as JSON, so that the WebDriver wire cannot alter line breaks or controls
+      String title = (String) js(
+          "return JSON.stringify(document.querySelector(\"[data-task-id='\" + arguments[0] + \"'] .title\").textContent);",
           ids.get(i));
       String expected = team.tasks().get(ids.get(i)).title();
-      assertThat(title).as("title %d", i).isEqualTo(expected);
+      assertThat(MAPPER.readValue(title, String.class))
+          .as("title %d: page %s, library %s", i, title, MAPPER.writeValueAsString(expected))
+          .isEqualTo(expected);
     }
     // visible as text, e.g. the script tag shows its source
     assertThat(driver
@@ -322,7 +324,7 @@ class BoardBrowserIT {
     openBoard();
     By approve = By.cssSelector("[data-plan-id='" + p.id() + "'] button.approve");
     waitUpTo(Duration.ofSeconds(5)).until(d -> !d.findElements(approve).isEmpty());
-    driver.findElement(approve).click();
+    click(approve);
     waitUpTo(Duration.ofSeconds(5))
         .until(d -> d.findElement(By.id("notice")).getText().startsWith("401"));
     Thread.sleep(300);
@@ -330,16 +332,16 @@ class BoardBrowserIT {
     assertThat(team.plans().get(p.id()).status()).isEqualTo(PlanStatus.PENDING);
     // a wrong key is refused too
     driver.findElement(By.id("key")).sendKeys("not-the-key-" + key);
-    driver.findElement(By.cssSelector("#login button")).click();
+    click(By.cssSelector("#login button"));
     waitUpTo(Duration.ofSeconds(5))
         .until(d -> d.findElement(By.id("notice")).getText().startsWith("401"));
     // the key
     driver.findElement(By.id("key")).sendKeys(key);
-    driver.findElement(By.cssSelector("#login button")).click();
+    click(By.cssSelector("#login button"));
     waitUpTo(Duration.ofSeconds(5)).until(d -> d.findElement(By.id("who")).isDisplayed());
     assertThat(driver.manage().getCookieNamed("nemospawn_board").isHttpOnly()).isTrue();
     assertThat(js("return document.cookie;")).isEqualTo("");
-    driver.findElement(approve).click();
+    click(approve);
     waitUpTo(Duration.ofSeconds(5))
         .until(d -> team.plans().get(p.id()).status() == PlanStatus.APPROVED);
     waitUpTo(Duration.ofSeconds(5))
@@ -351,7 +353,16 @@ class BoardBrowserIT {
     assertThat(severe()).allSatisfy(e -> assertThat(e.getMessage()).contains("401"));
   }
 
-  static Map<String, Object> none() {
-    return Map.of();
+  static final tools.jackson.databind.json.JsonMapper MAPPER =
+      tools.jackson.databind.json.JsonMapper.builder().build();
+
+  /** Clicks, finding the element again when a live re-render replaced it. */
+  static void click(By by) {
+    waitUpTo(Duration.ofSeconds(5))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+        .until(d -> {
+          d.findElement(by).click();
+          return true;
+        });
   }
 }

@@ -35,6 +35,7 @@ class BoardLoadIT {
     final Socket socket;
     final ConcurrentHashMap<String, Long> seen = new ConcurrentHashMap<>();
     final AtomicInteger resyncs = new AtomicInteger();
+    final AtomicInteger lastFlood = new AtomicInteger(-1);
     final CountDownLatch connected = new CountDownLatch(1);
 
     Reader(int port) throws Exception {
@@ -58,6 +59,8 @@ class BoardLoadIT {
             resyncs.incrementAndGet();
           } else if (line.startsWith("data: ") && line.contains("\"state\":\"done\"")) {
             seen.putIfAbsent("task-done", System.nanoTime());
+          } else if (line.startsWith("data: {\"marker\":\"flood-")) {
+            lastFlood.set(Integer.parseInt(line.substring(23, line.indexOf('"', 23))));
           } else if (line.startsWith("data: {\"marker\":")) {
             seen.put(line.substring(17, line.indexOf('"', 17)), System.nanoTime());
           }
@@ -119,14 +122,20 @@ class BoardLoadIT {
           readers.stream().mapToLong(r -> r.seen.get("first") - t0).max().orElseThrow();
       System.out.printf("first event to %d clients: worst %.1f ms%n", READERS, worst / 1e6);
 
-      // 2. flood with 16 KiB events until the stuck client is dropped; readers keep up
+      // 2. publish 16 KiB events until the stuck client is dropped, no faster than the readers
+      // read (at most QUEUE / 2 behind), so only the one that never reads can fall behind
       String pad = "p".repeat(16 * 1024);
       int sent = 0;
-      while (board.droppedClients() == 0 && sent < 5000) {
+      long floodEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (board.droppedClients() == 0 && sent < 20_000 && System.nanoTime() < floodEnd) {
         hub.publish("x", "{\"marker\":\"flood-" + sent + "\",\"pad\":\"" + pad + "\"}");
         sent++;
-        if (sent % 8 == 0) {
-          Thread.sleep(5);
+        while (sent
+                    - 1
+                    - readers.stream().mapToInt(r -> r.lastFlood.get()).min().orElseThrow()
+                > QUEUE / 2
+            && System.nanoTime() < floodEnd) {
+          Thread.sleep(1);
         }
         assertThat(hub.queuedEvents()).isLessThanOrEqualTo((long) (READERS + 1) * QUEUE);
       }

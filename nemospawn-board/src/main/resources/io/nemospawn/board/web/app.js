@@ -38,18 +38,32 @@
 
   // ------------------------------------------------------------------ rendering
 
-  function schedule() {
+  // Only the panels whose data changed are rebuilt, so a button under the pointer stays put while
+  // other panels update.
+  const dirty = new Set();
+  const ALL = ["kanban", "agents", "plans", "messages", "artifacts", "gpus", "hpo", "problems", "chrome"];
+
+  function schedule(...panels) {
+    for (const p of panels.length ? panels : ALL) dirty.add(p);
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => { pending = false; render(); });
   }
 
   function render() {
+    const d = new Set(dirty);
+    dirty.clear();
     document.body.classList.toggle("study", state.mode === "study");
     if (state.mode === "team") {
-      renderKanban(); renderAgents(); renderPlans(); renderMessages(); renderArtifacts(); renderGpus();
+      if (d.has("kanban")) renderKanban();
+      if (d.has("agents")) renderAgents();
+      if (d.has("plans")) renderPlans();
+      if (d.has("messages")) renderMessages();
+      if (d.has("artifacts")) renderArtifacts();
+      if (d.has("gpus")) renderGpus();
     }
-    renderHpo(); renderProblems();
+    if (d.has("hpo")) renderHpo();
+    if (d.has("problems")) renderProblems();
     $("login").hidden = !state.keys || state.csrf !== null || state.mode !== "team";
     $("who").hidden = state.csrf === null;
   }
@@ -212,7 +226,7 @@
       root.appendChild(el("div", { "data-study": s.name },
         el("h3", null, s.name),
         el("div", { class: "dim" }, s.trialCount + " trials · " + pruned + " pruned · " + s.direction +
-          (best ? " · best " + best.value + " (trial " + best.number + ")" : "")),
+          (best ? " · best " + (+best.value.toPrecision(5)) + " (trial " + best.number + ")" : "")),
         el("div", { class: "charts" }, NemoCharts.history(s), NemoCharts.intermediate(s), NemoCharts.importance(s))));
     }
   }
@@ -255,7 +269,7 @@
   async function refreshHpo() {
     hpoTimer = null;
     const r = await fetch("/api/hpo", { credentials: "same-origin", cache: "no-store" });
-    if (r.ok) { state.hpo = await r.json(); schedule(); }
+    if (r.ok) { state.hpo = await r.json(); schedule("hpo"); }
   }
 
   function on(name, fn) {
@@ -268,17 +282,17 @@
     source.addEventListener("error", () => { $("conn").textContent = "reconnecting…"; $("conn").className = "conn off"; });
     on("resync", () => resync());
     on("task", t => {
-      state.tasks.set(t.id, t); schedule();
+      state.tasks.set(t.id, t); schedule("kanban");
       if (t.study && hpoTimer === null) hpoTimer = setTimeout(refreshHpo, 500);
     });
-    on("agent", a => { state.agents.set(a.id, a); schedule(); });
-    on("plan", p => { state.plans.set(p.id, p); schedule(); });
+    on("agent", a => { state.agents.set(a.id, a); schedule("agents"); });
+    on("plan", p => { state.plans.set(p.id, p); schedule("plans"); });
     on("message", m => {
       if (!state.messages.some(x => x.id === m.id)) { state.messages.unshift(m); state.messages.length = Math.min(state.messages.length, 100); }
-      schedule();
+      schedule("messages");
     });
-    on("gpus", g => { state.gpus = g; schedule(); });
-    on("hpo", h => { state.hpo = h; schedule(); });
+    on("gpus", g => { state.gpus = g; schedule("gpus"); });
+    on("hpo", h => { state.hpo = h; schedule("hpo"); });
   }
 
   // ------------------------------------------------------------------ changes
@@ -297,7 +311,7 @@
     const r = await fetch("/api/session", { credentials: "same-origin", cache: "no-store" });
     const s = await r.json();
     state.keys = s.keys; state.csrf = s.csrf; state.mode = s.mode;
-    render();
+    schedule("chrome");
     return s;
   }
 
@@ -308,18 +322,18 @@
         body: JSON.stringify({ key: $("key").value }), credentials: "same-origin" });
       const j = await r.json();
       $("key").value = "";
-      if (r.ok) { state.csrf = j.csrf; notice(""); render(); if (!source) start(); } else notice(r.status + ": " + j.error);
+      if (r.ok) { state.csrf = j.csrf; notice(""); schedule("chrome"); if (!source) start(); } else notice(r.status + ": " + j.error);
     });
     $("logout").addEventListener("click", async () => {
       await fetch("/api/logout", { method: "POST", credentials: "same-origin" });
-      state.csrf = null; render();
+      state.csrf = null; schedule("chrome");
     });
     $("send").addEventListener("submit", async ev => {
       ev.preventDefault();
       const ok = await change("/api/messages", { to: $("send-to").value.trim(), body: $("send-body").value });
       if (ok) $("send-body").value = "";
     });
-    window.addEventListener("resize", schedule);
+    window.addEventListener("resize", () => schedule("kanban"));
   }
 
   function start() { connect(); }
