@@ -55,19 +55,32 @@ public final class BoardData {
   /** The whole board of a team, read once. */
   public static Map<String, Object> board(
       Team team, @Nullable GpuSnapshot gpus, @Nullable Path dataDir, List<String> studies) {
+    return board(team, team.tasks().list(), gpus, dataDir, studies);
+  }
+
+  /** The whole board of a team, with its tasks already read (the server keeps them). */
+  public static Map<String, Object> board(
+      Team team,
+      Listing<Task> tasks,
+      @Nullable GpuSnapshot gpus,
+      @Nullable Path dataDir,
+      List<String> studies) {
     Map<String, Object> m = new LinkedHashMap<>();
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("id", team.id());
     t.put("name", team.name());
     m.put("team", t);
     List<String> problems = new ArrayList<>();
-    Listing<Task> tasks = team.tasks().list();
     tasks.problems().forEach(p -> problems.add(p.toString()));
     List<Map<String, Object>> taskJson = new ArrayList<>(tasks.size());
     Set<String> linked = new LinkedHashSet<>(studies);
     for (Task task : tasks) {
       taskJson.add(task(task));
-      TaskTrials.link(task).ifPresent(l -> linked.add(l.study()));
+      try {
+        TaskTrials.link(task).ifPresent(l -> linked.add(l.study()));
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage());
+      }
     }
     m.put("tasks", taskJson);
     Listing<AgentInfo> agents = team.agents().list();

@@ -3,6 +3,7 @@ package io.nemospawn.board.internal;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.nemospawn.Listing;
 import io.nemospawn.Subscription;
 import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
@@ -11,6 +12,7 @@ import io.nemospawn.board.AccessKeys;
 import io.nemospawn.board.BoardOptions;
 import io.nemospawn.hpo.Hpo;
 import io.nemospawn.spi.StateFormat;
+import io.nemospawn.task.Task;
 import io.nemospawn.topology.GpuSnapshot;
 import java.io.IOException;
 import java.io.InputStream;
@@ -104,6 +106,13 @@ public final class BoardHttp implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile @Nullable GpuSnapshot gpus;
 
+  // The team's tasks, read once and then kept up to date from the subscription's events, so that
+  // neither a page's first read nor the study check lists the task directory again.
+  private final ConcurrentHashMap<String, Task> tasks = new ConcurrentHashMap<>();
+  private final Object taskLoad = new Object();
+  private volatile boolean tasksLoaded;
+  private volatile List<Listing.Problem> taskProblems = List.of();
+
   private record Session(String csrf, Instant expires) {}
 
   private BoardHttp(@Nullable Team team, Path dataDir, List<String> studies, BoardOptions options)
@@ -156,6 +165,7 @@ public final class BoardHttp implements AutoCloseable {
           converter.execute(() -> convert(t, e));
         }
       });
+      ticker.submit(this::loadTasks);
       ticker.submit(this::sampleGpus);
       long gpuMillis = options.gpuInterval().toMillis();
       ticker.scheduleWithFixedDelay(this::sampleGpus, gpuMillis, gpuMillis, TimeUnit.MILLISECONDS);
@@ -229,6 +239,7 @@ public final class BoardHttp implements AutoCloseable {
   private void convert(Team t, TeamEvent e) {
     try {
       if (e instanceof TeamEvent.TaskChanged tc) {
+        keep(tc.task());
         hub.publish("task", json(BoardData.task(tc.task())));
       } else if (e instanceof TeamEvent.MessageReceived mr) {
         hub.publish("message", json(BoardData.message(mr.message())));
@@ -246,6 +257,43 @@ public final class BoardHttp implements AutoCloseable {
       }
     } catch (RuntimeException ex) {
       hub.resync();
+    }
+  }
+
+  /** Keeps the newer of the cached and the given version of a task. */
+  private void keep(Task task) {
+    tasks.merge(
+        task.id(), task, (old, now) -> now.updatedAt().isBefore(old.updatedAt()) ? old : now);
+  }
+
+  /** Reads every task once (again after a missed event); events keep the cache current. */
+  private Listing<Task> cachedTasks() {
+    Team t = team;
+    if (t == null) {
+      return Listing.empty();
+    }
+    if (!tasksLoaded) {
+      synchronized (taskLoad) {
+        if (!tasksLoaded) {
+          Listing<Task> all = t.tasks().list();
+          for (Task task : all) {
+            keep(task);
+          }
+          taskProblems = all.problems();
+          tasksLoaded = true;
+        }
+      }
+    }
+    List<Task> list = new ArrayList<>(tasks.values());
+    list.sort(java.util.Comparator.comparing(Task::id));
+    return new Listing<>(list, taskProblems);
+  }
+
+  private void loadTasks() {
+    try {
+      cachedTasks();
+    } catch (RuntimeException e) {
+      // the first read of the board tries again and reports the failure
     }
   }
 
@@ -271,8 +319,12 @@ public final class BoardHttp implements AutoCloseable {
     Set<String> names = new LinkedHashSet<>(studies);
     Team t = team;
     if (t != null) {
-      for (var task : t.tasks().list()) {
-        io.nemospawn.hpo.TaskTrials.link(task).ifPresent(l -> names.add(l.study()));
+      for (Task task : cachedTasks()) {
+        try {
+          io.nemospawn.hpo.TaskTrials.link(task).ifPresent(l -> names.add(l.study()));
+        } catch (IllegalArgumentException e) {
+          // a malformed link: /api/board lists it under problems
+        }
       }
     }
     return new ArrayList<>(names);
@@ -292,6 +344,7 @@ public final class BoardHttp implements AutoCloseable {
       return;
     }
     if (resyncPending.getAndSet(false)) {
+      tasksLoaded = false; // an event was missed: read the tasks again
       hub.resync();
     }
     if (hub.clients() == 0) {
@@ -397,7 +450,7 @@ public final class BoardHttp implements AutoCloseable {
       m.put("problems", problems);
       return m;
     }
-    Map<String, Object> m = BoardData.board(t, gpus, dataDir, studies);
+    Map<String, Object> m = BoardData.board(t, cachedTasks(), gpus, dataDir, studies);
     m.put("mode", "team");
     return m;
   }
