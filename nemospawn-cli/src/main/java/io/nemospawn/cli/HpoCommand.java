@@ -9,9 +9,6 @@ import io.nemospawn.hpo.Trial;
 import io.nemospawn.hpo.TrialState;
 import io.nemospawn.launch.Launcher;
 import io.nemospawn.launch.Template;
-import io.nemospawn.spi.Environment;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,7 +38,7 @@ import picocli.CommandLine.ParameterException;
       HpoCommand.Report.class,
       HpoCommand.Best.class,
       HpoCommand.Trials.class,
-      HpoCommand.Dashboard.class
+      HpoDashboardCommand.class
     })
 final class HpoCommand {
   private HpoCommand() {}
@@ -353,70 +350,6 @@ final class HpoCommand {
         out.table(List.of("TRIAL", "STATE", "VALUE", "LAST_STEP", "PARAMS"), rows);
       }
       return ExitCodes.OK;
-    }
-  }
-
-  @Command(
-      name = "dashboard",
-      mixinStandardHelpOptions = true,
-      description =
-          "Starts Optuna's dashboard (optuna-dashboard) on the study, if it is installed.")
-  static final class Dashboard implements Callable<Integer> {
-    @Mixin
-    Output out;
-
-    @Mixin
-    StateOptions data;
-
-    @Option(names = "--study", required = true, description = "Study name.")
-    String study;
-
-    @Option(
-        names = "--port",
-        defaultValue = "8081",
-        description = "Port (default: ${DEFAULT-VALUE}, as NemoSpawn 1.0).")
-    int port;
-
-    static Optional<Path> onPath(String exe) {
-      String path = Environment.get("PATH");
-      if (path == null) {
-        return Optional.empty();
-      }
-      for (String dir : path.split(File.pathSeparator)) {
-        Path p = Path.of(dir, exe);
-        if (Files.isExecutable(p)) {
-          return Optional.of(p);
-        }
-      }
-      return Optional.empty();
-    }
-
-    @Override
-    public Integer call() throws Exception {
-      Path db = Hpo.storageFile(data.dataDir(), study);
-      if (!Files.exists(db)) {
-        throw new IllegalArgumentException("No SQLite study database " + db
-            + ": create the study with `nemospawn hpo init --study " + study + " --hpo-file F`.");
-      }
-      String url = "sqlite:///" + db.toAbsolutePath();
-      Optional<Path> exe = onPath("optuna-dashboard");
-      if (exe.isEmpty()) {
-        out.err()
-            .println("optuna-dashboard is not installed. Install it with `pipx install"
-                + " optuna-dashboard` (or `pip install optuna-dashboard`), then run: optuna-dashboard "
-                + url + " --port " + port + ". Dashboards built for Optuna 3.2+ ask to upgrade the"
-                + " database first: `optuna storage upgrade --storage " + url
-                + "` (NemoSpawn reads the"
-                + " upgraded file too; Optuna 3.1 then no longer does).");
-        out.err().flush();
-        return ExitCodes.FAILURE;
-      }
-      out.println("Starting " + exe.get() + " " + url + " on http://127.0.0.1:" + port
-          + "/ (Ctrl-C stops it)");
-      Process p = new ProcessBuilder(exe.get().toString(), url, "--port", Integer.toString(port))
-          .inheritIO()
-          .start();
-      return p.waitFor() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
     }
   }
 }

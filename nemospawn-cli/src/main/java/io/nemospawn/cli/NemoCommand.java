@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /** {@code nemospawn nemo config show|override|diff|hash}: NeMo YAML configs and their overrides. */
@@ -80,14 +81,14 @@ final class NemoCommand {
           + " Writes are atomic.")
   static final class OverrideFile extends WithOverrides {
     @ArgGroup(exclusive = true)
-    Target target;
+    @Nullable Target target;
 
     static final class Target {
       @Option(
           names = {"-o", "--output"},
           paramLabel = "OUT",
           description = "Write the result to this file.")
-      Path output;
+      @Nullable Path output;
 
       @Option(names = "--in-place", description = "Replace FILE with the result.")
       boolean inPlace;
@@ -100,12 +101,13 @@ final class NemoCommand {
     public Integer call() {
       NemoConfig before = NemoConfig.read(file);
       NemoConfig c = before.apply(overrides, force);
-      Path dest = target == null ? null : target.inPlace ? file : target.output;
-      if (dest == null) {
+      Target t = target;
+      Path dest = t == null ? null : t.inPlace ? file : t.output;
+      if (t == null || dest == null) {
         out.text(c.toYaml().stripTrailing());
         return ExitCodes.OK;
       }
-      c.write(dest, overwrite || target.inPlace);
+      c.write(dest, overwrite || t.inPlace);
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", dest.toAbsolutePath().toString());
@@ -194,7 +196,7 @@ final class NemoCommand {
   }
 
   /** A value in a table cell: JSON with its type, "-" when absent. */
-  static String value(JsonNode n) {
+  static String value(@Nullable JsonNode n) {
     if (n == null) {
       return "-";
     }

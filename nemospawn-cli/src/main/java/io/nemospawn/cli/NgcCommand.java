@@ -180,7 +180,7 @@ final class NgcCommand {
         } else {
           out.text(p.result().output().stripTrailing());
           out.println("Pulled " + p.target() + " to " + local);
-          if (a != null) {
+          if (a != null && team != null) {
             out.println("Registered nemo-checkpoint " + a.id() + " at " + a.path() + " in team "
                 + team.id());
           }

@@ -1,7 +1,6 @@
 package io.nemospawn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.nemospawn.cli.Cli.Result;
 import io.nemospawn.hpo.FrozenTrial;
@@ -205,36 +204,6 @@ class HpoCommandTest {
     assertThat(step.err())
         .isEqualTo("Error: Missing --step for trial 0: an intermediate report needs the"
             + " step it was measured at; pass --final to complete the trial instead.\n");
-  }
-
-  @Test
-  void dashboardSaysHowToGetItWhenAbsent(@TempDir Path dir) throws Exception {
-    assumeThat(HpoCommand.Dashboard.onPath("optuna-dashboard"))
-        .as("optuna-dashboard installed")
-        .isEmpty();
-    String data = dir.toString();
-    assertThat(run(
-                "hpo",
-                "init",
-                "--study",
-                "s",
-                "--hpo-file",
-                hpoFile(dir, 0).toString(),
-                "--data-dir",
-                data)
-            .code())
-        .isZero();
-    Result d = run("hpo", "dashboard", "--study", "s", "--data-dir", data);
-    String url = "sqlite:///" + dir.resolve("hpo/s.db").toAbsolutePath();
-    assertThat(d.code()).isEqualTo(ExitCodes.FAILURE);
-    assertThat(d.err())
-        .isEqualTo("optuna-dashboard is not installed. Install it with `pipx install"
-            + " optuna-dashboard` (or `pip install optuna-dashboard`), then run: optuna-dashboard "
-            + url
-            + " --port 8081. Dashboards built for Optuna 3.2+ ask to upgrade the database first: `optuna"
-            + " storage upgrade --storage " + url
-            + "` (NemoSpawn reads the upgraded file too; Optuna 3.1"
-            + " then no longer does).\n");
   }
 
   @Test

@@ -1,0 +1,268 @@
+package io.nemospawn.board;
+
+import io.nemospawn.StateException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.apiguardian.api.API;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The access keys that guard changes made through the web board (and, later, the control plane
+ * and users): {@code <data dir>/access-keys.json}, mode 0600, holding only a random salt and the
+ * salted SHA-256 of each key, never a key itself. A key is at least 256 bits: generated ones are
+ * 32 random bytes from {@link SecureRandom}, written as 43 base64url characters; added ones must
+ * be at least {@value #MIN_KEY_LENGTH} characters. Thread-safe; every call reads the file again,
+ * so keys added by another process count at once.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public final class AccessKeys {
+  /** The file name under the data directory. */
+  public static final String FILE_NAME = "access-keys.json";
+
+  /** The fewest characters an added key may have. */
+  public static final int MIN_KEY_LENGTH = 32;
+
+  private static final JsonMapper MAPPER = JsonMapper.builder().build();
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
+
+  private final Path file;
+
+  private AccessKeys(Path file) {
+    this.file = file;
+  }
+
+  /** Returns the key store of a data directory; touches no file. */
+  public static AccessKeys of(Path dataDir) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    return new AccessKeys(dataDir.resolve(FILE_NAME));
+  }
+
+  /** Returns the file that holds the hashes. */
+  public Path file() {
+    return file;
+  }
+
+  /**
+   * Returns whether the store holds at least one key.
+   *
+   * @throws StateException when the file exists but cannot be read
+   */
+  public boolean hasKeys() {
+    return !read().isEmpty();
+  }
+
+  /**
+   * Generates a key when the store holds none and returns it: the only time it is ever seen.
+   *
+   * @return the new key, or empty when the store already held one
+   * @throws StateException when the file cannot be read or written
+   */
+  public synchronized Optional<String> generateIfEmpty() {
+    if (!read().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(generate("generated"));
+  }
+
+  /**
+   * Generates a new key, stores its hash under {@code label} and returns it.
+   *
+   * @throws StateException when the file cannot be read or written
+   */
+  public synchronized String generate(String label) {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    String key = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    add(key, label);
+    return key;
+  }
+
+  /**
+   * Stores the hash of a key the caller chose (read from a file or stdin, never from a command
+   * line).
+   *
+   * @throws IllegalArgumentException when the key is shorter than {@value #MIN_KEY_LENGTH}
+   *     characters or holds whitespace or control characters
+   * @throws StateException when the file cannot be read or written
+   */
+  public synchronized void add(String key, String label) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(label, "label");
+    if (key.length() < MIN_KEY_LENGTH) {
+      throw new IllegalArgumentException("An access key must have at least " + MIN_KEY_LENGTH
+          + " characters (256 bits of a random key), this one has " + key.length());
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c <= ' ' || c == 0x7f) {
+        throw new IllegalArgumentException(
+            "An access key may not hold spaces or control characters (at index " + i + ")");
+      }
+    }
+    List<Entry> entries = new ArrayList<>(read());
+    byte[] salt = new byte[16];
+    RANDOM.nextBytes(salt);
+    String id = HexFormat.of().formatHex(salt, 0, 4);
+    entries.add(
+        new Entry(id, label, HexFormat.of().formatHex(salt), hash(salt, key), Instant.now()));
+    write(entries);
+  }
+
+  /**
+   * Returns whether {@code key} is one of the stored keys (compared in constant time per entry).
+   *
+   * @throws StateException when the file exists but cannot be read
+   */
+  public boolean verify(String key) {
+    Objects.requireNonNull(key, "key");
+    boolean ok = false;
+    for (Entry e : read()) {
+      byte[] salt = HexFormat.of().parseHex(e.salt());
+      byte[] expected = HexFormat.of().parseHex(e.hash());
+      ok |= MessageDigest.isEqual(expected, HexFormat.of().parseHex(hash(salt, key)));
+    }
+    return ok;
+  }
+
+  /**
+   * Returns the stored entries: id, label, creation time (no hashes).
+   *
+   * @throws StateException when the file exists but cannot be read
+   */
+  public List<Map<String, String>> list() {
+    List<Map<String, String>> out = new ArrayList<>();
+    for (Entry e : read()) {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("id", e.id());
+      m.put("label", e.label());
+      m.put("created_at", e.createdAt().toString());
+      out.add(m);
+    }
+    return out;
+  }
+
+  private static String hash(byte[] salt, String key) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update(salt);
+      d.update(key.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private record Entry(String id, String label, String salt, String hash, Instant createdAt) {}
+
+  private List<Entry> read() {
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      return List.of();
+    }
+    try {
+      JsonNode root = MAPPER.readTree(Files.readString(file));
+      JsonNode keys = root.path("keys");
+      if (!keys.isArray()) {
+        throw new StateException(
+            file,
+            "Cannot read access keys " + file
+                + ": no \"keys\" array; fix or remove the file and run `board serve` again");
+      }
+      List<Entry> out = new ArrayList<>();
+      for (JsonNode k : keys) {
+        String salt = k.path("salt").asString("");
+        String hash = k.path("hash").asString("");
+        if (salt.length() != 32 || hash.length() != 64) {
+          throw new StateException(
+              file,
+              "Cannot read access keys " + file
+                  + ": an entry lacks a 16-byte salt or a SHA-256 hash");
+        }
+        out.add(new Entry(
+            k.path("id").asString(""),
+            k.path("label").asString(""),
+            salt,
+            hash,
+            Instant.parse(k.path("created_at").asString("1970-01-01T00:00:00Z"))));
+      }
+      return out;
+    } catch (IOException | JacksonException | IllegalArgumentException e) {
+      throw new StateException(file, "Cannot read access keys " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void write(List<Entry> entries) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("format", 1);
+    root.put("hash", "sha256(salt || utf8(key)), hex");
+    List<Map<String, String>> keys = new ArrayList<>();
+    for (Entry e : entries) {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("id", e.id());
+      m.put("label", e.label());
+      m.put("salt", e.salt());
+      m.put("hash", e.hash());
+      m.put("created_at", e.createdAt().toString());
+      keys.add(m);
+    }
+    root.put("keys", keys);
+    Path parent = Objects.requireNonNull(file.toAbsolutePath().getParent(), "parent");
+    try {
+      Files.createDirectories(parent);
+      Path tmp = parent.resolve("." + FILE_NAME + "." + Long.toHexString(RANDOM.nextLong()));
+      try {
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      } catch (UnsupportedOperationException e) {
+        Files.createFile(tmp);
+      } catch (FileAlreadyExistsException e) {
+        throw new StateException(
+            file, "Cannot write access keys " + file + ": " + tmp + " exists", e);
+      }
+      try {
+        Files.writeString(
+            tmp, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+        try {
+          Files.move(
+              tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new StateException(file, "Cannot write access keys " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AccessKeys[" + file + "]";
+  }
+}

@@ -1,0 +1,82 @@
+package io.nemospawn.cli;
+
+import io.nemospawn.Team;
+import io.nemospawn.board.AccessKeys;
+import io.nemospawn.board.BoardOptions;
+import io.nemospawn.board.BoardServer;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nemospawn board serve TEAM_ID [--host H] [--port P]}: the web board, live through
+ * Server-Sent Events, until Ctrl-C. Creates the data directory's access key on first use and
+ * prints it once.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serves the team's web board (tasks, agents, inbox, plans, artifacts, GPUs, HPO), live"
+          + " through Server-Sent Events, until Ctrl-C.",
+      "Binds 127.0.0.1 unless --host says otherwise; off loopback every request needs an access"
+          + " key. Approving plans, sending messages and approving shutdowns need a key: the"
+          + " first serve generates one, prints it once and stores only its salted hash in"
+          + " <data dir>/access-keys.json (add your own with `board key add`)."
+    })
+final class BoardServeCommand extends TeamArgSubcommand {
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
+      description = "Address to bind (default: ${DEFAULT-VALUE}; others need an access key).")
+  String host;
+
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      description =
+          "Web UI port (default: ${DEFAULT-VALUE}, as NemoSpawn 1.0; 0 picks a free one).")
+  int port;
+
+  @Mixin
+  BoardMetricsOptions metrics;
+
+  /** Released when the command should stop (tests interrupt the thread instead). */
+  private final CountDownLatch stop = new CountDownLatch(1);
+
+  @Override
+  int run(Team t) throws Exception {
+    AccessKeys keys = AccessKeys.of(state.dataDir());
+    Optional<String> created = keys.generateIfEmpty();
+    BoardOptions options = BoardOptions.builder()
+        .host(host)
+        .port(port)
+        .keys(keys)
+        .dataDir(state.dataDir())
+        .build();
+    Thread hook = new Thread(stop::countDown, "nemospawn-board-shutdown");
+    try (BoardServer board = BoardServer.start(t, options);
+        AutoCloseable extra = metrics.start(t, host, out)) {
+      if (created.isPresent()) {
+        out.println("Access key for changes on the board (shown once; only its hash is stored in "
+            + keys.file() + "): " + created.get());
+      }
+      out.println("Board of team " + t.id() + " at " + board.uri() + " (Ctrl-C stops it)");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        stop.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // shutting down already
+        }
+      }
+    }
+    return ExitCodes.OK;
+  }
+}
