@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
@@ -275,7 +276,10 @@ public final class ConfigStore implements Config {
         try {
           validate(k, e);
         } catch (IllegalArgumentException ex) {
-          out.add(new HealthCheck("environment " + k.envVar(), false, ex.getMessage()));
+          out.add(new HealthCheck(
+              "environment " + k.envVar(),
+              false,
+              Objects.toString(ex.getMessage(), ex.toString())));
         }
       }
     }

@@ -12,6 +12,7 @@ import io.nemospawn.spi.SendReceipt;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.state.MessageJson;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -43,7 +45,7 @@ public final class FileInbox implements Inbox, AutoCloseable {
 
   private final TeamContext ctx;
   private final FileAgents agents;
-  private InboxStore store;
+  private @Nullable InboxStore store;
   private boolean closed;
 
   public FileInbox(TeamContext ctx, FileAgents agents) {
@@ -53,7 +55,11 @@ public final class FileInbox implements Inbox, AutoCloseable {
       if (node.path("read").asBoolean(false)) {
         return Optional.empty();
       }
-      String inboxOf = file.getParent().getFileName().toString();
+      Path inboxDir = file.getParent();
+      if (inboxDir == null) {
+        return Optional.empty();
+      }
+      String inboxOf = inboxDir.getFileName().toString();
       return Optional.of(
           new TeamEvent.MessageReceived(ctx.teamId(), decode(node, inboxOf), ctx.now()));
     });

@@ -34,6 +34,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,18 +63,18 @@ public final class FileNemoSpawn implements NemoSpawn {
 
   FileNemoSpawn(
       Path dataDir,
-      Durability durability,
+      @Nullable Durability durability,
       InstantSource clock,
-      String user,
+      @Nullable String user,
       Function<String, String> env) {
     this(dataDir, durability, clock, user, env, null);
   }
 
   FileNemoSpawn(
       Path dataDir,
-      Durability durability,
+      @Nullable Durability durability,
       InstantSource clock,
-      String user,
+      @Nullable String user,
       Function<String, String> env,
       @Nullable Transport transport) {
     this.transport = transport;
@@ -182,7 +183,7 @@ public final class FileNemoSpawn implements NemoSpawn {
     private final String name;
     private String description = "";
     private List<Integer> gpus = List.of();
-    private GpuTopology topology;
+    private @Nullable GpuTopology topology;
 
     Builder(String name) {
       this.name = name;
@@ -349,7 +350,7 @@ public final class FileNemoSpawn implements NemoSpawn {
         } catch (StateException e) {
           problems.add(new Listing.Problem(f, RecordStore.reasonOf(e)));
         } catch (RuntimeException e) {
-          problems.add(new Listing.Problem(f, e.getMessage()));
+          problems.add(new Listing.Problem(f, Objects.toString(e.getMessage(), e.toString())));
         }
       }
     } catch (IOException e) {

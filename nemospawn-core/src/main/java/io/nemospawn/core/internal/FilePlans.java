@@ -249,7 +249,7 @@ public final class FilePlans implements Plans {
         Json.text(n, "reviewer", ""),
         Json.text(n, "review_comment", ""),
         Json.instant(n, "created_at", Instant.EPOCH),
-        Json.instant(n, "reviewed_at", null));
+        Json.instantOrNull(n, "reviewed_at"));
   }
 
   /** Encodes the plan fields into {@code n}, keeping fields other tools added. */

@@ -104,6 +104,15 @@ public final class FileTasks implements Tasks {
     }
   }
 
+  /** Returns the value of a key that the graph's topological order has already produced. */
+  private static <V> V inOrder(Map<String, V> values, String key) {
+    V v = values.get(key);
+    if (v == null) {
+      throw new IllegalStateException("Task graph key '" + key + "' out of topological order");
+    }
+    return v;
+  }
+
   @Override
   public Map<String, Task> submit(TaskGraph graph) {
     Objects.requireNonNull(graph, "graph");
@@ -117,14 +126,15 @@ public final class FileTasks implements Tasks {
       Map<String, Task> created = new LinkedHashMap<>();
       try {
         for (String key : order) {
-          TaskSpec s = graph.nodes().get(key);
+          TaskSpec s = inOrder(graph.nodes(), key);
           List<String> deps = new ArrayList<>(s.blockedBy());
           Map<String, Task> depTasks = new LinkedHashMap<>();
           for (String d : s.blockedBy()) {
             depTasks.put(d, existing.get(d));
           }
           for (String k : graph.edges().getOrDefault(key, List.of())) {
-            Task dep = created.get(k);
+            // The topological order creates every key before the keys that depend on it.
+            Task dep = inOrder(created, k);
             deps.add(dep.id());
             depTasks.put(dep.id(), dep);
           }
@@ -811,7 +821,9 @@ public final class FileTasks implements Tasks {
       }
     } catch (RuntimeException ex) {
       throw new InvalidJournalEntryException(
-          ex instanceof StateException se ? RecordStore.reasonOf(se) : ex.getMessage());
+          ex instanceof StateException se
+              ? RecordStore.reasonOf(se)
+              : Objects.toString(ex.getMessage(), ex.toString()));
     }
     Instant now = ctx.now();
     Optional<Loaded> l;
@@ -1096,7 +1108,7 @@ public final class FileTasks implements Tasks {
             TaskState.BLOCKED,
             List.of(),
             Map.of(),
-            null,
+            Lease.none(),
             Instant.EPOCH,
             Instant.EPOCH));
       } else if (l.get().task.state() != TaskState.DONE) {

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,9 +105,10 @@ public final class TransportInboxStore implements InboxStore {
     requireOpen();
     InboxFiles.Stored stored = files.write(message);
     TransportKind kind = negotiate(stored.message().to());
-    if (kind != TransportKind.FILE) {
+    MessageTransport via = fast.get(kind); // null for FILE: negotiate names only open ones
+    if (via != null) {
       try {
-        fast.get(kind).send(stored.message());
+        via.send(stored.message());
       } catch (TransportException e) {
         log.debug(
             "Fast send of {} to {} over {} failed ({}); it waits in the inbox",
@@ -328,7 +330,8 @@ public final class TransportInboxStore implements InboxStore {
    * Returns the first failure of a close-all, with {@code next} added to it as suppressed; {@code
    * next} itself when there was none. Transport cannot use core's {@code Failures}.
    */
-  public static RuntimeException addFailure(RuntimeException first, RuntimeException next) {
+  public static RuntimeException addFailure(
+      @Nullable RuntimeException first, RuntimeException next) {
     if (first == null) {
       return next;
     }

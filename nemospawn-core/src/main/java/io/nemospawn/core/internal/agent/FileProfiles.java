@@ -244,7 +244,10 @@ public final class FileProfiles implements Profiles {
           "no key variable needed: " + p.agent() + " uses its own login or config"));
     } else {
       Optional<String> set = auth.stream()
-          .filter(e -> Environment.get(e) != null && !Environment.get(e).isEmpty())
+          .filter(e -> {
+            String v = Environment.get(e);
+            return v != null && !v.isEmpty();
+          })
           .findFirst();
       out.add(new Check(
           "auth variable " + String.join(" or ", auth) + " set",

@@ -106,7 +106,13 @@ final class Planner {
               w.runtime(),
               "worker '" + w.name() + "' (" + TemplateParser.at(t.source(), w.line()) + ")");
       workers.add(new PlannedAgent(
-          w.name(), w.role(), placed.get(w.name()), agent, runtime, w.name(), w.task()));
+          w.name(),
+          w.role(),
+          placed.getOrDefault(w.name(), List.of()),
+          agent,
+          runtime,
+          w.name(),
+          w.task()));
       boolean demoCanDo = DemoRoles.KNOWN.contains(w.role())
           && (!w.role().equals("trainer") || t.hpo().isPresent());
       if (agent.equals(LaunchOptions.DEMO) && !demoCanDo) {
