@@ -4,6 +4,7 @@ import io.nemospawn.TeamInfo;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.agent.Role;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.topology.Gpu;
 import io.nemospawn.topology.GpuTopology;
@@ -137,7 +138,7 @@ public final class Codecs {
         Json.text(n, "agent_id"),
         Json.text(n, "team_id"),
         Json.text(n, "name"),
-        Json.text(n, "role", "worker"),
+        Json.text(n, "role", Role.WORKER.name()),
         Json.ints(n, "gpu_ids"),
         Json.text(n, "tmux_session", ""),
         Json.text(n, "worktree_path", ""),

@@ -61,7 +61,7 @@ public final class FileArtifacts implements Artifacts {
           "Invalid val_loss " + spec.valLoss() + "; use a finite number or leave it unset");
     }
     String hash = spec.nemoConfigHash();
-    if (hash.isEmpty() && spec.type() == ArtifactType.NEMO_CHECKPOINT) {
+    if (hash.isEmpty() && spec.type().equals(ArtifactType.NEMO_CHECKPOINT)) {
       hash = nemoConfigHash(spec.path());
     }
     String configHash = hash;
@@ -151,7 +151,7 @@ public final class FileArtifacts implements Artifacts {
       Artifact target = get(artifactId);
       // Un-promote the previous holders first: a crash in between leaves none promoted, never two.
       for (Artifact a : all().items()) {
-        if (a.promoted() && a.type() == target.type() && !a.id().equals(target.id())) {
+        if (a.promoted() && a.type().equals(target.type()) && !a.id().equals(target.id())) {
           setPromoted(a, false);
           demoted.add(a.id());
         }
@@ -188,7 +188,7 @@ public final class FileArtifacts implements Artifacts {
     Objects.requireNonNull(query, "query");
     Listing<Artifact> all = all();
     var stream = all.items().stream()
-        .filter(a -> query.type() == null || a.type() == query.type())
+        .filter(a -> query.type() == null || a.type().equals(query.type()))
         .filter(a -> query.agentId().isEmpty() || a.agentId().equals(query.agentId()))
         .filter(a -> query.tag().isEmpty() || a.tags().contains(query.tag()))
         .filter(a -> !query.promotedOnly() || a.promoted())
@@ -203,14 +203,16 @@ public final class FileArtifacts implements Artifacts {
   public Optional<Artifact> promoted(ArtifactType type) {
     Objects.requireNonNull(type, "type");
     // A state dir written by a tool without locks may hold several; the newest wins.
-    return all().items().stream().filter(a -> a.type() == type && a.promoted()).max(BY_TIME);
+    return all().items().stream()
+        .filter(a -> a.type().equals(type) && a.promoted())
+        .max(BY_TIME);
   }
 
   @Override
   public Optional<Artifact> best(ArtifactType type) {
     Objects.requireNonNull(type, "type");
     return all().items().stream()
-        .filter(a -> a.type() == type && !Double.isNaN(a.valLoss()))
+        .filter(a -> a.type().equals(type) && !Double.isNaN(a.valLoss()))
         .min(BY_VAL_LOSS);
   }
 
@@ -241,7 +243,7 @@ public final class FileArtifacts implements Artifacts {
     return new Artifact(
         Json.text(n, "artifact_id"),
         Json.text(n, "team_id"),
-        ArtifactType.parse(Json.text(n, "artifact_type")),
+        ArtifactType.of(Json.text(n, "artifact_type")),
         Json.text(n, "path"),
         Json.text(n, "agent_id", ""),
         valLoss,
