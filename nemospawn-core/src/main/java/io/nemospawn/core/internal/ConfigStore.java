@@ -66,9 +66,10 @@ public final class ConfigStore implements Config {
     try {
       return Integer.parseInt(v.value().trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "Setting " + key.key() + " = '" + v.value() + "' (from " + v.source()
-              + ") is not an integer; fix it with: nemospawn config set " + key.key() + " <n>");
+      throw new InvalidSettingException(
+          List.of(key.key()),
+          "Setting " + key.key() + " = '" + StateFormat.printable(v.value()) + "' (from "
+              + v.source() + ") is not an integer; set " + key.key() + " to a whole number");
     }
   }
 
@@ -82,9 +83,10 @@ public final class ConfigStore implements Config {
       d = Double.NaN;
     }
     if (!Double.isFinite(d)) {
-      throw new IllegalArgumentException("Setting " + key.key() + " = '"
-          + StateFormat.printable(v.value()) + "' (from " + v.source()
-          + ") is not a finite number; fix it with: nemospawn config set " + key.key() + " <x>");
+      throw new InvalidSettingException(
+          List.of(key.key()),
+          "Setting " + key.key() + " = '" + StateFormat.printable(v.value()) + "' (from "
+              + v.source() + ") is not a finite number; set " + key.key() + " to a number");
     }
     return d;
   }

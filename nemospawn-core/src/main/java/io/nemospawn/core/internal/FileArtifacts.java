@@ -1,6 +1,7 @@
 package io.nemospawn.core.internal;
 
 import io.nemospawn.Listing;
+import io.nemospawn.Remedied;
 import io.nemospawn.StateException;
 import io.nemospawn.artifact.Artifact;
 import io.nemospawn.artifact.ArtifactSpec;
@@ -121,10 +122,16 @@ public final class FileArtifacts implements Artifacts {
 
   @Override
   public Artifact get(String artifactId) {
-    return find(artifactId)
-        .orElseThrow(() -> new NoSuchElementException("No artifact '"
-            + StateFormat.printable(artifactId) + "' in team " + ctx.teamId() + "; artifacts: "
-            + ids()));
+    return find(artifactId).orElseThrow(() -> {
+      List<Artifact> all = all().items();
+      String message = "No artifact '" + StateFormat.printable(artifactId) + "' in team "
+          + ctx.teamId() + "; artifacts: " + ids(all);
+      return all.isEmpty()
+          ? new Remedied.NotFound(
+              Remedied.Remedy.of(Remedied.Action.REGISTER_ARTIFACT, artifactId, ctx.teamId()),
+              message)
+          : new NoSuchElementException(message);
+    });
   }
 
   @Override
@@ -220,10 +227,9 @@ public final class FileArtifacts implements Artifacts {
     return ctx.layout().record(ctx.teamId(), SUB, id);
   }
 
-  private String ids() {
-    List<Artifact> all = all().items();
+  private static String ids(List<Artifact> all) {
     return all.isEmpty()
-        ? "none (register one with: nemospawn artifact register --type T --path P)"
+        ? "none (register one with Artifacts.register)"
         : all.stream().map(Artifact::id).collect(Collectors.joining(", "));
   }
 

@@ -6,6 +6,7 @@ import io.nemospawn.ConfigKey;
 import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.Remedied;
 import io.nemospawn.StateException;
 import io.nemospawn.Team;
 import io.nemospawn.TeamBuilder;
@@ -261,11 +262,15 @@ public final class FileNemoSpawn implements NemoSpawn {
       return t.get();
     }
     List<TeamInfo> all = teams().items();
-    throw new NoSuchElementException(
+    String message =
         "No team '" + StateFormat.printable(idOrName) + "' in " + layout.dataDir() + "; teams: "
             + (all.isEmpty()
-                ? "none (create one with: nemospawn team create NAME)"
-                : all.stream().map(TeamInfo::id).collect(Collectors.joining(", "))));
+                ? "none (create one with NemoSpawn.newTeam)"
+                : all.stream().map(TeamInfo::id).collect(Collectors.joining(", ")));
+    throw all.isEmpty()
+        ? new Remedied.NotFound(
+            Remedied.Remedy.of(Remedied.Action.CREATE_TEAM, idOrName, ""), message)
+        : new NoSuchElementException(message);
   }
 
   @Override
