@@ -43,9 +43,7 @@ public final class DemoModel {
     }
     Dataset train = Dataset.generate(seed).train();
     return new DemoModel(
-        train,
-        Mlp.init(Dataset.DIMS, hidden, Dataset.CLASSES, seed),
-        new SplittableRandom(seed));
+        train, Mlp.init(Dataset.DIMS, hidden, Dataset.CLASSES, seed), new SplittableRandom(seed));
   }
 
   /** Trains one epoch: shuffled mini-batches of {@code batch} rows. */

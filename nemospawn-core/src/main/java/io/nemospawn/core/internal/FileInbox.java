@@ -10,6 +10,7 @@ import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.InboxStore;
 import io.nemospawn.spi.SendReceipt;
 import io.nemospawn.spi.StateFormat;
+import io.nemospawn.spi.TimeSource;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.state.MessageJson;
 import java.nio.file.Path;
@@ -82,7 +83,8 @@ public final class FileInbox implements Inbox, AutoCloseable {
           ctx.teamId(),
           transport,
           ctx.store().durability(),
-          Duration.ofSeconds(2)));
+          Duration.ofSeconds(2),
+          ctx.time()));
     }
     return store;
   }
@@ -161,13 +163,15 @@ public final class FileInbox implements Inbox, AutoCloseable {
   public List<Message> receive(String agent, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     String id = recipient(agent);
-    long deadline = System.nanoTime() + timeout.toNanos();
+    // The team's time, as the store's wait measures it: real, or a simulated clock.
+    TimeSource time = ctx.time();
+    long deadline = time.nanoTime() + timeout.toNanos();
     while (true) {
       Listing<Message> b =
-          store().receive(id, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+          store().receive(id, Duration.ofNanos(Math.max(0, deadline - time.nanoTime())));
       List<Message> got = received(id, b);
       // A batch may hold only a newly found unreadable file; keep waiting for a message.
-      if (!got.isEmpty() || System.nanoTime() >= deadline) {
+      if (!got.isEmpty() || time.nanoTime() >= deadline) {
         return got;
       }
     }

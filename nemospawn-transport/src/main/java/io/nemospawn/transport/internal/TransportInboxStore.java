@@ -10,6 +10,7 @@ import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.InboxStore;
 import io.nemospawn.spi.MessageTransport;
 import io.nemospawn.spi.SendReceipt;
+import io.nemospawn.spi.TimeSource;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
 import io.nemospawn.spi.TransportProvider;
@@ -185,14 +186,15 @@ public final class TransportInboxStore implements InboxStore {
     requireOpen();
     requireNonNull(timeout, "timeout");
     Listener l = listener(agentId);
-    long deadline = System.nanoTime() + timeout.toNanos();
+    TimeSource time = context.time();
+    long deadline = time.nanoTime() + timeout.toNanos();
     while (!closed.get()) {
       long version = l.version();
       Listing<Message> batch = receiveNow(agentId, l, limit);
       if (!batch.items().isEmpty() || l.hasNewProblems(batch)) {
         return batch;
       }
-      long left = deadline - System.nanoTime();
+      long left = deadline - time.nanoTime();
       if (left <= 0 || !l.awaitChange(version, left)) {
         return closed.get() ? Listing.empty() : receiveNow(agentId, l, limit);
       }
@@ -441,7 +443,7 @@ public final class TransportInboxStore implements InboxStore {
       try {
         long left = nanos;
         while (version == seen && !stopped && left > 0) {
-          left = changed.awaitNanos(left);
+          left = context.time().awaitNanos(lock, changed, left);
         }
         return version != seen;
       } finally {
