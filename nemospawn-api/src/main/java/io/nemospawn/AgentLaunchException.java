@@ -3,6 +3,7 @@ package io.nemospawn;
 import java.util.List;
 import java.util.Objects;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Raised when an agent cannot be started or exits during its start.
@@ -22,7 +23,7 @@ public final class AgentLaunchException extends NemoSpawnException {
    * @param exitCode the agent's exit code, or -1 when it did not exit
    */
   public AgentLaunchException(
-      String agent, List<String> command, int exitCode, String message, Throwable cause) {
+      String agent, List<String> command, int exitCode, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.agent = Objects.requireNonNull(agent, "agent");
     this.command = List.copyOf(command);

@@ -1,5 +1,6 @@
 package io.nemospawn;
 
+import io.nemospawn.agent.Role;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * may be given; neither means the {@code default_profile} setting.
  *
  * @param name the agent's name, unique in its team
- * @param role {@code worker}, {@code leader}, or another role name
+ * @param role {@code worker}, {@code leader}, or another role name ({@link
+ *     io.nemospawn.agent.Role#name()})
  * @param gpuIds explicit GPU indices, or empty
  * @param gpuCount how many GPUs to place automatically, or 0
  * @param command the command and its arguments, run without a shell, or empty
@@ -58,7 +60,7 @@ public record AgentSpec(
   /** Validates and copies. */
   public AgentSpec {
     Objects.requireNonNull(name, "name");
-    role = role == null || role.isBlank() ? "worker" : role;
+    role = role == null || role.isBlank() ? Role.WORKER.name() : role;
     gpuIds = List.copyOf(gpuIds);
     for (Integer g : gpuIds) {
       if (g < 0) {
@@ -124,7 +126,7 @@ public record AgentSpec(
   /** Builds an {@link AgentSpec}. Not thread-safe; the last call of a setter wins. */
   public static final class Builder {
     private final String name;
-    private String role = "worker";
+    private String role = Role.WORKER.name();
     private List<Integer> gpuIds = new ArrayList<>();
     private int gpuCount;
     private List<String> command = new ArrayList<>();
@@ -140,7 +142,16 @@ public record AgentSpec(
       this.name = Objects.requireNonNull(name, "name");
     }
 
-    /** Sets the role; default {@code worker}. */
+    /** Sets the role; default {@link Role#WORKER}. */
+    public Builder role(Role role) {
+      return role(Objects.requireNonNull(role, "role").name());
+    }
+
+    /**
+     * Sets the role by name: a well-known one ({@code worker}, {@code leader}, {@code trainer} …)
+     * or a custom one; the name is checked as {@link Role#of(String)} does when the agent is
+     * registered or spawned.
+     */
     public Builder role(String role) {
       this.role = Objects.requireNonNull(role, "role");
       return this;

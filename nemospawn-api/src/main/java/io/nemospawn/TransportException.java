@@ -2,6 +2,7 @@ package io.nemospawn;
 
 import java.util.Objects;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Raised when a message transport cannot bind, connect, send or receive.
@@ -13,7 +14,7 @@ public final class TransportException extends NemoSpawnException {
   private static final long serialVersionUID = 1L;
   private final String endpoint;
 
-  public TransportException(String endpoint, String message, Throwable cause) {
+  public TransportException(String endpoint, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
   }

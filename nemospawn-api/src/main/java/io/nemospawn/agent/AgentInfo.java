@@ -45,7 +45,7 @@ public record AgentInfo(
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(teamId, "teamId");
     Objects.requireNonNull(name, "name");
-    role = role == null ? "worker" : role;
+    role = role == null ? Role.WORKER.name() : role;
     gpuIds = List.copyOf(gpuIds);
     tmuxSession = tmuxSession == null ? "" : tmuxSession;
     worktreePath = worktreePath == null ? "" : worktreePath;

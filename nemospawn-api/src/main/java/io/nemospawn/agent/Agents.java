@@ -25,7 +25,7 @@ public interface Agents {
    * repository, environment, network, detached) must be left unset.
    *
    * <pre>{@code
-   * team.agents().register(AgentSpec.builder("trainer").role("worker").gpus(0).build());
+   * team.agents().register(AgentSpec.builder("trainer").role(Role.WORKER).gpus(0).build());
    * }</pre>
    *
    * @throws IllegalArgumentException when the name is invalid or taken in this team, or the spec

@@ -22,11 +22,18 @@ import org.apiguardian.api.API;
  * @param transport the configured choice
  * @param durability how inbox files are written
  * @param sendTimeout the longest a fast-path send waits (connect, high-water mark, full ring)
+ * @param time the team's time: the waits of a receive with a timeout measure it, so a simulated
+ *     clock (the JUnit kit's {@code VirtualClock}) ends them without real waiting
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record TransportContext(
-    Path dataDir, String teamId, Transport transport, Durability durability, Duration sendTimeout) {
+    Path dataDir,
+    String teamId,
+    Transport transport,
+    Durability durability,
+    Duration sendTimeout,
+    TimeSource time) {
 
   /** Validates the parts. */
   public TransportContext {
@@ -35,10 +42,21 @@ public record TransportContext(
     requireNonNull(transport, "transport");
     requireNonNull(durability, "durability");
     requireNonNull(sendTimeout, "sendTimeout");
+    requireNonNull(time, "time");
     if (sendTimeout.isNegative() || sendTimeout.isZero()) {
       throw new IllegalArgumentException(
           "Invalid sendTimeout " + sendTimeout + ": it must be positive, such as PT2S");
     }
+  }
+
+  /** A context on real time ({@link TimeSource#system()}). */
+  public TransportContext(
+      Path dataDir,
+      String teamId,
+      Transport transport,
+      Durability durability,
+      Duration sendTimeout) {
+    this(dataDir, teamId, transport, durability, sendTimeout, TimeSource.system());
   }
 
   /** Returns a context with {@link Transport#auto()}, fsync durability and a 2 s send timeout. */
@@ -59,16 +77,21 @@ public record TransportContext(
 
   /** Returns a copy with another transport choice. */
   public TransportContext withTransport(Transport transport) {
-    return new TransportContext(dataDir, teamId, transport, durability, sendTimeout);
+    return new TransportContext(dataDir, teamId, transport, durability, sendTimeout, time);
   }
 
   /** Returns a copy with another durability. */
   public TransportContext withDurability(Durability durability) {
-    return new TransportContext(dataDir, teamId, transport, durability, sendTimeout);
+    return new TransportContext(dataDir, teamId, transport, durability, sendTimeout, time);
   }
 
   /** Returns a copy with another send timeout. */
   public TransportContext withSendTimeout(Duration sendTimeout) {
-    return new TransportContext(dataDir, teamId, transport, durability, sendTimeout);
+    return new TransportContext(dataDir, teamId, transport, durability, sendTimeout, time);
+  }
+
+  /** Returns a copy on another time source. */
+  public TransportContext withTime(TimeSource time) {
+    return new TransportContext(dataDir, teamId, transport, durability, sendTimeout, time);
   }
 }

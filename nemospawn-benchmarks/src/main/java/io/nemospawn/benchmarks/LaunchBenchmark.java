@@ -1,8 +1,7 @@
 package io.nemospawn.benchmarks;
 
 import io.nemospawn.NemoSpawn;
-import io.nemospawn.demo.internal.Dataset;
-import io.nemospawn.demo.internal.Mlp;
+import io.nemospawn.demo.DemoModel;
 import io.nemospawn.launch.LaunchOptions;
 import io.nemospawn.launch.LaunchPlan;
 import io.nemospawn.launch.Launcher;
@@ -11,7 +10,6 @@ import io.nemospawn.spi.Durability;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -44,9 +42,7 @@ public class LaunchBenchmark {
   private Launcher launcher;
   private String autoresearch;
   private Template nimDeploy;
-  private Dataset train;
-  private Mlp model;
-  private SplittableRandom random;
+  private DemoModel model;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -58,9 +54,7 @@ public class LaunchBenchmark {
       autoresearch = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     }
     nimDeploy = launcher.template("nim-deploy");
-    train = Dataset.generate(1).train();
-    model = Mlp.init(Dataset.DIMS, hidden, Dataset.CLASSES, 1);
-    random = new SplittableRandom(1);
+    model = DemoModel.create(hidden, 1);
   }
 
   @TearDown(Level.Trial)
@@ -88,8 +82,8 @@ public class LaunchBenchmark {
 
   /** One SGD epoch of the demo MLP over 2,400 rows, batch 32. */
   @Benchmark
-  public Mlp trainOneEpoch() {
-    model.trainEpoch(train, 0.1, 1e-5, 32, random);
+  public DemoModel trainOneEpoch() {
+    model.trainEpoch(0.1, 1e-5, 32);
     return model;
   }
 }

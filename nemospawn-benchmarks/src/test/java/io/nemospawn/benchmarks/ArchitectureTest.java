@@ -3,7 +3,6 @@ package io.nemospawn.benchmarks;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -241,10 +240,7 @@ class ArchitectureTest {
     return MODULES.keySet().stream();
   }
 
-  /**
-   * The one exception: the benchmarks time the demo agent's model ({@code Mlp}, {@code Dataset}),
-   * which is the demo's work, not an API; as a qualified export would, it is allowed to them only.
-   */
+  /** No exception: the benchmarks time the demo's model through its public {@code DemoModel}. */
   @ParameterizedTest
   @MethodSource("modules")
   void nobodyReachesIntoAnotherModulesInternals(String module) {
@@ -252,9 +248,7 @@ class ArchitectureTest {
         .map(p -> p.replace("..", "") + ".internal..")
         .map(p -> p.startsWith("io.nemospawn.internal") ? "io.nemospawn.internal.." : p)
         .toArray(String[]::new);
-    String[] outside = module.equals("nemospawn-demo")
-        ? packagesOutside(module, "nemospawn-benchmarks")
-        : packagesOutside(module);
+    String[] outside = packagesOutside(module);
     noClasses()
         .that()
         .resideInAnyPackage(outside)
@@ -262,20 +256,6 @@ class ArchitectureTest {
         .dependOnClassesThat()
         .resideInAnyPackage(internals)
         .allowEmptyShould(true)
-        .check(classes);
-  }
-
-  @Test
-  void benchmarksReachOnlyTheDemoModelInTheDemoInternals() {
-    noClasses()
-        .that()
-        .resideInAnyPackage(packagesOf("nemospawn-benchmarks"))
-        .should()
-        .dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
-            "are in io.nemospawn.demo.internal but are not Mlp or Dataset",
-            (JavaClass c) -> c.getPackageName().startsWith("io.nemospawn.demo.internal")
-                && !c.getName().startsWith("io.nemospawn.demo.internal.Mlp")
-                && !c.getName().startsWith("io.nemospawn.demo.internal.Dataset")))
         .check(classes);
   }
 }

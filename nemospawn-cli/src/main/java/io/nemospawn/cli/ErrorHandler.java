@@ -2,6 +2,7 @@ package io.nemospawn.cli;
 
 import io.nemospawn.ConfigKey;
 import io.nemospawn.InvalidSettingException;
+import io.nemospawn.Remedied;
 import io.nemospawn.spi.StateFormat;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -24,7 +25,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * <p>The library's messages name values and settings as a Java caller knows them; where the
  * failure is an {@link InvalidSettingException} (or has one as a cause) this handler adds how to
  * set each setting on the command line: the failing command's own flag ({@link #FLAGS}), else the
- * {@code nemospawn config set} line of a configuration setting.
+ * {@code nemospawn config set} line of a configuration setting. Where the failure is {@link
+ * Remedied} (unknown ids, a task owned by another agent, a study that does not exist), it adds the
+ * command that does the library's remedy ({@link #remedy}).
  *
  * <p>Messages quote values from users and state files, so what could act on a terminal in them
  * is escaped first, as {@link Output} does for all human output; {@link Usage} does the same for
@@ -55,6 +58,9 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     PrintWriter err = cl.getErr();
     String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
     String hint = hint(ex, cl);
+    if (hint.isEmpty()) {
+      hint = remedyCause(ex).map(ErrorHandler::remedy).orElse("");
+    }
     if (!hint.isEmpty()) {
       message += message.endsWith(".")
           ? " On the command line: " + hint + "."
@@ -99,6 +105,34 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     }
     String last = ways.remove(ways.size() - 1);
     return ways.isEmpty() ? last : String.join(", ", ways) + ", or " + last;
+  }
+
+  /** Returns the command line that does a library remedy. */
+  static String remedy(Remedied.Remedy r) {
+    String team = r.teamId().isEmpty() ? "TEAM" : r.teamId();
+    return switch (r.action()) {
+      case LIST_TASKS -> "nemospawn task list --team " + team;
+      case CREATE_TEAM -> "nemospawn team create NAME";
+      case SUBMIT_PLAN -> "nemospawn plan submit --team " + team + " --agent AGENT --title T";
+      case REGISTER_ARTIFACT -> "nemospawn artifact register " + team + " PATH --type T";
+      case CREATE_PROFILE -> "nemospawn profile create --name NAME --agent AGENT";
+      case DELETE_PROFILE -> "nemospawn profile delete " + r.subject();
+      case REASSIGN_TASK ->
+        "nemospawn task update " + team + " " + r.subject() + " --owner " + r.detail();
+      case CLAIM_TASK -> "nemospawn task claim " + team + " " + r.subject();
+      case STOP_AGENT -> "nemospawn spawn kill --team " + team + " --agent " + r.subject();
+      case CREATE_STUDY -> "nemospawn hpo init --study " + r.subject() + " --hpo-file F";
+      case LIST_TEMPLATES -> "nemospawn launch templates";
+    };
+  }
+
+  private static Optional<Remedied.Remedy> remedyCause(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof Remedied r) {
+        return Optional.of(r.remedy());
+      }
+    }
+    return Optional.empty();
   }
 
   private static String usage(OptionSpec o) {

@@ -86,4 +86,37 @@ class ErrorHintTest {
         .isEqualTo("Error: A plan needs a title; '' is blank, give a non-empty title"
             + " (on the command line: --title TEXT)");
   }
+
+  @Test
+  void aRemedyOfTheLibraryGetsItsCommandLine() {
+    Cli.Result r = failing("task", "show", "task-00000000", "--team", team);
+    assertThat(r.err().strip())
+        .isEqualTo("Error: No task 'task-00000000' in team " + team + "; list the tasks with"
+            + " Tasks.list() (on the command line: nemospawn task list --team " + team + ")");
+    r = failing("plan", "show", "plan-00000000", "--team", team);
+    assertThat(r.err().strip())
+        .isEqualTo("Error: No plan 'plan-00000000' in team " + team + "; plans: none (submit one"
+            + " with Plans.submit) (on the command line: nemospawn plan submit --team " + team
+            + " --agent AGENT --title T)");
+    r = failing("artifact", "show", team, "art-00000000");
+    assertThat(r.err().strip())
+        .isEqualTo("Error: No artifact 'art-00000000' in team " + team + "; artifacts: none"
+            + " (register one with Artifacts.register) (on the command line: nemospawn artifact"
+            + " register " + team + " PATH --type T)");
+    String a = cli.id("task", "create", "--title", "a", "--team", team, "--owner", "w1");
+    r = failing("task", "claim", a, "--agent", "w2", "--team", team);
+    assertThat(r.err().strip())
+        .isEqualTo("Error: Cannot claim task " + a + " for w2: it is assigned to w1; reassign it"
+            + " to w2 first (Tasks.update) (on the command line: nemospawn task update " + team
+            + " " + a + " --owner w2)");
+  }
+
+  @Test
+  void aHintWithoutRemedyOrSettingAddsNothing() {
+    Cli.Result r = failing("task", "update", "task-00000000", "--status", "done", "--team", "nope");
+    assertThat(r.err()).startsWith("Error: No team 'nope' in " + dir + "; teams: " + team + "\n");
+    assertThat(ErrorHandler.remedy(io.nemospawn.Remedied.Remedy.of(
+            io.nemospawn.Remedied.Action.CREATE_STUDY, "sweep", "")))
+        .isEqualTo("nemospawn hpo init --study sweep --hpo-file F");
+  }
 }

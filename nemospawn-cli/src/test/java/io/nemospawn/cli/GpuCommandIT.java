@@ -332,6 +332,7 @@ class GpuCommandIT {
         .isEqualTo(ExitCodes.FAILURE);
     assertThat(err.toString())
         .isEqualTo("Error: No team 'nope' in " + dir
-            + "; teams: none (create one with: nemospawn team create NAME)\n");
+            + "; teams: none (create one with NemoSpawn.newTeam) (on the command line: nemospawn"
+            + " team create NAME)\n");
   }
 }

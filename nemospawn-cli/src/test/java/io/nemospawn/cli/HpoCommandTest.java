@@ -162,8 +162,9 @@ class HpoCommandTest {
     assertThat(t.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(t.err())
         .isEqualTo("Error: No template 'llama': it is neither a built-in template [autoresearch,"
-            + " nim-deploy, rlhf-swarm, data-curation] nor a file. List them with `nemospawn"
-            + " launch templates`, or give the path of a .toml file.\n");
+            + " nim-deploy, rlhf-swarm, data-curation] nor a file. Choose one of those"
+            + " (Launcher.templates()), or give the path of a .toml file. On the command line:"
+            + " nemospawn launch templates.\n");
     assertThat(dir.resolve("hpo/s.db")).doesNotExist();
     Result both = run(
         "hpo",
@@ -189,7 +190,8 @@ class HpoCommandTest {
     Result missing = run("hpo", "suggest", "--study", "nope", "--data-dir", dir.toString());
     assertThat(missing.err())
         .isEqualTo("Error: No study 'nope' under " + dir.resolve("hpo")
-            + ". Create it with `nemospawn hpo init --study nope --hpo-file F`.\n");
+            + ". Create it with Hpo.create(dataDir, \"nope\", config). On the command line:"
+            + " nemospawn hpo init --study nope --hpo-file F.\n");
     Result step = run(
         "hpo",
         "report",

@@ -105,7 +105,8 @@ class HpoStudyNameTest {
       assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
       assertThat(r.err())
           .isEqualTo("Error: No study 'nope' under " + dir.resolve("hpo")
-              + ". Create it with `nemospawn hpo init --study nope --hpo-file F`.\n");
+              + ". Create it with Hpo.create(dataDir, \"nope\", config). On the command line:"
+              + " nemospawn hpo init --study nope --hpo-file F.\n");
       assertThat(tree(dir)).as(sub).isEmpty();
     }
     Result r = run(
@@ -184,7 +185,8 @@ class HpoStudyNameTest {
     assertThat(missing.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(missing.err())
         .isEqualTo("Error: No study 'ghost' under " + data.resolve("hpo")
-            + ". Create it with `nemospawn hpo init --study ghost --hpo-file F`.\n");
+            + ". Create it with Hpo.create(dataDir, \"ghost\", config). On the command line:"
+            + " nemospawn hpo init --study ghost --hpo-file F.\n");
     assertThat(run("task", "show", task, "--team", "lab", "--data-dir", d, "--json")
             .out())
         .isEqualTo(before);

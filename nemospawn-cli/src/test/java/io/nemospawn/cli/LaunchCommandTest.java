@@ -209,7 +209,8 @@ class LaunchCommandTest {
     assertRefusedAndNothingCreated(
         "Unknown profile 'gpt-7' for worker 'w' (" + t + ", line 2);"
             + " profiles: [aider, claude, codex, cursor, github-copilot-cli, kimi, nanobot,"
-            + " opencode]. Create it with `nemospawn profile create` or choose one of those.",
+            + " opencode]. Create it (Profiles.create) or choose one of those. On the command line:"
+            + " nemospawn profile create --name NAME --agent AGENT.",
         "launch",
         "run",
         t.toString(),
@@ -223,8 +224,9 @@ class LaunchCommandTest {
   void unknownTemplateNamesTheBuiltIns() throws IOException {
     assertRefusedAndNothingCreated(
         "No template 'autoresarch': it is neither a built-in template"
-            + " [autoresearch, nim-deploy, rlhf-swarm, data-curation] nor a file. List them with"
-            + " `nemospawn launch templates`, or give the path of a .toml file.",
+            + " [autoresearch, nim-deploy, rlhf-swarm, data-curation] nor a file. Choose one of"
+            + " those (Launcher.templates()), or give the path of a .toml file. On the command"
+            + " line: nemospawn launch templates.",
         "launch",
         "run",
         "autoresarch",

@@ -58,7 +58,8 @@ class TaskCommandTest {
     assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(r.err())
         .isEqualTo("Error: No task 'task-00000000' in team " + team
-            + "; list the tasks with: nemospawn task list --team " + team + "\n");
+            + "; list the tasks with Tasks.list() (on the command line: nemospawn task list --team "
+            + team + ")\n");
     String a = cli.id("task", "create", "--title", "a", "--team", team);
     cli.run("task", "update", a, "--status", "done", "--team", team);
     r = cli.run("task", "update", a, "--status", "running", "--team", team);
@@ -74,7 +75,8 @@ class TaskCommandTest {
     r = cli.run("task", "create", "--title", "x", "--blocked-by", "task-12345678", "--team", team);
     assertThat(r.err())
         .isEqualTo("Error: Task 'x' depends on unknown task 'task-12345678' in team " + team
-            + "; list the tasks with: nemospawn task list --team " + team + "\n");
+            + "; list the tasks with Tasks.list() (on the command line: nemospawn task list --team "
+            + team + ")\n");
     r = cli.run("task", "list", "--team", "nope");
     assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
     assertThat(r.err()).startsWith("Error: No team 'nope' in " + dir + "; teams: " + team);

@@ -113,7 +113,9 @@ public final class FrozenTrial {
   /** Returns the parameters by name, as the user sees them (Double, Long or the chosen value). */
   public Map<String, Object> params() {
     Map<String, Object> out = new LinkedHashMap<>();
-    internalParams.forEach((k, v) -> out.put(k, distributions.get(k).toExternal(v)));
+    for (int i = 0; i < names.length; i++) {
+      out.put(names[i], dists[i].toExternal(values[i]));
+    }
     return Collections.unmodifiableMap(out);
   }
 

@@ -1,5 +1,6 @@
 package io.nemospawn.hpo;
 
+import io.nemospawn.Remedied;
 import java.nio.file.Path;
 import org.apiguardian.api.API;
 
@@ -99,10 +100,16 @@ public final class Hpo {
   public static Path requireStudy(Path dataDir, String study) {
     Path file = storageFile(dataDir, study);
     if (!java.nio.file.Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("No study '" + study + "' under " + studyDir(dataDir)
-          + ". Create it with `nemospawn hpo init --study " + study + " --hpo-file F`.");
+      throw noStudy(dataDir, study);
     }
     return file;
+  }
+
+  private static IllegalArgumentException noStudy(Path dataDir, String study) {
+    return new Remedied.InvalidArgument(
+        Remedied.Remedy.of(Remedied.Action.CREATE_STUDY, study, ""),
+        "No study '" + study + "' under " + studyDir(dataDir)
+            + ". Create it with Hpo.create(dataDir, \"" + study + "\", config).");
   }
 
   /**
@@ -115,11 +122,7 @@ public final class Hpo {
     requireStudy(dataDir, study);
     StudyStorage storage = StudyStorage.forDataDir(dataDir, study);
     try {
-      StudyInfo info = storage
-          .findStudy(study)
-          .orElseThrow(() ->
-              new IllegalArgumentException("No study '" + study + "' under " + studyDir(dataDir)
-                  + ". Create it with `nemospawn hpo init --study " + study + " --hpo-file F`."));
+      StudyInfo info = storage.findStudy(study).orElseThrow(() -> noStudy(dataDir, study));
       String json = info.userAttrs().get(ATTR_CONFIG);
       HpoConfig config = json == null ? null : HpoConfig.fromJson(json);
       Study.Builder b = study(study).ownedStorage(storage);

@@ -10,6 +10,7 @@ import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.random.RandomGenerator;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Factory of the built-in samplers: TPE (the default), random search and a genetic algorithm.
@@ -56,7 +57,7 @@ public final class Samplers {
    * endpoints off, univariate, no constant liar, unseeded.
    */
   public static final class TpeBuilder {
-    private RandomGenerator rng;
+    private @Nullable RandomGenerator rng;
     private int startupTrials = 10;
     private int eiCandidates = 24;
     private boolean considerPrior = true;
@@ -209,7 +210,7 @@ public final class Samplers {
    * parameters; the first {@code populationSize} trials are random.
    */
   public static final class GeneticBuilder {
-    private RandomGenerator rng;
+    private @Nullable RandomGenerator rng;
     private int populationSize = 20;
     private double crossoverProbability = 0.9;
     private double mutationProbability;

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,11 +51,17 @@ public final class Study implements AutoCloseable {
   private final int maxTrials;
   private final InstantSource clock;
 
-  private Study(Builder b, Direction direction, SearchSpace space, int maxTrials) {
+  private Study(
+      Builder b,
+      StudyStorage storage,
+      Sampler sampler,
+      Direction direction,
+      SearchSpace space,
+      int maxTrials) {
     this.name = b.name;
-    this.storage = b.storage;
+    this.storage = storage;
     this.ownsStorage = b.ownsStorage;
-    this.sampler = b.sampler;
+    this.sampler = sampler;
     this.pruner = b.pruner;
     this.direction = direction;
     this.space = space;
@@ -100,6 +107,7 @@ public final class Study implements AutoCloseable {
     Map<String, Double> internal = new LinkedHashMap<>();
     Map<String, Double> pending = new LinkedHashMap<>();
     Map<String, Distribution> pendingDists = new LinkedHashMap<>();
+    Map<String, Object> params = new LinkedHashMap<>();
     try {
       SearchSpace relative = relativeSpace(view);
       Map<String, Double> joint =
@@ -111,6 +119,7 @@ public final class Study implements AutoCloseable {
           v = sampler.sampleIndependent(c, e.getKey(), e.getValue());
         }
         internal.put(e.getKey(), v);
+        params.put(e.getKey(), e.getValue().toExternal(v));
       }
       joint.forEach((k, v) -> {
         if (!space.params().containsKey(k)) {
@@ -125,8 +134,6 @@ public final class Study implements AutoCloseable {
       storage.finishTrial(name, number, TrialState.FAIL, Double.NaN, clock.instant());
       throw e;
     }
-    Map<String, Object> params = new LinkedHashMap<>();
-    internal.forEach((k, v) -> params.put(k, space.params().get(k).toExternal(v)));
     log.debug("Study {} asked trial {} with {}", name, number, params);
     return new Trial(this, number, params, pending, pendingDists);
   }
@@ -157,8 +164,9 @@ public final class Study implements AutoCloseable {
 
   Object suggest(int number, String param, Distribution d) {
     FrozenTrial current = storage.trial(name, number);
-    if (current.internalParams().containsKey(param)) {
-      return current.params().get(param);
+    Object known = current.params().get(param);
+    if (known != null) {
+      return known;
     }
     List<FrozenTrial> view = pruner.samplerView(name, storage.trials(name), number);
     SamplerContext ctx =
@@ -305,13 +313,13 @@ public final class Study implements AutoCloseable {
    */
   public static final class Builder {
     private final String name;
-    private SearchSpace space;
-    private Sampler sampler;
+    private @Nullable SearchSpace space;
+    private @Nullable Sampler sampler;
     private Pruner pruner = Pruners.median();
-    private Direction direction;
-    private StudyStorage storage;
+    private @Nullable Direction direction;
+    private @Nullable StudyStorage storage;
     private boolean ownsStorage;
-    private Integer maxTrials;
+    private @Nullable Integer maxTrials;
     private InstantSource clock = InstantSource.system();
 
     private Builder(String name) {
@@ -372,14 +380,23 @@ public final class Study implements AutoCloseable {
       return this;
     }
 
-    private void defaults() {
-      if (sampler == null) {
-        sampler = Samplers.tpe().build();
+    private Sampler sampler() {
+      Sampler s = sampler;
+      if (s == null) {
+        s = Samplers.tpe().build();
+        sampler = s;
       }
-      if (storage == null) {
-        storage = StudyStorage.inMemory();
+      return s;
+    }
+
+    private StudyStorage storage() {
+      StudyStorage s = storage;
+      if (s == null) {
+        s = StudyStorage.inMemory();
+        storage = s;
         ownsStorage = true;
       }
+      return s;
     }
 
     /**
@@ -388,7 +405,7 @@ public final class Study implements AutoCloseable {
      * @throws IllegalStateException if a study of that name exists
      */
     public Study create() {
-      defaults();
+      StudyStorage storage = storage();
       Direction dir = direction == null ? Direction.MINIMIZE : direction;
       SearchSpace sp = space == null ? SearchSpace.empty() : space;
       int max = maxTrials == null ? 0 : maxTrials;
@@ -396,7 +413,7 @@ public final class Study implements AutoCloseable {
       attrs.put(ATTR_SPACE, sp.toJson());
       attrs.put(ATTR_MAX_TRIALS, Integer.toString(max));
       storage.createStudy(name, dir, attrs);
-      return new Study(this, dir, sp, max);
+      return new Study(this, storage, sampler(), dir, sp, max);
     }
 
     /**
@@ -405,7 +422,7 @@ public final class Study implements AutoCloseable {
      * @throws IllegalArgumentException if there is no such study, or its direction differs
      */
     public Study load() {
-      defaults();
+      StudyStorage storage = storage();
       StudyInfo info = storage
           .findStudy(name)
           .orElseThrow(() -> new IllegalArgumentException("No study '" + name + "' in " + storage
@@ -422,13 +439,12 @@ public final class Study implements AutoCloseable {
       int max = maxTrials != null
           ? maxTrials
           : Integer.parseInt(info.userAttrs().getOrDefault(ATTR_MAX_TRIALS, "0").trim());
-      return new Study(this, info.direction(), sp, max);
+      return new Study(this, storage, sampler(), info.direction(), sp, max);
     }
 
     /** Loads the study if it exists, else creates it. */
     public Study createOrLoad() {
-      defaults();
-      if (storage.findStudy(name).isPresent()) {
+      if (storage().findStudy(name).isPresent()) {
         return load();
       }
       try {

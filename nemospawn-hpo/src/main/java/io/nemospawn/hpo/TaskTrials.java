@@ -95,8 +95,8 @@ public final class TaskTrials {
       throw new IllegalArgumentException(
           "Task " + taskId + " has a malformed HPO link: " + Hpo.TASK_STUDY_KEY + "=" + study
               + ", " + Hpo.TASK_TRIAL_KEY + "=" + trial
-              + "; set both, a study name and a trial number, e.g. --metadata hpo_study=sweep"
-              + " --metadata hpo_trial=3");
+              + "; set both metadata keys, a study name and a trial number, e.g. "
+              + Hpo.TASK_STUDY_KEY + "=sweep and " + Hpo.TASK_TRIAL_KEY + "=3");
     }
     requireStudyName(taskId, s);
     return Optional.of(new Link(s, n.intValue()));

@@ -66,7 +66,7 @@ class StudyNameTest {
     assertThatThrownBy(() -> Hpo.open(dir, "nope"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("No study 'nope' under " + dir.resolve("hpo")
-            + ". Create it with `nemospawn hpo init --study nope --hpo-file F`.");
+            + ". Create it with Hpo.create(dataDir, \"nope\", config).");
     assertThat(tree()).isEmpty();
     try (Study s = Hpo.create(dir, "sweep", config())) {
       assertThat(Hpo.storageFile(dir, "sweep")).isEqualTo(dir.resolve("hpo/sweep.journal"));

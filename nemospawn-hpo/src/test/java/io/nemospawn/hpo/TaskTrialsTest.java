@@ -116,8 +116,8 @@ class TaskTrialsTest {
             () -> TaskTrials.link(task(TaskState.RUNNING, Map.of(Hpo.TASK_TRIAL_KEY, 3))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Task task-00000001 has a malformed HPO link: hpo_study=null, hpo_trial=3;"
-            + " set both, a study name and a trial number, e.g. --metadata hpo_study=sweep"
-            + " --metadata hpo_trial=3");
+            + " set both metadata keys, a study name and a trial number, e.g. hpo_study=sweep"
+            + " and hpo_trial=3");
     assertThatThrownBy(() ->
             TaskTrials.apply(dataDir, task(TaskState.RUNNING, link(0, 0.5)), OptionalInt.empty()))
         .isInstanceOf(IllegalArgumentException.class)

@@ -3,11 +3,14 @@ package io.nemospawn.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nemospawn.AgentSpec;
 import io.nemospawn.Subscription;
 import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.HealthReport;
+import io.nemospawn.agent.Role;
+import io.nemospawn.inbox.Message;
 import io.nemospawn.plan.Plan;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskState;
@@ -90,6 +93,62 @@ class VirtualClockTest {
     clock.advance(Duration.ofMinutes(1));
     assertThat(finished.get(REAL_BUDGET.toSeconds(), TimeUnit.SECONDS)).isFalse();
     assertThat(Duration.ofNanos(System.nanoTime() - realStart)).isLessThan(REAL_BUDGET);
+  }
+
+  /**
+   * The whole scenario on the clock: the agent dies, its lease expires, the watch pass reclaims
+   * its task, and the leader's receive, waiting for the report that never comes, times out at its
+   * own deadline; all well under a second of real time.
+   */
+  @Test
+  void aDeadAgentsTaskIsReclaimedAndAReceiveWaitingForItsReportTimesOut(
+      Team team, VirtualClock clock) throws Exception {
+    long realStart = System.nanoTime();
+    AgentInfo worker = team.agents()
+        .register(AgentSpec.builder("w1").role(Role.TRAINER).task("train").build());
+    Task train = team.tasks().create("train");
+    team.tasks().claim(train.id(), worker.id(), Duration.ofSeconds(30));
+    int before = clock.waiting();
+    CompletableFuture<List<Message>> report = CompletableFuture.supplyAsync(() -> {
+      try {
+        return team.inbox().receive("leader", Duration.ofMinutes(10));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(clock.awaitWaiting(before + 1, REAL_BUDGET)).isTrue();
+    // The agent dies: it renews nothing and reports nothing.
+    clock.advance(Duration.ofSeconds(31));
+    HealthReport pass = team.checkHealth(Duration.ofMinutes(10));
+    assertThat(pass.agents().get(0).requeued()).containsExactly(train.id());
+    assertThat(team.tasks().get(train.id()).state()).isEqualTo(TaskState.PENDING);
+    assertThat(report).isNotDone(); // its own deadline is 10 minutes away
+    clock.advance(Duration.ofMinutes(9));
+    assertThat(report).isNotDone();
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(report.get(REAL_BUDGET.toSeconds(), TimeUnit.SECONDS)).isEmpty();
+    assertThat(clock.elapsed()).isEqualTo(Duration.ofSeconds(631));
+    assertThat(Duration.ofNanos(System.nanoTime() - realStart)).isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aReceiveOnTheClockStillEndsAsSoonAsAMessageComes(Team team, VirtualClock clock)
+      throws Exception {
+    int before = clock.waiting();
+    CompletableFuture<List<Message>> got = CompletableFuture.supplyAsync(() -> {
+      try {
+        return team.inbox().receive("leader", Duration.ofHours(1));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(clock.awaitWaiting(before + 1, REAL_BUDGET)).isTrue();
+    team.agents().register(AgentSpec.builder("w1").build());
+    team.inbox().send("w1", "leader", "val_loss=0.42");
+    assertThat(got.get(REAL_BUDGET.toSeconds(), TimeUnit.SECONDS))
+        .extracting(Message::body)
+        .containsExactly("val_loss=0.42");
+    assertThat(clock.elapsed()).isZero();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.nemospawn.core.internal;
 
 import io.nemospawn.GpuUnavailableException;
+import io.nemospawn.Remedied;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
@@ -89,9 +90,11 @@ public final class AgentRecords {
           .filter(a -> a.name().equals(name) && LEASING.contains(a.status()))
           .findFirst();
       if (clash.isPresent()) {
-        throw new IllegalArgumentException("An agent named '" + name + "' is already running in"
-            + " team " + ctx.teamId() + " (" + clash.get().id() + "); choose another name or"
-            + " stop it first with: nemospawn spawn kill " + clash.get().id());
+        throw new Remedied.InvalidArgument(
+            Remedied.Remedy.of(Remedied.Action.STOP_AGENT, clash.get().id(), ctx.teamId()),
+            "An agent named '" + name + "' is already running in"
+                + " team " + ctx.teamId() + " (" + clash.get().id() + "); choose another name or"
+                + " stop it first (Agent.stop)");
       }
       Map<Integer, String> held = leases();
       List<Integer> free = new ArrayList<>();

@@ -4,7 +4,9 @@ import io.nemospawn.TeamInfo;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.agent.Role;
 import io.nemospawn.core.internal.state.Json;
+import io.nemospawn.topology.Gpu;
 import io.nemospawn.topology.GpuTopology;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,11 +66,10 @@ public final class Codecs {
       return n;
     }
     Set<String> keys = teamGpus.stream().map(String::valueOf).collect(Collectors.toSet());
-    Map<String, Object> format = machine.toFormatMap();
     List<Object> gpus = new ArrayList<>();
-    for (Object g : (List<?>) format.get("gpus")) {
-      if (g instanceof Map<?, ?> m && teamGpus.contains(((Number) m.get("index")).intValue())) {
-        gpus.add(g);
+    for (Gpu g : machine.gpus()) {
+      if (teamGpus.contains(g.index())) {
+        gpus.add(g.toFormatMap());
       }
     }
     Map<String, Map<String, String>> matrix = new LinkedHashMap<>();
@@ -137,7 +138,7 @@ public final class Codecs {
         Json.text(n, "agent_id"),
         Json.text(n, "team_id"),
         Json.text(n, "name"),
-        Json.text(n, "role", "worker"),
+        Json.text(n, "role", Role.WORKER.name()),
         Json.ints(n, "gpu_ids"),
         Json.text(n, "tmux_session", ""),
         Json.text(n, "worktree_path", ""),

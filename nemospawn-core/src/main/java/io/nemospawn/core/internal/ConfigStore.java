@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
@@ -65,9 +66,10 @@ public final class ConfigStore implements Config {
     try {
       return Integer.parseInt(v.value().trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "Setting " + key.key() + " = '" + v.value() + "' (from " + v.source()
-              + ") is not an integer; fix it with: nemospawn config set " + key.key() + " <n>");
+      throw new InvalidSettingException(
+          List.of(key.key()),
+          "Setting " + key.key() + " = '" + StateFormat.printable(v.value()) + "' (from "
+              + v.source() + ") is not an integer; set " + key.key() + " to a whole number");
     }
   }
 
@@ -81,9 +83,10 @@ public final class ConfigStore implements Config {
       d = Double.NaN;
     }
     if (!Double.isFinite(d)) {
-      throw new IllegalArgumentException("Setting " + key.key() + " = '"
-          + StateFormat.printable(v.value()) + "' (from " + v.source()
-          + ") is not a finite number; fix it with: nemospawn config set " + key.key() + " <x>");
+      throw new InvalidSettingException(
+          List.of(key.key()),
+          "Setting " + key.key() + " = '" + StateFormat.printable(v.value()) + "' (from "
+              + v.source() + ") is not a finite number; set " + key.key() + " to a number");
     }
     return d;
   }
@@ -275,7 +278,10 @@ public final class ConfigStore implements Config {
         try {
           validate(k, e);
         } catch (IllegalArgumentException ex) {
-          out.add(new HealthCheck("environment " + k.envVar(), false, ex.getMessage()));
+          out.add(new HealthCheck(
+              "environment " + k.envVar(),
+              false,
+              Objects.toString(ex.getMessage(), ex.toString())));
         }
       }
     }

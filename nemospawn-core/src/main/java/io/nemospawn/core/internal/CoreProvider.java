@@ -12,16 +12,17 @@ import org.jspecify.annotations.Nullable;
 /** The file-backed runtime, found through {@link java.util.ServiceLoader}. */
 public final class CoreProvider implements NemoSpawnProvider {
   @Override
-  public NemoSpawn open(Path dataDir, Durability durability, InstantSource clock, String user) {
+  public NemoSpawn open(
+      Path dataDir, @Nullable Durability durability, InstantSource clock, @Nullable String user) {
     return open(dataDir, durability, clock, user, null);
   }
 
   @Override
   public NemoSpawn open(
       Path dataDir,
-      Durability durability,
+      @Nullable Durability durability,
       InstantSource clock,
-      String user,
+      @Nullable String user,
       @Nullable Transport transport) {
     return new FileNemoSpawn(dataDir, durability, clock, user, Environment::get, transport);
   }

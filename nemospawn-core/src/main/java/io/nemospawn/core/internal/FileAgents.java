@@ -6,6 +6,7 @@ import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.Agents;
 import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.agent.Role;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.spi.StateFormat;
@@ -69,8 +70,8 @@ public final class FileAgents implements Agents {
     List<Integer> gpuIds = spec.gpuIds();
     String task = spec.task();
     StateFormat.requireIdPrefix("agent name", name);
-    String r = role == null || role.isBlank() ? "worker" : role;
-    StateFormat.requireName("agent role", r);
+    String r =
+        role == null || role.isBlank() ? Role.WORKER.name() : Role.of(role).name();
     for (Integer g : gpuIds) {
       if (g == null || g < 0) {
         throw new IllegalArgumentException(

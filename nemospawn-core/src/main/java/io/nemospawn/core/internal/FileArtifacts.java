@@ -1,6 +1,7 @@
 package io.nemospawn.core.internal;
 
 import io.nemospawn.Listing;
+import io.nemospawn.Remedied;
 import io.nemospawn.StateException;
 import io.nemospawn.artifact.Artifact;
 import io.nemospawn.artifact.ArtifactSpec;
@@ -61,7 +62,7 @@ public final class FileArtifacts implements Artifacts {
           "Invalid val_loss " + spec.valLoss() + "; use a finite number or leave it unset");
     }
     String hash = spec.nemoConfigHash();
-    if (hash.isEmpty() && spec.type() == ArtifactType.NEMO_CHECKPOINT) {
+    if (hash.isEmpty() && spec.type().equals(ArtifactType.NEMO_CHECKPOINT)) {
       hash = nemoConfigHash(spec.path());
     }
     String configHash = hash;
@@ -121,10 +122,16 @@ public final class FileArtifacts implements Artifacts {
 
   @Override
   public Artifact get(String artifactId) {
-    return find(artifactId)
-        .orElseThrow(() -> new NoSuchElementException("No artifact '"
-            + StateFormat.printable(artifactId) + "' in team " + ctx.teamId() + "; artifacts: "
-            + ids()));
+    return find(artifactId).orElseThrow(() -> {
+      List<Artifact> all = all().items();
+      String message = "No artifact '" + StateFormat.printable(artifactId) + "' in team "
+          + ctx.teamId() + "; artifacts: " + ids(all);
+      return all.isEmpty()
+          ? new Remedied.NotFound(
+              Remedied.Remedy.of(Remedied.Action.REGISTER_ARTIFACT, artifactId, ctx.teamId()),
+              message)
+          : new NoSuchElementException(message);
+    });
   }
 
   @Override
@@ -151,7 +158,7 @@ public final class FileArtifacts implements Artifacts {
       Artifact target = get(artifactId);
       // Un-promote the previous holders first: a crash in between leaves none promoted, never two.
       for (Artifact a : all().items()) {
-        if (a.promoted() && a.type() == target.type() && !a.id().equals(target.id())) {
+        if (a.promoted() && a.type().equals(target.type()) && !a.id().equals(target.id())) {
           setPromoted(a, false);
           demoted.add(a.id());
         }
@@ -188,7 +195,7 @@ public final class FileArtifacts implements Artifacts {
     Objects.requireNonNull(query, "query");
     Listing<Artifact> all = all();
     var stream = all.items().stream()
-        .filter(a -> query.type() == null || a.type() == query.type())
+        .filter(a -> query.type() == null || a.type().equals(query.type()))
         .filter(a -> query.agentId().isEmpty() || a.agentId().equals(query.agentId()))
         .filter(a -> query.tag().isEmpty() || a.tags().contains(query.tag()))
         .filter(a -> !query.promotedOnly() || a.promoted())
@@ -203,14 +210,16 @@ public final class FileArtifacts implements Artifacts {
   public Optional<Artifact> promoted(ArtifactType type) {
     Objects.requireNonNull(type, "type");
     // A state dir written by a tool without locks may hold several; the newest wins.
-    return all().items().stream().filter(a -> a.type() == type && a.promoted()).max(BY_TIME);
+    return all().items().stream()
+        .filter(a -> a.type().equals(type) && a.promoted())
+        .max(BY_TIME);
   }
 
   @Override
   public Optional<Artifact> best(ArtifactType type) {
     Objects.requireNonNull(type, "type");
     return all().items().stream()
-        .filter(a -> a.type() == type && !Double.isNaN(a.valLoss()))
+        .filter(a -> a.type().equals(type) && !Double.isNaN(a.valLoss()))
         .min(BY_VAL_LOSS);
   }
 
@@ -218,10 +227,9 @@ public final class FileArtifacts implements Artifacts {
     return ctx.layout().record(ctx.teamId(), SUB, id);
   }
 
-  private String ids() {
-    List<Artifact> all = all().items();
+  private static String ids(List<Artifact> all) {
     return all.isEmpty()
-        ? "none (register one with: nemospawn artifact register --type T --path P)"
+        ? "none (register one with Artifacts.register)"
         : all.stream().map(Artifact::id).collect(Collectors.joining(", "));
   }
 
@@ -241,7 +249,7 @@ public final class FileArtifacts implements Artifacts {
     return new Artifact(
         Json.text(n, "artifact_id"),
         Json.text(n, "team_id"),
-        ArtifactType.parse(Json.text(n, "artifact_type")),
+        ArtifactType.of(Json.text(n, "artifact_type")),
         Json.text(n, "path"),
         Json.text(n, "agent_id", ""),
         valLoss,

@@ -10,8 +10,10 @@ import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.InboxStore;
 import io.nemospawn.spi.SendReceipt;
 import io.nemospawn.spi.StateFormat;
+import io.nemospawn.spi.TimeSource;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.state.MessageJson;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -43,7 +46,7 @@ public final class FileInbox implements Inbox, AutoCloseable {
 
   private final TeamContext ctx;
   private final FileAgents agents;
-  private InboxStore store;
+  private @Nullable InboxStore store;
   private boolean closed;
 
   public FileInbox(TeamContext ctx, FileAgents agents) {
@@ -53,7 +56,11 @@ public final class FileInbox implements Inbox, AutoCloseable {
       if (node.path("read").asBoolean(false)) {
         return Optional.empty();
       }
-      String inboxOf = file.getParent().getFileName().toString();
+      Path inboxDir = file.getParent();
+      if (inboxDir == null) {
+        return Optional.empty();
+      }
+      String inboxOf = inboxDir.getFileName().toString();
       return Optional.of(
           new TeamEvent.MessageReceived(ctx.teamId(), decode(node, inboxOf), ctx.now()));
     });
@@ -76,7 +83,8 @@ public final class FileInbox implements Inbox, AutoCloseable {
           ctx.teamId(),
           transport,
           ctx.store().durability(),
-          Duration.ofSeconds(2)));
+          Duration.ofSeconds(2),
+          ctx.time()));
     }
     return store;
   }
@@ -155,13 +163,15 @@ public final class FileInbox implements Inbox, AutoCloseable {
   public List<Message> receive(String agent, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     String id = recipient(agent);
-    long deadline = System.nanoTime() + timeout.toNanos();
+    // The team's time, as the store's wait measures it: real, or a simulated clock.
+    TimeSource time = ctx.time();
+    long deadline = time.nanoTime() + timeout.toNanos();
     while (true) {
       Listing<Message> b =
-          store().receive(id, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+          store().receive(id, Duration.ofNanos(Math.max(0, deadline - time.nanoTime())));
       List<Message> got = received(id, b);
       // A batch may hold only a newly found unreadable file; keep waiting for a message.
-      if (!got.isEmpty() || System.nanoTime() >= deadline) {
+      if (!got.isEmpty() || time.nanoTime() >= deadline) {
         return got;
       }
     }

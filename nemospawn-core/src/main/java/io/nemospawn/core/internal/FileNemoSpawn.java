@@ -6,6 +6,7 @@ import io.nemospawn.ConfigKey;
 import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.Remedied;
 import io.nemospawn.StateException;
 import io.nemospawn.Team;
 import io.nemospawn.TeamBuilder;
@@ -34,6 +35,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,18 +64,18 @@ public final class FileNemoSpawn implements NemoSpawn {
 
   FileNemoSpawn(
       Path dataDir,
-      Durability durability,
+      @Nullable Durability durability,
       InstantSource clock,
-      String user,
+      @Nullable String user,
       Function<String, String> env) {
     this(dataDir, durability, clock, user, env, null);
   }
 
   FileNemoSpawn(
       Path dataDir,
-      Durability durability,
+      @Nullable Durability durability,
       InstantSource clock,
-      String user,
+      @Nullable String user,
       Function<String, String> env,
       @Nullable Transport transport) {
     this.transport = transport;
@@ -182,7 +184,7 @@ public final class FileNemoSpawn implements NemoSpawn {
     private final String name;
     private String description = "";
     private List<Integer> gpus = List.of();
-    private GpuTopology topology;
+    private @Nullable GpuTopology topology;
 
     Builder(String name) {
       this.name = name;
@@ -260,11 +262,15 @@ public final class FileNemoSpawn implements NemoSpawn {
       return t.get();
     }
     List<TeamInfo> all = teams().items();
-    throw new NoSuchElementException(
+    String message =
         "No team '" + StateFormat.printable(idOrName) + "' in " + layout.dataDir() + "; teams: "
             + (all.isEmpty()
-                ? "none (create one with: nemospawn team create NAME)"
-                : all.stream().map(TeamInfo::id).collect(Collectors.joining(", "))));
+                ? "none (create one with NemoSpawn.newTeam)"
+                : all.stream().map(TeamInfo::id).collect(Collectors.joining(", ")));
+    throw all.isEmpty()
+        ? new Remedied.NotFound(
+            Remedied.Remedy.of(Remedied.Action.CREATE_TEAM, idOrName, ""), message)
+        : new NoSuchElementException(message);
   }
 
   @Override
@@ -349,7 +355,7 @@ public final class FileNemoSpawn implements NemoSpawn {
         } catch (StateException e) {
           problems.add(new Listing.Problem(f, RecordStore.reasonOf(e)));
         } catch (RuntimeException e) {
-          problems.add(new Listing.Problem(f, e.getMessage()));
+          problems.add(new Listing.Problem(f, Objects.toString(e.getMessage(), e.toString())));
         }
       }
     } catch (IOException e) {

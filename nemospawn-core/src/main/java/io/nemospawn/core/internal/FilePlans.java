@@ -1,6 +1,7 @@
 package io.nemospawn.core.internal;
 
 import io.nemospawn.Listing;
+import io.nemospawn.Remedied;
 import io.nemospawn.Subscription;
 import io.nemospawn.TeamEvent;
 import io.nemospawn.core.internal.state.Json;
@@ -92,9 +93,15 @@ public final class FilePlans implements Plans {
 
   @Override
   public Plan get(String planId) {
-    return find(planId)
-        .orElseThrow(() -> new NoSuchElementException("No plan '" + StateFormat.printable(planId)
-            + "' in team " + ctx.teamId() + "; plans: " + ids()));
+    return find(planId).orElseThrow(() -> {
+      List<Plan> all = list().items();
+      String message = "No plan '" + StateFormat.printable(planId) + "' in team " + ctx.teamId()
+          + "; plans: " + ids(all);
+      return all.isEmpty()
+          ? new Remedied.NotFound(
+              Remedied.Remedy.of(Remedied.Action.SUBMIT_PLAN, planId, ctx.teamId()), message)
+          : new NoSuchElementException(message);
+    });
   }
 
   @Override
@@ -221,10 +228,9 @@ public final class FilePlans implements Plans {
     return ctx.layout().record(ctx.teamId(), SUB, planId);
   }
 
-  private String ids() {
-    List<Plan> all = list().items();
+  private static String ids(List<Plan> all) {
     return all.isEmpty()
-        ? "none (submit one with: nemospawn plan submit --title T)"
+        ? "none (submit one with Plans.submit)"
         : all.stream().map(Plan::id).collect(Collectors.joining(", "));
   }
 
@@ -249,7 +255,7 @@ public final class FilePlans implements Plans {
         Json.text(n, "reviewer", ""),
         Json.text(n, "review_comment", ""),
         Json.instant(n, "created_at", Instant.EPOCH),
-        Json.instant(n, "reviewed_at", null));
+        Json.instantOrNull(n, "reviewed_at"));
   }
 
   /** Encodes the plan fields into {@code n}, keeping fields other tools added. */

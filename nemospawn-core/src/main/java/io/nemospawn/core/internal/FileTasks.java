@@ -2,6 +2,7 @@ package io.nemospawn.core.internal;
 
 import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
+import io.nemospawn.Remedied;
 import io.nemospawn.StateException;
 import io.nemospawn.Subscription;
 import io.nemospawn.TeamEvent;
@@ -35,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -104,6 +104,15 @@ public final class FileTasks implements Tasks {
     }
   }
 
+  /** Returns the value of a key that the graph's topological order has already produced. */
+  private static <V> V inOrder(Map<String, V> values, String key) {
+    V v = values.get(key);
+    if (v == null) {
+      throw new IllegalStateException("Task graph key '" + key + "' out of topological order");
+    }
+    return v;
+  }
+
   @Override
   public Map<String, Task> submit(TaskGraph graph) {
     Objects.requireNonNull(graph, "graph");
@@ -117,14 +126,15 @@ public final class FileTasks implements Tasks {
       Map<String, Task> created = new LinkedHashMap<>();
       try {
         for (String key : order) {
-          TaskSpec s = graph.nodes().get(key);
+          TaskSpec s = inOrder(graph.nodes(), key);
           List<String> deps = new ArrayList<>(s.blockedBy());
           Map<String, Task> depTasks = new LinkedHashMap<>();
           for (String d : s.blockedBy()) {
             depTasks.put(d, existing.get(d));
           }
           for (String k : graph.edges().getOrDefault(key, List.of())) {
-            Task dep = created.get(k);
+            // The topological order creates every key before the keys that depend on it.
+            Task dep = inOrder(created, k);
             deps.add(dep.id());
             depTasks.put(dep.id(), dep);
           }
@@ -196,9 +206,10 @@ public final class FileTasks implements Tasks {
   @Override
   public Task get(String taskId) {
     return find(taskId)
-        .orElseThrow(() -> new NoSuchElementException("No task '" + StateFormat.printable(taskId)
-            + "' in team " + ctx.teamId() + "; list the tasks with: nemospawn task list --team "
-            + ctx.teamId()));
+        .orElseThrow(() -> new Remedied.NotFound(
+            Remedied.Remedy.of(Remedied.Action.LIST_TASKS, taskId, ctx.teamId()),
+            "No task '" + StateFormat.printable(taskId) + "' in team " + ctx.teamId()
+                + "; list the tasks with Tasks.list()"));
   }
 
   @Override
@@ -545,10 +556,10 @@ public final class FileTasks implements Tasks {
           "Cannot claim task " + cur.id() + ": " + why + "; only pending tasks can be claimed");
     }
     if (explicit && !takeover && cur.hasOwner() && !cur.owner().equals(owner)) {
-      throw new IllegalStateException("Cannot claim task " + cur.id() + " for " + owner
-          + ": it is assigned to " + cur.owner()
-          + "; reassign it first with: nemospawn task update "
-          + cur.id() + " --owner " + owner);
+      throw new Remedied.InvalidState(
+          new Remedied.Remedy(Remedied.Action.REASSIGN_TASK, cur.id(), ctx.teamId(), owner),
+          "Cannot claim task " + cur.id() + " for " + owner + ": it is assigned to " + cur.owner()
+              + "; reassign it to " + owner + " first (Tasks.update)");
     }
     Map<String, Object> m = new LinkedHashMap<>(cur.metadata());
     if (takeover && !cur.lease().owner().equals(owner)) {
@@ -588,10 +599,14 @@ public final class FileTasks implements Tasks {
       ObjectNode node = ctx.store().read(f);
       Task cur = decode(f, node);
       if (cur.state() != TaskState.RUNNING || !cur.lease().owner().equals(owner)) {
-        throw new IllegalStateException("Cannot renew the lease of task " + cur.id() + " for "
-            + owner + ": it is " + cur.state().wireName()
-            + (cur.lease().isPresent() ? " and leased by " + cur.lease().owner() : " without lease")
-            + "; claim it first with: nemospawn task claim " + cur.id());
+        throw new Remedied.InvalidState(
+            Remedied.Remedy.of(Remedied.Action.CLAIM_TASK, cur.id(), ctx.teamId()),
+            "Cannot renew the lease of task " + cur.id() + " for "
+                + owner + ": it is " + cur.state().wireName()
+                + (cur.lease().isPresent()
+                    ? " and leased by " + cur.lease().owner()
+                    : " without lease")
+                + "; claim it first (Tasks.claim)");
       }
       Instant now = ctx.now();
       Task next = new Task(
@@ -811,7 +826,9 @@ public final class FileTasks implements Tasks {
       }
     } catch (RuntimeException ex) {
       throw new InvalidJournalEntryException(
-          ex instanceof StateException se ? RecordStore.reasonOf(se) : ex.getMessage());
+          ex instanceof StateException se
+              ? RecordStore.reasonOf(se)
+              : Objects.toString(ex.getMessage(), ex.toString()));
     }
     Instant now = ctx.now();
     Optional<Loaded> l;
@@ -1096,7 +1113,7 @@ public final class FileTasks implements Tasks {
             TaskState.BLOCKED,
             List.of(),
             Map.of(),
-            null,
+            Lease.none(),
             Instant.EPOCH,
             Instant.EPOCH));
       } else if (l.get().task.state() != TaskState.DONE) {
@@ -1114,9 +1131,10 @@ public final class FileTasks implements Tasks {
       Path f = file(d);
       Optional<ObjectNode> n = ctx.store().readIfExists(f);
       if (n.isEmpty()) {
-        throw new NoSuchElementException("Task '" + StateFormat.printable(title)
-            + "' depends on unknown task '" + d + "' in team " + ctx.teamId()
-            + "; list the tasks with: nemospawn task list --team " + ctx.teamId());
+        throw new Remedied.NotFound(
+            Remedied.Remedy.of(Remedied.Action.LIST_TASKS, d, ctx.teamId()),
+            "Task '" + StateFormat.printable(title) + "' depends on unknown task '" + d
+                + "' in team " + ctx.teamId() + "; list the tasks with Tasks.list()");
       }
       out.put(d, decode(f, n.get()));
     }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ArtifactsTest {
   @TempDir
@@ -61,8 +61,12 @@ class ArtifactsTest {
             .withTags(List.of(tags)));
   }
 
+  static List<ArtifactType> wellKnownTypes() {
+    return ArtifactType.wellKnown();
+  }
+
   @ParameterizedTest
-  @EnumSource(ArtifactType.class)
+  @MethodSource("wellKnownTypes")
   void registersEachOfTheSevenTypes(ArtifactType type) throws Exception {
     Artifact a = team.artifacts()
         .register(ArtifactSpec.of(type, Path.of("rel/model.nemo"))
@@ -79,6 +83,41 @@ class ArtifactsTest {
     assertThat(team.artifacts().get(a.id())).isEqualTo(a);
     String text = Files.readString(team.dir().resolve("artifacts/" + a.id() + ".json"));
     assertThat(text).contains("\"artifact_type\": \"" + type.wireName() + "\"");
+  }
+
+  @Test
+  void customTypeIsRegisteredVerbatimFoundAndPromotedApartFromTheOthers() throws Exception {
+    ArtifactType onnx = ArtifactType.custom("onnx-export");
+    assertThat(onnx.isWellKnown()).isFalse();
+    assertThat(ArtifactType.of("onnx-export")).isEqualTo(onnx).hasSameHashCodeAs(onnx);
+    assertThat(ArtifactType.custom("dataset")).isSameAs(ArtifactType.DATASET);
+    assertThat(ArtifactType.of("NEMO_CHECKPOINT")).isSameAs(ArtifactType.NEMO_CHECKPOINT);
+    Artifact a = reg(onnx, 0.5);
+    Artifact b = reg(onnx, 0.25);
+    Artifact ckpt = reg(ArtifactType.NEMO_CHECKPOINT, 0.1);
+    assertThat(Files.readString(team.dir().resolve("artifacts/" + a.id() + ".json")))
+        .contains("\"artifact_type\": \"onnx-export\"");
+    assertThat(team.artifacts().get(a.id()).type()).isEqualTo(onnx);
+    assertThat(team.artifacts().best(onnx)).contains(b);
+    assertThat(team.artifacts().list(Artifacts.Query.all().withType(onnx)).items())
+        .extracting(Artifact::id)
+        .containsExactlyInAnyOrder(a.id(), b.id());
+    team.artifacts().promote(ckpt.id());
+    team.artifacts().promote(a.id());
+    assertThat(team.artifacts().promoted(onnx).map(Artifact::id)).contains(a.id());
+    assertThat(team.artifacts().promoted(ArtifactType.NEMO_CHECKPOINT).map(Artifact::id))
+        .contains(ckpt.id());
+  }
+
+  @Test
+  void customTypeNamesAreChecked() {
+    for (String bad : List.of("", "  ", "a\nb", "x\u202eevil", "x".repeat(65))) {
+      assertThatThrownBy(() -> ArtifactType.custom(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("Invalid artifact type '")
+          .hasMessageContaining("1-64 characters on one line");
+    }
+    assertThat(ArtifactType.custom("  gguf  ").wireName()).isEqualTo("gguf");
   }
 
   @Test
@@ -175,21 +214,29 @@ class ArtifactsTest {
   }
 
   @Test
-  void corruptArtifactIsAProblemAndNaNStaysUnknown() throws Exception {
+  void artifactOfAnotherToolsTypeIsReadAndACorruptOneIsAProblem() throws Exception {
     Artifact good = reg(ArtifactType.BENCHMARK, Double.NaN);
     assertThat(good.findValLoss()).isEmpty();
     assertThat(Files.readString(team.dir().resolve("artifacts/" + good.id() + ".json")))
         .contains("\"val_loss\": null");
+    Path other = team.dir().resolve("artifacts/art-0the0000.json");
+    Files.writeString(
+        other,
+        "{\"artifact_id\": \"art-0the0000\", \"team_id\": \"t\","
+            + " \"artifact_type\": \"model\", \"path\": \"/x\"}");
     Path bad = team.dir().resolve("artifacts/art-bad00000.json");
     Files.writeString(
         bad,
         "{\"artifact_id\": \"art-bad00000\", \"team_id\": \"t\","
-            + " \"artifact_type\": \"model\", \"path\": \"/x\"}");
+            + " \"artifact_type\": \"a\\u001bb\", \"path\": \"/x\"}");
     var listing = team.artifacts().list(Artifacts.Query.all());
-    assertThat(listing.items()).extracting(Artifact::id).containsExactly(good.id());
+    assertThat(listing.items())
+        .extracting(Artifact::id)
+        .containsExactlyInAnyOrder(good.id(), "art-0the0000");
+    assertThat(team.artifacts().get("art-0the0000").type()).isEqualTo(ArtifactType.of("model"));
     assertThat(listing.problems()).hasSize(1);
     assertThat(listing.problems().get(0).path()).isEqualTo(bad);
-    assertThat(listing.problems().get(0).reason()).startsWith("Unknown artifact type 'model'");
+    assertThat(listing.problems().get(0).reason()).startsWith("Invalid artifact type 'a\\u001bb'");
     assertThatThrownBy(() -> reg(ArtifactType.BENCHMARK, Double.POSITIVE_INFINITY))
         .hasMessage("Invalid val_loss Infinity; use a finite number or leave it unset");
   }

@@ -156,11 +156,11 @@ class FileTasksTest {
     assertThatThrownBy(() -> tasks.create(TaskSpec.of("t").after("task-00000000")))
         .isInstanceOf(NoSuchElementException.class)
         .hasMessage("Task 't' depends on unknown task 'task-00000000' in team " + team.id()
-            + "; list the tasks with: nemospawn task list --team " + team.id());
+            + "; list the tasks with Tasks.list()");
     assertThatThrownBy(() -> tasks.get("task-12345678"))
         .isInstanceOf(NoSuchElementException.class)
-        .hasMessage("No task 'task-12345678' in team " + team.id()
-            + "; list the tasks with: nemospawn task list --team " + team.id());
+        .hasMessage(
+            "No task 'task-12345678' in team " + team.id() + "; list the tasks with Tasks.list()");
     assertThatThrownBy(() -> tasks.update("../x", TaskUpdate.of(TaskState.DONE)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Invalid task id '../x': it contains '..'");
@@ -234,7 +234,7 @@ class FileTasksTest {
     assertThat(tasks.claimNext("w3", Duration.ofSeconds(10))).isEmpty();
     assertThatThrownBy(() -> tasks.claim(b.id(), "w3", Duration.ofSeconds(10)))
         .hasMessage("Cannot claim task " + b.id() + " for w3: it is assigned to other;"
-            + " reassign it first with: nemospawn task update " + b.id() + " --owner w3");
+            + " reassign it to w3 first (Tasks.update)");
     now.set(now.get().plusSeconds(11));
     Task taken = tasks.claimNext("w3", Duration.ofSeconds(10)).orElseThrow();
     assertThat(taken.id()).isEqualTo(a.id());

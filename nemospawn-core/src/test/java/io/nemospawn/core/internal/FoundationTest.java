@@ -41,8 +41,8 @@ class FoundationTest {
       assertThat(ns.teams().items()).isEmpty();
       assertThatThrownBy(() -> ns.team("sweep"))
           .isInstanceOf(NoSuchElementException.class)
-          .hasMessage("No team 'sweep' in " + dir
-              + "; teams: none (create one with: nemospawn team create NAME)");
+          .hasMessage(
+              "No team 'sweep' in " + dir + "; teams: none (create one with NemoSpawn.newTeam)");
     }
   }
 

@@ -109,7 +109,7 @@ class PlansTest {
     assertThatThrownBy(() -> team.plans().approve("plan-12345678", "r", ""))
         .isInstanceOf(NoSuchElementException.class)
         .hasMessage("No plan 'plan-12345678' in team " + team.id()
-            + "; plans: none (submit one with: nemospawn plan submit --title T)");
+            + "; plans: none (submit one with Plans.submit)");
     assertThatThrownBy(() -> team.plans().submit(PlanSpec.of("t").withAgent("../evil")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Invalid agent '../evil'");

@@ -68,18 +68,18 @@ public final class GeneticSampler implements Sampler {
     complete.sort(Comparator.comparingDouble(t -> ctx.direction().loss(t.rawValue())));
     List<FrozenTrial> population = complete.subList(0, size);
     List<String> names = new ArrayList<>(space.params().keySet());
+    List<Distribution> dists = new ArrayList<>(space.params().values());
     synchronized (rng) {
       FrozenTrial a = tournament(population);
       FrozenTrial b = tournament(population);
       ISeq<Phenotype<DoubleGene, Double>> parents =
-          ISeq.of(phenotype(a, names, space), phenotype(b, names, space));
+          ISeq.of(phenotype(a, names, dists), phenotype(b, names, dists));
       var alterer = alterer(names.size());
       var result = RandomRegistry.with(rng, r -> alterer.alter(parents, 1));
       Genotype<DoubleGene> child = result.population().get(0).genotype();
       Map<String, Double> out = new LinkedHashMap<>();
       for (int j = 0; j < names.size(); j++) {
-        Distribution d = space.params().get(names.get(j));
-        out.put(names.get(j), fromUnit(d, child.get(0).get(j).doubleValue()));
+        out.put(names.get(j), fromUnit(dists.get(j), child.get(0).get(j).doubleValue()));
       }
       return out;
     }
@@ -99,11 +99,14 @@ public final class GeneticSampler implements Sampler {
   }
 
   private static Phenotype<DoubleGene, Double> phenotype(
-      FrozenTrial t, List<String> names, SearchSpace space) {
+      FrozenTrial t, List<String> names, List<Distribution> dists) {
     DoubleGene[] genes = new DoubleGene[names.size()];
     for (int j = 0; j < names.size(); j++) {
-      Distribution d = space.params().get(names.get(j));
-      genes[j] = DoubleGene.of(toUnit(d, t.internalParams().get(names.get(j))), 0, 1);
+      Double x = t.internalParams().get(names.get(j));
+      if (x == null) { // sampleJoint keeps only trials that have every parameter
+        throw new IllegalStateException("Trial " + t.number() + " has no " + names.get(j));
+      }
+      genes[j] = DoubleGene.of(toUnit(dists.get(j), x), 0, 1);
     }
     return Phenotype.of(Genotype.of(DoubleChromosome.of(genes)), 1);
   }

@@ -1,11 +1,13 @@
 package io.nemospawn.hpo.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /** A stable merge sort of indices by primitive keys, without boxing (TPE sorts on every ask). */
 final class IndexSort {
   private IndexSort() {}
 
   /** Returns 0..n-1 sorted stably by {@code primary}, then {@code secondary} (may be null). */
-  static int[] sort(double[] primary, double[] secondary) {
+  static int[] sort(double[] primary, double @Nullable [] secondary) {
     if (secondary == null) {
       return sortByValue(primary);
     }

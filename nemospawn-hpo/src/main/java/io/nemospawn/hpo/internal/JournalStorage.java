@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -47,7 +48,7 @@ public final class JournalStorage implements StudyStorage {
   private final ReentrantLock jvmLock;
   private StudyModel model = new StudyModel();
   private long offset;
-  private FileChannel channel;
+  private @Nullable FileChannel channel;
 
   public JournalStorage(Path file) {
     this.file = file.toAbsolutePath().normalize();
@@ -70,7 +71,7 @@ public final class JournalStorage implements StudyStorage {
     return file;
   }
 
-  private <T> T locked(ObjectNode op, Function<StudyModel, T> action) {
+  private <T> T locked(@Nullable ObjectNode op, Function<StudyModel, T> action) {
     jvmLock.lock();
     try {
       FileChannel ch = channel;

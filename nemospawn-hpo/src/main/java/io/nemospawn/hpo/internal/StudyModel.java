@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The state of every study of one storage, changed by validated operations. Each {@code do*}
@@ -26,6 +27,8 @@ final class StudyModel {
     final Direction direction;
     final Map<String, String> userAttrs = new LinkedHashMap<>();
     final List<TrialData> trials = new ArrayList<>();
+
+    @Nullable
     List<FrozenTrial> snapshot;
 
     StudyData(String name, Direction direction) {
@@ -44,7 +47,11 @@ final class StudyModel {
     final Map<String, String> systemAttrs = new LinkedHashMap<>();
     final Map<String, String> userAttrs = new LinkedHashMap<>();
     final Instant start;
+
+    @Nullable
     Instant complete;
+
+    @Nullable
     FrozenTrial frozen;
 
     TrialData(int number, Instant start) {

@@ -8,7 +8,8 @@ import io.nemospawn.hpo.TrialState;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.OptionalInt;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Asynchronous Successive Halving (ASHA: Li et al., "A System for Massively Parallel
@@ -58,7 +59,7 @@ public final class SuccessiveHalvingPruner implements Pruner {
   }
 
   /** Returns the first COMPLETE trial (by completion time, then number) that has reports. */
-  static FrozenTrial firstCompleted(List<FrozenTrial> trials) {
+  static @Nullable FrozenTrial firstCompleted(List<FrozenTrial> trials) {
     FrozenTrial first = null;
     for (FrozenTrial t : trials) {
       if (t.state() != TrialState.COMPLETE || t.intermediateValues().isEmpty()) {
@@ -87,12 +88,12 @@ public final class SuccessiveHalvingPruner implements Pruner {
   @Override
   public boolean shouldPrune(PruneContext ctx) {
     FrozenTrial trial = ctx.trial();
-    OptionalInt last = trial.lastStep();
-    if (last.isEmpty()) {
+    Map.Entry<Integer, Double> last = trial.intermediateValues().lastEntry();
+    if (last == null) {
       return false;
     }
-    int step = last.getAsInt();
-    double value = trial.intermediateValues().get(step);
+    int step = last.getKey();
+    double value = last.getValue();
     int rung = 0;
     while (trial.systemAttrs().containsKey(rungKey(rung))) {
       rung++;

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.toml.TomlMapper;
@@ -58,11 +59,11 @@ public final class TomlSpace {
       try {
         space.param(name, distribution(e.getValue(), where));
       } catch (IllegalArgumentException ex) {
-        if (ex.getMessage().contains(" at line ")) {
+        String why = Objects.toString(ex.getMessage(), ex.toString());
+        if (why.contains(" at line ")) {
           throw ex;
         }
-        throw new IllegalArgumentException(
-            ex.getMessage().replaceAll("\\.$", "") + where + ".", ex);
+        throw new IllegalArgumentException(why.replaceAll("\\.$", "") + where + ".", ex);
       }
     }
     JsonNode obj = root.path("objective");

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +69,7 @@ public final class TpeSampler implements Sampler {
   record Split(List<FrozenTrial> below, List<FrozenTrial> above, int finished) {}
 
   /** The last split, reused while the same trial asks with the same history. */
-  private volatile Object[] lastSplit;
+  private volatile Object @Nullable [] lastSplit;
 
   Split split(SamplerContext ctx) {
     Object[] cached = lastSplit;
@@ -249,12 +250,13 @@ public final class TpeSampler implements Sampler {
       Split sp, List<String> names, List<Distribution> dists, boolean multivariate) {
     ParzenEstimator l = estimator(sp.below(), names, dists, multivariate);
     ParzenEstimator g = estimator(sp.above(), names, dists, multivariate);
-    double[] best = null;
-    double bestScore = Double.NEGATIVE_INFINITY;
-    for (int c = 0; c < s.eiCandidates(); c++) {
+    // The settings hold at least one candidate (Samplers.TpeBuilder.eiCandidates).
+    double[] best = l.sample(rng);
+    double bestScore = l.logPdf(best) - g.logPdf(best);
+    for (int c = 1; c < s.eiCandidates(); c++) {
       double[] x = l.sample(rng);
       double score = l.logPdf(x) - g.logPdf(x);
-      if (best == null || score > bestScore) {
+      if (score > bestScore) {
         best = x;
         bestScore = score;
       }

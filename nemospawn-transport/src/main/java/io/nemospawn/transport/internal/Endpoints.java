@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -50,7 +51,7 @@ public final class Endpoints {
   private static final Logger log = LoggerFactory.getLogger(Endpoints.class);
   private static final Object WRITE_LOCK = new Object();
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
-  private static volatile String localHost;
+  private static volatile @Nullable String localHost;
 
   private final TransportContext context;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
@@ -178,7 +179,7 @@ public final class Endpoints {
     update(agentId, kind, null);
   }
 
-  private void update(String agentId, TransportKind kind, String address) {
+  private void update(String agentId, TransportKind kind, @Nullable String address) {
     Path f = file(agentId);
     long pid = ProcessHandle.current().pid();
     synchronized (WRITE_LOCK) {

@@ -10,6 +10,7 @@ import io.nemospawn.inbox.Message;
 import io.nemospawn.spi.InboxStore;
 import io.nemospawn.spi.MessageTransport;
 import io.nemospawn.spi.SendReceipt;
+import io.nemospawn.spi.TimeSource;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
 import io.nemospawn.spi.TransportProvider;
@@ -31,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,9 +106,10 @@ public final class TransportInboxStore implements InboxStore {
     requireOpen();
     InboxFiles.Stored stored = files.write(message);
     TransportKind kind = negotiate(stored.message().to());
-    if (kind != TransportKind.FILE) {
+    MessageTransport via = fast.get(kind); // null for FILE: negotiate names only open ones
+    if (via != null) {
       try {
-        fast.get(kind).send(stored.message());
+        via.send(stored.message());
       } catch (TransportException e) {
         log.debug(
             "Fast send of {} to {} over {} failed ({}); it waits in the inbox",
@@ -183,14 +186,15 @@ public final class TransportInboxStore implements InboxStore {
     requireOpen();
     requireNonNull(timeout, "timeout");
     Listener l = listener(agentId);
-    long deadline = System.nanoTime() + timeout.toNanos();
+    TimeSource time = context.time();
+    long deadline = time.nanoTime() + timeout.toNanos();
     while (!closed.get()) {
       long version = l.version();
       Listing<Message> batch = receiveNow(agentId, l, limit);
       if (!batch.items().isEmpty() || l.hasNewProblems(batch)) {
         return batch;
       }
-      long left = deadline - System.nanoTime();
+      long left = deadline - time.nanoTime();
       if (left <= 0 || !l.awaitChange(version, left)) {
         return closed.get() ? Listing.empty() : receiveNow(agentId, l, limit);
       }
@@ -328,7 +332,8 @@ public final class TransportInboxStore implements InboxStore {
    * Returns the first failure of a close-all, with {@code next} added to it as suppressed; {@code
    * next} itself when there was none. Transport cannot use core's {@code Failures}.
    */
-  public static RuntimeException addFailure(RuntimeException first, RuntimeException next) {
+  public static RuntimeException addFailure(
+      @Nullable RuntimeException first, RuntimeException next) {
     if (first == null) {
       return next;
     }
@@ -438,7 +443,7 @@ public final class TransportInboxStore implements InboxStore {
       try {
         long left = nanos;
         while (version == seen && !stopped && left > 0) {
-          left = changed.awaitNanos(left);
+          left = context.time().awaitNanos(lock, changed, left);
         }
         return version != seen;
       } finally {

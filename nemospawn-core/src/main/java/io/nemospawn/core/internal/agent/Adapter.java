@@ -4,6 +4,7 @@ import io.nemospawn.agent.Profile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How one agent CLI is started and handed its coordination prompt and first task, as its own
@@ -27,7 +28,7 @@ public record Adapter(
     String defaultCommand,
     PromptVia promptVia,
     String promptFlag,
-    String interactiveTaskFlag,
+    @Nullable String interactiveTaskFlag,
     List<String> batchArgs,
     String batchTaskFlag,
     String modelFlag,

@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -63,7 +64,7 @@ public final class AgentSupervisor implements AutoCloseable {
   private final String teamName;
   private final FileAgents agents;
   private final AgentRecords records;
-  private volatile GpuTopology topology;
+  private volatile @Nullable GpuTopology topology;
   private final Set<String> spawnedHere = ConcurrentHashMap.newKeySet();
   private volatile SpawnPipeline.StepObserver stepObserver = SpawnPipeline.StepObserver.NONE;
 

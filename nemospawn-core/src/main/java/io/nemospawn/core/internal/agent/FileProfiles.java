@@ -2,6 +2,7 @@ package io.nemospawn.core.internal.agent;
 
 import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
+import io.nemospawn.Remedied;
 import io.nemospawn.agent.AgentKind;
 import io.nemospawn.agent.Check;
 import io.nemospawn.agent.Profile;
@@ -103,14 +104,15 @@ public final class FileProfiles implements Profiles {
   @Override
   public Profile get(String name) {
     return find(name)
-        .orElseThrow(() -> new NoSuchElementException("No profile '"
-            + StateFormat.printable(name) + "'; stored profiles: "
-            + list().items().stream().map(Profile::name).toList() + "; built-in agents: "
-            + Adapters.all().stream()
-                .map(Adapter::name)
-                .filter(n -> !n.equals("custom"))
-                .toList()
-            + "; create one with: nemospawn profile create NAME --agent AGENT"));
+        .orElseThrow(() -> new Remedied.NotFound(
+            Remedied.Remedy.of(Remedied.Action.CREATE_PROFILE, name, ""),
+            "No profile '" + StateFormat.printable(name) + "'; stored profiles: "
+                + list().items().stream().map(Profile::name).toList() + "; built-in agents: "
+                + Adapters.all().stream()
+                    .map(Adapter::name)
+                    .filter(n -> !n.equals("custom"))
+                    .toList()
+                + "; create one with Profiles.create"));
   }
 
   /**
@@ -130,8 +132,10 @@ public final class FileProfiles implements Profiles {
       // Profiles may hold keys (env values): only the owner may read them, whatever the umask.
       if (!AtomicFiles.createNewOwnerOnly(
           file(p.name()), Json.bytes(encode(p)), store.durability())) {
-        throw new IllegalArgumentException("Profile '" + p.name() + "' exists already at "
-            + file(p.name()) + "; delete it first with: nemospawn profile delete " + p.name());
+        throw new Remedied.InvalidArgument(
+            Remedied.Remedy.of(Remedied.Action.DELETE_PROFILE, p.name(), ""),
+            "Profile '" + p.name() + "' exists already at " + file(p.name())
+                + "; delete it first (Profiles.delete) or choose another name");
       }
     }
     return p;
@@ -244,7 +248,10 @@ public final class FileProfiles implements Profiles {
           "no key variable needed: " + p.agent() + " uses its own login or config"));
     } else {
       Optional<String> set = auth.stream()
-          .filter(e -> Environment.get(e) != null && !Environment.get(e).isEmpty())
+          .filter(e -> {
+            String v = Environment.get(e);
+            return v != null && !v.isEmpty();
+          })
           .findFirst();
       out.add(new Check(
           "auth variable " + String.join(" or ", auth) + " set",

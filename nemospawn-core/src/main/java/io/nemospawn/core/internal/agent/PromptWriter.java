@@ -1,6 +1,7 @@
 package io.nemospawn.core.internal.agent;
 
 import io.nemospawn.agent.AgentInfo;
+import io.nemospawn.agent.Role;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.state.AtomicFiles;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +67,7 @@ public final class PromptWriter {
 
   /** Renders the prompt text. */
   public static String render(AgentInfo agent, String teamName, Path dataDir, Path workDir) {
-    boolean leader = agent.role().equalsIgnoreCase("leader");
+    boolean leader = agent.role().equalsIgnoreCase(Role.LEADER.name());
     String gpus = agent.gpuIds().isEmpty()
         ? "none (CUDA_VISIBLE_DEVICES is empty)"
         : agent.gpuIds().toString() + " (CUDA_VISIBLE_DEVICES="

@@ -35,6 +35,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,8 +68,8 @@ final class FileLaunch implements Launch {
   private final java.util.Set<String> seenMessages = ConcurrentHashMap.newKeySet();
   private final List<Consumer<LaunchProgress>> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, Agent> agents = new LinkedHashMap<>();
-  private Subscription events;
-  private volatile Instant finished;
+  private @Nullable Subscription events;
+  private volatile @Nullable Instant finished;
   private volatile boolean closed;
 
   private FileLaunch(NemoSpawn ns, Team team, LaunchPlan plan, Optional<StudyBridge> studies) {
@@ -127,8 +128,9 @@ final class FileLaunch implements Launch {
     }
     TaskGraph.Builder g = TaskGraph.builder();
     for (LaunchPlan.PlannedTask t : plan.tasks()) {
-      TaskSpec spec =
-          TaskSpec.of(t.title()).withOwner(agentIds.get(t.owner())).withMetadata(KEY_KEY, t.key());
+      TaskSpec spec = TaskSpec.of(t.title())
+          .withOwner(agentIds.getOrDefault(t.owner(), ""))
+          .withMetadata(KEY_KEY, t.key());
       if (!study.isEmpty()) {
         spec = spec.metadata(STUDY_KEY, study);
       }
@@ -137,6 +139,9 @@ final class FileLaunch implements Launch {
     Map<String, Task> created = team.tasks().submit(g.build());
     for (LaunchPlan.PlannedTask t : plan.tasks()) {
       Task task = created.get(t.key());
+      if (task == null) {
+        throw new IllegalStateException("The task graph returned no task for key " + t.key());
+      }
       taskIds.put(t.key(), task.id());
       taskKeys.put(task.id(), t.key());
       lastState.put(task.id(), task.state());

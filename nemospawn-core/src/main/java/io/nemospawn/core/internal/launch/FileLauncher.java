@@ -1,6 +1,7 @@
 package io.nemospawn.core.internal.launch;
 
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.Remedied;
 import io.nemospawn.Team;
 import io.nemospawn.launch.Launch;
 import io.nemospawn.launch.LaunchOptions;
@@ -9,6 +10,7 @@ import io.nemospawn.launch.Launcher;
 import io.nemospawn.launch.StudyBridge;
 import io.nemospawn.launch.Template;
 import io.nemospawn.spi.Environment;
+import io.nemospawn.spi.StateFormat;
 import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,9 +76,11 @@ public final class FileLauncher implements Launcher {
     if (Files.isRegularFile(p)) {
       return read(p);
     }
-    throw new IllegalArgumentException("No template '" + nameOrFile + "': it is neither a"
-        + " built-in template " + BUILT_INS + " nor a file. List them with `nemospawn launch"
-        + " templates`, or give the path of a .toml file.");
+    throw new Remedied.InvalidArgument(
+        Remedied.Remedy.of(Remedied.Action.LIST_TEMPLATES, nameOrFile, ""),
+        "No template '" + StateFormat.printable(nameOrFile) + "': it is neither a built-in"
+            + " template " + BUILT_INS + " nor a file. Choose one of those (Launcher.templates()),"
+            + " or give the path of a .toml file.");
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Places a template's workers on the GPUs a launch was given. Workers that need more GPUs are
@@ -144,7 +145,7 @@ final class GpuPlacement {
   }
 
   /** Returns the shortest maximal run of consecutive indices holding k GPUs, its first k. */
-  private static List<Integer> bestRun(List<Integer> free, int k) {
+  private static @Nullable List<Integer> bestRun(List<Integer> free, int k) {
     List<List<Integer>> runs = new ArrayList<>();
     List<Integer> cur = new ArrayList<>();
     for (int g : free) {

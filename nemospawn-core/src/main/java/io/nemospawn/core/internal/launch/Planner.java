@@ -3,6 +3,7 @@ package io.nemospawn.core.internal.launch;
 import io.nemospawn.Config;
 import io.nemospawn.ConfigKey;
 import io.nemospawn.InvalidSettingException;
+import io.nemospawn.Remedied;
 import io.nemospawn.launch.LaunchOptions;
 import io.nemospawn.launch.LaunchPlan;
 import io.nemospawn.launch.LaunchPlan.PlannedAgent;
@@ -108,7 +109,7 @@ final class Planner {
       workers.add(new PlannedAgent(
           w.name(),
           w.role(),
-          placed.get(w.name()),
+          placed.getOrDefault(w.name(), List.of()),
           agent,
           runtime,
           w.name(),
@@ -224,9 +225,10 @@ final class Planner {
   private String checkProfile(String name, String where) {
     List<String> known = profiles.names();
     if (!known.contains(name)) {
-      throw new IllegalArgumentException("Unknown profile '" + name + "' for " + where
-          + "; profiles: " + known + ". Create it with `nemospawn profile create` or choose one"
-          + " of those.");
+      throw new Remedied.InvalidArgument(
+          Remedied.Remedy.of(Remedied.Action.CREATE_PROFILE, name, ""),
+          "Unknown profile '" + name + "' for " + where + "; profiles: " + known
+              + ". Create it (Profiles.create) or choose one of those.");
     }
     return name;
   }

@@ -256,7 +256,8 @@ final class TemplateParser {
     }
     mark.put(name, 1);
     path.add(name);
-    for (String d : byName.get(name).blockedBy()) {
+    Template.Worker worker = byName.get(name); // known: unknown blocked_by names failed above
+    for (String d : worker == null ? List.<String>of() : worker.blockedBy()) {
       visit(d, byName, mark, path, workers, lines, source);
     }
     path.remove(path.size() - 1);

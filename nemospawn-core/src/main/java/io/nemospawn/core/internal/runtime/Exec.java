@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a helper program (tmux, git, bwrap) with arguments as a list, never through a shell, and
@@ -42,7 +43,8 @@ public final class Exec {
   }
 
   /** Runs {@code argv} in {@code dir} (null: current) with extra environment and a time limit. */
-  public static Result run(List<String> argv, Path dir, Map<String, String> env, Duration timeout) {
+  public static Result run(
+      List<String> argv, @Nullable Path dir, Map<String, String> env, Duration timeout) {
     ProcessBuilder pb = new ProcessBuilder(argv);
     if (dir != null) {
       pb.directory(dir.toFile());
@@ -82,7 +84,7 @@ public final class Exec {
   }
 
   /** Runs {@code argv} with a 30 s limit. */
-  public static Result run(List<String> argv, Path dir) {
+  public static Result run(List<String> argv, @Nullable Path dir) {
     return run(argv, dir, Map.of(), Duration.ofSeconds(30));
   }
 

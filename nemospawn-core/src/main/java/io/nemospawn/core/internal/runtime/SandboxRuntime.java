@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs the agent as a child process inside a bubblewrap ({@code bwrap}) sandbox: the whole file
@@ -23,7 +24,7 @@ import java.util.Optional;
  * fails with a message saying which and what to do; nothing runs unsandboxed by surprise.
  */
 public final class SandboxRuntime extends ProcessRuntime {
-  private static volatile Optional<String> probed;
+  private static volatile @Nullable Optional<String> probed;
 
   @Override
   public String name() {

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -217,13 +218,13 @@ public final class TmuxRuntime implements AgentRuntime {
       throw fail(launch, "cannot create " + launch.logFile().getParent() + ": " + e, e);
     } catch (IllegalArgumentException e) {
       deleteQuietly(envFile);
-      throw fail(launch, e.getMessage(), e);
+      throw fail(launch, Objects.toString(e.getMessage(), e.toString()), e);
     }
     try {
       prepareSocketDir(Path.of(socket));
     } catch (IOException e) {
       deleteQuietly(envFile);
-      throw fail(launch, e.getMessage(), e);
+      throw fail(launch, Objects.toString(e.getMessage(), e.toString()), e);
     }
     List<String> argv = tmux(
         socket,
@@ -299,7 +300,7 @@ public final class TmuxRuntime implements AgentRuntime {
     }
   }
 
-  private static AgentLaunchException fail(Launch launch, String why, Throwable cause) {
+  private static AgentLaunchException fail(Launch launch, String why, @Nullable Throwable cause) {
     return new AgentLaunchException(
         launch.agentName(),
         launch.command(),

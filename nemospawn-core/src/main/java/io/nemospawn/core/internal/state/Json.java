@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.util.DefaultIndenter;
 import tools.jackson.core.util.DefaultPrettyPrinter;
@@ -104,8 +105,16 @@ public final class Json {
     }
   }
 
+  /** Returns a timestamp field, or null when missing or null. */
+  public static @Nullable Instant instantOrNull(ObjectNode n, String field) {
+    JsonNode v = n.get(field);
+    return v == null || v.isNull() || (v.isString() && v.asString().isEmpty())
+        ? null
+        : instant(n, field, Instant.EPOCH);
+  }
+
   /** Writes a timestamp field in the state format, or null. */
-  public static void put(ObjectNode n, String field, Instant value) {
+  public static void put(ObjectNode n, String field, @Nullable Instant value) {
     if (value == null) {
       n.putNull(field);
     } else {

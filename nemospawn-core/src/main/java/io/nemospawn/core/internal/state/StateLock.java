@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An exclusive lock on a lock file that holds across processes (a POSIX lock through {@link
@@ -69,7 +70,11 @@ public final class StateLock implements AutoCloseable {
   private static final class Holder {
     final Path path;
     final ReentrantLock jvmLock = new ReentrantLock();
+
+    @Nullable
     FileChannel channel;
+
+    @Nullable
     FileLock fileLock;
 
     Holder(Path path) {
@@ -78,9 +83,14 @@ public final class StateLock implements AutoCloseable {
 
     void lockFile() {
       try {
-        Files.createDirectories(path.getParent());
-        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        fileLock = channel.lock();
+        Path dir = path.getParent();
+        if (dir != null) {
+          Files.createDirectories(dir);
+        }
+        FileChannel opened =
+            FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        channel = opened;
+        fileLock = opened.lock();
       } catch (IOException e) {
         closeChannel();
         throw new StateException(path, "Cannot lock " + path + ": " + e, e);
@@ -89,8 +99,9 @@ public final class StateLock implements AutoCloseable {
 
     void unlockFile() {
       try {
-        if (fileLock != null) {
-          fileLock.release();
+        FileLock held = fileLock;
+        if (held != null) {
+          held.release();
         }
       } catch (IOException e) {
         // Closing the channel below releases the lock as well.
@@ -101,9 +112,10 @@ public final class StateLock implements AutoCloseable {
     }
 
     private void closeChannel() {
-      if (channel != null) {
+      FileChannel open = channel;
+      if (open != null) {
         try {
-          channel.close();
+          open.close();
         } catch (IOException ignored) {
           // Nothing more can be done; the OS drops the lock with the descriptor.
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -40,7 +41,7 @@ public final class TeamEvents implements AutoCloseable {
   private final LongSupplier nanoTime;
   private final Map<String, Decoder> decoders = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<Consumer<TeamEvent>> listeners = new CopyOnWriteArrayList<>();
-  private DirectoryWatcher watcher;
+  private @Nullable DirectoryWatcher watcher;
   private boolean closed;
 
   public TeamEvents(String teamId, Path teamDir, RecordStore store, Duration pollInterval) {

@@ -137,7 +137,7 @@ class PlannerTest {
             () -> launcher.plan(t, LaunchOptions.builder().profile("claud").build()))
         .hasMessage("Unknown profile 'claud' for --profile; profiles: [aider, claude, codex,"
             + " cursor, github-copilot-cli, kimi, my-claude, nanobot, opencode]. Create it"
-            + " with `nemospawn profile create` or choose one of those.");
+            + " (Profiles.create) or choose one of those.");
     Template perWorker = launcher.parse("""
         name = "p"
         [[workers]]

@@ -27,10 +27,12 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,7 +165,7 @@ public final class InboxFiles {
   }
 
   /** The outcome of reading one file: a message, a problem, or nothing yet (being written). */
-  record Read(MessageJson.Parsed parsed, Listing.Problem problem) {
+  record Read(MessageJson.@Nullable Parsed parsed, Listing.@Nullable Problem problem) {
     static final Read PENDING = new Read(null, null);
   }
 
@@ -197,7 +199,8 @@ public final class InboxFiles {
     try {
       return new Read(MessageJson.parse(bytes, agentId, null), null);
     } catch (IllegalArgumentException e) {
-      return new Read(null, new Listing.Problem(file, e.getMessage()));
+      return new Read(
+          null, new Listing.Problem(file, Objects.toString(e.getMessage(), e.toString())));
     }
   }
 
@@ -316,8 +319,8 @@ public final class InboxFiles {
     return m;
   }
 
-  private void forceIfDurable(Path dir) {
-    if (context.durability() == Durability.FSYNC) {
+  private void forceIfDurable(@Nullable Path dir) {
+    if (dir != null && context.durability() == Durability.FSYNC) {
       AtomicFiles.forceDirectory(dir);
     }
   }

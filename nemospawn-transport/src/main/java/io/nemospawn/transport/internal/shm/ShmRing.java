@@ -81,13 +81,14 @@ public final class ShmRing implements AutoCloseable {
   private final MappedByteBuffer buf;
   private final long capacity;
   private final ReentrantLock jvmSendLock = new ReentrantLock();
-  private final FileLock receiverLock;
+  private final @Nullable FileLock receiverLock;
   // The last receiver pid found alive, and when (written in either order: a torn pair only
   // costs one more check).
   private volatile long livePid;
   private volatile long liveCheckedNanos;
 
-  private ShmRing(Path path, FileChannel channel, MappedByteBuffer buf, FileLock receiverLock) {
+  private ShmRing(
+      Path path, FileChannel channel, MappedByteBuffer buf, @Nullable FileLock receiverLock) {
     this.path = path;
     this.channel = channel;
     this.buf = buf;
@@ -426,7 +427,7 @@ public final class ShmRing implements AutoCloseable {
   /**
    * Returns the next record's payload, or null when the ring is empty. One receiving thread only.
    */
-  public byte[] poll() {
+  public byte @Nullable [] poll() {
     long head = (long) LONGS.getOpaque(buf, OFF_HEAD);
     while (true) {
       long tail = (long) LONGS.getAcquire(buf, OFF_TAIL);

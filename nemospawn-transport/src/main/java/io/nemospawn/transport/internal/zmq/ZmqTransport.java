@@ -199,7 +199,7 @@ public final class ZmqTransport implements MessageTransport {
   private final class Sender {
     final String endpoint;
     final ReentrantLock lock = new ReentrantLock();
-    ZMQ.Socket socket;
+    ZMQ.@Nullable Socket socket;
     volatile long downUntil;
 
     Sender(String endpoint) {
@@ -399,7 +399,7 @@ public final class ZmqTransport implements MessageTransport {
      * Takes the next envelope's bytes, waiting up to {@code millis} (0: not at all); null when
      * none came or the receiver closed.
      */
-    private byte[] recv(int millis) throws InterruptedException {
+    private byte @Nullable [] recv(int millis) throws InterruptedException {
       lock.lock();
       try {
         if (closed.get()) {
@@ -421,7 +421,7 @@ public final class ZmqTransport implements MessageTransport {
     }
 
     /** The message, or null when the envelope is malformed (logged and dropped). */
-    private Message parse(byte[] bytes) {
+    private @Nullable Message parse(byte[] bytes) {
       if (auth != null) {
         byte[] json = auth.verify(bytes);
         if (json == null) {
