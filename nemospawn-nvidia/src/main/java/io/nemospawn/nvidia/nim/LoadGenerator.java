@@ -231,6 +231,9 @@ public final class LoadGenerator {
           + " credentials, a query or a fragment (give an API key in the environment instead)");
     }
     String path = u.getPath() == null ? "" : u.getPath();
+    while (path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
     for (Api a : Api.values()) {
       if (path.endsWith(a.path())) {
         path = path.substring(0, path.length() - a.path().length());

@@ -191,7 +191,7 @@ public final class NimDeployments {
   static NimDeployment starting(Team team, String artifactId, String image, int port, int tp,
       String profile, List<Integer> gpus, String runtime, long pid) {
     return new NimDeployment(newId(), team.id(), artifactId, image, "http://127.0.0.1:" + port,
-        tp, profile, "starting", "", port, gpus, Instant.now(), runtime, pid, "", Map.of());
+        tp, profile, "starting", "", port, gpus, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS), runtime, pid, "", Map.of());
   }
 
   /**
