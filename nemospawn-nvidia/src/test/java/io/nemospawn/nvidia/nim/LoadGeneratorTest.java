@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The load generator against real loopback servers with known delays. Tolerances: the server
  * sleeps at least the delays it is given, so a figure is never below the known value; it may be
- * above by scheduling on this shared 2-core machine, so the upper bounds allow +60 ms per request
- * and +15 ms per token gap (the known figures are 40-170 ms).
+ * above by scheduling on this shared 2-core machine, so the upper bounds allow +80 ms per request
+ * and +15 ms per token gap (the known figures are 40-110 ms). Class loading and JIT are kept out
+ * by a warm-up run.
  */
 class LoadGeneratorTest {
   private static final WordModel MODEL = WordModel.train(WordModel.builtInCorpus());
@@ -29,6 +30,7 @@ class LoadGeneratorTest {
     // First token after 40 ms, then one every 10 ms: 8 tokens take 40 + 7 x 10 = 110 ms.
     try (LocalModelServer s = LocalModelServer.start(MODEL, LocalModelServer.Options.defaults()
         .withDelays(Duration.ofMillis(40), Duration.ofMillis(10)))) {
+      warmUp(s);
       LoadReport r = new LoadGenerator(LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
               .withConcurrency(List.of(1, 4))
               .withRequests(16)
@@ -40,21 +42,30 @@ class LoadGeneratorTest {
         assertThat(l.errors()).isEmpty();
         LoadReport.Figures f = l.figures();
         assertThat(f).isNotNull();
-        assertThat(f.ttftP50()).as("TTFT p50 at %d", l.concurrency()).isBetween(40.0, 100.0);
+        assertThat(f.ttftP50()).as("TTFT p50 at %d", l.concurrency()).isBetween(40.0, 120.0);
         assertThat(f.ttftP95()).isGreaterThanOrEqualTo(f.ttftP50());
         assertThat(f.itlP50()).as("inter-token p50").isBetween(9.0, 25.0);
-        assertThat(f.latencyP50()).as("latency p50").isBetween(110.0, 170.0);
+        assertThat(f.latencyP50()).as("latency p50").isBetween(110.0, 200.0);
         assertThat(f.latencyP99()).isGreaterThanOrEqualTo(f.latencyP95());
         assertThat(f.latencyP95()).isGreaterThanOrEqualTo(f.latencyP50());
         // tokens/s: concurrency x 8 tokens per (latency), within the same tolerance.
         double expected = l.concurrency() * 8 / 0.110;
         assertThat(f.outputTokensPerSecond())
             .as("tokens/s at %d", l.concurrency())
-            .isBetween(expected * 110 / 170 * 0.8, expected * 1.02);
+            .isBetween(expected * 110 / 200 * 0.8, expected * 1.02);
         assertThat(f.requestsPerSecond() * 8).isCloseTo(f.outputTokensPerSecond(), within(0.01 * f.outputTokensPerSecond()));
       }
-      assertThat(s.requestCount()).isEqualTo(32);
+      assertThat(s.requestCount()).isEqualTo(32 + 8);
     }
+  }
+
+  /** Runs 8 requests first, so class loading and JIT are not in the figures. */
+  private static void warmUp(LocalModelServer s) throws InterruptedException {
+    new LoadGenerator(LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
+            .withConcurrency(List.of(2))
+            .withRequests(8)
+            .withTokens(4, 2))
+        .run(LoadGenerator.Progress.none());
   }
 
   @Test
@@ -63,6 +74,7 @@ class LoadGeneratorTest {
     try (LocalModelServer s = LocalModelServer.start(MODEL, LocalModelServer.Options.defaults()
         .withDelays(Duration.ofMillis(20), Duration.ofMillis(5))
         .withWorkers(1))) {
+      warmUp(s);
       LoadReport r = new LoadGenerator(LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
               .withConcurrency(List.of(1, 4))
               .withRequests(12)
