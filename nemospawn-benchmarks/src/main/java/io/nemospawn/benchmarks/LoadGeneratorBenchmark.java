@@ -43,12 +43,14 @@ public class LoadGeneratorBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     server = LocalModelServer.start(
-        WordModel.train(WordModel.builtInCorpus()), LocalModelServer.Options.defaults().withWorkers(8));
-    generator = new LoadGenerator(LoadGenerator.Options.of(server.baseUri().toString(), "nemospawn-demo")
-        .withApi(LoadGenerator.Api.CHAT, stream)
-        .withConcurrency(List.of(concurrency))
-        .withRequests(200)
-        .withTokens(16, 16));
+        WordModel.train(WordModel.builtInCorpus()),
+        LocalModelServer.Options.defaults().withWorkers(8));
+    generator =
+        new LoadGenerator(LoadGenerator.Options.of(server.baseUri().toString(), "nemospawn-demo")
+            .withApi(LoadGenerator.Api.CHAT, stream)
+            .withConcurrency(List.of(concurrency))
+            .withRequests(200)
+            .withTokens(16, 16));
   }
 
   @TearDown(Level.Trial)

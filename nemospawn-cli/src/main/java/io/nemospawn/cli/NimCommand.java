@@ -74,7 +74,8 @@ final class NimCommand {
   @Command(
       name = "profiles",
       mixinStandardHelpOptions = true,
-      description = "Shows the tensor/pipeline-parallel profiles that fit the GPUs and their memory.")
+      description =
+          "Shows the tensor/pipeline-parallel profiles that fit the GPUs and their memory.")
   static final class Profiles implements Callable<Integer> {
     @Mixin
     Output out;
@@ -87,7 +88,10 @@ final class NimCommand {
             + " default: every GPU found.")
     String gpus;
 
-    @Option(names = "--model", paramLabel = "MODEL", description = "Only this model of the data file.")
+    @Option(
+        names = "--model",
+        paramLabel = "MODEL",
+        description = "Only this model of the data file.")
     String model;
 
     @Option(
@@ -139,7 +143,8 @@ final class NimCommand {
       String memSource;
       if (memoryGb != null) {
         if (!(memoryGb > 0 && memoryGb < 100_000)) {
-          throw new IllegalArgumentException("Invalid GPU memory " + memoryGb + " GB; give a positive number");
+          throw new IllegalArgumentException(
+              "Invalid GPU memory " + memoryGb + " GB; give a positive number");
         }
         memMb = Math.round(memoryGb * 1024);
         memSource = "given";
@@ -151,7 +156,8 @@ final class NimCommand {
         memSource = "unknown";
       }
       List<NimProfiles.Profile> ps = data.profiles(count, memMb, model);
-      List<NimProfiles.Profile> shown = all || memMb == 0 ? ps : ps.stream().filter(NimProfiles.Profile::fits).toList();
+      List<NimProfiles.Profile> shown =
+          all || memMb == 0 ? ps : ps.stream().filter(NimProfiles.Profile::fits).toList();
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("gpus", count);
@@ -196,7 +202,10 @@ final class NimCommand {
         out.println("No profile fits; add GPUs, choose fp8 or a smaller model (see --all).");
         return ExitCodes.OK;
       }
-      out.table(List.of("MODEL", "PRECISION", "TP", "PP", "GPUS", "WEIGHTS/GPU GB", "NEEDED/GPU GB", "FITS"), rows);
+      out.table(
+          List.of(
+              "MODEL", "PRECISION", "TP", "PP", "GPUS", "WEIGHTS/GPU GB", "NEEDED/GPU GB", "FITS"),
+          rows);
       return ExitCodes.OK;
     }
   }
@@ -208,30 +217,58 @@ final class NimCommand {
       description = "Deploys a checkpoint as a NIM container (docker or podman), waits until it is"
           + " ready and records it.")
   static final class Deploy extends TeamSubcommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "TEAM_ID", description = TeamOption.TEAM_ID)
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
     String arg0;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "ARTIFACT_ID", description = "The checkpoint to serve, art-<8 hex>.")
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "ARTIFACT_ID",
+        description = "The checkpoint to serve, art-<8 hex>.")
     String arg1;
 
-    @Option(names = "--tp", defaultValue = "1", paramLabel = "N", description = "Tensor parallel degree (1, 2, 4, 8); default 1.")
+    @Option(
+        names = "--tp",
+        defaultValue = "1",
+        paramLabel = "N",
+        description = "Tensor parallel degree (1, 2, 4, 8); default 1.")
     int tp;
 
-    @Option(names = "--profile", defaultValue = "default", paramLabel = "PROFILE",
+    @Option(
+        names = "--profile",
+        defaultValue = "default",
+        paramLabel = "PROFILE",
         description = "NIM profile (default, max-throughput, min-latency or a profile id).")
     String profile;
 
-    @Option(names = "--port", defaultValue = "8000", paramLabel = "PORT", description = "Host port, published on 127.0.0.1; default 8000.")
+    @Option(
+        names = "--port",
+        defaultValue = "8000",
+        paramLabel = "PORT",
+        description = "Host port, published on 127.0.0.1; default 8000.")
     int port;
 
-    @Option(names = "--gpus", paramLabel = "0,1", description = "GPU indices for the container (default: the first --tp).")
+    @Option(
+        names = "--gpus",
+        paramLabel = "0,1",
+        description = "GPU indices for the container (default: the first --tp).")
     String gpus;
 
-    @Option(names = "--image", defaultValue = NimDeployer.DEFAULT_IMAGE, paramLabel = "IMAGE",
+    @Option(
+        names = "--image",
+        defaultValue = NimDeployer.DEFAULT_IMAGE,
+        paramLabel = "IMAGE",
         description = "The NIM image; default ${DEFAULT-VALUE}.")
     String image;
 
-    @Option(names = "--ready-timeout", defaultValue = "PT10M", paramLabel = "DURATION",
+    @Option(
+        names = "--ready-timeout",
+        defaultValue = "PT10M",
+        paramLabel = "DURATION",
         description = "How long to wait for /v1/health/ready (ISO-8601); default PT10M.")
     Duration readyTimeout;
 
@@ -244,12 +281,19 @@ final class NimCommand {
 
     @Override
     int run(Team t) throws Exception {
-      NimDeployer.Request r = new NimDeployer.Request(artifactId, tp, profile, port,
-          gpus == null ? List.of() : NimDeployer.parseGpus(gpus), image, readyTimeout);
+      NimDeployer.Request r = new NimDeployer.Request(
+          artifactId,
+          tp,
+          profile,
+          port,
+          gpus == null ? List.of() : NimDeployer.parseGpus(gpus),
+          image,
+          readyTimeout);
       NimDeployer d = NimDeployer.forTeam(t);
       if (!out.json()) {
         out.println("Deploying " + artifactId + " with " + d.engine().getFileName() + " (TP" + tp
-            + ", profile " + profile + ") on 127.0.0.1:" + port + "; waiting up to " + readyTimeout);
+            + ", profile " + profile + ") on 127.0.0.1:" + port + "; waiting up to "
+            + readyTimeout);
       }
       NimDeployment dep = d.deploy(r);
       if (out.json()) {
@@ -263,7 +307,10 @@ final class NimCommand {
   }
 
   /** {@code nemospawn nim list TEAM_ID}. */
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the team's deployments with their live state.")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Lists the team's deployments with their live state.")
   static final class ListDeployments extends TeamArgSubcommand {
     @Override
     int run(Team t) {
@@ -273,27 +320,57 @@ final class NimCommand {
       for (NimDeployment d : all) {
         String live = NimDeployer.liveState(d);
         views.add(view(d, live));
-        rows.add(List.of(d.endpointId(), d.artifactId(), d.endpointUrl(), "TP" + d.tpDegree(),
-            d.profile(), d.status(), live, d.runtime(), d.gpuIds().isEmpty() ? "-" : d.gpuIds().toString()));
+        rows.add(List.of(
+            d.endpointId(),
+            d.artifactId(),
+            d.endpointUrl(),
+            "TP" + d.tpDegree(),
+            d.profile(),
+            d.status(),
+            live,
+            d.runtime(),
+            d.gpuIds().isEmpty() ? "-" : d.gpuIds().toString()));
       }
       if (out.json()) {
         out.json(views);
       } else if (rows.isEmpty()) {
         out.println("No deployments in team " + t.id() + "; deploy one with nim deploy.");
       } else {
-        out.table(List.of("ENDPOINT", "ARTIFACT", "URL", "TP", "PROFILE", "STATUS", "LIVE", "RUNTIME", "GPUS"), rows);
+        out.table(
+            List.of(
+                "ENDPOINT",
+                "ARTIFACT",
+                "URL",
+                "TP",
+                "PROFILE",
+                "STATUS",
+                "LIVE",
+                "RUNTIME",
+                "GPUS"),
+            rows);
       }
       return ExitCodes.OK;
     }
   }
 
   /** {@code nemospawn nim stop TEAM_ID ENDPOINT_ID}. */
-  @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stops a deployment and marks it stopped.")
+  @Command(
+      name = "stop",
+      mixinStandardHelpOptions = true,
+      description = "Stops a deployment and marks it stopped.")
   static final class Stop extends TeamSubcommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "TEAM_ID", description = TeamOption.TEAM_ID)
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
     String arg0;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "ENDPOINT_ID", description = "The deployment, nim-<8 hex>.")
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "ENDPOINT_ID",
+        description = "The deployment, nim-<8 hex>.")
     String arg1;
 
     private String endpointId;
@@ -313,9 +390,10 @@ final class NimCommand {
       if (out.json()) {
         out.json(view(d, NimDeployer.liveState(d)));
       } else {
-        out.println(before.equals(d.status())
-            ? "Deployment " + d.endpointId() + " was already " + d.status()
-            : "Stopped " + d.endpointId() + " (" + d.endpointUrl() + ")");
+        out.println(
+            before.equals(d.status())
+                ? "Deployment " + d.endpointId() + " was already " + d.status()
+                : "Stopped " + d.endpointId() + " (" + d.endpointUrl() + ")");
       }
       return ExitCodes.OK;
     }
@@ -329,42 +407,78 @@ final class NimCommand {
           + " percentiles, time to first token, inter-token latency, requests/s, tokens/s, errors)"
           + " and records a benchmark artifact.")
   static final class Benchmark extends TeamSubcommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "TEAM_ID", description = TeamOption.TEAM_ID)
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "TEAM_ID",
+        description = TeamOption.TEAM_ID)
     String arg0;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "ENDPOINT_URL",
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "ENDPOINT_URL",
         description = "The endpoint, http://host:port or host:port (as in NemoSpawn 1.0).")
     String arg1;
 
-    @Option(names = "--model", paramLabel = "MODEL",
-        description = "Model name sent (default: the first of the endpoint's /v1/models, else 'model').")
+    @Option(
+        names = "--model",
+        paramLabel = "MODEL",
+        description =
+            "Model name sent (default: the first of the endpoint's /v1/models, else 'model').")
     String model;
 
-    @Option(names = "--concurrency", defaultValue = "1,4,16,64", paramLabel = "1,4,16,64",
+    @Option(
+        names = "--concurrency",
+        defaultValue = "1,4,16,64",
+        paramLabel = "1,4,16,64",
         description = "Comma-separated concurrency levels; default ${DEFAULT-VALUE}.")
     String concurrency;
 
-    @Option(names = "--requests", defaultValue = "0", paramLabel = "N",
+    @Option(
+        names = "--requests",
+        defaultValue = "0",
+        paramLabel = "N",
         description = "Requests per level (default: 8 per concurrent request, at least 32).")
     int requests;
 
-    @Option(names = "--input-tokens", defaultValue = "128", paramLabel = "N", description = "Words per prompt; default 128.")
+    @Option(
+        names = "--input-tokens",
+        defaultValue = "128",
+        paramLabel = "N",
+        description = "Words per prompt; default 128.")
     int inputTokens;
 
-    @Option(names = "--output-tokens", defaultValue = "64", paramLabel = "N", description = "max_tokens per request; default 64.")
+    @Option(
+        names = "--output-tokens",
+        defaultValue = "64",
+        paramLabel = "N",
+        description = "max_tokens per request; default 64.")
     int outputTokens;
 
-    @Option(names = "--api", defaultValue = "chat", paramLabel = "API", description = "chat (/v1/chat/completions, the default) or completions (/v1/completions).")
+    @Option(
+        names = "--api",
+        defaultValue = "chat",
+        paramLabel = "API",
+        description = "chat (/v1/chat/completions, the default) or completions (/v1/completions).")
     String api;
 
     @Option(names = "--no-stream", description = "Ask for whole answers (no time to first token).")
     boolean noStream;
 
-    @Option(names = "--timeout", defaultValue = "PT60S", paramLabel = "DURATION", description = "Limit of one request; default PT60S.")
+    @Option(
+        names = "--timeout",
+        defaultValue = "PT60S",
+        paramLabel = "DURATION",
+        description = "Limit of one request; default PT60S.")
     Duration timeout;
 
-    @Option(names = "--p95-budget-ms", defaultValue = "1000", paramLabel = "MS",
-        description = "Latency budget for the best level: most tokens/s with p95 within it; default 1000.")
+    @Option(
+        names = "--p95-budget-ms",
+        defaultValue = "1000",
+        paramLabel = "MS",
+        description =
+            "Latency budget for the best level: most tokens/s with p95 within it; default 1000.")
     double budget;
 
     private String endpoint;
@@ -378,8 +492,9 @@ final class NimCommand {
     int run(Team t) throws Exception {
       List<Integer> levels = new ArrayList<>();
       if (!concurrency.matches("\\s*\\d{1,5}\\s*(,\\s*\\d{1,5}\\s*)*")) {
-        throw new IllegalArgumentException("Invalid concurrency levels '" + StateFormat.printable(concurrency)
-            + "'; give comma-separated numbers such as 1,4,16,64");
+        throw new IllegalArgumentException(
+            "Invalid concurrency levels '" + StateFormat.printable(concurrency)
+                + "'; give comma-separated numbers such as 1,4,16,64");
       }
       for (String s : concurrency.split(",")) {
         levels.add(Integer.parseInt(s.strip()));
@@ -387,7 +502,9 @@ final class NimCommand {
       LoadGenerator.Api a = switch (api) {
         case "chat" -> LoadGenerator.Api.CHAT;
         case "completions" -> LoadGenerator.Api.COMPLETIONS;
-        default -> throw new IllegalArgumentException("Invalid API '" + StateFormat.printable(api) + "'; chat or completions");
+        default ->
+          throw new IllegalArgumentException(
+              "Invalid API '" + StateFormat.printable(api) + "'; chat or completions");
       };
       URI base = LoadGenerator.endpointUri(endpoint);
       String m = model != null ? model : servedModel(base, timeout);
@@ -404,8 +521,9 @@ final class NimCommand {
         if (tty && (done == total || done % Math.max(1, total / 20) == 0)) {
           int w = 30;
           int f = (int) ((long) w * done / total);
-          out.err().print("\rconcurrency " + level + " [" + "#".repeat(f) + " ".repeat(w - f) + "] " + done + "/" + total
-              + (done == total ? "\n" : ""));
+          out.err()
+              .print("\rconcurrency " + level + " [" + "#".repeat(f) + " ".repeat(w - f) + "] "
+                  + done + "/" + total + (done == total ? "\n" : ""));
           out.err().flush();
         }
       });
@@ -441,15 +559,23 @@ final class NimCommand {
             f == null ? "-" : fmt(f.outputTokensPerSecond()),
             l.errors().isEmpty() ? "-" : l.errors().toString()));
       }
-      out.println("Benchmark of " + base + a.path() + " (model " + m + ", " + (noStream ? "whole answers" : "streamed")
-          + ", " + inputTokens + " words in, " + outputTokens + " tokens out); times in ms");
-      out.table(List.of("CONC", "OK", "P50", "P95", "P99", "TTFT P50", "ITL P50", "REQ/S", "TOK/S", "ERRORS"), rows);
-      r.best(budget).ifPresentOrElse(
-          l -> out.println("Best within p95 <= " + fmt(budget) + " ms: concurrency " + l.concurrency()),
-          () -> out.println("No level kept p95 within " + fmt(budget) + " ms."));
+      out.println("Benchmark of " + base + a.path() + " (model " + m + ", "
+          + (noStream ? "whole answers" : "streamed") + ", " + inputTokens + " words in, "
+          + outputTokens + " tokens out); times in ms");
+      out.table(
+          List.of(
+              "CONC", "OK", "P50", "P95", "P99", "TTFT P50", "ITL P50", "REQ/S", "TOK/S", "ERRORS"),
+          rows);
+      r.best(budget)
+          .ifPresentOrElse(
+              l -> out.println(
+                  "Best within p95 <= " + fmt(budget) + " ms: concurrency " + l.concurrency()),
+              () -> out.println("No level kept p95 within " + fmt(budget) + " ms."));
       out.println("Recorded " + art.id() + " (" + file + ")");
       if (r.failed() > 0) {
-        out.err().println("warning: " + r.failed() + " requests failed (see ERRORS); they are not in the figures");
+        out.err()
+            .println("warning: " + r.failed()
+                + " requests failed (see ERRORS); they are not in the figures");
         return ExitCodes.FAILURE;
       }
       return ExitCodes.OK;
@@ -457,9 +583,15 @@ final class NimCommand {
 
     private static String servedModel(URI base, Duration timeout) {
       try {
-        HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(timeout).build().send(
-            HttpRequest.newBuilder(URI.create(base + "/v1/models")).timeout(timeout).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newBuilder()
+            .connectTimeout(timeout)
+            .build()
+            .send(
+                HttpRequest.newBuilder(URI.create(base + "/v1/models"))
+                    .timeout(timeout)
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           JsonNode id = JSON.readTree(r.body()).path("data").path(0).path("id");
           if (id.isString() && !id.asString().isBlank()) {

@@ -46,7 +46,8 @@ class NimCommandTest {
   void setUp() {
     cli = new Cli(dir);
     t1 = cli.id("team", "create", "t1");
-    server = LocalModelServer.start(WordModel.train(WordModel.builtInCorpus()),
+    server = LocalModelServer.start(
+        WordModel.train(WordModel.builtInCorpus()),
         LocalModelServer.Options.defaults().withDelays(Duration.ofMillis(5), Duration.ofMillis(1)));
   }
 
@@ -72,26 +73,57 @@ class NimCommandTest {
   @Test
   void benchmarkTeamIdEndpointRecordsABenchmarkArtifactWithRealNumbers() throws Exception {
     String endpoint = "127.0.0.1:" + server.port(); // 1.0's form: no scheme
-    Cli.Result r = cli.run("nim", "benchmark", t1, endpoint, "--concurrency", "1,2", "--requests", "6",
-        "--input-tokens", "8", "--output-tokens", "4");
+    Cli.Result r = cli.run(
+        "nim",
+        "benchmark",
+        t1,
+        endpoint,
+        "--concurrency",
+        "1,2",
+        "--requests",
+        "6",
+        "--input-tokens",
+        "8",
+        "--output-tokens",
+        "4");
     assertThat(r.code()).as(r.toString()).isZero();
-    assertThat(r.out()).contains("CONC", "TTFT P50", "(model nemospawn-demo, streamed").contains("Recorded art-");
+    assertThat(r.out())
+        .contains("CONC", "TTFT P50", "(model nemospawn-demo, streamed")
+        .contains("Recorded art-");
     assertThat(server.requestCount()).isEqualTo(12);
     try (NemoSpawn ns = NemoSpawn.open(dir);
         Team t = ns.team(t1)) {
-      var a = t.artifacts().list(Artifacts.Query.all().withType(ArtifactType.BENCHMARK)).items();
+      var a = t.artifacts()
+          .list(Artifacts.Query.all().withType(ArtifactType.BENCHMARK))
+          .items();
       assertThat(a).singleElement().satisfies(b -> {
-        assertThat(b.metrics()).containsKeys("latency_p50_ms", "output_tokens_per_s", "best_concurrency");
-        assertThat(((Number) b.metrics().get("output_tokens_per_s")).doubleValue()).isPositive();
+        assertThat(b.metrics())
+            .containsKeys("latency_p50_ms", "output_tokens_per_s", "best_concurrency");
+        assertThat(((Number) b.metrics().get("output_tokens_per_s")).doubleValue())
+            .isPositive();
         assertThat(Path.of(b.path())).startsWith(teamDir().resolve("nim").resolve("benchmarks"));
       });
       JsonNode file = JSON.readTree(Files.readString(Path.of(a.get(0).path())));
       assertThat(file.path("levels")).hasSize(2);
       assertThat(file.path("levels").path(1).path("succeeded").asInt()).isEqualTo(6);
     }
-    // --json, the completions route, whole answers, a named model: a second artifact in its own file.
-    Cli.Result j = cli.run("nim", "benchmark", t1, "http://" + endpoint, "--model", "nemospawn-demo",
-        "--concurrency", "2", "--requests", "4", "--api", "completions", "--no-stream", "--json");
+    // --json, the completions route, whole answers, a named model: a second artifact in its own
+    // file.
+    Cli.Result j = cli.run(
+        "nim",
+        "benchmark",
+        t1,
+        "http://" + endpoint,
+        "--model",
+        "nemospawn-demo",
+        "--concurrency",
+        "2",
+        "--requests",
+        "4",
+        "--api",
+        "completions",
+        "--no-stream",
+        "--json");
     assertThat(j.code()).as(j.toString()).isZero();
     JsonNode out = JSON.readTree(j.out());
     assertThat(out.path("route").asString()).isEqualTo("/v1/completions");
@@ -108,11 +140,23 @@ class NimCommandTest {
     try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = free.getLocalPort();
     }
-    Cli.Result r = cli.run("nim", "benchmark", t1, "localhost:" + port, "--concurrency", "1,4",
-        "--requests", "4", "--timeout", "PT2S");
+    Cli.Result r = cli.run(
+        "nim",
+        "benchmark",
+        t1,
+        "localhost:" + port,
+        "--concurrency",
+        "1,4",
+        "--requests",
+        "4",
+        "--timeout",
+        "PT2S");
     assertThat(r.code()).isNotZero();
-    assertThat(r.err()).contains("No request to http://localhost:" + port + " succeeded", "connection_refused",
-        "nothing was recorded");
+    assertThat(r.err())
+        .contains(
+            "No request to http://localhost:" + port + " succeeded",
+            "connection_refused",
+            "nothing was recorded");
     assertThat(r.out()).doesNotContain("P50");
     assertThat(teamDir().resolve("nim").resolve("benchmarks")).doesNotExist();
     try (NemoSpawn ns = NemoSpawn.open(dir);
@@ -123,12 +167,14 @@ class NimCommandTest {
 
   @Test
   void benchmarkRefusesBadInputBeforeSendingAnything() {
-    for (String bad : List.of("file:///etc/passwd", "http://user:pw@127.0.0.1:" + server.port(), "$(id)")) {
+    for (String bad :
+        List.of("file:///etc/passwd", "http://user:pw@127.0.0.1:" + server.port(), "$(id)")) {
       Cli.Result r = cli.run("nim", "benchmark", t1, bad, "--requests", "1", "--concurrency", "1");
       assertThat(r.code()).as(bad).isNotZero();
       assertThat(r.err()).contains("Invalid endpoint URL");
     }
-    Cli.Result c = cli.run("nim", "benchmark", t1, "127.0.0.1:" + server.port(), "--concurrency", "1;id");
+    Cli.Result c =
+        cli.run("nim", "benchmark", t1, "127.0.0.1:" + server.port(), "--concurrency", "1;id");
     assertThat(c.err()).contains("Invalid concurrency levels '1;id'");
     assertThat(server.requestCount()).isZero();
   }
@@ -140,7 +186,9 @@ class NimCommandTest {
         Team t = ns.team(t1)) {
       Path ckpt = dir.resolve("ckpt.txt");
       Files.writeString(ckpt, "x");
-      String art = t.artifacts().register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, ckpt)).id();
+      String art = t.artifacts()
+          .register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, ckpt))
+          .id();
       d = new NimDeployments(t).recordLocal(art, server.port(), 1, "default", List.of());
     }
     Cli.Result l = cli.run("nim", "list", t1);
@@ -163,7 +211,8 @@ class NimCommandTest {
     watcher.join(10_000);
     assertThat(s.code()).as(s.toString()).isZero();
     assertThat(s.out()).contains("Stopped " + d.endpointId());
-    JsonNode rec = JSON.readTree(Files.readString(teamDir().resolve("nim").resolve(d.endpointId() + ".json")));
+    JsonNode rec =
+        JSON.readTree(Files.readString(teamDir().resolve("nim").resolve(d.endpointId() + ".json")));
     assertThat(rec.path("status").asString()).isEqualTo("stopped");
     Cli.Result again = cli.run("nim", "list", t1, "--json");
     assertThat(JSON.readTree(again.out()).path(0).path("status").asString()).isEqualTo("stopped");
@@ -178,8 +227,10 @@ class NimCommandTest {
   void deployRefusesHostileInputBeforeAnythingRunsAndRecordsAFailedEngine() throws Exception {
     Path engine = dir.resolve("docker");
     Path argv = dir.resolve("argv");
-    Files.writeString(engine, "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '" + argv + "'\n"
-        + "[ \"$1\" = run ] && { echo 'docker: no GPU runtime' >&2; exit 125; }\nexit 0\n");
+    Files.writeString(
+        engine,
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '" + argv + "'\n"
+            + "[ \"$1\" = run ] && { echo 'docker: no GPU runtime' >&2; exit 125; }\nexit 0\n");
     assertThat(engine.toFile().setExecutable(true)).isTrue();
     System.setProperty("nemospawn.nim.engine", engine.toString());
     for (String bad : List.of("../x", "$(id)", "a b")) {
@@ -199,9 +250,12 @@ class NimCommandTest {
     String art;
     try (NemoSpawn ns = NemoSpawn.open(dir);
         Team t = ns.team(t1)) {
-      art = t.artifacts().register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, ckpt)).id();
+      art = t.artifacts()
+          .register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, ckpt))
+          .id();
     }
-    Cli.Result f = cli.run("nim", "deploy", t1, art, "--tp", "2", "--gpus", "0,1", "--port", "18000");
+    Cli.Result f =
+        cli.run("nim", "deploy", t1, art, "--tp", "2", "--gpus", "0,1", "--port", "18000");
     assertThat(f.code()).isNotZero();
     assertThat(f.err()).contains("docker run exited 125", "no GPU runtime");
     Cli.Result l = cli.run("nim", "list", t1, "--json");
@@ -214,14 +268,25 @@ class NimCommandTest {
 
   @Test
   void profilesNumGpusWithMemoryListsWhatFits() throws Exception {
-    Cli.Result r = bare("nim", "profiles", "2", "--gpu-memory-gb", "24", "--model", "llama-3.1-8b-instruct");
+    Cli.Result r =
+        bare("nim", "profiles", "2", "--gpu-memory-gb", "24", "--model", "llama-3.1-8b-instruct");
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.out()).contains("2 GPUs, 24.0 GB each (given)").contains("TP2").contains("fp8");
-    Cli.Result j = bare("nim", "profiles", "1", "--gpu-memory-gb", "16", "--model", "llama-3.1-8b-instruct", "--all", "--json");
+    Cli.Result j = bare(
+        "nim",
+        "profiles",
+        "1",
+        "--gpu-memory-gb",
+        "16",
+        "--model",
+        "llama-3.1-8b-instruct",
+        "--all",
+        "--json");
     JsonNode rows = JSON.readTree(j.out()).path("profiles");
     assertThat(rows).hasSize(2); // bf16 and fp8 on one GPU
     for (JsonNode row : rows) {
-      assertThat(row.path("fits").asBoolean()).isEqualTo(row.path("precision").asString().equals("fp8"));
+      assertThat(row.path("fits").asBoolean())
+          .isEqualTo(row.path("precision").asString().equals("fp8"));
     }
     Cli.Result unknownMem = bare("nim", "profiles", "8");
     assertThat(unknownMem.out()).contains("memory unknown");
@@ -230,7 +295,8 @@ class NimCommandTest {
     assertThat(bad.err()).contains("Invalid GPU list '$(id)'");
     Path own = dir.resolve("models.json");
     Files.writeString(own, "{\"models\":[{\"name\":\"tiny\",\"params_b\":1}]}");
-    Cli.Result custom = bare("nim", "profiles", "1", "--gpu-memory-gb", "8", "--models-file", own.toString());
+    Cli.Result custom =
+        bare("nim", "profiles", "1", "--gpu-memory-gb", "8", "--models-file", own.toString());
     assertThat(custom.out()).contains("tiny").doesNotContain("llama");
   }
 }

@@ -188,10 +188,11 @@ public final class DemoAgent {
       case "validate":
         return curate();
       default:
-        throw new IllegalStateException("The demo agent has no behaviour for role '" + role
-            + "'; it knows data, trainer, evaluator, leader, ingest, clean, deduplicate,"
-            + " validate, reward-model (rlhf-swarm), builder, deployer, benchmarker, ranker and"
-            + " server (nim-deploy). Run this worker with a real agent (--profile or --agent-cmd).");
+        throw new IllegalStateException(
+            "The demo agent has no behaviour for role '" + role
+                + "'; it knows data, trainer, evaluator, leader, ingest, clean, deduplicate,"
+                + " validate, reward-model (rlhf-swarm), builder, deployer, benchmarker, ranker and"
+                + " server (nim-deploy). Run this worker with a real agent (--profile or --agent-cmd).");
     }
   }
 

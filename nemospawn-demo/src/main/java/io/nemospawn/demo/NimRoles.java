@@ -62,7 +62,8 @@ final class NimRoles {
     this.tell = tell;
   }
 
-  static final List<String> ROLES = List.of("builder", "deployer", "benchmarker", "ranker", "server");
+  static final List<String> ROLES =
+      List.of("builder", "deployer", "benchmarker", "ranker", "server");
 
   TaskUpdate perform(String role) throws InterruptedException {
     return switch (role) {
@@ -80,7 +81,8 @@ final class NimRoles {
     String[] lines = corpus.strip().split("\n");
     int held = Math.max(1, lines.length / 10);
     String train = String.join("\n", java.util.Arrays.copyOf(lines, lines.length - held));
-    String test = String.join("\n", java.util.Arrays.copyOfRange(lines, lines.length - held, lines.length));
+    String test =
+        String.join("\n", java.util.Arrays.copyOfRange(lines, lines.length - held, lines.length));
     WordModel m = WordModel.train(train);
     double ppl = m.perplexity(test);
     Path dir = team.dir().resolve("nim").resolve("container");
@@ -88,12 +90,15 @@ final class NimRoles {
     Artifact a = team.artifacts()
         .register(ArtifactSpec.of(ArtifactType.NIM_CONTAINER, dir)
             .withAgent(agentId)
-            .withMetrics(Map.of("vocabulary", m.vocabularySize(), "heldout_perplexity", ppl,
-                "runtime", "local"))
+            .withMetrics(Map.of(
+                "vocabulary", m.vocabularySize(), "heldout_perplexity", ppl, "runtime", "local"))
             .withTags(List.of("word-model")));
-    tell.accept(String.format(Locale.ROOT,
+    tell.accept(String.format(
+        Locale.ROOT,
         "built %s: a word-level model of %d words, held-out perplexity %.1f, served locally",
-        a.id(), m.vocabularySize(), ppl));
+        a.id(),
+        m.vocabularySize(),
+        ppl));
     return TaskUpdate.none().withMetadata("container_artifact", a.id());
   }
 
@@ -107,28 +112,34 @@ final class NimRoles {
 
   private TaskUpdate deploy() {
     List<Artifact> built = team.artifacts()
-        .list(new Artifacts.Query(ArtifactType.NIM_CONTAINER, "", "", false, Artifacts.Sort.CREATED, 0))
+        .list(new Artifacts.Query(
+            ArtifactType.NIM_CONTAINER, "", "", false, Artifacts.Sort.CREATED, 0))
         .items();
     if (built.isEmpty()) {
-      throw new IllegalStateException("No nim-container artifact to deploy; the builder registered none.");
+      throw new IllegalStateException(
+          "No nim-container artifact to deploy; the builder registered none.");
     }
     Artifact art = built.get(built.size() - 1);
     int tp = tp();
     WordModel m = WordModel.read(Path.of(art.path()).resolve("model.txt"));
-    LocalModelServer s = LocalModelServer.start(m, LocalModelServer.Options.defaults()
-        .withModelName("nemospawn-demo")
-        .withDelays(Duration.ofMillis(10), Duration.ofMillis(2 + 8 / tp))
-        .withWorkers(4));
+    LocalModelServer s = LocalModelServer.start(
+        m,
+        LocalModelServer.Options.defaults()
+            .withModelName("nemospawn-demo")
+            .withDelays(Duration.ofMillis(10), Duration.ofMillis(2 + 8 / tp))
+            .withWorkers(4));
     server = s;
     if (!NimDeployments.ready(s.baseUri().toString(), Duration.ofSeconds(5))) {
       s.close();
-      throw new IllegalStateException("The local server on " + s.baseUri() + " did not answer its health check");
+      throw new IllegalStateException(
+          "The local server on " + s.baseUri() + " did not answer its health check");
     }
-    NimDeployment d = new NimDeployments(team).recordLocal(art.id(), s.port(), tp, "default", info.gpuIds());
+    NimDeployment d =
+        new NimDeployments(team).recordLocal(art.id(), s.port(), tp, "default", info.gpuIds());
     deployment = d;
     Runtime.getRuntime().addShutdownHook(new Thread(this::markGone));
-    tell.accept("deployed " + art.id() + " as " + d.endpointId() + " at " + d.endpointUrl() + " (TP" + tp
-        + ", GPUs " + info.gpuIds() + ")");
+    tell.accept("deployed " + art.id() + " as " + d.endpointId() + " at " + d.endpointUrl() + " (TP"
+        + tp + ", GPUs " + info.gpuIds() + ")");
     return TaskUpdate.none()
         .withMetadata("endpoint_id", d.endpointId())
         .withMetadata("endpoint_url", d.endpointUrl())
@@ -175,11 +186,11 @@ final class NimRoles {
   }
 
   private TaskUpdate benchmark() throws InterruptedException {
-    List<NimDeployment> running = new NimDeployments(team).list().stream()
-        .filter(d -> d.status().equals("running"))
-        .toList();
+    List<NimDeployment> running = new NimDeployments(team)
+        .list().stream().filter(d -> d.status().equals("running")).toList();
     if (running.isEmpty()) {
-      throw new IllegalStateException("No running deployment to benchmark; the deployers recorded none.");
+      throw new IllegalStateException(
+          "No running deployment to benchmark; the deployers recorded none.");
     }
     List<String> ids = new ArrayList<>();
     for (NimDeployment d : running) {
@@ -199,18 +210,26 @@ final class NimRoles {
       extra.put("gpus", Math.max(1, d.tpDegree()));
       Artifact a = NimBenchmarks.record(team, r, extra, P95_BUDGET_MS, agentId);
       ids.add(a.id());
-      tell.accept(String.format(Locale.ROOT,
+      tell.accept(String.format(
+          Locale.ROOT,
           "benchmarked %s (TP%d): %s tokens/s at concurrency %s, p50 %s ms, p95 %s ms, TTFT p50 %s ms, %d failed (%s)",
-          d.endpointId(), d.tpDegree(), a.metrics().get("output_tokens_per_s"), a.metrics().get("best_concurrency"),
-          a.metrics().get("latency_p50_ms"), a.metrics().get("latency_p95_ms"), a.metrics().get("ttft_p50_ms"),
-          r.failed(), a.id()));
+          d.endpointId(),
+          d.tpDegree(),
+          a.metrics().get("output_tokens_per_s"),
+          a.metrics().get("best_concurrency"),
+          a.metrics().get("latency_p50_ms"),
+          a.metrics().get("latency_p95_ms"),
+          a.metrics().get("ttft_p50_ms"),
+          r.failed(),
+          a.id()));
     }
     return TaskUpdate.none().withMetadata("benchmark_artifacts", String.join(",", ids));
   }
 
   private TaskUpdate rank() {
     List<Artifact> benches = team.artifacts()
-        .list(new Artifacts.Query(ArtifactType.BENCHMARK, "", "nim-benchmark", false, Artifacts.Sort.CREATED, 0))
+        .list(new Artifacts.Query(
+            ArtifactType.BENCHMARK, "", "nim-benchmark", false, Artifacts.Sort.CREATED, 0))
         .items();
     Artifact best = null;
     double bestPerGpu = -1;
@@ -218,24 +237,32 @@ final class NimRoles {
     for (Artifact b : benches) {
       Object tps = b.metrics().get("output_tokens_per_s");
       Object gpus = b.metrics().get("gpus");
-      if (!(tps instanceof Number t) || !(gpus instanceof Number g) || !(b.metrics().get("endpoint_id") instanceof String)) {
+      if (!(tps instanceof Number t)
+          || !(gpus instanceof Number g)
+          || !(b.metrics().get("endpoint_id") instanceof String)) {
         continue; // no level within the budget: not a candidate
       }
       double perGpu = t.doubleValue() / g.doubleValue();
-      table.append(String.format(Locale.ROOT, " %s: %.1f tokens/s per GPU;", b.metrics().get("endpoint_id"), perGpu));
+      table.append(String.format(
+          Locale.ROOT, " %s: %.1f tokens/s per GPU;", b.metrics().get("endpoint_id"), perGpu));
       if (perGpu > bestPerGpu) {
         bestPerGpu = perGpu;
         best = b;
       }
     }
     if (best == null) {
-      throw new IllegalStateException("No benchmark kept p95 within " + P95_BUDGET_MS
-          + " ms; nothing to rank (benchmarks: " + benches.stream().map(Artifact::id).toList() + ")");
+      throw new IllegalStateException(
+          "No benchmark kept p95 within " + P95_BUDGET_MS + " ms; nothing to rank (benchmarks: "
+              + benches.stream().map(Artifact::id).toList() + ")");
     }
     String winner = String.valueOf(best.metrics().get("endpoint_id"));
     team.artifacts().promote(best.id());
-    tell.accept(String.format(Locale.ROOT, "ranked by tokens/s per GPU within p95 <= %.0f ms:%s serve %s",
-        P95_BUDGET_MS, table, winner));
+    tell.accept(String.format(
+        Locale.ROOT,
+        "ranked by tokens/s per GPU within p95 <= %.0f ms:%s serve %s",
+        P95_BUDGET_MS,
+        table,
+        winner));
     return TaskUpdate.none()
         .withMetadata("winner_endpoint", winner)
         .withMetadata("winner_benchmark", best.id())
@@ -250,7 +277,8 @@ final class NimRoles {
       }
     }
     if (winner.isEmpty()) {
-      throw new IllegalStateException("The ranker named no winner (task metadata winner_endpoint).");
+      throw new IllegalStateException(
+          "The ranker named no winner (task metadata winner_endpoint).");
     }
     NimDeployments records = new NimDeployments(team);
     NimDeployment win = records.get(winner);
@@ -262,8 +290,8 @@ final class NimRoles {
       }
     }
     if (!NimDeployments.ready(win.endpointUrl(), Duration.ofSeconds(5))) {
-      throw new IllegalStateException("The winning deployment " + winner + " at " + win.endpointUrl()
-          + " does not answer its health check");
+      throw new IllegalStateException("The winning deployment " + winner + " at "
+          + win.endpointUrl() + " does not answer its health check");
     }
     tell.accept("serving " + winner + " at " + win.endpointUrl() + "; stopped " + stopped);
     return TaskUpdate.none()

@@ -58,8 +58,9 @@ final class RlhfRoles {
       case "trainer" -> isPpo(task) ? ppo(task) : sft();
       case "reward-model" -> rewardModel();
       case "evaluator" -> evaluate();
-      default -> throw new IllegalStateException("The demo agent has no RLHF behaviour for role '"
-          + role + "'; it knows data, trainer, reward-model and evaluator.");
+      default ->
+        throw new IllegalStateException("The demo agent has no RLHF behaviour for role '" + role
+            + "'; it knows data, trainer, reward-model and evaluator.");
     };
   }
 
@@ -87,16 +88,24 @@ final class RlhfRoles {
     Artifact demos = team.artifacts()
         .register(ArtifactSpec.of(ArtifactType.DATASET, dir().resolve("demos-train.txt"))
             .withAgent(agentId)
-            .withMetrics(Map.of("train", d.demos().size(), "validation", d.demosVal().size(), "dims", Rlhf.DIMS))
+            .withMetrics(Map.of(
+                "train", d.demos().size(), "validation", d.demosVal().size(), "dims", Rlhf.DIMS))
             .withTags(List.of("rlhf-demonstrations")));
     Artifact pairs = team.artifacts()
         .register(ArtifactSpec.of(ArtifactType.DATASET, dir().resolve("pairs-train.txt"))
             .withAgent(agentId)
-            .withMetrics(Map.of("train", d.pairs().size(), "test", d.pairsTest().size(), "dims", Rlhf.DIMS))
+            .withMetrics(
+                Map.of("train", d.pairs().size(), "test", d.pairsTest().size(), "dims", Rlhf.DIMS))
             .withTags(List.of("rlhf-preferences")));
-    tell.accept(String.format(Locale.ROOT,
+    tell.accept(String.format(
+        Locale.ROOT,
         "data ready: %d+%d demonstrations (%s), %d+%d preference pairs (%s)",
-        d.demos().size(), d.demosVal().size(), demos.id(), d.pairs().size(), d.pairsTest().size(), pairs.id()));
+        d.demos().size(),
+        d.demosVal().size(),
+        demos.id(),
+        d.pairs().size(),
+        d.pairsTest().size(),
+        pairs.id()));
     return TaskUpdate.none()
         .withMetadata("demonstrations_artifact", demos.id())
         .withMetadata("preferences_artifact", pairs.id());
@@ -123,7 +132,8 @@ final class RlhfRoles {
   }
 
   private TaskUpdate rewardModel() {
-    Rlhf.Policy sft = Rlhf.Policy.read(Path.of(latest(ArtifactType.NEMO_CHECKPOINT, "sft").path()));
+    Rlhf.Policy sft =
+        Rlhf.Policy.read(Path.of(latest(ArtifactType.NEMO_CHECKPOINT, "sft").path()));
     List<double[][]> train = Rlhf.readPairs(dir().resolve("pairs-train.txt"));
     List<double[][]> test = Rlhf.readPairs(dir().resolve("pairs-test.txt"));
     Rlhf.RewardModel rm = Rlhf.reward(train, test, 300, 0.5);
@@ -143,7 +153,8 @@ final class RlhfRoles {
             .withMetrics(m)
             .withTags(List.of("reward-model")));
     tell.accept("reward model fitted on " + train.size() + " pairs: held-out Bradley-Terry loss "
-        + Rlhf.fmt(rm.testLoss()) + ", accuracy " + Rlhf.fmt(rm.testAccuracy()) + " (" + a.id() + ")");
+        + Rlhf.fmt(rm.testLoss()) + ", accuracy " + Rlhf.fmt(rm.testAccuracy()) + " (" + a.id()
+        + ")");
     return TaskUpdate.none()
         .withValLoss(rm.testLoss())
         .withMetadata("reward_artifact", a.id())
@@ -151,19 +162,31 @@ final class RlhfRoles {
   }
 
   private TaskUpdate ppo(Task task) {
-    Rlhf.Policy sft = Rlhf.Policy.read(Path.of(latest(ArtifactType.NEMO_CHECKPOINT, "sft").path()));
-    List<double[]> theta = Rlhf.readVectors(Path.of(latest(ArtifactType.REWARD_SIGNAL, "reward-model").path()));
+    Rlhf.Policy sft =
+        Rlhf.Policy.read(Path.of(latest(ArtifactType.NEMO_CHECKPOINT, "sft").path()));
+    List<double[]> theta = Rlhf.readVectors(
+        Path.of(latest(ArtifactType.REWARD_SIGNAL, "reward-model").path()));
     Rlhf.RewardModel rm = new Rlhf.RewardModel(theta.get(0), Double.NaN, Double.NaN, Double.NaN);
     double[] w = Rlhf.trueOptimum(SEED);
     Rlhf.PpoResult r = Rlhf.ppo(sft, rm, w, PPO_ITERATIONS, SEED + 2, KL_WEIGHT);
     StringBuilder curve = new StringBuilder("iteration learned_reward true_reward kl\n");
     for (Rlhf.Step s : r.steps()) {
-      curve.append(s.iteration()).append(' ').append(s.learnedReward()).append(' ')
-          .append(s.trueReward()).append(' ').append(s.kl()).append('\n');
+      curve
+          .append(s.iteration())
+          .append(' ')
+          .append(s.learnedReward())
+          .append(' ')
+          .append(s.trueReward())
+          .append(' ')
+          .append(s.kl())
+          .append('\n');
       if (s.iteration() % 10 == 0) {
-        team.tasks().update(task.id(), TaskUpdate.none()
-            .withMetadata("step", s.iteration())
-            .withMetadata("reward", s.learnedReward()));
+        team.tasks()
+            .update(
+                task.id(),
+                TaskUpdate.none()
+                    .withMetadata("step", s.iteration())
+                    .withMetadata("reward", s.learnedReward()));
       }
     }
     Path curveFile = dir().resolve("ppo-rewards.txt");
@@ -182,18 +205,36 @@ final class RlhfRoles {
         .register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, f)
             .withAgent(agentId)
             .withValLoss(valLoss)
-            .withMetrics(Map.of("iterations", PPO_ITERATIONS, "kl", last.kl(), "reward", last.learnedReward(),
-                "true_reward", last.trueReward()))
+            .withMetrics(Map.of(
+                "iterations",
+                PPO_ITERATIONS,
+                "kl",
+                last.kl(),
+                "reward",
+                last.learnedReward(),
+                "true_reward",
+                last.trueReward()))
             .withTags(List.of("ppo")));
     Artifact signal = team.artifacts()
         .register(ArtifactSpec.of(ArtifactType.REWARD_SIGNAL, curveFile)
             .withAgent(agentId)
-            .withMetrics(Map.of("first_reward", first.learnedReward(), "last_reward", last.learnedReward(),
-                "first_true_reward", first.trueReward(), "last_true_reward", last.trueReward(),
-                "kl", last.kl(), "iterations", PPO_ITERATIONS))
+            .withMetrics(Map.of(
+                "first_reward",
+                first.learnedReward(),
+                "last_reward",
+                last.learnedReward(),
+                "first_true_reward",
+                first.trueReward(),
+                "last_true_reward",
+                last.trueReward(),
+                "kl",
+                last.kl(),
+                "iterations",
+                PPO_ITERATIONS))
             .withTags(List.of("ppo-rewards")));
     tell.accept("PPO done after " + PPO_ITERATIONS + " iterations: learned reward "
-        + Rlhf.fmt(first.learnedReward()) + " -> " + Rlhf.fmt(last.learnedReward()) + ", true reward "
+        + Rlhf.fmt(first.learnedReward()) + " -> " + Rlhf.fmt(last.learnedReward())
+        + ", true reward "
         + Rlhf.fmt(first.trueReward()) + " -> " + Rlhf.fmt(last.trueReward()) + ", KL to SFT "
         + Rlhf.fmt(last.kl()) + " (" + ckpt.id() + ", rewards " + signal.id() + ")");
     return TaskUpdate.none()

@@ -52,7 +52,11 @@ public final class Rlhf {
   }
 
   /** The data set: demonstrations (train, validation) and preference pairs (train, test). */
-  public record Data(List<double[]> demos, List<double[]> demosVal, List<double[][]> pairs, List<double[][]> pairsTest) {}
+  public record Data(
+      List<double[]> demos,
+      List<double[]> demosVal,
+      List<double[][]> pairs,
+      List<double[][]> pairsTest) {}
 
   /**
    * Generates the data: demonstrations around {@code 0.3 w*}, pairs of responses around the same
@@ -148,7 +152,8 @@ public final class Rlhf {
   }
 
   /** The reward model: weights over the features {@code (y, -|y|^2/2)}. */
-  public record RewardModel(double[] theta, double trainLoss, double testLoss, double testAccuracy) {
+  public record RewardModel(
+      double[] theta, double trainLoss, double testLoss, double testAccuracy) {
     /** The learned reward of a response. */
     public double reward(double[] y) {
       double[] f = features(y);
@@ -172,7 +177,8 @@ public final class Rlhf {
   }
 
   /** Fits the Bradley-Terry model by full-batch gradient descent; scores it on the test pairs. */
-  public static RewardModel reward(List<double[][]> train, List<double[][]> test, int epochs, double lr) {
+  public static RewardModel reward(
+      List<double[][]> train, List<double[][]> test, int epochs, double lr) {
     double[] theta = new double[DIMS + 1];
     for (int e = 0; e < epochs; e++) {
       double[] g = new double[DIMS + 1];
@@ -229,8 +235,8 @@ public final class Rlhf {
    * takes the learned reward minus the batch mean as the advantage, and runs a few epochs of the
    * clipped surrogate's gradient, with a KL penalty (weight {@code klWeight}) to the reference.
    */
-  public static PpoResult ppo(Policy ref, RewardModel rm, double[] trueW, int iterations, long seed,
-      double klWeight) {
+  public static PpoResult ppo(
+      Policy ref, RewardModel rm, double[] trueW, int iterations, long seed, double klWeight) {
     SplittableRandom r = new SplittableRandom(seed);
     double[] mean = ref.mean().clone();
     double sigma = ref.sigma();

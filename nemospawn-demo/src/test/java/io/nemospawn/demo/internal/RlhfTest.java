@@ -22,7 +22,8 @@ class RlhfTest {
     double[] w = Rlhf.trueOptimum(seed);
     Rlhf.PpoResult p = Rlhf.ppo(sft, rm, w, 60, seed, 0.05);
     assertThat(p.steps()).hasSize(60);
-    assertThat(Rlhf.meanTrueReward(p.policy(), w, 4000, 1)).isGreaterThan(Rlhf.meanTrueReward(sft, w, 4000, 1));
+    assertThat(Rlhf.meanTrueReward(p.policy(), w, 4000, 1))
+        .isGreaterThan(Rlhf.meanTrueReward(sft, w, 4000, 1));
     assertThat(Rlhf.winRate(p.policy(), sft, w, 4000, 2)).isGreaterThan(0.6);
     // Without a reward signal (all-zero reward model) PPO stays at the reference.
     Rlhf.RewardModel zero = new Rlhf.RewardModel(new double[Rlhf.DIMS + 1], 0, 0, 0);
@@ -30,7 +31,8 @@ class RlhfTest {
     assertThat(still.policy().kl(sft)).isLessThan(1e-9);
     // Files round-trip.
     p.policy().write(dir.resolve("p.txt"));
-    assertThat(Rlhf.Policy.read(dir.resolve("p.txt")).mean()).containsExactly(p.policy().mean());
+    assertThat(Rlhf.Policy.read(dir.resolve("p.txt")).mean())
+        .containsExactly(p.policy().mean());
     Rlhf.writePairs(dir.resolve("pairs.txt"), d.pairsTest());
     assertThat(Rlhf.readPairs(dir.resolve("pairs.txt"))).hasSize(d.pairsTest().size());
   }

@@ -110,14 +110,18 @@ public final class LoadGenerator {
       }
       for (int c : concurrency) {
         if (c < 1 || c > 4096) {
-          throw new IllegalArgumentException("Concurrency levels must be 1..4096, got " + c
-              + " in " + concurrency);
+          throw new IllegalArgumentException(
+              "Concurrency levels must be 1..4096, got " + c + " in " + concurrency);
         }
       }
       if (requests < 0 || requests > 10_000_000) {
-        throw new IllegalArgumentException("Requests per level must be 0..10000000, got " + requests);
+        throw new IllegalArgumentException(
+            "Requests per level must be 0..10000000, got " + requests);
       }
-      if (inputTokens < 1 || inputTokens > 1_000_000 || outputTokens < 1 || outputTokens > 1_000_000) {
+      if (inputTokens < 1
+          || inputTokens > 1_000_000
+          || outputTokens < 1
+          || outputTokens > 1_000_000) {
         throw new IllegalArgumentException("Input and output tokens must be 1..1000000, got "
             + inputTokens + " and " + outputTokens);
       }
@@ -146,32 +150,56 @@ public final class LoadGenerator {
 
     /** Returns a copy with the given levels. */
     public Options withConcurrency(List<Integer> c) {
-      return new Options(endpoint, api, stream, model, c, requests, inputTokens, outputTokens, timeout, apiKey);
+      return new Options(
+          endpoint, api, stream, model, c, requests, inputTokens, outputTokens, timeout, apiKey);
     }
 
     /** Returns a copy sending {@code n} requests per level. */
     public Options withRequests(int n) {
-      return new Options(endpoint, api, stream, model, concurrency, n, inputTokens, outputTokens, timeout, apiKey);
+      return new Options(
+          endpoint, api, stream, model, concurrency, n, inputTokens, outputTokens, timeout, apiKey);
     }
 
     /** Returns a copy with the given prompt and answer sizes. */
     public Options withTokens(int in, int out) {
-      return new Options(endpoint, api, stream, model, concurrency, requests, in, out, timeout, apiKey);
+      return new Options(
+          endpoint, api, stream, model, concurrency, requests, in, out, timeout, apiKey);
     }
 
     /** Returns a copy loading the given route, streamed or not. */
     public Options withApi(Api a, boolean s) {
-      return new Options(endpoint, a, s, model, concurrency, requests, inputTokens, outputTokens, timeout, apiKey);
+      return new Options(
+          endpoint, a, s, model, concurrency, requests, inputTokens, outputTokens, timeout, apiKey);
     }
 
     /** Returns a copy with the given per-request timeout. */
     public Options withTimeout(Duration t) {
-      return new Options(endpoint, api, stream, model, concurrency, requests, inputTokens, outputTokens, t, apiKey);
+      return new Options(
+          endpoint,
+          api,
+          stream,
+          model,
+          concurrency,
+          requests,
+          inputTokens,
+          outputTokens,
+          t,
+          apiKey);
     }
 
     /** Returns a copy that sends the key as a bearer token. */
     public Options withApiKey(@Nullable String key) {
-      return new Options(endpoint, api, stream, model, concurrency, requests, inputTokens, outputTokens, timeout, key);
+      return new Options(
+          endpoint,
+          api,
+          stream,
+          model,
+          concurrency,
+          requests,
+          inputTokens,
+          outputTokens,
+          timeout,
+          key);
     }
 
     /** Returns the number of requests sent at the level. */
@@ -215,16 +243,18 @@ public final class LoadGenerator {
     try {
       u = URI.create(t);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Invalid endpoint URL '" + text + "': " + e.getMessage()
-          + "; give http://host:port or host:port", e);
+      throw new IllegalArgumentException(
+          "Invalid endpoint URL '" + text + "': " + e.getMessage()
+              + "; give http://host:port or host:port",
+          e);
     }
     if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
-      throw new IllegalArgumentException("Invalid endpoint URL '" + text
-          + "': the scheme must be http or https");
+      throw new IllegalArgumentException(
+          "Invalid endpoint URL '" + text + "': the scheme must be http or https");
     }
     if (u.getHost() == null || u.getHost().isEmpty()) {
-      throw new IllegalArgumentException("Invalid endpoint URL '" + text + "': no host; give"
-          + " http://host:port or host:port");
+      throw new IllegalArgumentException(
+          "Invalid endpoint URL '" + text + "': no host; give" + " http://host:port or host:port");
     }
     if (u.getRawUserInfo() != null || u.getRawQuery() != null || u.getRawFragment() != null) {
       throw new IllegalArgumentException("Invalid endpoint URL '" + text + "': it must not carry"
@@ -285,7 +315,8 @@ public final class LoadGenerator {
         levels);
   }
 
-  private LoadReport.Level runLevel(int concurrency, Progress progress) throws InterruptedException {
+  private LoadReport.Level runLevel(int concurrency, Progress progress)
+      throws InterruptedException {
     int total = options.requestsAt(concurrency);
     AtomicInteger next = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
@@ -311,7 +342,8 @@ public final class LoadGenerator {
         try {
           f.get();
         } catch (java.util.concurrent.ExecutionException e) {
-          throw new IllegalStateException("A load generator worker failed: " + e.getCause(), e.getCause());
+          throw new IllegalStateException(
+              "A load generator worker failed: " + e.getCause(), e.getCause());
         }
       }
     } finally {
@@ -333,11 +365,14 @@ public final class LoadGenerator {
     } else {
       body.put("prompt", prompt);
     }
-    body.put("max_tokens", options.outputTokens()).put("stream", options.stream()).put("seed", i);
+    body.put("max_tokens", options.outputTokens())
+        .put("stream", options.stream())
+        .put("seed", i);
     if (options.stream()) {
       body.putObject("stream_options").put("include_usage", true);
     }
-    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(options.endpoint() + options.api().path()))
+    HttpRequest.Builder rb = HttpRequest.newBuilder(
+            URI.create(options.endpoint() + options.api().path()))
         .timeout(options.timeout())
         .header("Content-Type", "application/json")
         .header("Accept", options.stream() ? "text/event-stream" : "application/json")
@@ -348,7 +383,8 @@ public final class LoadGenerator {
     long t0 = System.nanoTime();
     long deadline = t0 + options.timeout().toNanos();
     try {
-      HttpResponse<InputStream> r = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> r =
+          client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = r.body()) {
         if (r.statusCode() / 100 != 2) {
           in.readAllBytes();

@@ -165,7 +165,8 @@ public record LoadReport(
       if (f != null
           && f.latencyP95() <= p95BudgetMs
           && (best == null
-              || f.outputTokensPerSecond() > Objects.requireNonNull(best.figures()).outputTokensPerSecond())) {
+              || f.outputTokensPerSecond()
+                  > Objects.requireNonNull(best.figures()).outputTokensPerSecond())) {
         best = l;
       }
     }

@@ -64,12 +64,12 @@ public final class LocalModelServer implements AutoCloseable {
       }
       Objects.requireNonNull(modelName, "modelName");
       if (modelName.isBlank() || !modelName.matches("[A-Za-z0-9._:/-]{1,128}")) {
-        throw new IllegalArgumentException("Invalid model name '" + modelName
-            + "': use 1-128 letters, digits and . _ : / -");
+        throw new IllegalArgumentException(
+            "Invalid model name '" + modelName + "': use 1-128 letters, digits and . _ : / -");
       }
       if (firstTokenDelay.isNegative() || tokenDelay.isNegative()) {
-        throw new IllegalArgumentException("Token delays must be >= 0, got first "
-            + firstTokenDelay + ", then " + tokenDelay);
+        throw new IllegalArgumentException(
+            "Token delays must be >= 0, got first " + firstTokenDelay + ", then " + tokenDelay);
       }
       if (workers < 1 || workers > 1024) {
         throw new IllegalArgumentException("Workers must be 1..1024, got " + workers);
@@ -136,8 +136,10 @@ public final class LocalModelServer implements AutoCloseable {
       s.server.start();
       return s;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot listen on 127.0.0.1:" + options.port() + ": "
-          + e.getMessage() + "; choose another port (or 0 for any free one).", e);
+      throw new UncheckedIOException(
+          "Cannot listen on 127.0.0.1:" + options.port() + ": " + e.getMessage()
+              + "; choose another port (or 0 for any free one).",
+          e);
     }
   }
 
@@ -226,8 +228,10 @@ public final class LocalModelServer implements AutoCloseable {
     }
     String m = req.path("model").asString("");
     if (!m.isEmpty() && !m.equals(options.modelName())) {
-      error(ex, 404, "The model '" + m + "' does not exist; this server serves '"
-          + options.modelName() + "'");
+      error(
+          ex,
+          404,
+          "The model '" + m + "' does not exist; this server serves '" + options.modelName() + "'");
       return;
     }
     String prompt;
@@ -250,7 +254,8 @@ public final class LocalModelServer implements AutoCloseable {
       }
       prompt = p.asString();
     }
-    JsonNode mt = req.has("max_completion_tokens") ? req.get("max_completion_tokens") : req.get("max_tokens");
+    JsonNode mt =
+        req.has("max_completion_tokens") ? req.get("max_completion_tokens") : req.get("max_tokens");
     int maxTokens = DEFAULT_MAX_TOKENS;
     if (mt != null && !mt.isNull()) {
       if (!mt.canConvertToInt() || mt.asInt() < 1 || mt.asInt() > MAX_TOKENS) {
@@ -395,8 +400,10 @@ public final class LocalModelServer implements AutoCloseable {
           case "--model-file" -> modelFile = Path.of(v);
           case "--port" -> o = o.withPort(Integer.parseInt(v));
           case "--model" -> o = o.withModelName(v);
-          case "--first-token-ms" -> o = o.withDelays(Duration.ofMillis(Long.parseLong(v)), o.tokenDelay());
-          case "--token-ms" -> o = o.withDelays(o.firstTokenDelay(), Duration.ofMillis(Long.parseLong(v)));
+          case "--first-token-ms" ->
+            o = o.withDelays(Duration.ofMillis(Long.parseLong(v)), o.tokenDelay());
+          case "--token-ms" ->
+            o = o.withDelays(o.firstTokenDelay(), Duration.ofMillis(Long.parseLong(v)));
           case "--workers" -> o = o.withWorkers(Integer.parseInt(v));
           case "--lifetime" -> lifetime = Duration.parse(v);
           default -> throw new IllegalArgumentException("Unknown option " + a);
@@ -406,7 +413,8 @@ public final class LocalModelServer implements AutoCloseable {
       out.println("local model server: " + e.getMessage());
       return 2;
     }
-    WordModel m = modelFile == null ? WordModel.train(WordModel.builtInCorpus()) : WordModel.read(modelFile);
+    WordModel m =
+        modelFile == null ? WordModel.train(WordModel.builtInCorpus()) : WordModel.read(modelFile);
     try (LocalModelServer s = start(m, o)) {
       out.println("serving " + o.modelName() + " on " + s.baseUri());
       out.flush();

@@ -49,7 +49,8 @@ public final class NimBenchmarks {
       file = Files.createTempFile(dir, "benchmark-", ".json");
       Files.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report.toMap()));
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the benchmark under " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot write the benchmark under " + dir + ": " + e.getMessage(), e);
     }
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("endpoint", report.endpoint());

@@ -71,8 +71,9 @@ public final class NimDeployer {
             "Invalid tensor-parallel degree " + tp + "; NIM takes 1, 2, 4 or 8");
       }
       if (!PROFILE.matcher(profile).matches()) {
-        throw new IllegalArgumentException("Invalid NIM profile '" + StateFormat.printable(profile)
-            + "'; use default, max-throughput, min-latency or a profile id (letters, digits, . _ -)");
+        throw new IllegalArgumentException(
+            "Invalid NIM profile '" + StateFormat.printable(profile)
+                + "'; use default, max-throughput, min-latency or a profile id (letters, digits, . _ -)");
       }
       if (port < 1 || port > 65535) {
         throw new IllegalArgumentException("Invalid port " + port + "; use 1-65535");
@@ -95,7 +96,8 @@ public final class NimDeployer {
             + "'; give a registry reference such as " + DEFAULT_IMAGE);
       }
       if (readyTimeout.isNegative() || readyTimeout.isZero()) {
-        throw new IllegalArgumentException("The ready timeout must be positive, got " + readyTimeout);
+        throw new IllegalArgumentException(
+            "The ready timeout must be positive, got " + readyTimeout);
       }
     }
 
@@ -248,17 +250,19 @@ public final class NimDeployer {
    */
   public NimDeployment deploy(Request r) throws InterruptedException {
     Artifact art = team.artifacts().get(r.artifactId());
-    if (art.type() != ArtifactType.NEMO_CHECKPOINT && art.type() != ArtifactType.NIM_CONTAINER
+    if (art.type() != ArtifactType.NEMO_CHECKPOINT
+        && art.type() != ArtifactType.NIM_CONTAINER
         && art.type() != ArtifactType.LORA_ADAPTER) {
-      throw new IllegalArgumentException("Artifact " + art.id() + " is a " + art.type().wireName()
-          + "; deploy a nemo-checkpoint, lora-adapter or nim-container");
+      throw new IllegalArgumentException("Artifact " + art.id() + " is a "
+          + art.type().wireName() + "; deploy a nemo-checkpoint, lora-adapter or nim-container");
     }
     Path p = Path.of(art.path());
     if (!Files.exists(p)) {
       throw new IllegalArgumentException("Artifact " + art.id() + " points at " + p
           + ", which does not exist; register it again where the checkpoint is");
     }
-    Path modelDir = Files.isDirectory(p) ? p : Objects.requireNonNull(p.toAbsolutePath().getParent());
+    Path modelDir =
+        Files.isDirectory(p) ? p : Objects.requireNonNull(p.toAbsolutePath().getParent());
     if (modelDir.toString().contains(":") || modelDir.toString().contains(",")) {
       throw new IllegalArgumentException("The checkpoint directory " + modelDir + " contains ':' or"
           + " ',', which the engine's volume syntax cannot carry; move it");
@@ -269,8 +273,8 @@ public final class NimDeployer {
             + other.endpointId() + " (" + other.status() + "); stop it or choose another port");
       }
     }
-    NimDeployment d = NimDeployments.starting(team, art.id(), r.image(), r.port(), r.tp(),
-        r.profile(), r.gpusOrDefault(), engineName, 0);
+    NimDeployment d = NimDeployments.starting(
+        team, art.id(), r.image(), r.port(), r.tp(), r.profile(), r.gpusOrDefault(), engineName, 0);
     records.save(d);
     Result run = exec(runArgs(d, modelDir, r), r.readyTimeout().plusMinutes(1));
     if (run.code() != 0) {
@@ -290,8 +294,9 @@ public final class NimDeployer {
     while (!NimDeployments.ready(d.endpointUrl(), Duration.ofSeconds(2))) {
       if (System.nanoTime() > deadline) {
         remove(d);
-        String why = "not ready at " + d.endpointUrl() + "/v1/health/ready within " + r.readyTimeout()
-            + "; the container was removed (raise the ready timeout for large models)";
+        String why =
+            "not ready at " + d.endpointUrl() + "/v1/health/ready within " + r.readyTimeout()
+                + "; the container was removed (raise the ready timeout for large models)";
         d = d.with("failed", why);
         records.save(d);
         throw new IllegalStateException("Deployment " + d.endpointId() + " failed: " + why);
@@ -313,7 +318,8 @@ public final class NimDeployer {
    * (the process serving it watches the record and exits) and, if it still answers after ten
    * seconds, ending its process.
    */
-  public static NimDeployment stop(NimDeployments records, String endpointId, @Nullable NimDeployer engine)
+  public static NimDeployment stop(
+      NimDeployments records, String endpointId, @Nullable NimDeployer engine)
       throws InterruptedException {
     NimDeployment d = records.get(endpointId);
     if (!d.active()) {
@@ -323,10 +329,12 @@ public final class NimDeployer {
       d = d.with("stopped", "");
       records.save(d);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (NimDeployments.ready(d.endpointUrl(), Duration.ofSeconds(1)) && System.nanoTime() < deadline) {
+      while (NimDeployments.ready(d.endpointUrl(), Duration.ofSeconds(1))
+          && System.nanoTime() < deadline) {
         Thread.sleep(200);
       }
-      if (d.pid() > 0 && d.pid() != ProcessHandle.current().pid()
+      if (d.pid() > 0
+          && d.pid() != ProcessHandle.current().pid()
           && NimDeployments.ready(d.endpointUrl(), Duration.ofSeconds(1))) {
         ProcessHandle.of(d.pid()).ifPresent(ProcessHandle::destroy);
       }
@@ -337,7 +345,12 @@ public final class NimDeployer {
           + ", which is not on the PATH; stop container " + d.containerId() + " by hand");
     }
     if (!d.containerId().isEmpty() || d.status().equals("starting")) {
-      Result r = engine.exec(List.of("rm", "-f", d.containerId().isEmpty() ? "nemospawn-" + d.endpointId() : d.containerId()), Duration.ofMinutes(2));
+      Result r = engine.exec(
+          List.of(
+              "rm",
+              "-f",
+              d.containerId().isEmpty() ? "nemospawn-" + d.endpointId() : d.containerId()),
+          Duration.ofMinutes(2));
       if (r.code() != 0) {
         throw new IllegalStateException("Cannot stop deployment " + endpointId + ": "
             + engine.engineName + " rm exited " + r.code() + ": " + tail(r.output()));
@@ -386,7 +399,8 @@ public final class NimDeployer {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         p.waitFor(5, TimeUnit.SECONDS);
-        return new Result(124, engineName + " " + args.get(0) + " did not finish within " + timeout);
+        return new Result(
+            124, engineName + " " + args.get(0) + " did not finish within " + timeout);
       }
       return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
     } catch (IOException e) {

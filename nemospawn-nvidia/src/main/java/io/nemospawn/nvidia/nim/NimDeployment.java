@@ -65,14 +65,44 @@ public record NimDeployment(
 
   /** Returns a copy with the status and error. */
   public NimDeployment with(String newStatus, String newError) {
-    return new NimDeployment(endpointId, teamId, artifactId, containerImage, endpointUrl, tpDegree,
-        profile, newStatus, containerId, port, gpuIds, createdAt, runtime, pid, newError, metrics);
+    return new NimDeployment(
+        endpointId,
+        teamId,
+        artifactId,
+        containerImage,
+        endpointUrl,
+        tpDegree,
+        profile,
+        newStatus,
+        containerId,
+        port,
+        gpuIds,
+        createdAt,
+        runtime,
+        pid,
+        newError,
+        metrics);
   }
 
   /** Returns a copy with the container id. */
   public NimDeployment withContainer(String id) {
-    return new NimDeployment(endpointId, teamId, artifactId, containerImage, endpointUrl, tpDegree,
-        profile, status, id, port, gpuIds, createdAt, runtime, pid, error, metrics);
+    return new NimDeployment(
+        endpointId,
+        teamId,
+        artifactId,
+        containerImage,
+        endpointUrl,
+        tpDegree,
+        profile,
+        status,
+        id,
+        port,
+        gpuIds,
+        createdAt,
+        runtime,
+        pid,
+        error,
+        metrics);
   }
 
   /** Returns whether it is meant to be serving (starting or running). */

@@ -92,11 +92,16 @@ public final class NimDeployments {
       Files.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, "." + d.endpointId(), ".tmp");
       Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
-      Files.move(tmp, dir.resolve(d.endpointId() + ".json"), StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          tmp,
+          dir.resolve(d.endpointId() + ".json"),
+          StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the deployment record " + d.endpointId()
-          + " under " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot write the deployment record " + d.endpointId() + " under " + dir + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -109,8 +114,9 @@ public final class NimDeployments {
     requireId(endpointId);
     Path f = dir.resolve(endpointId + ".json");
     if (!Files.isRegularFile(f)) {
-      throw new IllegalArgumentException("No deployment '" + endpointId + "' in team " + team.id()
-          + "; its deployments: " + list().stream().map(NimDeployment::endpointId).toList());
+      throw new IllegalArgumentException(
+          "No deployment '" + endpointId + "' in team " + team.id() + "; its deployments: "
+              + list().stream().map(NimDeployment::endpointId).toList());
     }
     return read(f);
   }
@@ -122,13 +128,15 @@ public final class NimDeployments {
       return out;
     }
     try (Stream<Path> s = Files.list(dir)) {
-      for (Path f : s.filter(p -> p.getFileName().toString().matches("nim-[0-9a-f]{8}\\.json")).toList()) {
+      for (Path f : s.filter(p -> p.getFileName().toString().matches("nim-[0-9a-f]{8}\\.json"))
+          .toList()) {
         out.add(read(f));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot list " + dir + ": " + e.getMessage(), e);
     }
-    out.sort(Comparator.comparing(NimDeployment::createdAt).thenComparing(NimDeployment::endpointId));
+    out.sort(
+        Comparator.comparing(NimDeployment::createdAt).thenComparing(NimDeployment::endpointId));
     return out;
   }
 
@@ -139,15 +147,22 @@ public final class NimDeployments {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + f + ": " + e.getMessage(), e);
     } catch (JacksonException e) {
-      throw new IllegalStateException("Malformed deployment record " + f + ": "
-          + e.getOriginalMessage() + "; fix or remove the file", e);
+      throw new IllegalStateException(
+          "Malformed deployment record " + f + ": " + e.getOriginalMessage()
+              + "; fix or remove the file",
+          e);
     }
     try {
       List<Integer> gpus = new ArrayList<>();
       n.path("gpu_ids").forEach(g -> gpus.add(g.asInt()));
       Map<String, Object> metrics = new LinkedHashMap<>();
-      n.path("metrics").properties().forEach(e -> metrics.put(e.getKey(),
-          e.getValue().isNumber() ? e.getValue().numberValue() : e.getValue().asString("")));
+      n.path("metrics")
+          .properties()
+          .forEach(e -> metrics.put(
+              e.getKey(),
+              e.getValue().isNumber()
+                  ? e.getValue().numberValue()
+                  : e.getValue().asString("")));
       return new NimDeployment(
           n.path("endpoint_id").asString(""),
           n.path("team_id").asString(""),
@@ -166,8 +181,9 @@ public final class NimDeployments {
           n.path("error").asString(""),
           metrics);
     } catch (IllegalArgumentException e) {
-      throw new IllegalStateException("Malformed deployment record " + f + ": " + e.getMessage()
-          + "; fix or remove the file", e);
+      throw new IllegalStateException(
+          "Malformed deployment record " + f + ": " + e.getMessage() + "; fix or remove the file",
+          e);
     }
   }
 
@@ -176,7 +192,10 @@ public final class NimDeployments {
     HttpClient c = HttpClient.newBuilder().connectTimeout(timeout).build();
     try {
       HttpResponse<Void> r = c.send(
-          HttpRequest.newBuilder(URI.create(endpointUrl + "/v1/health/ready")).timeout(timeout).GET().build(),
+          HttpRequest.newBuilder(URI.create(endpointUrl + "/v1/health/ready"))
+              .timeout(timeout)
+              .GET()
+              .build(),
           HttpResponse.BodyHandlers.discarding());
       return r.statusCode() == 200;
     } catch (IOException | IllegalArgumentException e) {
@@ -188,19 +207,52 @@ public final class NimDeployments {
   }
 
   /** Returns a record of a new deployment, starting now. */
-  static NimDeployment starting(Team team, String artifactId, String image, int port, int tp,
-      String profile, List<Integer> gpus, String runtime, long pid) {
-    return new NimDeployment(newId(), team.id(), artifactId, image, "http://127.0.0.1:" + port,
-        tp, profile, "starting", "", port, gpus, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS), runtime, pid, "", Map.of());
+  static NimDeployment starting(
+      Team team,
+      String artifactId,
+      String image,
+      int port,
+      int tp,
+      String profile,
+      List<Integer> gpus,
+      String runtime,
+      long pid) {
+    return new NimDeployment(
+        newId(),
+        team.id(),
+        artifactId,
+        image,
+        "http://127.0.0.1:" + port,
+        tp,
+        profile,
+        "starting",
+        "",
+        port,
+        gpus,
+        Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS),
+        runtime,
+        pid,
+        "",
+        Map.of());
   }
 
   /**
    * Records a deployment that a process serves itself (a {@link LocalModelServer} in this
    * process): runtime {@code local}, this process's pid, status {@code running}.
    */
-  public NimDeployment recordLocal(String artifactId, int port, int tp, String profile, List<Integer> gpus) {
-    NimDeployment d = starting(team, artifactId, "local", port, tp, profile, gpus, "local",
-        ProcessHandle.current().pid()).with("running", "");
+  public NimDeployment recordLocal(
+      String artifactId, int port, int tp, String profile, List<Integer> gpus) {
+    NimDeployment d = starting(
+            team,
+            artifactId,
+            "local",
+            port,
+            tp,
+            profile,
+            gpus,
+            "local",
+            ProcessHandle.current().pid())
+        .with("running", "");
     save(d);
     return d;
   }

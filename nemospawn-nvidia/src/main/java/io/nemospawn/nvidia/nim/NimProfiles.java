@@ -59,7 +59,8 @@ public final class NimProfiles {
   private final List<Model> models;
   private final String source;
 
-  private NimProfiles(double headroom, Map<String, Double> precisions, List<Model> models, String source) {
+  private NimProfiles(
+      double headroom, Map<String, Double> precisions, List<Model> models, String source) {
     this.headroom = headroom;
     this.precisions = precisions;
     this.models = models;
@@ -97,8 +98,10 @@ public final class NimProfiles {
     try {
       return parse(Files.readAllBytes(file), file.toString());
     } catch (IOException e) {
-      throw new IllegalArgumentException("Cannot read the NIM model sizes file " + file
-          + " (nemospawn.nim.models / NEMOSPAWN_NIM_MODELS): " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Cannot read the NIM model sizes file " + file
+              + " (nemospawn.nim.models / NEMOSPAWN_NIM_MODELS): " + e.getMessage(),
+          e);
     }
   }
 
@@ -107,15 +110,18 @@ public final class NimProfiles {
     try {
       root = JSON.readTree(bytes);
     } catch (JacksonException e) {
-      throw new IllegalArgumentException("Malformed NIM model sizes file " + source + ": "
-          + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "Malformed NIM model sizes file " + source + ": " + e.getOriginalMessage(), e);
     }
     double headroom = root.path("headroom").asDouble(1.2);
     if (!(headroom >= 1.0 && headroom <= 10)) {
-      throw new IllegalArgumentException("In " + source + ": headroom must be 1..10, got " + root.path("headroom"));
+      throw new IllegalArgumentException(
+          "In " + source + ": headroom must be 1..10, got " + root.path("headroom"));
     }
     Map<String, Double> precisions = new LinkedHashMap<>();
-    root.path("precisions").properties().forEach(e -> precisions.put(e.getKey(), e.getValue().asDouble(Double.NaN)));
+    root.path("precisions")
+        .properties()
+        .forEach(e -> precisions.put(e.getKey(), e.getValue().asDouble(Double.NaN)));
     if (precisions.isEmpty()) {
       precisions.put("bf16", 2.0);
     }
@@ -164,7 +170,8 @@ public final class NimProfiles {
       throw new IllegalArgumentException("GPU count must be >= 1, got " + gpuCount);
     }
     if (model != null && models.stream().noneMatch(m -> m.name().equals(model))) {
-      throw new IllegalArgumentException("Unknown model '" + model + "' in " + source + "; known: " + models());
+      throw new IllegalArgumentException(
+          "Unknown model '" + model + "' in " + source + "; known: " + models());
     }
     double memGb = memoryPerGpuMb / 1024.0;
     List<Profile> out = new ArrayList<>();
@@ -181,7 +188,14 @@ public final class NimProfiles {
             }
             double weights = m.paramsB() * p.getValue() / n; // GB: 1e9 params x bytes
             double needed = weights * headroom;
-            out.add(new Profile(m.name(), p.getKey(), tp, pp, n, round(weights), round(needed),
+            out.add(new Profile(
+                m.name(),
+                p.getKey(),
+                tp,
+                pp,
+                n,
+                round(weights),
+                round(needed),
                 memoryPerGpuMb <= 0 || needed <= memGb));
           }
         }

@@ -67,7 +67,8 @@ public final class WordModel {
     }
     Map<String, Map<String, Integer>> next = new TreeMap<>();
     for (int i = 0; i + 1 < words.size(); i++) {
-      next.computeIfAbsent(words.get(i), k -> new TreeMap<>()).merge(words.get(i + 1), 1, Integer::sum);
+      next.computeIfAbsent(words.get(i), k -> new TreeMap<>())
+          .merge(words.get(i + 1), 1, Integer::sum);
     }
     return new WordModel(next);
   }
@@ -85,8 +86,7 @@ public final class WordModel {
   public double perplexity(String text) {
     List<String> words = tokens(text);
     if (words.size() < 2) {
-      throw new IllegalArgumentException(
-          "Cannot score fewer than 2 words; got " + words.size());
+      throw new IllegalArgumentException("Cannot score fewer than 2 words; got " + words.size());
     }
     double logSum = 0;
     int v = vocabulary.size() + 1;
@@ -147,10 +147,14 @@ public final class WordModel {
       }
       Path tmp = Files.createTempFile(parent, ".model", ".tmp");
       Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          tmp,
+          file,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the word model to " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot write the word model to " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -160,7 +164,8 @@ public final class WordModel {
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read the word model " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot read the word model " + file + ": " + e.getMessage(), e);
     }
     if (lines.isEmpty() || !lines.get(0).equals(FILE_HEADER)) {
       throw new IllegalArgumentException("Not a word model: " + file + " does not start with '"

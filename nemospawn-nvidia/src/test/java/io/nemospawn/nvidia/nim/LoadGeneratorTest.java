@@ -28,13 +28,16 @@ class LoadGeneratorTest {
   @Test
   void streamingFiguresMatchTheServersKnownDelays() throws Exception {
     // First token after 40 ms, then one every 10 ms: 8 tokens take 40 + 7 x 10 = 110 ms.
-    try (LocalModelServer s = LocalModelServer.start(MODEL, LocalModelServer.Options.defaults()
-        .withDelays(Duration.ofMillis(40), Duration.ofMillis(10)))) {
+    try (LocalModelServer s = LocalModelServer.start(
+        MODEL,
+        LocalModelServer.Options.defaults()
+            .withDelays(Duration.ofMillis(40), Duration.ofMillis(10)))) {
       warmUp(s);
-      LoadReport r = new LoadGenerator(LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
-              .withConcurrency(List.of(1, 4))
-              .withRequests(16)
-              .withTokens(12, 8))
+      LoadReport r = new LoadGenerator(
+              LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
+                  .withConcurrency(List.of(1, 4))
+                  .withRequests(16)
+                  .withTokens(12, 8))
           .run(LoadGenerator.Progress.none());
       assertThat(r.anySucceeded()).isTrue();
       for (LoadReport.Level l : r.levels()) {
@@ -53,7 +56,8 @@ class LoadGeneratorTest {
         assertThat(f.outputTokensPerSecond())
             .as("tokens/s at %d", l.concurrency())
             .isBetween(expected * 110 / 200 * 0.8, expected * 1.02);
-        assertThat(f.requestsPerSecond() * 8).isCloseTo(f.outputTokensPerSecond(), within(0.01 * f.outputTokensPerSecond()));
+        assertThat(f.requestsPerSecond() * 8)
+            .isCloseTo(f.outputTokensPerSecond(), within(0.01 * f.outputTokensPerSecond()));
       }
       assertThat(s.requestCount()).isEqualTo(32 + 8);
     }
@@ -71,14 +75,17 @@ class LoadGeneratorTest {
   @Test
   void aBusyServerQueuesAndThroughputStopsGrowing() throws Exception {
     // One worker: at concurrency 4 requests wait for each other; throughput stays one at a time.
-    try (LocalModelServer s = LocalModelServer.start(MODEL, LocalModelServer.Options.defaults()
-        .withDelays(Duration.ofMillis(20), Duration.ofMillis(5))
-        .withWorkers(1))) {
+    try (LocalModelServer s = LocalModelServer.start(
+        MODEL,
+        LocalModelServer.Options.defaults()
+            .withDelays(Duration.ofMillis(20), Duration.ofMillis(5))
+            .withWorkers(1))) {
       warmUp(s);
-      LoadReport r = new LoadGenerator(LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
-              .withConcurrency(List.of(1, 4))
-              .withRequests(12)
-              .withTokens(4, 5))
+      LoadReport r = new LoadGenerator(
+              LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
+                  .withConcurrency(List.of(1, 4))
+                  .withRequests(12)
+                  .withTokens(4, 5))
           .run(LoadGenerator.Progress.none());
       LoadReport.Figures one = r.levels().get(0).figures();
       LoadReport.Figures four = r.levels().get(1).figures();
@@ -86,19 +93,24 @@ class LoadGeneratorTest {
       assertThat(four).isNotNull();
       // 40 ms per request served one at a time: at most 25 requests/s whatever the concurrency.
       assertThat(four.requestsPerSecond()).isLessThanOrEqualTo(25.5);
-      assertThat(four.latencyP50()).as("queued behind 3 others").isGreaterThan(one.latencyP50() * 2.5);
+      assertThat(four.latencyP50())
+          .as("queued behind 3 others")
+          .isGreaterThan(one.latencyP50() * 2.5);
     }
   }
 
   @Test
   void nonStreamingCompletionsHaveLatencyButNoTimeToFirstToken() throws Exception {
-    try (LocalModelServer s = LocalModelServer.start(MODEL, LocalModelServer.Options.defaults()
-        .withDelays(Duration.ofMillis(30), Duration.ofMillis(10)))) {
-      LoadReport r = new LoadGenerator(LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
-              .withApi(LoadGenerator.Api.COMPLETIONS, false)
-              .withConcurrency(List.of(2))
-              .withRequests(8)
-              .withTokens(5, 6))
+    try (LocalModelServer s = LocalModelServer.start(
+        MODEL,
+        LocalModelServer.Options.defaults()
+            .withDelays(Duration.ofMillis(30), Duration.ofMillis(10)))) {
+      LoadReport r = new LoadGenerator(
+              LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
+                  .withApi(LoadGenerator.Api.COMPLETIONS, false)
+                  .withConcurrency(List.of(2))
+                  .withRequests(8)
+                  .withTokens(5, 6))
           .run(LoadGenerator.Progress.none());
       LoadReport.Figures f = r.levels().get(0).figures();
       assertThat(f).isNotNull();
@@ -135,7 +147,8 @@ class LoadGeneratorTest {
     // Every third request fails at once with 500, every third hangs past the timeout, the rest
     // answer after 60 ms: the latency figures are those of the 60 ms answers only.
     AtomicInteger n = new AtomicInteger();
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     server.setExecutor(Executors.newFixedThreadPool(8));
     server.createContext("/v1/chat/completions", ex -> {
       try (ex) {
@@ -146,9 +159,10 @@ class LoadGeneratorTest {
           return;
         }
         Thread.sleep(i % 3 == 1 ? 60 : 3000);
-        byte[] b = ("{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a b c\"}}],"
-                + "\"usage\":{\"completion_tokens\":3}}")
-            .getBytes(StandardCharsets.UTF_8);
+        byte[] b =
+            ("{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a b c\"}}],"
+                    + "\"usage\":{\"completion_tokens\":3}}")
+                .getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, b.length);
         ex.getResponseBody().write(b);
       } catch (InterruptedException | java.io.IOException e) {
@@ -157,11 +171,12 @@ class LoadGeneratorTest {
     });
     server.start();
     try {
-      LoadReport r = new LoadGenerator(LoadGenerator.Options.of("127.0.0.1:" + server.getAddress().getPort(), "m")
-              .withApi(LoadGenerator.Api.CHAT, false)
-              .withConcurrency(List.of(3))
-              .withRequests(9)
-              .withTimeout(Duration.ofMillis(700)))
+      LoadReport r = new LoadGenerator(
+              LoadGenerator.Options.of("127.0.0.1:" + server.getAddress().getPort(), "m")
+                  .withApi(LoadGenerator.Api.CHAT, false)
+                  .withConcurrency(List.of(3))
+                  .withRequests(9)
+                  .withTimeout(Duration.ofMillis(700)))
           .run(LoadGenerator.Progress.none());
       LoadReport.Level l = r.levels().get(0);
       assertThat(l.succeeded()).isEqualTo(3);
@@ -186,48 +201,62 @@ class LoadGeneratorTest {
 
   @Test
   void endpointsAreParsedAndHostileOnesRefused() {
-    assertThat(LoadGenerator.endpointUri("localhost:8000").toString()).isEqualTo("http://localhost:8000");
-    assertThat(LoadGenerator.endpointUri("http://h:1/v1/chat/completions").toString()).isEqualTo("http://h:1");
+    assertThat(LoadGenerator.endpointUri("localhost:8000").toString())
+        .isEqualTo("http://localhost:8000");
+    assertThat(LoadGenerator.endpointUri("http://h:1/v1/chat/completions").toString())
+        .isEqualTo("http://h:1");
     assertThat(LoadGenerator.endpointUri("https://h/v1/").toString()).isEqualTo("https://h");
     assertThatThrownBy(() -> LoadGenerator.endpointUri("http://user:secret@h:1"))
         .hasMessageContaining("credentials");
-    assertThatThrownBy(() -> LoadGenerator.endpointUri("file:///etc/passwd")).hasMessageContaining("scheme");
+    assertThatThrownBy(() -> LoadGenerator.endpointUri("file:///etc/passwd"))
+        .hasMessageContaining("scheme");
     assertThatThrownBy(() -> LoadGenerator.endpointUri("$(id)")).hasMessageContaining("$(id)");
     assertThatThrownBy(() -> LoadGenerator.Options.of("h:1", "m").withConcurrency(List.of(0)))
         .hasMessageContaining("Concurrency levels must be 1..4096, got 0");
-    assertThat(LoadGenerator.Options.of("h:1", "m").withApiKey("s3cret").toString()).doesNotContain("s3cret");
+    assertThat(LoadGenerator.Options.of("h:1", "m").withApiKey("s3cret").toString())
+        .doesNotContain("s3cret");
   }
 
   @Test
   void theServerSpeaksTheProtocolAndRefusesBadRequests() throws Exception {
     try (LocalModelServer s = LocalModelServer.start(MODEL, LocalModelServer.Options.defaults())) {
       var c = java.net.http.HttpClient.newHttpClient();
-      var ready = c.send(java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/health/ready")).build(),
+      var ready = c.send(
+          java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/health/ready"))
+              .build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(ready.statusCode()).isEqualTo(200);
-      var models = c.send(java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/models")).build(),
+      var models = c.send(
+          java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/models"))
+              .build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(models.body()).contains("\"id\":\"nemospawn-demo\"");
-      var bad = c.send(java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/completions"))
+      var bad = c.send(
+          java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/completions"))
               .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\": 1"))
               .build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(bad.statusCode()).isEqualTo(400);
       assertThat(bad.body()).contains("Malformed JSON");
-      var ok = c.send(java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/completions"))
+      var ok = c.send(
+          java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/completions"))
               .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
                   "{\"prompt\":\"the leader\",\"max_tokens\":5,\"seed\":7}"))
               .build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(ok.statusCode()).isEqualTo(200);
       String text = String.join(" ", MODEL.generate("the leader", 5, 7));
-      assertThat(ok.body()).contains("\"text\":\"" + text + "\"").contains("\"completion_tokens\":5");
+      assertThat(ok.body())
+          .contains("\"text\":\"" + text + "\"")
+          .contains("\"completion_tokens\":5");
     }
     // The model learned the corpus: its own sentences surprise it far less than the same words
     // in reverse order.
-    String sentence = "the leader reads the reports, compares the checkpoints and promotes the best one.";
+    String sentence =
+        "the leader reads the reports, compares the checkpoints and promotes the best one.";
     List<String> reversed = new java.util.ArrayList<>(WordModel.tokens(sentence));
     java.util.Collections.reverse(reversed);
-    assertThat(MODEL.perplexity(sentence)).isLessThan(MODEL.perplexity(String.join(" ", reversed)) * 0.6);
+    assertThat(MODEL.perplexity(sentence))
+        .isLessThan(MODEL.perplexity(String.join(" ", reversed)) * 0.6);
   }
 }

@@ -237,8 +237,20 @@ final class Planner {
   /** The roles the demo agent acts on. */
   static final class DemoRoles {
     static final Set<String> KNOWN = new LinkedHashSet<>(List.of(
-        "data", "trainer", "evaluator", "leader", "ingest", "clean", "deduplicate", "validate",
-        "reward-model", "builder", "deployer", "benchmarker", "ranker", "server"));
+        "data",
+        "trainer",
+        "evaluator",
+        "leader",
+        "ingest",
+        "clean",
+        "deduplicate",
+        "validate",
+        "reward-model",
+        "builder",
+        "deployer",
+        "benchmarker",
+        "ranker",
+        "server"));
 
     private DemoRoles() {}
   }
