@@ -183,8 +183,14 @@ class LoadGeneratorTest {
       assertThat(l.errors()).containsEntry("http_500", 3).containsEntry("timeout", 3);
       LoadReport.Figures f = l.figures();
       assertThat(f).isNotNull();
-      assertThat(f.latencyP50()).as("only the 60 ms answers").isBetween(60.0, 200.0);
-      assertThat(f.latencyMean()).isBetween(60.0, 200.0);
+      // Averaged in, the instant 500s would pull the figures below 60 ms and the timeouts would
+      // push them to 700 ms; only the 60 ms answers count (plus scheduling on the shared VM).
+      assertThat(f.latencyP50())
+          .as("only the 60 ms answers")
+          .isGreaterThanOrEqualTo(60.0)
+          .isLessThan(700.0);
+      assertThat(f.latencyMean()).isGreaterThanOrEqualTo(60.0).isLessThan(700.0);
+      assertThat(f.latencyP99()).isLessThan(700.0);
     } finally {
       server.stop(0);
     }
