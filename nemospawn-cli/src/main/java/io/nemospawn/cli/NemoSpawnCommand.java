@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       GpuCommand.class,
       HpoCommand.class,
       BoardCommand.class,
+      NimCommand.class,
       ConfigCommand.class,
       DaemonCommand.class,
       VersionCommand.class,

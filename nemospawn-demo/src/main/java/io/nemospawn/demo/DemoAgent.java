@@ -4,6 +4,7 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.Subscription;
 import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
+import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.artifact.Artifact;
 import io.nemospawn.artifact.ArtifactSpec;
 import io.nemospawn.artifact.ArtifactType;
@@ -31,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The built-in demo agent: a real worker that plays the coordination protocol through the public
@@ -44,7 +46,11 @@ import java.util.function.Predicate;
  * epoch so ASHA can prune, each finished model registered as a checkpoint); {@code evaluator}
  * re-scores the best checkpoints on held-out data and recommends one; {@code leader} promotes it;
  * {@code ingest}, {@code clean}, {@code deduplicate} and {@code validate} curate a seeded text
- * data set. Other roles fail their task with a reason.
+ * data set. In a team with a {@code reward-model} worker ({@code rlhf-swarm}), {@code data},
+ * {@code trainer}, {@code reward-model} and {@code evaluator} run a small RLHF loop instead
+ * ({@link RlhfRoles}); {@code builder}, {@code deployer}, {@code benchmarker}, {@code ranker} and
+ * {@code server} deploy and benchmark a model on a local OpenAI-compatible server ({@code
+ * nim-deploy}, {@link NimRoles}). Other roles fail their task with a reason.
  *
  * <pre>{@code
  * NEMOSPAWN_TEAM=t NEMOSPAWN_AGENT=a NEMOSPAWN_DATA_DIR=d java -cp ... io.nemospawn.demo.DemoAgent
@@ -56,6 +62,8 @@ public final class DemoAgent {
   /** Seed of the generated data set, shared by every agent of a team. */
   static final long DATA_SEED = 20261121L;
 
+  private static final List<String> RLHF_ROLES =
+      List.of("data", "trainer", "reward-model", "evaluator");
   private static final Duration LEASE = Duration.ofHours(2);
   private static final Duration WAIT_FOR_TASK = Duration.ofMinutes(2);
   private static final Duration WAIT_UNBLOCKED = Duration.ofHours(12);
@@ -67,11 +75,14 @@ public final class DemoAgent {
   private final Path dataDir;
   private final PrintStream out;
   private final Semaphore changed = new Semaphore(0);
+  private final AgentInfo info;
+  private @Nullable NimRoles nim;
 
   private DemoAgent(NemoSpawn ns, Team team, String agentId, PrintStream out) {
     this.team = team;
     this.agentId = agentId;
     var info = team.agents().get(agentId);
+    this.info = info;
     this.name = info.name();
     this.role = info.role();
     this.dataDir = ns.dataDir();
@@ -138,6 +149,10 @@ public final class DemoAgent {
         team.tasks().update(taskId, done.withState(TaskState.DONE));
         say("task " + taskId + " done");
         team.lifecycle().idle(agentId, "task " + taskId + " done");
+        NimRoles n = nim;
+        if (n != null) {
+          n.serveUntilStopped(this::say);
+        }
         return 0;
       } catch (RuntimeException e) {
         String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -150,6 +165,14 @@ public final class DemoAgent {
   }
 
   private TaskUpdate perform(Task task) throws InterruptedException {
+    if (RLHF_ROLES.contains(role) && RlhfRoles.applies(team)) {
+      return new RlhfRoles(team, agentId, this::tell).perform(role, task);
+    }
+    if (NimRoles.ROLES.contains(role)) {
+      NimRoles n = new NimRoles(team, agentId, info, this::tell);
+      nim = n;
+      return n.perform(role);
+    }
     switch (role) {
       case "data":
         return prepareData();
@@ -165,9 +188,11 @@ public final class DemoAgent {
       case "validate":
         return curate();
       default:
-        throw new IllegalStateException("The demo agent has no behaviour for role '" + role
-            + "'; it knows data, trainer, evaluator, leader, ingest, clean, deduplicate and"
-            + " validate. Run this worker with a real agent (--profile or --agent-cmd).");
+        throw new IllegalStateException(
+            "The demo agent has no behaviour for role '" + role
+                + "'; it knows data, trainer, evaluator, leader, ingest, clean, deduplicate,"
+                + " validate, reward-model (rlhf-swarm), builder, deployer, benchmarker, ranker and"
+                + " server (nim-deploy). Run this worker with a real agent (--profile or --agent-cmd).");
     }
   }
 

@@ -115,8 +115,10 @@ final class Planner {
           w.name(),
           w.task() + NemoPrompt.section(w),
           NemoPrompt.env(w)));
+      boolean rlhf = t.workers().stream().anyMatch(x -> x.role().equals("reward-model"));
       boolean demoCanDo = DemoRoles.KNOWN.contains(w.role())
-          && (!w.role().equals("trainer") || t.hpo().isPresent());
+          && (!w.role().equals("trainer") || t.hpo().isPresent() || rlhf)
+          && (!w.role().equals("reward-model") || rlhf);
       if (agent.equals(LaunchOptions.DEMO) && !demoCanDo) {
         demoRoles.add(w.role());
       }
@@ -125,7 +127,7 @@ final class Planner {
       notes.add(
           "The demo agent has no behaviour for role(s) " + demoRoles
               + ": it will fail those tasks with a reason. It knows the roles " + DemoRoles.KNOWN
-              + " (trainer only with an [hpo] study); run this template with --profile or --agent-cmd for real agents.");
+              + " (trainer only with an [hpo] study or a reward-model worker); run this template with --profile or --agent-cmd for real agents.");
     }
     String goal = o.goal().isEmpty() ? t.description() : o.goal();
     PlannedAgent leader = new PlannedAgent(
@@ -244,7 +246,20 @@ final class Planner {
   /** The roles the demo agent acts on. */
   static final class DemoRoles {
     static final Set<String> KNOWN = new LinkedHashSet<>(List.of(
-        "data", "trainer", "evaluator", "leader", "ingest", "clean", "deduplicate", "validate"));
+        "data",
+        "trainer",
+        "evaluator",
+        "leader",
+        "ingest",
+        "clean",
+        "deduplicate",
+        "validate",
+        "reward-model",
+        "builder",
+        "deployer",
+        "benchmarker",
+        "ranker",
+        "server"));
 
     private DemoRoles() {}
   }

@@ -1,0 +1,268 @@
+package io.nemospawn.nvidia.nim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The load generator against real loopback servers with known delays. Tolerances: the server
+ * sleeps at least the delays it is given, so a figure is never below the known value; it may be
+ * above by scheduling on this shared 2-core machine, so the upper bounds allow +80 ms per request
+ * and +15 ms per token gap (the known figures are 40-110 ms). Class loading and JIT are kept out
+ * by a warm-up run.
+ */
+class LoadGeneratorTest {
+  private static final WordModel MODEL = WordModel.train(WordModel.builtInCorpus());
+
+  @Test
+  void streamingFiguresMatchTheServersKnownDelays() throws Exception {
+    // First token after 40 ms, then one every 10 ms: 8 tokens take 40 + 7 x 10 = 110 ms.
+    try (LocalModelServer s = LocalModelServer.start(
+        MODEL,
+        LocalModelServer.Options.defaults()
+            .withDelays(Duration.ofMillis(40), Duration.ofMillis(10)))) {
+      warmUp(s);
+      LoadReport r = new LoadGenerator(
+              LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
+                  .withConcurrency(List.of(1, 4))
+                  .withRequests(16)
+                  .withTokens(12, 8))
+          .run(LoadGenerator.Progress.none());
+      assertThat(r.anySucceeded()).isTrue();
+      for (LoadReport.Level l : r.levels()) {
+        assertThat(l.succeeded()).isEqualTo(16);
+        assertThat(l.errors()).isEmpty();
+        LoadReport.Figures f = l.figures();
+        assertThat(f).isNotNull();
+        assertThat(f.ttftP50()).as("TTFT p50 at %d", l.concurrency()).isBetween(40.0, 120.0);
+        assertThat(f.ttftP95()).isGreaterThanOrEqualTo(f.ttftP50());
+        assertThat(f.itlP50()).as("inter-token p50").isBetween(9.0, 25.0);
+        assertThat(f.latencyP50()).as("latency p50").isBetween(110.0, 200.0);
+        assertThat(f.latencyP99()).isGreaterThanOrEqualTo(f.latencyP95());
+        assertThat(f.latencyP95()).isGreaterThanOrEqualTo(f.latencyP50());
+        // tokens/s: concurrency x 8 tokens per (latency), within the same tolerance.
+        double expected = l.concurrency() * 8 / 0.110;
+        assertThat(f.outputTokensPerSecond())
+            .as("tokens/s at %d", l.concurrency())
+            .isBetween(expected * 110 / 200 * 0.8, expected * 1.02);
+        assertThat(f.requestsPerSecond() * 8)
+            .isCloseTo(f.outputTokensPerSecond(), within(0.01 * f.outputTokensPerSecond()));
+      }
+      assertThat(s.requestCount()).isEqualTo(32 + 8);
+    }
+  }
+
+  /** Runs 8 requests first, so class loading and JIT are not in the figures. */
+  private static void warmUp(LocalModelServer s) throws InterruptedException {
+    new LoadGenerator(LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
+            .withConcurrency(List.of(2))
+            .withRequests(8)
+            .withTokens(4, 2))
+        .run(LoadGenerator.Progress.none());
+  }
+
+  @Test
+  void aBusyServerQueuesAndThroughputStopsGrowing() throws Exception {
+    // One worker: at concurrency 4 requests wait for each other; throughput stays one at a time.
+    try (LocalModelServer s = LocalModelServer.start(
+        MODEL,
+        LocalModelServer.Options.defaults()
+            .withDelays(Duration.ofMillis(20), Duration.ofMillis(5))
+            .withWorkers(1))) {
+      warmUp(s);
+      LoadReport r = new LoadGenerator(
+              LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
+                  .withConcurrency(List.of(1, 4))
+                  .withRequests(12)
+                  .withTokens(4, 5))
+          .run(LoadGenerator.Progress.none());
+      LoadReport.Figures one = r.levels().get(0).figures();
+      LoadReport.Figures four = r.levels().get(1).figures();
+      assertThat(one).isNotNull();
+      assertThat(four).isNotNull();
+      // 40 ms per request served one at a time: at most 25 requests/s whatever the concurrency.
+      assertThat(four.requestsPerSecond()).isLessThanOrEqualTo(25.5);
+      assertThat(four.latencyP50())
+          .as("queued behind 3 others")
+          .isGreaterThan(one.latencyP50() * 2.5);
+    }
+  }
+
+  @Test
+  void nonStreamingCompletionsHaveLatencyButNoTimeToFirstToken() throws Exception {
+    try (LocalModelServer s = LocalModelServer.start(
+        MODEL,
+        LocalModelServer.Options.defaults()
+            .withDelays(Duration.ofMillis(30), Duration.ofMillis(10)))) {
+      LoadReport r = new LoadGenerator(
+              LoadGenerator.Options.of(s.baseUri().toString(), "nemospawn-demo")
+                  .withApi(LoadGenerator.Api.COMPLETIONS, false)
+                  .withConcurrency(List.of(2))
+                  .withRequests(8)
+                  .withTokens(5, 6))
+          .run(LoadGenerator.Progress.none());
+      LoadReport.Figures f = r.levels().get(0).figures();
+      assertThat(f).isNotNull();
+      assertThat(f.latencyP50()).isBetween(80.0, 140.0);
+      assertThat(f.ttftP50()).isNaN();
+      assertThat(r.toMap().toString()).doesNotContain("ttft").contains("latency_p50_ms");
+      assertThat(f.outputTokensPerSecond()).isGreaterThan(0);
+    }
+  }
+
+  @Test
+  void whenNothingAnswersThereAreNoNumbers() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    LoadReport r = new LoadGenerator(LoadGenerator.Options.of("127.0.0.1:" + port, "m")
+            .withConcurrency(List.of(1, 2))
+            .withRequests(3)
+            .withTimeout(Duration.ofSeconds(2)))
+        .run(LoadGenerator.Progress.none());
+    assertThat(r.anySucceeded()).isFalse();
+    assertThat(r.failed()).isEqualTo(6);
+    for (LoadReport.Level l : r.levels()) {
+      assertThat(l.figures()).isNull();
+      assertThat(l.errors()).containsEntry("connection_refused", 3);
+    }
+    assertThat(r.toMap().toString()).doesNotContain("latency").doesNotContain("tokens_per_s");
+    assertThat(r.best(1e9)).isEmpty();
+  }
+
+  @Test
+  void failuresAndTimeoutsAreCountedNotAveragedIn() throws Exception {
+    // Every third request fails at once with 500, every third hangs past the timeout, the rest
+    // answer after 60 ms: the latency figures are those of the 60 ms answers only.
+    AtomicInteger n = new AtomicInteger();
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    server.setExecutor(Executors.newFixedThreadPool(8));
+    server.createContext("/v1/chat/completions", ex -> {
+      try (ex) {
+        ex.getRequestBody().readAllBytes();
+        int i = n.getAndIncrement();
+        if (i % 3 == 0) {
+          ex.sendResponseHeaders(500, -1);
+          return;
+        }
+        Thread.sleep(i % 3 == 1 ? 60 : 3000);
+        byte[] b =
+            ("{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a b c\"}}],"
+                    + "\"usage\":{\"completion_tokens\":3}}")
+                .getBytes(StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(200, b.length);
+        ex.getResponseBody().write(b);
+      } catch (InterruptedException | java.io.IOException e) {
+        // the client gave up: that is the timeout under test
+      }
+    });
+    server.start();
+    try {
+      LoadReport r = new LoadGenerator(
+              LoadGenerator.Options.of("127.0.0.1:" + server.getAddress().getPort(), "m")
+                  .withApi(LoadGenerator.Api.CHAT, false)
+                  .withConcurrency(List.of(3))
+                  .withRequests(9)
+                  .withTimeout(Duration.ofMillis(700)))
+          .run(LoadGenerator.Progress.none());
+      LoadReport.Level l = r.levels().get(0);
+      assertThat(l.succeeded()).isEqualTo(3);
+      assertThat(l.errors()).containsEntry("http_500", 3).containsEntry("timeout", 3);
+      LoadReport.Figures f = l.figures();
+      assertThat(f).isNotNull();
+      // Averaged in, the instant 500s would pull the figures below 60 ms and the timeouts would
+      // push them to 700 ms; only the 60 ms answers count (plus scheduling on the shared VM).
+      assertThat(f.latencyP50())
+          .as("only the 60 ms answers")
+          .isGreaterThanOrEqualTo(60.0)
+          .isLessThan(700.0);
+      assertThat(f.latencyMean()).isGreaterThanOrEqualTo(60.0).isLessThan(700.0);
+      assertThat(f.latencyP99()).isLessThan(700.0);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void percentilesAreNearestRank() {
+    List<Double> v = List.of(5.0, 1.0, 4.0, 2.0, 3.0, 6.0, 7.0, 8.0, 9.0, 10.0);
+    assertThat(LoadReport.percentile(v, 50)).isEqualTo(5.0);
+    assertThat(LoadReport.percentile(v, 95)).isEqualTo(10.0);
+    assertThat(LoadReport.percentile(v, 10)).isEqualTo(1.0);
+    assertThat(LoadReport.percentile(List.of(), 50)).isNaN();
+  }
+
+  @Test
+  void endpointsAreParsedAndHostileOnesRefused() {
+    assertThat(LoadGenerator.endpointUri("localhost:8000").toString())
+        .isEqualTo("http://localhost:8000");
+    assertThat(LoadGenerator.endpointUri("http://h:1/v1/chat/completions").toString())
+        .isEqualTo("http://h:1");
+    assertThat(LoadGenerator.endpointUri("https://h/v1/").toString()).isEqualTo("https://h");
+    assertThatThrownBy(() -> LoadGenerator.endpointUri("http://user:secret@h:1"))
+        .hasMessageContaining("credentials");
+    assertThatThrownBy(() -> LoadGenerator.endpointUri("file:///etc/passwd"))
+        .hasMessageContaining("scheme");
+    assertThatThrownBy(() -> LoadGenerator.endpointUri("$(id)")).hasMessageContaining("$(id)");
+    assertThatThrownBy(() -> LoadGenerator.Options.of("h:1", "m").withConcurrency(List.of(0)))
+        .hasMessageContaining("Concurrency levels must be 1..4096, got 0");
+    assertThat(LoadGenerator.Options.of("h:1", "m").withApiKey("s3cret").toString())
+        .doesNotContain("s3cret");
+  }
+
+  @Test
+  void theServerSpeaksTheProtocolAndRefusesBadRequests() throws Exception {
+    try (LocalModelServer s = LocalModelServer.start(MODEL, LocalModelServer.Options.defaults())) {
+      var c = java.net.http.HttpClient.newHttpClient();
+      var ready = c.send(
+          java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/health/ready"))
+              .build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).isEqualTo(200);
+      var models = c.send(
+          java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/models"))
+              .build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(models.body()).contains("\"id\":\"nemospawn-demo\"");
+      var bad = c.send(
+          java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/completions"))
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\": 1"))
+              .build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(bad.statusCode()).isEqualTo(400);
+      assertThat(bad.body()).contains("Malformed JSON");
+      var ok = c.send(
+          java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/v1/completions"))
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                  "{\"prompt\":\"the leader\",\"max_tokens\":5,\"seed\":7}"))
+              .build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).isEqualTo(200);
+      String text = String.join(" ", MODEL.generate("the leader", 5, 7));
+      assertThat(ok.body())
+          .contains("\"text\":\"" + text + "\"")
+          .contains("\"completion_tokens\":5");
+    }
+    // The model learned the corpus: its own sentences surprise it far less than the same words
+    // in reverse order.
+    String sentence =
+        "the leader reads the reports, compares the checkpoints and promotes the best one.";
+    List<String> reversed = new java.util.ArrayList<>(WordModel.tokens(sentence));
+    java.util.Collections.reverse(reversed);
+    assertThat(MODEL.perplexity(sentence))
+        .isLessThan(MODEL.perplexity(String.join(" ", reversed)) * 0.6);
+  }
+}
