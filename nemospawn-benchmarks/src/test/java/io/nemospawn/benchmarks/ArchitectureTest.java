@@ -105,6 +105,8 @@ class ArchitectureTest {
         "nemospawn-hpo-sqlite",
         "nemospawn-demo",
         "nemospawn-junit",
+        "nemospawn-board",
+        "nemospawn-nvidia",
         "nemospawn-cli")) {
       String prefix = MODULES.get(module)[MODULES.get(module).length - 1].replace("..", "");
       assertThat(classes.stream().anyMatch(c -> c.getPackageName().startsWith(prefix)))
@@ -172,10 +174,40 @@ class ArchitectureTest {
             "nemospawn-core",
             "nemospawn-demo",
             "nemospawn-junit",
+            "nemospawn-board",
+            "nemospawn-nvidia",
             "nemospawn-cli",
             "nemospawn-benchmarks",
             "examples"))
         .check(classes);
+  }
+
+  /**
+   * The board and the NVIDIA module are clients of the library: they program against the api (and
+   * the HPO module's public study API), never against core, the GPU or transport modules, the
+   * demo, or each other.
+   */
+  @Test
+  void boardAndNvidiaUseTheLibraryThroughTheApi() {
+    for (String module : List.of("nemospawn-board", "nemospawn-nvidia")) {
+      List<String> forbidden = new ArrayList<>(List.of(
+          "nemospawn-state",
+          "nemospawn-core",
+          "nemospawn-gpu",
+          "nemospawn-transport",
+          "nemospawn-junit",
+          "nemospawn-demo",
+          "nemospawn-board",
+          "nemospawn-nvidia"));
+      forbidden.remove(module);
+      noClasses()
+          .that()
+          .resideInAnyPackage(packagesOf(module))
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(packagesOf(forbidden.toArray(String[]::new)))
+          .check(classes);
+    }
   }
 
   @Test
