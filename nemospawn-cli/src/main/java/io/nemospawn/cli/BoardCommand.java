@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
     name = "board",
     mixinStandardHelpOptions = true,
     description = "Watches a team: the web board, the terminal board and a tiled tmux attach.",
-    subcommands = {})
+    subcommands = {BoardLiveCommand.class, BoardAttachCommand.class})
 final class BoardCommand {}

@@ -100,8 +100,8 @@ public final class MetricsExporter implements AutoCloseable {
   /** Returns the URL of {@code /metrics}. */
   public URI uri() {
     InetSocketAddress a = address();
-    String h = a.getAddress().getHostAddress();
-    if (h.contains(":")) {
+    String h = a.getAddress().isAnyLocalAddress() ? host : a.getAddress().getHostAddress();
+    if (h.contains(":") && !h.startsWith("[")) {
       h = "[" + h + "]";
     }
     return URI.create("http://" + h + ":" + a.getPort() + "/metrics");
