@@ -104,16 +104,19 @@ public final class TmuxBoard {
       pc.argv().forEach(x -> args.add(tmuxArg(x)));
       String pane = tmux(args).strip();
       panes.add(pane);
+      if (i == 0) {
+        // A pane whose nested client ends (the agent's session closed) stays, showing so.
+        tmux(List.of("set-option", "-w", "-t", pane, "remain-on-exit", "on"));
+      }
       // Keep the tile count in a tiled layout as panes are added: a split of a small pane fails.
       tmux(List.of("select-layout", "-t", pane, "tiled"));
       tmux(List.of("select-pane", "-t", pane, "-T", tmuxArg(title(a, pc))));
       made.add(new Pane(pane, a.id(), a.name(), pc.tmux(), pc.reason()));
     }
-    tmux(List.of("set-option", "-t", "=" + session, "remain-on-exit", "on"));
-    tmux(List.of("set-option", "-w", "-t", "=" + session + ":", "pane-border-status", "top"));
-    tmux(List.of(
-        "set-option", "-w", "-t", "=" + session + ":", "pane-border-format", " #{pane_title} "));
-    tmux(List.of("select-layout", "-t", "=" + session + ":", "tiled"));
+    String first = panes.get(0);
+    tmux(List.of("set-option", "-w", "-t", first, "pane-border-status", "top"));
+    tmux(List.of("set-option", "-w", "-t", first, "pane-border-format", " #{pane_title} "));
+    tmux(List.of("select-layout", "-t", first, "tiled"));
     return new Window(socketArgs(), session, made);
   }
 
@@ -158,7 +161,7 @@ public final class TmuxBoard {
         "sh",
         "-c",
         "printf '%s\\n' \"$1\"; if [ -n \"$2\" ]; then printf 'log: %s\\n' \"$2\";"
-            + " exec tail -n \"$3\" -F -- \"$2\"; fi",
+            + " exec tail -n \"$3\" -F -- \"$2\"; fi; exec sleep 2147483647",
         "nemospawn-board",
         text,
         log == null ? "" : log.toString(),

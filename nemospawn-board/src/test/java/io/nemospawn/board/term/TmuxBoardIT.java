@@ -91,7 +91,7 @@ class TmuxBoardIT {
     assertThat(windows.strip()).isEqualTo("4");
     // Tiled: four panes in a 2 x 2 grid.
     String geometry =
-        tmux("list-panes", "-t", "=" + w.session() + ":", "-F", "#{pane_left} #{pane_top}");
+        tmux("list-panes", "-s", "-t", "=" + w.session(), "-F", "#{pane_left} #{pane_top}");
     Set<String> lefts = new HashSet<>();
     Set<String> tops = new HashSet<>();
     for (String l : geometry.strip().split("\n")) {
