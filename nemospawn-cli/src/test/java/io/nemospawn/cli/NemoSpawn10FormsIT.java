@@ -45,7 +45,8 @@ class NemoSpawn10FormsIT {
       "gpu",
       "launch",
       "watch",
-      "version");
+      "version",
+      "board");
 
   @TempDir
   Path dir;
@@ -201,7 +202,9 @@ class NemoSpawn10FormsIT {
             "launch templates",
             "watch start",
             "watch status",
-            "version");
+            "version",
+            "board attach",
+            "board live");
   }
 
   @Test
