@@ -12,7 +12,6 @@ import io.nemospawn.hpo.Study;
 import io.nemospawn.hpo.TrialState;
 import io.nemospawn.plan.Plan;
 import io.nemospawn.plan.PlanStatus;
-import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskState;
 import io.nemospawn.topology.GpuMetrics;
 import io.nemospawn.topology.GpuSnapshot;
@@ -45,6 +44,7 @@ import java.util.function.Function;
 import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The Prometheus metrics of one team, read from the team each time they are collected (a scrape):
@@ -77,6 +77,7 @@ public final class TeamMetrics implements MultiCollector {
   private final Function<Set<Integer>, GpuSnapshot> gpus;
   private final List<String> studies;
   private final InboxCounts inbox;
+  private final RecordCache<TaskRow> taskCache = new RecordCache<>(TeamMetrics::decodeTask);
   private final Counter errors;
 
   private TeamMetrics(Builder b) {
@@ -104,6 +105,11 @@ public final class TeamMetrics implements MultiCollector {
    */
   public static Builder builder(Team team) {
     return new Builder(requireNonNull(team, "team"));
+  }
+
+  /** Returns how many task files were parsed so far (for tests of the cache). */
+  long taskParses() {
+    return taskCache.parses();
   }
 
   /** Returns the team whose metrics these are. */
@@ -160,14 +166,40 @@ public final class TeamMetrics implements MultiCollector {
     }
   }
 
-  private void tasks(List<MetricSnapshot> out, Set<String> teamStudies) {
-    Listing<Task> tasks = team.tasks().list();
+  /** What a scrape needs of a task record: its status and the study it links to. */
+  private record TaskRow(TaskState state, String study) {}
+
+  /**
+   * Reads {@code tasks/<id>.json} through {@link RecordCache}: a scrape of a 10,000-task team
+   * stats the files and parses only those that changed since the last scrape, where {@code
+   * team.tasks().list()} would parse all 10,000 (docs/benchmarks.md). Decoded as the task reader
+   * does: {@code task_id} and a known {@code status} are required.
+   */
+  private static Optional<TaskRow> decodeTask(JsonNode n) {
+    if (!n.path("task_id").isString() || !n.path("status").isString()) {
+      return Optional.empty();
+    }
+    TaskState state;
+    try {
+      state = TaskState.parse(n.path("status").asString());
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    JsonNode study = n.path("metadata").path(Hpo.TASK_STUDY_KEY);
+    return Optional.of(new TaskRow(state, study.isString() ? study.asString() : ""));
+  }
+
+  private void tasks(List<MetricSnapshot> out, Set<String> teamStudies) throws IOException {
     Map<TaskState, Long> counts = zeros(TaskState.class);
-    for (Task t : tasks.items()) {
-      counts.merge(t.state(), 1L, Long::sum);
-      Object study = t.metadata().get(Hpo.TASK_STUDY_KEY);
-      if (study instanceof String s && !s.isEmpty()) {
-        teamStudies.add(s);
+    long problems = 0;
+    for (Optional<TaskRow> t : taskCache.read(team.dir().resolve("tasks"))) {
+      if (t.isEmpty()) {
+        problems++;
+        continue;
+      }
+      counts.merge(t.get().state(), 1L, Long::sum);
+      if (!t.get().study().isEmpty()) {
+        teamStudies.add(t.get().study());
       }
     }
     GaugeSnapshot.Builder g = GaugeSnapshot.builder()
@@ -175,7 +207,7 @@ public final class TeamMetrics implements MultiCollector {
         .help("Tasks of the team by status (pending, blocked, running, done, failed, cancelled)");
     counts.forEach((s, n) -> g.dataPoint(gauge(n, "status", s.wireName())));
     out.add(g.build());
-    out.add(unreadable("tasks", tasks.problems().size()));
+    out.add(unreadable("tasks", problems));
   }
 
   private void agents(List<MetricSnapshot> out, Set<Integer> teamGpus) {

@@ -148,6 +148,32 @@ class TeamMetricsTest {
   }
 
   @Test
+  void taskFilesAreParsedOnceUntilTheyChangeAndACorruptOneIsAProblemNotATask() throws Exception {
+    List<Task> made = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      made.add(team.tasks().create("t" + i));
+    }
+    TeamMetrics m = TeamMetrics.builder(team).gpus(this::twoGpus).build();
+    String t = "team=\"" + team.id() + "\"";
+    assertThat(m.scrapeText()).contains("nemospawn_tasks{status=\"pending\"," + t + "} 4.0");
+    assertThat(m.taskParses()).isEqualTo(4);
+    m.scrapeText();
+    assertThat(m.taskParses()).isEqualTo(4);
+    team.tasks().complete(made.get(0).id());
+    Files.writeString(team.dir().resolve("tasks").resolve("t-bad.json"), "{\"task_id\": ");
+    Files.writeString(
+        team.dir().resolve("tasks").resolve("t-odd.json"),
+        "{\"task_id\":\"t-odd\",\"team_id\":\"x\",\"title\":\"x\",\"status\":\"weird\"}");
+    String after = m.scrapeText();
+    assertThat(after)
+        .contains("nemospawn_tasks{status=\"done\"," + t + "} 1.0")
+        .contains("nemospawn_tasks{status=\"pending\"," + t + "} 3.0")
+        .contains("nemospawn_unreadable_records_tasks{" + t + "} 2.0");
+    // The completed task and the two new files; the other three were not parsed again.
+    assertThat(m.taskParses()).isEqualTo(7);
+  }
+
+  @Test
   void anUnreadableMessageIsCountedAsAProblemNotAMessage() throws Exception {
     team.agents().register("w1", "worker", List.of(), "");
     team.inbox().send("leader", "w1", "ok");
