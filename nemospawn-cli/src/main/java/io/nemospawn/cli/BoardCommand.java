@@ -7,5 +7,10 @@ import picocli.CommandLine.Command;
     name = "board",
     mixinStandardHelpOptions = true,
     description = "Watches a team: the web board, the terminal board and a tiled tmux attach.",
-    subcommands = {BoardServeCommand.class, BoardKeyCommand.class})
+    subcommands = {
+      BoardServeCommand.class,
+      BoardKeyCommand.class,
+      BoardLiveCommand.class,
+      BoardAttachCommand.class
+    })
 final class BoardCommand {}

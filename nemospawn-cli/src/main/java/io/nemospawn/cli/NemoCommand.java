@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /** {@code nemospawn nemo config show|override|diff|hash}: NeMo YAML configs and their overrides. */
@@ -81,14 +81,16 @@ final class NemoCommand {
           + " Writes are atomic.")
   static final class OverrideFile extends WithOverrides {
     @ArgGroup(exclusive = true)
-    @Nullable Target target;
+    @Nullable
+    Target target;
 
     static final class Target {
       @Option(
           names = {"-o", "--output"},
           paramLabel = "OUT",
           description = "Write the result to this file.")
-      @Nullable Path output;
+      @Nullable
+      Path output;
 
       @Option(names = "--in-place", description = "Replace FILE with the result.")
       boolean inPlace;

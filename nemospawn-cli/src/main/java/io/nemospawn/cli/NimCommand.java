@@ -275,6 +275,7 @@ final class NimCommand {
     private String artifactId;
 
     @Override
+    @Initializer
     void parse() {
       artifactId = team.split(Arrays.asList(arg0, arg1), "ARTIFACT_ID").get(0);
     }
@@ -376,6 +377,7 @@ final class NimCommand {
     private String endpointId;
 
     @Override
+    @Initializer
     void parse() {
       endpointId = team.split(Arrays.asList(arg0, arg1), "ENDPOINT_ID").get(0);
     }
@@ -484,6 +486,7 @@ final class NimCommand {
     private String endpoint;
 
     @Override
+    @Initializer
     void parse() {
       endpoint = team.split(Arrays.asList(arg0, arg1), "ENDPOINT_URL").get(0);
     }

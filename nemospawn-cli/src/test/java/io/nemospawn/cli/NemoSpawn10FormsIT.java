@@ -45,7 +45,8 @@ class NemoSpawn10FormsIT {
       "launch",
       "watch",
       "version",
-      "ngc");
+      "ngc",
+      "board");
 
   @TempDir
   Path dir;
@@ -190,7 +191,13 @@ class NemoSpawn10FormsIT {
             "ngc list",
             "ngc pull",
             "ngc push",
-            "ngc push-container");
+            "ngc push-container",
+            "board serve",
+            "board key add",
+            "board key generate",
+            "board key list",
+            "board attach",
+            "board live");
   }
 
   @Test
