@@ -193,9 +193,6 @@ class NemoSpawn10FormsIT {
             "ngc push",
             "ngc push-container",
             "board serve",
-            "board key add",
-            "board key generate",
-            "board key list",
             "board attach",
             "board live");
   }
