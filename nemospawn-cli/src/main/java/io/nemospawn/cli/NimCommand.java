@@ -409,7 +409,9 @@ final class NimCommand {
       mixinStandardHelpOptions = true,
       description = "Load-tests an OpenAI-compatible endpoint per concurrency level (latency"
           + " percentiles, time to first token, inter-token latency, requests/s, tokens/s, errors)"
-          + " and records a benchmark artifact.")
+          + " and records a benchmark artifact. genai-perf or perf_analyzer measures when on the"
+          + " PATH (see --tool), else our own load generator; a request is timed out at"
+          + " --timeout even when its stream stalls.")
   static final class Benchmark extends TeamSubcommand {
     @Parameters(
         index = "0",
