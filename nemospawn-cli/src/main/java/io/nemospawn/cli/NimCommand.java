@@ -476,7 +476,7 @@ final class NimCommand {
         names = "--timeout",
         defaultValue = "PT60S",
         paramLabel = "DURATION",
-        description = "Limit of one request; default PT60S.")
+        description = "Limit of one whole request, a stalled stream included; default PT60S.")
     Duration timeout;
 
     @Option(
