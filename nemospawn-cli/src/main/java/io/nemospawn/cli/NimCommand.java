@@ -2,6 +2,7 @@ package io.nemospawn.cli;
 
 import io.nemospawn.Team;
 import io.nemospawn.artifact.Artifact;
+import io.nemospawn.nvidia.nim.ExternalBenchmark;
 import io.nemospawn.nvidia.nim.LoadGenerator;
 import io.nemospawn.nvidia.nim.LoadReport;
 import io.nemospawn.nvidia.nim.NimBenchmarks;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -407,7 +409,9 @@ final class NimCommand {
       mixinStandardHelpOptions = true,
       description = "Load-tests an OpenAI-compatible endpoint per concurrency level (latency"
           + " percentiles, time to first token, inter-token latency, requests/s, tokens/s, errors)"
-          + " and records a benchmark artifact.")
+          + " and records a benchmark artifact. genai-perf or perf_analyzer measures when on the"
+          + " PATH (see --tool), else our own load generator; a request is timed out at"
+          + " --timeout even when its stream stalls.")
   static final class Benchmark extends TeamSubcommand {
     @Parameters(
         index = "0",
@@ -472,7 +476,7 @@ final class NimCommand {
         names = "--timeout",
         defaultValue = "PT60S",
         paramLabel = "DURATION",
-        description = "Limit of one request; default PT60S.")
+        description = "Limit of one whole request, a stalled stream included; default PT60S.")
     Duration timeout;
 
     @Option(
@@ -482,6 +486,14 @@ final class NimCommand {
         description =
             "Latency budget for the best level: most tokens/s with p95 within it; default 1000.")
     double budget;
+
+    @Option(
+        names = "--tool",
+        defaultValue = "auto",
+        paramLabel = "TOOL",
+        description = "What measures: auto (genai-perf, else perf_analyzer when on the PATH and no"
+            + " $NIM_API_KEY is set, else ours; the default), ours, genai-perf or perf_analyzer.")
+    String tool;
 
     private String endpoint;
 
@@ -519,8 +531,36 @@ final class NimCommand {
           .withTokens(inputTokens, outputTokens)
           .withTimeout(timeout)
           .withApiKey(key == null || key.isEmpty() ? null : key);
+      ExternalBenchmark.Tool ext = null;
+      Path exe = null;
+      switch (tool) {
+        case "ours" -> {}
+        case "auto" -> {
+          if (o.apiKey() == null) {
+            for (ExternalBenchmark.Tool x : ExternalBenchmark.Tool.values()) {
+              Optional<Path> p = ExternalBenchmark.find(x, ExternalBenchmark.searchPath());
+              if (p.isPresent()) {
+                ext = x;
+                exe = p.get();
+                break;
+              }
+            }
+          }
+        }
+        case "genai-perf", "perf_analyzer" -> {
+          ext = tool.equals("genai-perf")
+              ? ExternalBenchmark.Tool.GENAI_PERF
+              : ExternalBenchmark.Tool.PERF_ANALYZER;
+          exe = ExternalBenchmark.find(ext, ExternalBenchmark.searchPath())
+              .orElseThrow(() -> new IllegalArgumentException("'" + tool
+                  + "' is not an executable on the PATH; install it or use --tool ours"));
+        }
+        default ->
+          throw new IllegalArgumentException("Invalid --tool '" + StateFormat.printable(tool)
+              + "'; give auto, ours, genai-perf or perf_analyzer");
+      }
       boolean tty = System.console() != null && !out.json();
-      LoadReport r = new LoadGenerator(o).run((level, done, total) -> {
+      LoadGenerator.Progress bar = (level, done, total) -> {
         if (tty && (done == total || done % Math.max(1, total / 20) == 0)) {
           int w = 30;
           int f = (int) ((long) w * done / total);
@@ -529,7 +569,10 @@ final class NimCommand {
                   + done + "/" + total + (done == total ? "\n" : ""));
           out.err().flush();
         }
-      });
+      };
+      LoadReport r = ext == null || exe == null
+          ? new LoadGenerator(o).run(bar)
+          : ExternalBenchmark.run(ext, exe, o, bar);
       if (!r.anySucceeded()) {
         Map<String, Integer> errors = new java.util.TreeMap<>();
         r.levels().forEach(l -> l.errors().forEach((k, v) -> errors.merge(k, v, Integer::sum)));
@@ -564,7 +607,7 @@ final class NimCommand {
       }
       out.println("Benchmark of " + base + a.path() + " (model " + m + ", "
           + (noStream ? "whole answers" : "streamed") + ", " + inputTokens + " words in, "
-          + outputTokens + " tokens out); times in ms");
+          + outputTokens + " tokens out, measured by " + r.tool() + "); times in ms");
       out.table(
           List.of(
               "CONC", "OK", "P50", "P95", "P99", "TTFT P50", "ITL P50", "REQ/S", "TOK/S", "ERRORS"),

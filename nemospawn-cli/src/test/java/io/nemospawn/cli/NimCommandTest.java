@@ -46,6 +46,8 @@ class NimCommandTest {
   void setUp() {
     cli = new Cli(dir);
     t1 = cli.id("team", "create", "t1");
+    // auto would use a genai-perf or perf_analyzer on this machine's PATH; the tests say which
+    System.setProperty("nemospawn.nim.path", dir.resolve("no-tools").toString());
     server = LocalModelServer.start(
         WordModel.train(WordModel.builtInCorpus()),
         LocalModelServer.Options.defaults().withDelays(Duration.ofMillis(5), Duration.ofMillis(1)));
@@ -55,6 +57,7 @@ class NimCommandTest {
   void tearDown() {
     server.close();
     System.clearProperty("nemospawn.nim.engine");
+    System.clearProperty("nemospawn.nim.path");
   }
 
   private static Cli.Result bare(String... args) {
@@ -88,7 +91,7 @@ class NimCommandTest {
         "4");
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.out())
-        .contains("CONC", "TTFT P50", "(model nemospawn-demo, streamed")
+        .contains("CONC", "TTFT P50", "(model nemospawn-demo, streamed", "measured by nemospawn)")
         .contains("Recorded art-");
     assertThat(server.requestCount()).isEqualTo(12);
     try (NemoSpawn ns = NemoSpawn.open(dir);
@@ -163,6 +166,167 @@ class NimCommandTest {
         Team t = ns.team(t1)) {
       assertThat(t.artifacts().list(Artifacts.Query.all()).items()).isEmpty();
     }
+  }
+
+  /**
+   * A stand-in {@code genai-perf} (the machine has none): it records its argv, one argument a
+   * line and {@code --} after each run, and writes the recorded {@code
+   * profile_export_genai_perf.csv} (shaped as genai-perf documents it; see {@code
+   * ExternalBenchmarkTest} in the nvidia module) into its {@code --artifact-dir}, as the real tool
+   * does, or fails with {@code exit}.
+   */
+  private Path standInGenAiPerf(String csv, int exit) throws Exception {
+    Path bin = dir.resolve("tools");
+    Files.createDirectories(bin);
+    Files.writeString(bin.resolve("recorded.csv"), csv);
+    Path exe = bin.resolve("genai-perf");
+    Files.writeString(
+        exe,
+        "#!/bin/sh\n"
+            + "for a in \"$@\"; do printf '%s\\n' \"$a\"; done >> '" + bin + "/argv'\n"
+            + "echo '--' >> '" + bin + "/argv'\n"
+            + "d=''; p=''; for a in \"$@\"; do [ \"$p\" = --artifact-dir ] && d=\"$a\"; p=\"$a\"; done\n"
+            + "[ " + exit + " -eq 0 ] || { echo 'genai-perf: model not found' >&2; exit " + exit
+            + "; }\n"
+            + "cat '" + bin + "/recorded.csv' > \"$d/profile_export_genai_perf.csv\"\n");
+    Files.setPosixFilePermissions(
+        exe, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    System.setProperty("nemospawn.nim.path", dir.resolve("no-tools") + ":" + bin);
+    return bin;
+  }
+
+  private static String recordedGenAiPerfCsv() throws Exception {
+    try (var in = NimCommandTest.class.getResourceAsStream("profile_export_genai_perf.csv")) {
+      return new String(java.util.Objects.requireNonNull(in).readAllBytes(), "UTF-8");
+    }
+  }
+
+  @Test
+  void benchmarkUsesGenAiPerfWhenOnThePathAndRecordsItsFigures() throws Exception {
+    Path bin = standInGenAiPerf(recordedGenAiPerfCsv(), 0);
+    String endpoint = "127.0.0.1:" + server.port();
+    Cli.Result r = cli.run(
+        "nim",
+        "benchmark",
+        t1,
+        endpoint,
+        "--model",
+        "llama-3-8b",
+        "--concurrency",
+        "1,4",
+        "--requests",
+        "32",
+        "--input-tokens",
+        "128",
+        "--output-tokens",
+        "100",
+        "--p95-budget-ms",
+        "2000");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("measured by genai-perf", "1112.6", "Recorded art-");
+    assertThat(server.requestCount()).as("the tool measured, not us").isZero();
+    List<String> runs = List.of(Files.readString(bin.resolve("argv")).split("--\n"));
+    assertThat(runs).hasSize(2);
+    List<String> first = List.of(runs.get(0).split("\n"));
+    String artifactDir = first.get(first.size() - 1);
+    assertThat(first)
+        .containsExactly(
+            "profile",
+            "-m",
+            "llama-3-8b",
+            "--service-kind",
+            "openai",
+            "--endpoint-type",
+            "chat",
+            "-u",
+            "http://" + endpoint,
+            "--streaming",
+            "--concurrency",
+            "1",
+            "--request-count",
+            "32",
+            "--synthetic-input-tokens-mean",
+            "128",
+            "--synthetic-input-tokens-stddev",
+            "0",
+            "--output-tokens-mean",
+            "100",
+            "--output-tokens-stddev",
+            "0",
+            "--artifact-dir",
+            artifactDir);
+    assertThat(runs.get(1)).contains("--concurrency\n4\n").doesNotContain(artifactDir);
+    assertThat(Path.of(artifactDir)).as("its own temporary directory, removed").doesNotExist();
+    try (NemoSpawn ns = NemoSpawn.open(dir);
+        Team t = ns.team(t1)) {
+      var a = t.artifacts()
+          .list(Artifacts.Query.all().withType(ArtifactType.BENCHMARK))
+          .items();
+      assertThat(a).singleElement().satisfies(b -> {
+        assertThat(b.metrics())
+            .containsEntry("tool", "genai-perf")
+            .containsEntry("best_concurrency", 1)
+            .containsEntry("latency_p95_ms", 1183.26)
+            .containsEntry("ttft_p50_ms", 40.98)
+            .containsEntry("output_tokens_per_s", 357.91);
+      });
+      JsonNode file = JSON.readTree(Files.readString(Path.of(a.get(0).path())));
+      assertThat(file.path("tool").asString()).isEqualTo("genai-perf");
+      assertThat(file.path("levels").path(1).path("itl_p99_ms").asDouble()).isEqualTo(12.33);
+      assertThat(file.path("levels").path(1).path("requests_per_s").asDouble()).isEqualTo(3.58);
+    }
+  }
+
+  @Test
+  void benchmarkToolOursIgnoresGenAiPerfOnThePath() throws Exception {
+    Path bin = standInGenAiPerf(recordedGenAiPerfCsv(), 0);
+    Cli.Result r = cli.run(
+        "nim",
+        "benchmark",
+        t1,
+        "127.0.0.1:" + server.port(),
+        "--tool",
+        "ours",
+        "--concurrency",
+        "1",
+        "--requests",
+        "3",
+        "--json");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(JSON.readTree(r.out()).path("tool").asString()).isEqualTo("nemospawn");
+    assertThat(server.requestCount()).isEqualTo(3);
+    assertThat(bin.resolve("argv")).doesNotExist();
+  }
+
+  @Test
+  void benchmarkWhenTheToolFailsOrItsOutputIsGarbledRecordsNothing() throws Exception {
+    standInGenAiPerf("", 3);
+    Cli.Result failed =
+        cli.run("nim", "benchmark", t1, "127.0.0.1:" + server.port(), "--concurrency", "1,4");
+    assertThat(failed.code()).isNotZero();
+    assertThat(failed.err())
+        .contains("genai-perf failed at concurrency 1 (exit 3)", "model not found")
+        .contains("nothing was recorded");
+    standInGenAiPerf("Metric,avg,min\r\nRequest Latency (ms),oops,1\r\n", 0);
+    Cli.Result garbled =
+        cli.run("nim", "benchmark", t1, "127.0.0.1:" + server.port(), "--tool", "genai-perf");
+    assertThat(garbled.code()).isNotZero();
+    assertThat(garbled.err()).contains("not in the documented form", "'oops'");
+    assertThat(garbled.out()).doesNotContain("P50");
+    assertThat(teamDir().resolve("nim").resolve("benchmarks")).doesNotExist();
+    try (NemoSpawn ns = NemoSpawn.open(dir);
+        Team t = ns.team(t1)) {
+      assertThat(t.artifacts().list(Artifacts.Query.all()).items()).isEmpty();
+    }
+    Cli.Result absent =
+        cli.run("nim", "benchmark", t1, "127.0.0.1:" + server.port(), "--tool", "perf_analyzer");
+    assertThat(absent.code()).isNotZero();
+    assertThat(absent.err()).contains("'perf_analyzer' is not an executable on the PATH");
+    Cli.Result bad =
+        cli.run("nim", "benchmark", t1, "127.0.0.1:" + server.port(), "--tool", "$(id)");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("Invalid --tool '$(id)'");
+    assertThat(server.requestCount()).isZero();
   }
 
   @Test

@@ -22,6 +22,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apiguardian.api.API;
@@ -47,6 +49,10 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Failures (an HTTP status other than 2xx, a refused connection, a timeout, an answer that is
  * not what the protocol says) are counted by kind and kept out of the latency figures. A level at
  * which nothing succeeded has no figures at all, never zeros.
+ *
+ * <p>The timeout bounds a whole request: a watchdog closes an answer's stream (and wakes its
+ * worker) at the request's deadline, so a server that sends the headers and then stalls costs one
+ * {@code timeout}, not a worker held until the connection fails.
  *
  * @since 0.1
  */
@@ -278,6 +284,14 @@ public final class LoadGenerator {
     return URI.create(u.getScheme() + "://" + u.getRawAuthority() + path);
   }
 
+  /** Closes stalled answers at their deadline; one daemon thread for every generator. */
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "load-generator-watchdog");
+        t.setDaemon(true);
+        return t;
+      });
+
   private final Options options;
   private final HttpClient client;
   private final String prompt;
@@ -385,13 +399,31 @@ public final class LoadGenerator {
     try {
       HttpResponse<InputStream> r =
           client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+      Watch watch = new Watch(r.body(), Thread.currentThread());
+      ScheduledFuture<?> alarm =
+          WATCHDOG.schedule(watch::expire, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      Sample result;
+      boolean late;
       try (InputStream in = r.body()) {
         if (r.statusCode() / 100 != 2) {
           in.readAllBytes();
-          return failed("http_" + r.statusCode());
+          result = failed("http_" + r.statusCode());
+        } else {
+          result = options.stream() ? readStream(in, t0, deadline) : readWhole(in, t0);
         }
-        return options.stream() ? readStream(in, t0, deadline) : readWhole(in, t0);
+      } catch (IOException e) {
+        if (!watch.expired()) {
+          throw e;
+        }
+        result = failed("timeout");
+      } finally {
+        alarm.cancel(false);
+        late = watch.finish();
+        if (late) {
+          Thread.interrupted(); // the watchdog's wake-up call, not the pool's shutdown
+        }
       }
+      return late ? failed("timeout") : result;
     } catch (HttpTimeoutException e) {
       return failed("timeout");
     } catch (ConnectException e) {
@@ -401,6 +433,45 @@ public final class LoadGenerator {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return failed("interrupted");
+    }
+  }
+
+  /**
+   * One answer's deadline: {@link #expire} (the watchdog) closes the stream and interrupts the
+   * worker blocked reading it, unless the worker has {@linkplain #finish finished} first.
+   */
+  private static final class Watch {
+    private final InputStream in;
+    private final Thread worker;
+    private boolean done;
+    private boolean expired;
+
+    Watch(InputStream in, Thread worker) {
+      this.in = in;
+      this.worker = worker;
+    }
+
+    synchronized void expire() {
+      if (done) {
+        return;
+      }
+      expired = true;
+      try {
+        in.close();
+      } catch (IOException e) {
+        // closing is all we want; a failure to close still ends the read below
+      }
+      worker.interrupt();
+    }
+
+    synchronized boolean expired() {
+      return expired;
+    }
+
+    /** Marks the read over; returns whether the watchdog fired first. */
+    synchronized boolean finish() {
+      done = true;
+      return expired;
     }
   }
 

@@ -155,8 +155,9 @@ public record LoadReport(
   }
 
   /**
-   * Returns the level with the most output tokens per second among those whose p95 latency is
-   * within the budget (milliseconds), if any.
+   * Returns the level with the most output tokens per second (requests per second where the
+   * tool measured no tokens) among those whose p95 latency is within the budget (milliseconds), if
+   * any.
    */
   public Optional<Level> best(double p95BudgetMs) {
     Level best = null;
@@ -164,13 +165,17 @@ public record LoadReport(
       Figures f = l.figures();
       if (f != null
           && f.latencyP95() <= p95BudgetMs
-          && (best == null
-              || f.outputTokensPerSecond()
-                  > Objects.requireNonNull(best.figures()).outputTokensPerSecond())) {
+          && (best == null || rate(f) > rate(Objects.requireNonNull(best.figures())))) {
         best = l;
       }
     }
     return Optional.ofNullable(best);
+  }
+
+  private static double rate(Figures f) {
+    return Double.isNaN(f.outputTokensPerSecond())
+        ? f.requestsPerSecond()
+        : f.outputTokensPerSecond();
   }
 
   /** Returns the report as plain maps and lists (JSON-ready); NaN figures are left out. */

@@ -61,7 +61,9 @@ public final class NimBenchmarks {
     report.best(p95BudgetMs).ifPresent(l -> {
       LoadReport.Figures f = Objects.requireNonNull(l.figures());
       metrics.put("best_concurrency", l.concurrency());
-      metrics.put("output_tokens_per_s", round(f.outputTokensPerSecond()));
+      if (!Double.isNaN(f.outputTokensPerSecond())) {
+        metrics.put("output_tokens_per_s", round(f.outputTokensPerSecond()));
+      }
       metrics.put("requests_per_s", round(f.requestsPerSecond()));
       metrics.put("latency_p50_ms", round(f.latencyP50()));
       metrics.put("latency_p95_ms", round(f.latencyP95()));

@@ -197,6 +197,70 @@ class LoadGeneratorTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(30)
+  void aStreamThatStallsAfterItsHeadersIsClosedAtTheDeadlineAndCountedAsATimeout()
+      throws Exception {
+    // A raw loopback server: it sends the headers and one token, then neither sends nor closes.
+    // Without the watchdog the worker would wait on the socket for as long as the server holds
+    // it (until this test ends); with it the level ends at the 800 ms deadline plus scheduling.
+    try (ServerSocket ss = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+      Thread server = new Thread(() -> {
+        List<java.net.Socket> held = new java.util.ArrayList<>();
+        try {
+          while (!ss.isClosed()) {
+            java.net.Socket c = ss.accept();
+            held.add(c);
+            java.io.InputStream in = c.getInputStream();
+            int matched = 0;
+            String end = "\r\n\r\n";
+            while (matched < 4) {
+              int b = in.read();
+              if (b < 0) {
+                break;
+              }
+              matched = b == end.charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+            String event = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n";
+            String head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(event.length()) + "\r\n" + event + "\r\n";
+            c.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+            c.getOutputStream().flush();
+          }
+        } catch (java.io.IOException e) {
+          // the test closed the server socket
+        } finally {
+          held.forEach(c -> {
+            try {
+              c.close();
+            } catch (java.io.IOException e) {
+              // closing
+            }
+          });
+        }
+      });
+      server.setDaemon(true);
+      server.start();
+      long t0 = System.nanoTime();
+      LoadReport r = new LoadGenerator(
+              LoadGenerator.Options.of("127.0.0.1:" + ss.getLocalPort(), "m")
+                  .withConcurrency(List.of(1))
+                  .withRequests(1)
+                  .withTimeout(Duration.ofMillis(800)))
+          .run(LoadGenerator.Progress.none());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      LoadReport.Level l = r.levels().get(0);
+      assertThat(l.errors()).isEqualTo(java.util.Map.of("timeout", 1));
+      assertThat(l.succeeded()).isZero();
+      assertThat(l.figures()).as("a timeout has no figures").isNull();
+      assertThat(seconds)
+          .as("ended at the deadline, not when the socket failed")
+          .isBetween(0.8, 3.0);
+      assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+  }
+
+  @Test
   void percentilesAreNearestRank() {
     List<Double> v = List.of(5.0, 1.0, 4.0, 2.0, 3.0, 6.0, 7.0, 8.0, 9.0, 10.0);
     assertThat(LoadReport.percentile(v, 50)).isEqualTo(5.0);
