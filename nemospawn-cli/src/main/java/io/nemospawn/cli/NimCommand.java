@@ -20,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -218,14 +217,7 @@ final class NimCommand {
       mixinStandardHelpOptions = true,
       description = "Deploys a checkpoint as a NIM container (docker or podman), waits until it is"
           + " ready and records it.")
-  static final class Deploy extends TeamSubcommand {
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
-
+  static final class Deploy extends TeamArgSubcommand {
     @Parameters(
         index = "1",
         arity = "0..1",
@@ -279,7 +271,7 @@ final class NimCommand {
     @Override
     @Initializer
     void parse() {
-      artifactId = team.split(Arrays.asList(arg0, arg1), "ARTIFACT_ID").get(0);
+      artifactId = arg(arg1, "ARTIFACT_ID");
     }
 
     @Override
@@ -361,14 +353,7 @@ final class NimCommand {
       name = "stop",
       mixinStandardHelpOptions = true,
       description = "Stops a deployment and marks it stopped.")
-  static final class Stop extends TeamSubcommand {
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
-
+  static final class Stop extends TeamArgSubcommand {
     @Parameters(
         index = "1",
         arity = "0..1",
@@ -381,7 +366,7 @@ final class NimCommand {
     @Override
     @Initializer
     void parse() {
-      endpointId = team.split(Arrays.asList(arg0, arg1), "ENDPOINT_ID").get(0);
+      endpointId = arg(arg1, "ENDPOINT_ID");
     }
 
     @Override
@@ -412,14 +397,7 @@ final class NimCommand {
           + " and records a benchmark artifact. genai-perf or perf_analyzer measures when on the"
           + " PATH (see --tool), else our own load generator; a request is timed out at"
           + " --timeout even when its stream stalls.")
-  static final class Benchmark extends TeamSubcommand {
-    @Parameters(
-        index = "0",
-        arity = "0..1",
-        paramLabel = "TEAM_ID",
-        description = TeamOption.TEAM_ID)
-    String arg0;
-
+  static final class Benchmark extends TeamArgSubcommand {
     @Parameters(
         index = "1",
         arity = "0..1",
@@ -500,7 +478,7 @@ final class NimCommand {
     @Override
     @Initializer
     void parse() {
-      endpoint = team.split(Arrays.asList(arg0, arg1), "ENDPOINT_URL").get(0);
+      endpoint = arg(arg1, "ENDPOINT_URL");
     }
 
     @Override
