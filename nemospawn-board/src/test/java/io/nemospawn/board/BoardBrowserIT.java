@@ -31,7 +31,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -155,8 +154,11 @@ class BoardBrowserIT {
   }
 
   static WebDriverWait waitUpTo(Duration d) {
+    // the board re-renders on every live event, so an element found in one poll may be replaced
+    // before the next call on it: such a poll counts as "not yet", never as a failure
     WebDriverWait w = new WebDriverWait(driver, d);
     w.pollingEvery(Duration.ofMillis(20));
+    w.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     return w;
   }
 
@@ -195,7 +197,7 @@ class BoardBrowserIT {
     assertThat(driver.findElements(By.cssSelector("#edges path.edge")))
         .hasSizeGreaterThanOrEqualTo(5);
     assertThat(driver.findElements(By.cssSelector("#agents tr[data-agent-id]"))).hasSize(4);
-    assertThat(driver.findElement(By.id("agents")).getText())
+    assertThat(text(By.id("agents")))
         .contains("trainer-0")
         .contains("leader")
         .contains("0, 1")
@@ -203,9 +205,11 @@ class BoardBrowserIT {
     assertThat(driver.findElements(By.cssSelector("#messages li"))).hasSizeGreaterThanOrEqualTo(4);
     assertThat(driver.findElements(By.cssSelector("#plans .plan"))).hasSize(3);
     assertThat(driver.findElements(By.cssSelector("#plans button.approve"))).hasSize(2);
-    List<WebElement> arts = driver.findElements(By.cssSelector("#artifacts tr[data-artifact-id]"));
-    assertThat(arts).hasSize(3);
-    assertThat(arts.get(0).getText()).contains("1.412").contains("promoted");
+    assertThat(driver.findElements(By.cssSelector("#artifacts tr[data-artifact-id]")))
+        .hasSize(3);
+    assertThat(text(By.cssSelector("#artifacts tr[data-artifact-id]")))
+        .contains("1.412")
+        .contains("promoted");
     assertThat(driver.findElements(By.cssSelector("#gpus .gpu"))).hasSize(4);
     assertThat(driver.findElements(By.cssSelector("#hpo svg[data-chart=history] circle")))
         .isNotEmpty();
@@ -292,9 +296,7 @@ class BoardBrowserIT {
           .isEqualTo(expected);
     }
     // visible as text, e.g. the script tag shows its source
-    assertThat(driver
-            .findElement(By.cssSelector("[data-task-id='" + ids.get(0) + "'] .title"))
-            .getText())
+    assertThat(text(By.cssSelector("[data-task-id='" + ids.get(0) + "'] .title")))
         .isEqualTo(HOSTILE.get(0));
     Object feed = js("return document.getElementById('messages').textContent;");
     assertThat((String) feed).contains(HOSTILE.get(1)).contains(HOSTILE.get(2));
@@ -356,13 +358,16 @@ class BoardBrowserIT {
   static final tools.jackson.databind.json.JsonMapper MAPPER =
       tools.jackson.databind.json.JsonMapper.builder().build();
 
+  /** The element's visible text, finding it again when a live re-render replaced it. */
+  static String text(By by) {
+    return waitUpTo(Duration.ofSeconds(5)).until(d -> d.findElement(by).getText());
+  }
+
   /** Clicks, finding the element again when a live re-render replaced it. */
   static void click(By by) {
-    waitUpTo(Duration.ofSeconds(5))
-        .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-        .until(d -> {
-          d.findElement(by).click();
-          return true;
-        });
+    waitUpTo(Duration.ofSeconds(5)).until(d -> {
+      d.findElement(by).click();
+      return true;
+    });
   }
 }
