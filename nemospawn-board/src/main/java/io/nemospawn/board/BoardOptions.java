@@ -1,5 +1,6 @@
 package io.nemospawn.board;
 
+import io.nemospawn.state.AccessKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package io.nemospawn.board;
 import io.nemospawn.StateException;
 import io.nemospawn.Team;
 import io.nemospawn.board.internal.BoardHttp;
+import io.nemospawn.state.AccessKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

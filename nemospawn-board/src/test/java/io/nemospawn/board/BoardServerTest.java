@@ -8,6 +8,7 @@ import io.nemospawn.Team;
 import io.nemospawn.plan.Plan;
 import io.nemospawn.plan.PlanSpec;
 import io.nemospawn.plan.PlanStatus;
+import io.nemospawn.state.AccessKeys;
 import io.nemospawn.task.Task;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,6 +1,6 @@
 package io.nemospawn.cli;
 
-import io.nemospawn.board.AccessKeys;
+import io.nemospawn.state.AccessKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

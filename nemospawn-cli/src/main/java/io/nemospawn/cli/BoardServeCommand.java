@@ -1,9 +1,9 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.Team;
-import io.nemospawn.board.AccessKeys;
 import io.nemospawn.board.BoardOptions;
 import io.nemospawn.board.BoardServer;
+import io.nemospawn.state.AccessKeys;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;

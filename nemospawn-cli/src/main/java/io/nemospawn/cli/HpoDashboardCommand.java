@@ -1,8 +1,8 @@
 package io.nemospawn.cli;
 
-import io.nemospawn.board.AccessKeys;
 import io.nemospawn.board.BoardOptions;
 import io.nemospawn.board.BoardServer;
+import io.nemospawn.state.AccessKeys;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -1,4 +1,4 @@
-package io.nemospawn.board;
+package io.nemospawn.state;
 
 import io.nemospawn.StateException;
 import java.io.IOException;

@@ -1,0 +1,41 @@
+package io.nemospawn.server;
+
+import java.util.Set;
+import org.apiguardian.api.API;
+
+/**
+ * Answers a set of commands of one protocol. Several handlers may serve one protocol (for example
+ * the swarm and the project commands of {@code codeswarm.router.v1}); a command name belongs to
+ * one handler. The server calls {@link #handle} only after the client authenticated and the
+ * framing checked the line; a command no handler knows gets the protocol's error event from the
+ * server, never silence.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public interface ProtocolHandler {
+  /**
+   * The protocol string this handler answers.
+   *
+   * @return e.g. {@code codeswarm.router.v1}
+   */
+  String protocol();
+
+  /**
+   * The command names this handler answers.
+   *
+   * @return the names, e.g. {@code swarm_launch}
+   */
+  Set<String> commands();
+
+  /**
+   * Answers one command. Long work continues on other threads through {@code context}; validation
+   * errors are thrown as {@link CommandRejectedException}; any other exception is reported to the
+   * client as a rejection with its message.
+   *
+   * @param command the command
+   * @param context how to reply and publish events
+   * @throws Exception when the command fails
+   */
+  void handle(Command command, CommandContext context) throws Exception;
+}
