@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       ArtifactCommand.class,
       WorkspaceCommand.class,
       WatchCommand.class,
+      SnapshotCommand.class,
+      ScheduleCommand.class,
       ProfileCommand.class,
       SkillCommand.class,
       GpuCommand.class,
