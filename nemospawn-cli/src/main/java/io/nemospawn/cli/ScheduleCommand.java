@@ -129,7 +129,13 @@ final class ScheduleCommand {
             "stuck_tasks",
             a.stuck().stream()
                 .map(s -> Map.of(
-                    "task_id", s.taskId(), "title", s.title(), "owner", s.owner(), "reason",
+                    "task_id",
+                    s.taskId(),
+                    "title",
+                    s.title(),
+                    "owner",
+                    s.owner(),
+                    "reason",
                     s.reason()))
                 .toList());
         out.json(m);
@@ -158,11 +164,12 @@ final class ScheduleCommand {
       out.println("Unowned queued tasks: " + a.unowned());
       if (!a.gpus().isEmpty()) {
         List<List<String>> g = new ArrayList<>();
-        a.gpus().forEach(x -> g.add(List.of(
-            Integer.toString(x.index()),
-            pct(x.smUtil()),
-            pct(x.memUtil()),
-            x.agent().isEmpty() ? "-" : x.agent())));
+        a.gpus()
+            .forEach(x -> g.add(List.of(
+                Integer.toString(x.index()),
+                pct(x.smUtil()),
+                pct(x.memUtil()),
+                x.agent().isEmpty() ? "-" : x.agent())));
         out.table(List.of("GPU", "SM%", "MEM%", "AGENT"), g);
       }
       if (a.metricsAt() == null) {
@@ -189,7 +196,12 @@ final class ScheduleCommand {
     int run(Team t) {
       List<Move> moves = Scheduler.of(t).suggest(threshold);
       if (out.json()) {
-        out.json(Map.of("team_id", t.id(), "threshold", threshold, "moves",
+        out.json(Map.of(
+            "team_id",
+            t.id(),
+            "threshold",
+            threshold,
+            "moves",
             moves.stream().map(ScheduleCommand::view).toList()));
       } else {
         print(out, moves);
@@ -206,7 +218,11 @@ final class ScheduleCommand {
     @Option(names = "--task", required = true, paramLabel = "TASK_ID", description = "The task.")
     String task;
 
-    @Option(names = "--to", required = true, paramLabel = "AGENT", description = "Agent id or name.")
+    @Option(
+        names = "--to",
+        required = true,
+        paramLabel = "AGENT",
+        description = "Agent id or name.")
     String to;
 
     @Override
@@ -259,8 +275,9 @@ final class ScheduleCommand {
         } else {
           out.println("Round " + r.number() + " at " + CoordViews.time(r.at()) + ": "
               + r.applied().size() + " moved, " + r.failed().size() + " failed");
-          r.applied().forEach(m -> out.println(
-              "  moved " + m.taskId() + " " + m.from() + " -> " + m.to() + ": " + m.reason()));
+          r.applied()
+              .forEach(m -> out.println(
+                  "  moved " + m.taskId() + " " + m.from() + " -> " + m.to() + ": " + m.reason()));
           r.failed().forEach((k, v) -> out.println("  could not move " + k + ": " + v));
         }
         out.out().flush();

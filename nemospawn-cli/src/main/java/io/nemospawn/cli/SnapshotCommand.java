@@ -51,8 +51,8 @@ final class SnapshotCommand {
     @Option(
         names = {"-l", "--label"},
         paramLabel = "LABEL",
-        description = "A label for the snapshot, one line of printable text (at most 200"
-            + " characters).")
+        description =
+            "A label for the snapshot, one line of printable text (at most 200" + " characters).")
     String label = "";
 
     @Override

@@ -47,9 +47,9 @@ final class TeamResumeCommand extends TeamArgSubcommand {
     Resume.Policy p = switch (policy.toLowerCase(Locale.ROOT)) {
       case "mark" -> Resume.Policy.MARK;
       case "restart" -> Resume.Policy.RESTART;
-      default -> throw new IllegalArgumentException(
-          "Invalid --policy '" + io.nemospawn.spi.StateFormat.printable(policy)
-              + "'; use mark or restart");
+      default ->
+        throw new IllegalArgumentException("Invalid --policy '"
+            + io.nemospawn.spi.StateFormat.printable(policy) + "'; use mark or restart");
     };
     Resume.Report r = Resume.of(t).run(p);
     List<TrialChange> trials = trials(t, r);
@@ -86,12 +86,11 @@ final class TeamResumeCommand extends TeamArgSubcommand {
             + (c.subject().isEmpty() ? "" : c.subject() + ": ") + c.what());
       }
       for (TrialChange c : trials) {
-        out.println((c.changed() ? "Changed " : "Found   ") + "trial " + c.study() + "#"
-            + c.trial() + ": " + c.what());
+        out.println((c.changed() ? "Changed " : "Found   ") + "trial " + c.study() + "#" + c.trial()
+            + ": " + c.what());
       }
-      out.println(
-          (changed ? "Resumed team " + t.id() : "Team " + t.id() + ": nothing to resume")
-              + "; running agents: " + (r.alive().isEmpty() ? "none" : String.join(", ", r.alive())));
+      out.println((changed ? "Resumed team " + t.id() : "Team " + t.id() + ": nothing to resume")
+          + "; running agents: " + (r.alive().isEmpty() ? "none" : String.join(", ", r.alive())));
     }
     return ExitCodes.OK;
   }
@@ -129,11 +128,18 @@ final class TeamResumeCommand extends TeamArgSubcommand {
           }
           if (task.state() == TaskState.FAILED || task.state() == TaskState.CANCELLED) {
             s.tell(trial.number(), TrialState.FAIL);
-            out.add(new TrialChange(study, trial.number(), "failed: its task " + task.id()
-                + " is " + task.state().name().toLowerCase(Locale.ROOT), true));
+            out.add(new TrialChange(
+                study,
+                trial.number(),
+                "failed: its task " + task.id() + " is "
+                    + task.state().name().toLowerCase(Locale.ROOT),
+                true));
           } else if (task.state() == TaskState.PENDING) {
-            out.add(new TrialChange(study, trial.number(), "resumes when its task " + task.id()
-                + " is claimed again", false));
+            out.add(new TrialChange(
+                study,
+                trial.number(),
+                "resumes when its task " + task.id() + " is claimed again",
+                false));
           }
         }
       }

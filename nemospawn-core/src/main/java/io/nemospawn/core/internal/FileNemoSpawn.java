@@ -294,7 +294,8 @@ public final class FileNemoSpawn implements NemoSpawn {
   private Team openTeam(String id, String name) {
     // Before the skeleton: a restore killed mid-swap may have moved a record directory aside.
     RestoreJournal.finishPending(layout.teamDir(id), store.durability())
-        .ifPresent(s -> log.info("Finished the interrupted restore of snapshot {} in team {}", s, id));
+        .ifPresent(
+            s -> log.info("Finished the interrupted restore of snapshot {} in team {}", s, id));
     try {
       int made = createSkeleton(id);
       if (made > 0) {

@@ -229,7 +229,8 @@ public final class RestoreJournal {
     if (!problems.isEmpty()) {
       throw new StateException(
           p,
-          "Cannot remove " + p + ": " + problems.get(0).path() + ": " + problems.get(0).reason(),
+          "Cannot remove " + p + ": " + problems.get(0).path() + ": "
+              + problems.get(0).reason(),
           null);
     }
   }

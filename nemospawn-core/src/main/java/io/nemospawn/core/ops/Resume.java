@@ -123,8 +123,8 @@ public final class Resume {
     AgentRecords records = sup.records();
     Path dir = ctx.dir();
     RestoreJournal.finishPending(dir, ctx.store().durability())
-        .ifPresent(s -> changes.add(new Change(
-            "restore", s, "finished the interrupted restore of snapshot " + s, true)));
+        .ifPresent(s -> changes.add(
+            new Change("restore", s, "finished the interrupted restore of snapshot " + s, true)));
 
     // Task operations killed part-way are rolled forward by the graph lock's next holder; a
     // check finds any state the invariants forbid, and the repair fixes it.
@@ -186,15 +186,19 @@ public final class Resume {
     for (Map.Entry<Integer, String> e : leasesBefore.entrySet()) {
       if (!e.getValue().equals(leasesAfter.get(e.getKey()))) {
         changes.add(new Change(
-            "gpu", Integer.toString(e.getKey()), "GPU " + e.getKey() + " freed (was "
-                + e.getValue() + "'s)", true));
+            "gpu",
+            Integer.toString(e.getKey()),
+            "GPU " + e.getKey() + " freed (was " + e.getValue() + "'s)",
+            true));
       }
     }
     for (Map.Entry<Integer, String> e : leasesAfter.entrySet()) {
       if (!e.getValue().equals(leasesBefore.get(e.getKey()))) {
         changes.add(new Change(
-            "gpu", Integer.toString(e.getKey()), "GPU " + e.getKey() + " leased to "
-                + e.getValue(), true));
+            "gpu",
+            Integer.toString(e.getKey()),
+            "GPU " + e.getKey() + " leased to " + e.getValue(),
+            true));
       }
     }
 
@@ -225,8 +229,8 @@ public final class Resume {
         studies.add(name);
       }
     }
-    Report report = new Report(
-        ctx.teamId(), ctx.now(), policy, changes, alive, List.copyOf(studies));
+    Report report =
+        new Report(ctx.teamId(), ctx.now(), policy, changes, alive, List.copyOf(studies));
     if (report.changed()) {
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("policy", policy.name().toLowerCase(java.util.Locale.ROOT));
@@ -275,11 +279,10 @@ public final class Resume {
       try {
         Agent started = sup.spawn(spec);
         records.patch(a.id(), x -> x, x -> x.put("restarted_as", started.id()));
-        changes.add(new Change(
-            "agent", a.id(), a.name() + ": restarted as " + started.id(), true));
+        changes.add(new Change("agent", a.id(), a.name() + ": restarted as " + started.id(), true));
       } catch (RuntimeException e) {
-        changes.add(new Change(
-            "agent", a.id(), a.name() + ": cannot restart: " + e.getMessage(), false));
+        changes.add(
+            new Change("agent", a.id(), a.name() + ": cannot restart: " + e.getMessage(), false));
       }
     }
   }

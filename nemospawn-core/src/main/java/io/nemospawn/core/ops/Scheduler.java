@@ -259,9 +259,8 @@ public final class Scheduler {
       loads.add(new AgentLoad(
           a.id(), a.name(), alive, a.gpuIds(), util, c[0], c[1], c[2], c[3], c[4], score));
     }
-    loads.sort(Comparator.comparingDouble(AgentLoad::score)
-        .reversed()
-        .thenComparing(AgentLoad::name));
+    loads.sort(
+        Comparator.comparingDouble(AgentLoad::score).reversed().thenComparing(AgentLoad::name));
     Set<Integer> gpuIndices = new java.util.TreeSet<>(team.info().gpuIds());
     gpuIndices.addAll(holders.keySet());
     List<GpuUse> gpus = new ArrayList<>();
@@ -276,9 +275,10 @@ public final class Scheduler {
   private static Optional<String> stuckReason(
       Task t, @Nullable AgentInfo owner, Instant now, Duration stuckAfter) {
     if (t.hasOwner() && (owner == null || !AgentRecords.LEASING.contains(owner.status()))) {
-      return Optional.of(owner == null
-          ? "its owner " + t.owner() + " is not an agent of the team"
-          : "its owner " + owner.name() + " is " + owner.status().wireName());
+      return Optional.of(
+          owner == null
+              ? "its owner " + t.owner() + " is not an agent of the team"
+              : "its owner " + owner.name() + " is " + owner.status().wireName());
     }
     if (t.lease().isPresent() && t.lease().isExpired(now)) {
       return Optional.of(
@@ -286,8 +286,8 @@ public final class Scheduler {
     }
     Duration quiet = Duration.between(t.updatedAt(), now);
     if (quiet.compareTo(stuckAfter) > 0) {
-      return Optional.of("no update for " + quiet.toSeconds() + " s (threshold "
-          + stuckAfter.toSeconds() + " s)");
+      return Optional.of(
+          "no update for " + quiet.toSeconds() + " s (threshold " + stuckAfter.toSeconds() + " s)");
     }
     return Optional.empty();
   }
@@ -325,9 +325,9 @@ public final class Scheduler {
       Map<Integer, double[]> by = new HashMap<>();
       for (JsonNode m : n.get().path("gpu_metrics")) {
         if (m.path("gpu_id").isNumber()) {
-          by.put(m.path("gpu_id").asInt(), new double[] {
-            m.path("sm_util").asDouble(-1), m.path("mem_util").asDouble(-1)
-          });
+          by.put(
+              m.path("gpu_id").asInt(),
+              new double[] {m.path("sm_util").asDouble(-1), m.path("mem_util").asDouble(-1)});
         }
       }
       Instant at = null;

@@ -100,7 +100,8 @@ public final class Snapshots {
           + StateFormat.printable(label.substring(0, 40)) + "…': " + label.length()
           + " characters; use at most " + MAX_LABEL);
     }
-    int bad = label.codePoints()
+    int bad = label
+        .codePoints()
         .filter(c -> !StateFormat.isDisplaySafe(c, false))
         .findFirst()
         .orElse(-1);
@@ -278,9 +279,8 @@ public final class Snapshots {
         return f;
       }
     }
-    List<SnapshotInfo> labelled = list().items().stream()
-        .filter(s -> s.label().equals(idOrLabel))
-        .toList();
+    List<SnapshotInfo> labelled =
+        list().items().stream().filter(s -> s.label().equals(idOrLabel)).toList();
     if (labelled.size() == 1) {
       return labelled.get(0).file();
     }
@@ -361,7 +361,8 @@ public final class Snapshots {
       }
       for (AgentInfo a : running) {
         team.supervisor()
-            .stop(a.id(), Duration.ofSeconds(10), "stopped to restore snapshot " + info.id(), false);
+            .stop(
+                a.id(), Duration.ofSeconds(10), "stopped to restore snapshot " + info.id(), false);
         stopped.add(a.id());
       }
     }
@@ -387,7 +388,9 @@ public final class Snapshots {
             AtomicFiles.forceDirectory(d);
           }
           subs.add(e.getKey());
-          counts.put(e.getKey(), e.getKey().equals("costs") ? costCount(snap) : e.getValue().size());
+          counts.put(
+              e.getKey(),
+              e.getKey().equals("costs") ? costCount(snap) : e.getValue().size());
         }
         RestoreJournal.step("staged");
         journal.commit(info.id(), subs, ctx.now());
@@ -477,8 +480,8 @@ public final class Snapshots {
         }
         String rteam = o.path("team_id").isString() ? o.path("team_id").asString() : "";
         if (!rteam.equals(ctx.teamId())) {
-          throw new IllegalArgumentException("Cannot restore " + at + " (" + rid
-              + "): team_id '" + StateFormat.printable(rteam) + "' is not " + ctx.teamId());
+          throw new IllegalArgumentException("Cannot restore " + at + " (" + rid + "): team_id '"
+              + StateFormat.printable(rteam) + "' is not " + ctx.teamId());
         }
         records.add(sub.equals("agents") ? notRunning(o.deepCopy(), id) : o);
       }
@@ -494,8 +497,8 @@ public final class Snapshots {
         String p = f.path("path").asString("");
         String[] parts = p.split("/", -1);
         if (p.isEmpty() || parts.length > 4) {
-          throw new IllegalArgumentException("Cannot restore " + where + ": invalid cost file path '"
-              + StateFormat.printable(p) + "'");
+          throw new IllegalArgumentException("Cannot restore " + where
+              + ": invalid cost file path '" + StateFormat.printable(p) + "'");
         }
         for (String part : parts) {
           if (!StateFormat.isValidId(part)) {
