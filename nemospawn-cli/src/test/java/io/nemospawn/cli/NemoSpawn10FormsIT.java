@@ -46,7 +46,9 @@ class NemoSpawn10FormsIT {
       "watch",
       "version",
       "ngc",
-      "board");
+      "board",
+      "snapshot",
+      "schedule");
 
   @TempDir
   Path dir;
@@ -150,6 +152,14 @@ class NemoSpawn10FormsIT {
     // 1.0's commands of these groups, from nemospawn-1.0-cli.txt
     assertThat(checked)
         .contains(
+            "snapshot delete",
+            "snapshot list",
+            "snapshot restore",
+            "snapshot save",
+            "schedule analyze",
+            "schedule apply",
+            "schedule auto",
+            "schedule suggest",
             "spawn agent",
             "spawn kill",
             "spawn list",
