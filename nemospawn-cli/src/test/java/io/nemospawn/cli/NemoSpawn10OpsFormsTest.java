@@ -96,7 +96,8 @@ class NemoSpawn10OpsFormsTest {
     }
 
     ok("snapshot", "delete", "--team", t1, "--snapshot", id);
-    assertThat(snapshotFiles()).hasSize(2).noneMatch(p -> p.toString().contains(id));
+    String deleted = id;
+    assertThat(snapshotFiles()).hasSize(2).noneMatch(p -> p.toString().contains(deleted));
     Cli.Result gone = cli.run("snapshot", "delete", "--team", t1, "--snapshot", id);
     assertThat(gone.code()).isNotZero();
     assertThat(gone.err()).contains("No snapshot '" + id + "' in team " + t1);
