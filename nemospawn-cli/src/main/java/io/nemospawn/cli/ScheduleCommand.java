@@ -88,7 +88,7 @@ final class ScheduleCommand {
   @Command(
       name = "analyze",
       description = "Shows each agent's queue, GPU use and score (0.6 x GPU util + 0.4 x"
-          + " completion %), the idle agents, the team's GPUs and the stuck tasks.")
+          + " completion %%), the idle agents, the team's GPUs and the stuck tasks.")
   static final class Analyze extends TeamArgSubcommand {
     @Option(
         names = "--stuck-after",
