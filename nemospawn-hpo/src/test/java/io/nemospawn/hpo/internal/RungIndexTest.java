@@ -88,7 +88,7 @@ class RungIndexTest {
   void decidesExactlyAsTheScanOnRandomStudies() {
     SplittableRandom rnd = new SplittableRandom(7);
     int decisions = 0;
-    for (int round = 0; round < 24; round++) {
+    for (int round = 0; round < 12; round++) {
       int eta = 2 + round % 3;
       long minResource = round % 4 == 0 ? 0 : 1 + round % 3;
       int rate = round % 5 == 0 ? 1 : 0;
@@ -106,7 +106,7 @@ class RungIndexTest {
           .create();
       List<Trial> live = new ArrayList<>();
       List<Integer> steps = new ArrayList<>();
-      for (int op = 0; op < 1500; op++) {
+      for (int op = 0; op < 1000; op++) {
         if (live.size() < 6 && (live.isEmpty() || rnd.nextInt(4) == 0)) {
           live.add(s.ask());
           steps.add(0);
@@ -144,7 +144,7 @@ class RungIndexTest {
         }
       }
     }
-    assertThat(decisions).isEqualTo(24 * 1500);
+    assertThat(decisions).isEqualTo(12 * 1000);
   }
 
   /** The reference reads the storage before the pruner writes: it must not write itself. */
