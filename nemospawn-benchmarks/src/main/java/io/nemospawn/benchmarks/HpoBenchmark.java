@@ -46,7 +46,14 @@ public class HpoBenchmark {
   @Param({"tpe", "tpe-multivariate", "random"})
   public String sampler;
 
-  private final Problems problem = Problems.all().get(1);
+  /**
+   * The problem: hartmann6 (six floats) or mixed (log float, int, log int, categorical, stepped
+   * float: the exact-grid path of integers and stepped floats).
+   */
+  @Param({"hartmann6", "mixed"})
+  public String problemName;
+
+  private Problems problem;
   private List<FrozenTrial> history;
   private Study study;
 
@@ -60,6 +67,10 @@ public class HpoBenchmark {
 
   @Setup(Level.Trial)
   public void history() {
+    problem = Problems.all().stream()
+        .filter(p -> p.name().equals(problemName))
+        .findFirst()
+        .orElseThrow();
     Study s = Hpo.study("h")
         .space(problem.space())
         .sampler(newSampler(1))

@@ -89,6 +89,86 @@ public class InboxBenchmark {
     }
   }
 
+  /**
+   * An inbox with {@code history} messages already read (written as files, as a long-lived team
+   * leaves them) and {@code messages} unread ones sent per invocation; each invocation opens the
+   * data directory afresh, as a CLI call does, so nothing is remembered in memory between receives.
+   */
+  @State(Scope.Thread)
+  public static class WithHistory {
+    @Param({"0", "100000"})
+    public int history;
+
+    @Param({"4000"})
+    public int messages;
+
+    Path dir;
+    String teamId;
+    String agentId;
+    NemoSpawn ns;
+    Team team;
+
+    @Setup(Level.Trial)
+    public void writeHistory() throws IOException {
+      dir = Files.createTempDirectory("nemospawn-bench-inbox-history-");
+      try (NemoSpawn first =
+          NemoSpawn.builder().dataDir(dir).durability(Durability.NONE).open()) {
+        Team t = first.newTeam("bench").create();
+        teamId = t.id();
+        agentId = t.agents().register(AgentSpec.builder("worker").build()).id();
+      }
+      Path inbox = dir.resolve("teams").resolve(teamId).resolve("inbox").resolve(agentId);
+      Files.createDirectories(inbox);
+      java.time.Instant start = java.time.Instant.parse("2026-01-01T00:00:00Z");
+      for (int i = 0; i < history; i++) {
+        Message m = new Message(
+            String.format("%08x", i),
+            teamId,
+            "leader",
+            agentId,
+            "old message " + i,
+            start.plusMillis(i),
+            true);
+        Files.write(inbox.resolve(m.fileName()), io.nemospawn.state.MessageJson.toFile(m));
+      }
+    }
+
+    @Setup(Level.Invocation)
+    public void sendUnread() {
+      ns = NemoSpawn.builder().dataDir(dir).durability(Durability.NONE).open();
+      team = ns.team(teamId);
+      for (int i = 0; i < messages; i++) {
+        team.inbox().send("leader", "worker", "message " + i);
+      }
+      ns.close();
+      ns = NemoSpawn.builder().dataDir(dir).durability(Durability.NONE).open();
+      team = ns.team(teamId);
+    }
+
+    @TearDown(Level.Invocation)
+    public void closeTeam() {
+      ns.close();
+    }
+
+    @TearDown(Level.Trial)
+    public void delete() throws IOException {
+      FileTrees.deleteOrThrow(dir);
+    }
+  }
+
+  /**
+   * Receives N unread messages from an inbox holding {@code history} read ones, in a freshly
+   * opened data directory: the cost must follow the unread messages, not the history.
+   */
+  @Benchmark
+  public int receiveAfterHistory(WithHistory s) {
+    List<Message> got = s.team.inbox().receive("worker");
+    if (got.size() != s.messages) {
+      throw new IllegalStateException("received " + got.size() + " of " + s.messages);
+    }
+    return got.size();
+  }
+
   /** Sends N messages to one agent, by name. */
   @Benchmark
   public int send(Empty s) {

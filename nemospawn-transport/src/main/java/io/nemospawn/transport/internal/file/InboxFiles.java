@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>Writes go through {@link AtomicFiles} (exclusive name, atomic rename, forced per the
  * context's durability). Reading lists the directory once, sorts the names (they start with the
  * timestamp) and parses each file at most once per call; files this instance has seen marked read
- * are not parsed again. Marking read rewrites the message's own file, found by name. The
+ * are not parsed again, and the files behind the inbox's {@link ReadCursor read cursor} are not
+ * opened at all, so receiving costs in proportion to the unread messages (plus one listing of
+ * names), not to the inbox's history. Marking read patches the message's own file, found by name,
+ * in place ({@link ReadFlag}). The
  * read-and-mark step runs under an OS lock on {@code inbox/<agent>/.lock} plus an in-JVM lock, so
  * two receivers, in one process or in two, never both deliver a message.
  *
@@ -69,6 +72,9 @@ public final class InboxFiles {
       new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong listings =
       new java.util.concurrent.atomic.AtomicLong();
+  /** Whether a mark-read since the last directory force fell back to a rename; under the lock. */
+  private volatile boolean renamed;
+
   /** The last timestamp written per sender and recipient, so that name order is send order. */
   private final Map<String, Instant> lastStamp = new ConcurrentHashMap<>();
 
@@ -165,8 +171,15 @@ public final class InboxFiles {
   }
 
   /** The outcome of reading one file: a message, a problem, or nothing yet (being written). */
-  record Read(MessageJson.@Nullable Parsed parsed, Listing.@Nullable Problem problem) {
-    static final Read PENDING = new Read(null, null);
+  record Read(
+      MessageJson.@Nullable Parsed parsed,
+      Listing.@Nullable Problem problem,
+      byte @Nullable [] bytes) {
+    static final Read PENDING = new Read(null, null, null);
+
+    Read(MessageJson.@Nullable Parsed parsed, Listing.@Nullable Problem problem) {
+      this(parsed, problem, null);
+    }
   }
 
   /** Returns how many message files this instance has read (for cost tests). */
@@ -197,7 +210,7 @@ public final class InboxFiles {
       return new Read(null, new Listing.Problem(file, "the file is empty"));
     }
     try {
-      return new Read(MessageJson.parse(bytes, agentId, null), null);
+      return new Read(MessageJson.parse(bytes, agentId, null), null, bytes);
     } catch (IllegalArgumentException e) {
       return new Read(
           null, new Listing.Problem(file, Objects.toString(e.getMessage(), e.toString())));
@@ -252,7 +265,7 @@ public final class InboxFiles {
           if (listed) {
             return Listing.empty();
           }
-          queue.addAll(names(agentId));
+          queue.addAll(candidates(agentId).names());
           listed = true;
         }
         Listing<Message> b = scan(agentId, false, true, queue, limit);
@@ -264,7 +277,43 @@ public final class InboxFiles {
   }
 
   private Listing<Message> scan(String agentId, boolean includeRead, boolean mark) {
-    return scan(agentId, includeRead, mark, new ArrayDeque<>(names(agentId)), Integer.MAX_VALUE);
+    if (includeRead) {
+      return scan(agentId, true, mark, new ArrayDeque<>(names(agentId)), Integer.MAX_VALUE);
+    }
+    ReadCursor.Candidates c = candidates(agentId);
+    Listing<Message> out =
+        scan(agentId, false, mark, new ArrayDeque<>(c.names()), Integer.MAX_VALUE);
+    if (mark) {
+      advanceCursor(agentId, c);
+    }
+    return out;
+  }
+
+  /**
+   * Lists the inbox and returns the names that may hold unread messages: those after the read
+   * cursor when the cursor still describes the names before it, else every name (the fallback
+   * scan, when a file appeared or vanished behind the cursor, or the cursor is missing).
+   */
+  ReadCursor.Candidates candidates(String agentId) {
+    Path dir = dir(agentId);
+    listings.incrementAndGet();
+    String[] all = dir.toFile().list();
+    if (all == null) {
+      return ReadCursor.Candidates.NONE;
+    }
+    return ReadCursor.read(dir).candidates(all);
+  }
+
+  /**
+   * Moves the read cursor to the last name before which every listed name is known read, after a
+   * receive of everything; a file that is being written or cannot be read holds it back.
+   */
+  private void advanceCursor(String agentId, ReadCursor.Candidates c) {
+    Set<String> known = knownRead(agentId);
+    ReadCursor next = c.advance(known::contains);
+    if (!next.equals(c.cursor())) {
+      next.write(dir(agentId));
+    }
   }
 
   /** Reads names from the front of {@code names} until {@code limit} messages are found. */
@@ -297,7 +346,7 @@ public final class InboxFiles {
         continue;
       }
       if (mark) {
-        m = markRead(file, r.parsed());
+        m = markRead(file, r.parsed(), r.bytes());
         known.add(name);
       }
       messages.add(m);
@@ -309,18 +358,25 @@ public final class InboxFiles {
   }
 
   /**
-   * Rewrites the file marked read. The flag is renamed into place atomically but not forced: after
-   * a power loss a message may be delivered again (at least once), never lost, and receiving 1,000
-   * messages costs one directory force rather than 2,000 forces.
+   * Marks the file read: in place when it holds a top-level {@code "read": false} ({@link
+   * ReadFlag}), else rewritten whole and renamed into place atomically. Neither is forced: after a
+   * power loss a message may be delivered again (at least once), never lost, and receiving 1,000
+   * messages costs at most one directory force rather than 2,000 forces.
    */
-  private Message markRead(Path file, MessageJson.Parsed parsed) {
+  private Message markRead(Path file, MessageJson.Parsed parsed, byte @Nullable [] bytes) {
     Message m = parsed.message().withRead(true);
+    if (bytes != null && ReadFlag.patch(file, bytes)) {
+      return m;
+    }
     AtomicFiles.write(file, MessageJson.toFile(m, parsed.extras()), Durability.NONE);
+    renamed = true;
     return m;
   }
 
   private void forceIfDurable(@Nullable Path dir) {
-    if (dir != null && context.durability() == Durability.FSYNC) {
+    // Only a rename (the fallback of markRead) changes the directory; patched flags do not.
+    if (dir != null && renamed && context.durability() == Durability.FSYNC) {
+      renamed = false;
       AtomicFiles.forceDirectory(dir);
     }
   }
@@ -354,7 +410,7 @@ public final class InboxFiles {
           knownRead(agentId).add(name);
           return Claim.DUPLICATE;
         }
-        markRead(file, r.parsed());
+        markRead(file, r.parsed(), r.bytes());
         forceIfDurable(file.getParent());
       } else {
         if (r.problem() != null) {
