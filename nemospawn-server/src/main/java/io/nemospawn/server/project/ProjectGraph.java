@@ -225,8 +225,8 @@ public final class ProjectGraph {
       list = node.has("tasks") ? node.get("tasks") : node.path("graph").path("tasks");
     }
     if (!list.isArray()) {
-      throw new ProjectGraphException(List.of(
-          "the task graph has no task list; give a JSON list or {\"tasks\": [...]}"));
+      throw new ProjectGraphException(
+          List.of("the task graph has no task list; give a JSON list or {\"tasks\": [...]}"));
     }
     List<ProjectTask> tasks = new ArrayList<>();
     int i = 0;

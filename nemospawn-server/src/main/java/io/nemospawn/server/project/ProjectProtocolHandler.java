@@ -126,8 +126,9 @@ public final class ProjectProtocolHandler implements ProtocolHandler, AutoClosea
         case "project_start" -> start(rid, payload, context);
         case "project_resume" -> resume(rid, payload, context);
         case "project_resume_preview" -> preview(rid, payload, context);
-        default -> throw new CommandRejectedException("unknown project command '"
-            + command.name() + "'; known: " + COMMANDS.stream().sorted().toList());
+        default ->
+          throw new CommandRejectedException("unknown project command '" + command.name()
+              + "'; known: " + COMMANDS.stream().sorted().toList());
       }
     } catch (CommandRejectedException e) {
       throw e;
@@ -157,8 +158,8 @@ public final class ProjectProtocolHandler implements ProtocolHandler, AutoClosea
       throw new CommandRejectedException("missing tasks: give a non-empty list of tasks");
     }
     List<ProjectTask> tasks = ProjectGraph.fromJson(p.path("tasks"));
-    Project created = projects.create(new ProjectRequest(
-        title, repo, p.path("base_branch").asString(""), workers, tasks, ""));
+    Project created = projects.create(
+        new ProjectRequest(title, repo, p.path("base_branch").asString(""), workers, tasks, ""));
     ObjectNode r = data(rid);
     r.put("project_id", created.projectId());
     r.put("title", created.title());
@@ -240,8 +241,8 @@ public final class ProjectProtocolHandler implements ProtocolHandler, AutoClosea
     String repo = p.path("repo_path").asString("");
     if (repo.isBlank()) {
       if (p.has("github_repo") || p.has("repo_mode")) {
-        throw new CommandRejectedException("GitHub repositories are not supported: give"
-            + " repo_path, a local git checkout");
+        throw new CommandRejectedException(
+            "GitHub repositories are not supported: give" + " repo_path, a local git checkout");
       }
       throw new CommandRejectedException("missing repo_path: give a local git checkout");
     }

@@ -250,7 +250,8 @@ public final class Projects {
       return created;
     });
     for (ObjectNode plan : todo) {
-      if (plan.path("auto_start").asBoolean() && plan.path("status").asString().equals("completed")) {
+      if (plan.path("auto_start").asBoolean()
+          && plan.path("status").asString().equals("completed")) {
         start(plan.path("project_id").asString());
       }
     }
@@ -270,9 +271,11 @@ public final class Projects {
     }
     String planId = plan.path("plan_id").asString();
     String injection = "project:" + planId + ":plan:" + StateFormat.randomHex8();
-    Task tt = team.get().tasks().create(TaskSpec.of("Plan project: " + plan.path("title").asString())
-        .withDescription(plan.path("spec").asString())
-        .withMetadata("project_plan_id", planId));
+    Task tt = team.get()
+        .tasks()
+        .create(TaskSpec.of("Plan project: " + plan.path("title").asString())
+            .withDescription(plan.path("spec").asString())
+            .withMetadata("project_plan_id", planId));
     plan.put("status", "planning");
     plan.put("planner_node_id", agent.get().id());
     plan.put("team_task_id", tt.id());
@@ -291,7 +294,8 @@ public final class Projects {
     body.put("base_branch", plan.path("base_branch").asString());
     String text = "Plan the project '" + plan.path("title").asString() + "'.\n\n"
         + plan.path("spec").asString() + "\n\nInspect the repository at "
-        + plan.path("repo_path").asString() + " (branch " + plan.path("base_branch").asString()
+        + plan.path("repo_path").asString() + " (branch "
+        + plan.path("base_branch").asString()
         + "). Decompose the work into implementation tasks (no integration task; it is added"
         + " automatically). Answer by completing team task " + tt.id() + " with metadata"
         + " task_graph set to: " + ProjectGraph.MARKER + " followed by a fenced JSON block"
@@ -314,21 +318,21 @@ public final class Projects {
   private @Nullable ObjectNode collectPlan(ObjectNode plan) {
     Optional<Team> team = findTeam(plan.path("planner_swarm_id").asString());
     if (team.isEmpty()) {
-      failPlan(plan, "planner team '" + plan.path("planner_swarm_id").asString()
-          + "' no longer exists");
+      failPlan(
+          plan, "planner team '" + plan.path("planner_swarm_id").asString() + "' no longer exists");
       return plan;
     }
     Optional<Task> tt = team.get().tasks().find(plan.path("team_task_id").asString());
     if (tt.isEmpty()) {
-      failPlan(plan, "the planner's team task " + plan.path("team_task_id").asString()
-          + " no longer exists");
+      failPlan(
+          plan,
+          "the planner's team task " + plan.path("team_task_id").asString() + " no longer exists");
       return plan;
     }
     TaskState s = tt.get().state();
     if (s == TaskState.FAILED || s == TaskState.CANCELLED) {
       Object err = tt.get().metadata().get("error");
-      failPlan(plan, "the planner's task ended " + s.wireName()
-          + (err == null ? "" : ": " + err));
+      failPlan(plan, "the planner's task ended " + s.wireName() + (err == null ? "" : ": " + err));
       return plan;
     }
     if (s != TaskState.DONE) {
@@ -464,7 +468,18 @@ public final class Projects {
         continue;
       }
       if (!t.path("delivered").asBoolean()) {
-        deliver(p, t);
+        // A crash came between the write-ahead record and the message: the agent never got the
+        // task, so the preparation is redone (it is idempotent) and the message sent.
+        Optional<AgentInfo> agent = findTeam(t.path("assigned_swarm_id").asString())
+            .flatMap(team -> team.agents().find(t.path("assigned_node_id").asString()));
+        if (agent.isEmpty()) {
+          fail(p, t, "agent " + t.path("assigned_node_id").asString() + " is gone");
+          continue;
+        }
+        dispatch(p, t, home, agent.get(), repo);
+        if (!t.path("status").asString().equals("assigned")) {
+          continue;
+        }
       }
       Optional<Task> tt = home.tasks().find(t.path("team_task_id").asString());
       if (tt.isEmpty()) {
@@ -476,8 +491,7 @@ public final class Projects {
         verifyDone(p, t, repo);
       } else if (s == TaskState.FAILED || s == TaskState.CANCELLED) {
         Object err = tt.get().metadata().get("error");
-        fail(p, t, "the agent reported the task " + s.wireName()
-            + (err == null ? "" : ": " + err));
+        fail(p, t, "the agent reported the task " + s.wireName() + (err == null ? "" : ": " + err));
       }
     }
     // 2. Dispatch ready tasks.
@@ -584,6 +598,11 @@ public final class Projects {
     t.put("updated_at", now());
     t.remove("last_error");
     save(p);
+    dispatch(p, t, home, agent, repo);
+  }
+
+  /** Prepares the worktree, claims the team task for the agent and sends the task. */
+  private void dispatch(ObjectNode p, ObjectNode t, Team home, AgentInfo agent, Path repo) {
     Path wt = worktree(p, agent.id());
     try {
       prepareWorktree(p, t, repo, wt);
@@ -591,8 +610,11 @@ public final class Projects {
       fail(p, t, String.valueOf(e.getMessage()));
       home.tasks().find(t.path("team_task_id").asString()).ifPresent(x -> {
         if (x.state().canMoveTo(TaskState.FAILED)) {
-          home.tasks().update(x.id(), TaskUpdate.of(TaskState.FAILED)
-              .withMetadata("error", String.valueOf(e.getMessage())));
+          home.tasks()
+              .update(
+                  x.id(),
+                  TaskUpdate.of(TaskState.FAILED)
+                      .withMetadata("error", String.valueOf(e.getMessage())));
         }
       });
       return;
@@ -633,11 +655,12 @@ public final class Projects {
         + ", which is checked out on branch " + t.path("branch").asString() + " (the base branch "
         + p.path("base_branch").asString() + " plus the branches of the tasks this one depends on)."
         + " Commit your work on that branch, then run\n  nemospawn task update "
-        + t.path("team_task_id").asString() + " --team " + p.path("home_team_id").asString()
+        + t.path("team_task_id").asString() + " --team "
+        + p.path("home_team_id").asString()
         + " --status done\n(or --status failed --metadata error=WHY).\n\n" + TASK_MARKER + " "
         + body + "\n";
-    team.inbox().send(
-        p.path("project_id").asString(), t.path("assigned_node_id").asString(), text);
+    team.inbox()
+        .send(p.path("project_id").asString(), t.path("assigned_node_id").asString(), text);
     t.put("delivered", true);
     t.put("dispatched_at", now());
     save(p);
@@ -646,7 +669,13 @@ public final class Projects {
   private void prepareWorktree(ObjectNode p, ObjectNode t, Path repo, Path wt) {
     if (!Files.isDirectory(wt.resolve(".git")) && !Files.isRegularFile(wt.resolve(".git"))) {
       Git.run(repo, "worktree", "prune");
-      Git.must(repo, "worktree", "add", "--detach", wt.toString(), p.path("base_commit").asString());
+      Git.must(
+          repo,
+          "worktree",
+          "add",
+          "--detach",
+          wt.toString(),
+          p.path("base_commit").asString());
     }
     Git.must(wt, "reset", "--hard", "--quiet");
     Git.must(wt, "clean", "-fdq");
@@ -654,12 +683,14 @@ public final class Projects {
     Git.must(wt, "checkout", "--quiet", "-B", t.path("branch").asString());
     for (JsonNode d : t.path("depends_on")) {
       JsonNode dep = p.path("tasks").path(d.asString());
-      Git.Result r = Git.run(wt, "merge", "--no-edit", "--quiet", dep.path("branch").asString());
+      Git.Result r =
+          Git.run(wt, "merge", "--no-edit", "--quiet", dep.path("branch").asString());
       if (!r.ok()) {
         List<String> files = conflicts(wt);
         Git.run(wt, "merge", "--abort");
-        throw new IllegalStateException("merging dependency branch " + dep.path("branch").asString()
-            + " conflicts" + (files.isEmpty() ? ": " + r.err() : " in " + files));
+        throw new IllegalStateException(
+            "merging dependency branch " + dep.path("branch").asString() + " conflicts"
+                + (files.isEmpty() ? ": " + r.err() : " in " + files));
       }
     }
     t.put("base_commit", Git.commit(wt, "HEAD"));
@@ -713,8 +744,11 @@ public final class Projects {
     t.remove("assigned_swarm_id");
     t.remove("assigned_node_id");
     save(p);
-    log.info("project {} task {} failed: {}", p.path("project_id").asString(),
-        t.path("task_id").asString(), reason);
+    log.info(
+        "project {} task {} failed: {}",
+        p.path("project_id").asString(),
+        t.path("task_id").asString(),
+        reason);
   }
 
   private void integrate(ObjectNode p, ObjectNode t, Team home, Path repo) {
@@ -722,8 +756,9 @@ public final class Projects {
     t.put("status", "assigned");
     t.put("attempts", t.path("attempts").asInt() + 1);
     t.put("assigned_node_id", "integrator");
-    t.put("request_id", "project:" + pid + ":" + t.path("task_id").asString() + ":"
-        + StateFormat.randomHex8());
+    t.put(
+        "request_id",
+        "project:" + pid + ":" + t.path("task_id").asString() + ":" + StateFormat.randomHex8());
     save(p);
     Path wt = dir.resolve(pid).resolve("integration");
     Task tt = home.tasks().get(t.path("team_task_id").asString());
@@ -735,7 +770,13 @@ public final class Projects {
     try {
       if (!Files.exists(wt.resolve(".git"))) {
         Git.run(repo, "worktree", "prune");
-        Git.must(repo, "worktree", "add", "--detach", wt.toString(), p.path("base_commit").asString());
+        Git.must(
+            repo,
+            "worktree",
+            "add",
+            "--detach",
+            wt.toString(),
+            p.path("base_commit").asString());
       }
       Git.must(wt, "reset", "--hard", "--quiet");
       Git.must(wt, "clean", "-fdq");
@@ -747,8 +788,8 @@ public final class Projects {
           continue;
         }
         String b = other.path("branch").asString();
-        Git.Result r = Git.run(
-            wt, "merge", "--no-ff", "--no-edit", "--quiet", "-m", "Merge " + b, b);
+        Git.Result r =
+            Git.run(wt, "merge", "--no-ff", "--no-edit", "--quiet", "-m", "Merge " + b, b);
         if (!r.ok()) {
           List<String> files = conflicts(wt);
           Git.run(wt, "merge", "--abort");
@@ -769,8 +810,7 @@ public final class Projects {
       return;
     }
     String head = Git.commit(repo, "refs/heads/" + branch);
-    home.tasks().update(tt.id(), TaskUpdate.of(TaskState.DONE)
-        .withMetadata("head_commit", head));
+    home.tasks().update(tt.id(), TaskUpdate.of(TaskState.DONE).withMetadata("head_commit", head));
     t.put("status", "completed");
     t.put("head_commit", head);
     t.put("verified_branch_commit", head);
@@ -790,11 +830,13 @@ public final class Projects {
       return cur.get();
     }
     if (cur.isPresent() && cur.get().state().canMoveTo(TaskState.PENDING)) {
-      return home.tasks().update(cur.get().id(), TaskUpdate.of(TaskState.PENDING).withOwner(""));
+      return home.tasks()
+          .update(cur.get().id(), TaskUpdate.of(TaskState.PENDING).withOwner(""));
     }
     // done and cancelled are final in the team's graph: a new attempt is a new team task.
-    Task fresh = home.tasks().create(teamTaskSpec(p, t)
-        .withMetadata("previous_team_task_id", t.path("team_task_id").asString()));
+    Task fresh = home.tasks()
+        .create(teamTaskSpec(p, t)
+            .withMetadata("previous_team_task_id", t.path("team_task_id").asString()));
     t.put("team_task_id", fresh.id());
     save(p);
     return fresh;
@@ -802,16 +844,21 @@ public final class Projects {
 
   private void settle(ObjectNode p) {
     Map<String, Integer> counts = counts(p);
-    boolean allDone = counts.getOrDefault("completed", 0) == p.path("task_order").size();
+    boolean allDone =
+        counts.getOrDefault("completed", 0) == p.path("task_order").size();
     String s = p.path("status").asString();
     if (allDone) {
       if (!s.equals("completed")) {
         p.put("status", "completed");
         p.put("completed_at", now());
-        log.info("project {} completed: {}", p.path("project_id").asString(),
+        log.info(
+            "project {} completed: {}",
+            p.path("project_id").asString(),
             p.path("integration_head_commit").asString());
       }
-    } else if (counts.getOrDefault("failed", 0) > 0 && counts.getOrDefault("assigned", 0) == 0 && counts.getOrDefault("ready", 0) == 0) {
+    } else if (counts.getOrDefault("failed", 0) > 0
+        && counts.getOrDefault("assigned", 0) == 0
+        && counts.getOrDefault("ready", 0) == 0) {
       p.put("status", "attention");
     } else if (s.equals("attention")) {
       p.put("status", "running");
@@ -831,7 +878,8 @@ public final class Projects {
       String s = t.path("status").asString();
       c.merge(s, 1, Integer::sum);
       if (s.equals("pending")) {
-        c.merge(ready.contains(t.path("task_id").asString()) ? "ready" : "blocked", 1, Integer::sum);
+        c.merge(
+            ready.contains(t.path("task_id").asString()) ? "ready" : "blocked", 1, Integer::sum);
       }
     }
     return c;
@@ -892,7 +940,10 @@ public final class Projects {
       if (!options.workerTeamIds().isEmpty()) {
         p.set("worker_swarm_ids", strings(options.workerTeamIds()));
       }
-      if (!p.path("tasks").path(ProjectGraph.INTEGRATION_ID).path("status").asString()
+      if (!p.path("tasks")
+          .path(ProjectGraph.INTEGRATION_ID)
+          .path("status")
+          .asString()
           .equals("completed")) {
         p.remove("integration_head_commit");
         p.remove("final_result_head_commit");
@@ -971,14 +1022,16 @@ public final class Projects {
             blockingTeams.add(team);
           } else {
             after.put(id, "pending");
-            decision.put(id, new String[] {"reset_assigned", "its agent " + agent + " is not running"});
+            decision.put(
+                id, new String[] {"reset_assigned", "its agent " + agent + " is not running"});
           }
         }
         case "failed" -> {
           if (o.retryFailed()) {
             after.put(id, "pending");
-            decision.put(id, new String[] {"retried_failed", "retry_failed: "
-                + t.path("last_error").asString()});
+            decision.put(id, new String[] {
+              "retried_failed", "retry_failed: " + t.path("last_error").asString()
+            });
           }
         }
         default -> {}
@@ -996,8 +1049,9 @@ public final class Projects {
         for (JsonNode d : tasks.path(id).path("depends_on")) {
           if (!"completed".equals(after.get(d.asString()))) {
             after.put(id, "pending");
-            decision.put(id, new String[] {"dependency_reset",
-                "dependency " + d.asString() + " is " + after.get(d.asString())});
+            decision.put(id, new String[] {
+              "dependency_reset", "dependency " + d.asString() + " is " + after.get(d.asString())
+            });
             again = true;
             break;
           }
@@ -1120,7 +1174,8 @@ public final class Projects {
    * @return the projects
    */
   public List<Project> list() {
-    return withLock(() -> projects().stream().map(p -> new Project(p.deepCopy())).toList());
+    return withLock(
+        () -> projects().stream().map(p -> new Project(p.deepCopy())).toList());
   }
 
   /**
@@ -1176,8 +1231,9 @@ public final class Projects {
     long end = System.nanoTime() + timeout.toNanos();
     while (true) {
       stepPlans();
-      ObjectNode plan = findPlan(planId).orElseThrow(() -> new NoSuchElementException(
-          "Unknown plan '" + StateFormat.printable(planId) + "'"));
+      ObjectNode plan = findPlan(planId)
+          .orElseThrow(() ->
+              new NoSuchElementException("Unknown plan '" + StateFormat.printable(planId) + "'"));
       String s = plan.path("status").asString();
       if (s.equals("completed") || s.equals("failed") || System.nanoTime() > end) {
         return plan;
@@ -1307,9 +1363,10 @@ public final class Projects {
 
   private ObjectNode require(String projectId) {
     StateFormat.requireId("project id", projectId);
-    return load(projectId).orElseThrow(() -> new NoSuchElementException("Unknown project '"
-        + StateFormat.printable(projectId) + "'; known projects: "
-        + projects().stream().map(p -> p.path("project_id").asString()).toList()));
+    return load(projectId)
+        .orElseThrow(() -> new NoSuchElementException("Unknown project '"
+            + StateFormat.printable(projectId) + "'; known projects: "
+            + projects().stream().map(p -> p.path("project_id").asString()).toList()));
   }
 
   private Optional<ObjectNode> load(String projectId) {
@@ -1367,14 +1424,17 @@ public final class Projects {
   }
 
   private void save(ObjectNode p) {
-    Path d = dir.resolve(StateFormat.requireId("project id", p.path("project_id").asString()));
+    Path d =
+        dir.resolve(StateFormat.requireId("project id", p.path("project_id").asString()));
     write(d.resolve("project.json"), p);
   }
 
   private void savePlan(ObjectNode plan) {
     plan.put("updated_at", now());
-    write(dir.resolve("plans")
-        .resolve(StateFormat.requireId("plan id", plan.path("plan_id").asString()) + ".json"), plan);
+    write(
+        dir.resolve("plans")
+            .resolve(StateFormat.requireId("plan id", plan.path("plan_id").asString()) + ".json"),
+        plan);
   }
 
   private void write(Path f, ObjectNode n) {
@@ -1383,8 +1443,7 @@ public final class Projects {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    AtomicFiles.write(
-        f, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n), durability);
+    AtomicFiles.write(f, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n), durability);
   }
 
   private interface Locked<T> {
@@ -1392,7 +1451,8 @@ public final class Projects {
   }
 
   private <T> T withLock(Locked<T> body) {
-    ReentrantLock jvm = LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
+    ReentrantLock jvm =
+        LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
     jvm.lock();
     try {
       if (jvm.getHoldCount() > 1) {
@@ -1427,8 +1487,9 @@ public final class Projects {
   }
 
   private Team team(String id) {
-    return findTeam(id).orElseThrow(() -> new NoSuchElementException(
-        "Team '" + StateFormat.printable(id) + "' no longer exists"));
+    return findTeam(id)
+        .orElseThrow(() -> new NoSuchElementException(
+            "Team '" + StateFormat.printable(id) + "' no longer exists"));
   }
 
   private String now() {
