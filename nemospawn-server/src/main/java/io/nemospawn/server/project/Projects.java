@@ -433,12 +433,18 @@ public final class Projects {
     boolean[] changed = {false};
     Project out = withLock(() -> {
       ObjectNode p = require(projectId);
+      // Saved (and announced) only when the step changed something: an idle dispatcher writes
+      // nothing and broadcasts nothing.
       String before = p.toString();
       if (p.path("status").asString().equals("running")
           || p.path("status").asString().equals("attention")) {
         stepLocked(p);
       }
       changed[0] = !before.equals(p.toString());
+      if (changed[0]) {
+        p.put("updated_at", now());
+        save(p);
+      }
       return new Project(p.deepCopy());
     });
     if (changed[0]) {
@@ -513,7 +519,6 @@ public final class Projects {
       assign(p, t, home, agent, repo);
     }
     settle(p);
-    save(p);
   }
 
   /** Pending tasks whose dependencies are all completed, in task order. */
@@ -865,7 +870,6 @@ public final class Projects {
     }
     ObjectNode c = p.putObject("task_counts");
     counts.forEach(c::put);
-    p.put("updated_at", now());
   }
 
   static Map<String, Integer> counts(JsonNode p) {
@@ -961,7 +965,9 @@ public final class Projects {
       r.set("changed_task_ids", preview.path("changed_task_ids").deepCopy());
       return r;
     });
-    step(projectId);
+    if (!step(projectId).json().path("updated_at").isMissingNode()) {
+      emitUpdated();
+    }
     return out;
   }
 
