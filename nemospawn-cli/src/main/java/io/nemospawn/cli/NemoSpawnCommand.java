@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       CompletionCommand.class,
       CdsTrainingCommand.class,
       NemoCommand.class,
-      NgcCommand.class
+      NgcCommand.class,
+      ProjectCommand.class
     })
 public final class NemoSpawnCommand {}
