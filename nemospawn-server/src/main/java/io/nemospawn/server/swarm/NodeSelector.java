@@ -187,8 +187,14 @@ public final class NodeSelector {
   }
 
   private static int directiveEnd(String text) {
+    int depth = 0;
     for (int i = 0; i < text.length(); i++) {
-      if (Character.isWhitespace(text.charAt(i))) {
+      char c = text.charAt(i);
+      if (c == '[') {
+        depth++;
+      } else if (c == ']') {
+        depth = Math.max(0, depth - 1);
+      } else if (c == '\n' || (depth == 0 && Character.isWhitespace(c))) {
         return i;
       }
     }
