@@ -440,8 +440,21 @@ public final class Swarms implements AutoCloseable {
         "-XX:+UseSerialGC",
         "-Xshare:auto",
         "-cp",
-        System.getProperty("java.class.path"),
+        absoluteClassPath(),
         NodeBridge.class.getName());
+  }
+
+  /** The class path with every entry absolute: nodes start in their own worktrees. */
+  private static String absoluteClassPath() {
+    String sep = java.io.File.pathSeparator;
+    List<String> out = new ArrayList<>();
+    for (String e :
+        System.getProperty("java.class.path").split(java.util.regex.Pattern.quote(sep))) {
+      if (!e.isEmpty()) {
+        out.add(Path.of(e).toAbsolutePath().toString());
+      }
+    }
+    return String.join(sep, out);
   }
 
   private static void git(Path dir, String... args) throws IOException {
