@@ -96,11 +96,18 @@ public final class Study implements AutoCloseable {
   }
 
   /**
-   * Creates a trial and suggests every parameter of the space for it.
+   * Creates a trial and suggests every parameter of the space for it. Asks of one study are
+   * serialised through {@link StudyStorage#underAskLock} (across processes for the journal and
+   * SQLite storages), so a sampler with a constant liar sees the parameters of every trial asked
+   * before, even by another process, and concurrent agents do not pile onto one point.
    *
    * @throws IllegalStateException if the study holds max_trials trials already
    */
   public Trial ask() {
+    return storage.underAskLock(name, this::askLocked);
+  }
+
+  private Trial askLocked() {
     int number = storage.createTrial(name, maxTrials, clock.instant());
     List<FrozenTrial> view = pruner.samplerView(name, storage.trials(name), number);
     SamplerContext ctx = new SamplerContext(name, direction, view, number, Map.of());
