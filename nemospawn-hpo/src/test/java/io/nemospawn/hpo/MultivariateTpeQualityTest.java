@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Multivariate TPE with groups against univariate TPE on problems whose parameters interact: a
  * narrow rotated valley, and a define-by-run space whose branches hold interacting parameters (the
- * case groups are for). 10 seeds x 60 trials; the same problems are in the HPO quality report.
+ * case groups are for). 10 seeds x 60 trials: the grouped median is within 10 % of univariate
+ * TPE's or better, and better than random search's; the same problems are in the HPO quality
+ * report with 30 seeds.
  */
 class MultivariateTpeQualityTest {
   private static final int SEEDS = 10;
@@ -71,6 +73,28 @@ class MultivariateTpeQualityTest {
         .as("multivariate + group vs univariate")
         .isLessThanOrEqualTo(median(uni));
     assertThat(median(grouped)).as("multivariate + group vs random").isLessThan(median(random));
+  }
+
+  @Test
+  void groupsModelTheParametersOfEachBranchJointly() {
+    Study s = Hpo.study("g").sampler(Samplers.random(4)).pruner(Pruners.none()).create();
+    for (int i = 0; i < 20; i++) {
+      Trial t = s.ask();
+      s.tell(t, branches(t));
+    }
+    SearchSpace.Builder all = SearchSpace.builder();
+    s.trials().forEach(t -> t.distributions().forEach(all::param));
+    SearchSpace space = all.build();
+    assertThat(space.params()).containsOnlyKeys("model", "a1", "a2", "b1", "b2", "b3");
+    SamplerContext ctx =
+        new SamplerContext("g", Direction.MINIMIZE, s.trials(), 20, java.util.Map.of());
+    Sampler grouped = Samplers.tpe().seed(1).multivariate(true).group(true).build();
+    Sampler joint = Samplers.tpe().seed(1).multivariate(true).build();
+    // groups: {model}, {a1, a2}, {b1, b2, b3}; each is sampled from its own joint estimator
+    assertThat(grouped.sampleJoint(ctx, space)).containsOnlyKeys(space.params().keySet());
+    // without groups only the parameter every trial has is joint; the rest fall back to
+    // independent sampling
+    assertThat(joint.sampleJoint(ctx, space)).containsOnlyKeys("model");
   }
 
   @Test
