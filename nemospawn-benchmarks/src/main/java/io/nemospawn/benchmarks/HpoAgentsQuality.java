@@ -283,8 +283,8 @@ final class HpoAgentsQuality {
         pending.add(t);
         values.add(p.f().applyAsDouble(t));
       }
-      Trial t = pending.poll();
-      double v = values.poll();
+      Trial t = pending.removeFirst();
+      double v = values.removeFirst();
       s.tell(t, v);
       b = Math.min(b, v);
       best[told++] = b;
@@ -343,7 +343,8 @@ final class HpoAgentsQuality {
     System.out.println();
   }
 
-  private static void samplerRow(String problem, String name, double[] best, double[] base) {
+  private static void samplerRow(
+      String problem, String name, double[] best, double @Nullable [] base) {
     System.out.printf(
         Locale.ROOT,
         "| %s | %s | %d | %s | %s |%n",
@@ -351,7 +352,7 @@ final class HpoAgentsQuality {
         name,
         best.length,
         summary(best),
-        base == best ? "" : p(best, base));
+        base == null || base == best ? "" : p(best, base));
     System.out.flush();
   }
 
