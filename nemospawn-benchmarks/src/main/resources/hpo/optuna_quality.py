@@ -2,6 +2,9 @@
 
 usage: optuna_quality.py quality <problem> <seed0> <seeds> <trials>
        optuna_quality.py timing <trials>
+       optuna_quality.py interacting <problem> <seed0> <seeds> <trials>   (multivariate, group TPE)
+       optuna_quality.py concurrent <problem> <seed0> <seeds> <trials> <workers>   (constant liar)
+       optuna_quality.py curves <predictive|crossing> <seed0> <seeds> <budget> <asha|none>
 Prints one JSON object per line."""
 import json, math, sys, time
 import optuna
@@ -45,9 +48,92 @@ def mixed(t):
             + {"adam": 0, "rmsprop": 0.25, "sgd": 0.5}[opt] + 4 * (dropout - 0.2) ** 2)
 
 
-PROBLEMS = {"branin": branin, "hartmann6": hartmann6, "rosenbrock4": rosenbrock4, "ackley2": ackley2, "mixed": mixed}
+def valley4(t):
+    x = [t.suggest_float("x%d" % i, -2, 2) for i in range(4)]
+    return sum(100 * (x[i + 1] - x[i]) ** 2 for i in range(3)) + (sum(x) / 4 - 1) ** 2
 
-if sys.argv[1] == "quality":
+
+def branches(t):
+    model = t.suggest_categorical("model", ["a", "b"])
+    if model == "a":
+        a1, a2 = t.suggest_float("a1", -2, 2), t.suggest_float("a2", -2, 2)
+        return 20 * (a1 - a2) ** 2 + (a1 + a2 - 1) ** 2
+    b1, b2, b3 = t.suggest_float("b1", 0, 1), t.suggest_float("b2", 0, 1), t.suggest_float("b3", 0, 1)
+    return 0.3 + 20 * (b1 - b2) ** 2 + 20 * (b2 - b3) ** 2 + (b1 - 0.2) ** 2
+
+
+def curve(kind, rng, steps):
+    """LearningCurves.java: the same distribution (its own random numbers)."""
+    q = rng.random()
+    fin = 0.1 + 0.3 * (1 - q)
+    tau = 2 + 10 * rng.random() if kind == "predictive" else 2 + 40 * q
+    out = []
+    for k in range(steps):
+        e = math.exp(-(k + 1) / tau)
+        mean = fin * (1 + 2 * e) if kind == "predictive" else fin + (1 - fin) * e
+        out.append(mean + 0.005 * rng.gauss(0, 1))
+    return out
+
+
+PROBLEMS = {"valley4": valley4, "branches": branches, "branin": branin, "hartmann6": hartmann6, "rosenbrock4": rosenbrock4, "ackley2": ackley2, "mixed": mixed}
+
+def run_best(study, f, trials, workers=1):
+    """Asks with `workers` trials pending; tells the oldest first (FIFO). Returns best-so-far."""
+    best, traj, pending = math.inf, [], []
+    while len(traj) < trials:
+        while len(pending) < workers and len(traj) + len(pending) < trials:
+            t = study.ask()
+            pending.append((t, f(t)))
+        t, v = pending.pop(0)
+        study.tell(t, v)
+        best = min(best, v)
+        traj.append(best)
+    return traj
+
+
+if sys.argv[1] in ("interacting", "concurrent"):
+    f = PROBLEMS[sys.argv[2]]
+    for seed in range(int(sys.argv[3]), int(sys.argv[3]) + int(sys.argv[4])):
+        if sys.argv[1] == "interacting":
+            sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
+            workers = 1
+        else:
+            sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+            workers = int(sys.argv[6])
+        study = optuna.create_study(sampler=sampler)
+        traj = run_best(study, f, int(sys.argv[5]), workers)
+        print(json.dumps({"problem": sys.argv[2], "seed": seed, "best": traj}), flush=True)
+elif sys.argv[1] == "curves":
+    import random
+    kind, budget = sys.argv[2], int(sys.argv[5])
+    for seed in range(int(sys.argv[3]), int(sys.argv[3]) + int(sys.argv[4])):
+        rng = random.Random(seed)
+        pruner = (optuna.pruners.SuccessiveHalvingPruner() if sys.argv[6] == "asha"
+                  else optuna.pruners.NopPruner())
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed), pruner=pruner)
+        used, best = 0, math.inf
+        while used < budget:
+            c = curve(kind, rng, 100)
+            t = study.ask()
+            pruned = False
+            for k, v in enumerate(c):
+                if used >= budget:
+                    pruned = None
+                    break
+                used += 1
+                t.report(v, k + 1)
+                if t.should_prune():
+                    pruned = True
+                    break
+            if pruned is None:
+                study.tell(t, state=optuna.trial.TrialState.FAIL)
+            elif pruned:
+                study.tell(t, state=optuna.trial.TrialState.PRUNED)
+            else:
+                study.tell(t, c[-1])
+                best = min(best, c[-1])
+        print(json.dumps({"kind": kind, "seed": seed, "best": best, "trials": len(study.trials)}), flush=True)
+elif sys.argv[1] == "quality":
     f = PROBLEMS[sys.argv[2]]
     for seed in range(int(sys.argv[3]), int(sys.argv[3]) + int(sys.argv[4])):
         study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))

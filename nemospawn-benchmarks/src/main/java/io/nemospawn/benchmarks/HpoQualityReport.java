@@ -37,7 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
  * so a loaded machine inflates it less than wall time), and Optuna's with {@code optunaTiming}.
  *
  * <p>Run: {@code java -cp nemospawn-benchmarks/target/benchmarks.jar
- * io.nemospawn.benchmarks.HpoQualityReport [seeds=30] [optunaSeeds=10] [optunaTiming=true]}
+ * io.nemospawn.benchmarks.HpoQualityReport [seeds=30] [optunaSeeds=10] [optunaTiming=true]}; with
+ * first argument {@code agents} it prints the sections on agents instead ({@link
+ * HpoAgentsQuality}: pruning under a step budget, interacting parameters, concurrent workers).
  */
 public final class HpoQualityReport {
   private static final int TRIALS = 100;
@@ -46,6 +48,15 @@ public final class HpoQualityReport {
   private HpoQualityReport() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("agents")) {
+      new HpoAgentsQuality(
+              args.length > 1 ? Integer.parseInt(args[1]) : 30,
+              args.length > 2 ? Integer.parseInt(args[2]) : 30,
+              optunaScript(),
+              args.length > 3 ? Path.of(args[3]) : null)
+          .run();
+      return;
+    }
     int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
     int optunaSeeds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     boolean optunaTiming = args.length <= 2 || Boolean.parseBoolean(args[2]);

@@ -119,6 +119,16 @@ final class HpoCommand {
       String template;
     }
 
+    @Option(
+        names = "--warm-start-from",
+        paramLabel = "STUDY",
+        description = "Seeds the new study with the COMPLETE and PRUNED trials of an earlier"
+            + " study in the same data dir: parameters the new space lacks are dropped, trials"
+            + " with a value outside the new space are skipped, a parameter of another kind is"
+            + " an error; max_trials counts new trials only.")
+    @Nullable
+    String warmStartFrom;
+
     private HpoConfig config = HpoConfig.parse(DEFAULT_SPACE, "the default search space");
     private String from = "the default search space (as NemoSpawn 1.0: give --hpo-file or"
         + " --template for your own)";
@@ -132,7 +142,7 @@ final class HpoCommand {
         config = HpoConfig.read(source.hpoFile);
         from = source.hpoFile.toString();
       }
-      return Hpo.create(state.dataDir(), study, config);
+      return Hpo.create(state.dataDir(), study, config, warmStartFrom);
     }
 
     @Override
@@ -148,6 +158,14 @@ final class HpoCommand {
         m.put("pruner", config.pruner());
         m.put("params", new ArrayList<>(config.space().params().keySet()));
         m.put("source", from);
+        s.warmStart().ifPresent(w -> {
+          Map<String, Object> ws = new LinkedHashMap<>();
+          ws.put("from", w.from());
+          ws.put("copied", w.copied());
+          ws.put("skipped_outside", w.skippedOutside());
+          ws.put("dropped_params", w.droppedParams());
+          m.put("warm_start", ws);
+        });
         out.json(m);
       } else {
         out.println("Created study " + study + ": " + config.direction().name().toLowerCase()
@@ -156,6 +174,13 @@ final class HpoCommand {
             + (config.maxTrials() == 0 ? "unlimited" : config.maxTrials()) + ", sampler "
             + config.sampler() + ", pruner " + config.pruner() + ". Storage: " + s.storage());
         out.println("Search space from " + from + ".");
+        s.warmStart()
+            .ifPresent(w -> out.println("Warm start from " + w.from() + ": " + w.copied()
+                + " trials copied, " + w.skippedOutside() + " skipped (a value outside this space)"
+                + (w.droppedParams().isEmpty()
+                    ? ""
+                    : ", parameters not in this space dropped: " + w.droppedParams())
+                + "."));
       }
       return ExitCodes.OK;
     }

@@ -156,6 +156,64 @@ class HpoCommandTest {
   }
 
   @Test
+  void initWarmStartsFromAnEarlierStudy(@TempDir Path dir) throws Exception {
+    String data = dir.resolve("data").toString();
+    assertThat(run("hpo", "init", "--study", "old", "--data-dir", data).code()).isZero();
+    for (int i = 0; i < 3; i++) {
+      JsonNode s = JSON.readTree(
+          run("hpo", "suggest", "--study", "old", "--data-dir", data, "--json").out());
+      Result done = run(
+          "hpo",
+          "report",
+          "--study",
+          "old",
+          "--trial",
+          s.get("trial").asText(),
+          "--val-loss",
+          Double.toString(0.5 + i),
+          "--final",
+          "--data-dir",
+          data);
+      assertThat(done.code()).as(done.err()).isZero();
+    }
+    // the new space has lr and layers (not batch_size)
+    Result init = run(
+        "hpo",
+        "init",
+        "--study",
+        "new",
+        "--hpo-file",
+        hpoFile(dir, 5).toString(),
+        "--warm-start-from",
+        "old",
+        "--data-dir",
+        data,
+        "--json");
+    assertThat(init.code()).as(init.err()).isZero();
+    JsonNode ws = JSON.readTree(init.out()).get("warm_start");
+    // the default space's lr (1e-5..1e-3) lies inside the new one (1e-5..1e-1)
+    assertThat(ws.get("from").asText()).isEqualTo("old");
+    assertThat(ws.get("copied").asInt()).isEqualTo(3);
+    assertThat(ws.get("skipped_outside").asInt()).isZero();
+    assertThat(ws.get("dropped_params").toString()).isEqualTo("[\"batch_size\"]");
+    try (Study s = Hpo.open(Path.of(data), "new")) {
+      assertThat(s.trials()).hasSize(3).allMatch(t -> t.state() == TrialState.COMPLETE);
+      assertThat(s.maxTrials()).isEqualTo(8);
+    }
+    Result unknown =
+        run("hpo", "init", "--study", "other", "--warm-start-from", "nope", "--data-dir", data);
+    assertThat(unknown.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(unknown.err())
+        .startsWith("Error: Cannot warm-start study 'other' from 'nope':"
+            + " there is no such study under ");
+    assertThat(dir.resolve("data/hpo/other.db")).doesNotExist();
+    Result hostile =
+        run("hpo", "init", "--study", "other", "--warm-start-from", "../x", "--data-dir", data);
+    assertThat(hostile.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(hostile.err()).contains("'../x'");
+  }
+
+  @Test
   void initExplainsTemplatesAndMistakes(@TempDir Path dir) throws Exception {
     Result t =
         run("hpo", "init", "--study", "s", "--template", "llama", "--data-dir", dir.toString());

@@ -3,6 +3,7 @@ package io.nemospawn.hpo;
 import io.nemospawn.Remedied;
 import java.nio.file.Path;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Entry point of the HPO module.
@@ -60,21 +61,73 @@ public final class Hpo {
    * @throws IllegalStateException if the study exists
    */
   public static Study create(Path dataDir, String study, HpoConfig config) {
-    StudyStorage storage = StudyStorage.forDataDir(dataDir, study);
+    return create(dataDir, study, config, null);
+  }
+
+  /**
+   * Creates a study under a data dir from a config, warm-started from the earlier study {@code
+   * warmStartFrom} of the same data dir when it is not null (what {@code hpo init
+   * --warm-start-from} does; see {@link WarmStart}).
+   *
+   * @throws IllegalArgumentException if a study name is invalid, the earlier study does not
+   *     exist, or its space is incompatible (all checked before anything is created)
+   * @throws IllegalStateException if the study exists
+   * @since 0.2
+   */
+  public static Study create(
+      Path dataDir, String study, HpoConfig config, @Nullable String warmStartFrom) {
+    StudyStorage source = null;
+    if (warmStartFrom != null) {
+      Path file = storageFile(dataDir, warmStartFrom);
+      if (!java.nio.file.Files.isRegularFile(file)) {
+        throw new IllegalArgumentException("Cannot warm-start study '" + study + "' from '"
+            + warmStartFrom + "': there is no such study under " + studyDir(dataDir)
+            + ". Give the name of an existing study (see its file " + file.getFileName() + ").");
+      }
+      if (warmStartFrom.equals(study)) {
+        throw new IllegalArgumentException(
+            "Cannot warm-start study '" + study + "' from itself; give a new study name.");
+      }
+      storageFile(dataDir, study); // validates the new name before the earlier study is opened
+      source = StudyStorage.forDataDir(dataDir, warmStartFrom);
+      try {
+        // checked before the new study's file is created, so a refused warm start leaves nothing
+        WarmStart.plan(source, warmStartFrom, study, config.direction(), config.space());
+      } catch (RuntimeException e) {
+        source.close();
+        throw e;
+      }
+    }
+    StudyStorage storage;
     try {
-      Study s = study(study)
+      storage = StudyStorage.forDataDir(dataDir, study);
+    } catch (RuntimeException e) {
+      if (source != null) {
+        source.close();
+      }
+      throw e;
+    }
+    try {
+      Study.Builder b = study(study)
           .ownedStorage(storage)
           .space(config.space())
           .direction(config.direction())
           .maxTrials(config.maxTrials())
           .sampler(config.newSampler())
-          .pruner(config.newPruner())
-          .create();
+          .pruner(config.newPruner());
+      if (source != null && warmStartFrom != null) {
+        b.warmStartFrom(source, warmStartFrom);
+      }
+      Study s = b.create();
       storage.setStudyUserAttr(study, ATTR_CONFIG, config.toJson());
       return s;
     } catch (RuntimeException e) {
       storage.close();
       throw e;
+    } finally {
+      if (source != null) {
+        source.close();
+      }
     }
   }
 

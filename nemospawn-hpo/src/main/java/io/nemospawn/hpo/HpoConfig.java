@@ -28,7 +28,7 @@ import tools.jackson.databind.node.ObjectNode;
  * }</pre>
  *
  * Our additions (ignored by the reference tool): {@code [sampler] type = "tpe"|"random"|"genetic"}
- * and {@code [pruner] type = "asha"|"hyperband"|"median"|"none"} (defaults: TPE with constant liar,
+ * and {@code [pruner] type = "asha"|"checked-asha"|"hyperband"|"median"|"none"} (defaults: TPE with constant liar,
  * ASHA), {@code step} and {@code log} keys on {@code uniform}/{@code float}/{@code int}.
  *
  * @param maxTrials 0 for no limit
@@ -47,7 +47,8 @@ public record HpoConfig(
     String pruner) {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final Set<String> SAMPLERS = Set.of("tpe", "random", "genetic");
-  private static final Set<String> PRUNERS = Set.of("asha", "hyperband", "median", "none");
+  private static final Set<String> PRUNERS =
+      Set.of("asha", "checked-asha", "hyperband", "median", "none");
 
   /** Validates. */
   public HpoConfig {
@@ -61,8 +62,8 @@ public record HpoConfig(
           "Unknown sampler '" + sampler + "': use one of tpe, random, genetic.");
     }
     if (!PRUNERS.contains(pruner)) {
-      throw new IllegalArgumentException(
-          "Unknown pruner '" + pruner + "': use one of asha, hyperband, median, none.");
+      throw new IllegalArgumentException("Unknown pruner '" + pruner
+          + "': use one of asha, checked-asha, hyperband, median, none.");
     }
     if (maxTrials < 0 || minStepsBeforePrune < 0) {
       throw new IllegalArgumentException("max_trials " + maxTrials + " and min_steps_before_prune "
@@ -111,6 +112,12 @@ public record HpoConfig(
         return Pruners.median(5, minStepsBeforePrune, 1);
       case "none":
         return Pruners.none();
+      case "checked-asha":
+        var c = Pruners.rankCheckedHalving();
+        if (minStepsBeforePrune > 0) {
+          c.minResource(minStepsBeforePrune);
+        }
+        return c.build();
       default:
         var b = Pruners.successiveHalving();
         if (minStepsBeforePrune > 0) {

@@ -2,6 +2,7 @@ package io.nemospawn.hpo;
 
 import io.nemospawn.hpo.internal.HyperbandPruner;
 import io.nemospawn.hpo.internal.MedianPruner;
+import io.nemospawn.hpo.internal.RankCheckedHalvingPruner;
 import io.nemospawn.hpo.internal.SuccessiveHalvingPruner;
 import org.apiguardian.api.API;
 
@@ -50,6 +51,17 @@ public final class Pruners {
   /** Returns a builder of ASHA (Li et al., MLSys 2020). */
   public static SuccessiveHalvingBuilder successiveHalving() {
     return new SuccessiveHalvingBuilder();
+  }
+
+  /**
+   * Returns a builder of rank-checked successive halving: ASHA that prunes at a rung only while
+   * that rung's values rank the completed trials as their final values do (the 95 % lower
+   * confidence bound of Spearman's correlation, over the better half of the completed trials by
+   * final value and at least 5 of them, is at least 0.3), so it keeps ASHA's savings where early values
+   * predict final ones and does not prune where learning curves cross.
+   */
+  public static RankCheckedHalvingBuilder rankCheckedHalving() {
+    return new RankCheckedHalvingBuilder();
   }
 
   /** Returns a builder of Hyperband (Li et al., JMLR 2018). */
@@ -155,6 +167,74 @@ public final class Pruners {
       return "HyperbandBuilder[minResource=" + minResource + ", maxResource="
           + (maxResource == 0 ? "auto" : maxResource) + ", reductionFactor=" + reductionFactor
           + "]";
+    }
+  }
+
+  /**
+   * Configures rank-checked successive halving: ASHA's rungs (min resource "auto", reduction
+   * factor 4, min early-stopping rate 0) plus the check that a rung may prune only when at least
+   * {@code minCompleted} (5) trials of the better half (by final value) of the COMPLETE trials
+   * reported there and the 95 % lower confidence bound of the Spearman correlation between their
+   * values there and their final values is at least {@code minCorrelation} (0.3).
+   */
+  public static final class RankCheckedHalvingBuilder {
+    private long minResource;
+    private int reductionFactor = 4;
+    private int minEarlyStoppingRate;
+    private int minCompleted = 5;
+    private double minCorrelation = 0.3;
+
+    private RankCheckedHalvingBuilder() {}
+
+    /** The step of the first rung; "auto" (from the first completed trial) is the default. */
+    public RankCheckedHalvingBuilder minResource(long steps) {
+      if (steps < 1) {
+        throw new IllegalArgumentException("minResource " + steps + " must be >= 1.");
+      }
+      this.minResource = steps;
+      return this;
+    }
+
+    public RankCheckedHalvingBuilder reductionFactor(int eta) {
+      this.reductionFactor = eta;
+      return this;
+    }
+
+    public RankCheckedHalvingBuilder minEarlyStoppingRate(int rate) {
+      this.minEarlyStoppingRate = rate;
+      return this;
+    }
+
+    /** Trials of the better half of the COMPLETE ones a rung needs before it prunes; default 5. */
+    public RankCheckedHalvingBuilder minCompleted(int n) {
+      this.minCompleted = n;
+      return this;
+    }
+
+    /**
+     * The lower confidence bound of the Spearman correlation (rung value vs final value) a rung
+     * needs to prune; default 0.3.
+     */
+    public RankCheckedHalvingBuilder minCorrelation(double rho) {
+      this.minCorrelation = rho;
+      return this;
+    }
+
+    /**
+     * Returns the pruner.
+     *
+     * @throws IllegalArgumentException for a bad value, naming it
+     */
+    public Pruner build() {
+      return new RankCheckedHalvingPruner(
+          minResource, reductionFactor, minEarlyStoppingRate, minCompleted, minCorrelation);
+    }
+
+    @Override
+    public String toString() {
+      return "RankCheckedHalvingBuilder[minResource=" + (minResource == 0 ? "auto" : minResource)
+          + ", reductionFactor=" + reductionFactor + ", minCompleted=" + minCompleted
+          + ", minCorrelation=" + minCorrelation + "]";
     }
   }
 }

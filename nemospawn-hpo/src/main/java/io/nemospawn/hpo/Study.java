@@ -50,6 +50,7 @@ public final class Study implements AutoCloseable {
   private final SearchSpace space;
   private final int maxTrials;
   private final InstantSource clock;
+  private @Nullable WarmStart warmStart;
 
   private Study(
       Builder b,
@@ -95,12 +96,24 @@ public final class Study implements AutoCloseable {
     return storage;
   }
 
+  /** Returns what {@link Builder#warmStartFrom} copied when this object created the study. */
+  public Optional<WarmStart> warmStart() {
+    return Optional.ofNullable(warmStart);
+  }
+
   /**
-   * Creates a trial and suggests every parameter of the space for it.
+   * Creates a trial and suggests every parameter of the space for it. Asks of one study are
+   * serialised through {@link StudyStorage#underAskLock} (across processes for the journal and
+   * SQLite storages), so a sampler with a constant liar sees the parameters of every trial asked
+   * before, even by another process, and concurrent agents do not pile onto one point.
    *
    * @throws IllegalStateException if the study holds max_trials trials already
    */
   public Trial ask() {
+    return storage.underAskLock(name, this::askLocked);
+  }
+
+  private Trial askLocked() {
     int number = storage.createTrial(name, maxTrials, clock.instant());
     List<FrozenTrial> view = pruner.samplerView(name, storage.trials(name), number);
     SamplerContext ctx = new SamplerContext(name, direction, view, number, Map.of());
@@ -321,6 +334,8 @@ public final class Study implements AutoCloseable {
     private boolean ownsStorage;
     private @Nullable Integer maxTrials;
     private InstantSource clock = InstantSource.system();
+    private @Nullable StudyStorage warmSource;
+    private @Nullable String warmFrom;
 
     private Builder(String name) {
       Objects.requireNonNull(name, "name");
@@ -375,6 +390,18 @@ public final class Study implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Seeds the study at {@link #create()} with the COMPLETE and PRUNED trials of an earlier study
+     * {@code from} in {@code source} (same or overlapping space; see {@link WarmStart} for the
+     * rules on parameters outside the new space). Everything is checked before the study is
+     * created.
+     */
+    public Builder warmStartFrom(StudyStorage source, String from) {
+      this.warmSource = Objects.requireNonNull(source, "source");
+      this.warmFrom = Objects.requireNonNull(from, "from");
+      return this;
+    }
+
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -409,11 +436,36 @@ public final class Study implements AutoCloseable {
       Direction dir = direction == null ? Direction.MINIMIZE : direction;
       SearchSpace sp = space == null ? SearchSpace.empty() : space;
       int max = maxTrials == null ? 0 : maxTrials;
+      WarmStart.Plan plan = null;
+      if (warmSource != null && warmFrom != null) {
+        if (storage.findStudy(name).isPresent()) {
+          throw new IllegalStateException("Study '" + name + "' exists in " + storage
+              + "; a warm start needs a new study name.");
+        }
+        plan = WarmStart.plan(warmSource, warmFrom, name, dir, sp);
+        if (max > 0) {
+          max += plan.summary().copied();
+        }
+      }
       Map<String, String> attrs = new LinkedHashMap<>();
       attrs.put(ATTR_SPACE, sp.toJson());
       attrs.put(ATTR_MAX_TRIALS, Integer.toString(max));
       storage.createStudy(name, dir, attrs);
-      return new Study(this, storage, sampler(), dir, sp, max);
+      Study study = new Study(this, storage, sampler(), dir, sp, max);
+      if (plan != null) {
+        WarmStart.copy(plan, storage, name, clock.instant());
+        storage.setStudyUserAttr(name, WarmStart.ATTR_SUMMARY, plan.summary().toJson());
+        study.warmStart = plan.summary();
+        log.info(
+            "Study {} warm-started from {}: {} trials copied, {} outside the space skipped,"
+                + " parameters dropped: {}",
+            name,
+            warmFrom,
+            plan.summary().copied(),
+            plan.summary().skippedOutside(),
+            plan.summary().droppedParams());
+      }
+      return study;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.nemospawn.hpo;
 
+import io.nemospawn.hpo.internal.FileAskLock;
 import io.nemospawn.hpo.internal.InMemoryStorage;
 import io.nemospawn.hpo.internal.JournalStorage;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.Supplier;
 import org.apiguardian.api.API;
 
 /**
@@ -127,6 +129,30 @@ public interface StudyStorage extends AutoCloseable {
 
   /** Returns one trial. */
   FrozenTrial trial(String study, int number);
+
+  /**
+   * Runs {@code action} so that no other ask of {@code study} through this storage's data
+   * (in this JVM and, for storages that processes share, in any process) runs at the same time.
+   * {@link Study#ask()} holds it from creating its trial until the trial's parameters are stored,
+   * so a sampler with a constant liar sees the parameters of every earlier ask. The default locks
+   * this object (one JVM); the journal and SQLite storages lock a file next to the study, {@code
+   * <file>.ask.lock} (see {@link #underFileLock}).
+   */
+  default <T> T underAskLock(String study, Supplier<T> action) {
+    synchronized (this) {
+      return action.get();
+    }
+  }
+
+  /**
+   * Runs {@code action} under an in-JVM lock and an exclusive OS file lock on {@code lockFile}
+   * (created if missing): the ask lock of storages kept in files.
+   *
+   * @throws io.nemospawn.StateException if the lock file cannot be created or locked
+   */
+  static <T> T underFileLock(Path lockFile, Supplier<T> action) {
+    return FileAskLock.run(lockFile, action);
+  }
 
   /** Releases files or connections; idempotent. */
   @Override

@@ -66,6 +66,11 @@ public final class JournalStorage implements StudyStorage {
     }
   }
 
+  @Override
+  public <T> T underAskLock(String study, java.util.function.Supplier<T> action) {
+    return FileAskLock.run(file.resolveSibling(file.getFileName() + ".ask.lock"), action);
+  }
+
   /** Returns the journal file. */
   public Path file() {
     return file;

@@ -157,7 +157,10 @@ public final class TpeSampler implements Sampler {
     if (sp.finished() < s.startupTrials()) {
       return Map.of();
     }
-    Map<String, Distribution> joint = intersection(ctx, space);
+    // with groups, every parameter finished trials have (one distribution each) is modelled, one
+    // joint estimator per group of parameters that always occur together (Optuna's
+    // _GroupDecomposedSearchSpace); without, only those every finished trial has
+    Map<String, Distribution> joint = s.group() ? union(ctx, space) : intersection(ctx, space);
     if (joint.isEmpty()) {
       return Map.of();
     }
@@ -209,6 +212,37 @@ public final class TpeSampler implements Sampler {
       }
     }
     return out;
+  }
+
+  /**
+   * Returns the parameters of {@code space} that at least one finished trial has, each with the
+   * one distribution every finished trial that has it gives it.
+   */
+  private static Map<String, Distribution> union(SamplerContext ctx, SearchSpace space) {
+    Map<String, Distribution> out = new LinkedHashMap<>();
+    Set<String> conflicting = new LinkedHashSet<>();
+    for (FrozenTrial t : ctx.trials()) {
+      if (t.state() != TrialState.COMPLETE && t.state() != TrialState.PRUNED) {
+        continue;
+      }
+      t.distributions().forEach((k, d) -> {
+        Distribution known = out.putIfAbsent(k, d);
+        if (known != null && !known.equals(d)) {
+          conflicting.add(k);
+        }
+      });
+    }
+    Map<String, Distribution> inSpace = new LinkedHashMap<>();
+    for (var e : space.params().entrySet()) {
+      Distribution d = out.get(e.getKey());
+      if (d != null
+          && d.equals(e.getValue())
+          && !d.isSingle()
+          && !conflicting.contains(e.getKey())) {
+        inSpace.put(e.getKey(), d);
+      }
+    }
+    return inSpace;
   }
 
   /** Partitions names into groups whose members always occur together in finished trials. */
