@@ -101,11 +101,12 @@ class GoldenTranscriptTest {
     socket.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
     socket.getOutputStream().flush();
     List<String> out = new ArrayList<>();
-    socket.setSoTimeout(300);
+    socket.setSoTimeout(20_000); // every line of these transcripts gets at least one reply
     try {
       String l;
       while ((l = reader.readLine()) != null) {
         out.add(l);
+        socket.setSoTimeout(300);
       }
       socket.close(); // the server closed it
     } catch (java.net.SocketTimeoutException e) {
@@ -121,6 +122,7 @@ class GoldenTranscriptTest {
         .replaceAll("(golden|worker|lead)-[0-9a-f]{8}", "$1-<id>")
         .replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>")
         .replaceAll("\"key\":\"[^\"]+\"", "\"key\":\"<key>\"")
+        .replaceAll("\\b[0-9a-f]{8,}\\b", "<hex>")
         .replaceAll("\"(id|msg_id|messageId|plan_id)\":\"[^\"]+\"", "\"$1\":\"<id>\"");
   }
 }
