@@ -46,6 +46,32 @@ public interface NemoSpawn extends AutoCloseable {
   }
 
   /** Returns a builder for a data directory with non-default settings. */
+  /**
+   * Connects to a control plane ({@code nemospawn serve}) and returns the same interfaces as the
+   * embedded library, backed by {@code nemospawn.v1} calls. Needs {@code nemospawn-server} on
+   * the class path.
+   *
+   * @param url {@code tcp://host:port}
+   * @param key the access key the server printed (read it from a file or the environment, never
+   *     from a command line)
+   * @throws IllegalStateException when no client is on the class path
+   */
+  static NemoSpawn connect(java.net.URI url, String key) {
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(key, "key");
+    List<io.nemospawn.spi.RemoteProvider> providers = new java.util.ArrayList<>();
+    ServiceLoader.load(io.nemospawn.spi.RemoteProvider.class, NemoSpawn.class.getClassLoader())
+        .forEach(providers::add);
+    if (providers.isEmpty()) {
+      ServiceLoader.load(io.nemospawn.spi.RemoteProvider.class).forEach(providers::add);
+    }
+    if (providers.isEmpty()) {
+      throw new IllegalStateException("No NemoSpawn control-plane client on the class path to"
+          + " connect to " + url + "; add io.nemospawn:nemospawn-server.");
+    }
+    return providers.get(0).connect(url, key);
+  }
+
   static Builder builder() {
     return new Builder();
   }

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       GpuCommand.class,
       HpoCommand.class,
       BoardCommand.class,
+      ServeCommand.class,
       NimCommand.class,
       ConfigCommand.class,
       DaemonCommand.class,

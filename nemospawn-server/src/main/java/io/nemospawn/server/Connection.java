@@ -174,7 +174,10 @@ final class Connection {
 
   private void readLoop() {
     int max = server.options().maxLineBytes();
-    try (InputStream in = socket.getInputStream()) {
+    try {
+      // not try-with-resources: closing the stream would close the socket before the writer
+      // flushed the last rejection
+      InputStream in = socket.getInputStream();
       if (!server.options().insecureLoopback()) {
         socket.setSoTimeout((int) server.options().helloTimeout().toMillis());
       }
@@ -399,15 +402,18 @@ final class Connection {
     d.put("server_id", server.serverId());
     d.put("principal", principal);
     d.set("protocols", Wire.MAPPER.valueToTree(server.protocols()));
-    d.put("last_seq", server.events().lastSeq());
-    d.put("oldest_seq", server.events().oldestSeq());
     d.put("event_retention", server.events().retention());
     d.put("max_line_bytes", server.options().maxLineBytes());
-    send(c.protocol(), "hello", d);
-    subscribe(c);
+    // the hello reply is queued under the event lock before any replayed or live event, so a
+    // client that read it is subscribed
+    subscribe(c, () -> send(c.protocol(), "hello", d));
   }
 
   private void subscribe(Command c) {
+    subscribe(c, () -> {});
+  }
+
+  private void subscribe(Command c, Runnable first) {
     JsonNode s = c.payload().get("since");
     long since = -1;
     if (s != null && !s.isNull()) {
@@ -431,7 +437,7 @@ final class Connection {
         }
       }
     }
-    long gap = server.events().subscribe(this, since);
+    long gap = server.events().subscribe(this, since, first);
     if (c.name().equals("subscribe") || gap > 0) {
       ObjectNode d = Wire.MAPPER.createObjectNode();
       if (c.requestId() != null) {

@@ -50,6 +50,12 @@ final class EventLog {
    * is no longer kept (so the caller can tell it), else -1.
    */
   synchronized long subscribe(Connection c, long since) {
+    return subscribe(c, since, () -> {});
+  }
+
+  /** As {@link #subscribe(Connection, long)}, running {@code first} (under the lock) before the replay. */
+  synchronized long subscribe(Connection c, long since, Runnable first) {
+    first.run();
     long gapFrom = -1;
     if (since >= 0) {
       long oldest = kept.isEmpty() ? lastSeq + 1 : kept.peekFirst().seq();

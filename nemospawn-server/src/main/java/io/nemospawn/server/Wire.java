@@ -1,11 +1,19 @@
 package io.nemospawn.server;
 
+import io.nemospawn.artifact.ArtifactType;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.SerializationContext;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.ValueSerializer;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The JSON side of the framing: a mapper with tight limits and the event envelope. */
@@ -21,7 +29,26 @@ final class Wire {
               .build())
           .build())
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .addModule(apiTypes())
       .build();
+
+  /** Api value classes that are not records or enums: written as their wire names. */
+  private static SimpleModule apiTypes() {
+    SimpleModule m = new SimpleModule("nemospawn-api-types");
+    m.addSerializer(ArtifactType.class, new ValueSerializer<ArtifactType>() {
+      @Override
+      public void serialize(ArtifactType value, JsonGenerator g, SerializationContext ctxt) {
+        g.writeString(value.wireName());
+      }
+    });
+    m.addDeserializer(ArtifactType.class, new ValueDeserializer<ArtifactType>() {
+      @Override
+      public ArtifactType deserialize(JsonParser p, DeserializationContext ctxt) {
+        return ArtifactType.of(p.getValueAsString());
+      }
+    });
+    return m;
+  }
 
   private Wire() {}
 

@@ -1,0 +1,245 @@
+package io.nemospawn.server;
+
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.Subscription;
+import io.nemospawn.Team;
+import io.nemospawn.TeamBuilder;
+import io.nemospawn.TeamEvent;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Answers {@code nemospawn.v1}: the library API of one {@link NemoSpawn} over the wire. Team
+ * commands are {@code scope.method} of the allow-listed api methods ({@code tasks.create},
+ * {@code inbox.send}, ...) with the payload {@code {"team": ID, "args": [...]}}; the reply is
+ * {@code result{request_id, value}}; failures are {@code command_rejected{request_id, code,
+ * reason, error}} where {@code error} is {@code not_found}, {@code invalid}, {@code state},
+ * {@code unsupported} or {@code error}. A command is acknowledged only after the library call
+ * returned, and the library writes state to disk before it returns: an acknowledged command is
+ * persisted.
+ *
+ * @since 0.1
+ */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public final class NemoSpawnV1Handler implements ProtocolHandler, AutoCloseable {
+  private static final Set<String> BUILT_IN = Set.of(
+      "server.info",
+      "teams.list",
+      "teams.get",
+      "teams.find",
+      "teams.create",
+      "teams.delete",
+      "events.subscribe");
+
+  private final NemoSpawn nemoSpawn;
+  private final Map<String, Team> teams = new ConcurrentHashMap<>();
+  private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+
+  /**
+   * A handler on a library instance (which it does not close).
+   *
+   * @param nemoSpawn the library
+   */
+  public NemoSpawnV1Handler(NemoSpawn nemoSpawn) {
+    this.nemoSpawn = nemoSpawn;
+  }
+
+  @Override
+  public String protocol() {
+    return ControlPlane.NEMOSPAWN_V1;
+  }
+
+  @Override
+  public Set<String> commands() {
+    Set<String> all = new TreeSet<>(BUILT_IN);
+    all.addAll(ApiMethods.METHODS.keySet());
+    return all;
+  }
+
+  @Override
+  public void handle(Command command, CommandContext context) throws Exception {
+    Object value;
+    try {
+      value = run(command, context);
+    } catch (InvocationTargetException e) {
+      throw rejection(e.getCause() == null ? e : e.getCause());
+    } catch (CommandRejectedException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw rejection(e);
+    }
+    ObjectNode d = Wire.MAPPER.createObjectNode();
+    d.set("value", Wire.MAPPER.valueToTree(value));
+    context.reply("result", d);
+  }
+
+  private @Nullable Object run(Command c, CommandContext context) throws Exception {
+    ObjectNode p = c.payload();
+    switch (c.name()) {
+      case "server.info": {
+        ObjectNode d = Wire.MAPPER.createObjectNode();
+        d.put("data_dir", nemoSpawn.dataDir().toString());
+        d.put("user", nemoSpawn.user());
+        d.put("principal", context.principal());
+        return d;
+      }
+      case "teams.list":
+        return nemoSpawn.teams();
+      case "teams.get":
+        return team(text(p, "team")).info();
+      case "teams.find":
+        return nemoSpawn.findTeam(text(p, "team")).map(Team::info);
+      case "teams.create": {
+        TeamBuilder b = nemoSpawn.newTeam(text(p, "name"));
+        JsonNode desc = p.get("description");
+        if (desc != null && desc.isString()) {
+          b.description(desc.asString());
+        }
+        JsonNode gpus = p.get("gpus");
+        if (gpus != null && gpus.isArray()) {
+          List<Integer> ids = new ArrayList<>();
+          for (JsonNode g : gpus) {
+            if (!g.canConvertToInt()) {
+              throw new CommandRejectedException("Invalid GPU index " + g + "; use integers >= 0");
+            }
+            ids.add(g.asInt());
+          }
+          b.gpus(ids);
+        }
+        try (Team t = b.create()) {
+          return t.info();
+        }
+      }
+      case "teams.delete": {
+        String id = text(p, "team");
+        Team t = teams.remove(id);
+        if (t != null) {
+          t.close();
+        }
+        nemoSpawn.deleteTeam(id);
+        return null;
+      }
+      case "events.subscribe": {
+        Team t = team(text(p, "team"));
+        subscriptions.computeIfAbsent(
+            t.id(), id -> t.subscribe(e -> context.publish("team_event", teamEvent(e))));
+        ObjectNode d = Wire.MAPPER.createObjectNode();
+        d.put("team", t.id());
+        return d;
+      }
+      default:
+        return invoke(c, p);
+    }
+  }
+
+  private static ObjectNode teamEvent(TeamEvent e) {
+    ObjectNode d = Wire.MAPPER.createObjectNode();
+    d.putNull("request_id");
+    d.put("team_id", e.teamId());
+    d.put("kind", e.getClass().getSimpleName());
+    d.set("event", Wire.MAPPER.valueToTree(e));
+    return d;
+  }
+
+  private @Nullable Object invoke(Command c, ObjectNode p) throws Exception {
+    JsonNode argsNode = p.get("args");
+    ArrayNode args;
+    if (argsNode == null || argsNode.isNull()) {
+      args = Wire.MAPPER.createArrayNode();
+    } else if (argsNode instanceof ArrayNode a) {
+      args = a;
+    } else {
+      throw new CommandRejectedException("args of " + c.name() + " must be a JSON array");
+    }
+    Method m = ApiMethods.find(c.name(), args.size());
+    ApiMethods.Scope scope = ApiMethods.SCOPE_OF.get(c.name());
+    if (m == null || scope == null) {
+      throw new CommandRejectedException(c.name() + " takes no " + args.size()
+          + " arguments; see docs/control-plane.md for its forms");
+    }
+    Team t = team(text(p, "team"));
+    Type[] types = m.getGenericParameterTypes();
+    Object[] values = new Object[types.length];
+    for (int i = 0; i < types.length; i++) {
+      try {
+        values[i] = Wire.MAPPER.readValue(
+            Wire.MAPPER.treeAsTokens(args.get(i)), Wire.MAPPER.constructType(types[i]));
+      } catch (JacksonException e) {
+        throw new CommandRejectedException("Argument " + (i + 1) + " of " + c.name() + " is not a "
+            + types[i].getTypeName() + ": " + e.getOriginalMessage());
+      }
+      if (values[i] == null && m.getParameterTypes()[i].isPrimitive()) {
+        throw new CommandRejectedException(
+            "Argument " + (i + 1) + " of " + c.name() + " must not be null");
+      }
+    }
+    return m.invoke(scope.from().apply(t), values);
+  }
+
+  private Team team(String idOrName) {
+    Team cached = teams.get(idOrName);
+    if (cached != null) {
+      return cached;
+    }
+    Team t = nemoSpawn.team(idOrName);
+    Team prev = teams.putIfAbsent(idOrName, t);
+    if (prev != null) {
+      t.close();
+      return prev;
+    }
+    return t;
+  }
+
+  private static String text(ObjectNode p, String field) {
+    JsonNode n = p.get(field);
+    if (n == null || !n.isString() || n.asString().isEmpty()) {
+      throw new CommandRejectedException("The payload needs the string field '" + field + "'");
+    }
+    return n.asString();
+  }
+
+  static CommandRejectedException rejection(Throwable e) {
+    String kind;
+    if (e instanceof NoSuchElementException) {
+      kind = "not_found";
+    } else if (e instanceof IllegalArgumentException) {
+      kind = "invalid";
+    } else if (e instanceof UnsupportedOperationException) {
+      kind = "unsupported";
+    } else if (e instanceof IllegalStateException) {
+      kind = "state";
+    } else if (e instanceof InterruptedException) {
+      kind = "interrupted";
+    } else {
+      kind = "error";
+    }
+    ObjectNode d = Wire.MAPPER.createObjectNode();
+    d.put("error", kind);
+    d.put("exception", e.getClass().getSimpleName());
+    String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return new CommandRejectedException(msg, d);
+  }
+
+  /** Ends the event subscriptions and closes the teams it opened. */
+  @Override
+  public void close() {
+    subscriptions.values().forEach(Subscription::close);
+    subscriptions.clear();
+    teams.values().forEach(Team::close);
+    teams.clear();
+  }
+}
