@@ -169,8 +169,7 @@ class BudgetIT {
     now.updateAndGet(x -> x.plus(interval));
     team.checkHealth(Duration.ofHours(1));
     assertThat(a.awaitExit(Duration.ofSeconds(20))).isTrue();
-    assertThat(a.info().lifecycleReason())
-        .isEqualTo("budget spent: gpu_hours 1 of 1 (100.0 %)");
+    assertThat(a.info().lifecycleReason()).isEqualTo("budget spent: gpu_hours 1 of 1 (100.0 %)");
     assertThat(
             ((io.nemospawn.core.internal.FileTeam) team).supervisor().records().leases())
         .isEmpty();
