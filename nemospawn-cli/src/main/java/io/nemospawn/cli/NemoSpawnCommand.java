@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       ArtifactCommand.class,
       WorkspaceCommand.class,
       WatchCommand.class,
+      CostCommand.class,
       ProfileCommand.class,
       SkillCommand.class,
       GpuCommand.class,

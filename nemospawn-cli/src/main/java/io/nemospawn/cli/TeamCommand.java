@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
       TeamCommand.ListTeams.class,
       TeamCommand.Delete.class,
       TeamCheckCommand.class,
-      TeamRepairCommand.class
+      TeamRepairCommand.class,
+      TeamBudgetCommand.class
     })
 final class TeamCommand {
 

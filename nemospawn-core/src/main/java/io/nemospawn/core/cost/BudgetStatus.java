@@ -92,9 +92,9 @@ public record BudgetStatus(
     Map<String, Object> l = new LinkedHashMap<>();
     for (Limit x : limits) {
       Map<String, Object> one = new LinkedHashMap<>();
-      one.put("used", x.used());
-      one.put("limit", x.limit());
-      one.put("fraction", x.fraction());
+      one.put("used", CostReport.plain(x.used()));
+      one.put("limit", CostReport.plain(x.limit()));
+      one.put("fraction", CostReport.plain(x.fraction()));
       one.put("exceeded", x.isExceeded());
       l.put(x.kind(), one);
     }

@@ -151,7 +151,7 @@ public final class Budgets {
 
   private static void putOrRemove(ObjectNode n, String field, @Nullable BigDecimal v) {
     if (v != null) {
-      n.put(field, v);
+      n.put(field, CostReport.plain(v));
     } else {
       n.remove(field);
     }

@@ -567,13 +567,13 @@ public final class CostLedger {
         record.put("team_id", ctx.teamId());
       }
       if (gpuType.isEmpty()) {
-        record.put("rate_per_gpu_hour", usdPerGpuHour);
+        record.put("rate_per_gpu_hour", CostReport.plain(usdPerGpuHour));
       } else {
         ObjectNode types =
             record.has("rates_by_gpu_type") && record.get("rates_by_gpu_type").isObject()
                 ? (ObjectNode) record.get("rates_by_gpu_type")
                 : record.putObject("rates_by_gpu_type");
-        types.put(gpuType, usdPerGpuHour);
+        types.put(gpuType, CostReport.plain(usdPerGpuHour));
       }
       ctx.store().write(recordFile(), record);
     }

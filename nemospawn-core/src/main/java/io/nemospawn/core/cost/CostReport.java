@@ -73,7 +73,7 @@ public record CostReport(
     Map<String, Object> toFormatMap() {
       Map<String, Object> m = new LinkedHashMap<>(usage.toFormatMap());
       m.put("total_tokens", usage.total());
-      m.put("cost_usd", usd);
+      m.put("cost_usd", plain(usd));
       m.put("unpriced_tokens", unpriced);
       return m;
     }
@@ -150,29 +150,31 @@ public record CostReport(
   public Map<String, Object> toFormatMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("team_id", teamId);
-    m.put("total_gpu_seconds", gpuSeconds());
-    m.put("total_cost_usd", totalUsd());
+    m.put("total_gpu_seconds", plain(gpuSeconds()));
+    m.put("total_cost_usd", plain(totalUsd()));
     Map<String, Object> byAgent = new LinkedHashMap<>();
     for (AgentCost a : agents) {
       Map<String, Object> x = new LinkedHashMap<>();
       x.put("name", a.name());
       x.put("gpu_count", a.gpuCount());
-      x.put("elapsed_seconds", a.elapsedSeconds());
-      x.put("gpu_seconds", a.gpuSeconds());
-      x.put("cost_usd", a.totalUsd());
+      x.put("elapsed_seconds", plain(a.elapsedSeconds()));
+      x.put("gpu_seconds", plain(a.gpuSeconds()));
+      x.put("cost_usd", plain(a.totalUsd()));
       x.put("status", a.status());
-      x.put("gpu_cost_usd", a.gpuUsd());
+      x.put("gpu_cost_usd", plain(a.gpuUsd()));
       x.put("tokens", a.tokens().toFormatMap());
       byAgent.put(a.agentId(), x);
     }
     m.put("agent_costs", byAgent);
-    m.put("rate_per_gpu_hour", ratePerGpuHour);
+    m.put("rate_per_gpu_hour", plain(ratePerGpuHour));
     m.put("last_updated", StateFormat.formatTimestamp(at));
-    m.put("rates_by_gpu_type", new java.util.TreeMap<>(ratesByGpuType));
+    Map<String, Object> types = new java.util.TreeMap<>();
+    ratesByGpuType.forEach((k, v) -> types.put(k, plain(v)));
+    m.put("rates_by_gpu_type", types);
     m.put("from", StateFormat.formatTimestamp(from));
-    m.put("gpu_hours", gpuHours());
-    m.put("gpu_cost_usd", gpuUsd());
-    m.put("token_cost_usd", tokens().usd());
+    m.put("gpu_hours", plain(gpuHours()));
+    m.put("gpu_cost_usd", plain(gpuUsd()));
+    m.put("token_cost_usd", plain(tokens().usd()));
     m.put("tokens", tokens().toFormatMap());
     m.put("pricing_version", pricingVersion);
     m.put("models", section(models));
@@ -180,6 +182,15 @@ public record CostReport(
     m.put("projects", section(projects));
     m.put("unpriced_models", unpricedModels());
     return m;
+  }
+
+  /**
+   * Returns a decimal as state files and {@code --json} write it: no trailing zeros and never in
+   * exponent form ({@code 10}, not {@code 1E+1}).
+   */
+  static BigDecimal plain(BigDecimal d) {
+    BigDecimal s = d.stripTrailingZeros();
+    return s.scale() < 0 ? s.setScale(0) : s;
   }
 
   private static Map<String, Object> section(Map<String, Tokens> s) {

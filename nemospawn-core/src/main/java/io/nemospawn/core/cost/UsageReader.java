@@ -67,6 +67,7 @@ public final class UsageReader {
     "usage".getBytes(StandardCharsets.US_ASCII),
     "token_count".getBytes(StandardCharsets.US_ASCII),
     "tokenUsage".getBytes(StandardCharsets.US_ASCII),
+    "modelUsage".getBytes(StandardCharsets.US_ASCII),
     "\"model\"".getBytes(StandardCharsets.US_ASCII),
   };
 
