@@ -25,7 +25,7 @@ import picocli.CommandLine.ParameterException;
     description = {
       "Sets, shows or clears a team's budget. Limits given replace those of the same kind; the"
           + " others stay. Without limits, shows where the team stands.",
-      "The watch pass (watch start, team status reads do not) enforces it: at 80 % of a limit the"
+      "The watch pass (watch status, watch start) enforces it: at 80 % of a limit the"
           + " leader gets one message; at 100 % every agent is stopped through its runtime, its"
           + " running tasks go back to pending and new agents are refused until the budget is"
           + " raised or cleared. GPU-hours and USD count from the last cost reset; wall time from"
