@@ -79,6 +79,13 @@ public final class UsageReader {
   private final Map<String, TokenUsage> claudeMessages = new LinkedHashMap<>();
 
   private final Map<String, String> claudeModels = new LinkedHashMap<>();
+
+  /** What the open Claude run has counted, by model (the ids above are only the recent ones). */
+  private final Map<String, TokenUsage> claudeRun = new TreeMap<>();
+
+  /** How many message ids of the open run are remembered (repeats of a message come together). */
+  static final int RECENT_MESSAGES = 32;
+
   private long codexLastTotal = -1;
   private TokenUsage codexLastCumulative = TokenUsage.ZERO;
   private final List<Delta> pending = new ArrayList<>();
@@ -338,13 +345,17 @@ public final class UsageReader {
     TokenUsage grown = now.minusFloor(before);
     claudeMessages.put(id, before.max(now));
     claudeModels.put(id, model);
+    if (claudeMessages.size() > RECENT_MESSAGES) {
+      String oldest = claudeMessages.keySet().iterator().next();
+      claudeMessages.remove(oldest);
+      claudeModels.remove(oldest);
+    }
+    claudeRun.merge(model, grown, TokenUsage::plus);
     count(model, grown);
   }
 
   private void claudeResult(JsonNode n) {
-    Map<String, TokenUsage> seen = new TreeMap<>();
-    claudeMessages.forEach(
-        (id, u) -> seen.merge(claudeModels.getOrDefault(id, model), u, TokenUsage::plus));
+    Map<String, TokenUsage> seen = new TreeMap<>(claudeRun);
     JsonNode byModel = n.path("modelUsage");
     if (byModel.isObject() && !byModel.isEmpty()) {
       for (Map.Entry<String, JsonNode> e : byModel.properties()) {
@@ -364,6 +375,7 @@ public final class UsageReader {
     }
     claudeMessages.clear();
     claudeModels.clear();
+    claudeRun.clear();
   }
 
   private static long number(JsonNode n, String field, long fallback) {
@@ -399,6 +411,8 @@ public final class UsageReader {
       m.put("model", claudeModels.getOrDefault(k, model));
       c.set(k, m);
     });
+    ObjectNode run = o.putObject("claude_run_totals");
+    claudeRun.forEach((k, v) -> run.set(k, MAPPER.valueToTree(v.toFormatMap())));
     o.put("codex_last_total", codexLastTotal);
     o.set("codex_last_cumulative", MAPPER.valueToTree(codexLastCumulative.toFormatMap()));
     return o;
@@ -429,6 +443,10 @@ public final class UsageReader {
       r.claudeMessages.put(
           e.getKey(), TokenUsage.fromFormatMap(MAPPER.convertValue(e.getValue(), Map.class)));
       r.claudeModels.put(e.getKey(), text(e.getValue(), "model", r.model));
+    }
+    for (Map.Entry<String, JsonNode> e : state.path("claude_run_totals").properties()) {
+      r.claudeRun.put(
+          e.getKey(), TokenUsage.fromFormatMap(MAPPER.convertValue(e.getValue(), Map.class)));
     }
     r.codexLastTotal = number(state, "codex_last_total", -1);
     JsonNode cum = state.path("codex_last_cumulative");
