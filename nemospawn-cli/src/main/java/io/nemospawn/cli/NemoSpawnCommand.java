@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       WatchCommand.class,
       SnapshotCommand.class,
       ScheduleCommand.class,
+
+      CostCommand.class,
       ProfileCommand.class,
       SkillCommand.class,
       GpuCommand.class,

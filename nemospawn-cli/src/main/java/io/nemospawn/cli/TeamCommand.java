@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
       TeamCommand.Delete.class,
       TeamCheckCommand.class,
       TeamRepairCommand.class,
-      TeamResumeCommand.class
+      TeamResumeCommand.class,
+      TeamBudgetCommand.class
     })
 final class TeamCommand {
 

@@ -48,7 +48,8 @@ class NemoSpawn10FormsIT {
       "ngc",
       "board",
       "snapshot",
-      "schedule");
+      "schedule",
+      "cost");
 
   @TempDir
   Path dir;
@@ -204,7 +205,10 @@ class NemoSpawn10FormsIT {
             "ngc push-container",
             "board serve",
             "board attach",
-            "board live");
+            "board live",
+            "cost reset",
+            "cost set-rate",
+            "cost show");
   }
 
   @Test

@@ -175,6 +175,7 @@ public final class FileTeam implements Team {
       throw new IllegalStateException("Cannot spawn agent '" + spec.name() + "': team " + id()
           + " is closed; open it again with NemoSpawn.team(\"" + id() + "\")");
     }
+    io.nemospawn.core.cost.Budgets.of(this).checkSpawn(spec.name());
     return supervisor.spawn(spec);
   }
 

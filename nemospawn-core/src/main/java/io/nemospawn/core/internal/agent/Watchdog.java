@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * lifecycle {@code dead}), their running tasks go back to {@code pending} (the claim ends), their
  * GPUs are free; agents with no sign of life (record, tasks, log output) for longer than the stuck
  * threshold are flagged; running tasks whose lease has expired on the team's clock go back to
- * {@code pending} (or {@code blocked}), reported with their holder. Thread-safe; passes may run from several processes at once.
+ * {@code pending} (or {@code blocked}), reported with their holder. The team's budget is
+ * enforced first ({@link io.nemospawn.core.cost.Budgets#enforce}). Thread-safe; passes may run from several processes at once.
  */
 public final class Watchdog {
   private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
@@ -40,6 +41,7 @@ public final class Watchdog {
 
   /** Runs one pass; {@code stuckAfter} is how long without any sign of life counts as stuck. */
   public HealthReport pass(Duration stuckAfter) {
+    enforceBudget();
     Instant now = supervisor.context().now();
     Map<String, AgentSupervisor.Change> changed = new java.util.HashMap<>();
     for (AgentSupervisor.Change c : supervisor.reconcile()) {
@@ -83,6 +85,18 @@ public final class Watchdog {
       }
     }
     return new HealthReport(now, out);
+  }
+
+  /**
+   * Enforces the team's budget, if it has one, before the health checks, so that agents it stops
+   * are reported stopped by this same pass.
+   */
+  private void enforceBudget() {
+    try {
+      io.nemospawn.core.cost.Budgets.of(team).enforce();
+    } catch (RuntimeException e) {
+      log.warn("Team {}: the budget cannot be checked: {}", team.id(), e.getMessage());
+    }
   }
 
   /**
