@@ -252,6 +252,8 @@ public final class AgentSupervisor implements AutoCloseable {
     if (removeWorkspace) {
       removeWorkspace(a.id());
     }
+    // Its key (auth on) dies with it.
+    io.nemospawn.state.AccessKeys.of(ctx.layout().dataDir()).revokeUser(a.id());
     ctx.audit("agent.stop", a.id(), Map.of("reason", reason));
     return out;
   }
