@@ -89,8 +89,7 @@ public final class AuditJournal implements AuditLog {
             file,
             StandardOpenOption.CREATE,
             StandardOpenOption.READ,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.APPEND);
+            StandardOpenOption.WRITE);
         try {
           long size = ch.size();
           if (size >= maxBytes) {
@@ -102,8 +101,7 @@ public final class AuditJournal implements AuditLog {
                 file,
                 StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+                StandardOpenOption.WRITE);
             size = 0;
             cached = new Cached(fileKey(file), 0, t);
           }
@@ -113,8 +111,10 @@ public final class AuditJournal implements AuditLog {
           byte[] text = COMPACT.writeValueAsBytes(n);
           ByteBuffer buf = ByteBuffer.allocate(text.length + 1).put(text).put((byte) '\n');
           buf.flip();
+          // Positional writes at the end: the lock keeps every other writer out meanwhile.
+          long at = size;
           while (buf.hasRemaining()) {
-            ch.write(buf);
+            at += ch.write(buf, at);
           }
           if (durability == Durability.FSYNC) {
             ch.force(false);
