@@ -86,10 +86,7 @@ public final class AuditJournal implements AuditLog {
     synchronized (this) {
       try (StateLock lock = StateLock.acquire(layout.dataLock("audit"))) {
         FileChannel ch = FileChannel.open(
-            file,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.READ,
-            StandardOpenOption.WRITE);
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
           long size = ch.size();
           if (size >= maxBytes) {
