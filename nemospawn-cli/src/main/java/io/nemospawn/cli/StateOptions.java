@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
@@ -21,6 +22,9 @@ public final class StateOptions {
       description = "Data directory (default: $NEMOSPAWN_DATA_DIR, else ~/.nemospawn).")
   @Nullable
   Path dataDir;
+
+  /** Where the caller's key is looked up: the process environment (tests put a map here). */
+  static UnaryOperator<@Nullable String> env = System::getenv;
 
   /**
    * Opens the data directory as the caller's key ({@link #callerKey()}) when there is one; with
@@ -51,7 +55,7 @@ public final class StateOptions {
    * @throws IllegalArgumentException when the key file cannot be read
    */
   public static Optional<String> callerKey() {
-    String file = System.getenv(Authorizer.KEY_FILE_ENV);
+    String file = env.apply(Authorizer.KEY_FILE_ENV);
     if (file != null && !file.isBlank()) {
       Path p = Path.of(file);
       try {
@@ -66,7 +70,7 @@ public final class StateOptions {
             "Cannot read the key file " + p + " named by " + Authorizer.KEY_FILE_ENV + ": " + e, e);
       }
     }
-    String key = System.getenv(Authorizer.KEY_ENV);
+    String key = env.apply(Authorizer.KEY_ENV);
     return key == null || key.isBlank() ? Optional.empty() : Optional.of(key.strip());
   }
 
