@@ -46,7 +46,8 @@ class NemoSpawn10FormsIT {
       "watch",
       "version",
       "ngc",
-      "board");
+      "board",
+      "auth");
 
   @TempDir
   Path dir;
@@ -194,7 +195,10 @@ class NemoSpawn10FormsIT {
             "ngc push-container",
             "board serve",
             "board attach",
-            "board live");
+            "board live",
+            "auth audit",
+            "auth create-user",
+            "auth verify");
   }
 
   @Test

@@ -168,13 +168,20 @@ public final class AccessKeys {
    */
   public synchronized int revokeUser(String user) {
     Objects.requireNonNull(user, "user");
-    List<Entry> entries = new ArrayList<>(read());
-    int before = entries.size();
-    entries.removeIf(e -> !e.role().isEmpty() && e.user().equals(user));
-    if (entries.size() != before) {
-      write(entries);
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      return 0;
     }
-    return before - entries.size();
+    int[] removed = {0};
+    locked(() -> {
+      List<Entry> entries = new ArrayList<>(read());
+      int before = entries.size();
+      entries.removeIf(e -> !e.role().isEmpty() && e.user().equals(user));
+      if (entries.size() != before) {
+        write(entries);
+      }
+      removed[0] = before - entries.size();
+    });
+    return removed[0];
   }
 
   /**
@@ -186,12 +193,15 @@ public final class AccessKeys {
    */
   public synchronized boolean revoke(String id) {
     Objects.requireNonNull(id, "id");
-    List<Entry> entries = new ArrayList<>(read());
-    boolean removed = entries.removeIf(e -> e.id().equals(id));
-    if (removed) {
-      write(entries);
-    }
-    return removed;
+    boolean[] removed = {false};
+    locked(() -> {
+      List<Entry> entries = new ArrayList<>(read());
+      removed[0] = entries.removeIf(e -> e.id().equals(id));
+      if (removed[0]) {
+        write(entries);
+      }
+    });
+    return removed[0];
   }
 
   /**
@@ -220,6 +230,33 @@ public final class AccessKeys {
   }
 
   private void store(String key, String label, @Nullable Principal scope) {
+    locked(() -> store0(key, label, scope));
+  }
+
+  /**
+   * Runs a read-modify-write of the file holding every other writer out: threads of this JVM
+   * (whatever instance they use) and other processes ({@code <data dir>/.locks/access-keys.lock}).
+   */
+  private void locked(Runnable change) {
+    Path parent = Objects.requireNonNull(file.toAbsolutePath().getParent(), "parent");
+    Path lock = parent.resolve(".locks").resolve("access-keys.lock");
+    synchronized (AccessKeys.class) {
+      try {
+        Files.createDirectories(lock.getParent());
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                lock,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock held = ch.lock()) {
+          change.run();
+        }
+      } catch (IOException e) {
+        throw new StateException(file, "Cannot lock " + lock + ": " + e, e);
+      }
+    }
+  }
+
+  private void store0(String key, String label, @Nullable Principal scope) {
     List<Entry> entries = new ArrayList<>(read());
     byte[] salt = new byte[16];
     RANDOM.nextBytes(salt);

@@ -252,8 +252,6 @@ public final class AgentSupervisor implements AutoCloseable {
     if (removeWorkspace) {
       removeWorkspace(a.id());
     }
-    // Its key (auth on) dies with it.
-    io.nemospawn.state.AccessKeys.of(ctx.layout().dataDir()).revokeUser(a.id());
     ctx.audit("agent.stop", a.id(), Map.of("reason", reason));
     return out;
   }
@@ -290,6 +288,8 @@ public final class AgentSupervisor implements AutoCloseable {
   }
 
   private AgentInfo recordExit(String id, String reason, OptionalInt code, String kind) {
+    // Its key (auth on) dies with it, whether it was stopped or exited on its own.
+    io.nemospawn.state.AccessKeys.of(ctx.layout().dataDir()).revokeUser(id);
     return records.patch(
         id,
         a -> a.status() == AgentStatus.STOPPED && a.lifecycle() == LifecycleState.DEAD
