@@ -110,6 +110,8 @@ class TeamWithAuthIT {
       for (Agent w : workers) {
         w.awaitExit(Duration.ofSeconds(30));
       }
+      // A listing reconciles records with processes: agents that exited are recorded as such.
+      team.agents().list();
       team.close();
     }
     // The agents acted under their own names, and the chain holds.
