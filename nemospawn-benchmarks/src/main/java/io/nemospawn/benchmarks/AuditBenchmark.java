@@ -92,7 +92,8 @@ public class AuditBenchmark {
           .open()) {
         for (int i = 0; i < lines; i++) {
           ns.audit()
-              .append("task.update", "team-0", "agent-" + (i % 8), Map.of("i", i, "status", "done"));
+              .append(
+                  "task.update", "team-0", "agent-" + (i % 8), Map.of("i", i, "status", "done"));
         }
       }
       files = AuditChain.files(dir);
