@@ -14,6 +14,17 @@ import org.apiguardian.api.API;
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface AuditLog {
+  /**
+   * Appends one entry, recorded as the user of the handle, chained to the line before it.
+   *
+   * @param event what happened, for example {@code user.create}
+   * @param teamId the team, or an empty string
+   * @param agentId the agent, or an empty string
+   * @param details free-form details (never secrets)
+   * @since 0.1
+   */
+  void append(String event, String teamId, String agentId, Map<String, Object> details);
+
   /** Returns the last {@code limit} entries, oldest first, optionally of one team (null: all). */
   List<Entry> tail(int limit, String teamId);
 

@@ -44,6 +44,15 @@ public enum ConfigKey {
   METRICS_PORT("9090", "Port of the Prometheus metrics endpoint."),
   /** User recorded in the audit log. */
   USER("", "User recorded in the audit log; empty means the login name ($USER)."),
+  /**
+   * Whether changes need a key with a role allowing them: off or on. Only ever turned on by the
+   * environment ({@code NEMOSPAWN_AUTH=on}); a variable cannot turn a configured {@code on} off.
+   */
+  AUTH(
+      "off", "Enforce users and roles: on (every change needs a key whose role allows it) or off."),
+  /** Size at which {@code audit.jsonl} is rotated; the hash chain continues in the new file. */
+  AUDIT_MAX_BYTES(
+      "67108864", "Size in bytes at which audit.jsonl is rotated (the chain continues)."),
   /** fsync (default) or none: how hard state writes go to disk. */
   DURABILITY("fsync", "State write durability: fsync (survives power loss) or none (faster).");
 

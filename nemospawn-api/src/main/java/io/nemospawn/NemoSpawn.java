@@ -131,6 +131,16 @@ public interface NemoSpawn extends AutoCloseable {
   /** Returns the user recorded in audit entries. */
   String user();
 
+  /**
+   * Returns who this handle acts for: the owner of the key it was opened with ({@link
+   * Builder#key(String)}), or empty when it was opened without one.
+   *
+   * @since 0.1
+   */
+  default Optional<Principal> principal() {
+    return Optional.empty();
+  }
+
   /** Closes the teams opened through this handle and stops its threads. Idempotent. */
   @Override
   void close();
@@ -144,8 +154,36 @@ public interface NemoSpawn extends AutoCloseable {
     private InstantSource clock = InstantSource.system();
     private @Nullable String user;
     private @Nullable Transport transport;
+    private @Nullable String key;
+    private boolean keyRequired;
 
     Builder() {}
+
+    /**
+     * Acts as the owner of an access key (read from a file or the environment, never from a
+     * command line): when the {@code auth} setting is on, every change is checked against the
+     * key's role and team, and refused with {@link AccessDeniedException}; the audit log records
+     * the key's user. {@link #open()} refuses an unknown or revoked key.
+     *
+     * @since 0.1
+     */
+    public Builder key(String key) {
+      this.key = Objects.requireNonNull(key, "key");
+      return this;
+    }
+
+    /**
+     * Treats a handle opened without a {@linkplain #key(String) key} as a viewer when the {@code
+     * auth} setting is on: reads work, changes are refused. Without this, a handle without a key
+     * is the data directory's owner and is not checked (it can write the files anyway). The CLI
+     * sets it.
+     *
+     * @since 0.1
+     */
+    public Builder keyRequired() {
+      this.keyRequired = true;
+      return this;
+    }
 
     /** Sets the data directory; default {@link NemoSpawn#defaultDataDir()}. */
     public Builder dataDir(Path dataDir) {
@@ -212,7 +250,14 @@ public interface NemoSpawn extends AutoCloseable {
       }
       return providers
           .get(0)
-          .open(dir.toAbsolutePath().normalize(), durability, clock, user, transport);
+          .open(
+              dir.toAbsolutePath().normalize(),
+              durability,
+              clock,
+              user,
+              transport,
+              key,
+              keyRequired);
     }
 
     @Override

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public abstract sealed class NemoSpawnException extends RuntimeException
-    permits AgentLaunchException,
+    permits AccessDeniedException,
+        AgentLaunchException,
         GpuUnavailableException,
         MergeConflictException,
         StateException,

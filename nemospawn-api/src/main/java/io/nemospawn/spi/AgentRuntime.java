@@ -145,6 +145,14 @@ public interface AgentRuntime {
       Objects.requireNonNull(exitFile, "exitFile");
       writable = List.copyOf(writable);
     }
+
+    /** Names the environment's variables but not their values, which may hold keys. */
+    @Override
+    public String toString() {
+      return "Launch[team=" + teamId + ", agent=" + agentId + " (" + agentName + "), command="
+          + command + ", env=" + new java.util.TreeSet<>(env.keySet()) + ", workDir=" + workDir
+          + "]";
+    }
   }
 
   /**

@@ -52,4 +52,29 @@ public interface NemoSpawnProvider {
     }
     return open(dataDir, durability, clock, user);
   }
+
+  /**
+   * Opens a data directory acting for the owner of an access key. The default serves a provider
+   * that predates this method: it refuses a key (or a required one) it would ignore.
+   *
+   * @param key null: no key
+   * @param keyRequired whether a handle without a key is read-only when auth is on
+   * @throws io.nemospawn.AccessDeniedException when the key is unknown or revoked
+   * @throws UnsupportedOperationException when a key is given and the provider cannot check it
+   * @since 0.1
+   */
+  default NemoSpawn open(
+      Path dataDir,
+      @Nullable Durability durability,
+      InstantSource clock,
+      @Nullable String user,
+      @Nullable Transport transport,
+      @Nullable String key,
+      boolean keyRequired) {
+    if (key != null || keyRequired) {
+      throw new UnsupportedOperationException(
+          "The NemoSpawn runtime " + getClass().getName() + " cannot check access keys");
+    }
+    return open(dataDir, durability, clock, user, transport);
+  }
 }

@@ -147,7 +147,7 @@ class ArchitectureTest {
    * The state module sits beside the api, under core and transport. The CLI and the benchmarks may
    * use it too (main's CLI writes GPU snapshots and the atomic-write benchmark times it through its
    * {@code AtomicFiles}), and the control plane, which persists what it accepted; the board uses only
-   * its {@code AccessKeys}; the
+   * its {@code AccessKeys} and {@code Authorizer} (the board checks roles); the
    * other modules may not.
    */
   @Test
@@ -163,9 +163,10 @@ class ArchitectureTest {
             "nemospawn-benchmarks"))
         .should()
         .dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
-            "are in the state module, other than AccessKeys",
+            "are in the state module, other than AccessKeys and Authorizer",
             c -> c.getPackageName().startsWith("io.nemospawn.state")
-                && !c.getName().startsWith("io.nemospawn.state.AccessKeys")))
+                && !c.getName().startsWith("io.nemospawn.state.AccessKeys")
+                && !c.getName().startsWith("io.nemospawn.state.Authorizer")))
         .check(classes);
   }
 

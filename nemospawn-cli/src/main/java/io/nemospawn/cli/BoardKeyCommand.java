@@ -1,6 +1,7 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.state.AccessKeys;
+import io.nemospawn.state.Authorizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,8 @@ final class BoardKeyCommand {
         key = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
       }
       key = key.strip();
+      Authorizer a = Authorizer.of(state.dataDir());
+      a.checkAdminister(AuthCommand.caller(a), "add access keys");
       AccessKeys keys = AccessKeys.of(state.dataDir());
       keys.add(key, label);
       out.println("Added a key labelled '" + label + "' to " + keys.file());
@@ -88,6 +91,8 @@ final class BoardKeyCommand {
 
     @Override
     public Integer call() {
+      Authorizer a = Authorizer.of(state.dataDir());
+      a.checkAdminister(AuthCommand.caller(a), "generate access keys");
       AccessKeys keys = AccessKeys.of(state.dataDir());
       String key = keys.generate(label);
       out.println(key);

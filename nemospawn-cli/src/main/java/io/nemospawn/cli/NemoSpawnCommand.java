@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
       LaunchCommand.class,
       TeamCommand.class,
       AgentCommand.class,
+      AuthCommand.class,
       SpawnCommand.class,
       TaskCommand.class,
       InboxCommand.class,

@@ -1,7 +1,15 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.state.Authorizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
@@ -17,55 +25,35 @@ public final class StateOptions {
   @Nullable
   Path dataDir;
 
-  /** Opens the data directory; the caller closes it. */
+  /** Where the caller's key is looked up: the process environment (tests put a map here). */
+  static UnaryOperator<@Nullable String> env = System::getenv;
+
+  /**
+   * Opens the data directory as the caller's key ({@link #callerKey()}) when there is one; with
+   * auth on, a call without a key may only read. The caller closes it.
+   */
   public NemoSpawn open() {
     NemoSpawn remote = remote();
-    if (remote != null) {
-      return remote;
-    }
-    return dataDir == null ? NemoSpawn.open() : NemoSpawn.open(dataDir);
+    return remote != null ? remote : builder().open();
   }
 
   /** The environment variable that points the CLI at a control plane. */
   static final String URL_ENV = "NEMOSPAWN_URL";
 
-  /** The environment variable holding the control plane's access key. */
-  static final String KEY_ENV = "NEMOSPAWN_KEY";
-
-  /** The environment variable naming a file (mode 0600) holding the access key. */
-  static final String KEY_FILE_ENV = "NEMOSPAWN_KEY_FILE";
-
   /**
-   * Connects to the control plane named by {@code NEMOSPAWN_URL}, with the key from {@code
-   * NEMOSPAWN_KEY} or the file {@code NEMOSPAWN_KEY_FILE}; null when the variable is unset.
+   * Connects to the control plane named by {@code NEMOSPAWN_URL}, with the caller's key ({@link
+   * #callerKey()}); null when the variable is unset.
    */
   static @Nullable NemoSpawn remote() {
     String url = io.nemospawn.spi.Environment.get(URL_ENV);
     if (url == null || url.isBlank()) {
       return null;
     }
-    String key = io.nemospawn.spi.Environment.get(KEY_ENV);
-    String keyFile = io.nemospawn.spi.Environment.get(KEY_FILE_ENV);
-    if ((key == null || key.isBlank()) && keyFile != null && !keyFile.isBlank()) {
-      Path f = Path.of(keyFile);
-      try {
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
-            java.nio.file.Files.getPosixFilePermissions(f);
-        if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
-            || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
-          throw new IllegalArgumentException(
-              "The key file " + f + " (" + KEY_FILE_ENV + ") is readable by others; chmod 600 it");
-        }
-        key = java.nio.file.Files.readString(f).strip();
-      } catch (java.io.IOException e) {
-        throw new IllegalArgumentException(
-            "Cannot read the key file " + f + " (" + KEY_FILE_ENV + "): " + e.getMessage(), e);
-      }
-    }
+    String key = callerKey().orElse(null);
     if (key == null || key.isBlank()) {
       throw new IllegalArgumentException(URL_ENV + " is set to " + url + " but no key is given;"
-          + " set " + KEY_ENV + " or " + KEY_FILE_ENV + " (a 0600 file) to the key nemospawn"
-          + " serve printed");
+          + " set " + Authorizer.KEY_FILE_ENV + " (a 0600 file) or " + Authorizer.KEY_ENV
+          + " to the key nemospawn serve printed");
     }
     java.net.URI uri;
     try {
@@ -80,14 +68,48 @@ public final class StateOptions {
   /** Opens the data directory with {@code user} recorded in its audit entries; the caller closes it. */
   public NemoSpawn open(String user) {
     NemoSpawn remote = remote();
-    if (remote != null) {
-      return remote;
-    }
-    NemoSpawn.Builder b = NemoSpawn.builder().user(user);
+    return remote != null ? remote : builder().user(user).open();
+  }
+
+  private NemoSpawn.Builder builder() {
+    NemoSpawn.Builder b = NemoSpawn.builder().keyRequired();
     if (dataDir != null) {
       b.dataDir(dataDir);
     }
-    return b.open();
+    callerKey().ifPresent(b::key);
+    return b;
+  }
+
+  /**
+   * Returns the caller's access key: the content of the file {@code $NEMOSPAWN_KEY_FILE}, else
+   * {@code $NEMOSPAWN_API_KEY} (where agents find theirs). Never from the command line.
+   *
+   * @throws IllegalArgumentException when the key file cannot be read
+   */
+  public static Optional<String> callerKey() {
+    String file = env.apply(Authorizer.KEY_FILE_ENV);
+    if (file != null && !file.isBlank()) {
+      Path p = Path.of(file);
+      try {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+        if (perms.contains(PosixFilePermission.GROUP_READ)
+            || perms.contains(PosixFilePermission.OTHERS_READ)) {
+          throw new IllegalArgumentException("The key file " + p + " (" + Authorizer.KEY_FILE_ENV
+              + ") is readable by other users; chmod 600 it");
+        }
+        String k = Files.readString(p, StandardCharsets.UTF_8).strip();
+        if (k.isEmpty()) {
+          throw new IllegalArgumentException(
+              "The key file " + p + " (" + Authorizer.KEY_FILE_ENV + ") is empty");
+        }
+        return Optional.of(k);
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "Cannot read the key file " + p + " named by " + Authorizer.KEY_FILE_ENV + ": " + e, e);
+      }
+    }
+    String key = env.apply(Authorizer.KEY_ENV);
+    return key == null || key.isBlank() ? Optional.empty() : Optional.of(key.strip());
   }
 
   /** Returns the data directory that {@link #open()} uses. */

@@ -49,7 +49,8 @@ class NemoSpawn10FormsIT {
       "board",
       "snapshot",
       "schedule",
-      "cost");
+      "cost",
+      "auth");
 
   @TempDir
   Path dir;
@@ -208,7 +209,10 @@ class NemoSpawn10FormsIT {
             "board live",
             "cost reset",
             "cost set-rate",
-            "cost show");
+            "cost show",
+            "auth audit",
+            "auth create-user",
+            "auth verify");
   }
 
   @Test

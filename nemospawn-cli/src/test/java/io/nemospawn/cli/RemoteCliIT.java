@@ -44,7 +44,7 @@ class RemoteCliIT {
           clientDir.toString(),
           "NEMOSPAWN_URL",
           served.server().url().toString(),
-          "NEMOSPAWN_KEY",
+          "NEMOSPAWN_API_KEY",
           key,
           "NEMOSPAWN_DAEMON",
           "off");
@@ -121,7 +121,7 @@ class RemoteCliIT {
           "list",
           teamId);
       assertThat(r.code()).isNotZero();
-      assertThat(r.err()).contains("NEMOSPAWN_KEY");
+      assertThat(r.err()).contains("NEMOSPAWN_API_KEY");
     }
   }
 }

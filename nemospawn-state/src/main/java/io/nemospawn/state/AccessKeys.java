@@ -1,5 +1,7 @@
 package io.nemospawn.state;
 
+import io.nemospawn.Principal;
+import io.nemospawn.Role;
 import io.nemospawn.StateException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +27,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -36,6 +39,10 @@ import tools.jackson.databind.json.JsonMapper;
  * 32 random bytes from {@link SecureRandom}, written as 43 base64url characters; added ones must
  * be at least {@value #MIN_KEY_LENGTH} characters. Thread-safe; every call reads the file again,
  * so keys added by another process count at once.
+ *
+ * <p>A key may carry a scope ({@link #generate(String, Principal)}): the user, role and team it
+ * acts for when the {@code auth} setting is on ({@link Authorizer}). A key without one (added by
+ * {@code board key add|generate}) acts as an admin, as it always did on the board.
  *
  * @since 0.1
  */
@@ -97,11 +104,104 @@ public final class AccessKeys {
    * @throws StateException when the file cannot be read or written
    */
   public synchronized String generate(String label) {
-    byte[] raw = new byte[32];
-    RANDOM.nextBytes(raw);
-    String key = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    String key = newKey();
     add(key, label);
     return key;
+  }
+
+  /**
+   * Generates a new key acting for {@code scope}, stores its hash under {@code label} and returns
+   * it: the only time it is ever seen.
+   *
+   * @throws StateException when the file cannot be read or written
+   * @since 0.1
+   */
+  public synchronized String generate(String label, Principal scope) {
+    Objects.requireNonNull(scope, "scope");
+    String key = newKey();
+    store(key, label, scope);
+    return key;
+  }
+
+  private static String newKey() {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+  }
+
+  /**
+   * Returns who {@code key} acts for: its scope, or an admin named after its label for a key
+   * without one; empty when no stored key matches. Every entry is hashed and compared in
+   * constant time, so the time taken does not tell which entry matched.
+   *
+   * @throws StateException when the file exists but cannot be read
+   * @since 0.1
+   */
+  public Optional<Principal> identify(String key) {
+    Objects.requireNonNull(key, "key");
+    Entry found = null;
+    for (Entry e : read()) {
+      byte[] salt = HexFormat.of().parseHex(e.salt());
+      byte[] expected = HexFormat.of().parseHex(e.hash());
+      if (MessageDigest.isEqual(expected, HexFormat.of().parseHex(hash(salt, key)))
+          && found == null) {
+        found = e;
+      }
+    }
+    if (found == null) {
+      return Optional.empty();
+    }
+    if (found.role().isEmpty()) {
+      return Optional.of(new Principal(found.label(), Role.ADMIN, ""));
+    }
+    Role role = Role.find(found.role())
+        .orElseThrow(() -> new StateException(
+            file, "Cannot read access keys " + file + ": unknown role in entry"));
+    return Optional.of(new Principal(found.user(), role, found.team()));
+  }
+
+  /**
+   * Removes every key acting for {@code user} (scoped keys only) and returns how many.
+   *
+   * @throws StateException when the file cannot be read or written
+   * @since 0.1
+   */
+  public synchronized int revokeUser(String user) {
+    Objects.requireNonNull(user, "user");
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      return 0;
+    }
+    int[] removed = {0};
+    locked(() -> {
+      List<Entry> entries = new ArrayList<>(read());
+      int before = entries.size();
+      entries.removeIf(e -> !e.role().isEmpty() && e.user().equals(user));
+      if (entries.size() != before) {
+        write(entries);
+      }
+      removed[0] = before - entries.size();
+    });
+    return removed[0];
+  }
+
+  /**
+   * Removes the key with the given id (as {@link #list()} shows it); returns whether there was
+   * one.
+   *
+   * @throws StateException when the file cannot be read or written
+   * @since 0.1
+   */
+  public synchronized boolean revoke(String id) {
+    Objects.requireNonNull(id, "id");
+    boolean[] removed = {false};
+    locked(() -> {
+      List<Entry> entries = new ArrayList<>(read());
+      removed[0] = entries.removeIf(e -> e.id().equals(id));
+      if (removed[0]) {
+        write(entries);
+      }
+    });
+    return removed[0];
   }
 
   /**
@@ -126,12 +226,50 @@ public final class AccessKeys {
             "An access key may not hold spaces or control characters (at index " + i + ")");
       }
     }
+    store(key, label, null);
+  }
+
+  private void store(String key, String label, @Nullable Principal scope) {
+    locked(() -> store0(key, label, scope));
+  }
+
+  /**
+   * Runs a read-modify-write of the file holding every other writer out: threads of this JVM
+   * (whatever instance they use) and other processes ({@code <data dir>/.locks/access-keys.lock}).
+   */
+  private void locked(Runnable change) {
+    Path parent = Objects.requireNonNull(file.toAbsolutePath().getParent(), "parent");
+    Path lock = parent.resolve(".locks").resolve("access-keys.lock");
+    synchronized (AccessKeys.class) {
+      try {
+        Files.createDirectories(lock.getParent());
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                lock,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock held = ch.lock()) {
+          change.run();
+        }
+      } catch (IOException e) {
+        throw new StateException(file, "Cannot lock " + lock + ": " + e, e);
+      }
+    }
+  }
+
+  private void store0(String key, String label, @Nullable Principal scope) {
     List<Entry> entries = new ArrayList<>(read());
     byte[] salt = new byte[16];
     RANDOM.nextBytes(salt);
     String id = HexFormat.of().formatHex(salt, 0, 4);
-    entries.add(
-        new Entry(id, label, HexFormat.of().formatHex(salt), hash(salt, key), Instant.now()));
+    entries.add(new Entry(
+        id,
+        label,
+        HexFormat.of().formatHex(salt),
+        hash(salt, key),
+        Instant.now(),
+        scope == null ? "" : scope.user(),
+        scope == null ? "" : scope.role().wireName(),
+        scope == null ? "" : scope.team()));
     write(entries);
   }
 
@@ -163,6 +301,11 @@ public final class AccessKeys {
       m.put("id", e.id());
       m.put("label", e.label());
       m.put("created_at", e.createdAt().toString());
+      if (!e.role().isEmpty()) {
+        m.put("user", e.user());
+        m.put("role", e.role());
+        m.put("team", e.team());
+      }
       out.add(m);
     }
     return out;
@@ -179,7 +322,15 @@ public final class AccessKeys {
     }
   }
 
-  private record Entry(String id, String label, String salt, String hash, Instant createdAt) {}
+  private record Entry(
+      String id,
+      String label,
+      String salt,
+      String hash,
+      Instant createdAt,
+      String user,
+      String role,
+      String team) {}
 
   private List<Entry> read() {
     if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -209,7 +360,10 @@ public final class AccessKeys {
             k.path("label").asString(""),
             salt,
             hash,
-            Instant.parse(k.path("created_at").asString("1970-01-01T00:00:00Z"))));
+            Instant.parse(k.path("created_at").asString("1970-01-01T00:00:00Z")),
+            k.path("user").asString(""),
+            k.path("role").asString(""),
+            k.path("team").asString("")));
       }
       return out;
     } catch (IOException | JacksonException | IllegalArgumentException e) {
@@ -229,6 +383,11 @@ public final class AccessKeys {
       m.put("salt", e.salt());
       m.put("hash", e.hash());
       m.put("created_at", e.createdAt().toString());
+      if (!e.role().isEmpty()) {
+        m.put("user", e.user());
+        m.put("role", e.role());
+        m.put("team", e.team());
+      }
       keys.add(m);
     }
     root.put("keys", keys);

@@ -3,7 +3,9 @@ package io.nemospawn.board.internal;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.nemospawn.AccessDeniedException;
 import io.nemospawn.Listing;
+import io.nemospawn.Principal;
 import io.nemospawn.Subscription;
 import io.nemospawn.Team;
 import io.nemospawn.TeamEvent;
@@ -12,6 +14,7 @@ import io.nemospawn.board.BoardOptions;
 import io.nemospawn.hpo.Hpo;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.state.AccessKeys;
+import io.nemospawn.state.Authorizer;
 import io.nemospawn.task.Task;
 import io.nemospawn.topology.GpuSnapshot;
 import java.io.IOException;
@@ -38,6 +41,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -113,7 +117,7 @@ public final class BoardHttp implements AutoCloseable {
   private volatile boolean tasksLoaded;
   private volatile List<Listing.Problem> taskProblems = List.of();
 
-  private record Session(String csrf, Instant expires) {}
+  private record Session(String csrf, Instant expires, Principal who) {}
 
   private BoardHttp(@Nullable Team team, Path dataDir, List<String> studies, BoardOptions options)
       throws IOException {
@@ -603,9 +607,11 @@ public final class BoardHttp implements AutoCloseable {
     }
     String auth = ex.getRequestHeaders().getFirst("Authorization");
     if (auth != null) {
-      if (auth.regionMatches(true, 0, "Bearer ", 0, 7)
-          && k.verify(auth.substring(7).trim())) {
-        return null;
+      Optional<Principal> who = auth.regionMatches(true, 0, "Bearer ", 0, 7)
+          ? k.identify(auth.substring(7).trim())
+          : Optional.empty();
+      if (who.isPresent()) {
+        return refuseRole(who.get());
       }
       return "401 The access key is not valid";
     }
@@ -624,7 +630,23 @@ public final class BoardHttp implements AutoCloseable {
             csrf.getBytes(StandardCharsets.UTF_8), s.csrf().getBytes(StandardCharsets.UTF_8))) {
       return "403 Missing or wrong CSRF token";
     }
-    return null;
+    return refuseRole(s.who());
+  }
+
+  /**
+   * Why the key's role refuses changing the board's team ("403 …"), or null: the data directory's
+   * {@link Authorizer} decides (nothing is refused while its auth setting is off).
+   */
+  private @Nullable String refuseRole(Principal who) {
+    Team t = team;
+    try {
+      if (t != null) {
+        Authorizer.of(dataDir).checkTeamChange(who, t.id(), "change the board's team");
+      }
+      return null;
+    } catch (AccessDeniedException e) {
+      return "403 " + e.getMessage();
+    }
   }
 
   private boolean authenticated(HttpExchange ex) {
@@ -653,7 +675,8 @@ public final class BoardHttp implements AutoCloseable {
     }
     JsonNode body = body(ex);
     String key = body == null ? "" : text(body, "key");
-    if (key.isEmpty() || !k.verify(key)) {
+    Optional<Principal> who = key.isEmpty() ? Optional.empty() : k.identify(key);
+    if (who.isEmpty()) {
       send(ex, 401, error("The access key is not valid"));
       return;
     }
@@ -664,7 +687,7 @@ public final class BoardHttp implements AutoCloseable {
       return;
     }
     String id = token();
-    Session s = new Session(token(), now.plus(SESSION_LIFETIME));
+    Session s = new Session(token(), now.plus(SESSION_LIFETIME), who.get());
     sessions.put(id, s);
     ex.getResponseHeaders()
         .add(

@@ -7,6 +7,7 @@ import io.nemospawn.core.internal.state.Layout;
 import io.nemospawn.core.internal.state.StateLock;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
+import io.nemospawn.state.AuditChain;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,12 +16,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.ObjectWriter;
@@ -29,8 +32,11 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code audit.jsonl}: one compact JSON object per line ({@code timestamp, event, user, team_id,
- * agent_id, details}). Appends hold the data directory's audit lock, so lines from many processes
- * never interleave, also on NFS where {@code O_APPEND} is not atomic. Thread-safe.
+ * agent_id, details}) plus the hash chain's {@code seq} and {@code prev} ({@link AuditChain}).
+ * Appends hold the data directory's audit lock, so lines from many processes never interleave and
+ * each chains to the one before it, also on NFS where {@code O_APPEND} is not atomic. A file that
+ * has grown past the rotation size is renamed first ({@link AuditChain#rotatedName}); the chain
+ * continues in the new file. Thread-safe.
  */
 public final class AuditJournal implements AuditLog {
   private static final Logger log = LoggerFactory.getLogger(AuditJournal.class);
@@ -42,15 +48,32 @@ public final class AuditJournal implements AuditLog {
   private final InstantSource clock;
   private final String user;
   private final Durability durability;
+  private final long maxBytes;
+
+  /** The end of the chain as this process last wrote it; reused while the file is unchanged. */
+  private @Nullable Cached cached;
+
+  private record Cached(Object fileKey, long size, AuditChain.Tail tail) {}
 
   public AuditJournal(Layout layout, InstantSource clock, String user, Durability durability) {
+    this(layout, clock, user, durability, Long.MAX_VALUE);
+  }
+
+  /** Creates the journal rotating the file once it holds {@code maxBytes} or more. */
+  public AuditJournal(
+      Layout layout, InstantSource clock, String user, Durability durability, long maxBytes) {
+    if (maxBytes <= 0) {
+      throw new IllegalArgumentException("The audit rotation size must be > 0, was " + maxBytes);
+    }
     this.layout = layout;
     this.clock = clock;
     this.user = user;
     this.durability = durability;
+    this.maxBytes = maxBytes;
   }
 
   /** Appends one entry. */
+  @Override
   public void append(String event, String teamId, String agentId, Map<String, Object> details) {
     ObjectNode n = Json.object();
     n.put("timestamp", StateFormat.formatTimestamp(clock.instant()));
@@ -59,21 +82,72 @@ public final class AuditJournal implements AuditLog {
     n.put("team_id", teamId == null ? "" : teamId);
     n.put("agent_id", agentId == null ? "" : agentId);
     n.set("details", Json.toNode(details));
-    byte[] line = (COMPACT.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8);
     Path file = layout.auditFile();
-    try (StateLock lock = StateLock.acquire(layout.dataLock("audit"));
+    synchronized (this) {
+      try (StateLock lock = StateLock.acquire(layout.dataLock("audit"))) {
         FileChannel ch = FileChannel.open(
-            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-      ByteBuffer buf = ByteBuffer.wrap(line);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+          long size = ch.size();
+          if (size >= maxBytes) {
+            AuditChain.Tail t = tailOf(ch, file, size);
+            ch.close();
+            Files.move(file, layout.dataDir().resolve(AuditChain.rotatedName(t.seq())));
+            cached = null;
+            ch = FileChannel.open(
+                file,
+                StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+            size = 0;
+            cached = new Cached(fileKey(file), 0, t);
+          }
+          AuditChain.Tail prev = tailOf(ch, file, size);
+          n.put("seq", prev.seq() + 1);
+          n.put("prev", prev.hash());
+          byte[] text = COMPACT.writeValueAsBytes(n);
+          ByteBuffer buf = ByteBuffer.allocate(text.length + 1).put(text).put((byte) '\n');
+          buf.flip();
+          // Positional writes at the end: the lock keeps every other writer out meanwhile.
+          long at = size;
+          while (buf.hasRemaining()) {
+            at += ch.write(buf, at);
+          }
+          if (durability == Durability.FSYNC) {
+            ch.force(false);
+          }
+          cached = new Cached(
+              fileKey(file),
+              size + text.length + 1,
+              new AuditChain.Tail(AuditChain.hash(text, 0, text.length), prev.seq() + 1));
+        } finally {
+          ch.close();
+        }
+      } catch (IOException e) {
+        cached = null;
+        throw new StateException(file, "Cannot append to " + file + ": " + e, e);
       }
-      if (durability == Durability.FSYNC) {
-        ch.force(false);
-      }
-    } catch (IOException e) {
-      throw new StateException(file, "Cannot append to " + file + ": " + e, e);
     }
+  }
+
+  /** The end of the chain before an append: from the cache while the file is as this process left it. */
+  private AuditChain.Tail tailOf(FileChannel ch, Path file, long size) throws IOException {
+    Cached c = cached;
+    if (c != null && c.size() == size && c.fileKey().equals(fileKey(file))) {
+      return c.tail();
+    }
+    if (size > 0) {
+      AuditChain.Tail t = AuditChain.tail(ch, file);
+      if (t != null) {
+        return t;
+      }
+    }
+    return AuditChain.tail(layout.dataDir());
+  }
+
+  private static Object fileKey(Path file) throws IOException {
+    Object k = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    return k == null ? file : k;
   }
 
   @Override

@@ -110,11 +110,13 @@ public final class ConfigStore implements Config {
               + " instead");
     }
     validate(key, value);
+    store.checkChange(layout.configFile(), "change settings");
     update(n -> n.put(key.key(), value));
   }
 
   @Override
   public void unset(ConfigKey key) {
+    store.checkChange(layout.configFile(), "change settings");
     update(n -> n.remove(key.key()));
   }
 
@@ -207,6 +209,21 @@ public final class ConfigStore implements Config {
           throw new IllegalArgumentException("Invalid " + key.key() + " '"
               + StateFormat.printable(value)
               + "': use a non-negative decimal number of USD per GPU-hour, such as 2.5");
+        }
+        break;
+      case AUTH:
+        oneOf(key, v, List.of("on", "off"));
+        break;
+      case AUDIT_MAX_BYTES:
+        long n;
+        try {
+          n = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+          n = -1;
+        }
+        if (n < 4096) {
+          throw new IllegalArgumentException("Invalid " + key.key() + " '"
+              + StateFormat.printable(value) + "': use a whole number of bytes >= 4096");
         }
         break;
       case DEFAULT_PROFILE:

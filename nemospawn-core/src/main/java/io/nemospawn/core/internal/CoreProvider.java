@@ -26,4 +26,17 @@ public final class CoreProvider implements NemoSpawnProvider {
       @Nullable Transport transport) {
     return new FileNemoSpawn(dataDir, durability, clock, user, Environment::get, transport);
   }
+
+  @Override
+  public NemoSpawn open(
+      Path dataDir,
+      @Nullable Durability durability,
+      InstantSource clock,
+      @Nullable String user,
+      @Nullable Transport transport,
+      @Nullable String key,
+      boolean keyRequired) {
+    return new FileNemoSpawn(
+        dataDir, durability, clock, user, Environment::get, transport, key, keyRequired);
+  }
 }

@@ -111,6 +111,7 @@ public final class FileInbox implements Inbox, AutoCloseable {
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
     StateFormat.requireId("sender", from);
+    ctx.store().checkChange(ctx.dir(), "inbox.send");
     // One listing resolves both names (the common case: agents address each other by name).
     Listing<AgentInfo> all = agents.list();
     String sender = byIdOrName(all, from).map(AgentInfo::id).orElse(from);
@@ -135,6 +136,7 @@ public final class FileInbox implements Inbox, AutoCloseable {
   public List<Delivery> broadcast(String from, String body) {
     Objects.requireNonNull(body, "body");
     String sender = sender(from);
+    ctx.store().checkChange(ctx.dir(), "inbox.broadcast");
     Listing<AgentInfo> all = agents.list();
     for (Listing.Problem p : all.problems()) {
       log.warn("Broadcast skips the unreadable agent record {}: {}", p.path(), p.reason());
@@ -155,6 +157,7 @@ public final class FileInbox implements Inbox, AutoCloseable {
   @Override
   public List<Message> receive(String agent) {
     String id = recipient(agent);
+    ctx.store().checkChange(ctx.dir(), "inbox.receive");
     Listing<Message> b = store().receive(id);
     return received(id, b);
   }
@@ -163,6 +166,7 @@ public final class FileInbox implements Inbox, AutoCloseable {
   public List<Message> receive(String agent, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     String id = recipient(agent);
+    ctx.store().checkChange(ctx.dir(), "inbox.receive");
     // The team's time, as the store's wait measures it: real, or a simulated clock.
     TimeSource time = ctx.time();
     long deadline = time.nanoTime() + timeout.toNanos();

@@ -6,6 +6,7 @@ import io.nemospawn.ConfigKey;
 import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.Principal;
 import io.nemospawn.Remedied;
 import io.nemospawn.StateException;
 import io.nemospawn.Team;
@@ -21,6 +22,7 @@ import io.nemospawn.core.internal.state.TeamEvents;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.state.AtomicFiles;
+import io.nemospawn.state.Authorizer;
 import io.nemospawn.topology.GpuTopology;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -59,6 +61,7 @@ public final class FileNemoSpawn implements NemoSpawn {
   private final AuditJournal audit;
   private final String user;
   private final @Nullable Transport transport;
+  private final Access access;
   private final Set<FileTeam> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -78,6 +81,18 @@ public final class FileNemoSpawn implements NemoSpawn {
       @Nullable String user,
       Function<String, String> env,
       @Nullable Transport transport) {
+    this(dataDir, durability, clock, user, env, transport, null, false);
+  }
+
+  FileNemoSpawn(
+      Path dataDir,
+      @Nullable Durability durability,
+      InstantSource clock,
+      @Nullable String user,
+      Function<String, String> env,
+      @Nullable Transport transport,
+      @Nullable String key,
+      boolean keyRequired) {
     this.transport = transport;
     this.layout = new Layout(dataDir);
     this.clock = clock;
@@ -95,7 +110,11 @@ public final class FileNemoSpawn implements NemoSpawn {
         durability != null ? durability : Durability.parse(bootstrap.value(ConfigKey.DURABILITY));
     this.store = new RecordStore(d);
     this.config = new ConfigStore(layout, store, env);
-    String u = user;
+    Authorizer authorizer = Authorizer.of(layout.dataDir(), env::apply);
+    Principal principal = key == null ? null : authorizer.authenticate(key);
+    this.access = new Access(layout, authorizer, principal, key != null || keyRequired);
+    store.guard(access);
+    String u = principal != null ? principal.user() : user;
     if (u == null) {
       u = config.value(ConfigKey.USER);
       if (u.isEmpty()) {
@@ -104,8 +123,39 @@ public final class FileNemoSpawn implements NemoSpawn {
       }
     }
     this.user = u;
-    this.audit = new AuditJournal(layout, clock, this.user, d);
+    this.audit = new AuditJournal(layout, clock, this.user, d, auditMaxBytes(config));
     cleanTempFiles();
+  }
+
+  private static long auditMaxBytes(ConfigStore config) {
+    ConfigStore.Value v = config.get(ConfigKey.AUDIT_MAX_BYTES);
+    try {
+      long n = Long.parseLong(v.value().trim());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new InvalidSettingException(
+        List.of(ConfigKey.AUDIT_MAX_BYTES.key()),
+        "Setting " + ConfigKey.AUDIT_MAX_BYTES.key() + " = '" + StateFormat.printable(v.value())
+            + "' (from " + v.source() + ") is not a positive whole number of bytes");
+  }
+
+  @Override
+  public Optional<Principal> principal() {
+    return Optional.ofNullable(access.principal());
+  }
+
+  /** Refuses a change to team {@code teamId} this handle may not make (auth on, key's role). */
+  public void checkTeamChange(String teamId, String what) {
+    access.teamChange(teamId, what);
+  }
+
+  /** Refuses managing settings or users when this handle may not (auth on, key's role). */
+  public void checkAdminister(String what) {
+    access.administer(what);
   }
 
   /**
@@ -217,6 +267,7 @@ public final class FileNemoSpawn implements NemoSpawn {
     @Override
     public Team create() {
       requireOpen();
+      access.dataChange("create team " + name);
       var now = clock.instant();
       GpuTopology machine =
           topology != null ? topology : gpus.isEmpty() ? GpuTopology.empty() : GpuTopology.detect();
@@ -373,6 +424,7 @@ public final class FileNemoSpawn implements NemoSpawn {
   public void deleteTeam(String idOrName) {
     Team t = team(idOrName);
     String id = t.id();
+    access.dataChange("delete team " + id);
     t.close();
     Path dir = layout.teamDir(id);
     try (StateLock lock = StateLock.acquire(layout.dataLock("teams"))) {

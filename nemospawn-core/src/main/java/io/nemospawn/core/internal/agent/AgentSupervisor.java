@@ -288,6 +288,8 @@ public final class AgentSupervisor implements AutoCloseable {
   }
 
   private AgentInfo recordExit(String id, String reason, OptionalInt code, String kind) {
+    // Its key (auth on) dies with it, whether it was stopped or exited on its own.
+    io.nemospawn.state.AccessKeys.of(ctx.layout().dataDir()).revokeUser(id);
     return records.patch(
         id,
         a -> a.status() == AgentStatus.STOPPED && a.lifecycle() == LifecycleState.DEAD

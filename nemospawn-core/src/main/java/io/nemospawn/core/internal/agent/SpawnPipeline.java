@@ -4,6 +4,8 @@ import io.nemospawn.AgentLaunchException;
 import io.nemospawn.AgentSpec;
 import io.nemospawn.ConfigKey;
 import io.nemospawn.InvalidSettingException;
+import io.nemospawn.Principal;
+import io.nemospawn.Role;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
@@ -16,6 +18,7 @@ import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.spi.AgentRuntime;
 import io.nemospawn.spi.AgentRuntime.Launched;
 import io.nemospawn.spi.Environment;
+import io.nemospawn.state.Authorizer;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -300,6 +303,17 @@ final class SpawnPipeline {
     env.put("NEMOSPAWN_DATA_DIR", ctx.layout().dataDir().toString());
     env.put("NEMOSPAWN_PROMPT", prompt.toString());
     env.put("NEMOSPAWN_SESSION", AgentSupervisor.sessionId());
+    Authorizer authorizer = Authorizer.of(ctx.layout().dataDir());
+    if (authorizer.enabled()) {
+      // A key scoped to this team, in the agent's environment only: the tmux runtime hands it
+      // over in a 0600 file that its wrapper deletes once read; never on a command line.
+      String agentId = reserved.id();
+      String key = authorizer
+          .keys()
+          .generate("agent:" + agentId, new Principal(agentId, Role.AGENT, ctx.teamId()));
+      tx.onRollback("the access key of " + agentId, cause -> authorizer.keys().revokeUser(agentId));
+      env.put(Authorizer.KEY_ENV, key);
+    }
     Path audit = ctx.layout().auditFile();
     Path locks = ctx.layout().dataDir().resolve(".locks");
     Files.createDirectories(locks);

@@ -32,8 +32,33 @@ public final class RecordStore {
   private final java.util.concurrent.atomic.LongAdder reads =
       new java.util.concurrent.atomic.LongAdder();
 
+  /**
+   * Asked before every change this store makes; throws to refuse it (the {@code auth} checks of a
+   * handle opened with a key).
+   */
+  @FunctionalInterface
+  public interface Guard {
+    /** Refuses changing {@code file} by throwing; {@code what} names the change. */
+    void check(Path file, String what);
+  }
+
+  private volatile Guard guard = (file, what) -> {};
+
   public RecordStore(Durability durability) {
     this.durability = durability;
+  }
+
+  /** Sets the guard asked before every change. */
+  public void guard(Guard guard) {
+    this.guard = java.util.Objects.requireNonNull(guard, "guard");
+  }
+
+  /**
+   * Asks the guard whether {@code file} (a record, or a team directory for changes written
+   * elsewhere, such as messages) may be changed; throws when not.
+   */
+  public void checkChange(Path file, String what) {
+    guard.check(file, what);
   }
 
   public Durability durability() {
@@ -126,11 +151,13 @@ public final class RecordStore {
 
   /** Replaces a record atomically. */
   public void write(Path file, ObjectNode node) {
+    guard.check(file, "change " + file.getFileName());
     AtomicFiles.write(file, Json.bytes(node), durability);
   }
 
   /** Creates a record only if no file of that name exists; false when one does. */
   public boolean createNew(Path file, ObjectNode node) {
+    guard.check(file, "create " + file.getFileName());
     return AtomicFiles.createNew(file, Json.bytes(node), durability);
   }
 
