@@ -23,7 +23,6 @@ import picocli.CommandLine.Command;
       WatchCommand.class,
       SnapshotCommand.class,
       ScheduleCommand.class,
-
       CostCommand.class,
       ProfileCommand.class,
       SkillCommand.class,

@@ -34,7 +34,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
-public final class CodeswarmRouterHandler implements ProtocolHandler {
+public final class CodeswarmRouterHandler implements ProtocolHandler, AutoCloseable {
   /** The protocol string. */
   public static final String PROTOCOL = "codeswarm.router.v1";
 
@@ -278,5 +278,11 @@ public final class CodeswarmRouterHandler implements ProtocolHandler {
       return NodeSelector.parseNodeList(v.asString());
     }
     throw new CommandRejectedException("nodes must be \"all\", an integer or an array of integers");
+  }
+
+  /** Closes the swarm service (its node bridges and background work); the swarms keep running. */
+  @Override
+  public void close() {
+    swarms.close();
   }
 }
