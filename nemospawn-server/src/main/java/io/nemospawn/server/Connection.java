@@ -40,6 +40,7 @@ final class Connection {
   private final Set<String> protocols = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile @Nullable String principal;
+  private volatile io.nemospawn.@Nullable Principal caller;
   private volatile @Nullable String protocol;
   // overflow bookkeeping, guarded by the event log's lock
   private long droppedFrom = -1;
@@ -374,7 +375,10 @@ final class Connection {
   private void hello(Command c) {
     if (!server.options().insecureLoopback()) {
       JsonNode key = c.payload().get("key");
-      if (key == null || !key.isString() || !server.verifyKey(key.asString())) {
+      io.nemospawn.Principal who = key == null || !key.isString()
+          ? null
+          : server.identify(key.asString()).orElse(null);
+      if (who == null) {
         reject(
             c.protocol(),
             c.requestId(),
@@ -392,8 +396,10 @@ final class Connection {
         close();
         return;
       }
+      caller = who;
     }
-    principal = server.options().insecureLoopback() ? "anonymous" : "key";
+    io.nemospawn.Principal who = caller;
+    principal = who != null ? who.user() : "anonymous";
     ObjectNode d = Wire.MAPPER.createObjectNode();
     if (c.requestId() != null) {
       d.put("request_id", c.requestId());
@@ -471,6 +477,21 @@ final class Connection {
               + String.join(", ", server.commands(c.protocol())),
           null);
       return;
+    }
+    if (!h.readOnly(c)) {
+      // a change: the caller's role must allow it (always true while the auth setting is off)
+      JsonNode team = c.payload().get("team");
+      String what = c.protocol() + " " + c.name();
+      try {
+        if (team != null && team.isString()) {
+          server.authorizer().checkTeamChange(caller, team.asString(), what);
+        } else {
+          server.authorizer().checkDataChange(caller, what);
+        }
+      } catch (io.nemospawn.AccessDeniedException e) {
+        reject(c.protocol(), c.requestId(), "forbidden", String.valueOf(e.getMessage()), null);
+        return;
+      }
     }
     if (!server.enter()) {
       reject(

@@ -186,6 +186,7 @@ public final class ControlPlane implements AutoCloseable {
   private final Options options;
   private final ServerSocket serverSocket;
   private final AccessKeys keys;
+  private final io.nemospawn.state.Authorizer authorizer;
   private final EventLog events;
   private final String serverId = UUID.randomUUID().toString();
   private final Map<String, Map<String, ProtocolHandler>> handlers = new ConcurrentHashMap<>();
@@ -200,6 +201,7 @@ public final class ControlPlane implements AutoCloseable {
     this.options = options;
     this.serverSocket = serverSocket;
     this.keys = AccessKeys.of(options.dataDir());
+    this.authorizer = io.nemospawn.state.Authorizer.of(options.dataDir());
     this.events = new EventLog(options.eventRetention());
     handlers.put(NEMOSPAWN_V1, new ConcurrentHashMap<>());
     handlers.put(CODESWARM_V1, new ConcurrentHashMap<>());
@@ -357,8 +359,14 @@ public final class ControlPlane implements AutoCloseable {
     return serverId;
   }
 
-  boolean verifyKey(String key) {
-    return keys.verify(key);
+  /** Who {@code key} acts for, or empty when it is unknown or revoked. */
+  java.util.Optional<io.nemospawn.Principal> identify(String key) {
+    return keys.identify(key);
+  }
+
+  /** The role checks of the data directory (they pass while its {@code auth} setting is off). */
+  io.nemospawn.state.Authorizer authorizer() {
+    return authorizer;
   }
 
   Path keyFile() {

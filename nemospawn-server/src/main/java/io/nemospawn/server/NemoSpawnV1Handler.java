@@ -70,6 +70,33 @@ public final class NemoSpawnV1Handler implements ProtocolHandler, AutoCloseable 
     return all;
   }
 
+  /**
+   * Reading commands: the server's and the teams' lookups, event subscriptions, and api methods
+   * whose name says they only read ({@code get}, {@code list}, {@code find}, {@code info} ...;
+   * {@code inbox.receive} marks messages read, so it counts as a change).
+   */
+  @Override
+  public boolean readOnly(Command command) {
+    String name = command.name();
+    if (name.equals("teams.create") || name.equals("teams.delete")) {
+      return false;
+    }
+    if (BUILT_IN.contains(name)) {
+      return true;
+    }
+    String method = name.substring(name.indexOf('.') + 1);
+    return method.startsWith("get")
+        || method.startsWith("list")
+        || method.startsWith("find")
+        || method.startsWith("count")
+        || method.startsWith("peek")
+        || method.equals("info")
+        || method.equals("status")
+        || method.equals("id")
+        || method.equals("name")
+        || method.equals("ready");
+  }
+
   @Override
   public void handle(Command command, CommandContext context) throws Exception {
     Object value;

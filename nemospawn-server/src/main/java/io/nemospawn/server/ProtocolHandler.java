@@ -38,4 +38,17 @@ public interface ProtocolHandler {
    * @throws Exception when the command fails
    */
   void handle(Command command, CommandContext context) throws Exception;
+
+  /**
+   * Whether {@code command} only reads. The server lets any authenticated caller run a reading
+   * command; every other one is a change that the caller's role must allow when the data
+   * directory's {@code auth} setting is on (a viewer may change nothing, an agent only its own
+   * team, named by the payload's {@code team}).
+   *
+   * @param command the command
+   * @return true for a command that changes nothing; the default, false, is the safe answer
+   */
+  default boolean readOnly(Command command) {
+    return false;
+  }
 }

@@ -64,7 +64,7 @@ class FramingTest {
         .isEqualTo("[\"command_rejected\",\"unauthenticated\"]");
     assertThat(r.path("closed_after").asBoolean()).isTrue();
     assertThat(r.path("wrong_key").toString()).isEqualTo("[\"command_rejected\",\"auth_failed\"]");
-    assertThat(r.path("hello").toString()).isEqualTo("[\"hello\",\"key\"]");
+    assertThat(r.path("hello").toString()).isEqualTo("[\"hello\",\"generated\"]");
     assertThat(r.path("malformed").toString())
         .isEqualTo("[\"command_rejected\",\"malformed_json\",null]");
     assertThat(r.path("unknown_protocol").path(1).asString()).isEqualTo("unknown_protocol");

@@ -109,6 +109,11 @@ public final class CodeswarmRouterHandler implements ProtocolHandler, AutoClosea
   }
 
   @Override
+  public boolean readOnly(Command command) {
+    return command.name().endsWith("_list") || command.name().equals("swarm_status");
+  }
+
+  @Override
   public Set<String> commands() {
     return Set.of(
         "swarm_launch",

@@ -77,6 +77,11 @@ public final class ProjectProtocolHandler implements ProtocolHandler, AutoClosea
     return COMMANDS;
   }
 
+  @Override
+  public boolean readOnly(Command command) {
+    return command.name().equals("project_list") || command.name().equals("project_resume_preview");
+  }
+
   /**
    * Starts stepping plans and running projects every {@code period} on a daemon thread.
    *
