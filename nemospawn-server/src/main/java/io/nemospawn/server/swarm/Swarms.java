@@ -174,10 +174,12 @@ public final class Swarms implements AutoCloseable {
 
   /**
    * Opens the service on {@code ns}'s data directory, reloading persisted swarms, approvals and
-   * the queue. Usage is not priced (see {@link UsagePricing#NONE}).
+   * the queue. Usage events are priced with the data directory's pricing file ({@code
+   * nemospawn cost}'s, {@link UsagePricing#of}).
    */
   public static Swarms open(NemoSpawn ns, Listener listener) throws IOException {
-    return new Swarms(ns, listener, UsagePricing.NONE);
+    return new Swarms(
+        ns, listener, UsagePricing.of(io.nemospawn.core.cost.Pricing.load(ns.dataDir())));
   }
 
   /** Opens the service with a pricing seam for {@code usage} events. */
@@ -1463,5 +1465,14 @@ public final class Swarms implements AutoCloseable {
   public void close() {
     poller.shutdownNow();
     work.shutdownNow();
+    // wait for a state write in progress, so that nothing touches the data directory afterwards
+    try {
+      if (!poller.awaitTermination(5, TimeUnit.SECONDS)
+          || !work.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("swarm service threads still running 5 s after close");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

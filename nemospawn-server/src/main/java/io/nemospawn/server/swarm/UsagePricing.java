@@ -7,10 +7,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The seam where {@code usage} events get their {@code estimated_cost_usd}: given a model and the
- * event's token counts, returns the cost. The versioned pricing file and its calculator belong to
- * the cost work (issue 17); until it is wired in, {@link #NONE} prices nothing and usage events
- * carry the token counts with {@code estimated_cost_usd: null} and a {@code pricing_status} saying
- * why.
+ * event's token counts, returns the cost. {@link #of} prices with the cost module's versioned
+ * pricing file (what {@code Swarms.open} uses); {@link #NONE} prices nothing. An unpriced event
+ * carries the token counts with {@code estimated_cost_usd: null} and a {@code pricing_status}
+ * saying why.
  *
  * @since 0.1
  */
@@ -30,4 +30,28 @@ public interface UsagePricing {
    * @return the cost in USD, or empty when the model has no price
    */
   Optional<BigDecimal> costUsd(String model, ObjectNode usage, String prefix);
+
+  /**
+   * Prices usage events with the cost module's pricing data (the same file {@code nemospawn cost}
+   * uses). The event's counts are Codex's: {@code input_tokens} includes {@code
+   * cached_input_tokens}, which are billed at the cached rate; {@code reasoning_output_tokens} are
+   * part of {@code output_tokens}.
+   *
+   * @param pricing the prices, e.g. {@code Pricing.load(dataDir)}
+   * @return a seam that prices known models and leaves unknown ones unpriced
+   */
+  static UsagePricing of(io.nemospawn.core.cost.Pricing pricing) {
+    java.util.Objects.requireNonNull(pricing, "pricing");
+    return (model, usage, prefix) -> {
+      long input = usage.path(prefix + "input_tokens").asLong(0);
+      long cached = Math.min(input, usage.path(prefix + "cached_input_tokens").asLong(0));
+      io.nemospawn.core.cost.TokenUsage tokens = io.nemospawn.core.cost.TokenUsage.of(
+          input - cached,
+          cached,
+          0,
+          usage.path(prefix + "output_tokens").asLong(0),
+          usage.path(prefix + "reasoning_output_tokens").asLong(0));
+      return pricing.find(model, tokens).map(io.nemospawn.core.cost.CostBreakdown::total);
+    };
+  }
 }
