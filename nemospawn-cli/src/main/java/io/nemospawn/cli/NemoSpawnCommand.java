@@ -38,6 +38,7 @@ import picocli.CommandLine.Command;
       CdsTrainingCommand.class,
       NemoCommand.class,
       NgcCommand.class,
-      ProjectCommand.class
+      ProjectCommand.class,
+      SwarmCommand.class
     })
 public final class NemoSpawnCommand {}

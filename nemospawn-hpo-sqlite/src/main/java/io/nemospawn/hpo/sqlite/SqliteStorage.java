@@ -100,12 +100,6 @@ public final class SqliteStorage implements StudyStorage {
     }
   }
 
-  @Override
-  public <T> T underAskLock(String study, java.util.function.Supplier<T> action) {
-    return StudyStorage.underFileLock(
-        file.resolveSibling(file.getFileName() + ".ask.lock"), action);
-  }
-
   /** Returns the database file. */
   public Path file() {
     return file;
