@@ -13,13 +13,13 @@ import org.apiguardian.api.API;
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
-public record Principal(String user, Role role, String team) {
+public record Principal(String user, AccessRole role, String team) {
   /** Validates: an agent key is always scoped to a team. */
   public Principal {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(role, "role");
     team = team == null ? "" : team;
-    if (role == Role.AGENT && team.isEmpty()) {
+    if (role == AccessRole.AGENT && team.isEmpty()) {
       throw new IllegalArgumentException(
           "An agent key must be scoped to a team; user " + user + " has none");
     }
@@ -36,12 +36,12 @@ public record Principal(String user, Role role, String team) {
 
   /** Whether this principal may change data-directory-wide state (create teams, profiles). */
   public boolean mayChangeDataDir() {
-    return (role == Role.ADMIN || role == Role.USER) && team.isEmpty();
+    return (role == AccessRole.ADMIN || role == AccessRole.USER) && team.isEmpty();
   }
 
   /** Whether this principal may manage users and settings. */
   public boolean mayAdminister() {
-    return role == Role.ADMIN;
+    return role == AccessRole.ADMIN;
   }
 
   @Override

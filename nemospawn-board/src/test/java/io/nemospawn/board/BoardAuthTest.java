@@ -2,10 +2,10 @@ package io.nemospawn.board;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nemospawn.AccessRole;
 import io.nemospawn.ConfigKey;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Principal;
-import io.nemospawn.Role;
 import io.nemospawn.Team;
 import io.nemospawn.plan.Plan;
 import io.nemospawn.plan.PlanSpec;
@@ -77,7 +77,7 @@ class BoardAuthTest {
 
   @Test
   void aViewerKeyIsRefusedEveryChangeByBearerAndBySession() throws Exception {
-    String viewer = keys.generate("v", new Principal("vic", Role.VIEWER, ""));
+    String viewer = keys.generate("v", new Principal("vic", AccessRole.VIEWER, ""));
     try (BoardServer b =
         BoardServer.start(team, BoardOptions.builder().keys(keys).port(0).build())) {
       for (String path : changes()) {
@@ -113,8 +113,8 @@ class BoardAuthTest {
 
   @Test
   void anAgentKeyChangesOnlyItsOwnTeamsBoard() throws Exception {
-    String foreign = keys.generate("a", new Principal("agent-x", Role.AGENT, other.id()));
-    String own = keys.generate("b", new Principal("agent-y", Role.AGENT, team.id()));
+    String foreign = keys.generate("a", new Principal("agent-x", AccessRole.AGENT, other.id()));
+    String own = keys.generate("b", new Principal("agent-y", AccessRole.AGENT, team.id()));
     try (BoardServer b =
         BoardServer.start(team, BoardOptions.builder().keys(keys).port(0).build())) {
       String path = "/api/plans/" + plan.id() + "/approve";

@@ -1,8 +1,8 @@
 package io.nemospawn.cli;
 
+import io.nemospawn.AccessRole;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Principal;
-import io.nemospawn.Role;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.state.AuditChain;
 import io.nemospawn.state.Authorizer;
@@ -66,7 +66,7 @@ final class AuthCommand {
         names = "--role",
         defaultValue = "user",
         paramLabel = "ROLE",
-        description = "Role: admin, user, viewer or agent (default: ${DEFAULT-VALUE}).")
+        description = "AccessRole: admin, user, viewer or agent (default: ${DEFAULT-VALUE}).")
     String role;
 
     @Option(
@@ -78,21 +78,21 @@ final class AuthCommand {
 
     @Override
     public Integer call() {
-      Role r = Role.find(role)
+      AccessRole r = AccessRole.find(role)
           .orElseThrow(() -> new ParameterException(
               spec.commandLine(),
               "Unknown role '" + StateFormat.printable(role)
                   + "'; use admin, user, viewer or agent"));
       String t = team == null ? "" : team;
-      if (r == Role.AGENT && t.isEmpty()) {
+      if (r == AccessRole.AGENT && t.isEmpty()) {
         throw new ParameterException(
             spec.commandLine(), "An agent key is scoped to one team: add --team TEAM_ID");
       }
       Path dir = state.dataDir();
       Authorizer a = Authorizer.of(dir);
       Users users = Users.of(dir);
-      boolean firstAdmin = r == Role.ADMIN
-          && users.list().stream().noneMatch(u -> u.role() == Role.ADMIN && !u.revoked());
+      boolean firstAdmin = r == AccessRole.ADMIN
+          && users.list().stream().noneMatch(u -> u.role() == AccessRole.ADMIN && !u.revoked());
       if (!firstAdmin) {
         a.checkAdminister(caller(a), "create users");
       }

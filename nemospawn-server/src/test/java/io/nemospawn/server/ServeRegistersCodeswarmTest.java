@@ -47,10 +47,11 @@ class ServeRegistersCodeswarmTest {
     }
     java.nio.file.Files.writeString(data.resolve("config.json"), "{\n  \"auth\": \"on\"\n}\n");
     io.nemospawn.state.AccessKeys keys = io.nemospawn.state.AccessKeys.of(data);
-    String viewer =
-        keys.generate("vera", new io.nemospawn.Principal("vera", io.nemospawn.Role.VIEWER, ""));
+    String viewer = keys.generate(
+        "vera", new io.nemospawn.Principal("vera", io.nemospawn.AccessRole.VIEWER, ""));
     String agent = keys.generate(
-        "worker", new io.nemospawn.Principal("worker", io.nemospawn.Role.AGENT, "other-team"));
+        "worker",
+        new io.nemospawn.Principal("worker", io.nemospawn.AccessRole.AGENT, "other-team"));
     try (NemoSpawn ns = NemoSpawn.open(data);
         ControlPlanes.Served served = ControlPlanes.serve(
             ns, ControlPlane.Options.defaults(data).withAddress("127.0.0.1", 0))) {

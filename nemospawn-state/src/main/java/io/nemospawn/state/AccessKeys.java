@@ -1,7 +1,7 @@
 package io.nemospawn.state;
 
+import io.nemospawn.AccessRole;
 import io.nemospawn.Principal;
-import io.nemospawn.Role;
 import io.nemospawn.StateException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -152,9 +152,9 @@ public final class AccessKeys {
       return Optional.empty();
     }
     if (found.role().isEmpty()) {
-      return Optional.of(new Principal(found.label(), Role.ADMIN, ""));
+      return Optional.of(new Principal(found.label(), AccessRole.ADMIN, ""));
     }
-    Role role = Role.find(found.role())
+    AccessRole role = AccessRole.find(found.role())
         .orElseThrow(() -> new StateException(
             file, "Cannot read access keys " + file + ": unknown role in entry"));
     return Optional.of(new Principal(found.user(), role, found.team()));

@@ -1,7 +1,7 @@
 package io.nemospawn.state;
 
+import io.nemospawn.AccessRole;
 import io.nemospawn.Principal;
-import io.nemospawn.Role;
 import io.nemospawn.StateException;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
@@ -66,7 +66,12 @@ public final class Users {
    * @param legacy whether 1.0 wrote the record (an unsalted key hash that does not authenticate)
    */
   public record User(
-      String name, Role role, String team, Instant createdAt, boolean revoked, boolean legacy) {}
+      String name,
+      AccessRole role,
+      String team,
+      Instant createdAt,
+      boolean revoked,
+      boolean legacy) {}
 
   /**
    * A new user and its key, which is shown once and stored only as a salted hash.
@@ -89,7 +94,7 @@ public final class Users {
    * @throws IllegalArgumentException when the name is not valid or the user exists
    * @throws StateException when the records cannot be written
    */
-  public synchronized Created create(String name, Role role, String team) {
+  public synchronized Created create(String name, AccessRole role, String team) {
     StateFormat.requireName("user name", name);
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(team, "team");
@@ -201,7 +206,7 @@ public final class Users {
         throw new StateException(f, "User record " + f + " has no \"username\"; fix or remove it");
       }
       String roleName = n.path("role").asString("user");
-      Role role = Role.find(roleName)
+      AccessRole role = AccessRole.find(roleName)
           .orElseThrow(() -> new StateException(
               f,
               "User record " + f + " has the unknown role '" + StateFormat.printable(roleName)
@@ -217,7 +222,8 @@ public final class Users {
     }
   }
 
-  private void write(String name, Role role, String team, Instant createdAt, boolean revoked) {
+  private void write(
+      String name, AccessRole role, String team, Instant createdAt, boolean revoked) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("username", name);
     m.put("api_key_hash", "");

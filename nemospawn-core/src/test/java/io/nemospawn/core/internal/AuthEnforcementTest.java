@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nemospawn.AccessDeniedException;
+import io.nemospawn.AccessRole;
 import io.nemospawn.ConfigKey;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Principal;
-import io.nemospawn.Role;
 import io.nemospawn.Team;
 import io.nemospawn.artifact.ArtifactSpec;
 import io.nemospawn.artifact.ArtifactType;
@@ -109,7 +109,7 @@ class AuthEnforcementTest {
 
   @Test
   void aViewerKeyIsRefusedEveryChangeAndNothingIsWritten() throws Exception {
-    String viewer = AccessKeys.of(dir).generate("v", new Principal("vic", Role.VIEWER, ""));
+    String viewer = AccessKeys.of(dir).generate("v", new Principal("vic", AccessRole.VIEWER, ""));
     String before = snapshot();
     List<String> refused = new ArrayList<>();
     for (var e : mutations(teamA).entrySet()) {
@@ -125,7 +125,7 @@ class AuthEnforcementTest {
     assertThat(snapshot()).as("no file changed").isEqualTo(before);
     // Reads work.
     try (NemoSpawn ns = open(viewer)) {
-      assertThat(ns.principal()).contains(new Principal("vic", Role.VIEWER, ""));
+      assertThat(ns.principal()).contains(new Principal("vic", AccessRole.VIEWER, ""));
       assertThat(ns.team(teamA).tasks().get(taskA).title()).isEqualTo("train");
       assertThat(ns.team(teamA).inbox().peek("w")).isEmpty();
       assertThat(ns.teams().items()).hasSize(2);
@@ -134,7 +134,7 @@ class AuthEnforcementTest {
 
   @Test
   void anAgentKeyChangesOnlyItsOwnTeam() throws Exception {
-    String agent = AccessKeys.of(dir).generate("a", new Principal(agentA, Role.AGENT, teamA));
+    String agent = AccessKeys.of(dir).generate("a", new Principal(agentA, AccessRole.AGENT, teamA));
     String before = snapshot();
     for (var e : mutations(teamB).entrySet()) {
       try (NemoSpawn ns = open(agent)) {
@@ -162,8 +162,8 @@ class AuthEnforcementTest {
   @Test
   void usersChangeTeamsButNotSettingsAndAdminsEverything() {
     AccessKeys keys = AccessKeys.of(dir);
-    String user = keys.generate("u", new Principal("ulla", Role.USER, ""));
-    String admin = keys.generate("a", new Principal("ada", Role.ADMIN, ""));
+    String user = keys.generate("u", new Principal("ulla", AccessRole.USER, ""));
+    String admin = keys.generate("a", new Principal("ada", AccessRole.ADMIN, ""));
     try (NemoSpawn ns = open(user)) {
       ns.team(teamB).tasks().create("more");
       ns.newTeam("gamma").create();
@@ -180,7 +180,7 @@ class AuthEnforcementTest {
   @Test
   void unknownOrRevokedKeysAreRefusedAtOpen() {
     AccessKeys keys = AccessKeys.of(dir);
-    String user = keys.generate("u", new Principal("ulla", Role.USER, ""));
+    String user = keys.generate("u", new Principal("ulla", AccessRole.USER, ""));
     assertThatThrownBy(() -> open("x".repeat(43)))
         .isInstanceOf(AccessDeniedException.class)
         .hasMessageContaining("not valid");
@@ -213,7 +213,7 @@ class AuthEnforcementTest {
         NemoSpawn.builder().dataDir(dir).durability(Durability.NONE).open()) {
       owner.config().set(ConfigKey.AUTH, "off");
     }
-    String viewer = AccessKeys.of(dir).generate("v", new Principal("vic", Role.VIEWER, ""));
+    String viewer = AccessKeys.of(dir).generate("v", new Principal("vic", AccessRole.VIEWER, ""));
     try (NemoSpawn ns = open(viewer)) {
       ns.team(teamA).tasks().create("unchecked");
       assertThat(ns.audit().tail(1, null).get(0).user()).isEqualTo("vic");

@@ -1,11 +1,11 @@
 package io.nemospawn.core.internal.agent;
 
+import io.nemospawn.AccessRole;
 import io.nemospawn.AgentLaunchException;
 import io.nemospawn.AgentSpec;
 import io.nemospawn.ConfigKey;
 import io.nemospawn.InvalidSettingException;
 import io.nemospawn.Principal;
-import io.nemospawn.Role;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.AgentStatus;
 import io.nemospawn.agent.LifecycleState;
@@ -310,7 +310,7 @@ final class SpawnPipeline {
       String agentId = reserved.id();
       String key = authorizer
           .keys()
-          .generate("agent:" + agentId, new Principal(agentId, Role.AGENT, ctx.teamId()));
+          .generate("agent:" + agentId, new Principal(agentId, AccessRole.AGENT, ctx.teamId()));
       tx.onRollback("the access key of " + agentId, cause -> authorizer.keys().revokeUser(agentId));
       env.put(Authorizer.KEY_ENV, key);
     }

@@ -18,7 +18,7 @@ import org.apiguardian.api.API;
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
-public enum Role {
+public enum AccessRole {
   /** Everything. */
   ADMIN,
   /** Every change to teams; not users or settings. */
@@ -34,8 +34,8 @@ public enum Role {
   }
 
   /** Finds a role by its wire name ({@code viewer}), ignoring case. */
-  public static Optional<Role> find(String name) {
-    for (Role r : values()) {
+  public static Optional<AccessRole> find(String name) {
+    for (AccessRole r : values()) {
       if (r.wireName().equalsIgnoreCase(name)) {
         return Optional.of(r);
       }
