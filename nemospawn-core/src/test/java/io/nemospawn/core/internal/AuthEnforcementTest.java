@@ -80,6 +80,11 @@ class AuthEnforcementTest {
       Team t = ns.team(team);
       t.tasks().claim(t.tasks().list().items().get(0).id(), "w", Duration.ofMinutes(5));
     });
+    m.put(
+        "profile create",
+        ns -> ns.profiles()
+            .create(new io.nemospawn.agent.Profile(
+                "evil", "claude", "", "", "", "", Map.of(), List.of(), "", false)));
     m.put("inbox send", ns -> ns.team(team).inbox().send("leader", "w", "hi"));
     m.put("inbox broadcast", ns -> ns.team(team).inbox().broadcast("leader", "hi"));
     m.put("inbox receive", ns -> ns.team(team).inbox().receive("w"));
@@ -121,7 +126,7 @@ class AuthEnforcementTest {
         refused.add(e.getKey());
       }
     }
-    assertThat(refused).hasSize(13);
+    assertThat(refused).hasSize(14);
     assertThat(snapshot()).as("no file changed").isEqualTo(before);
     // Reads work.
     try (NemoSpawn ns = open(viewer)) {

@@ -128,6 +128,7 @@ public final class FileProfiles implements Profiles {
           List.of("command"),
           "Profile '" + p.name() + "' uses the custom agent but names no command; give it one");
     }
+    store.checkChange(file(p.name()), "profile.create");
     try (StateLock l = StateLock.acquire(lock)) {
       // Profiles may hold keys (env values): only the owner may read them, whatever the umask.
       if (!AtomicFiles.createNewOwnerOnly(
@@ -148,6 +149,7 @@ public final class FileProfiles implements Profiles {
    */
   @Override
   public void delete(String name) {
+    store.checkChange(file(name), "profile.delete");
     try (StateLock l = StateLock.acquire(lock)) {
       if (!Files.deleteIfExists(file(name))) {
         throw new NoSuchElementException(
