@@ -65,6 +65,9 @@ final class HpoCommand {
     @Override
     public Integer call() throws Exception {
       parse();
+      if (changes()) {
+        checkMayChangeStudies();
+      }
       try (Study s = openStudy()) {
         return run(s);
       }
@@ -72,6 +75,33 @@ final class HpoCommand {
 
     /** Checks the options before the study is opened. Does nothing by default. */
     void parse() {}
+
+    /** Whether the command writes to the study (true unless it only reads). */
+    boolean changes() {
+      return true;
+    }
+
+    /**
+     * With auth on, refuses a caller without a key or with a viewer's: studies are shared by the
+     * data directory's teams, so agents (who ask and report trials) and users may change them.
+     */
+    void checkMayChangeStudies() {
+      io.nemospawn.state.Authorizer auth = io.nemospawn.state.Authorizer.of(state.dataDir());
+      if (!auth.enabled()) {
+        return;
+      }
+      io.nemospawn.Principal who =
+          StateOptions.callerKey().map(auth::authenticate).orElse(null);
+      if (who == null || who.role() == io.nemospawn.AccessRole.VIEWER) {
+        throw new io.nemospawn.AccessDeniedException(
+            (who == null ? "A caller without a key" : who.toString())
+                + " may not change HPO study '"
+                + study + "' (hpo " + spec.name() + "): auth is on in " + state.dataDir()
+                + "; use a user's or an agent's key ($" + io.nemospawn.state.Authorizer.KEY_FILE_ENV
+                + ")",
+            who);
+      }
+    }
 
     /** Opens the existing study; {@code hpo init} creates it instead. */
     Study openStudy() {
@@ -335,6 +365,11 @@ final class HpoCommand {
       description = "Prints the best complete trial.")
   static final class Best extends StudySubcommand {
     @Override
+    boolean changes() {
+      return false;
+    }
+
+    @Override
     int run(Study s) {
       FrozenTrial b = s.bestTrial();
       if (out.json()) {
@@ -351,6 +386,11 @@ final class HpoCommand {
       mixinStandardHelpOptions = true,
       description = "Lists the trials of a study.")
   static final class Trials extends StudySubcommand {
+    @Override
+    boolean changes() {
+      return false;
+    }
+
     @Override
     int run(Study s) {
       List<FrozenTrial> trials = s.trials();

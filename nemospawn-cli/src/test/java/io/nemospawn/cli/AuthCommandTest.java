@@ -176,7 +176,8 @@ class AuthCommandTest {
         List.of("config", "set", "web_port", "9999"),
         List.of("auth", "create-user", "eve"),
         List.of("auth", "revoke", "root"),
-        List.of("agent", "register", "--team", t, "x"));
+        List.of("agent", "register", "--team", t, "x"),
+        List.of("hpo", "suggest", "--study", "s1"));
     List<String> refused = new ArrayList<>();
     for (List<String> c : changes) {
       Cli.Result r = cli.run(c.toArray(String[]::new));
