@@ -155,9 +155,7 @@ final class SwarmCommand {
             }
             return ExitCodes.OK;
           }
-          case "command_rejected" ->
-            throw new IllegalArgumentException(
-                "swarm_launch refused: " + d.path("reason").asString("(no reason)"));
+          case "command_rejected" -> throw RouterClient.refused("swarm_launch", d);
           default -> {
             // the system prompt's inject events follow; not waited for
           }
@@ -281,9 +279,7 @@ final class SwarmCommand {
               out.println("node " + node + ": FAILED " + d.path("error").asString());
             }
           }
-          case "command_rejected" ->
-            throw new IllegalArgumentException(
-                "inject refused: " + d.path("reason").asString("(no reason)"));
+          case "command_rejected" -> throw RouterClient.refused("inject", d);
           default -> {
             // other events of this request are not ours to wait for
           }
@@ -357,8 +353,7 @@ final class SwarmCommand {
       JsonNode d = e.path("data");
       String event = e.path("event").asString("");
       if (event.equals("command_rejected")) {
-        throw new IllegalArgumentException(
-            "approve_execution refused: " + d.path("reason").asString("(no reason)"));
+        throw RouterClient.refused("approve_execution", d);
       }
       if (out.json()) {
         out.json(d);
@@ -435,9 +430,7 @@ final class SwarmCommand {
             }
             return ExitCodes.OK;
           }
-          case "command_rejected" ->
-            throw new IllegalArgumentException(
-                "swarm_terminate refused: " + d.path("reason").asString("(no reason)"));
+          case "command_rejected" -> throw RouterClient.refused("swarm_terminate", d);
           default -> {
             // swarm_status and queue events of this request
           }

@@ -166,10 +166,18 @@ public final class RouterClient implements AutoCloseable {
                 || "command_rejected".equals(n.path("event").asString(""))),
         timeout);
     if ("command_rejected".equals(e.path("event").asString(""))) {
-      throw new IllegalArgumentException(
-          command + " refused: " + e.path("data").path("reason").asString("(no reason)"));
+      throw refused(command, e.path("data"));
     }
     return e.path("data");
+  }
+
+  /**
+   * The exception for a {@code command_rejected} answer to {@code command}, naming the server's
+   * reason.
+   */
+  public static IllegalArgumentException refused(String command, JsonNode rejection) {
+    return new IllegalArgumentException(
+        command + " refused: " + rejection.path("reason").asString("(no reason)"));
   }
 
   /** The request id an event carries, or null. */
