@@ -20,4 +20,4 @@ if ! command -v javac >/dev/null || ! javac -version 2>&1 | grep -Eq 'javac (1[7
 fi
 
 $SUDO bash "$here/ci/install-tools.sh" tmux git python3-zmq bubblewrap python3-optuna \
-  chromium chromium-driver prometheus
+  chromium chromium-driver prometheus git-annex

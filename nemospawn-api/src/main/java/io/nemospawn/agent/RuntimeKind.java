@@ -24,7 +24,11 @@ public enum RuntimeKind {
   /** A plain child process, its output to a log file. */
   PROCESS,
   /** A sandboxed container (OpenShell), network off unless allowed. */
-  SANDBOX;
+  SANDBOX,
+  /** A tmux session on a registered SSH host (needs {@code nemospawn-cluster}). */
+  SSH,
+  /** A SLURM job, its GPUs from the job's allocation (needs {@code nemospawn-cluster}). */
+  SLURM;
 
   /** Returns the name used in records, settings and on the command line: {@code tmux} … */
   public String configName() {

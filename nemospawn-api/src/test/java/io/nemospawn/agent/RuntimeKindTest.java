@@ -20,11 +20,12 @@ class RuntimeKindTest {
 
   @Test
   void anSpiRuntimeOrTheSettingHasNoConstant() {
-    assertThat(AgentSpec.builder("a").runtime("slurm").build().runtimeKind()).isEmpty();
+    assertThat(AgentSpec.builder("a").runtime("my-runtime").build().runtimeKind())
+        .isEmpty();
     assertThat(AgentSpec.builder("a").build().runtimeKind()).isEmpty();
     assertThat(RuntimeKind.find(" TMUX ")).contains(RuntimeKind.TMUX);
     assertThat(RuntimeKind.values())
         .extracting(RuntimeKind::configName)
-        .containsExactly("tmux", "process", "sandbox");
+        .containsExactly("tmux", "process", "sandbox", "ssh", "slurm");
   }
 }

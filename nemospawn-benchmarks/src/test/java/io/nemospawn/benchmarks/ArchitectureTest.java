@@ -57,6 +57,7 @@ class ArchitectureTest {
     MODULES.put("nemospawn-hpo-sqlite", new String[] {"io.nemospawn.hpo.sqlite.."});
     MODULES.put("nemospawn-demo", new String[] {"io.nemospawn.demo.."});
     MODULES.put("nemospawn-server", new String[] {"io.nemospawn.server.."});
+    MODULES.put("nemospawn-cluster", new String[] {"io.nemospawn.cluster.."});
     MODULES.put("nemospawn-board", new String[] {"io.nemospawn.board.."});
     MODULES.put("nemospawn-nvidia", new String[] {"io.nemospawn.nvidia.."});
     MODULES.put("nemospawn-junit", new String[] {"io.nemospawn.junit.."});
@@ -159,6 +160,7 @@ class ArchitectureTest {
             "nemospawn-core",
             "nemospawn-transport",
             "nemospawn-server",
+            "nemospawn-cluster",
             "nemospawn-cli",
             "nemospawn-benchmarks"))
         .should()
@@ -183,6 +185,7 @@ class ArchitectureTest {
             "nemospawn-demo",
             "nemospawn-junit",
             "nemospawn-server",
+            "nemospawn-cluster",
             "nemospawn-board",
             "nemospawn-nvidia",
             "nemospawn-cli",
@@ -257,6 +260,7 @@ class ArchitectureTest {
             "io.nemospawn.cli..",
             "io.nemospawn.board..",
             "io.nemospawn.server..",
+            "io.nemospawn.cluster..",
             "io.nemospawn.junit..",
             "io.nemospawn.demo..",
             "io.nemospawn.benchmarks..",
