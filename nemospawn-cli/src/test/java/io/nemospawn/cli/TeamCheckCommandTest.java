@@ -46,8 +46,7 @@ class TeamCheckCommandTest {
     assertThat(check.out())
         .isEqualTo("stranded-task  " + taskFile(b) + "\n"
             + "  task " + b + " is blocked but its dependencies are all done: [" + a + "]\n"
-            + "  fix: repair the team (Tasks.repair(); CLI: nemospawn team repair " + team
-            + "), which makes it pending\n"
+            + "  fix: repair team " + team + " (Tasks.repair()), which makes it pending\n"
             + "1 problem in team " + team + "; fix them with: nemospawn team repair " + team
             + "\n");
     assertThat(Files.readString(taskFile(b))).as("check is read-only").contains("\"blocked\"");

@@ -79,7 +79,7 @@ final class Client implements AutoCloseable {
       }
       throw new UncheckedIOException(
           "Cannot connect to the control plane at " + url + ": " + e.getMessage()
-              + "; is nemospawn serve running there?",
+              + "; is a control plane serving there?",
           e);
     } catch (RuntimeException e) {
       try {

@@ -384,7 +384,7 @@ final class Connection {
             c.requestId(),
             "auth_failed",
             "the key is missing or unknown; use a"
-                + " key that nemospawn serve printed (stored hashed in "
+                + " key that the control plane printed on its first start (stored hashed in "
                 + server.keyFile() + "); the connection is closed",
             null);
         close();

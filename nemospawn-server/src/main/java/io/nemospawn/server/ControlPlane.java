@@ -237,8 +237,7 @@ public final class ControlPlane implements AutoCloseable {
     if (!options.insecureLoopback() && !AccessKeys.of(options.dataDir()).hasKeys()) {
       throw new IllegalStateException(
           "No access key in " + AccessKeys.of(options.dataDir()).file()
-              + "; generate one first (ControlPlane.ensureKey, or nemospawn serve does it on its"
-              + " first start)");
+              + "; generate one first (ControlPlane.ensureKey)");
     }
     ServerSocket ss;
     try {

@@ -895,8 +895,7 @@ public final class FileTasks implements Tasks {
 
   // ---------------------------------------------------------------- check and repair
 
-  private static final String REPAIR_FIX =
-      "repair the team (Tasks.repair(); CLI: nemospawn team repair %s)";
+  private static final String REPAIR_FIX = "repair team %s (Tasks.repair())";
 
   @Override
   public GraphCheck check() {

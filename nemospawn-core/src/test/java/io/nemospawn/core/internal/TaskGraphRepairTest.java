@@ -211,8 +211,8 @@ class TaskGraphRepairTest {
         .isEqualTo(
             "dependents index entry: field 'dependents' must be a list of task ids," + " found 7");
     assertThat(ofA.fix())
-        .isEqualTo("repair the team (Tasks.repair(); CLI: nemospawn team repair " + team.id()
-            + "), which rebuilds the index from the task files");
+        .isEqualTo("repair team " + team.id()
+            + " (Tasks.repair()), which rebuilds the index from the task files");
     // Read-only: the bad entry is still there.
     assertThat(Files.readString(indexEntry(b.id()))).contains("\"dependents\": 7");
 

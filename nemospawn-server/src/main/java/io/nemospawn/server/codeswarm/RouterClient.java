@@ -80,7 +80,7 @@ public final class RouterClient implements AutoCloseable {
       closeQuietly(s);
       throw new UncheckedIOException(
           "Cannot connect to the control plane at " + url + ": " + e.getMessage()
-              + "; is nemospawn serve running there?",
+              + "; is a control plane serving there?",
           e);
     }
   }

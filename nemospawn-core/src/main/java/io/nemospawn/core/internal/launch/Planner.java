@@ -83,7 +83,7 @@ final class Planner {
     if (gpus.isEmpty()) {
       notes.add("No GPUs given: workers run without GPUs (CUDA_VISIBLE_DEVICES is empty)"
           + (t.totalGpus() > 0
-              ? "; the template asks for " + t.totalGpus() + " (give them with --gpus)"
+              ? "; the template asks for " + t.totalGpus() + " (give them in the launch's gpus)"
               : "")
           + ". GPU-hours will be 0.");
     }
@@ -124,10 +124,10 @@ final class Planner {
       }
     }
     if (!demoRoles.isEmpty()) {
-      notes.add(
-          "The demo agent has no behaviour for role(s) " + demoRoles
-              + ": it will fail those tasks with a reason. It knows the roles " + DemoRoles.KNOWN
-              + " (trainer only with an [hpo] study or a reward-model worker); run this template with --profile or --agent-cmd for real agents.");
+      notes.add("The demo agent has no behaviour for role(s) " + demoRoles
+          + ": it will fail those tasks with a reason. It knows the roles " + DemoRoles.KNOWN
+          + " (trainer only with an [hpo] study or a reward-model worker); name a real agent (the"
+          + " launch's profile or agent command) for those.");
     }
     String goal = o.goal().isEmpty() ? t.description() : o.goal();
     PlannedAgent leader = new PlannedAgent(
@@ -189,7 +189,7 @@ final class Planner {
       return o.agentCommand();
     }
     if (!o.profile().isEmpty()) {
-      return "profile:" + checkProfile(o.profile(), "--profile");
+      return "profile:" + checkProfile(o.profile(), "the launch's profile");
     }
     Config.Value dp = config.get(ConfigKey.DEFAULT_PROFILE);
     if (!dp.value().isBlank()) {
@@ -198,28 +198,31 @@ final class Planner {
     for (String cli : AGENT_CLIS) {
       if (onPath.test(cli)) {
         notes.add("No agent named: using the " + cli + " agent CLI found on the PATH"
-            + " (choose with --profile or --agent-cmd).");
+            + " (choose another with the launch's profile or agent command).");
         return "profile:" + cli;
       }
     }
     notes.add("No agent CLI (" + String.join(", ", AGENT_CLIS) + ") found on the PATH and none"
-        + " named: using the built-in demo agent (--agent-cmd demo), which does real, small ML"
+        + " named: using the built-in demo agent (agent command 'demo'), which does real, small ML"
         + " work on the CPU.");
     return LaunchOptions.DEMO;
   }
 
   private String defaultRuntime(LaunchOptions o, List<String> notes) {
     if (!o.runtime().isEmpty()) {
-      return checkRuntime(o.runtime(), "--runtime");
+      return checkRuntime(o.runtime(), "the launch's runtime", "runtime");
     }
     Config.Value r = config.get(ConfigKey.DEFAULT_RUNTIME);
     if (r.source() != Config.Source.DEFAULT) {
-      return checkRuntime(r.value(), "setting default_runtime (" + r.source() + ")");
+      return checkRuntime(
+          r.value(),
+          "setting default_runtime (" + r.source() + ")",
+          ConfigKey.DEFAULT_RUNTIME.key());
     }
     if (onPath.test("tmux")) {
       return "tmux";
     }
-    notes.add("tmux is not installed: agents run as plain processes (--runtime process);"
+    notes.add("tmux is not installed: agents run as plain processes (runtime 'process');"
         + " their output goes to log files in the team directory.");
     return "process";
   }
@@ -236,9 +239,17 @@ final class Planner {
   }
 
   private static String checkRuntime(String name, String where) {
+    return checkRuntime(name, where, "");
+  }
+
+  /** {@code setting}: the setting that chose the runtime (for the caller's hint), or empty. */
+  private static String checkRuntime(String name, String where, String setting) {
     if (!RUNTIMES.contains(name)) {
-      throw new IllegalArgumentException(
-          "Unknown runtime '" + name + "' for " + where + "; runtimes: " + RUNTIMES + ".");
+      String message =
+          "Unknown runtime '" + name + "' for " + where + "; runtimes: " + RUNTIMES + ".";
+      throw setting.isEmpty()
+          ? new IllegalArgumentException(message)
+          : new InvalidSettingException(List.of(setting), message);
     }
     return name;
   }

@@ -135,9 +135,10 @@ class PlannerTest {
     Template t = launcher.template("data-curation");
     assertThatThrownBy(
             () -> launcher.plan(t, LaunchOptions.builder().profile("claud").build()))
-        .hasMessage("Unknown profile 'claud' for --profile; profiles: [aider, claude, codex,"
-            + " cursor, github-copilot-cli, kimi, my-claude, nanobot, opencode]. Create it"
-            + " (Profiles.create) or choose one of those.");
+        .hasMessage(
+            "Unknown profile 'claud' for the launch's profile; profiles: [aider, claude, codex,"
+                + " cursor, github-copilot-cli, kimi, my-claude, nanobot, opencode]. Create it"
+                + " (Profiles.create) or choose one of those.");
     Template perWorker = launcher.parse("""
         name = "p"
         [[workers]]
@@ -158,9 +159,9 @@ class PlannerTest {
     assertThat(plan.notes())
         .contains(
             "No agent CLI (claude, codex) found on the PATH and none"
-                + " named: using the built-in demo agent (--agent-cmd demo), which does real, small"
+                + " named: using the built-in demo agent (agent command 'demo'), which does real, small"
                 + " ML work on the CPU.",
-            "tmux is not installed: agents run as plain processes (--runtime process); their"
+            "tmux is not installed: agents run as plain processes (runtime 'process'); their"
                 + " output goes to log files in the team directory.");
     FileLauncher withClaude = new FileLauncher(
         ns, Optional.empty(), List.of("claude", "tmux")::contains, GpuTopology::empty);
