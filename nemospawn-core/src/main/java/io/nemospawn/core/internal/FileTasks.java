@@ -287,21 +287,7 @@ public final class FileTasks implements Tasks {
    * once all have run, the others suppressed on it.
    */
   private void afterHooks(Task before, Task after, TaskUpdate update) {
-    RuntimeException failure = null;
-    for (TaskHook h : hooks) {
-      try {
-        h.updated(ctx.layout().dataDir(), before, after, update);
-      } catch (RuntimeException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    Failures.forEach(hooks, h -> h.updated(ctx.layout().dataDir(), before, after, update));
   }
 
   /** A saved update: the task before and after. */

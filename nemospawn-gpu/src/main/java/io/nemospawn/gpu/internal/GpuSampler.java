@@ -1,11 +1,11 @@
 package io.nemospawn.gpu.internal;
 
+import io.nemospawn.spi.TimeSource;
 import io.nemospawn.topology.GpuSnapshot;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Takes a {@link GpuSnapshot} periodically and hands each to a sink (the board, Prometheus, a
@@ -30,7 +31,8 @@ import java.util.function.Supplier;
  *
  * <p>Thread-safe. {@link #close()} is idempotent; it stops the schedule and, when the sampler made
  * its own thread ({@code nemospawn-gpu-sampler}), that thread. An injected executor is left
- * running.
+ * running. The own thread measures its interval on a {@link TimeSource} (real time by default),
+ * so a simulated clock drives it; an injected executor runs on real time.
  *
  * <p>Implementation, not API: it starts a thread, so it lives here and not in nemospawn-api (it
  * moved from {@code io.nemospawn.topology} in 0.1).
@@ -41,21 +43,53 @@ public final class GpuSampler implements AutoCloseable {
   private final AtomicLong samples = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final ScheduledExecutorService executor;
-  private final boolean ownExecutor;
-  private final ScheduledFuture<?> future;
+  // Exactly one of the two: the schedule on an injected executor, or the own thread's loop.
+  private final @Nullable ScheduledFuture<?> future;
+  private final @Nullable Thread thread;
 
   private GpuSampler(
       Supplier<GpuSnapshot> source,
       Duration interval,
       ScheduledExecutorService executor,
-      boolean ownExecutor,
       Consumer<GpuSnapshot> sink) {
-    this.executor = executor;
-    this.ownExecutor = ownExecutor;
     long nanos = interval.toNanos();
     this.future = executor.scheduleAtFixedRate(
         () -> sampleOnce(source, sink), 0, nanos, TimeUnit.NANOSECONDS);
+    this.thread = null;
+  }
+
+  private GpuSampler(
+      Supplier<GpuSnapshot> source,
+      Duration interval,
+      TimeSource time,
+      Consumer<GpuSnapshot> sink) {
+    this.future = null;
+    this.thread = new Thread(() -> loop(source, interval, time, sink), "nemospawn-gpu-sampler");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** The own thread: a sample now, then one every interval of {@code time}, until closed. */
+  private void loop(
+      Supplier<GpuSnapshot> source,
+      Duration interval,
+      TimeSource time,
+      Consumer<GpuSnapshot> sink) {
+    long next = time.nanoTime();
+    try {
+      while (!closed.get()) {
+        sampleOnce(source, sink);
+        // At a fixed rate, as the executor's schedule: the next sample is due one interval after
+        // this one was, however long this one took (a late one is taken at once, not skipped).
+        next += interval.toNanos();
+        long left = next - time.nanoTime();
+        if (left > 0) {
+          time.sleep(Duration.ofNanos(left));
+        }
+      }
+    } catch (InterruptedException e) {
+      // close() interrupts the wait: the loop ends.
+    }
   }
 
   /**
@@ -70,19 +104,33 @@ public final class GpuSampler implements AutoCloseable {
       Consumer<GpuSnapshot> sink) {
     check(source, interval, sink);
     Objects.requireNonNull(executor, "executor");
-    return new GpuSampler(source, interval, executor, false, sink);
+    return new GpuSampler(source, interval, executor, sink);
   }
 
-  /** Starts sampling on a daemon thread of its own, named {@code nemospawn-gpu-sampler}. */
+  /**
+   * Starts sampling on a daemon thread of its own, named {@code nemospawn-gpu-sampler}, in real
+   * time.
+   */
   public static GpuSampler start(
       Supplier<GpuSnapshot> source, Duration interval, Consumer<GpuSnapshot> sink) {
+    return start(source, interval, TimeSource.system(), sink);
+  }
+
+  /**
+   * Starts sampling now and then every {@code interval} of {@code time}, on a daemon thread of its
+   * own named {@code nemospawn-gpu-sampler}: a team's {@link TimeSource} (a simulated clock in
+   * tests, whose {@code advance} takes the next samples without real waiting).
+   *
+   * @throws IllegalArgumentException when the interval is not positive
+   */
+  public static GpuSampler start(
+      Supplier<GpuSnapshot> source,
+      Duration interval,
+      TimeSource time,
+      Consumer<GpuSnapshot> sink) {
     check(source, interval, sink);
-    ScheduledExecutorService own = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "nemospawn-gpu-sampler");
-      t.setDaemon(true);
-      return t;
-    });
-    return new GpuSampler(source, interval, own, true, sink);
+    Objects.requireNonNull(time, "time");
+    return new GpuSampler(source, interval, time, sink);
   }
 
   /** Returns a source that asks the probes on the class path, stamping with the clock. */
@@ -138,13 +186,18 @@ public final class GpuSampler implements AutoCloseable {
     return closed.get();
   }
 
-  /** Stops sampling; a sample in progress finishes. Idempotent. */
+  /**
+   * Stops sampling: on an injected executor a sample in progress finishes; the own thread is
+   * interrupted, which ends its wait (a probe that waits on a process may end early). Idempotent.
+   */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      future.cancel(false);
-      if (ownExecutor) {
-        executor.shutdown();
+      if (future != null) {
+        future.cancel(false);
+      }
+      if (thread != null && thread != Thread.currentThread()) {
+        thread.interrupt(); // ends its wait; no sample starts after this
       }
     }
   }
