@@ -5,7 +5,6 @@ import io.nemospawn.board.BoardOptions;
 import io.nemospawn.board.BoardServer;
 import io.nemospawn.state.AccessKeys;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,9 +42,6 @@ final class BoardServeCommand extends TeamArgSubcommand {
   @Mixin
   BoardMetricsOptions metrics;
 
-  /** Released when the command should stop (tests interrupt the thread instead). */
-  private final CountDownLatch stop = new CountDownLatch(1);
-
   @Override
   int run(Team t) throws Exception {
     AccessKeys keys = AccessKeys.of(state.dataDir());
@@ -56,7 +52,6 @@ final class BoardServeCommand extends TeamArgSubcommand {
         .keys(keys)
         .dataDir(state.dataDir())
         .build();
-    Thread hook = new Thread(stop::countDown, "nemospawn-board-shutdown");
     try (BoardServer board = BoardServer.start(t, options);
         AutoCloseable extra = metrics.start(t, host, out)) {
       if (created.isPresent()) {
@@ -64,18 +59,7 @@ final class BoardServeCommand extends TeamArgSubcommand {
             + keys.file() + "): " + created.get());
       }
       out.println("Board of team " + t.id() + " at " + board.uri() + " (Ctrl-C stops it)");
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        stop.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // shutting down already
-        }
-      }
+      UntilStopped.await("nemospawn-board-shutdown");
     }
     return ExitCodes.OK;
   }

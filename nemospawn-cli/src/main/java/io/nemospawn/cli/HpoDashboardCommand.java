@@ -5,7 +5,6 @@ import io.nemospawn.board.BoardServer;
 import io.nemospawn.state.AccessKeys;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,8 +45,6 @@ final class HpoDashboardCommand implements Callable<Integer> {
       description = "Address to bind (default: ${DEFAULT-VALUE}; others need an access key).")
   String host;
 
-  private final CountDownLatch stop = new CountDownLatch(1);
-
   @Override
   public Integer call() throws Exception {
     BoardOptions options = BoardOptions.builder()
@@ -56,21 +53,9 @@ final class HpoDashboardCommand implements Callable<Integer> {
         .keys(AccessKeys.of(data.dataDir()))
         .dataDir(data.dataDir())
         .build();
-    Thread hook = new Thread(stop::countDown, "nemospawn-hpo-dashboard-shutdown");
     try (BoardServer board = BoardServer.startStudies(data.dataDir(), List.of(study), options)) {
       out.println("Dashboard of study " + study + " at " + board.uri() + " (Ctrl-C stops it)");
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        stop.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // shutting down already
-        }
-      }
+      UntilStopped.await("nemospawn-hpo-dashboard-shutdown");
     }
     return ExitCodes.OK;
   }

@@ -112,14 +112,29 @@ final class NgcCommand {
     }
   }
 
-  @Command(name = "pull", description = "Downloads a model from the NGC registry.")
-  static final class Pull implements Callable<Integer> {
-    // --version is the model's version here (as in NemoSpawn 1.0), so no standard -V/--version.
+  /**
+   * What {@code pull} and {@code push} share: {@code --version} is the model's version (as in
+   * NemoSpawn 1.0), so they take {@code -h/--help} without the standard {@code -V/--version}.
+   */
+  static final class ModelVersion {
     @Option(
         names = {"-h", "--help"},
         usageHelp = true,
         description = "Show this help message and exit.")
     boolean help;
+
+    @Option(
+        names = "--version",
+        paramLabel = "VERSION",
+        defaultValue = "latest",
+        description = "Model version (default: ${DEFAULT-VALUE}).")
+    String version = "latest";
+  }
+
+  @Command(name = "pull", description = "Downloads a model from the NGC registry.")
+  static final class Pull implements Callable<Integer> {
+    @Mixin
+    ModelVersion modelVersion;
 
     @Mixin
     Output out;
@@ -132,13 +147,6 @@ final class NgcCommand {
 
     @Parameters(index = "1", paramLabel = "MODEL", description = "Model name (or TEAM/MODEL).")
     String model;
-
-    @Option(
-        names = "--version",
-        paramLabel = "VERSION",
-        defaultValue = "latest",
-        description = "Model version (default: ${DEFAULT-VALUE}).")
-    String version;
 
     @Option(
         names = {"-o", "--output"},
@@ -163,7 +171,7 @@ final class NgcCommand {
           ns = state.open();
           team = ns.team(register);
         }
-        Ngc.Pull p = ngc().pull(org, model, version, output);
+        Ngc.Pull p = ngc().pull(org, model, modelVersion.version, output);
         Path local = p.localPath().orElse(output == null ? Environment.workingDirectory() : output);
         Map<String, Object> m = new LinkedHashMap<>(result(p.result()));
         m.put("target", p.target());
@@ -214,12 +222,8 @@ final class NgcCommand {
 
   @Command(name = "push", description = "Uploads a model to the NGC registry.")
   static final class Push implements Callable<Integer> {
-    // --version is the model's version here (as in NemoSpawn 1.0), so no standard -V/--version.
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true,
-        description = "Show this help message and exit.")
-    boolean help;
+    @Mixin
+    ModelVersion modelVersion;
 
     @Mixin
     Output out;
@@ -234,13 +238,6 @@ final class NgcCommand {
     String model;
 
     @Option(
-        names = "--version",
-        paramLabel = "VERSION",
-        defaultValue = "latest",
-        description = "Model version (default: ${DEFAULT-VALUE}).")
-    String version;
-
-    @Option(
         names = "--desc",
         paramLabel = "TEXT",
         defaultValue = "",
@@ -249,12 +246,12 @@ final class NgcCommand {
 
     @Override
     public Integer call() {
-      Ngc.Result r = ngc().push(path, org, model, version, desc);
+      Ngc.Result r = ngc().push(path, org, model, modelVersion.version, desc);
       if (out.json()) {
         out.json(result(r));
       } else {
         out.text(r.output().stripTrailing());
-        out.println("Pushed " + path + " as " + org + "/" + model + ":" + version);
+        out.println("Pushed " + path + " as " + org + "/" + model + ":" + modelVersion.version);
       }
       return ExitCodes.OK;
     }

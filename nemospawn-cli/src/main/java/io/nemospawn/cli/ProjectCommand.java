@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
@@ -91,16 +93,13 @@ final class ProjectCommand {
     }
   }
 
-  @Command(
-      name = "create",
-      mixinStandardHelpOptions = true,
-      description = "Creates a project from an explicit task list (JSON: a list or"
-          + " {\"tasks\": [...]} with task_id, title, prompt, depends_on).")
-  static final class CreateCmd extends ProjectSubcommand {
+  /** What {@code create} and {@code plan} share: the project's title, checkout and base branch. */
+  static final class Where {
     @Option(names = "--title", required = true, paramLabel = "TITLE", description = "Title.")
-    String title;
+    String title = "";
 
     @Option(names = "--repo", required = true, paramLabel = "PATH", description = "Git checkout.")
+    @Nullable
     Path repo;
 
     @Option(
@@ -108,7 +107,22 @@ final class ProjectCommand {
         defaultValue = "",
         paramLabel = "BRANCH",
         description = "Branch the tasks start from (default: the repository's current branch).")
-    String baseBranch;
+    String baseBranch = "";
+
+    ProjectRequest request(List<String> teams, List<ProjectTask> tasks) {
+      return new ProjectRequest(
+          title, Objects.requireNonNull(repo, "--repo"), baseBranch, teams, tasks, "");
+    }
+  }
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = "Creates a project from an explicit task list (JSON: a list or"
+          + " {\"tasks\": [...]} with task_id, title, prompt, depends_on).")
+  static final class CreateCmd extends ProjectSubcommand {
+    @Mixin
+    Where where;
 
     @Option(
         names = "--team",
@@ -140,7 +154,7 @@ final class ProjectCommand {
             "Task file '" + tasks + "' is not JSON: " + e.getMessage());
       }
       List<ProjectTask> list = ProjectGraph.fromJson(node);
-      Project p = projects.create(new ProjectRequest(title, repo, baseBranch, teams, list, ""));
+      Project p = projects.create(where.request(teams, list));
       if (start) {
         p = settle(projects, projects.start(p.projectId()));
       }
@@ -154,11 +168,8 @@ final class ProjectCommand {
       description = "Asks a planner agent to turn a spec into a task list; the answer becomes a"
           + " project.")
   static final class PlanCmd extends ProjectSubcommand {
-    @Option(names = "--title", required = true, paramLabel = "TITLE", description = "Title.")
-    String title;
-
-    @Option(names = "--repo", required = true, paramLabel = "PATH", description = "Git checkout.")
-    Path repo;
+    @Mixin
+    Where where;
 
     @Option(names = "--spec", required = true, paramLabel = "TEXT", description = "What to build.")
     String spec;
@@ -176,24 +187,12 @@ final class ProjectCommand {
         description = "Worker team; repeatable (default: the planner team).")
     List<String> teams = new ArrayList<>();
 
-    @Option(
-        names = "--base-branch",
-        defaultValue = "",
-        paramLabel = "BRANCH",
-        description = "Branch the tasks start from (default: the repository's current branch).")
-    String baseBranch;
-
     @Option(names = "--start", description = "Start the project once the plan is answered.")
     boolean start;
 
     @Override
     int run(Projects projects) throws Exception {
-      ObjectNode plan = projects.plan(
-          new ProjectRequest(title, repo, baseBranch, teams, List.of(), ""),
-          spec,
-          planner,
-          start,
-          "");
+      ObjectNode plan = projects.plan(where.request(teams, List.of()), spec, planner, start, "");
       if (wait != null) {
         plan = projects.awaitPlan(plan.path("plan_id").asString(), wait);
         String pid = plan.path("project_id").asString();

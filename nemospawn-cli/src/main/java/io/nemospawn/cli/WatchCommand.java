@@ -5,6 +5,7 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.agent.Health;
 import io.nemospawn.agent.HealthReport;
+import io.nemospawn.core.ops.HealthWatch;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,17 +113,17 @@ final class WatchCommand {
 
     @Override
     int run(Team t) throws InterruptedException {
-      for (int i = 0; passes == 0 || i < passes; i++) {
-        if (i > 0) {
-          Thread.sleep(Duration.ofSeconds(every).toMillis());
-        }
-        for (Health h : pass(t).agents()) {
-          if (h.unhealthy()) {
-            out.err().println(h.agentId() + ": " + h.state() + " (" + h.reason() + ")");
-            out.err().flush();
-          }
-        }
-      }
+      // The loop runs on the team's clock (HealthWatch), as a Java caller's does.
+      HealthWatch.of(t)
+          .run(Duration.ofSeconds(every), Duration.ofSeconds(stuckAfter), passes, r -> {
+            print(out, r);
+            for (Health h : r.agents()) {
+              if (h.unhealthy()) {
+                out.err().println(h.agentId() + ": " + h.state() + " (" + h.reason() + ")");
+                out.err().flush();
+              }
+            }
+          });
       return ExitCodes.OK;
     }
   }
