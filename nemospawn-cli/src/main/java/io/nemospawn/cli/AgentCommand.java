@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -35,12 +36,8 @@ final class AgentCommand {
         description = "Role (default: ${DEFAULT-VALUE}).")
     String role = "worker";
 
-    @Option(
-        names = "--gpus",
-        split = ",",
-        paramLabel = "IDS",
-        description = "GPU indices, e.g. 0,1.")
-    List<Integer> gpus = new ArrayList<>();
+    @Mixin
+    GpuIdsOption gpus;
 
     @Option(names = "--task", paramLabel = "TEXT", description = "The task text, verbatim.")
     String task = "";
@@ -48,7 +45,7 @@ final class AgentCommand {
     @Override
     int run(Team t) {
       AgentInfo a = t.agents()
-          .register(AgentSpec.builder(name).role(role).gpus(gpus).task(task).build());
+          .register(AgentSpec.builder(name).role(role).gpus(gpus.ids).task(task).build());
       if (out.json()) {
         out.json(CoreViews.agent(a));
       } else {

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -46,17 +47,13 @@ final class TeamCommand {
         description = "Free-text description, stored verbatim.")
     String description = "";
 
-    @Option(
-        names = "--gpus",
-        split = ",",
-        paramLabel = "IDS",
-        description = "Comma-separated GPU indices, e.g. 0,1.")
-    List<Integer> gpus = new ArrayList<>();
+    @Mixin
+    GpuIdsOption gpus;
 
     @Override
     public Integer call() {
       try (NemoSpawn ns = state.open()) {
-        Team t = ns.newTeam(name).description(description).gpus(gpus).create();
+        Team t = ns.newTeam(name).description(description).gpus(gpus.ids).create();
         TeamInfo info = t.info();
         if (out.json()) {
           out.json(CoreViews.team(info));

@@ -16,8 +16,9 @@ import org.apiguardian.api.API;
  * A simulated clock for tests: time stands still until the test moves it with {@link
  * #advance(Duration)}, which also wakes every wait whose deadline has passed. Given to a team, it
  * drives the timestamps of records and events, leases, {@code awaitFinished}/{@code awaitReview}
- * timeouts and the event watcher's rescans, so "the agent dies, its lease expires, the task is
- * reclaimed" runs in milliseconds and never sleeps.
+ * and {@code Inbox.receive} timeouts, the event watcher's rescans and the library's loops (the
+ * health watch {@code HealthWatch}, {@code Scheduler.auto}, a {@code GpuSampler} started on it), so
+ * "the agent dies, its lease expires, the task is reclaimed" runs in milliseconds and never sleeps.
  *
  * <pre>{@code
  * @NemoSpawnTest
