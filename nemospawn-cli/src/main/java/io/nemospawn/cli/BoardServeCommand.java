@@ -50,12 +50,13 @@ final class BoardServeCommand extends TeamArgSubcommand {
   int run(Team t) throws Exception {
     AccessKeys keys = AccessKeys.of(state.dataDir());
     Optional<String> created = keys.generateIfEmpty();
-    BoardOptions options = BoardOptions.builder()
-        .host(host)
-        .port(port)
-        .keys(keys)
-        .dataDir(state.dataDir())
-        .build();
+    BoardOptions.Builder builder =
+        BoardOptions.builder().host(host).port(port).keys(keys).dataDir(state.dataDir());
+    io.nemospawn.board.CostSource cost = BoardCosts.of(t);
+    if (cost != null) {
+      builder.cost(cost);
+    }
+    BoardOptions options = builder.build();
     Thread hook = new Thread(stop::countDown, "nemospawn-board-shutdown");
     try (BoardServer board = BoardServer.start(t, options);
         AutoCloseable extra = metrics.start(t, host, out)) {
