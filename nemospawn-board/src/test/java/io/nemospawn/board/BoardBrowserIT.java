@@ -167,12 +167,22 @@ class BoardBrowserIT {
         1_100_520L,
         520L,
         List.of(
-            new CostView.Agent(trainer, "trainer-0", new java.math.BigDecimal("16"),
-                new java.math.BigDecimal("40"), 0L, java.math.BigDecimal.ZERO),
-            new CostView.Agent("evil-1", HOSTILE.get(1), new java.math.BigDecimal("1"),
-                new java.math.BigDecimal("2.5"), 1_100_520L, new java.math.BigDecimal("4.5"))),
-        List.of(new CostView.Limit("usd", new java.math.BigDecimal("47"),
-            new java.math.BigDecimal("50"))));
+            new CostView.Agent(
+                trainer,
+                "trainer-0",
+                new java.math.BigDecimal("16"),
+                new java.math.BigDecimal("40"),
+                0L,
+                java.math.BigDecimal.ZERO),
+            new CostView.Agent(
+                "evil-1",
+                HOSTILE.get(1),
+                new java.math.BigDecimal("1"),
+                new java.math.BigDecimal("2.5"),
+                1_100_520L,
+                new java.math.BigDecimal("4.5"))),
+        List.of(new CostView.Limit(
+            "usd", new java.math.BigDecimal("47"), new java.math.BigDecimal("50"))));
   }
 
   static WebDriverWait waitUpTo(Duration d) {
@@ -245,7 +255,8 @@ class BoardBrowserIT {
         .contains("$47.00")
         .contains("GPU $42.50 (17.000 GPU-h)")
         .contains("tokens $4.50 (1,100,520 tokens, 520 without a price)");
-    assertThat(driver.findElement(By.cssSelector("#cost .bar.budget[data-limit=usd]"))
+    assertThat(driver
+            .findElement(By.cssSelector("#cost .bar.budget[data-limit=usd]"))
             .getAttribute("class"))
         .contains("near");
     assertThat(text(By.cssSelector("#cost .limit"))).contains("budget USD: 47 of 50 (94 %)");

@@ -29,13 +29,11 @@ class NimProgressBarTest {
     String text = err.toString();
     // one line per level, each ending with the full bar
     String full = "[" + "#".repeat(NimProgressBar.WIDTH) + "] 40/40\n";
-    assertThat(text.split("\n", -1))
-        .hasSize(3)
-        .satisfies(lines -> {
-          assertThat(lines[0]).startsWith("\rconcurrency 1 [").endsWith("] 40/40");
-          assertThat(lines[1]).startsWith("\rconcurrency 4 [").endsWith("] 40/40");
-          assertThat(lines[2]).isEmpty();
-        });
+    assertThat(text.split("\n", -1)).hasSize(3).satisfies(lines -> {
+      assertThat(lines[0]).startsWith("\rconcurrency 1 [").endsWith("] 40/40");
+      assertThat(lines[1]).startsWith("\rconcurrency 4 [").endsWith("] 40/40");
+      assertThat(lines[2]).isEmpty();
+    });
     assertThat(text).contains("\rconcurrency 1 " + full, "\rconcurrency 4 " + full);
     // every second request of 40 redraws it (at most 20 per level), never going back
     String[] draws = text.split("\r");
