@@ -102,7 +102,7 @@ public final class CostPanel {
 
   /** US dollars to the cent, or to 4 places under a dollar (token costs are often cents). */
   static String money(BigDecimal d) {
-    int scale = d.abs().compareTo(BigDecimal.ONE) < 0 ? 4 : 2;
+    int scale = d.signum() != 0 && d.abs().compareTo(BigDecimal.ONE) < 0 ? 4 : 2;
     return d.setScale(scale, RoundingMode.HALF_EVEN).toPlainString();
   }
 

@@ -362,9 +362,10 @@ public final class TeamMetrics implements MultiCollector {
         .dataPoint(gauge(v.tokenUsd().doubleValue(), "kind", "tokens"))
         .build());
     out.add(GaugeSnapshot.builder()
-        .name("nemospawn_cost_gpu_hours")
-        .help("GPU-hours of the team's agents since its cost ledger was last reset")
-        .dataPoint(gauge(v.gpuHours().doubleValue()))
+        .name("nemospawn_cost_gpu_seconds")
+        .help("GPU time of the team's agents since its cost ledger was last reset, in GPU-seconds"
+            + " (GPUs held x seconds)")
+        .dataPoint(gauge(v.gpuHours().doubleValue() * 3600))
         .build());
     out.add(GaugeSnapshot.builder()
         .name("nemospawn_cost_tokens")
@@ -467,7 +468,7 @@ public final class TeamMetrics implements MultiCollector {
 
     /**
      * Exports the team's costs, read from {@code cost} at each scrape ({@code nemospawn_cost_usd},
-     * {@code nemospawn_cost_gpu_hours}, {@code nemospawn_cost_tokens}, {@code
+     * {@code nemospawn_cost_gpu_seconds}, {@code nemospawn_cost_tokens}, {@code
      * nemospawn_agent_cost_usd}, {@code nemospawn_budget_used_ratio}). Without it no cost series
      * is exported (none stands in with zeros). {@link CostSource} shows how to give
      * nemospawn-core's ledger.
