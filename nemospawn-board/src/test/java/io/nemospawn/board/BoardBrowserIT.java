@@ -380,15 +380,19 @@ class BoardBrowserIT {
     Thread.sleep(300);
     assertThat(Files.readAllBytes(planFile)).isEqualTo(before);
     assertThat(team.plans().get(p.id()).status()).isEqualTo(PlanStatus.PENDING);
-    // a wrong key is refused too
+    // a wrong key is refused too. The notice still shows the 401 of the approval above, so wait
+    // for the page to have handled the login's answer: it empties the key field then (typing the
+    // right key before that would be wiped or appended to).
+    js("document.getElementById('notice').textContent = '';");
     driver.findElement(By.id("key")).sendKeys("not-the-key-" + key);
     click(By.cssSelector("#login button"));
-    waitUpTo(Duration.ofSeconds(5))
-        .until(d -> d.findElement(By.id("notice")).getText().startsWith("401"));
+    waitUpTo(Duration.ofSeconds(15))
+        .until(d -> d.findElement(By.id("notice")).getText().startsWith("401")
+            && d.findElement(By.id("key")).getDomProperty("value").isEmpty());
     // the key
     driver.findElement(By.id("key")).sendKeys(key);
     click(By.cssSelector("#login button"));
-    waitUpTo(Duration.ofSeconds(5)).until(d -> d.findElement(By.id("who")).isDisplayed());
+    waitUpTo(Duration.ofSeconds(15)).until(d -> d.findElement(By.id("who")).isDisplayed());
     assertThat(driver.manage().getCookieNamed("nemospawn_board").isHttpOnly()).isTrue();
     assertThat(js("return document.cookie;")).isEqualTo("");
     click(approve);

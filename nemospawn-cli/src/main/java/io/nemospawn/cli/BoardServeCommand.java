@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Serves the team's web board (tasks, agents, inbox, plans, artifacts, GPUs, HPO), live"
+      "Serves the team's web board (tasks, agents, inbox, plans, artifacts, GPUs, HPO, cost), live"
           + " through Server-Sent Events, until Ctrl-C.",
       "Binds 127.0.0.1 unless --host says otherwise; off loopback every request needs an access"
           + " key. Approving plans, sending messages and approving shutdowns need a key: the"
