@@ -26,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  *     dropped (sent {@code resync} and closed)
  * @param heartbeat how often an idle live-update stream gets a comment line
  * @param gpuInterval how often the GPUs are sampled (one sample per server, not per client)
+ * @param cost where the cost panel reads the team's costs (at the GPU interval); null: no panel
  * @since 0.1
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
@@ -38,7 +39,8 @@ public record BoardOptions(
     int maxClients,
     int clientQueue,
     Duration heartbeat,
-    Duration gpuInterval) {
+    Duration gpuInterval,
+    @Nullable CostSource cost) {
   /** Validates and copies. */
   public BoardOptions {
     Objects.requireNonNull(host, "host");
@@ -88,6 +90,7 @@ public record BoardOptions(
         .gpuInterval(gpuInterval);
     b.keys = keys;
     b.dataDir = dataDir;
+    b.cost = cost;
     return b;
   }
 
@@ -102,6 +105,7 @@ public record BoardOptions(
     private int clientQueue = 256;
     private Duration heartbeat = Duration.ofSeconds(15);
     private Duration gpuInterval = Duration.ofSeconds(10);
+    private @Nullable CostSource cost;
 
     private Builder() {}
 
@@ -159,10 +163,28 @@ public record BoardOptions(
       return this;
     }
 
+    /**
+     * Where the cost panel reads the team's costs (default none: the panel says costs are not
+     * kept). {@link CostSource} shows how to give nemospawn-core's ledger.
+     */
+    public Builder cost(CostSource cost) {
+      this.cost = Objects.requireNonNull(cost, "cost");
+      return this;
+    }
+
     /** Validates and builds. */
     public BoardOptions build() {
       return new BoardOptions(
-          host, port, keys, dataDir, studies, maxClients, clientQueue, heartbeat, gpuInterval);
+          host,
+          port,
+          keys,
+          dataDir,
+          studies,
+          maxClients,
+          clientQueue,
+          heartbeat,
+          gpuInterval,
+          cost);
     }
 
     @Override

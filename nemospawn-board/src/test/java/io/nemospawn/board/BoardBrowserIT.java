@@ -108,6 +108,7 @@ class BoardBrowserIT {
             .keys(keys)
             .studies(List.of("llama-sft-lr"))
             .gpuInterval(Duration.ofSeconds(1))
+            .cost(BoardBrowserIT::costs)
             .build());
     service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File("/usr/bin/chromedriver"))
@@ -152,6 +153,36 @@ class BoardBrowserIT {
       ns.close();
     }
     System.clearProperty("nemospawn.gpu.recorded");
+  }
+
+  /** The costs as core's ledger would give them; one agent's name is hostile. */
+  static CostView costs() {
+    String trainer = team.agents().get("trainer-0").id();
+    return new CostView(
+        java.time.Instant.parse("2026-12-03T08:00:00Z"),
+        java.time.Instant.now(),
+        new java.math.BigDecimal("42.5"),
+        new java.math.BigDecimal("4.5"),
+        new java.math.BigDecimal("17"),
+        1_100_520L,
+        520L,
+        List.of(
+            new CostView.Agent(
+                trainer,
+                "trainer-0",
+                new java.math.BigDecimal("16"),
+                new java.math.BigDecimal("40"),
+                0L,
+                java.math.BigDecimal.ZERO),
+            new CostView.Agent(
+                "evil-1",
+                HOSTILE.get(1),
+                new java.math.BigDecimal("1"),
+                new java.math.BigDecimal("2.5"),
+                1_100_520L,
+                new java.math.BigDecimal("4.5"))),
+        List.of(new CostView.Limit(
+            "usd", new java.math.BigDecimal("47"), new java.math.BigDecimal("50"))));
   }
 
   static WebDriverWait waitUpTo(Duration d) {
@@ -218,6 +249,22 @@ class BoardBrowserIT {
         .isNotEmpty();
     assertThat(driver.findElements(By.cssSelector("#hpo svg[data-chart=importance] rect")))
         .isNotEmpty();
+    waitUpTo(Duration.ofSeconds(10))
+        .until(d -> !d.findElements(By.cssSelector("#cost .cost-total")).isEmpty());
+    assertThat(text(By.cssSelector("#cost .cost-total")))
+        .contains("$47.00")
+        .contains("GPU $42.50 (17.000 GPU-h)")
+        .contains("tokens $4.50 (1,100,520 tokens, 520 without a price)");
+    assertThat(driver
+            .findElement(By.cssSelector("#cost .bar.budget[data-limit=usd]"))
+            .getAttribute("class"))
+        .contains("near");
+    assertThat(text(By.cssSelector("#cost .limit"))).contains("budget USD: 47 of 50 (94 %)");
+    assertThat(driver.findElements(By.cssSelector("#cost tr[data-agent-id]"))).hasSize(2);
+    assertThat(text(By.cssSelector("#cost tr[data-agent-id=evil-1] td")))
+        .startsWith(HOSTILE.get(1));
+    assertThat(driver.findElements(By.cssSelector("#cost img"))).isEmpty();
+    assertThat(js("return window.pwned === undefined")).isEqualTo(true);
     assertThat(severe()).as("console errors and warnings").isEmpty();
     String shot = System.getProperty("board.screenshot");
     if (shot != null && !shot.isBlank()) {
@@ -333,15 +380,19 @@ class BoardBrowserIT {
     Thread.sleep(300);
     assertThat(Files.readAllBytes(planFile)).isEqualTo(before);
     assertThat(team.plans().get(p.id()).status()).isEqualTo(PlanStatus.PENDING);
-    // a wrong key is refused too
+    // a wrong key is refused too. The notice still shows the 401 of the approval above, so wait
+    // for the page to have handled the login's answer: it empties the key field then (typing the
+    // right key before that would be wiped or appended to).
+    js("document.getElementById('notice').textContent = '';");
     driver.findElement(By.id("key")).sendKeys("not-the-key-" + key);
     click(By.cssSelector("#login button"));
-    waitUpTo(Duration.ofSeconds(5))
-        .until(d -> d.findElement(By.id("notice")).getText().startsWith("401"));
+    waitUpTo(Duration.ofSeconds(15))
+        .until(d -> d.findElement(By.id("notice")).getText().startsWith("401")
+            && d.findElement(By.id("key")).getDomProperty("value").isEmpty());
     // the key
     driver.findElement(By.id("key")).sendKeys(key);
     click(By.cssSelector("#login button"));
-    waitUpTo(Duration.ofSeconds(5)).until(d -> d.findElement(By.id("who")).isDisplayed());
+    waitUpTo(Duration.ofSeconds(15)).until(d -> d.findElement(By.id("who")).isDisplayed());
     assertThat(driver.manage().getCookieNamed("nemospawn_board").isHttpOnly()).isTrue();
     assertThat(js("return document.cookie;")).isEqualTo("");
     click(approve);

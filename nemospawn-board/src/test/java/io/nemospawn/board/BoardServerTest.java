@@ -13,6 +13,7 @@ import io.nemospawn.task.Task;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +27,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,11 +92,12 @@ class BoardServerTest {
       assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
       assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
       assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+      assertThat(get(b, "/cost.js").statusCode()).isEqualTo(200);
       assertThat(get(b, "/app.js").headers().firstValue("Content-Type"))
           .hasValue("text/javascript; charset=utf-8");
       assertThat(get(b, "/nope").statusCode()).isEqualTo(404);
       // no asset builds markup from strings
-      for (String asset : List.of("/app.js", "/charts.js")) {
+      for (String asset : List.of("/app.js", "/charts.js", "/cost.js")) {
         assertThat(get(b, asset).body())
             .doesNotContain("innerHTML")
             .doesNotContain("outerHTML")
@@ -305,6 +309,98 @@ class BoardServerTest {
       assertThat(line).isNotNull();
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000);
       assertThat(b.clients()).isEqualTo(1);
+    }
+  }
+
+  static CostView costs(String usd, List<CostView.Limit> budget) {
+    return new CostView(
+        java.time.Instant.parse("2026-12-03T09:00:00Z"),
+        java.time.Instant.parse("2026-12-03T10:00:00Z"),
+        new BigDecimal("5"),
+        new BigDecimal(usd),
+        new BigDecimal("2"),
+        1_500_000L,
+        0L,
+        List.of(new CostView.Agent(
+            "w1-abc",
+            "w1",
+            new BigDecimal("2"),
+            new BigDecimal("5"),
+            1_500_000L,
+            new BigDecimal(usd))),
+        budget);
+  }
+
+  @Test
+  void theCostPanelShowsTheSourceAndPushesEachChangeOnce() throws Exception {
+    AtomicReference<Object> next = new AtomicReference<>(costs(
+        "1.25", List.of(new CostView.Limit("usd", new BigDecimal("6.25"), new BigDecimal("10")))));
+    AtomicInteger reads = new AtomicInteger();
+    CostSource source = () -> {
+      reads.incrementAndGet();
+      if (next.get() instanceof CostView v) {
+        return v;
+      }
+      throw new IllegalStateException((String) next.get());
+    };
+    try (BoardServer b =
+            start(BoardOptions.builder().cost(source).gpuInterval(Duration.ofMillis(100)));
+        Socket s = new Socket("127.0.0.1", b.address().getPort())) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (reads.get() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      String json = get(b, "/api/board").body();
+      assertThat(json)
+          .contains("\"cost\":{\"view\":{")
+          .contains("\"totalUsd\":\"6.25\"", "\"gpuUsd\":\"5.00\"", "\"tokenUsd\":\"1.25\"")
+          .contains("\"gpuHours\":\"2.000\"", "\"tokens\":1500000")
+          .contains("{\"kind\":\"usd\",\"used\":\"6.25\",\"limit\":\"10\",\"fraction\":0.625}")
+          .contains("\"error\":null");
+
+      s.setSoTimeout(5000);
+      s.getOutputStream()
+          .write(("GET /events HTTP/1.1\r\nHost: 127.0.0.1:" + b.address().getPort() + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      String line;
+      while (!(line = in.readLine()).contains(": connected")) {
+        assertThat(line).isNotNull();
+      }
+      // an unchanged reading is not sent again; a changed one is, once
+      int before = reads.get();
+      while (reads.get() < before + 3) {
+        Thread.sleep(20);
+      }
+      next.set(costs("3.75", List.of()));
+      String event = null;
+      while ((line = in.readLine()) != null) {
+        if (line.equals("event: cost")) {
+          event = in.readLine();
+          break;
+        }
+      }
+      assertThat(event).startsWith("data: ").contains("\"totalUsd\":\"8.75\"", "\"budget\":[]");
+      // a failing read keeps the last reading and says why, as text
+      next.set("costs/cost_record.json: <b>malformed</b>");
+      while ((line = in.readLine()) != null) {
+        if (line.equals("event: cost")) {
+          event = in.readLine();
+          break;
+        }
+      }
+      assertThat(event)
+          .contains("\"totalUsd\":\"8.75\"")
+          .contains(
+              "\"error\":\"Cannot read the team's costs: costs/cost_record.json: <b>malformed</b>\"");
+    }
+  }
+
+  @Test
+  void withoutACostSourceTheBoardHasNoCostPanel() throws Exception {
+    try (BoardServer b = start(BoardOptions.builder())) {
+      assertThat(get(b, "/api/board").body()).contains("\"cost\":null");
     }
   }
 

@@ -90,8 +90,12 @@ final class BoardMetricsOptions {
     }
     MetricsExporter exporter = null;
     if (metricsPort != 0) {
-      MetricsExporter.Builder b =
-          MetricsExporter.builder(TeamMetrics.builder(team).build()).host(host).port(metricsPort);
+      TeamMetrics.Builder m = TeamMetrics.builder(team);
+      io.nemospawn.board.CostSource cost = BoardCosts.of(team);
+      if (cost != null) {
+        m.cost(cost);
+      }
+      MetricsExporter.Builder b = MetricsExporter.builder(m.build()).host(host).port(metricsPort);
       String token = metricsToken();
       if (token != null) {
         b.bearerToken(token);

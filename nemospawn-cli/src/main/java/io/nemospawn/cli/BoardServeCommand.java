@@ -3,6 +3,7 @@ package io.nemospawn.cli;
 import io.nemospawn.Team;
 import io.nemospawn.board.BoardOptions;
 import io.nemospawn.board.BoardServer;
+import io.nemospawn.board.CostSource;
 import io.nemospawn.state.AccessKeys;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Serves the team's web board (tasks, agents, inbox, plans, artifacts, GPUs, HPO), live"
+      "Serves the team's web board (tasks, agents, inbox, plans, artifacts, GPUs, HPO, cost), live"
           + " through Server-Sent Events, until Ctrl-C.",
       "Binds 127.0.0.1 unless --host says otherwise; off loopback every request needs an access"
           + " key. Approving plans, sending messages and approving shutdowns need a key: the"
@@ -46,12 +47,13 @@ final class BoardServeCommand extends TeamArgSubcommand {
   int run(Team t) throws Exception {
     AccessKeys keys = AccessKeys.of(state.dataDir());
     Optional<String> created = keys.generateIfEmpty();
-    BoardOptions options = BoardOptions.builder()
-        .host(host)
-        .port(port)
-        .keys(keys)
-        .dataDir(state.dataDir())
-        .build();
+    BoardOptions.Builder builder =
+        BoardOptions.builder().host(host).port(port).keys(keys).dataDir(state.dataDir());
+    CostSource cost = BoardCosts.of(t);
+    if (cost != null) {
+      builder.cost(cost);
+    }
+    BoardOptions options = builder.build();
     try (BoardServer board = BoardServer.start(t, options);
         AutoCloseable extra = metrics.start(t, host, out)) {
       if (created.isPresent()) {

@@ -537,17 +537,8 @@ final class NimCommand {
           throw new IllegalArgumentException("Invalid --tool '" + StateFormat.printable(tool)
               + "'; give auto, ours, genai-perf or perf_analyzer");
       }
-      boolean tty = System.console() != null && !out.json();
-      LoadGenerator.Progress bar = (level, done, total) -> {
-        if (tty && (done == total || done % Math.max(1, total / 20) == 0)) {
-          int w = 30;
-          int f = (int) ((long) w * done / total);
-          out.err()
-              .print("\rconcurrency " + level + " [" + "#".repeat(f) + " ".repeat(w - f) + "] "
-                  + done + "/" + total + (done == total ? "\n" : ""));
-          out.err().flush();
-        }
-      };
+      LoadGenerator.Progress bar =
+          new NimProgressBar(out.err(), System.console() != null && !out.json());
       LoadReport r = ext == null || exe == null
           ? new LoadGenerator(o).run(bar)
           : ExternalBenchmark.run(ext, exe, o, bar);

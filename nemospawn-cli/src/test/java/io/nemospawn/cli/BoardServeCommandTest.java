@@ -134,6 +134,64 @@ class BoardServeCommandTest {
     assertThat(again.stop()).isZero();
   }
 
+  /**
+   * The board and its exporter show the team's costs from core's ledger: an agent's log holds
+   * Claude Code's usage (1M input + 100k output tokens of claude-sonnet-4-5: $4.50), the team has
+   * a $10 budget.
+   */
+  @Test
+  void serveShowsTheLedgersCostsOnTheBoardAndInTheMetrics() throws Exception {
+    String teamId;
+    String agent;
+    try (NemoSpawn ns = NemoSpawn.open(data);
+        Team t = ns.newTeam("costly").create()) {
+      teamId = t.id();
+      agent = t.agents().register("a1", "worker", List.of(), "").id();
+      io.nemospawn.core.cost.Budgets.of(t)
+          .set(new io.nemospawn.core.cost.Budget(null, null, new java.math.BigDecimal("10"), null));
+    }
+    Path logs = data.resolve("teams").resolve(teamId).resolve("logs");
+    Files.createDirectories(logs);
+    Files.writeString(
+        logs.resolve(agent + ".log"),
+        "starting\n{\"type\":\"assistant\",\"message\":{\"id\":\"m1\",\"model\":"
+            + "\"claude-sonnet-4-5-20250929\",\"usage\":{\"input_tokens\":1000000,"
+            + "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
+            + "\"output_tokens\":100000}}}\n");
+    int metricsPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      metricsPort = free.getLocalPort();
+    }
+    Running serve = new Running(
+        "board", "serve", teamId, "--port", "0", "--metrics-port", Integer.toString(metricsPort));
+    String url = serve.awaitLine("Board of team " + teamId + " at (http://\\S+/) ");
+    String body = "";
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!body.contains("\"tokenUsd\":\"4.50\"") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      body = http.send(
+              HttpRequest.newBuilder(URI.create(url + "api/board")).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    }
+    assertThat(body)
+        .contains("\"cost\":{\"view\":{")
+        .contains("\"tokenUsd\":\"4.50\"", "\"tokens\":1100000")
+        .contains("\"id\":\"" + agent + "\",\"name\":\"a1\"")
+        .contains("{\"kind\":\"usd\",");
+    String metrics = http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+    assertThat(metrics)
+        .contains("nemospawn_cost_usd{kind=\"tokens\",team=\"" + teamId + "\"} 4.5")
+        .contains("nemospawn_cost_tokens{pricing=\"priced\",team=\"" + teamId + "\"} 1100000.0")
+        .contains("nemospawn_budget_used_ratio{limit=\"usd\",team=\"" + teamId + "\"} 0.45")
+        .contains("nemospawn_agent_cost_usd{agent=\"" + agent + "\",team=\"" + teamId + "\"} 4.5");
+    assertThat(serve.stop()).isZero();
+  }
+
   static boolean connects(int port) {
     try (Socket s = new Socket("127.0.0.1", port)) {
       return true;

@@ -88,6 +88,7 @@ public final class BoardHttp implements AutoCloseable {
       "/index.html", "index.html",
       "/app.js", "app.js",
       "/charts.js", "charts.js",
+      "/cost.js", "cost.js",
       "/app.css", "app.css",
       "/favicon.svg", "favicon.svg");
 
@@ -109,6 +110,7 @@ public final class BoardHttp implements AutoCloseable {
   private final AtomicBoolean resyncPending = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile @Nullable GpuSnapshot gpus;
+  private final @Nullable CostPanel cost;
 
   // The team's tasks, read once and then kept up to date from the subscription's events, so that
   // neither a page's first read nor the study check lists the task directory again.
@@ -126,6 +128,8 @@ public final class BoardHttp implements AutoCloseable {
     this.studies = List.copyOf(studies);
     this.options = options;
     this.keys = options.keys();
+    io.nemospawn.board.CostSource costSource = options.cost();
+    this.cost = team != null && costSource != null ? new CostPanel(costSource) : null;
     InetAddress addr = resolve(options.host());
     this.loopback = addr.isLoopbackAddress();
     if (!loopback && (keys == null || !keys.hasKeys())) {
@@ -173,6 +177,9 @@ public final class BoardHttp implements AutoCloseable {
       ticker.submit(this::sampleGpus);
       long gpuMillis = options.gpuInterval().toMillis();
       ticker.scheduleWithFixedDelay(this::sampleGpus, gpuMillis, gpuMillis, TimeUnit.MILLISECONDS);
+      if (cost != null) {
+        ticker.scheduleWithFixedDelay(this::sampleCost, 0, gpuMillis, TimeUnit.MILLISECONDS);
+      }
     }
     this.subscription = sub;
     for (String s : studyNames()) {
@@ -319,6 +326,17 @@ public final class BoardHttp implements AutoCloseable {
     }
   }
 
+  private void sampleCost() {
+    CostPanel c = cost;
+    if (c == null || closed.get()) {
+      return;
+    }
+    Map<String, Object> changed = c.sample();
+    if (changed != null) {
+      hub.publish("cost", json(changed));
+    }
+  }
+
   private List<String> studyNames() {
     Set<String> names = new LinkedHashSet<>(studies);
     Team t = team;
@@ -456,6 +474,8 @@ public final class BoardHttp implements AutoCloseable {
     }
     Map<String, Object> m = BoardData.board(t, cachedTasks(), gpus, dataDir, studies);
     m.put("mode", "team");
+    CostPanel c = cost;
+    m.put("cost", c == null ? null : c.json());
     return m;
   }
 

@@ -6,6 +6,8 @@ import io.nemospawn.Listing;
 import io.nemospawn.Team;
 import io.nemospawn.agent.AgentInfo;
 import io.nemospawn.agent.LifecycleState;
+import io.nemospawn.board.CostSource;
+import io.nemospawn.board.CostView;
 import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.Hpo;
 import io.nemospawn.hpo.Study;
@@ -42,6 +44,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -69,13 +72,14 @@ public final class TeamMetrics implements MultiCollector {
   private static final Logger log = LoggerFactory.getLogger(TeamMetrics.class);
 
   private static final List<String> PARTS =
-      List.of("tasks", "agents", "plans", "messages", "gpus", "hpo");
+      List.of("tasks", "agents", "plans", "messages", "gpus", "hpo", "cost");
 
   private final Team team;
   private final String teamId;
   private final Path dataDir;
   private final Function<Set<Integer>, GpuSnapshot> gpus;
   private final List<String> studies;
+  private final @Nullable CostSource cost;
   private final InboxCounts inbox;
   private final RecordCache<TaskRow> taskCache = new RecordCache<>(TeamMetrics::decodeTask);
   private final Counter errors;
@@ -86,11 +90,12 @@ public final class TeamMetrics implements MultiCollector {
     this.dataDir = dataDirOf(b.team);
     this.gpus = b.gpus;
     this.studies = List.copyOf(b.studies);
+    this.cost = b.cost;
     this.inbox = new InboxCounts(b.team.dir());
     this.errors = Counter.builder()
         .name("nemospawn_scrape_errors")
         .help("Parts of the team that could not be read while scraping, by part"
-            + " (tasks, agents, plans, messages, gpus, hpo)")
+            + " (tasks, agents, plans, messages, gpus, hpo, cost)")
         .labelNames("team", "part")
         .build();
     // Every part starts at 0, so that increase() and rate() see the first error.
@@ -149,6 +154,10 @@ public final class TeamMetrics implements MultiCollector {
     part("messages", () -> messages(out));
     part("gpus", () -> gpus(out, teamGpus));
     part("hpo", () -> hpo(out, teamStudies));
+    CostSource c = cost;
+    if (c != null) {
+      part("cost", () -> cost(out, c.read()));
+    }
     out.add(errors.collect());
     return new MetricSnapshots(out);
   }
@@ -340,6 +349,49 @@ public final class TeamMetrics implements MultiCollector {
     out.add(best.build());
   }
 
+  /**
+   * The team's costs since its ledger was last reset: gauges, not counters, because a reset (or a
+   * changed rate) may lower them.
+   */
+  private void cost(List<MetricSnapshot> out, CostView v) {
+    out.add(GaugeSnapshot.builder()
+        .name("nemospawn_cost_usd")
+        .help("What the team has cost since its cost ledger was last reset, in US dollars, by kind"
+            + " (gpu: GPU time at the team's rates; tokens: priced tokens)")
+        .dataPoint(gauge(v.gpuUsd().doubleValue(), "kind", "gpu"))
+        .dataPoint(gauge(v.tokenUsd().doubleValue(), "kind", "tokens"))
+        .build());
+    out.add(GaugeSnapshot.builder()
+        .name("nemospawn_cost_gpu_seconds")
+        .help("GPU time of the team's agents since its cost ledger was last reset, in GPU-seconds"
+            + " (GPUs held x seconds)")
+        .dataPoint(gauge(v.gpuHours().doubleValue() * 3600))
+        .build());
+    out.add(GaugeSnapshot.builder()
+        .name("nemospawn_cost_tokens")
+        .help("Tokens of the team's agents since its cost ledger was last reset, by whether their"
+            + " model has a price (priced, unpriced)")
+        .dataPoint(gauge(v.tokens() - v.unpricedTokens(), "pricing", "priced"))
+        .dataPoint(gauge(v.unpricedTokens(), "pricing", "unpriced"))
+        .build());
+    GaugeSnapshot.Builder agents = GaugeSnapshot.builder()
+        .name("nemospawn_agent_cost_usd")
+        .help("What each agent has cost since the team's cost ledger was last reset, in US dollars"
+            + " (GPU time and priced tokens)");
+    for (CostView.Agent a : v.agents()) {
+      agents.dataPoint(gauge(a.totalUsd().doubleValue(), "agent", a.agentId()));
+    }
+    out.add(agents.build());
+    GaugeSnapshot.Builder budget = GaugeSnapshot.builder()
+        .name("nemospawn_budget_used_ratio")
+        .help("The share of each limit of the team's budget that is used, 1 = spent, by limit"
+            + " (usd, gpu_hours, tokens, wall_seconds)");
+    for (CostView.Limit l : v.budget()) {
+      budget.dataPoint(gauge(l.fraction(), "limit", l.kind()));
+    }
+    out.add(budget.build());
+  }
+
   private MetricSnapshot unreadable(String kind, long n) {
     return GaugeSnapshot.builder()
         .name("nemospawn_unreadable_records_" + kind)
@@ -387,6 +439,7 @@ public final class TeamMetrics implements MultiCollector {
     private final Team team;
     private Function<Set<Integer>, GpuSnapshot> gpus;
     private final List<String> studies = new ArrayList<>();
+    private @Nullable CostSource cost;
 
     private Builder(Team team) {
       this.team = team;
@@ -410,6 +463,18 @@ public final class TeamMetrics implements MultiCollector {
      */
     public Builder study(String name) {
       studies.add(requireNonNull(name, "name"));
+      return this;
+    }
+
+    /**
+     * Exports the team's costs, read from {@code cost} at each scrape ({@code nemospawn_cost_usd},
+     * {@code nemospawn_cost_gpu_seconds}, {@code nemospawn_cost_tokens}, {@code
+     * nemospawn_agent_cost_usd}, {@code nemospawn_budget_used_ratio}). Without it no cost series
+     * is exported (none stands in with zeros). {@link CostSource} shows how to give
+     * nemospawn-core's ledger.
+     */
+    public Builder cost(CostSource cost) {
+      this.cost = requireNonNull(cost, "cost");
       return this;
     }
 

@@ -252,6 +252,7 @@
       state.messages = board.messages;
       state.artifacts = board.artifacts;
       if (board.gpus) state.gpus = board.gpus;
+      NemoCost.set(board.cost);
     } else {
       $("title").textContent = "NemoSpawn · HPO " + state.hpo.map(s => s.name).join(", ");
     }
@@ -293,6 +294,7 @@
     });
     on("gpus", g => { state.gpus = g; schedule("gpus"); });
     on("hpo", h => { state.hpo = h; schedule("hpo"); });
+    on("cost", c => NemoCost.set(c));
   }
 
   // ------------------------------------------------------------------ changes

@@ -78,7 +78,7 @@ class PrometheusIT {
         .create(TaskSpec.of("trial 0")
             .withMetadata(Hpo.TASK_STUDY_KEY, "sweep")
             .withMetadata(Hpo.TASK_TRIAL_KEY, 0));
-    team.agents().register("w1", "worker", List.of(0), "");
+    String w1 = team.agents().register("w1", "worker", List.of(0), "").id();
     team.inbox().send("leader", "w1", "go");
     TeamMetrics metrics = TeamMetrics.builder(team)
         .gpus(ids -> new GpuSnapshot(
@@ -94,6 +94,7 @@ class PrometheusIT {
                     .withTemperature(40)
                     .withPower(70, 400)),
             List.of()))
+        .cost(() -> TeamMetricsTest.costs(w1, "1.25"))
         .build();
     exporter = MetricsExporter.builder(metrics).port(0).start();
   }
@@ -171,6 +172,9 @@ class PrometheusIT {
         .untilAsserted(() -> assertThat(value(base, done)).isEqualTo(3.0));
     assertThat(value(base, "nemospawn_hpo_best_value{study=\"sweep\"}")).isEqualTo(0.125);
     assertThat(value(base, "nemospawn_gpu_utilization_ratio{gpu=\"0\"}")).isEqualTo(0.8);
+    assertThat(value(base, "nemospawn_cost_usd{kind=\"tokens\"}")).isEqualTo(1.25);
+    assertThat(value(base, "sum(nemospawn_cost_usd)")).isEqualTo(6.25);
+    assertThat(value(base, "nemospawn_budget_used_ratio{limit=\"usd\"}")).isEqualTo(0.625);
 
     // The dashboard's team variable: label_values(nemospawn_tasks, team).
     JsonNode teams = json(base.resolve("/api/v1/label/team/values"));
@@ -183,12 +187,15 @@ class PrometheusIT {
       JsonNode r = query(base, q);
       assertThat(r.path("status").asString()).as("%s -> %s", expr, r).isEqualTo("success");
     }
-    // The expressions return data, not only no error: tasks, agents, GPUs and the study.
+    // The expressions return data, not only no error: tasks, agents, GPUs, the study, cost.
     for (String expr : exprs) {
       if (expr.contains("nemospawn_tasks")
           || expr.contains("nemospawn_gpu_")
           || expr.contains("nemospawn_hpo_")
-          || expr.contains("nemospawn_agents")) {
+          || expr.contains("nemospawn_agents")
+          || expr.contains("nemospawn_cost_")
+          || expr.contains("nemospawn_agent_cost_usd")
+          || expr.contains("nemospawn_budget_")) {
         JsonNode r = query(base, expr.replace("$team", team.id()));
         assertThat(r.path("data").path("result").size()).as(expr).isPositive();
       }

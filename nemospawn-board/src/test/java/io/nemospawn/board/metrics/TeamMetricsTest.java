@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
+import io.nemospawn.board.CostView;
 import io.nemospawn.hpo.Hpo;
 import io.nemospawn.hpo.HpoConfig;
 import io.nemospawn.hpo.SearchSpace;
@@ -15,12 +16,14 @@ import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskSpec;
 import io.nemospawn.topology.GpuMetrics;
 import io.nemospawn.topology.GpuSnapshot;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -209,6 +212,89 @@ class TeamMetricsTest {
         .contains("nemospawn_scrape_errors_total{part=\"gpus\"," + t + "} 1.0")
         .contains("nemospawn_tasks{status=\"done\"," + t + "} 0.0")
         .doesNotContain("nemospawn_gpu_utilization_ratio{");
+  }
+
+  /** A reading of the team's costs as the CLI's ledger-backed source gives it. */
+  static CostView costs(String agentId, String usd) {
+    return new CostView(
+        Instant.parse("2026-12-03T09:00:00Z"),
+        Instant.parse("2026-12-03T10:00:00Z"),
+        new BigDecimal("5.00"),
+        new BigDecimal(usd),
+        new BigDecimal("2"),
+        1_500_000L,
+        2_000L,
+        List.of(new CostView.Agent(
+            agentId,
+            "w1",
+            new BigDecimal("2"),
+            new BigDecimal("5.00"),
+            1_498_000L,
+            new BigDecimal(usd))),
+        List.of(
+            new CostView.Limit(
+                "usd", new BigDecimal("5.00").add(new BigDecimal(usd)), new BigDecimal("10")),
+            new CostView.Limit("gpu_hours", new BigDecimal("2"), new BigDecimal("8"))));
+  }
+
+  @Test
+  void exportsTheCostsOfTheSourceReadAtEachScrape() {
+    String w1 = team.agents().register("w1", "worker", List.of(0), "train").id();
+    AtomicInteger reads = new AtomicInteger();
+    List<String> usd = new ArrayList<>(List.of("1.25", "3.75"));
+    TeamMetrics m = TeamMetrics.builder(team)
+        .gpus(this::twoGpus)
+        .cost(() -> {
+          reads.incrementAndGet();
+          return costs(w1, usd.remove(0));
+        })
+        .build();
+    String t = "team=\"" + team.id() + "\"";
+
+    String first = m.scrapeText();
+    assertThat(first)
+        .contains("# HELP nemospawn_cost_usd What the team has cost since its cost ledger")
+        .contains("# TYPE nemospawn_cost_usd gauge")
+        .contains("nemospawn_cost_usd{kind=\"gpu\"," + t + "} 5.0")
+        .contains("nemospawn_cost_usd{kind=\"tokens\"," + t + "} 1.25")
+        .contains("# TYPE nemospawn_cost_gpu_seconds gauge")
+        .contains("nemospawn_cost_gpu_seconds{" + t + "} 7200.0")
+        .contains("nemospawn_cost_tokens{pricing=\"priced\"," + t + "} 1498000.0")
+        .contains("nemospawn_cost_tokens{pricing=\"unpriced\"," + t + "} 2000.0")
+        .contains("nemospawn_agent_cost_usd{agent=\"" + w1 + "\"," + t + "} 6.25")
+        .contains("# HELP nemospawn_budget_used_ratio The share of each limit")
+        .contains("nemospawn_budget_used_ratio{limit=\"usd\"," + t + "} 0.625")
+        .contains("nemospawn_budget_used_ratio{limit=\"gpu_hours\"," + t + "} 0.25")
+        .contains("nemospawn_scrape_errors_total{part=\"cost\"," + t + "} 0.0");
+    // computed at scrape time: the second scrape reads the source again
+    assertThat(m.scrapeText())
+        .contains("nemospawn_cost_usd{kind=\"tokens\"," + t + "} 3.75")
+        .contains("nemospawn_agent_cost_usd{agent=\"" + w1 + "\"," + t + "} 8.75");
+    assertThat(reads).hasValue(2);
+  }
+
+  @Test
+  void withoutACostSourceNoCostSeriesStandsInWithZeros() {
+    assertThat(TeamMetrics.builder(team).gpus(this::twoGpus).build().scrapeText())
+        .doesNotContain("nemospawn_cost_")
+        .doesNotContain("nemospawn_budget_used_ratio")
+        .contains("nemospawn_tasks{");
+  }
+
+  @Test
+  void aFailingCostSourceLeavesOutOnlyTheCosts() {
+    TeamMetrics m = TeamMetrics.builder(team)
+        .gpus(this::twoGpus)
+        .cost(() -> {
+          throw new IllegalStateException("costs/cost_record.json is malformed");
+        })
+        .build();
+    String t = "team=\"" + team.id() + "\"";
+    assertThat(m.scrapeText())
+        .contains("nemospawn_scrape_errors_total{part=\"cost\"," + t + "} 1.0")
+        .contains("nemospawn_tasks{status=\"done\"," + t + "} 0.0")
+        .contains("nemospawn_gpu_utilization_ratio{gpu=\"0\"," + t + "} 0.87")
+        .doesNotContain("nemospawn_cost_usd{");
   }
 
   private String id(String agent) {
