@@ -12,13 +12,17 @@ import io.nemospawn.hpo.Pruners;
 import io.nemospawn.hpo.Samplers;
 import io.nemospawn.hpo.SearchSpace;
 import io.nemospawn.hpo.Study;
+import io.nemospawn.hpo.StudyStorage;
 import io.nemospawn.hpo.Trial;
 import io.nemospawn.hpo.TrialState;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RankCheckedPrunerTest {
   private static final int TRIALS = 80;
@@ -180,6 +184,59 @@ class RankCheckedPrunerTest {
     assertThat(p.rungRanksLikeFinal(reversed, 1, 1, -1, Direction.MINIMIZE))
         .as("rung 1 (step 4) does not depend on link 1->4")
         .isTrue();
+  }
+
+  /** Runs curves through studies, trial i on studies[i % n]; returns each trial's prune step. */
+  private static int[] pruneSteps(double[][] curves, Study... studies) {
+    int[] at = new int[curves.length];
+    for (int i = 0; i < curves.length; i++) {
+      Study s = studies[i % studies.length];
+      Trial t = s.ask();
+      for (int k = 1; k <= curves[i].length && at[i] == 0; k++) {
+        if (s.report(t.number(), k, curves[i][k - 1])) {
+          at[i] = k;
+        }
+      }
+      if (at[i] > 0) {
+        s.tell(t, TrialState.PRUNED);
+      } else {
+        s.tell(t, curves[i][curves[i].length - 1]);
+      }
+    }
+    return at;
+  }
+
+  @Test
+  void decisionsDependOnlyOnTheStorageSoProcessesAgree(@TempDir Path dir) {
+    // two journal storages on one file act as two processes, each with its own pruner; trials
+    // alternate between them, and every decision equals that of one in-memory study
+    double[][] curves = LearningCurves.PREDICTIVE.curves(7, 40, 20);
+    Study alone = Hpo.study("x")
+        .space(SearchSpace.empty())
+        .sampler(Samplers.random(1))
+        .pruner(Pruners.rankCheckedHalving().build())
+        .create();
+    int[] expected = pruneSteps(curves, alone);
+    assertThat(Arrays.stream(expected).filter(k -> k > 0).count())
+        .as("trials pruned in one study")
+        .isGreaterThan(5);
+    Path file = dir.resolve("x.journal");
+    try (StudyStorage a = StudyStorage.journal(file);
+        StudyStorage b = StudyStorage.journal(file)) {
+      Study first = Hpo.study("x")
+          .space(SearchSpace.empty())
+          .storage(a)
+          .sampler(Samplers.random(1))
+          .pruner(Pruners.rankCheckedHalving().build())
+          .create();
+      Study second = Hpo.study("x")
+          .space(SearchSpace.empty())
+          .storage(b)
+          .sampler(Samplers.random(1))
+          .pruner(Pruners.rankCheckedHalving().build())
+          .load();
+      assertThat(pruneSteps(curves, first, second)).containsExactly(expected);
+    }
   }
 
   @Test
