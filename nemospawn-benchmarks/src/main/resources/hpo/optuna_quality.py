@@ -2,7 +2,8 @@
 
 usage: optuna_quality.py quality <problem> <seed0> <seeds> <trials>
        optuna_quality.py timing <trials>
-       optuna_quality.py interacting <problem> <seed0> <seeds> <trials>   (multivariate, group TPE)
+       optuna_quality.py interacting <problem> <seed0> <seeds> <trials> [multivariate|univariate]
+                                     (default multivariate, group TPE)
        optuna_quality.py concurrent <problem> <seed0> <seeds> <trials> <workers>   (constant liar)
        optuna_quality.py curves <predictive|crossing> <seed0> <seeds> <budget> <asha|none>
 Prints one JSON object per line."""
@@ -95,7 +96,8 @@ if sys.argv[1] in ("interacting", "concurrent"):
     f = PROBLEMS[sys.argv[2]]
     for seed in range(int(sys.argv[3]), int(sys.argv[3]) + int(sys.argv[4])):
         if sys.argv[1] == "interacting":
-            sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
+            mv = len(sys.argv) < 7 or sys.argv[6] == "multivariate"
+            sampler = optuna.samplers.TPESampler(seed=seed, multivariate=mv, group=mv)
             workers = 1
         else:
             sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)

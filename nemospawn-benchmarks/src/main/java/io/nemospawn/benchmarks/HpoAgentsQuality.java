@@ -43,7 +43,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Run: {@code java -cp nemospawn-benchmarks/target/benchmarks.jar
  * io.nemospawn.benchmarks.HpoQualityReport agents [seeds=30] [optunaSeeds=30] [svgDir]}; {@code
  * agents 5 0} is the quick check. {@code -Dhpo.sections=pruning,interacting,concurrent} picks
- * sections (run them as parallel JVMs on a loaded machine).
+ * sections (run them as parallel JVMs on a loaded machine); {@code longer} (not a default section)
+ * compares univariate and multivariate TPE on valley4 up to 200 trials.
  */
 final class HpoAgentsQuality {
   static final int BUDGET = 5_000;
@@ -115,6 +116,9 @@ final class HpoAgentsQuality {
     }
     if (sections.contains("concurrent")) {
       concurrent();
+    }
+    if (sections.contains("longer")) {
+      longer();
     }
   }
 
@@ -354,6 +358,84 @@ final class HpoAgentsQuality {
         summary(best),
         base == null || base == best ? "" : p(best, base));
     System.out.flush();
+  }
+
+  // ---- interacting parameters, more trials (not in the default sections)
+
+  static final int[] LONGER_CHECKPOINTS = {60, 100, 200};
+
+  /**
+   * Univariate against multivariate TPE on valley4 at 60, 100 and 200 trials, ours and Optuna
+   * 3.1's ({@code -Dhpo.sections=longer}; Optuna at 200 trials takes minutes per seed on a loaded
+   * machine, so pass fewer Optuna seeds).
+   */
+  private void longer() throws Exception {
+    Problem valley = interactingProblems().get(0);
+    int trials = LONGER_CHECKPOINTS[LONGER_CHECKPOINTS.length - 1];
+    Map<String, LongFunction<Sampler>> samplers = new LinkedHashMap<>();
+    samplers.put("TPE univariate (ours)", s -> Samplers.tpe().seed(s).build());
+    samplers.put(
+        "TPE multivariate + group (ours)",
+        s -> Samplers.tpe().seed(s).multivariate(true).group(true).build());
+    Map<String, double[][]> results = new LinkedHashMap<>();
+    for (var e : samplers.entrySet()) {
+      double[][] best = new double[LONGER_CHECKPOINTS.length][seeds];
+      for (int seed = 0; seed < seeds; seed++) {
+        double[] traj = bestSoFar(valley, e.getValue().apply(seed), trials, 1);
+        for (int c = 0; c < LONGER_CHECKPOINTS.length; c++) {
+          best[c][seed] = traj[LONGER_CHECKPOINTS[c] - 1];
+        }
+      }
+      results.put(e.getKey(), best);
+    }
+    if (optunaSeeds > 0) {
+      for (String mode : List.of("univariate", "multivariate")) {
+        List<JsonNode> rows = optuna(
+            "interacting",
+            valley.name(),
+            "0",
+            Integer.toString(optunaSeeds),
+            Integer.toString(trials),
+            mode);
+        double[][] best = new double[LONGER_CHECKPOINTS.length][];
+        for (int c = 0; c < LONGER_CHECKPOINTS.length; c++) {
+          int at = LONGER_CHECKPOINTS[c] - 1;
+          best[c] =
+              rows.stream().mapToDouble(n -> n.get("best").get(at).asDouble()).toArray();
+        }
+        results.put("Optuna 3.1 " + mode + (mode.equals("multivariate") ? " + group" : ""), best);
+      }
+    }
+    System.out.println("Valley4 with more trials: best value after 60, 100 and 200 trials; p of"
+        + " multivariate against univariate of the same implementation.");
+    System.out.println();
+    System.out.println(
+        "| sampler | seeds | best @60 | best @100 | best @200 | multi vs uni: p @60, @100,"
+            + " @200 |");
+    System.out.println("|---|---|---|---|---|---|");
+    double[][] base = null;
+    for (var e : results.entrySet()) {
+      double[][] b = e.getValue();
+      boolean uni = e.getKey().contains("univariate");
+      if (uni) {
+        base = b;
+      }
+      StringBuilder ps = new StringBuilder();
+      for (int c = 0; c < b.length && !uni && base != null; c++) {
+        ps.append(c == 0 ? "" : ", ").append(p(b[c], base[c]));
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %d | %s | %s | %s | %s |%n",
+          e.getKey(),
+          b[0].length,
+          summary(b[0]),
+          summary(b[1]),
+          summary(b[2]),
+          ps);
+      System.out.flush();
+    }
+    System.out.println();
   }
 
   // ---- concurrent workers

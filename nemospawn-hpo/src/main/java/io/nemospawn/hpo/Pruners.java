@@ -55,10 +55,12 @@ public final class Pruners {
 
   /**
    * Returns a builder of rank-checked successive halving: ASHA that prunes at a rung only while
-   * that rung's values rank the completed trials as their final values do (the 95 % lower
-   * confidence bound of Spearman's correlation, over the better half of the completed trials by
-   * final value and at least 5 of them, is at least 0.3), so it keeps ASHA's savings where early values
-   * predict final ones and does not prune where learning curves cross.
+   * that rung's ranking holds up to the final values, checked link by link (each rung against the
+   * next over every trial that reached the next, the last rung against the final values of the
+   * COMPLETE trials): in the better half of each link's trials by the later value, at least 5 of
+   * them, the 95 % lower confidence bound of Spearman's correlation is at least 0.3. So it keeps
+   * ASHA's savings where early values predict final ones and does not prune where learning curves
+   * cross.
    */
   public static RankCheckedHalvingBuilder rankCheckedHalving() {
     return new RankCheckedHalvingBuilder();
@@ -172,10 +174,11 @@ public final class Pruners {
 
   /**
    * Configures rank-checked successive halving: ASHA's rungs (min resource "auto", reduction
-   * factor 4, min early-stopping rate 0) plus the check that a rung may prune only when at least
-   * {@code minCompleted} (5) trials of the better half (by final value) of the COMPLETE trials
-   * reported there and the 95 % lower confidence bound of the Spearman correlation between their
-   * values there and their final values is at least {@code minCorrelation} (0.3).
+   * factor 4, min early-stopping rate 0) plus the check that a rung may prune only when every link
+   * from it to the end (rung to next rung over the trials that reached the next, last rung to final
+   * value over the COMPLETE trials) holds: its better half by the later value has at least {@code
+   * minCompleted} (5) trials and the 95 % lower confidence bound of their Spearman correlation is
+   * at least {@code minCorrelation} (0.3).
    */
   public static final class RankCheckedHalvingBuilder {
     private long minResource;
@@ -205,15 +208,15 @@ public final class Pruners {
       return this;
     }
 
-    /** Trials of the better half of the COMPLETE ones a rung needs before it prunes; default 5. */
+    /** Trials of the better half of a link's trials a rung needs before it prunes; default 5. */
     public RankCheckedHalvingBuilder minCompleted(int n) {
       this.minCompleted = n;
       return this;
     }
 
     /**
-     * The lower confidence bound of the Spearman correlation (rung value vs final value) a rung
-     * needs to prune; default 0.3.
+     * The lower confidence bound of the Spearman correlation (earlier vs later value) each link
+     * from a rung to the end needs for the rung to prune; default 0.3.
      */
     public RankCheckedHalvingBuilder minCorrelation(double rho) {
       this.minCorrelation = rho;

@@ -3,6 +3,8 @@ package io.nemospawn.hpo.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nemospawn.hpo.Direction;
+import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.Hpo;
 import io.nemospawn.hpo.LearningCurves;
 import io.nemospawn.hpo.Pruner;
@@ -10,9 +12,17 @@ import io.nemospawn.hpo.Pruners;
 import io.nemospawn.hpo.Samplers;
 import io.nemospawn.hpo.SearchSpace;
 import io.nemospawn.hpo.Study;
+import io.nemospawn.hpo.StudyStorage;
 import io.nemospawn.hpo.Trial;
 import io.nemospawn.hpo.TrialState;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RankCheckedPrunerTest {
   private static final int TRIALS = 80;
@@ -107,6 +117,126 @@ class RankCheckedPrunerTest {
     // trials 0..9 complete whatever they report; 10 and 11 are within ASHA's best quarter at
     // rung 0; trial 12 (1.0, the worst value) is the first ASHA's rule stops
     assertThat(firstPrune).isEqualTo(12);
+  }
+
+  /** Curves that rank alike at every step up to 80 and in reverse at the final step 100. */
+  private static double[][] lateCrossing(int n) {
+    double[][] curves = new double[n][STEPS];
+    for (int i = 0; i < n; i++) {
+      double base = 0.2 + 0.6 * ((i * 37) % n) / n;
+      for (int k = 0; k < STEPS; k++) {
+        curves[i][k] = k < 80 ? base + 1.0 / (k + 1) : 1.2 - base;
+      }
+    }
+    return curves;
+  }
+
+  @Test
+  void aCrossingBetweenTheLastRungAndTheEndClosesEveryRung() {
+    // rungs at 1, 4, 16, 64: the links 1->4, 4->16, 16->64 are perfect, 64->final is reversed
+    double[][] curves = lateCrossing(TRIALS);
+    assertThat(run(Pruners.rankCheckedHalving().build(), curves)[0])
+        .as("trials pruned when only the last link is broken")
+        .isZero();
+    assertThat(run(Pruners.successiveHalving().build(), curves)[0])
+        .as("ASHA on the same curves")
+        .isGreaterThan(TRIALS / 2);
+  }
+
+  private static FrozenTrial trial(int n, TrialState state, Map<Integer, Double> reports) {
+    double value =
+        state == TrialState.COMPLETE ? reports.get(Collections.max(reports.keySet())) : Double.NaN;
+    return new FrozenTrial(
+        n, state, value, Map.of(), Map.of(), reports, Map.of(), Map.of(), null, null);
+  }
+
+  @Test
+  void linksBetweenRungsCountTrialsThatHaveNotCompleted() {
+    // 10 COMPLETE trials that reported only at steps 1, 64 and 100 (perfectly ranked), so the
+    // links 1->4 and 4->16 have no complete trial to measure; 10 RUNNING trials reported at
+    // 1, 4, 16 and 64, ranked alike
+    RankCheckedHalvingPruner p = new RankCheckedHalvingPruner(1, 4, 0, 5, 0.3);
+    List<FrozenTrial> trials = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      double v = 0.1 + 0.01 * i;
+      trials.add(trial(i, TrialState.COMPLETE, Map.of(1, v + 1, 64, v + 0.1, 100, v)));
+    }
+    assertThat(p.rungRanksLikeFinal(trials, 1, 0, -1, Direction.MINIMIZE))
+        .as("rung 0 without trials that reached steps 4 and 16")
+        .isFalse();
+    assertThat(p.rungRanksLikeFinal(trials, 1, 3, -1, Direction.MINIMIZE))
+        .as("rung 3 (step 64) needs only the complete trials")
+        .isTrue();
+    for (int i = 10; i < 20; i++) {
+      double v = 0.4 + 0.01 * i;
+      trials.add(trial(i, TrialState.RUNNING, Map.of(1, v + 1, 4, v + 0.5, 16, v + 0.2, 64, v)));
+    }
+    assertThat(p.rungRanksLikeFinal(trials, 1, 0, -1, Direction.MINIMIZE))
+        .as("rung 0 with running trials that reached step 64")
+        .isTrue();
+    // the same running trials ranked in reverse from step 4 on break link 1->4
+    List<FrozenTrial> reversed = new ArrayList<>(trials.subList(0, 10));
+    for (int i = 10; i < 20; i++) {
+      double v = 0.4 + 0.01 * i;
+      reversed.add(trial(i, TrialState.RUNNING, Map.of(1, v + 1, 4, 1 - v, 16, 1 - v, 64, 1 - v)));
+    }
+    assertThat(p.rungRanksLikeFinal(reversed, 1, 0, -1, Direction.MINIMIZE)).isFalse();
+    assertThat(p.rungRanksLikeFinal(reversed, 1, 1, -1, Direction.MINIMIZE))
+        .as("rung 1 (step 4) does not depend on link 1->4")
+        .isTrue();
+  }
+
+  /** Runs curves through studies, trial i on studies[i % n]; returns each trial's prune step. */
+  private static int[] pruneSteps(double[][] curves, Study... studies) {
+    int[] at = new int[curves.length];
+    for (int i = 0; i < curves.length; i++) {
+      Study s = studies[i % studies.length];
+      Trial t = s.ask();
+      for (int k = 1; k <= curves[i].length && at[i] == 0; k++) {
+        if (s.report(t.number(), k, curves[i][k - 1])) {
+          at[i] = k;
+        }
+      }
+      if (at[i] > 0) {
+        s.tell(t, TrialState.PRUNED);
+      } else {
+        s.tell(t, curves[i][curves[i].length - 1]);
+      }
+    }
+    return at;
+  }
+
+  @Test
+  void decisionsDependOnlyOnTheStorageSoProcessesAgree(@TempDir Path dir) {
+    // two journal storages on one file act as two processes, each with its own pruner; trials
+    // alternate between them, and every decision equals that of one in-memory study
+    double[][] curves = LearningCurves.PREDICTIVE.curves(7, 40, 20);
+    Study alone = Hpo.study("x")
+        .space(SearchSpace.empty())
+        .sampler(Samplers.random(1))
+        .pruner(Pruners.rankCheckedHalving().build())
+        .create();
+    int[] expected = pruneSteps(curves, alone);
+    assertThat(Arrays.stream(expected).filter(k -> k > 0).count())
+        .as("trials pruned in one study")
+        .isGreaterThan(5);
+    Path file = dir.resolve("x.journal");
+    try (StudyStorage a = StudyStorage.journal(file);
+        StudyStorage b = StudyStorage.journal(file)) {
+      Study first = Hpo.study("x")
+          .space(SearchSpace.empty())
+          .storage(a)
+          .sampler(Samplers.random(1))
+          .pruner(Pruners.rankCheckedHalving().build())
+          .create();
+      Study second = Hpo.study("x")
+          .space(SearchSpace.empty())
+          .storage(b)
+          .sampler(Samplers.random(1))
+          .pruner(Pruners.rankCheckedHalving().build())
+          .load();
+      assertThat(pruneSteps(curves, first, second)).containsExactly(expected);
+    }
   }
 
   @Test
