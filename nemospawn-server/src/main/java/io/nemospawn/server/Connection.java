@@ -503,6 +503,8 @@ final class Connection {
       try {
         if (team != null && team.isString()) {
           server.authorizer().checkTeamChange(caller, team.asString(), what);
+        } else if (h.sharedChange(c)) {
+          checkSharedChange(what);
         } else {
           server.authorizer().checkDataChange(caller, what);
         }
@@ -534,6 +536,20 @@ final class Connection {
       reject(c.protocol(), c.requestId(), "failed", msg, null);
     } finally {
       server.leave();
+    }
+  }
+
+  /** A change every role but a viewer may make: refused for a viewer or a caller without a key. */
+  private void checkSharedChange(String what) {
+    if (!server.authorizer().enabled()) {
+      return;
+    }
+    io.nemospawn.Principal who = caller;
+    if (who == null || who.role() == io.nemospawn.AccessRole.VIEWER) {
+      throw new io.nemospawn.AccessDeniedException(
+          (who == null ? "A caller without a key" : who.toString()) + " may not " + what
+              + ": viewers may only read",
+          who);
     }
   }
 
