@@ -87,6 +87,9 @@ public class ControlPlaneBenchmark {
     Served s;
     final List<Socket> sockets = new ArrayList<>();
     final AtomicLong[] lastSeen = new AtomicLong[CLIENTS];
+    /** Events the server dropped for a client whose queue was full (reported at tear-down). */
+    final AtomicLong dropped = new AtomicLong();
+
     ObjectNode data;
 
     @Setup(Level.Trial)
@@ -115,6 +118,14 @@ public class ControlPlaneBenchmark {
               if (at >= 0) {
                 int end = line.indexOf(',', at);
                 seen.set(Long.parseLong(line.substring(at + 6, end)));
+              } else if (line.contains("\"events_dropped\"")) {
+                // a client that fell a queue behind: count what it missed, so the wait for the
+                // last event ends and the tear-down reports it instead of hanging
+                var d = JSON.readTree(line).path("data");
+                long first = d.path("first_seq").asLong();
+                long lastDropped = d.path("last_seq").asLong();
+                dropped.addAndGet(lastDropped - first + 1);
+                seen.accumulateAndGet(lastDropped, Math::max);
               }
             }
           } catch (IOException e) {
@@ -128,6 +139,10 @@ public class ControlPlaneBenchmark {
 
     @TearDown(Level.Trial)
     public void stop() throws IOException {
+      if (dropped.get() > 0) {
+        System.err.println("fanOut: the server dropped " + dropped.get()
+            + " events for clients that fell a queue behind (the score counts them as sent)");
+      }
       for (Socket so : sockets) {
         so.close();
       }
@@ -153,8 +168,13 @@ public class ControlPlaneBenchmark {
     for (int i = 0; i < 1000; i++) {
       last = f.s.served.server().publish(ControlPlane.CODESWARM_V1, "assistant_delta", f.data);
     }
-    for (AtomicLong seen : f.lastSeen) {
-      while (seen.get() < last) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    for (int i = 0; i < f.lastSeen.length; i++) {
+      while (f.lastSeen[i].get() < last) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("fanOut: client " + i + " read up to event "
+              + f.lastSeen[i].get() + " of " + last + " in 120 s; is the server stuck?");
+        }
         Thread.sleep(0, 100_000);
       }
     }

@@ -1,7 +1,6 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.NemoSpawn;
-import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.Hpo;
 import io.nemospawn.hpo.HpoConfig;
 import io.nemospawn.hpo.Study;
@@ -9,6 +8,7 @@ import io.nemospawn.hpo.Trial;
 import io.nemospawn.hpo.TrialState;
 import io.nemospawn.launch.Launcher;
 import io.nemospawn.launch.Template;
+import io.nemospawn.server.RemoteStudies;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,12 +41,12 @@ import picocli.CommandLine.ParameterException;
 final class HpoCommand {
   private HpoCommand() {}
 
-  static Map<String, Object> trialJson(FrozenTrial t) {
+  static Map<String, Object> trialJson(RemoteStudies.TrialView t) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("trial", t.number());
-    m.put("state", t.state().name());
-    m.put("value", t.value().isPresent() ? t.value().getAsDouble() : null);
-    m.put("last_step", t.lastStep().isPresent() ? t.lastStep().getAsInt() : null);
+    m.put("trial", t.trial());
+    m.put("state", t.state());
+    m.put("value", t.value());
+    m.put("last_step", t.lastStep());
     m.put("params", t.params());
     return m;
   }
@@ -57,7 +57,128 @@ final class HpoCommand {
     return String.join(" ", parts);
   }
 
-  /** What the study subcommands share: {@code --study} and opening the study around {@link #run}. */
+  /**
+   * What the study subcommands do to a study: on a {@link Study} of the data directory, or, with
+   * {@code NEMOSPAWN_URL} set, on the control plane's study through {@link RemoteStudies} (where
+   * the server samples, prunes and checks the caller's role).
+   */
+  interface StudyOps extends AutoCloseable {
+    RemoteStudies.Asked ask();
+
+    boolean report(int trial, int step, double value);
+
+    RemoteStudies.TrialView tell(int trial, double value);
+
+    RemoteStudies.TrialView tell(int trial, TrialState state);
+
+    RemoteStudies.TrialView trial(int trial);
+
+    Optional<RemoteStudies.TrialView> best();
+
+    List<RemoteStudies.TrialView> trials();
+
+    @Override
+    void close();
+
+    /** A study of this data directory; closes it when closed. */
+    static StudyOps local(Study s) {
+      return new StudyOps() {
+        @Override
+        public RemoteStudies.Asked ask() {
+          Trial t = s.ask();
+          return new RemoteStudies.Asked(t.number(), t.params());
+        }
+
+        @Override
+        public boolean report(int trial, int step, double value) {
+          return s.report(trial, step, value);
+        }
+
+        @Override
+        public RemoteStudies.TrialView tell(int trial, double value) {
+          s.tell(trial, value);
+          return trial(trial);
+        }
+
+        @Override
+        public RemoteStudies.TrialView tell(int trial, TrialState state) {
+          s.tell(trial, state);
+          return trial(trial);
+        }
+
+        @Override
+        public RemoteStudies.TrialView trial(int trial) {
+          return RemoteStudies.TrialView.of(s.trial(trial));
+        }
+
+        @Override
+        public Optional<RemoteStudies.TrialView> best() {
+          return s.findBestTrial().map(RemoteStudies.TrialView::of);
+        }
+
+        @Override
+        public List<RemoteStudies.TrialView> trials() {
+          return s.trials().stream().map(RemoteStudies.TrialView::of).toList();
+        }
+
+        @Override
+        public void close() {
+          s.close();
+        }
+      };
+    }
+
+    /** A study of a control plane's data directory; closes the connection when closed. */
+    static StudyOps remote(NemoSpawn remote, String study) {
+      RemoteStudies hpo = RemoteStudies.of(remote);
+      return new StudyOps() {
+        @Override
+        public RemoteStudies.Asked ask() {
+          return hpo.ask(study);
+        }
+
+        @Override
+        public boolean report(int trial, int step, double value) {
+          return hpo.report(study, trial, step, value);
+        }
+
+        @Override
+        public RemoteStudies.TrialView tell(int trial, double value) {
+          return hpo.tell(study, trial, value);
+        }
+
+        @Override
+        public RemoteStudies.TrialView tell(int trial, TrialState state) {
+          return hpo.tell(study, trial, state);
+        }
+
+        @Override
+        public RemoteStudies.TrialView trial(int trial) {
+          return hpo.trial(study, trial);
+        }
+
+        @Override
+        public Optional<RemoteStudies.TrialView> best() {
+          return hpo.best(study);
+        }
+
+        @Override
+        public List<RemoteStudies.TrialView> trials() {
+          return hpo.trials(study);
+        }
+
+        @Override
+        public void close() {
+          remote.close();
+        }
+      };
+    }
+  }
+
+  /**
+   * What the study subcommands share: {@code --study} and opening the study around {@link #run};
+   * with {@code NEMOSPAWN_URL} set, the control plane's study.
+   */
   abstract static class StudySubcommand extends StateSubcommand {
     @Option(names = "--study", required = true, description = "Study name.")
     String study;
@@ -65,11 +186,18 @@ final class HpoCommand {
     @Override
     public Integer call() throws Exception {
       parse();
+      NemoSpawn remote = StateOptions.remote();
+      if (remote != null) {
+        // the server checks the caller's role and samples with the study's stored config
+        try (StudyOps ops = StudyOps.remote(remote, study)) {
+          return run(ops);
+        }
+      }
       if (changes()) {
         checkMayChangeStudies();
       }
-      try (Study s = openStudy()) {
-        return run(s);
+      try (StudyOps ops = StudyOps.local(openStudy())) {
+        return run(ops);
       }
     }
 
@@ -109,7 +237,7 @@ final class HpoCommand {
     }
 
     /** Runs the command on the opened study; returns the exit code. */
-    abstract int run(Study s);
+    abstract int run(StudyOps s);
   }
 
   @Command(
@@ -163,8 +291,55 @@ final class HpoCommand {
     private String from = "the default search space (as NemoSpawn 1.0: give --hpo-file or"
         + " --template for your own)";
 
+    private @Nullable Study created;
+
+    @Override
+    public Integer call() throws Exception {
+      NemoSpawn remote = StateOptions.remote();
+      if (remote == null) {
+        return super.call();
+      }
+      try (remote) {
+        if (source != null && source.template != null) {
+          throw new IllegalArgumentException("hpo init --template reads the template on this"
+              + " machine and cannot create the study on the control plane ($"
+              + StateOptions.URL_ENV + "); give --hpo-file FILE (its TOML is sent) or unset $"
+              + StateOptions.URL_ENV);
+        }
+        String toml = DEFAULT_SPACE;
+        if (source != null && source.hpoFile != null) {
+          HpoConfig.read(source.hpoFile); // checked here first, naming the file
+          toml = java.nio.file.Files.readString(source.hpoFile);
+          from = source.hpoFile.toString();
+        }
+        RemoteStudies.StudyView v = RemoteStudies.of(remote).create(study, toml, warmStartFrom);
+        if (out.json()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("study", v.study());
+          m.put("storage", v.storage());
+          m.put("direction", v.direction());
+          m.put("max_trials", v.maxTrials());
+          m.put("source", from);
+          m.put("server", remote.toString());
+          out.json(m);
+        } else {
+          out.println("Created study " + study + " on " + remote + ": "
+              + v.direction().toLowerCase() + ", max_trials "
+              + (v.maxTrials() == 0 ? "unlimited" : v.maxTrials()) + ". Storage (on the server): "
+              + v.storage());
+          out.println("Search space from " + from + ".");
+        }
+        return ExitCodes.OK;
+      }
+    }
+
     @Override
     Study openStudy() {
+      created = openNew();
+      return created;
+    }
+
+    private Study openNew() {
       if (source != null && source.template != null) {
         config = fromTemplate(source.template);
         from = "template " + source.template;
@@ -176,7 +351,8 @@ final class HpoCommand {
     }
 
     @Override
-    int run(Study s) {
+    int run(StudyOps ops) {
+      Study s = java.util.Objects.requireNonNull(created, "openStudy() created the study");
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("study", study);
@@ -241,20 +417,20 @@ final class HpoCommand {
       description = "Starts a trial and prints its number and parameters.")
   static final class Suggest extends StudySubcommand {
     @Override
-    int run(Study s) {
-      Trial t = s.ask();
+    int run(StudyOps s) {
+      RemoteStudies.Asked t = s.ask();
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("study", study);
-        m.put("trial", t.number());
+        m.put("trial", t.trial());
         m.put("params", t.params());
         // NemoSpawn 1.0 prints {"trial_id": n, <param>: value, ...}; scripts written for it
         // read those keys.
-        m.put("trial_id", t.number());
+        m.put("trial_id", t.trial());
         t.params().forEach(m::putIfAbsent);
         out.json(m);
       } else {
-        out.println("trial " + t.number());
+        out.println("trial " + t.trial());
         t.params().forEach((k, v) -> out.println(k + "=" + v));
       }
       return ExitCodes.OK;
@@ -315,7 +491,7 @@ final class HpoCommand {
     }
 
     @Override
-    int run(Study s) {
+    int run(StudyOps s) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("study", study);
       m.put("trial", trial);
@@ -325,17 +501,16 @@ final class HpoCommand {
         if (step != null) {
           s.report(trial, step, value);
         }
-        s.tell(trial, value);
-        FrozenTrial t = s.trial(trial);
-        Optional<FrozenTrial> best = s.findBestTrial();
-        m.put("state", t.state().name());
+        RemoteStudies.TrialView t = s.tell(trial, value);
+        Optional<RemoteStudies.TrialView> best = s.best();
+        m.put("state", t.state());
         m.put("prune", false);
-        m.put("best_trial", best.map(FrozenTrial::number).orElse(null));
+        m.put("best_trial", best.map(RemoteStudies.TrialView::trial).orElse(null));
         if (out.json()) {
           out.json(m);
         } else {
           out.println("trial " + trial + " " + t.state() + " value=" + value
-              + best.map(b -> " (best: trial " + b.number() + " value=" + b.rawValue() + ")")
+              + best.map(b -> " (best: trial " + b.trial() + " value=" + b.value() + ")")
                   .orElse(""));
         }
         return ExitCodes.OK;
@@ -370,12 +545,14 @@ final class HpoCommand {
     }
 
     @Override
-    int run(Study s) {
-      FrozenTrial b = s.bestTrial();
+    int run(StudyOps s) {
+      RemoteStudies.TrialView b = s.best()
+          .orElseThrow(() -> new IllegalStateException("Study '" + study
+              + "' has no COMPLETE trial yet; report one with hpo report --final"));
       if (out.json()) {
         out.json(trialJson(b));
       } else {
-        out.println("trial " + b.number() + " value=" + b.rawValue() + " " + params(b.params()));
+        out.println("trial " + b.trial() + " value=" + b.value() + " " + params(b.params()));
       }
       return ExitCodes.OK;
     }
@@ -392,22 +569,22 @@ final class HpoCommand {
     }
 
     @Override
-    int run(Study s) {
-      List<FrozenTrial> trials = s.trials();
+    int run(StudyOps s) {
+      List<RemoteStudies.TrialView> trials = s.trials();
       if (out.json()) {
         List<Object> rows = new ArrayList<>();
-        for (FrozenTrial t : trials) {
+        for (RemoteStudies.TrialView t : trials) {
           rows.add(trialJson(t));
         }
         out.json(rows);
       } else {
         List<List<String>> rows = new ArrayList<>();
-        for (FrozenTrial t : trials) {
+        for (RemoteStudies.TrialView t : trials) {
           rows.add(List.of(
-              Integer.toString(t.number()),
-              t.state().name(),
-              t.value().isPresent() ? Double.toString(t.value().getAsDouble()) : "-",
-              t.lastStep().isPresent() ? Integer.toString(t.lastStep().getAsInt()) : "-",
+              Integer.toString(t.trial()),
+              t.state(),
+              t.value() != null ? Double.toString(t.value()) : "-",
+              t.lastStep() != null ? Integer.toString(t.lastStep()) : "-",
               params(t.params())));
         }
         out.table(List.of("TRIAL", "STATE", "VALUE", "LAST_STEP", "PARAMS"), rows);

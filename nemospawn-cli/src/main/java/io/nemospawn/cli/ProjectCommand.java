@@ -1,6 +1,7 @@
 package io.nemospawn.cli;
 
 import io.nemospawn.NemoSpawn;
+import io.nemospawn.server.codeswarm.RouterClient;
 import io.nemospawn.server.project.Project;
 import io.nemospawn.server.project.ProjectGraph;
 import io.nemospawn.server.project.ProjectRequest;
@@ -9,13 +10,13 @@ import io.nemospawn.server.project.Projects;
 import io.nemospawn.server.project.ResumeOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,8 +28,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code nemospawn project create|plan|list|start|resume|show}: planned projects (docs/projects.md).
- * Library-direct: the commands work on the data directory, and {@code --wait} runs the dispatcher
- * in this process until the project settles (a {@code nemospawn serve} dispatches on its own).
+ * With {@code --url} or {@code $NEMOSPAWN_URL} the commands are a client of the control plane: they
+ * send the six {@code project_*} commands of {@code codeswarm.router.v1}, the server's dispatcher
+ * runs the project, and {@code --wait} follows it. Without either, they work on the data directory
+ * directly and {@code --wait} runs the dispatcher in this process until the project settles.
  */
 @Command(
     name = "project",
@@ -48,23 +51,95 @@ final class ProjectCommand {
 
   private ProjectCommand() {}
 
+  /** The options {@code create} and {@code plan} share. */
+  static final class ProjectOptions {
+    @Option(names = "--title", required = true, paramLabel = "TITLE", description = "Title.")
+    String title;
+
+    @Option(
+        names = "--repo",
+        required = true,
+        paramLabel = "PATH",
+        description = "Git checkout (with a control plane: a path on the server's machine).")
+    Path repo;
+
+    @Option(
+        names = "--base-branch",
+        defaultValue = "",
+        paramLabel = "BRANCH",
+        description = "Branch the tasks start from (default: the repository's current branch).")
+    String baseBranch;
+
+    @Option(names = "--start", description = "Start the project once it exists.")
+    boolean start;
+
+    /** The repository as the server should read it: absolute. */
+    String repoPath() {
+      return repo.toAbsolutePath().normalize().toString();
+    }
+
+    ProjectRequest request(List<String> teams, List<ProjectTask> tasks) {
+      return new ProjectRequest(title, repo, baseBranch, teams, tasks, "");
+    }
+  }
+
   abstract static class ProjectSubcommand extends StateSubcommand {
     @Option(
         names = "--wait",
         paramLabel = "DURATION",
-        description = "Dispatch in this process until the project is completed or needs"
-            + " attention, at most this long (ISO-8601, e.g. PT30M).")
+        description = "Wait until the project is completed or needs attention, at most this long"
+            + " (ISO-8601, e.g. PT30M); without a control plane this process dispatches"
+            + " meanwhile.")
     @Nullable
     Duration wait;
 
+    @Option(
+        names = "--url",
+        paramLabel = "tcp://HOST:PORT",
+        description = "Work through this control plane (default: $NEMOSPAWN_URL; neither set:"
+            + " on the data directory directly).")
+    @Nullable
+    String url;
+
     @Override
     public Integer call() throws Exception {
+      String u = url != null ? url : io.nemospawn.spi.Environment.get(StateOptions.URL_ENV);
+      if (u != null && !u.isBlank()) {
+        URI uri;
+        try {
+          uri = URI.create(u.strip());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "Invalid control-plane URL '" + u + "'; use tcp://HOST:PORT", e);
+        }
+        try (RouterClient c = RouterClient.connect(uri, StateOptions.callerKey().orElse(null))) {
+          return run(new Remote(c));
+        }
+      }
       try (NemoSpawn ns = open()) {
         return run(Projects.open(ns));
       }
     }
 
+    /** Runs on the data directory directly. */
     abstract int run(Projects projects) throws Exception;
+
+    /** Runs through a control plane. */
+    abstract int run(Remote remote) throws Exception;
+
+    /** Waits (with {@code --wait}) until the server's dispatcher settled the project. */
+    Project settle(Remote remote, String projectId) throws InterruptedException {
+      Project p = remote.get(projectId);
+      if (wait == null) {
+        return p;
+      }
+      long end = System.nanoTime() + wait.toNanos();
+      while (!p.isSettled() && System.nanoTime() < end) {
+        Thread.sleep(500);
+        p = remote.get(projectId);
+      }
+      return p;
+    }
 
     Project settle(Projects projects, Project p) throws InterruptedException {
       return wait == null ? p : projects.awaitSettled(p.projectId(), wait);
@@ -93,25 +168,40 @@ final class ProjectCommand {
     }
   }
 
-  /** What {@code create} and {@code plan} share: the project's title, checkout and base branch. */
-  static final class Where {
-    @Option(names = "--title", required = true, paramLabel = "TITLE", description = "Title.")
-    String title = "";
+  /** The {@code project_*} commands of a control plane, answered by its ProjectProtocolHandler. */
+  static final class Remote {
+    private static final Duration ANSWER = Duration.ofMinutes(2);
+    final RouterClient client;
 
-    @Option(names = "--repo", required = true, paramLabel = "PATH", description = "Git checkout.")
-    @Nullable
-    Path repo;
+    Remote(RouterClient client) {
+      this.client = client;
+    }
 
-    @Option(
-        names = "--base-branch",
-        defaultValue = "",
-        paramLabel = "BRANCH",
-        description = "Branch the tasks start from (default: the repository's current branch).")
-    String baseBranch = "";
+    JsonNode call(String command, ObjectNode payload, String reply) {
+      return client.call(command, payload, reply, ANSWER);
+    }
 
-    ProjectRequest request(List<String> teams, List<ProjectTask> tasks) {
-      return new ProjectRequest(
-          title, Objects.requireNonNull(repo, "--repo"), baseBranch, teams, tasks, "");
+    List<Project> list() {
+      JsonNode all =
+          call("project_list", RouterClient.payload(), "project_list").path("projects");
+      List<Project> out = new ArrayList<>();
+      for (JsonNode p : all) {
+        if (p instanceof ObjectNode o) {
+          out.add(Project.of(o));
+        }
+      }
+      return out;
+    }
+
+    Project get(String projectId) {
+      JsonNode p = call("project_list", RouterClient.payload(), "project_list")
+          .path("projects")
+          .path(projectId);
+      if (!(p instanceof ObjectNode o)) {
+        throw new java.util.NoSuchElementException("No project '" + projectId
+            + "' on the control plane; list them with nemospawn project list");
+      }
+      return Project.of(o);
     }
   }
 
@@ -122,7 +212,7 @@ final class ProjectCommand {
           + " {\"tasks\": [...]} with task_id, title, prompt, depends_on).")
   static final class CreateCmd extends ProjectSubcommand {
     @Mixin
-    Where where;
+    ProjectOptions project;
 
     @Option(
         names = "--team",
@@ -138,11 +228,7 @@ final class ProjectCommand {
         description = "JSON task list file ('-' for standard input).")
     String tasks;
 
-    @Option(names = "--start", description = "Start the project once it is created.")
-    boolean start;
-
-    @Override
-    int run(Projects projects) throws Exception {
+    private List<ProjectTask> readTasks() throws IOException {
       String text = tasks.equals("-")
           ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
           : read(Path.of(tasks));
@@ -153,11 +239,43 @@ final class ProjectCommand {
         throw new IllegalArgumentException(
             "Task file '" + tasks + "' is not JSON: " + e.getMessage());
       }
-      List<ProjectTask> list = ProjectGraph.fromJson(node);
-      Project p = projects.create(where.request(teams, list));
-      if (start) {
+      // validated here too, so a bad graph is refused before anything is sent
+      return ProjectGraph.fromJson(node);
+    }
+
+    @Override
+    int run(Projects projects) throws Exception {
+      List<ProjectTask> list = readTasks();
+      Project p = projects.create(project.request(teams, list));
+      if (project.start) {
         p = settle(projects, projects.start(p.projectId()));
       }
+      return print(p);
+    }
+
+    @Override
+    int run(Remote remote) throws Exception {
+      List<ProjectTask> list = readTasks();
+      ObjectNode payload = RouterClient.payload()
+          .put("title", project.title)
+          .put("repo_path", project.repoPath())
+          .put("base_branch", project.baseBranch)
+          .put("auto_start", project.start);
+      payload.set("worker_swarm_ids", JSON.valueToTree(teams));
+      tools.jackson.databind.node.ArrayNode ts = payload.putArray("tasks");
+      for (ProjectTask t : list) {
+        ObjectNode o = ts.addObject()
+            .put("task_id", t.taskId())
+            .put("title", t.title())
+            .put("prompt", t.prompt());
+        o.set("depends_on", JSON.valueToTree(t.dependsOn()));
+        o.set("acceptance_criteria", JSON.valueToTree(t.acceptanceCriteria()));
+      }
+      String id = remote
+          .call("project_create", payload, "project_created")
+          .path("project_id")
+          .asString();
+      Project p = project.start ? settle(remote, id) : remote.get(id);
       return print(p);
     }
   }
@@ -169,7 +287,7 @@ final class ProjectCommand {
           + " project.")
   static final class PlanCmd extends ProjectSubcommand {
     @Mixin
-    Where where;
+    ProjectOptions project;
 
     @Option(names = "--spec", required = true, paramLabel = "TEXT", description = "What to build.")
     String spec;
@@ -187,19 +305,59 @@ final class ProjectCommand {
         description = "Worker team; repeatable (default: the planner team).")
     List<String> teams = new ArrayList<>();
 
-    @Option(names = "--start", description = "Start the project once the plan is answered.")
-    boolean start;
+    @Override
+    int run(Remote remote) throws Exception {
+      ObjectNode payload = RouterClient.payload()
+          .put("title", project.title)
+          .put("repo_path", project.repoPath())
+          .put("base_branch", project.baseBranch)
+          .put("spec", spec)
+          .put("planner_swarm_id", planner)
+          .put("auto_start", project.start);
+      payload.set("worker_swarm_ids", JSON.valueToTree(teams));
+      String rid = remote.client.send("project_plan", payload);
+      JsonNode e = remote.client.await(
+          n -> rid.equals(RouterClient.requestId(n))
+              && List.of("project_plan_queued", "command_rejected")
+                  .contains(n.path("event").asString("")),
+          Remote.ANSWER);
+      if (e.path("event").asString("").equals("command_rejected")) {
+        throw RouterClient.refused("project_plan", e.path("data"));
+      }
+      ObjectNode plan = ((ObjectNode) e.path("data")).deepCopy();
+      plan.put("status", "queued");
+      if (wait != null) {
+        String planId = plan.path("plan_id").asString();
+        JsonNode done = remote.client.await(
+            n -> planId.equals(n.path("data").path("plan_id").asString(""))
+                && List.of("project_plan_completed", "project_plan_failed")
+                    .contains(n.path("event").asString("")),
+            wait);
+        boolean ok = done.path("event").asString("").equals("project_plan_completed");
+        plan.put("status", ok ? "completed" : "failed");
+        plan.put("project_id", done.path("data").path("project_id").asString(""));
+        plan.put("last_error", done.path("data").path("reason").asString(""));
+        if (ok && project.start) {
+          settle(remote, plan.path("project_id").asString());
+        }
+      }
+      return printPlan(plan);
+    }
 
     @Override
     int run(Projects projects) throws Exception {
-      ObjectNode plan = projects.plan(where.request(teams, List.of()), spec, planner, start, "");
+      ObjectNode plan = projects.plan(project.request(teams, List.of()), spec, planner, project.start, "");
       if (wait != null) {
         plan = projects.awaitPlan(plan.path("plan_id").asString(), wait);
         String pid = plan.path("project_id").asString();
-        if (start && !pid.isEmpty()) {
+        if (project.start && !pid.isEmpty()) {
           projects.awaitSettled(pid, wait);
         }
       }
+      return printPlan(plan);
+    }
+
+    int printPlan(ObjectNode plan) {
       if (out.json()) {
         out.json(plan);
       } else {
@@ -220,7 +378,15 @@ final class ProjectCommand {
   static final class ListCmd extends ProjectSubcommand {
     @Override
     int run(Projects projects) {
-      List<Project> all = projects.list();
+      return list(projects.list());
+    }
+
+    @Override
+    int run(Remote remote) {
+      return list(remote.list());
+    }
+
+    private int list(List<Project> all) {
       if (out.json()) {
         out.json(all.stream().map(Project::json).toList());
       } else {
@@ -247,6 +413,13 @@ final class ProjectCommand {
     @Override
     int run(Projects projects) throws Exception {
       return print(settle(projects, projects.start(projectId)));
+    }
+
+    @Override
+    int run(Remote remote) throws Exception {
+      remote.call(
+          "project_start", RouterClient.payload().put("project_id", projectId), "project_started");
+      return print(settle(remote, projectId));
     }
   }
 
@@ -277,10 +450,35 @@ final class ProjectCommand {
     boolean preview;
 
     @Override
+    int run(Remote remote) throws Exception {
+      ObjectNode payload = RouterClient.payload()
+          .put("project_id", projectId)
+          .put("retry_failed", retryFailed)
+          .put("reverify_completed", !noReverify);
+      if (!teams.isEmpty()) {
+        payload.set("worker_swarm_ids", JSON.valueToTree(teams));
+      }
+      if (preview) {
+        return printPreview((ObjectNode) remote
+            .call("project_resume_preview", payload, "project_resume_preview")
+            .path("preview"));
+      }
+      remote.call("project_resume", payload, "project_resumed");
+      return print(settle(remote, projectId));
+    }
+
+    @Override
     int run(Projects projects) throws Exception {
       ResumeOptions o = new ResumeOptions(retryFailed, !noReverify, teams);
       if (preview) {
-        ObjectNode pv = projects.resumePreview(projectId, o);
+        return printPreview(projects.resumePreview(projectId, o));
+      }
+      projects.resume(projectId, o);
+      return print(settle(projects, projects.get(projectId)));
+    }
+
+    private int printPreview(ObjectNode pv) {
+      {
         if (out.json()) {
           out.json(pv);
         } else {
@@ -301,8 +499,6 @@ final class ProjectCommand {
         }
         return ExitCodes.OK;
       }
-      projects.resume(projectId, o);
-      return print(settle(projects, projects.get(projectId)));
     }
   }
 
@@ -314,6 +510,12 @@ final class ProjectCommand {
     @Override
     int run(Projects projects) {
       print(projects.get(projectId));
+      return ExitCodes.OK;
+    }
+
+    @Override
+    int run(Remote remote) {
+      print(remote.get(projectId));
       return ExitCodes.OK;
     }
   }

@@ -37,6 +37,7 @@ final class Connection {
   private final Socket socket;
   private final long id;
   private final BlockingQueue<byte[]> out;
+  private final int capacity;
   private final Set<String> protocols = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile @Nullable String principal;
@@ -45,6 +46,10 @@ final class Connection {
   // overflow bookkeeping, guarded by the event log's lock
   private long droppedFrom = -1;
   private long droppedTo = -1;
+  // the newest event sequence number queued for this client, guarded by the event log's lock
+  private long lastQueued;
+  // set (under the lock) when an event was dropped; read by the writer without the lock
+  private volatile boolean overflowing;
   private @Nullable Thread reader;
   private @Nullable Thread writer;
 
@@ -52,7 +57,8 @@ final class Connection {
     this.server = server;
     this.socket = socket;
     this.id = id;
-    this.out = new ArrayBlockingQueue<>(server.options().clientQueue());
+    this.capacity = server.options().clientQueue();
+    this.out = new ArrayBlockingQueue<>(capacity);
   }
 
   void start() {
@@ -93,8 +99,11 @@ final class Connection {
     if (droppedFrom > 0 || !out.offer(line)) {
       if (droppedFrom < 0) {
         droppedFrom = seq;
+        overflowing = true;
       }
       droppedTo = seq;
+    } else {
+      lastQueued = seq;
     }
   }
 
@@ -132,11 +141,13 @@ final class Connection {
         }
         bos.write(line);
         bos.write(NEWLINE);
-        if (out.isEmpty()) {
+        // once the queue has room again (half of it), an overflowing client is told what it
+        // missed, after the events it did get and before any newer one
+        if (overflowing && out.remainingCapacity() >= capacity / 2) {
           noteOverflow();
-          if (out.isEmpty()) {
-            bos.flush();
-          }
+        }
+        if (out.isEmpty()) {
+          bos.flush();
         }
       }
       bos.flush();
@@ -153,20 +164,27 @@ final class Connection {
   private void noteOverflow() {
     server.events().locked(() -> {
       if (droppedFrom > 0) {
-        for (String p : protocols) {
-          ObjectNode d = Wire.MAPPER.createObjectNode();
-          d.put("first_seq", droppedFrom);
-          d.put("last_seq", droppedTo);
-          d.put("resync_since", droppedFrom - 1);
-          d.put(
-              "reason",
-              "the client read too slowly and its queue of " + server.options().clientQueue()
-                  + " lines was full; send subscribe with since=" + (droppedFrom - 1)
-                  + " to replay what is still retained");
-          out.offer(encode(Wire.event(p, "events_dropped", d, 0)));
+        // one notice, in the protocol the client said hello in: it carries the last sequence
+        // number the client was sent, so `subscribe{since: resync_since}` replays the rest
+        String p = protocolOr(ControlPlane.CODESWARM_V1);
+        ObjectNode d = Wire.MAPPER.createObjectNode();
+        d.putNull("request_id");
+        d.put("first_seq", droppedFrom);
+        d.put("last_seq", droppedTo);
+        d.put("last_delivered_seq", lastQueued);
+        d.put("resync_since", droppedFrom - 1);
+        d.put(
+            "reason",
+            "the client read too slowly and its queue of " + server.options().clientQueue()
+                + " lines was full; events " + droppedFrom + ".." + droppedTo + " were not sent;"
+                + " send subscribe with since=" + (droppedFrom - 1)
+                + " to replay what is still retained");
+        // the queue has room (the writer checked), so this offer succeeds
+        if (out.offer(encode(Wire.event(p, "events_dropped", d, 0)))) {
+          droppedFrom = -1;
+          droppedTo = -1;
+          overflowing = false;
         }
-        droppedFrom = -1;
-        droppedTo = -1;
       }
     });
   }
@@ -485,6 +503,8 @@ final class Connection {
       try {
         if (team != null && team.isString()) {
           server.authorizer().checkTeamChange(caller, team.asString(), what);
+        } else if (h.sharedChange(c)) {
+          checkSharedChange(what);
         } else {
           server.authorizer().checkDataChange(caller, what);
         }
@@ -516,6 +536,20 @@ final class Connection {
       reject(c.protocol(), c.requestId(), "failed", msg, null);
     } finally {
       server.leave();
+    }
+  }
+
+  /** A change every role but a viewer may make: refused for a viewer or a caller without a key. */
+  private void checkSharedChange(String what) {
+    if (!server.authorizer().enabled()) {
+      return;
+    }
+    io.nemospawn.Principal who = caller;
+    if (who == null || who.role() == io.nemospawn.AccessRole.VIEWER) {
+      throw new io.nemospawn.AccessDeniedException(
+          (who == null ? "A caller without a key" : who.toString()) + " may not " + what
+              + ": viewers may only read",
+          who);
     }
   }
 

@@ -43,7 +43,38 @@ public final class NemoSpawnV1Handler implements ProtocolHandler, AutoCloseable 
       "teams.find",
       "teams.create",
       "teams.delete",
-      "events.subscribe");
+      "events.subscribe",
+      "teams.topology",
+      "gpu.topology",
+      "gpu.snapshot",
+      "hpo.studies",
+      "hpo.info",
+      "hpo.create",
+      "hpo.ask",
+      "hpo.report",
+      "hpo.should_prune",
+      "hpo.tell",
+      "hpo.trial",
+      "hpo.trials",
+      "hpo.best");
+
+  /** Built-in commands that change something (the others only read). */
+  private static final Set<String> CHANGES = Set.of(
+      "teams.create",
+      "teams.delete",
+      "hpo.create",
+      "hpo.ask",
+      "hpo.report",
+      "hpo.should_prune",
+      "hpo.tell");
+
+  /**
+   * Changes any caller but a viewer may make (with auth on): the HPO studies, which the data
+   * directory's teams share and whose trials agents ask for and report, as {@code nemospawn hpo}
+   * allows.
+   */
+  private static final Set<String> SHARED_CHANGES =
+      Set.of("hpo.ask", "hpo.report", "hpo.should_prune", "hpo.tell");
 
   private final NemoSpawn nemoSpawn;
   private final Map<String, Team> teams = new ConcurrentHashMap<>();
@@ -78,7 +109,7 @@ public final class NemoSpawnV1Handler implements ProtocolHandler, AutoCloseable 
   @Override
   public boolean readOnly(Command command) {
     String name = command.name();
-    if (name.equals("teams.create") || name.equals("teams.delete")) {
+    if (CHANGES.contains(name)) {
       return false;
     }
     if (BUILT_IN.contains(name)) {
@@ -95,6 +126,11 @@ public final class NemoSpawnV1Handler implements ProtocolHandler, AutoCloseable 
         || method.equals("id")
         || method.equals("name")
         || method.equals("ready");
+  }
+
+  @Override
+  public boolean sharedChange(Command command) {
+    return SHARED_CHANGES.contains(command.name()) && !command.payload().has("team");
   }
 
   @Override
@@ -168,9 +204,125 @@ public final class NemoSpawnV1Handler implements ProtocolHandler, AutoCloseable 
         d.put("team", t.id());
         return d;
       }
+      case "teams.topology":
+        return topology(team(text(p, "team")).topology());
+      case "gpu.topology":
+        return topology(io.nemospawn.topology.GpuTopology.detect());
+      case "gpu.snapshot":
+        return io.nemospawn.topology.GpuSnapshot.take(java.time.InstantSource.system());
       default:
+        if (c.name().startsWith("hpo.")) {
+          return hpo(c.name(), p);
+        }
         return invoke(c, p);
     }
+  }
+
+  private static ObjectNode topology(io.nemospawn.topology.GpuTopology t) {
+    ObjectNode d = Wire.MAPPER.valueToTree(t.toFormatMap());
+    d.put("source", t.source());
+    d.set("warnings", Wire.MAPPER.valueToTree(t.warnings()));
+    return d;
+  }
+
+  /** The HPO commands: the studies of the data directory, opened per command and closed. */
+  private @Nullable Object hpo(String name, ObjectNode p) {
+    java.nio.file.Path dir = nemoSpawn.dataDir();
+    if (name.equals("hpo.studies")) {
+      java.nio.file.Path hpoDir = io.nemospawn.hpo.Hpo.studyDir(dir);
+      List<String> names = new ArrayList<>();
+      if (java.nio.file.Files.isDirectory(hpoDir)) {
+        try (var files = java.nio.file.Files.list(hpoDir)) {
+          files
+              .map(f -> f.getFileName().toString())
+              .filter(f -> f.endsWith(".journal") || f.endsWith(".db"))
+              .map(f -> f.substring(0, f.lastIndexOf('.')))
+              .sorted()
+              .forEach(names::add);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException("Cannot list the studies in " + hpoDir, e);
+        }
+      }
+      return names;
+    }
+    String study = text(p, "study");
+    if (name.equals("hpo.create")) {
+      JsonNode from = p.get("warm_start_from");
+      io.nemospawn.hpo.HpoConfig config = io.nemospawn.hpo.HpoConfig.parse(
+          text(p, "config"), "the config of hpo.create (study " + study + ")");
+      try (io.nemospawn.hpo.Study s = io.nemospawn.hpo.Hpo.create(
+          dir, study, config, from != null && from.isString() ? from.asString() : null)) {
+        return studyView(s);
+      }
+    }
+    try (io.nemospawn.hpo.Study s = io.nemospawn.hpo.Hpo.open(dir, study)) {
+      switch (name) {
+        case "hpo.info":
+          return studyView(s);
+        case "hpo.ask": {
+          io.nemospawn.hpo.Trial t = s.ask();
+          return new RemoteStudies.Asked(t.number(), t.params());
+        }
+        case "hpo.report": {
+          boolean prune = s.report(integer(p, "trial"), integer(p, "step"), number(p, "value"));
+          return Wire.MAPPER.createObjectNode().put("prune", prune);
+        }
+        case "hpo.should_prune":
+          return Wire.MAPPER.createObjectNode().put("prune", s.shouldPrune(integer(p, "trial")));
+        case "hpo.tell": {
+          int trial = integer(p, "trial");
+          JsonNode state = p.get("state");
+          if (state != null && state.isString()) {
+            io.nemospawn.hpo.TrialState st;
+            try {
+              st = io.nemospawn.hpo.TrialState.valueOf(state.asString());
+            } catch (IllegalArgumentException e) {
+              throw new CommandRejectedException("Invalid state '" + state.asString()
+                  + "' for hpo.tell; use PRUNED or FAIL, or give value to complete the trial");
+            }
+            s.tell(trial, st);
+          } else {
+            s.tell(trial, number(p, "value"));
+          }
+          return RemoteStudies.TrialView.of(s.trial(trial));
+        }
+        case "hpo.trial":
+          return RemoteStudies.TrialView.of(s.trial(integer(p, "trial")));
+        case "hpo.trials":
+          return s.trials().stream().map(RemoteStudies.TrialView::of).toList();
+        case "hpo.best":
+          return s.findBestTrial().map(RemoteStudies.TrialView::of).orElse(null);
+        default:
+          throw new CommandRejectedException("unknown HPO command " + name);
+      }
+    }
+  }
+
+  private static RemoteStudies.StudyView studyView(io.nemospawn.hpo.Study s) {
+    return new RemoteStudies.StudyView(
+        s.name(),
+        s.direction().name(),
+        s.maxTrials(),
+        io.nemospawn.hpo.Hpo.config(s).map(io.nemospawn.hpo.HpoConfig::toJson).orElse(null),
+        s.storage().toString());
+  }
+
+  private static int integer(ObjectNode p, String field) {
+    JsonNode n = p.get(field);
+    if (n == null || !n.canConvertToInt() || !n.isIntegralNumber()) {
+      throw new CommandRejectedException(
+          "The payload needs the integer field '" + field + "', was " + n);
+    }
+    return n.asInt();
+  }
+
+  private static double number(ObjectNode p, String field) {
+    JsonNode n = p.get(field);
+    if (n == null || !n.isNumber()) {
+      throw new CommandRejectedException(
+          "The payload needs the number field '" + field + "', was " + n);
+    }
+    return n.asDouble();
   }
 
   private static ObjectNode teamEvent(TeamEvent e) {

@@ -51,4 +51,19 @@ public interface ProtocolHandler {
   default boolean readOnly(Command command) {
     return false;
   }
+
+  /**
+   * Whether {@code command}, a change, is one to data every role but a viewer may change (with
+   * the {@code auth} setting on): e.g. the trials of HPO studies, which the data directory's teams
+   * share and whose agents ask for and report. The default, false, checks it as a change to the
+   * whole data directory (admins and unscoped users only) unless its payload names a {@code
+   * team}.
+   *
+   * @param command the command, one {@link #readOnly} said changes something
+   * @return true to let agents and users make it
+   * @since 0.2
+   */
+  default boolean sharedChange(Command command) {
+    return false;
+  }
 }

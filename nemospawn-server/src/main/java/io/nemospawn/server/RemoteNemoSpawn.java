@@ -41,13 +41,40 @@ import tools.jackson.databind.node.ObjectNode;
  * The library API over {@code nemospawn.v1}: what {@link NemoSpawn#connect} returns. Data calls
  * of the allow-listed interfaces go over the wire; default methods run here on top of them; what
  * needs the server's machine (spawning agents, workspaces, configuration, profiles, the audit
- * log) throws {@link UnsupportedOperationException} naming the call.
+ * log) throws {@link UnsupportedOperationException} naming the call. HPO and the server's GPUs:
+ * {@link RemoteStudies}, {@link RemoteGpus}.
  */
 final class RemoteNemoSpawn implements NemoSpawn {
   private final Client client;
 
   RemoteNemoSpawn(Client client) {
     this.client = client;
+  }
+
+  Client client() {
+    return client;
+  }
+
+  /**
+   * A topology from its wire form: FORMAT.md's team.json GPU part ({@code gpus}, {@code
+   * topology}) plus {@code source} and {@code warnings}.
+   */
+  static GpuTopology topology(JsonNode v) {
+    java.util.Map<String, java.util.Map<String, String>> matrix = Wire.MAPPER.readValue(
+        Wire.MAPPER.treeAsTokens(v.path("topology")),
+        new tools.jackson.core.type.TypeReference<
+            java.util.Map<String, java.util.Map<String, String>>>() {});
+    List<java.util.Map<String, Object>> gpus = Wire.MAPPER.readValue(
+        Wire.MAPPER.treeAsTokens(v.path("gpus")),
+        new tools.jackson.core.type.TypeReference<List<java.util.Map<String, Object>>>() {});
+    GpuTopology.Builder b = GpuTopology.fromFormat(
+            matrix == null ? java.util.Map.of() : matrix, gpus == null ? List.of() : gpus)
+        .toBuilder()
+        .source(v.path("source").asString("team.json"));
+    for (JsonNode w : v.path("warnings")) {
+      b.warning(w.asString(""));
+    }
+    return b.build();
   }
 
   static NemoSpawn connect(URI url, String key) {
@@ -216,7 +243,8 @@ final class RemoteNemoSpawn implements NemoSpawn {
 
     @Override
     public Path dir() {
-      throw unsupported("Team.dir()");
+      // a path on the server's machine, as dataDir() is
+      return dataDir().resolve("teams").resolve(info.id());
     }
 
     @Override
@@ -226,7 +254,8 @@ final class RemoteNemoSpawn implements NemoSpawn {
 
     @Override
     public GpuTopology topology() {
-      throw unsupported("Team.topology()");
+      return RemoteNemoSpawn.topology(
+          client.call("teams.topology", payload("team", info.id()), Client.DEFAULT_TIMEOUT));
     }
 
     @Override

@@ -18,8 +18,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Golden NDJSON transcripts: {@code src/test/resources/golden/NAME.ndjson} holds the lines sent
- * ({@code > }) and the golden replies ({@code NAME.golden}), compared after masking what differs
+ * Golden NDJSON transcripts: {@code src/test/resources/golden/NAME.ndjson} holds the lines sent,
+ * {@code > } for a success case and {@code >! } for one that must be rejected (both checked), and
+ * the golden replies ({@code NAME.golden}), compared after masking what differs
  * between runs (timestamps, generated ids, the temp directory, the server id). {@code
  * HELLO protocol} sends a hello with the real key; {@code TASK} is replaced by the first task id
  * the transcript created. Record new goldens with {@code -Dgolden.record=true}.
@@ -58,10 +59,12 @@ class GoldenTranscriptTest {
     String task = null;
     Pattern taskId = Pattern.compile("\"(task-[0-9a-f]{8})\"");
     for (String in : Files.readAllLines(DIR.resolve(name + ".ndjson"), StandardCharsets.UTF_8)) {
-      if (!in.startsWith("> ")) {
+      boolean rejection = in.startsWith(">! ");
+      if (!in.startsWith("> ") && !rejection) {
         continue;
       }
-      String line = in.substring(2);
+      String sent = in.substring(rejection ? 3 : 2);
+      String line = sent;
       if (line.startsWith("HELLO ")) {
         line = "{\"protocol\":\"" + line.substring(6) + "\",\"command\":\"hello\",\"request_id\":"
             + "\"h\",\"payload\":{\"key\":\"" + key + "\"}}";
@@ -69,8 +72,20 @@ class GoldenTranscriptTest {
       if (task != null) {
         line = line.replace("\"TASK\"", "\"" + task + "\"");
       }
-      actual.add("> " + mask(in.substring(2)));
-      for (String reply : exchange(line)) {
+      actual.add((rejection ? ">! " : "> ") + mask(sent));
+      List<String> replies = exchange(line);
+      // the transcript says what each line is for: a success case must not be rejected (a
+      // placeholder id that matched nothing once made "successes" record rejections), a
+      // rejection case must be
+      assertThat(replies).as("replies to %s", sent).isNotEmpty();
+      boolean rejected =
+          replies.stream().anyMatch(r -> r.contains("\"event\":\"command_rejected\""));
+      assertThat(rejected)
+          .as(
+              "%s was meant to be %s; replies: %s",
+              sent, rejection ? "rejected" : "a success", replies)
+          .isEqualTo(rejection);
+      for (String reply : replies) {
         if (task == null) {
           Matcher m = taskId.matcher(reply);
           if (m.find()) {

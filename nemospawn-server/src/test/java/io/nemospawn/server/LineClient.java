@@ -20,7 +20,16 @@ final class LineClient implements AutoCloseable {
   private final OutputStream out;
 
   LineClient(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(port, -1);
+  }
+
+  /** A client whose socket receive buffer is set before it connects (-1: the system's). */
+  LineClient(int port, int receiveBuffer) throws IOException {
+    socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
     socket.setSoTimeout(10_000);
     in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
     out = socket.getOutputStream();

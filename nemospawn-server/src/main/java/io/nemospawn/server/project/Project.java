@@ -22,6 +22,18 @@ public final class Project {
     this.json = Objects.requireNonNull(json, "json");
   }
 
+  /**
+   * A project from its JSON (an entry of {@code project_list}'s {@code projects}), as a client of
+   * the control plane reads it.
+   *
+   * @param json the project's record; kept, not copied
+   * @return the project
+   * @since 0.2
+   */
+  public static Project of(ObjectNode json) {
+    return new Project(json);
+  }
+
   /** Returns the project id ({@code proj-<8 hex>}). */
   public String projectId() {
     return json.path("project_id").asString();
