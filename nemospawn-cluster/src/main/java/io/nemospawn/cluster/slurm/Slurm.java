@@ -142,16 +142,16 @@ public final class Slurm {
   public List<SlurmJob> find(String id) {
     checkJobId(id);
     requireTools();
-    Exec.Result q = Exec.run(
-        List.of("squeue", "-h", "-j", id, "-o", "%i|%j|%T|%N|%M|%r"), env, TIMEOUT);
+    Exec.Result q =
+        Exec.run(List.of("squeue", "-h", "-j", id, "-o", "%i|%j|%T|%N|%M|%r"), env, TIMEOUT);
     List<SlurmJob> out = new ArrayList<>();
     if (q.code() == 0) {
       for (String line : q.out().lines().toList()) {
         String[] f = line.split("\\|", -1);
         if (f.length >= 6) {
           String reason = f[5].equals("None") ? "" : f[5];
-          out.add(new SlurmJob(
-              f[0], f[1], f[2], OptionalInt.empty(), 0, f[3], f[4], reason, "squeue"));
+          out.add(
+              new SlurmJob(f[0], f[1], f[2], OptionalInt.empty(), 0, f[3], f[4], reason, "squeue"));
         }
       }
     } else if (!q.err().contains("Invalid job id")) {
@@ -165,7 +165,14 @@ public final class Slurm {
       return out;
     }
     Exec.Result a = Exec.run(
-        List.of("sacct", "-n", "-P", "-X", "-j", id, "-o",
+        List.of(
+            "sacct",
+            "-n",
+            "-P",
+            "-X",
+            "-j",
+            id,
+            "-o",
             "JobID,JobName,State,ExitCode,NodeList,Elapsed,Reason"),
         env,
         TIMEOUT);

@@ -34,8 +34,19 @@ public record SlurmJob(
     String source) {
 
   private static final Set<String> ACTIVE = Set.of(
-      "PENDING", "CONFIGURING", "RUNNING", "SUSPENDED", "COMPLETING", "REQUEUED", "REQUEUE_HOLD",
-      "REQUEUE_FED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED", "RESV_DEL_HOLD");
+      "PENDING",
+      "CONFIGURING",
+      "RUNNING",
+      "SUSPENDED",
+      "COMPLETING",
+      "REQUEUED",
+      "REQUEUE_HOLD",
+      "REQUEUE_FED",
+      "RESIZING",
+      "SIGNALING",
+      "STAGE_OUT",
+      "STOPPED",
+      "RESV_DEL_HOLD");
 
   /** Validates. */
   public SlurmJob {

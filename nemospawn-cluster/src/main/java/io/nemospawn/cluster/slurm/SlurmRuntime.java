@@ -101,13 +101,17 @@ public final class SlurmRuntime implements AgentRuntime {
       }
       for (var v : vars.entrySet()) {
         if (v.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
-          e.append("export ").append(v.getKey()).append('=').append(Shell.quote(v.getValue()))
+          e.append("export ")
+              .append(v.getKey())
+              .append('=')
+              .append(Shell.quote(v.getValue()))
               .append('\n');
         }
       }
       Files.deleteIfExists(envFile);
       Files.createFile(
-          envFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+          envFile,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(envFile, e, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
       SlurmScript script = SlurmScript.builder(jobName(l))
           .gpus(gpus)

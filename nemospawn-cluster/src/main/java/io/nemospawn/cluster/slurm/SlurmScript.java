@@ -84,8 +84,8 @@ public record SlurmScript(
   public SlurmScript {
     Objects.requireNonNull(jobName, "jobName");
     if (!JOB_NAME.matcher(jobName).matches()) {
-      throw new IllegalArgumentException("SLURM job name '" + printable(jobName)
-          + "' is not allowed: use " + NAME_RULE);
+      throw new IllegalArgumentException(
+          "SLURM job name '" + printable(jobName) + "' is not allowed: use " + NAME_RULE);
     }
     if (gpus < 0 || gpus > 1024) {
       throw new IllegalArgumentException("GPUs per node must be 0..1024, not " + gpus);
@@ -95,8 +95,8 @@ public record SlurmScript(
     }
     gpuType = check(gpuType, WORD, "GPU type", "letters, digits and . _ - +", true);
     partition = check(partition, WORD, "partition", "letters, digits and . _ - +", true);
-    time = check(time, TIME, "time limit", "HH:MM:SS, MM, MM:SS, D-HH, D-HH:MM:SS or UNLIMITED",
-        false);
+    time = check(
+        time, TIME, "time limit", "HH:MM:SS, MM, MM:SS, D-HH, D-HH:MM:SS or UNLIMITED", false);
     array = check(array, ARRAY, "array specification", "digits and , - : % (like 0-31%4)", true);
     command = List.copyOf(command);
     modules = List.copyOf(modules);
@@ -105,7 +105,11 @@ public record SlurmScript(
     }
     env = Map.copyOf(new LinkedHashMap<>(env));
     for (var e : env.entrySet()) {
-      check(e.getKey(), VAR, "variable name", "letters, digits and _, not starting with a digit",
+      check(
+          e.getKey(),
+          VAR,
+          "variable name",
+          "letters, digits and _, not starting with a digit",
           false);
       Shell.quote(e.getValue());
     }
@@ -161,7 +165,9 @@ public record SlurmScript(
       s.append("#SBATCH --output=/dev/null\n");
     } else {
       String out = output.isEmpty() ? (array.isEmpty() ? "nemospawn-%j" : "nemospawn-%A_%a") : "";
-      s.append("#SBATCH --output=").append(out.isEmpty() ? output : out + ".out").append('\n');
+      s.append("#SBATCH --output=")
+          .append(out.isEmpty() ? output : out + ".out")
+          .append('\n');
       if (output.isEmpty()) {
         s.append("#SBATCH --error=").append(out).append(".err\n");
       }
@@ -193,8 +199,13 @@ public record SlurmScript(
             s.append("export ").append(k).append('=').append(Shell.quote(v)).append('\n'));
     if (envFile != null) {
       String f = Shell.quote(envFile.toString());
-      s.append("if [ -f ").append(f).append(" ]; then set -a; . ").append(f)
-          .append("; set +a; rm -f -- ").append(f).append("; fi\n");
+      s.append("if [ -f ")
+          .append(f)
+          .append(" ]; then set -a; . ")
+          .append(f)
+          .append("; set +a; rm -f -- ")
+          .append(f)
+          .append("; fi\n");
     }
     if (allocationFile != null) {
       s.append("printf 'job_id=%s\\nnode=%s\\ncuda_visible_devices=%s\\n' \"${SLURM_JOB_ID-}\""
@@ -213,8 +224,13 @@ public record SlurmScript(
         String f = Shell.quote(exitFile.toString());
         String tmp = Shell.quote(exitFile + ".tmp");
         s.append("code=$?\n");
-        s.append("printf '%s\\n' \"$code\" >").append(tmp).append(" && mv -f -- ").append(tmp)
-            .append(' ').append(f).append('\n');
+        s.append("printf '%s\\n' \"$code\" >")
+            .append(tmp)
+            .append(" && mv -f -- ")
+            .append(tmp)
+            .append(' ')
+            .append(f)
+            .append('\n');
         s.append("exit \"$code\"\n");
       }
     }
@@ -342,8 +358,23 @@ public record SlurmScript(
      * @throws IllegalArgumentException naming the value that is not allowed
      */
     public SlurmScript build() {
-      return new SlurmScript(jobName, gpus, gpuType, nodes, partition, time, command, array,
-          modules, env, envFile, workDir, output, appendOutput, exitFile, allocationFile);
+      return new SlurmScript(
+          jobName,
+          gpus,
+          gpuType,
+          nodes,
+          partition,
+          time,
+          command,
+          array,
+          modules,
+          env,
+          envFile,
+          workDir,
+          output,
+          appendOutput,
+          exitFile,
+          allocationFile);
     }
   }
 }

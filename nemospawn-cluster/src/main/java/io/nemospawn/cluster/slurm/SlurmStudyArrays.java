@@ -40,8 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.4")
 public final class SlurmStudyArrays {
-  private static final Pattern LINE = Pattern.compile(
-      "^nemospawn-hpo(?:\\s+step=(\\d+))?\\s+value=([-+0-9.eEinfINFaN]+)\\s*$");
+  private static final Pattern LINE =
+      Pattern.compile("^nemospawn-hpo(?:\\s+step=(\\d+))?\\s+value=([-+0-9.eEinfINFaN]+)\\s*$");
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private SlurmStudyArrays() {}
@@ -73,7 +73,12 @@ public final class SlurmStudyArrays {
     }
     List<String> argv = new ArrayList<>(cli);
     argv.addAll(List.of(
-        "slurm", "hpo-task", "--study", study, "--data-dir", dataDir.toAbsolutePath().toString(),
+        "slurm",
+        "hpo-task",
+        "--study",
+        study,
+        "--data-dir",
+        dataDir.toAbsolutePath().toString(),
         "--"));
     argv.addAll(command);
     return base.array("0-" + (trials - 1) + "%" + parallel).command(argv).build();
@@ -89,7 +94,11 @@ public final class SlurmStudyArrays {
    * @param exitCode the command's exit code, or empty when it was killed for pruning
    */
   public record Outcome(
-      int trial, TrialState state, OptionalDouble value, OptionalInt lastStep, OptionalInt exitCode) {}
+      int trial,
+      TrialState state,
+      OptionalDouble value,
+      OptionalInt lastStep,
+      OptionalInt exitCode) {}
 
   /**
    * Runs one trial: asks, runs {@code command} in {@code workDir} with the parameters in its
@@ -108,9 +117,10 @@ public final class SlurmStudyArrays {
     env.put("NEMOSPAWN_HPO_STUDY", study.name());
     env.put("NEMOSPAWN_HPO_TRIAL", Integer.toString(t.number()));
     env.put("NEMOSPAWN_HPO_PARAMS", JSON.writeValueAsString(t.params()));
-    t.params().forEach((k, v) -> env.put(
-        "NEMOSPAWN_PARAM_" + k.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_]", "_"),
-        String.valueOf(v)));
+    t.params()
+        .forEach((k, v) -> env.put(
+            "NEMOSPAWN_PARAM_" + k.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_]", "_"),
+            String.valueOf(v)));
     log.println("nemospawn: study " + study.name() + " trial " + t.number() + " " + t.params());
     Process p;
     try {
