@@ -148,6 +148,16 @@ public record SlurmScript(
     return b.toString();
   }
 
+  /**
+   * Splits a command line into the words of an argv the way sh would, with no expansion: {@code
+   * $(id)}, backquotes, {@code ;} and {@code |} stay literal text (for {@code slurm generate -c}).
+   *
+   * @throws IllegalArgumentException for an unterminated quote
+   */
+  public static List<String> words(String commandLine) {
+    return Shell.words(commandLine);
+  }
+
   /** Returns a builder with 1.0's defaults: 1 GPU, 1 node, 24 hours, no command. */
   public static Builder builder(String jobName) {
     return new Builder(jobName);
