@@ -250,6 +250,23 @@ class SlurmCommandIT {
   }
 
   @Test
+  void launchRunPutsEveryAgentOfATemplateOnTheSlurmRuntime() throws Exception {
+    JsonNode plan = json(
+        "launch",
+        "run",
+        "autoresearch",
+        "--agent-cmd",
+        "demo",
+        "--runtime",
+        "slurm",
+        "--dry-run",
+        "--json");
+    assertThat(plan.get("agents")).isNotEmpty();
+    plan.get("agents")
+        .forEach(a -> assertThat(a.get("runtime").asString()).as(a.toString()).isEqualTo("slurm"));
+  }
+
+  @Test
   void eightTrialsOfAStudyAsAnArrayThroughTheCli() throws Exception {
     Path hpo = dir.resolve("space.toml");
     Files.writeString(hpo, """

@@ -204,7 +204,10 @@ public final class SlurmRuntime implements AgentRuntime {
         }
         Thread.sleep(200);
       }
-      slurm.cancel(id, "KILL");
+      List<SlurmJob> left = slurm.find(id);
+      if (!left.isEmpty() && left.get(0).active()) {
+        slurm.cancel(id, "KILL");
+      }
     } catch (java.util.NoSuchElementException gone) {
       // Already left SLURM.
     } catch (InterruptedException e) {
