@@ -222,8 +222,9 @@ public final class Slurm {
     }
     argv.add(id);
     Exec.Result r = Exec.run(argv, env, TIMEOUT);
-    if (r.code() != 0 && find(id).stream().anyMatch(SlurmJob::active)) {
-      // A job that ended meanwhile is not a failure: it is what cancel wanted.
+    if (r.code() != 0
+        && find(id).stream().anyMatch(j -> j.active() && !j.state().equals("COMPLETING"))) {
+      // A job that ended (or is completing) meanwhile is not a failure: it is what cancel wanted.
       throw new IllegalStateException(
           "scancel " + id + " failed (exit " + r.code() + "): " + r.err().strip());
     }

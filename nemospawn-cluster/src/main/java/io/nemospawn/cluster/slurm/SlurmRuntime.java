@@ -205,7 +205,7 @@ public final class SlurmRuntime implements AgentRuntime {
         Thread.sleep(200);
       }
       List<SlurmJob> left = slurm.find(id);
-      if (!left.isEmpty() && left.get(0).active()) {
+      if (!left.isEmpty() && left.get(0).active() && !left.get(0).state().equals("COMPLETING")) {
         slurm.cancel(id, "KILL");
       }
     } catch (java.util.NoSuchElementException gone) {
