@@ -61,7 +61,10 @@ final class LaunchCommand {
     @Option(names = "--profile", paramLabel = "P", description = "Agent profile for workers.")
     String profile = "";
 
-    @Option(names = "--runtime", paramLabel = "R", description = "tmux, process or sandbox.")
+    @Option(
+        names = "--runtime",
+        paramLabel = "R",
+        description = "tmux, process, sandbox or slurm (every agent a SLURM job).")
     String runtime = "";
 
     @Option(

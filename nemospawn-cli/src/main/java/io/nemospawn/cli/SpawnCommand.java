@@ -111,7 +111,8 @@ final class SpawnCommand {
     @Option(
         names = "--runtime",
         paramLabel = "RUNTIME",
-        description = "tmux, process or sandbox (default: the default_runtime setting).")
+        description =
+            "tmux, process, sandbox or slurm (a SLURM job; see docs/slurm.md) (default: the default_runtime setting).")
     @Nullable
     String runtime;
 

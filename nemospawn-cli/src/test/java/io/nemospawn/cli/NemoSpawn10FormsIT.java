@@ -33,7 +33,7 @@ import tools.jackson.databind.JsonNode;
  * older form exists too, that both leave the same state.
  */
 class NemoSpawn10FormsIT {
-  /** The groups this class covers (gpu: GpuCommandIT). */
+  /** The groups this class covers (gpu: GpuCommandIT; slurm forms: SlurmCommandIT). */
   static final List<String> GROUPS = List.of(
       "spawn",
       "workspace",
@@ -50,7 +50,8 @@ class NemoSpawn10FormsIT {
       "snapshot",
       "schedule",
       "cost",
-      "auth");
+      "auth",
+      "slurm");
 
   @TempDir
   Path dir;
@@ -212,7 +213,11 @@ class NemoSpawn10FormsIT {
             "cost show",
             "auth audit",
             "auth create-user",
-            "auth verify");
+            "auth verify",
+            "slurm cancel",
+            "slurm generate",
+            "slurm status",
+            "slurm submit");
   }
 
   @Test

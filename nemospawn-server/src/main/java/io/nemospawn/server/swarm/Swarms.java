@@ -211,10 +211,30 @@ public final class Swarms implements AutoCloseable {
         "The ssh backend is not implemented yet (issue 16: remote and Slurm providers)"));
     out.add(provider(
         "slurm",
-        "Slurm cluster",
+        "Slurm cluster (one SLURM job per node)",
         "slurm",
-        "The slurm backend is not implemented yet (issue 16: remote and Slurm providers)"));
+        slurmUnavailable(),
+        "command",
+        "channel",
+        "partition",
+        "gpus",
+        "time",
+        "agent_model",
+        "pricing_model"));
     return out;
+  }
+
+  /**
+   * Why the slurm provider cannot launch: no {@code slurm} agent runtime on the class path
+   * (nemospawn-cluster provides it, found through ServiceLoader), or SLURM's tools missing.
+   */
+  private static @Nullable String slurmUnavailable() {
+    for (io.nemospawn.spi.AgentRuntime r : io.nemospawn.spi.AgentRuntime.all()) {
+      if (r.name().equals("slurm")) {
+        return r.unavailableReason().orElse(null);
+      }
+    }
+    return "No slurm agent runtime on the class path (issue 16): add io.nemospawn:nemospawn-cluster";
   }
 
   private static ObjectNode provider(
@@ -276,14 +296,15 @@ public final class Swarms implements AutoCloseable {
           + spec.path("disabled_reason").asString());
     }
     ObjectNode params = req.params();
-    String runtime = params.path("runtime").asString("process");
-    if (!runtime.matches("tmux|process|sandbox")) {
+    boolean slurm = req.provider().equals("slurm");
+    String runtime = slurm ? "slurm" : params.path("runtime").asString("process");
+    if (!slurm && !runtime.matches("tmux|process|sandbox")) {
       throw new IllegalArgumentException("provider_params.runtime must be tmux, process or sandbox,"
           + " not '" + NodeSelector.printable(runtime) + "'");
     }
     List<String> command = new ArrayList<>();
     String channel = "mock";
-    if (req.provider().equals("local")) {
+    if (req.provider().equals("local") || slurm) {
       JsonNode c = params.path("command");
       if (!c.isArray() || c.isEmpty()) {
         throw new IllegalArgumentException(
@@ -378,6 +399,18 @@ public final class Swarms implements AutoCloseable {
             .repo(repo)
             .env("NEMOSPAWN_SWARM_ID", swarmId)
             .env("NEMOSPAWN_SWARM_NODE", String.valueOf(i));
+        if (slurm) {
+          // The slurm runtime's settings; it checks them (partition, time, GPUs) on submit.
+          for (String[] k : new String[][] {
+            {"partition", "NEMOSPAWN_SLURM_PARTITION"},
+            {"time", "NEMOSPAWN_SLURM_TIME"},
+            {"gpus", "NEMOSPAWN_SLURM_GPUS"}
+          }) {
+            if (!params.path(k[0]).isMissingNode() && !params.path(k[0]).isNull()) {
+              b.env(k[1], params.path(k[0]).asString(""));
+            }
+          }
+        }
         if (params.path("mock_delay_ms").canConvertToLong()) {
           b.env(
               "NEMOSPAWN_MOCK_DELAY_MS",

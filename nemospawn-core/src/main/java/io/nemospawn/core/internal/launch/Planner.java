@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  */
 final class Planner {
   /** Runtimes a worker may name. */
-  static final List<String> RUNTIMES = List.of("tmux", "process", "sandbox");
+  static final List<String> RUNTIMES = List.of("tmux", "process", "sandbox", "ssh", "slurm");
 
   /** Agent CLIs looked for on the PATH, in order, when no agent is named. */
   static final List<String> AGENT_CLIS = List.of("claude", "codex");
