@@ -39,6 +39,7 @@ import picocli.CommandLine.Command;
       NemoCommand.class,
       NgcCommand.class,
       ProjectCommand.class,
-      SwarmCommand.class
+      SwarmCommand.class,
+      ClusterCommand.class
     })
 public final class NemoSpawnCommand {}

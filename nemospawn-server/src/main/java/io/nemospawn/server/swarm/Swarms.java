@@ -208,7 +208,14 @@ public final class Swarms implements AutoCloseable {
         "ssh",
         "SSH hosts",
         "ssh",
-        "The ssh backend is not implemented yet (issue 16: remote and Slurm providers)"));
+        io.nemospawn.spi.AgentRuntime.all().stream().anyMatch(r -> r.name().equals("ssh"))
+            ? null
+            : "The ssh backend needs the ssh agent runtime (io.nemospawn:nemospawn-cluster, issue"
+                + " 16) on the class path",
+        "command",
+        "cluster",
+        "agent_model",
+        "pricing_model"));
     out.add(provider(
         "slurm",
         "Slurm cluster",
@@ -276,21 +283,29 @@ public final class Swarms implements AutoCloseable {
           + spec.path("disabled_reason").asString());
     }
     ObjectNode params = req.params();
-    String runtime = params.path("runtime").asString("process");
+    boolean ssh = req.provider().equals("ssh");
+    String runtime = ssh ? "process" : params.path("runtime").asString("process");
     if (!runtime.matches("tmux|process|sandbox")) {
       throw new IllegalArgumentException("provider_params.runtime must be tmux, process or sandbox,"
           + " not '" + NodeSelector.printable(runtime) + "'");
     }
     List<String> command = new ArrayList<>();
     String channel = "mock";
-    if (req.provider().equals("local")) {
+    String cluster = params.path("cluster").asString("");
+    if (ssh
+        && !cluster.matches(
+            "[A-Za-z0-9][A-Za-z0-9._-]{0,63}|[A-Za-z_][A-Za-z0-9._-]*@[A-Za-z0-9.:-]+")) {
+      throw new IllegalArgumentException("provider_params.cluster must name a registered cluster"
+          + " (or user@host), not '" + NodeSelector.printable(cluster) + "'");
+    }
+    if (req.provider().equals("local") || ssh) {
       JsonNode c = params.path("command");
       if (!c.isArray() || c.isEmpty()) {
         throw new IllegalArgumentException(
             "provider_params.command must be a non-empty array of strings (the agent CLI's argv)");
       }
       c.forEach(x -> command.add(x.asString("")));
-      channel = params.path("channel").asString("auto");
+      channel = ssh ? "inbox" : params.path("channel").asString("auto");
       if (channel.equals("auto")) {
         String exe = Path.of(command.get(0)).getFileName().toString();
         channel = exe.equals("claude")
@@ -374,10 +389,13 @@ public final class Swarms implements AutoCloseable {
         }
         AgentSpec.Builder b = AgentSpec.builder("node-" + i)
             .command(argv)
-            .runtime(runtime)
+            .runtime(ssh ? "ssh" : runtime)
             .repo(repo)
             .env("NEMOSPAWN_SWARM_ID", swarmId)
             .env("NEMOSPAWN_SWARM_NODE", String.valueOf(i));
+        if (ssh) {
+          b.env("NEMOSPAWN_CLUSTER", cluster); // the ssh runtime's host (SshRuntime.TARGET_ENV)
+        }
         if (params.path("mock_delay_ms").canConvertToLong()) {
           b.env(
               "NEMOSPAWN_MOCK_DELAY_MS",
