@@ -53,11 +53,20 @@ public class SshBenchmark {
       try (Reader r = Files.newBufferedReader(Path.of("/tmp/ns-sshd.env"))) {
         p.load(r);
       }
-      Cluster c = new Cluster("bench", p.getProperty("NS_SSHD_HOST"),
-          Integer.parseInt(p.getProperty("NS_SSHD_PORT")), p.getProperty("NS_SSHD_USER"),
-          Path.of(p.getProperty("NS_SSHD_KEY")), "", Instant.now());
-      shell = RemoteShell.open(c, new SshSettings(
-          List.of(Path.of(p.getProperty("NS_SSHD_KNOWN_HOSTS"))), false, Duration.ofSeconds(10)));
+      Cluster c = new Cluster(
+          "bench",
+          p.getProperty("NS_SSHD_HOST"),
+          Integer.parseInt(p.getProperty("NS_SSHD_PORT")),
+          p.getProperty("NS_SSHD_USER"),
+          Path.of(p.getProperty("NS_SSHD_KEY")),
+          "",
+          Instant.now());
+      shell = RemoteShell.open(
+          c,
+          new SshSettings(
+              List.of(Path.of(p.getProperty("NS_SSHD_KNOWN_HOSTS"))),
+              false,
+              Duration.ofSeconds(10)));
       dir = Files.createTempDirectory("nemospawn-bench-ssh-");
       file = dir.resolve("blob");
       byte[] b = new byte[16 << 20];

@@ -69,7 +69,10 @@ public final class ArtifactTransfer {
     }
     String want = remoteSha256(sh, remotePath);
     Path abs = local.toAbsolutePath();
-    Files.createDirectories(abs.getParent());
+    Path parent = abs.getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
     Path part = abs.resolveSibling(abs.getFileName() + ".part");
     long have = Files.exists(part) ? Files.size(part) : -1;
     long from = have >= 0 && have <= size ? have : 0;

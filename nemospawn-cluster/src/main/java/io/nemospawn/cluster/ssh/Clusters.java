@@ -217,7 +217,7 @@ public final class Clusters {
         try {
           gpus = NvidiaSmiOutput.gpus(g.out());
         } catch (IllegalArgumentException e) {
-          gpuError = e.getMessage();
+          gpuError = String.valueOf(e.getMessage());
         }
       } else {
         gpuError = g.exitCode() == 127

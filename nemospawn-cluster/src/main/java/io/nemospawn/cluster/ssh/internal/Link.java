@@ -80,7 +80,7 @@ public final class Link {
               "agent:" + spec.agentId(),
               new Principal(spec.agentId(), AccessRole.AGENT, spec.teamId()));
     }
-    String agentKey = key;
+    String agentKey = java.util.Objects.requireNonNull(key, "key");
     if (ownKey) {
       Runtime.getRuntime()
           .addShutdownHook(
@@ -188,6 +188,11 @@ public final class Link {
         if (sh == null || !sh.connected()) {
           if (sh != null) {
             sh.close();
+            shell = null;
+            lostAt = Instant.now();
+            status("unreachable since " + lostAt + ": the connection closed");
+            System.err.println(lostAt + " link to " + cluster.address()
+                + " lost (the connection closed); reconnecting");
           }
           sh = connect();
           sh.forwardRemote(remotePort, "127.0.0.1", localPort);

@@ -94,7 +94,8 @@ public final class LinkProcesses {
     if (!s.startsWith(PREFIX)) {
       return "";
     }
-    return Link.statusOf(Path.of(s.substring(PREFIX.length())).getParent());
+    Path spec = Path.of(s.substring(PREFIX.length())).toAbsolutePath();
+    return Link.statusOf(java.util.Objects.requireNonNull(spec.getParent(), "link dir"));
   }
 
   private static Optional<ProcessHandle> handle(Launched l) {

@@ -40,7 +40,8 @@ public record LinkSpec(
 
   /** The directory that holds the spec and the link's status files. */
   public static Path dirOf(Path logFile, String agentId) {
-    return logFile.toAbsolutePath().getParent().resolve(agentId + ".link");
+    return java.util.Objects.requireNonNull(logFile.toAbsolutePath().getParent(), "log dir")
+        .resolve(agentId + ".link");
   }
 
   public Path dir() {
