@@ -186,7 +186,7 @@ class ClusterCliIT {
       Team t = ns.newTeam("arts").create();
       teamId = t.id();
       artId =
-          t.artifacts().register(ArtifactSpec.of(ArtifactType.CHECKPOINT, file)).id();
+          t.artifacts().register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, file)).id();
     }
     Path remote = Files.createTempDirectory("ns-cli-push-");
     String target = remote.resolve("ckpt.bin").toString();

@@ -81,8 +81,8 @@ class SshRuntimeIT {
         .contains("NEMOSPAWN_TEAM=" + team.id() + "\n")
         .contains("NEMOSPAWN_AGENT=" + a.id() + "\n")
         .contains("CUDA_VISIBLE_DEVICES=2,0\n")
-        .contains("NEMOSPAWN_PROMPT=" + System.getProperty("user.home") + "/"
-            + Clusters.REMOTE_DIR + "/agents/" + team.id() + "/" + a.id() + "/prompt.md\n")
+        .contains("NEMOSPAWN_PROMPT=" + System.getProperty("user.home") + "/" + Clusters.REMOTE_DIR
+            + "/agents/" + team.id() + "/" + a.id() + "/prompt.md\n")
         .contains("PROMPT_OK=true")
         .doesNotContain(SshRuntime.TARGET_ENV + "=");
     assertThat(a.exitCode()).hasValue(0);
@@ -204,6 +204,7 @@ class SshRuntimeIT {
             .build()))
         .hasMessageContaining("No cluster 'nope'");
   }
+
   @Test
   void theSwarmProviderSshLaunchesNodesOnTheCluster() throws Exception {
     try (io.nemospawn.server.swarm.Swarms swarms =
@@ -219,14 +220,20 @@ class SshRuntimeIT {
       var json = tools.jackson.databind.json.JsonMapper.builder().build();
       var bad = json.createObjectNode().put("cluster", "$(id)");
       bad.putArray("command").add("sleep").add("60");
-      assertThatThrownBy(() -> swarms.launch(new io.nemospawn.server.swarm.Swarms.LaunchRequest(
-              1, "ssh", "", new io.nemospawn.server.swarm.Personas("", java.util.Map.of()), bad),
+      assertThatThrownBy(() -> swarms.launch(
+              new io.nemospawn.server.swarm.Swarms.LaunchRequest(
+                  1,
+                  "ssh",
+                  "",
+                  new io.nemospawn.server.swarm.Personas("", java.util.Map.of()),
+                  bad),
               "req-bad"))
           .hasMessageContaining("provider_params.cluster");
       var params = json.createObjectNode().put("cluster", "ci");
       params.putArray("command").add("sleep").add("60");
-      var launched = swarms.launch(new io.nemospawn.server.swarm.Swarms.LaunchRequest(
-          1, "ssh", "", new io.nemospawn.server.swarm.Personas("", java.util.Map.of()), params),
+      var launched = swarms.launch(
+          new io.nemospawn.server.swarm.Swarms.LaunchRequest(
+              1, "ssh", "", new io.nemospawn.server.swarm.Personas("", java.util.Map.of()), params),
           "req-1");
       Team t = ns.team(launched.path("job_id").asString());
       Agent node = t.agent(t.agents().list().items().get(0).id());
