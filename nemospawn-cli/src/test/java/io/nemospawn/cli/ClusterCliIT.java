@@ -108,10 +108,10 @@ class ClusterCliIT {
     }
     register();
     CliProcesses.Result list = cli("cluster", "list", "--json");
-    assertThat(list.out()).contains("\"name\":\"ci\"").contains("\"user\":\"root\"");
+    assertThat(list.out()).contains("\"name\" : \"ci\"").contains("\"user\" : \"root\"");
     CliProcesses.Result st = cli("cluster", "status", "ci", "--json");
     assertThat(st.code()).as(st.err()).isZero();
-    assertThat(st.out()).contains("\"reachable\":true").contains("\"load\":");
+    assertThat(st.out()).contains("\"reachable\" : true").contains("\"load\" : ");
     CliProcesses.Result bad = cli("cluster", "register", "../x", "--host", "h");
     assertThat(bad.code()).isNotZero();
     assertThat(bad.err()).contains("Invalid cluster name '../x'");
@@ -185,8 +185,9 @@ class ClusterCliIT {
     try (NemoSpawn ns = NemoSpawn.open(dir.resolve("data"))) {
       Team t = ns.newTeam("arts").create();
       teamId = t.id();
-      artId =
-          t.artifacts().register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, file)).id();
+      artId = t.artifacts()
+          .register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, file))
+          .id();
     }
     Path remote = Files.createTempDirectory("ns-cli-push-");
     String target = remote.resolve("ckpt.bin").toString();
@@ -194,7 +195,7 @@ class ClusterCliIT {
       CliProcesses.Result push = cli(
           "artifact", "push", teamId, artId, "--cluster", "ci", "--remote-path", target, "--json");
       assertThat(push.code()).as(push.err()).isZero();
-      assertThat(push.out()).contains("\"sha256\":\"").contains("\"bytes\":" + (3 << 20));
+      assertThat(push.out()).contains("\"sha256\" : \"").contains("\"bytes\" : " + (3 << 20));
       assertThat(Files.mismatch(file, Path.of(target))).isEqualTo(-1);
       Files.delete(file);
       CliProcesses.Result pull =
