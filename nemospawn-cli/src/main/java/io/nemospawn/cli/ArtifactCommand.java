@@ -30,7 +30,9 @@ import picocli.CommandLine.TypeConversionException;
       ArtifactCommand.Register.class,
       ArtifactCommand.Promote.class,
       ArtifactCommand.ListArtifacts.class,
-      ArtifactCommand.Show.class
+      ArtifactCommand.Show.class,
+      ArtifactCommand.Push.class,
+      ArtifactCommand.Pull.class
     })
 final class ArtifactCommand {
 
@@ -284,6 +286,91 @@ final class ArtifactCommand {
     int run(Team t) {
       print(t.artifacts().get(artifactId));
       return ExitCodes.OK;
+    }
+  }
+
+  /** What push and pull share: the cluster and the remote path. */
+  abstract static class Transfer extends OneArtifact {
+    @Option(
+        names = "--cluster",
+        required = true,
+        paramLabel = "NAME",
+        description = "The registered cluster (see cluster register).")
+    String cluster;
+
+    @Option(
+        names = "--remote-path",
+        paramLabel = "PATH",
+        description = "Where the copy is on the cluster (default: <mount>/nemospawn/artifacts/TEAM/"
+            + "ARTIFACT/<file name> with a --mount, else ~/.nemospawn-remote/artifacts/...).")
+    @Nullable
+    String remotePath;
+
+    String remote(io.nemospawn.cluster.ssh.Cluster c, Team t, Artifact a) {
+      if (remotePath != null) {
+        return remotePath;
+      }
+      String tail = "artifacts/" + t.id() + "/" + a.id() + "/"
+          + java.nio.file.Path.of(a.path()).getFileName();
+      return c.mount().isEmpty()
+          ? io.nemospawn.cluster.ssh.Clusters.REMOTE_DIR + "/" + tail
+          : c.mount() + "/nemospawn/" + tail;
+    }
+
+    int transfer(Team t, boolean push) throws java.io.IOException {
+      Artifact a = t.artifacts().get(artifactId);
+      var clusters = io.nemospawn.cluster.ssh.Clusters.of(state.dataDir());
+      var c = clusters.get(cluster);
+      java.nio.file.Path local = java.nio.file.Path.of(a.path());
+      if (push && !java.nio.file.Files.isRegularFile(local)) {
+        throw new IllegalArgumentException("Artifact " + a.id() + "'s path " + local
+            + " is not a file here; push copies one file");
+      }
+      String remote = remote(c, t, a);
+      try (var sh = clusters.connect(c, false)) {
+        var outcome = push
+            ? io.nemospawn.cluster.ssh.ArtifactTransfer.push(sh, local, remote, d -> {})
+            : io.nemospawn.cluster.ssh.ArtifactTransfer.pull(sh, remote, local, d -> {});
+        if (out.json()) {
+          out.json(java.util.Map.of(
+              "artifact_id", a.id(),
+              "cluster", c.name(),
+              "direction", push ? "push" : "pull",
+              "local", local.toString(),
+              "remote", remote,
+              "bytes", outcome.bytes(),
+              "resumed_from", outcome.resumedFrom(),
+              "sha256", outcome.sha256()));
+        } else {
+          out.println((push ? "Pushed " : "Pulled ") + a.id() + " " + (push ? "to " : "from ")
+              + c.name() + ":" + remote + " (" + outcome.bytes() + " bytes, sha256 "
+              + outcome.sha256()
+              + (outcome.resumedFrom() > 0 ? ", resumed at " + outcome.resumedFrom() : "") + ")");
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "push",
+      description = "Copies an artifact's file to a cluster over SFTP, with a SHA-256 check;"
+          + " an interrupted copy resumes where it stopped.")
+  static final class Push extends Transfer {
+    @Override
+    int run(Team t) throws Exception {
+      return transfer(t, true);
+    }
+  }
+
+  @Command(
+      name = "pull",
+      description = "Copies an artifact's file from a cluster back to its path here over SFTP,"
+          + " with a SHA-256 check; an interrupted copy resumes where it stopped.")
+  static final class Pull extends Transfer {
+    @Override
+    int run(Team t) throws Exception {
+      return transfer(t, false);
     }
   }
 

@@ -40,6 +40,7 @@ import picocli.CommandLine.Command;
       NgcCommand.class,
       ProjectCommand.class,
       SwarmCommand.class,
-      SlurmCommand.class
+      SlurmCommand.class,
+      ClusterCommand.class
     })
 public final class NemoSpawnCommand {}

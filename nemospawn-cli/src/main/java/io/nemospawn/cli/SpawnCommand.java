@@ -103,10 +103,18 @@ final class SpawnCommand {
     @Option(
         names = "--remote",
         paramLabel = "USER@HOST",
-        description = "NemoSpawn 1.0's remote sandbox host: not supported here; the spawn fails"
-            + " and says what to do instead.")
+        description = "Runs the agent on this host over SSH (the ssh runtime; its host key must"
+            + " be known, see cluster register --accept-host-key): user@host[:port], or a"
+            + " registered cluster's user@host. See docs/clusters.md.")
     @Nullable
     String remote;
+
+    @Option(
+        names = "--cluster",
+        paramLabel = "NAME",
+        description = "Runs the agent on this registered cluster over SSH (the ssh runtime).")
+    @Nullable
+    String cluster;
 
     @Option(
         names = "--runtime",
@@ -148,11 +156,25 @@ final class SpawnCommand {
       } else if (gpus != null && gpus.count != null) {
         b.gpuCount(gpus.count);
       }
-      if (remote != null) {
-        throw new IllegalArgumentException("Cannot spawn agent '" + name + "' on remote host '"
-            + remote + "': this NemoSpawn spawns on the machine it runs on. Run the same"
-            + " `nemospawn spawn agent` on " + remote + " (its data directory must be shared) or"
-            + " leave out --remote.");
+      if (remote != null && cluster != null) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "Give --remote or --cluster, not both");
+      }
+      String target = remote != null ? remote : cluster;
+      if (target != null) {
+        if (runtime != null && !runtime.equals("ssh")) {
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(),
+              "--runtime " + runtime + " cannot run on " + target
+                  + "; remote agents use the ssh runtime");
+        }
+        if (remote != null) {
+          io.nemospawn.cluster.ssh.Cluster.ofRemote(remote); // validates user and host
+        } else {
+          io.nemospawn.cluster.ssh.Cluster.checkName(target);
+        }
+        runtime = "ssh";
+        b.env(io.nemospawn.cluster.ssh.SshRuntime.TARGET_ENV, target);
       }
       if (program == null && !args.isEmpty()) {
         throw new IllegalArgumentException("Arguments " + args + " were given without"

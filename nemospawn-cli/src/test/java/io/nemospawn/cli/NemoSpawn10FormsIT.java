@@ -51,7 +51,8 @@ class NemoSpawn10FormsIT {
       "schedule",
       "cost",
       "auth",
-      "slurm");
+      "slurm",
+      "cluster");
 
   @TempDir
   Path dir;
@@ -217,7 +218,10 @@ class NemoSpawn10FormsIT {
             "slurm cancel",
             "slurm generate",
             "slurm status",
-            "slurm submit");
+            "slurm submit",
+            "cluster list",
+            "cluster register",
+            "cluster status");
   }
 
   @Test
@@ -334,7 +338,7 @@ class NemoSpawn10FormsIT {
   }
 
   @Test
-  void spawnWithRemoteFailsClearlyAndWritesNothing() throws Exception {
+  void spawnWithRemoteToAnUnknownHostFailsClearlyAndRunsNothing() throws Exception {
     String t = team("t1", 0);
     Result r = cli(
         "spawn",
@@ -344,19 +348,34 @@ class NemoSpawn10FormsIT {
         "--agent-name",
         "far",
         "--remote",
-        "gpu@node7",
+        "gpu@node7.invalid",
         "--agent-cmd",
         "sleep",
         "--",
         "1");
     assertThat(r.code()).isEqualTo(ExitCodes.FAILURE);
-    assertThat(r.err())
-        .contains("Cannot spawn agent 'far' on remote host 'gpu@node7'")
-        .contains("leave out --remote");
+    assertThat(r.err()).contains("Cannot spawn agent 'far' on gpu@node7.invalid");
+    Result hostile = cli(
+        "spawn",
+        "agent",
+        "--team",
+        t,
+        "--agent-name",
+        "evil",
+        "--remote",
+        "root@h$(id)",
+        "--agent-cmd",
+        "sleep",
+        "--",
+        "1");
+    assertThat(hostile.code()).isNotZero();
+    assertThat(hostile.err()).contains("Invalid host 'h$(id)'");
     Path agents = data.resolve("teams").resolve(t).resolve("agents");
     if (Files.exists(agents)) {
       try (Stream<Path> s = Files.list(agents)) {
-        assertThat(s.filter(f -> f.toString().endsWith(".json")).toList()).isEmpty();
+        for (Path f : s.filter(f -> f.toString().endsWith(".json")).toList()) {
+          assertThat(Files.readString(f)).doesNotContain("\"status\":\"running\"");
+        }
       }
     }
   }

@@ -52,6 +52,25 @@ public final class NvidiaSmiGpuProbe implements GpuProbe {
     return 30;
   }
 
+  /**
+   * Returns the GPUs in the output of {@code nvidia-smi} run with {@link #queryArguments()}
+   * (another host's, say), read by the same parser as a local probe.
+   *
+   * @throws IllegalArgumentException quoting a line that does not have the expected fields
+   */
+  public static List<io.nemospawn.topology.Gpu> parseGpus(String queryOutput) {
+    return NvidiaSmiParser.parseQuery(queryOutput).stream()
+        .map(NvidiaSmiParser.Row::gpu)
+        .toList();
+  }
+
+  /** Returns the arguments after {@code nvidia-smi} of the query {@link #parseGpus} reads. */
+  public static List<String> queryArguments() {
+    return List.of(
+        "--query-gpu=" + String.join(",", NvidiaSmiParser.QUERY_FIELDS),
+        "--format=csv,noheader,nounits");
+  }
+
   private String executable() {
     return executable != null ? executable : GpuSettings.nvidiaSmi();
   }

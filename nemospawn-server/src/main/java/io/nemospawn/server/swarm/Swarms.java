@@ -208,12 +208,16 @@ public final class Swarms implements AutoCloseable {
         "ssh",
         "SSH hosts",
         "ssh",
-        "The ssh backend is not implemented yet (issue 16: remote and Slurm providers)"));
+        runtimeUnavailable("ssh"),
+        "command",
+        "cluster",
+        "agent_model",
+        "pricing_model"));
     out.add(provider(
         "slurm",
         "Slurm cluster (one SLURM job per node)",
         "slurm",
-        slurmUnavailable(),
+        runtimeUnavailable("slurm"),
         "command",
         "channel",
         "partition",
@@ -225,16 +229,17 @@ public final class Swarms implements AutoCloseable {
   }
 
   /**
-   * Why the slurm provider cannot launch: no {@code slurm} agent runtime on the class path
-   * (nemospawn-cluster provides it, found through ServiceLoader), or SLURM's tools missing.
+   * Why the ssh or slurm provider cannot launch: no agent runtime of that name on the class path
+   * (nemospawn-cluster provides both, found through ServiceLoader), or its tools missing.
    */
-  private static @Nullable String slurmUnavailable() {
+  private static @Nullable String runtimeUnavailable(String name) {
     for (io.nemospawn.spi.AgentRuntime r : io.nemospawn.spi.AgentRuntime.all()) {
-      if (r.name().equals("slurm")) {
+      if (r.name().equals(name)) {
         return r.unavailableReason().orElse(null);
       }
     }
-    return "No slurm agent runtime on the class path (issue 16): add io.nemospawn:nemospawn-cluster";
+    return "No " + name + " agent runtime on the class path (issue 16): add"
+        + " io.nemospawn:nemospawn-cluster";
   }
 
   private static ObjectNode provider(
@@ -296,22 +301,31 @@ public final class Swarms implements AutoCloseable {
           + spec.path("disabled_reason").asString());
     }
     ObjectNode params = req.params();
+    boolean ssh = req.provider().equals("ssh");
     boolean slurm = req.provider().equals("slurm");
-    String runtime = slurm ? "slurm" : params.path("runtime").asString("process");
-    if (!slurm && !runtime.matches("tmux|process|sandbox")) {
+    // ssh and slurm agents run under the runtime of that name; local ones under the one chosen
+    String runtime = ssh || slurm ? req.provider() : params.path("runtime").asString("process");
+    if (!ssh && !slurm && !runtime.matches("tmux|process|sandbox")) {
       throw new IllegalArgumentException("provider_params.runtime must be tmux, process or sandbox,"
           + " not '" + NodeSelector.printable(runtime) + "'");
     }
     List<String> command = new ArrayList<>();
     String channel = "mock";
-    if (req.provider().equals("local") || slurm) {
+    String cluster = params.path("cluster").asString("");
+    if (ssh
+        && !cluster.matches(
+            "[A-Za-z0-9][A-Za-z0-9._-]{0,63}|[A-Za-z_][A-Za-z0-9._-]*@[A-Za-z0-9.:-]+")) {
+      throw new IllegalArgumentException("provider_params.cluster must name a registered cluster"
+          + " (or user@host), not '" + NodeSelector.printable(cluster) + "'");
+    }
+    if (req.provider().equals("local") || ssh || slurm) {
       JsonNode c = params.path("command");
       if (!c.isArray() || c.isEmpty()) {
         throw new IllegalArgumentException(
             "provider_params.command must be a non-empty array of strings (the agent CLI's argv)");
       }
       c.forEach(x -> command.add(x.asString("")));
-      channel = params.path("channel").asString("auto");
+      channel = ssh ? "inbox" : params.path("channel").asString("auto");
       if (channel.equals("auto")) {
         String exe = Path.of(command.get(0)).getFileName().toString();
         channel = exe.equals("claude")
@@ -399,6 +413,9 @@ public final class Swarms implements AutoCloseable {
             .repo(repo)
             .env("NEMOSPAWN_SWARM_ID", swarmId)
             .env("NEMOSPAWN_SWARM_NODE", String.valueOf(i));
+        if (ssh) {
+          b.env("NEMOSPAWN_CLUSTER", cluster); // the ssh runtime's host (SshRuntime.TARGET_ENV)
+        }
         if (slurm) {
           // The slurm runtime's settings; it checks them (partition, time, GPUs) on submit.
           for (String[] k : new String[][] {
