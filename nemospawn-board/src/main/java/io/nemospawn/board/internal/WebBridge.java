@@ -53,6 +53,23 @@ public final class WebBridge implements AutoCloseable {
 
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
+  /** The event that answers each command (the first event carrying its request id otherwise). */
+  private static final java.util.Map<String, Set<String>> REPLIES = java.util.Map.ofEntries(
+      java.util.Map.entry("route_prompt", Set.of("route_submitted")),
+      java.util.Map.entry("swarm_launch", Set.of("swarm_launch_progress")),
+      java.util.Map.entry("inject", Set.of("inject_ack")),
+      java.util.Map.entry("enqueue_inject", Set.of("inter_swarm_enqueued")),
+      java.util.Map.entry(
+          "approve_execution", Set.of("exec_approval_submitted", "exec_approval_resolved")),
+      java.util.Map.entry("swarm_alias_set", Set.of("swarm_aliases")),
+      java.util.Map.entry("swarm_alias_list", Set.of("swarm_aliases")),
+      java.util.Map.entry("auto_route_set", Set.of("auto_route_updated")),
+      java.util.Map.entry("auto_route_list", Set.of("auto_route_updated")),
+      java.util.Map.entry("project_create", Set.of("project_created")),
+      java.util.Map.entry("project_start", Set.of("project_started")),
+      java.util.Map.entry("project_resume", Set.of("project_resumed")),
+      java.util.Map.entry("swarm_terminate", Set.of("swarm_status")));
+
   /** One retained event: its sequence number and its JSON ({@code seq, event, data}). */
   public record Entry(long seq, String json) {}
 
@@ -204,7 +221,13 @@ public final class WebBridge implements AutoCloseable {
     }
     try (RouterClient c = RouterClient.connect(url, userKey)) {
       String id = c.send(command, payload);
-      JsonNode e = c.await(n -> id.equals(RouterClient.requestId(n)), Duration.ofSeconds(30));
+      Set<String> replies = REPLIES.get(command);
+      JsonNode e = c.await(
+          n -> id.equals(RouterClient.requestId(n))
+              && (replies == null
+                  || replies.contains(n.path("event").asString(""))
+                  || n.path("event").asString("").equals("command_rejected")),
+          Duration.ofSeconds(30));
       if ("command_rejected".equals(e.path("event").asString(""))) {
         throw RouterClient.refused(command, e.path("data"));
       }
