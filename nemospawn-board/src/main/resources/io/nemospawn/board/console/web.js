@@ -113,6 +113,8 @@
     let t = s.injections[d.injection_id];
     if (!t) {
       t = entry(e, 'text', '');
+      t.removeAttribute('data-seq'); // each delta span carries its own
+      t.removeAttribute('data-event');
       s.injections[d.injection_id] = t;
     }
     return t;
