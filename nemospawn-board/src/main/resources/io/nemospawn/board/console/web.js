@@ -187,9 +187,11 @@
       box.append(el('strong', 'p-title', p.title), el('span', 'muted', ' ' + id + ' · '),
         el('span', 'p-status', p.status));
       const graph = el('div', 'graph');
-      for (const t of p.tasks || []) {
+      const tasks = Array.isArray(p.tasks) ? p.tasks.map((t) => [t.task_id || t.id || '', t])
+        : Object.entries(p.tasks || {});
+      for (const [tid, t] of tasks) {
         const c = el('span', 'task ' + (t.status || ''));
-        c.setAttribute('data-task', t.task_id || t.id || '');
+        c.setAttribute('data-task', t.task_id || tid);
         c.append(el('span', 't-title', t.title), el('span', 'muted',
           ' · ' + (t.status || '') + (t.branch ? ' · ' + t.branch : '') +
           (t.assigned_swarm_id ? ' · ' + swarmName(t.assigned_swarm_id) + '/node ' + t.assigned_node_id : '') +
