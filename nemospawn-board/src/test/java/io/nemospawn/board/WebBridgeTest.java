@@ -281,4 +281,27 @@ class WebBridgeTest {
       assertThat(status).contains("421");
     }
   }
+
+  @Test
+  void thePageBuildsNoMarkupFromTextAndCarriesTheBoardsHeaders() throws Exception {
+    for (String asset : List.of("web.js", "web.html")) {
+      try (var in = WebConsole.class.getResourceAsStream("/io/nemospawn/board/console/" + asset)) {
+        String src = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(src)
+            .doesNotContain(
+                "innerHTML",
+                "outerHTML",
+                "insertAdjacentHTML",
+                "document.write",
+                "eval(",
+                "new Function");
+      }
+    }
+    HttpResponse<String> page =
+        http.send(HttpRequest.newBuilder(web.uri()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
+        .contains("script-src 'self'", "default-src 'none'");
+    assertThat(page.headers().firstValue("X-Frame-Options")).contains("DENY");
+  }
 }

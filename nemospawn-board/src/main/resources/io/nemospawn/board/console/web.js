@@ -361,8 +361,14 @@
     if ($('model').value) params.agent_model = $('model').value;
     const payload = { provider: $('provider').value, nodes: Number($('nodes').value), provider_params: params,
       system_prompt: $('system-prompt').value };
-    const md = $('agents-md').value;
-    const skills = await readSkills($('skills').files || []);
+    let md = $('agents-md').value;
+    let skills = await readSkills($('skills').files || []);
+    const dir = Array.from($('persona-dir').files || []);
+    if (dir.length) {
+      const root = dir.find((f) => /^[^/]+\/AGENTS\.md$/.test(f.webkitRelativePath));
+      if (root) md = await root.text();
+      skills = await readSkills(dir.filter((f) => /^[^/]+\/skills\//.test(f.webkitRelativePath)));
+    }
     if (skills.length) payload.agents_bundle = { mode: 'directory', agents_md_content: md, skills_files: skills };
     else if (md) payload.agents_md_content = md;
     const r = await command('swarm_launch', payload);
