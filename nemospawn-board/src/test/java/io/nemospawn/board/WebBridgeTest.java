@@ -304,4 +304,37 @@ class WebBridgeTest {
         .contains("script-src 'self'", "default-src 'none'");
     assertThat(page.headers().firstValue("X-Frame-Options")).contains("DENY");
   }
+
+  @Test
+  void autoRoutingSendsDirectivesInAnAnswerToTheNamedTeamOnlyWhenEnabled() throws Exception {
+    command("swarm_launch", "{\"provider\":\"mock\",\"nodes\":1}");
+    command("swarm_launch", "{\"provider\":\"mock\",\"nodes\":1}");
+    List<String> ids = stream(0, null, es -> count(es, "swarm_launched") == 2).stream()
+        .filter(e -> e.path("event").asString().equals("swarm_launched"))
+        .map(e -> e.path("data").path("swarm_id").asString())
+        .toList();
+    String a = ids.get(0);
+    String b = ids.get(1);
+    command("swarm_alias_set", "{\"alias\":\"bee\",\"swarm_id\":\"" + b + "\"}");
+    String text = MAPPER.writeValueAsString("look\n/swarm[bee]/all relay this");
+    // off: the answer is not routed
+    command("route_prompt", "{\"swarm_id\":\"" + a + "\",\"text\":" + text + "}");
+    stream(0, null, es -> count(es, "task_complete") == 1);
+    command("auto_route_set", "{\"swarm_id\":\"" + a + "\",\"enabled\":true}");
+    command("route_prompt", "{\"swarm_id\":\"" + a + "\",\"text\":" + text + "}");
+    List<JsonNode> es = stream(0, null, x -> count(x, "task_complete") == 3);
+    assertThat(es)
+        .filteredOn(e -> e.path("event").asString().equals("auto_route_submitted"))
+        .hasSize(1)
+        .first()
+        .satisfies(e -> {
+          assertThat(e.path("data").path("target_swarm_id").asString()).isEqualTo(b);
+          assertThat(e.path("data").path("hops").asInt()).isEqualTo(1);
+        });
+    assertThat(es)
+        .filteredOn(e -> e.path("event").asString().equals("assistant")
+            && e.path("data").path("swarm_id").asString().equals(b))
+        .extracting(e -> e.path("data").path("content").asString())
+        .containsExactly("mock: relay this");
+  }
 }
