@@ -222,6 +222,24 @@ class ArchitectureTest {
     }
   }
 
+  /**
+   * The board's web console ({@code nemospawn web}) is a client of the control plane, as a browser
+   * cannot speak its NDJSON over TCP: it may use the server's public client, {@code RouterClient},
+   * and nothing else of the server module (no handlers, no swarm or project internals).
+   */
+  @Test
+  void theBoardUsesOnlyTheControlPlanesPublicClient() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(packagesOf("nemospawn-board"))
+        .should()
+        .dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
+            "are in the server module, other than its public RouterClient",
+            c -> c.getPackageName().startsWith("io.nemospawn.server")
+                && !c.getName().startsWith("io.nemospawn.server.codeswarm.RouterClient")))
+        .check(classes);
+  }
+
   @Test
   void gpuTransportAndHpoNeverDependOnEachOther() {
     for (String module : List.of("nemospawn-gpu", "nemospawn-transport", "nemospawn-hpo")) {

@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       HpoCommand.class,
       BoardCommand.class,
       ServeCommand.class,
+      WebCommand.class,
       NimCommand.class,
       ConfigCommand.class,
       DaemonCommand.class,

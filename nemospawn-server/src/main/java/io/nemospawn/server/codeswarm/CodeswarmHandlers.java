@@ -36,6 +36,8 @@ public final class CodeswarmHandlers implements ProtocolHandlerProvider {
     swarms.attach(server);
     ProjectProtocolHandler projects = new ProjectProtocolHandler(Projects.open(nemoSpawn));
     projects.startDispatcher(DISPATCH_PERIOD);
-    return List.of(swarms, projects);
+    RoutingHandler routing = new RoutingHandler(
+        io.nemospawn.server.swarm.AutoRouter.attach(swarms.swarms(), swarms::publish));
+    return List.of(swarms, projects, routing);
   }
 }

@@ -155,10 +155,16 @@ public final class Swarms implements AutoCloseable {
     return t;
   });
   private long approvalsVersion;
+  private final List<Listener> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Swarms(NemoSpawn ns, Listener listener, UsagePricing pricing) throws IOException {
     this.ns = ns;
-    this.listener = listener;
+    this.listener = (event, data) -> {
+      listener.event(event, data);
+      for (Listener o : observers) {
+        o.event(event, data.deepCopy());
+      }
+    };
     this.pricing = pricing;
     this.root = ns.dataDir().resolve("swarms");
     this.stateFile = root.resolve("state.json");
@@ -186,6 +192,14 @@ public final class Swarms implements AutoCloseable {
   public static Swarms open(NemoSpawn ns, Listener listener, UsagePricing pricing)
       throws IOException {
     return new Swarms(ns, listener, pricing);
+  }
+
+  /**
+   * Adds an observer that gets a copy of every event after the service's listener (e.g. {@link
+   * AutoRouter}); it must return quickly and must not call back into this service on its thread.
+   */
+  public void addListener(Listener observer) {
+    observers.add(Objects.requireNonNull(observer, "observer"));
   }
 
   // ------------------------------------------------------------------ providers

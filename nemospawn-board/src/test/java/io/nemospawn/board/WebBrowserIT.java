@@ -1,0 +1,427 @@
+package io.nemospawn.board;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.server.ControlPlane;
+import io.nemospawn.server.ControlPlanes;
+import io.nemospawn.state.AccessKeys;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The web console in a real browser (headless chromium through chromedriver) against a real
+ * control plane with mock swarms: launch from the page, talk with the routing syntax, approve and
+ * deny, projects, reload mid-stream, hostile text. One browser for the class; every wait treats a
+ * re-rendered element as "not yet". With {@code -Dweb.screenshot=PATH} it saves a screenshot.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebBrowserIT {
+  static final JsonMapper MAPPER = JsonMapper.builder().build();
+  static final List<String> HOSTILE = List.of(
+      "<script>window.pwned=1</script>",
+      "<img src=x onerror=\"window.pwned=2\">",
+      "\"><svg onload=\"window.pwned=3\">",
+      "<a href=\"javascript:window.pwned=4\">x</a>",
+      "\u202Egnp.exe rlo \u2066iso\u2069",
+      "<iframe src=\"javascript:parent.pwned=6\"></iframe>");
+
+  static Path data;
+  static Path repo;
+  static String key;
+  static NemoSpawn ns;
+  static ControlPlanes.Served served;
+  static WebConsole web;
+  static ChromeDriverService service;
+  static ChromeDriver driver;
+  static String alpha;
+
+  @BeforeAll
+  static void start() throws Exception {
+    data = Files.createTempDirectory("web-it");
+    key = ControlPlane.ensureKey(data).orElseThrow();
+    ns = NemoSpawn.open(data);
+    served =
+        ControlPlanes.serve(ns, ControlPlane.Options.defaults(data).withAddress("127.0.0.1", 0));
+    web = WebConsole.start(served.server().url(), key, AccessKeys.of(data), "127.0.0.1", 0);
+    service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File("/usr/bin/chromedriver"))
+        .usingAnyFreePort()
+        .build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary("/usr/bin/chromium");
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1440,2000",
+        "--user-data-dir=" + Files.createTempDirectory("web-chromium"));
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
+    driver = new ChromeDriver(service, options);
+    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (driver != null) {
+      driver.quit();
+    }
+    if (service != null) {
+      service.stop();
+    }
+    if (served != null) {
+      WebBridgeTest.terminateAll(served.server().url(), key);
+    }
+    if (web != null) {
+      web.close();
+    }
+    if (served != null) {
+      served.close();
+    }
+    if (ns != null) {
+      ns.close();
+    }
+  }
+
+  static WebDriverWait waitUpTo(Duration d) {
+    // the page re-renders lists on events: a stale element is "not yet", never a failure
+    WebDriverWait w = new WebDriverWait(driver, d);
+    w.pollingEvery(Duration.ofMillis(50));
+    w.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+    w.ignoring(org.openqa.selenium.NoSuchElementException.class);
+    return w;
+  }
+
+  static Object js(String script, Object... args) {
+    return ((JavascriptExecutor) driver).executeScript(script, args);
+  }
+
+  static void open() {
+    driver.get(web.uri().toString());
+    waitUpTo(Duration.ofSeconds(20))
+        .until(d -> "live".equals(d.findElement(By.id("conn")).getText()));
+  }
+
+  static void login() {
+    driver.findElement(By.id("key")).sendKeys(key);
+    driver.findElement(By.id("login-btn")).click();
+    waitUpTo(Duration.ofSeconds(10))
+        .until(d -> d.findElement(By.id("who")).getText().equals("logged in"));
+  }
+
+  static String swarmCss(String id) {
+    return ".swarm[data-swarm='" + id + "']";
+  }
+
+  static void say(String swarmId, String text) {
+    type(swarmId, text);
+    waitUpTo(Duration.ofSeconds(10))
+        .until(d -> d.findElement(By.cssSelector(swarmCss(swarmId) + " textarea.prompt"))
+            .getAttribute("value")
+            .isEmpty());
+  }
+
+  static void type(String swarmId, String text) {
+    WebElement box = driver.findElement(By.cssSelector(swarmCss(swarmId) + " textarea.prompt"));
+    js("arguments[0].value = arguments[1];", box, text);
+    driver.findElement(By.cssSelector(swarmCss(swarmId) + " button.send")).click();
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<String> texts(String css) {
+    return (List<String>) js(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent);", css);
+  }
+
+  static String launch(String alias, int nodes, String params) {
+    int before = driver.findElements(By.cssSelector(".swarm")).size();
+    js("document.getElementById('params').value = arguments[0];", params);
+    WebElement n = driver.findElement(By.id("nodes"));
+    n.clear();
+    n.sendKeys(String.valueOf(nodes));
+    WebElement a = driver.findElement(By.id("alias"));
+    a.clear();
+    a.sendKeys(alias);
+    driver.findElement(By.id("launch-btn")).click();
+    waitUpTo(Duration.ofSeconds(60))
+        .until(d -> d.findElements(By.cssSelector(".swarm")).size() == before + 1
+            && texts(".swarm .title").contains(alias));
+    String id = (String) js(
+        "return Array.from(document.querySelectorAll('.swarm')).find(s =>"
+            + " s.querySelector('.title').textContent === arguments[0]).getAttribute('data-swarm');",
+        alias);
+    waitUpTo(Duration.ofSeconds(30))
+        .until(d -> d.findElements(By.cssSelector(swarmCss(id) + " .node")).size() == nodes);
+    return id;
+  }
+
+  @Test
+  @Order(1)
+  void launchAMockTeamOfThreeFromThePageAndTalkWithAllAndNode() throws Exception {
+    open();
+    assertThat(texts("#provider option")).anySatisfy(t -> assertThat(t).contains("Mock"));
+    login();
+    alpha = launch("alpha", 3, "{}");
+    assertThat(texts("#launch-log li")).anySatisfy(t -> assertThat(t).startsWith("ready"));
+    say(alpha, "/all hello team");
+    waitUpTo(Duration.ofSeconds(30))
+        .until(d -> texts(swarmCss(alpha) + " .ev.assistant").size() == 3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(texts(swarmCss(alpha) + " .node[data-node='" + i + "'] .ev.assistant"))
+          .containsExactly("mock: hello team");
+    }
+    say(alpha, "/node[1] only you");
+    waitUpTo(Duration.ofSeconds(30))
+        .until(
+            d -> texts(swarmCss(alpha) + " .node[data-node='1'] .ev.assistant").size() == 2);
+    assertThat(texts(swarmCss(alpha) + " .node[data-node='1'] .ev.assistant"))
+        .containsExactly("mock: hello team", "mock: only you");
+    assertThat(texts(swarmCss(alpha) + " .node[data-node='0'] .ev.assistant")).hasSize(1);
+    assertThat(texts(swarmCss(alpha) + " .node[data-node='1'] .ev.turn"))
+        .contains("— turn started —", "— turn complete —");
+    // a malformed directive is refused with its reason, nothing sent
+    type(alpha, "/node[3-1] backwards");
+    waitUpTo(Duration.ofSeconds(10))
+        .until(d -> texts("#errors .err").stream().anyMatch(t -> t.contains("runs backwards")));
+    waitUpTo(Duration.ofSeconds(10)).until(d -> !texts("#spend tr").isEmpty());
+    assertThat(texts("#spend tr.team-total")).hasSize(1);
+    String shot = System.getProperty("web.screenshot");
+    if (shot != null) {
+      Files.write(Path.of(shot), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    }
+  }
+
+  @Test
+  @Order(2)
+  void approveOneCommandAndDenyAnother() throws Exception {
+    say(alpha, "/node[0] RUN: make ok");
+    say(alpha, "/node[2] RUN: rm -rf danger");
+    waitUpTo(Duration.ofSeconds(30))
+        .until(d -> d.findElements(By.cssSelector("#approvals .approval")).size() == 2);
+    assertThat(texts("#approvals .approval .who"))
+        .containsExactlyInAnyOrder("alpha / node 0", "alpha / node 2");
+    assertThat(texts("#approvals .approval .muted"))
+        .allSatisfy(t -> assertThat(t).contains("cwd: "));
+    approval("make ok").findElement(By.cssSelector("button.approve")).click();
+    waitUpTo(Duration.ofSeconds(20))
+        .until(d -> d.findElements(By.cssSelector("#approvals .approval")).size() == 1);
+    approval("rm -rf danger").findElement(By.cssSelector("button.deny")).click();
+    waitUpTo(Duration.ofSeconds(20))
+        .until(d -> d.findElements(By.cssSelector("#approvals .approval")).isEmpty());
+    waitUpTo(Duration.ofSeconds(20))
+        .until(d -> texts(swarmCss(alpha) + " .node[data-node='0'] .ev.cmd").stream()
+                .anyMatch(t -> t.contains("make ok") && t.contains("→ completed"))
+            && texts(swarmCss(alpha) + " .node[data-node='2'] .ev.cmd").stream()
+                .anyMatch(t -> t.contains("rm -rf danger") && t.contains("→ declined")));
+    String audit = Files.readString(data.resolve("swarms/audit.jsonl"));
+    assertThat(audit.lines().filter(l -> l.contains("\"approved\":true"))).hasSize(1);
+    assertThat(audit.lines().filter(l -> l.contains("\"approved\":false"))).hasSize(1);
+  }
+
+  static WebElement approval(String command) {
+    return waitUpTo(Duration.ofSeconds(10))
+        .until(d -> d.findElements(By.cssSelector("#approvals .approval")).stream()
+            .filter(e -> e.getText().contains(command))
+            .findFirst()
+            .orElse(null));
+  }
+
+  @Test
+  @Order(3)
+  void hostileTextInPromptsRepliesAndTaskTitlesRendersInert() throws Exception {
+    for (String h : HOSTILE) {
+      say(alpha, "/node[2] " + h);
+    }
+    waitUpTo(Duration.ofSeconds(60))
+        .until(
+            d -> texts(swarmCss(alpha) + " .node[data-node='2'] .ev.assistant").size()
+                >= 1 + HOSTILE.size());
+    List<String> replies = texts(swarmCss(alpha) + " .node[data-node='2'] .ev.assistant");
+    for (String h : HOSTILE) {
+      assertThat(replies).contains("mock: " + h);
+      assertThat(texts(swarmCss(alpha) + " .node[data-node='2'] .ev.prompt")).contains("▶ " + h);
+    }
+    // task titles: a project over a real git repository, hostile titles
+    repo = Files.createTempDirectory("web-repo");
+    git(repo, "init", "-q", "-b", "main");
+    Files.writeString(repo.resolve("README.md"), "demo\n");
+    git(repo, "add", ".");
+    git(repo, "-c", "user.email=it@example.com", "-c", "user.name=it", "commit", "-qm", "init");
+    StringBuilder tasks = new StringBuilder("[");
+    for (int i = 0; i < HOSTILE.size(); i++) {
+      tasks
+          .append(i == 0 ? "" : ",")
+          .append("{\"id\":\"t")
+          .append(i)
+          .append("\",\"title\":")
+          .append(MAPPER.writeValueAsString(HOSTILE.get(i)))
+          .append(",\"prompt\":\"noop\"}");
+    }
+    tasks.append("]");
+    js(
+        "document.getElementById('p-title').value = arguments[0];"
+            + "document.getElementById('p-repo').value = arguments[1];"
+            + "document.getElementById('p-workers').value = arguments[2];"
+            + "document.getElementById('p-tasks').value = arguments[3];",
+        "<b>proj</b>",
+        repo.toString(),
+        jobId(alpha),
+        tasks.toString());
+    driver.findElement(By.id("project-btn")).click();
+    waitUpTo(Duration.ofSeconds(30))
+        .withMessage(() -> "project tasks shown: " + texts("#projects .t-title") + "; errors: "
+            + texts("#errors .err"))
+        .until(d -> texts("#projects .t-title").containsAll(HOSTILE));
+    assertThat(texts("#projects .p-title")).contains("<b>proj</b>");
+    assertThat(js("return window.pwned === undefined && !window.parent.pwned")).isEqualTo(true);
+    assertThat(js("return document.querySelectorAll('main script, main img, main svg, main iframe,"
+            + " main a, main b').length"))
+        .isEqualTo(0L);
+    // a project over a path that is no git repository: the reason is shown
+    js("document.getElementById('p-repo').value = '/nonexistent/$(id)';");
+    driver.findElement(By.id("project-btn")).click();
+    waitUpTo(Duration.ofSeconds(10))
+        .until(d -> texts("#errors .err").stream().anyMatch(t -> t.contains("$(id)")));
+  }
+
+  static String jobId(String swarmId) {
+    try (var c =
+        io.nemospawn.server.codeswarm.RouterClient.connect(served.server().url(), key)) {
+      return c.call(
+              "swarm_list",
+              io.nemospawn.server.codeswarm.RouterClient.payload(),
+              "swarm_list",
+              Duration.ofSeconds(10))
+          .path("swarms")
+          .path(swarmId)
+          .path("job_id")
+          .asString();
+    }
+  }
+
+  static void git(Path dir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).inheritIO().start();
+    assertThat(p.waitFor()).isZero();
+  }
+
+  @Test
+  @Order(4)
+  void aReloadMidStreamShowsEveryEventOnce() throws Exception {
+    String slow = launch("slow", 1, "{\"mock_delay_ms\": 150}");
+    say(slow, "/all " + "word ".repeat(30));
+    waitUpTo(Duration.ofSeconds(30))
+        .until(d -> !d.findElements(By.cssSelector(swarmCss(slow) + " .delta")).isEmpty());
+    driver.navigate().refresh();
+    waitUpTo(Duration.ofSeconds(20))
+        .until(d -> "live".equals(d.findElement(By.id("conn")).getText()));
+    waitUpTo(Duration.ofSeconds(60))
+        .until(d -> texts(swarmCss(slow) + " .ev.turn").contains("— turn complete —"));
+    long last = web.lastSeq();
+    waitUpTo(Duration.ofSeconds(10))
+        .until(d ->
+            Long.parseLong(String.valueOf(js("return document.body.getAttribute('data-last-seq')")))
+                >= last);
+    @SuppressWarnings("unchecked")
+    List<String> shown =
+        (List<String>) js("return Array.from(document.querySelectorAll('[data-seq]')).map(e =>"
+            + " e.getAttribute('data-seq'));");
+    assertThat(shown).doesNotHaveDuplicates();
+    Set<String> expected = new HashSet<>();
+    for (JsonNode e : events(last)) {
+      JsonNode d = e.path("data");
+      if (d.has("swarm_id")
+          && d.has("node_id")
+          && RENDERED.contains(e.path("event").asString())) {
+        expected.add(e.path("seq").asString());
+      }
+    }
+    assertThat(new HashSet<>(shown)).isEqualTo(expected);
+    List<LogEntry> severe = new ArrayList<>();
+    for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
+      if (e.getLevel().intValue() >= Level.SEVERE.intValue()
+          && !e.getMessage().contains("/api/web/command")) {
+        severe.add(e);
+      }
+    }
+    assertThat(severe).isEmpty();
+  }
+
+  static final Set<String> RENDERED = Set.of(
+      "inject_ack",
+      "inject_failed",
+      "turn_started",
+      "assistant_delta",
+      "assistant",
+      "command_started",
+      "command_completed",
+      "filechange_started",
+      "filechange_completed",
+      "task_complete",
+      "turn_complete",
+      "agent_error",
+      "exec_approval_required");
+
+  /** Every event the console kept, read as a second client of its stream. */
+  static List<JsonNode> events(long upTo) throws Exception {
+    HttpURLConnection c =
+        (HttpURLConnection) web.uri().resolve("/api/web/events?since=0").toURL().openConnection();
+    c.setReadTimeout(20_000);
+    List<JsonNode> out = new ArrayList<>();
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.startsWith("data: ")) {
+          JsonNode e = MAPPER.readTree(line.substring(6));
+          out.add(e);
+          if (e.path("seq").asLong() >= upTo) {
+            break;
+          }
+        }
+      }
+    } finally {
+      c.disconnect();
+    }
+    return out;
+  }
+}
