@@ -337,4 +337,63 @@ class WebBridgeTest {
         .extracting(e -> e.path("data").path("content").asString())
         .containsExactly("mock: relay this");
   }
+
+  @Test
+  void replyPromptsBringTheAnswerBackToTheAgentOrThePersonThatAsked() throws Exception {
+    command("swarm_launch", "{\"provider\":\"mock\",\"nodes\":1}");
+    command("swarm_launch", "{\"provider\":\"mock\",\"nodes\":1}");
+    List<String> ids = stream(0, null, es -> count(es, "swarm_launched") == 2).stream()
+        .filter(e -> e.path("event").asString().equals("swarm_launched"))
+        .map(e -> e.path("data").path("swarm_id").asString())
+        .toList();
+    String a = ids.get(0);
+    String b = ids.get(1);
+    command("swarm_alias_set", "{\"alias\":\"bee\",\"swarm_id\":\"" + b + "\"}");
+    // a person asks bee from a's prompt box: the answer comes back as an event with its text
+    command("route_prompt", "{\"swarm_id\":\"" + a + "\",\"text\":\"/swarm[bee]/all/reply q1\"}");
+    JsonNode person = stream(0, null, es -> count(es, "auto_reply_submitted") == 1).stream()
+        .filter(e -> e.path("event").asString().equals("auto_reply_submitted"))
+        .findFirst()
+        .orElseThrow()
+        .path("data");
+    assertThat(person.path("kind").asString()).isEqualTo("person");
+    assertThat(person.path("source_swarm_id").asString()).isEqualTo(a);
+    assertThat(person.path("content").asString())
+        .startsWith("[Reply from /swarm[bee]/node[0] for request ")
+        .endsWith("]\nmock: q1");
+    // an agent of a asks bee (auto-routed from its answer): the answer is injected into it
+    command("auto_route_set", "{\"swarm_id\":\"" + a + "\",\"enabled\":true}");
+    String text = MAPPER.writeValueAsString("ask\n/swarm[bee]/all/reply q2");
+    command("route_prompt", "{\"swarm_id\":\"" + a + "\",\"text\":" + text + "}");
+    List<JsonNode> es = stream(
+        0,
+        null,
+        x -> count(x, "auto_reply_submitted") == 2
+            && x.stream()
+                .anyMatch(e -> e.path("event").asString().equals("assistant")
+                    && e.path("data").path("swarm_id").asString().equals(a)
+                    && e.path("data").path("content").asString().contains("[Reply from")));
+    JsonNode agent = es.stream()
+        .filter(e -> e.path("event").asString().equals("auto_reply_submitted"))
+        .skip(1)
+        .findFirst()
+        .orElseThrow()
+        .path("data");
+    assertThat(agent.path("kind").asString()).isEqualTo("inject");
+    assertThat(agent.path("source_node_id").asInt()).isZero();
+    assertThat(es)
+        .filteredOn(e -> e.path("event").asString().equals("assistant")
+            && e.path("data").path("swarm_id").asString().equals(a))
+        .extracting(e -> e.path("data").path("content").asString())
+        .anySatisfy(c -> assertThat(c)
+            .startsWith("mock: [Reply from /swarm[bee]/node[0]")
+            .endsWith("]\nmock: q2"));
+    // no sender, no reply: refused with the reason
+    HttpResponse<String> refused = post(
+        "/api/web/command",
+        "{\"command\":\"route_prompt\",\"payload\":{\"text\":\"/swarm[bee]/all/reply x\"}}",
+        "Authorization",
+        "Bearer " + key);
+    assertThat(refused.body()).contains("/reply needs a sender");
+  }
 }

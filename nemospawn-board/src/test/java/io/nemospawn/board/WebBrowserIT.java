@@ -386,6 +386,23 @@ class WebBrowserIT {
     assertThat(severe).isEmpty();
   }
 
+  @Test
+  @Order(5)
+  void aReplyPromptShowsTheAnswerOnTheSendersCard() throws Exception {
+    String bee = launch("bee", 1, "{}");
+    say(alpha, "/swarm[bee]/idle/reply which tests failed?");
+    waitUpTo(Duration.ofSeconds(30))
+        .until(d -> !texts(swarmCss(alpha) + " .reply").isEmpty());
+    assertThat(texts(swarmCss(alpha) + " .reply"))
+        .singleElement()
+        .satisfies(t -> assertThat(t)
+            .startsWith("[Reply from /swarm[bee]/node[0] for request ")
+            .endsWith("]\nmock: which tests failed?"));
+    assertThat(texts(swarmCss(bee) + " .reply")).isEmpty();
+    assertThat(texts("#launch-log li.route"))
+        .anySatisfy(t -> assertThat(t).startsWith("auto_reply_submitted: bee/node 0 → alpha"));
+  }
+
   static final Set<String> RENDERED = Set.of(
       "inject_ack",
       "inject_failed",

@@ -284,6 +284,17 @@
       case 'auto_route_submitted': case 'auto_route_ignored':
         $('launch-log').appendChild(el('li', 'route', e.event + ': ' + (d.directive || '') + (d.reason ? ' — ' + d.reason : '')));
         break;
+      case 'auto_reply_submitted': case 'auto_reply_ignored': {
+        // an answer to a /reply prompt: typed by a person, it is shown on the sender's swarm card
+        const s = d.kind === 'person' && d.source_swarm_id ? swarm(d.source_swarm_id) : null;
+        if (s) {
+          const r = el('div', 'reply', d.content || '');
+          r.setAttribute('data-request', d.request_id || '');
+          s.card.insertBefore(r, s.nodesEl);
+        }
+        $('launch-log').appendChild(el('li', 'route', e.event + ': ' + swarmName(d.target_swarm_id || '') + '/node ' + d.target_node_id + ' → ' + swarmName(d.source_swarm_id || '') + (d.source_node_id >= 0 ? '/node ' + d.source_node_id : '') + (d.reason ? ' — ' + d.reason : '')));
+        break;
+      }
       case 'command_rejected':
         if (S.mine.has(d.request_id)) error(d.reason || 'rejected');
         break;

@@ -20,10 +20,13 @@ import tools.jackson.databind.node.ObjectNode;
  * ({@link io.nemospawn.server.swarm.NodeSelector}) and one alias registry:
  *
  * <ul>
- *   <li>{@code route_prompt{swarm_id?, text}}: a prompt in the routing syntax; replies {@code
- *       route_submitted{request_id, kind, source_swarm_id, target_swarm_id, selector, nodes,
- *       reply, injection_ids | queue_id}} (the {@code inject_*} / {@code inter_swarm_*} events
- *       follow as usual);
+ *   <li>{@code route_prompt{swarm_id?, source_node_id?, text}}: a prompt in the routing syntax;
+ *       replies {@code route_submitted{request_id, kind, source_swarm_id, target_swarm_id,
+ *       selector, nodes, reply, injection_ids | queue_id}} (the {@code inject_*} / {@code
+ *       inter_swarm_*} events follow as usual). With {@code /reply} the answer comes back as
+ *       {@code auto_reply_submitted}: injected into node {@code source_node_id} of {@code
+ *       swarm_id}, or, without a source node, with the text in {@code content} for the person
+ *       who sent it;
  *   <li>{@code swarm_alias_set{alias, swarm_id}} and {@code swarm_alias_list}: publishes / replies
  *       {@code swarm_aliases{aliases}};
  *   <li>{@code auto_route_set{swarm_id, enabled}} and {@code auto_route_list}: publishes / replies
@@ -72,8 +75,14 @@ public final class RoutingHandler implements ProtocolHandler, AutoCloseable {
       switch (command.name()) {
         case "route_prompt" -> {
           JsonNode s = p.path("swarm_id");
+          JsonNode node = p.path("source_node_id");
+          if (!node.isMissingNode() && !node.isNull() && !(node.isInt() && node.asInt() >= 0)) {
+            throw new CommandRejectedException(
+                "source_node_id must be a node id (an integer from 0), not " + node);
+          }
           ObjectNode r = router.route(
               s.isString() && !s.asString().isEmpty() ? s.asString() : null,
+              node.isInt() ? node.asInt() : -1,
               required(p, "text"),
               rid);
           r.put("request_id", rid);

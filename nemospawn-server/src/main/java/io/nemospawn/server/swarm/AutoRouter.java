@@ -36,8 +36,18 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code auto_route_ignored{reason}}; what is sent gets {@code auto_route_submitted}.
  *
  * <p>Aliases ({@code /swarm[alias]}) name swarms: set with {@link #alias}; a swarm id is its own
- * alias. Reply-to-sender ({@code /reply}) is recorded in the events; forwarding the answer is the
- * router's (not this class's) job.
+ * alias.
+ *
+ * <p><b>Reply to sender</b> ({@code /reply} after the selector): the router remembers who sent
+ * the prompt (request id to source swarm and node), binds each injection the prompt became (on
+ * its {@code inject_ack}), and when that injection's {@code task_complete} arrives sends {@code
+ * [Reply from /swarm[target]/node[n] for request ID]} and the final answer back: injected into the
+ * source node when an agent sent it (an auto-route), or published as {@code auto_reply_submitted}
+ * with the text when a person did ({@code route_prompt} without {@code source_node_id}). What
+ * cannot be answered (the source swarm is gone, the inject fails) gets {@code
+ * auto_reply_ignored{reason}}. A reply counts as a hop of the prompt it answers, so a reply that
+ * itself routes on is held by the same loop guard. The bindings live in memory (the last 10,000
+ * prompts); a restart forgets the replies still owed.
  *
  * @since 0.1
  */
@@ -79,6 +89,15 @@ public final class AutoRouter implements Swarms.Listener, AutoCloseable {
   private final Map<String, Integer> hopsByRequest = lru();
   private final Map<String, Integer> hopsByInjection = lru();
   private final Set<String> routedAnswers = Collections.newSetFromMap(lru());
+  private final Map<String, Sender> replyByRequest = lru();
+  private final Map<String, Sender> replyByInjection = lru();
+
+  /**
+   * Who asked for a reply: the swarm and node (-1: a person, through {@code route_prompt}), the
+   * request and the hops so far.
+   */
+  private record Sender(String swarm, int node, String requestId, int hops) {}
+
   private final Map<String, Deque<Instant>> recent = new LinkedHashMap<>();
   private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "swarms-autoroute");
@@ -215,12 +234,31 @@ public final class AutoRouter implements Swarms.Listener, AutoCloseable {
    *     empty prompt, or nodes out of range
    */
   public ObjectNode route(@Nullable String sourceSwarmId, String text, String requestId) {
+    return route(sourceSwarmId, -1, text, requestId);
+  }
+
+  /**
+   * As {@link #route(String, String, String)}, sent on behalf of node {@code sourceNode} of the
+   * source swarm: a {@code /reply} answer is injected into that node (-1: published as {@code
+   * auto_reply_submitted}, for the person who typed it).
+   */
+  public ObjectNode route(
+      @Nullable String sourceSwarmId, int sourceNode, String text, String requestId) {
     NodeSelector.Route r = NodeSelector.parse(Objects.requireNonNull(text, "text"));
-    return submit(sourceSwarmId, r, requestId, false);
+    if (sourceNode >= 0 && sourceSwarmId == null) {
+      throw new IllegalArgumentException(
+          "A source node (" + sourceNode + ") needs the swarm it belongs to");
+    }
+    return submit(sourceSwarmId, sourceNode, r, requestId, false, 0);
   }
 
   private ObjectNode submit(
-      @Nullable String source, NodeSelector.Route r, String requestId, boolean queued) {
+      @Nullable String source,
+      int sourceNode,
+      NodeSelector.Route r,
+      String requestId,
+      boolean queued,
+      int hops) {
     if (r.prompt().isBlank()) {
       throw new IllegalArgumentException("The prompt after the routing directive is empty");
     }
@@ -240,22 +278,35 @@ public final class AutoRouter implements Swarms.Listener, AutoCloseable {
         .put("reply", r.reply());
     ArrayNode nodes = out.putArray("nodes");
     r.nodes().forEach(nodes::add);
+    if (r.reply()) {
+      if (source == null) {
+        throw new IllegalArgumentException(
+            "/reply needs a sender: send the prompt from a swarm (swarm_id) to get the answer back");
+      }
+      // before the send: the inject_ack that binds the injection comes from inside it
+      replyByRequest.put(requestId, new Sender(source, sourceNode, requestId, hops));
+    }
     boolean direct = !queued
         && r.swarm() == null
         && (r.kind() == NodeSelector.Kind.ALL
             || r.kind() == NodeSelector.Kind.DEFAULT
             || r.kind() == NodeSelector.Kind.NODES);
-    if (direct) {
-      List<String> ids = target.inject(
-          tgt, r.kind() == NodeSelector.Kind.NODES ? r.nodes() : null, r.prompt(), requestId);
-      out.put("kind", "inject");
-      ArrayNode a = out.putArray("injection_ids");
-      ids.forEach(a::add);
-    } else {
-      ObjectNode enq =
-          target.enqueue(source, tgt, r.selectorName(), r.nodes(), r.prompt(), requestId);
-      out.put("kind", "enqueue");
-      out.put("queue_id", enq.path("queue_id").asString(""));
+    try {
+      if (direct) {
+        List<String> ids = target.inject(
+            tgt, r.kind() == NodeSelector.Kind.NODES ? r.nodes() : null, r.prompt(), requestId);
+        out.put("kind", "inject");
+        ArrayNode a = out.putArray("injection_ids");
+        ids.forEach(a::add);
+      } else {
+        ObjectNode enq =
+            target.enqueue(source, tgt, r.selectorName(), r.nodes(), r.prompt(), requestId);
+        out.put("kind", "enqueue");
+        out.put("queue_id", enq.path("queue_id").asString(""));
+      }
+    } catch (RuntimeException e) {
+      replyByRequest.remove(requestId);
+      throw e;
     }
     return out;
   }
@@ -288,13 +339,23 @@ public final class AutoRouter implements Swarms.Listener, AutoCloseable {
   public void event(String event, ObjectNode data) {
     switch (event) {
       case "inject_ack" -> {
-        Integer hops = hopsByRequest.get(data.path("request_id").asString(""));
+        String rid = data.path("request_id").asString("");
+        String injection = data.path("injection_id").asString("");
+        Integer hops = hopsByRequest.get(rid);
         if (hops != null) {
-          hopsByInjection.put(data.path("injection_id").asString(""), hops);
+          hopsByInjection.put(injection, hops);
+        }
+        Sender sender = replyByRequest.get(rid);
+        if (sender != null && !injection.isEmpty()) {
+          replyByInjection.put(injection, sender);
         }
       }
       case "task_complete" -> {
         String swarm = data.path("swarm_id").asString("");
+        Sender sender = replyByInjection.remove(data.path("injection_id").asString(""));
+        if (sender != null) {
+          worker.execute(() -> reply(sender, data));
+        }
         if (enabled.contains(swarm)) {
           worker.execute(() -> answer(data));
         }
@@ -342,13 +403,66 @@ public final class AutoRouter implements Swarms.Listener, AutoCloseable {
       String rid = "auto-" + UUID.randomUUID();
       hopsByRequest.put(rid, hops + 1);
       try {
-        ObjectNode r = submit(swarm, NodeSelector.parse(d), rid, true);
+        ObjectNode r = submit(
+            swarm, data.path("node_id").asInt(-1), NodeSelector.parse(d), rid, true, hops + 1);
         base.setAll(r);
         publish.event("auto_route_submitted", base.put("request_id", rid));
       } catch (RuntimeException e) {
         hopsByRequest.remove(rid);
         publish.event("auto_route_ignored", base.put("reason", String.valueOf(e.getMessage())));
       }
+    }
+  }
+
+  /**
+   * Sends the answer of a {@code /reply} prompt back to its sender (on the worker thread): into
+   * the source node, or as an event for a person.
+   */
+  void reply(Sender sender, ObjectNode data) {
+    String from = data.path("swarm_id").asString("");
+    int node = data.path("node_id").asInt(-1);
+    String text = "[Reply from /swarm[" + aliasOf(from) + "]/node[" + node + "] for request "
+        + sender.requestId() + "]\n" + data.path("last_agent_message").asString("");
+    ObjectNode ev = SwarmJson.obj()
+        .put("request_id", sender.requestId())
+        .put("source_swarm_id", sender.swarm())
+        .put("source_node_id", sender.node())
+        .put("target_swarm_id", from)
+        .put("target_node_id", node)
+        .put("target_injection_id", data.path("injection_id").asString(""));
+    if (sender.node() < 0) {
+      publish.event("auto_reply_submitted", ev.put("kind", "person").put("content", text));
+      return;
+    }
+    if (!target.exists(sender.swarm())) {
+      publish.event(
+          "auto_reply_ignored",
+          ev.put("reason", "the sender's swarm " + sender.swarm() + " is gone"));
+      return;
+    }
+    String rid = "reply-" + UUID.randomUUID();
+    // the reply is one more hop of the exchange, so an answer to it that routes on is guarded
+    hopsByRequest.put(rid, sender.hops() + 1);
+    try {
+      List<String> ids = target.inject(sender.swarm(), List.of(sender.node()), text, rid);
+      ev.put("kind", "inject").put("reply_request_id", rid);
+      ArrayNode a = ev.putArray("injection_ids");
+      ids.forEach(a::add);
+      publish.event("auto_reply_submitted", ev);
+    } catch (RuntimeException e) {
+      hopsByRequest.remove(rid);
+      publish.event("auto_reply_ignored", ev.put("reason", String.valueOf(e.getMessage())));
+    }
+  }
+
+  /** The first alias naming a swarm, else its id. */
+  private String aliasOf(String swarmId) {
+    synchronized (aliases) {
+      return aliases.entrySet().stream()
+          .filter(e -> e.getValue().equals(swarmId))
+          .map(Map.Entry::getKey)
+          .findFirst()
+          .orElse(swarmId);
     }
   }
 

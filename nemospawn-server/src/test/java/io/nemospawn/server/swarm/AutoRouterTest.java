@@ -32,7 +32,7 @@ class AutoRouterTest {
       String requestId) {}
 
   static final class Recorder implements AutoRouter.Target {
-    final Set<String> swarms = Set.of("sa", "sb");
+    final Set<String> swarms = new java.util.HashSet<>(Set.of("sa", "sb"));
     final List<Sent> sent = new ArrayList<>();
     final java.util.Map<String, String> injections = new java.util.HashMap<>();
 
@@ -252,6 +252,70 @@ class AutoRouterTest {
         .extracting(p -> p.path("reason").asString())
         .anySatisfy(s -> assertThat(s).contains("'9x' is not a node id"))
         .anySatisfy(s -> assertThat(s).contains("Unknown swarm alias 'ghost'"));
+  }
+
+  @Test
+  void anAgentsReplyPromptIsAnsweredIntoTheNodeThatAskedOnce() throws Exception {
+    AutoRouter r = router(3, 20);
+    r.alias("bee", "sb");
+    r.autoRoute("sa", true);
+    // node 2 of sa asks sb for a review and wants the answer back
+    ObjectNode asked = complete("sa", "i-sa", "- /swarm[bee]/idle/reply review the diff");
+    asked.put("node_id", 2);
+    r.event("task_complete", asked);
+    r.drain();
+    Sent ask = target.sent.get(0);
+    assertThat(ask.target()).isEqualTo("sb");
+    String answered = injectionOf(ask.requestId());
+    r.event("task_complete", complete("sb", answered, "LGTM, one nit"));
+    r.event("task_complete", complete("sb", answered, "LGTM, one nit")); // a repeat: no 2nd reply
+    r.drain();
+    assertThat(target.sent).hasSize(2);
+    Sent back = target.sent.get(1);
+    assertThat(back)
+        .extracting(Sent::kind, Sent::target, Sent::nodes)
+        .containsExactly("inject", "sa", List.of(2));
+    assertThat(back.content())
+        .isEqualTo(
+            "[Reply from /swarm[bee]/node[0] for request " + ask.requestId() + "]\nLGTM, one nit");
+    ObjectNode ev = published.get(published.size() - 1);
+    assertThat(ev.path("event").asString()).isEqualTo("auto_reply_submitted");
+    assertThat(ev.path("source_node_id").asInt()).isEqualTo(2);
+    assertThat(ev.path("injection_ids")).hasSize(1);
+    // the reply is a hop of the exchange: an answer to it that routes on is guarded
+    assertThat(ev.path("reply_request_id").asString()).startsWith("reply-");
+  }
+
+  @Test
+  void aPersonsReplyPromptComesBackAsAnEventWithTheText() throws Exception {
+    AutoRouter r = router(3, 20);
+    ObjectNode sent = r.route("sa", "/swarm[sb]/all/reply what failed?", "r1");
+    assertThat(sent.path("reply").asBoolean()).isTrue();
+    r.event("task_complete", complete("sb", injectionOf("r1"), "the linker"));
+    r.drain();
+    assertThat(target.sent).hasSize(1); // nothing injected back: a person asked
+    ObjectNode ev = published.get(0);
+    assertThat(ev.path("event").asString()).isEqualTo("auto_reply_submitted");
+    assertThat(ev.path("kind").asString()).isEqualTo("person");
+    assertThat(ev.path("content").asString())
+        .isEqualTo("[Reply from /swarm[sb]/node[0] for request r1]\nthe linker");
+    assertThatThrownBy(() -> r.route(null, "/swarm[sb]/all/reply x", "r2"))
+        .hasMessageContaining("/reply needs a sender");
+    assertThatThrownBy(() -> r.route(null, 1, "/swarm[sb]/all x", "r3"))
+        .hasMessageContaining("source node (1) needs the swarm");
+  }
+
+  @Test
+  void aReplyToASwarmThatIsGoneIsIgnoredWithTheReason() throws Exception {
+    AutoRouter r = router(3, 20);
+    r.route("sa", 1, "/swarm[sb]/idle/reply status?", "r1");
+    target.swarms.remove("sa");
+    r.event("task_complete", complete("sb", injectionOf("r1"), "green"));
+    r.drain();
+    ObjectNode ev = published.get(0);
+    assertThat(ev.path("event").asString()).isEqualTo("auto_reply_ignored");
+    assertThat(ev.path("reason").asString()).isEqualTo("the sender's swarm sa is gone");
+    assertThat(target.sent).hasSize(1);
   }
 
   private String injectionOf(String requestId) {
