@@ -1113,19 +1113,19 @@ public final class Swarms implements AutoCloseable {
     }
   }
 
+  /**
+   * Records an approval in the data directory's chained audit log ({@code audit.jsonl}, the one
+   * {@code auth audit} reads and verifies), with the swarm, node and details.
+   */
   private void audit(String event, Swarm s, int nodeId, ObjectNode details) {
-    ObjectNode line = SwarmJson.obj()
-        .put("ts", StateFormat.formatTimestamp(Instant.now()))
-        .put("event", event)
-        .put("user", ns.user())
-        .put("team_id", s.record.path("job_id").asString())
-        .put("swarm_id", s.id())
-        .put("node_id", nodeId);
-    line.set("details", details);
+    Map<String, Object> d = new java.util.LinkedHashMap<>();
+    d.put("swarm_id", s.id());
+    d.put("node_id", nodeId);
+    d.put("details", details);
     try {
-      SwarmJson.append(root.resolve("audit.jsonl"), line);
-    } catch (IOException e) {
-      log.warn("Writing the swarm audit log failed", e);
+      ns.audit().append(event, s.record.path("job_id").asString(), "node-" + nodeId, d);
+    } catch (RuntimeException e) {
+      log.warn("Writing the audit log failed", e);
     }
   }
 
