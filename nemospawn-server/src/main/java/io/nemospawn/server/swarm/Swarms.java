@@ -862,7 +862,7 @@ public final class Swarms implements AutoCloseable {
             }
             case "task_complete" -> {
               if (!d.has("last_agent_message")) {
-                d.put("last_agent_message", lastMessageOf(n, lastMessage));
+                d.put("last_agent_message", lastMessage);
               }
             }
             case "command_completed" -> resolveApproval(s, n, d.path("call_id").asString(""));
@@ -883,10 +883,6 @@ public final class Swarms implements AutoCloseable {
   }
 
   private final Map<String, String> lastMessages = new ConcurrentHashMap<>();
-
-  private String lastMessageOf(Node n, String fallback) {
-    return fallback;
-  }
 
   private void emitWorker(Swarm s, Node n, String injection, String event, ObjectNode d) {
     ObjectNode data = SwarmJson.obj()
