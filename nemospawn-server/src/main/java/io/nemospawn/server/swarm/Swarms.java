@@ -913,7 +913,7 @@ public final class Swarms implements AutoCloseable {
       usage.put(
           "pricing_status",
           pricing == UsagePricing.NONE
-              ? "unpriced: no pricing data is wired in yet (the cost module, issue 17)"
+              ? "unpriced: this service was opened without pricing (UsagePricing.NONE)"
               : "unpriced: no price for model '" + model + "'");
     }
   }
