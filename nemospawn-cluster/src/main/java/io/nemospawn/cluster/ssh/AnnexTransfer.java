@@ -210,6 +210,24 @@ public final class AnnexTransfer {
     return path;
   }
 
+  /**
+   * Returns where a team's clone of this annex goes on the cluster by default: {@code
+   * <mount>/nemospawn/annex/<team>/<repository directory name>} with a shared mount, else {@code
+   * ~/.nemospawn-remote/annex/<team>/<repository directory name>} (relative to the remote home);
+   * characters other than letters, digits, '.', '_' and '-' in the name become '_'.
+   */
+  public static String defaultRepo(Cluster cluster, String team, Annexed a) {
+    Path name = a.top().getFileName();
+    String repo = name == null ? "annex" : name.toString().replaceAll("[^A-Za-z0-9._-]", "_");
+    if (repo.startsWith(".") || repo.isEmpty()) {
+      repo = "annex" + repo;
+    }
+    String tail = "annex/" + team.replaceAll("[^A-Za-z0-9._-]", "_") + "/" + repo;
+    return cluster.mount().isEmpty()
+        ? Clusters.REMOTE_DIR + "/" + tail
+        : cluster.mount() + "/nemospawn/" + tail;
+  }
+
   /** Returns the clone's absolute path: relative paths and {@code ~/} are under the home. */
   static String absolute(RemoteShell sh, String repo) throws IOException {
     checkRepoPath(repo);
