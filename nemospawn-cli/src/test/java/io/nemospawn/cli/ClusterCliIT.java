@@ -326,4 +326,79 @@ class ClusterCliIT {
       new ProcessBuilder("rm", "-rf", remote.toString()).start().waitFor();
     }
   }
+
+  @Test
+  void withoutGitAnnexOnTheClusterAnAnnexedArtifactFallsBackToSftpAndIsReinjected()
+      throws Exception {
+    register();
+    Path repo = Files.createDirectories(dir.resolve("models"));
+    git(repo, "init", "-q");
+    git(repo, "annex", "init", "-q", "here");
+    Path file = repo.resolve("ckpt.bin");
+    byte[] bytes = new byte[2 << 20];
+    new java.util.Random(8).nextBytes(bytes);
+    Files.write(file, bytes);
+    git(repo, "annex", "add", "-q", "ckpt.bin");
+    git(repo, "commit", "-q", "-m", "ckpt");
+    String teamId;
+    String artId;
+    try (NemoSpawn ns = NemoSpawn.open(dir.resolve("data"))) {
+      Team t = ns.newTeam("noannex").create();
+      teamId = t.id();
+      artId = t.artifacts()
+          .register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, file))
+          .id();
+    }
+    // The cluster is this machine, which has git-annex: a stand-in first on the remote PATH
+    // (~/.nemospawn-remote/bin) answers as a missing git-annex would.
+    Path bin = Files.createDirectories(
+        Path.of(System.getProperty("user.home"), ".nemospawn-remote", "bin"));
+    Path standIn = bin.resolve("git-annex");
+    Files.writeString(standIn, "#!/bin/sh\necho 'git-annex: not found' >&2\nexit 127\n");
+    Files.setPosixFilePermissions(
+        standIn, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Path remote = Files.createTempDirectory("ns-cli-noannex-");
+    String where = remote.resolve("clone").toString();
+    try {
+      CliProcesses.Result strict = cli(
+          "artifact",
+          "push",
+          teamId,
+          artId,
+          "--cluster",
+          "ci",
+          "--remote-path",
+          where,
+          "--method",
+          "git-annex");
+      assertThat(strict.code()).isNotZero();
+      assertThat(strict.err())
+          .contains("Cluster 'ci' cannot take a git-annex transfer: no git-annex on the cluster")
+          .contains("--method sftp");
+      assertThat(Files.exists(Path.of(where))).isFalse();
+      CliProcesses.Result push = cli(
+          "artifact", "push", teamId, artId, "--cluster", "ci", "--remote-path", where, "--json");
+      assertThat(push.code()).as(push.err()).isZero();
+      assertThat(push.err()).contains("no git-annex on the cluster").contains("over SFTP instead");
+      assertThat(push.out()).contains("\"method\" : \"sftp\"");
+      assertThat(Files.readAllBytes(Path.of(where, "ckpt.bin"))).isEqualTo(bytes);
+      // Pulled back over SFTP, the content goes into the annex (git annex reinject).
+      git(repo, "annex", "drop", "--force", "ckpt.bin");
+      assertThat(Files.exists(file)).isFalse();
+      CliProcesses.Result pull =
+          cli("artifact", "pull", teamId, artId, "--cluster", "ci", "--remote-path", where);
+      assertThat(pull.code()).as(pull.err()).isZero();
+      assertThat(pull.out()).contains("via sftp");
+      assertThat(Files.isSymbolicLink(file)).isTrue();
+      assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
+      assertThat(git(repo, "annex", "whereis", "ckpt.bin")).contains("here");
+      try (var left = Files.list(repo)) {
+        assertThat(left.map(p -> p.getFileName().toString()))
+            .containsExactlyInAnyOrder(".git", "ckpt.bin");
+      }
+    } finally {
+      Files.deleteIfExists(standIn);
+      new ProcessBuilder("rm", "-rf", remote.toString()).start().waitFor();
+    }
+  }
 }

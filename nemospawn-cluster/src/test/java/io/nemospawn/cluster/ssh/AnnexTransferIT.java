@@ -180,6 +180,51 @@ class AnnexTransferIT {
   }
 
   @Test
+  void aPushInterruptedMidwayLeavesAPartialCopyThatTheNextPushResumes() throws Exception {
+    Path repo = Files.createDirectories(dir.resolve("local"));
+    git(repo, "init", "-q");
+    git(repo, "annex", "init", "-q", "local");
+    random(repo.resolve("huge.bin"), 96, 3);
+    git(repo, "annex", "add", "-q", "huge.bin");
+    git(repo, "commit", "-q", "-m", "huge");
+    AnnexTransfer.Annexed huge = AnnexTransfer.locate(repo.resolve("huge.bin")).orElseThrow();
+    String clone = remoteDir.resolve("clone").toString();
+    Path partial = Path.of(clone, ".git/annex/tmp", huge.key());
+    try (RemoteShell sh = clusters.connect(cluster, false)) {
+      java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Thread push = new Thread(() -> {
+        try {
+          AnnexTransfer.push(sh, cluster, clusters.settings(), huge, clone);
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      });
+      push.start();
+      // Interrupt the push (git annex copy and its ssh/rsync are killed) once bytes arrive.
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (!(Files.isRegularFile(partial) && Files.size(partial) > 0)
+          && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      push.interrupt();
+      push.join(30_000);
+      assertThat(failure.get())
+          .as("the push was interrupted")
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("Interrupted");
+      long have = Files.size(partial);
+      assertThat(have).isBetween(1L, (96L << 20) - 1);
+      assertThat(Files.exists(Path.of(clone, "huge.bin"))).isFalse();
+      AnnexTransfer.Outcome resumed =
+          AnnexTransfer.push(sh, cluster, clusters.settings(), huge, clone);
+      assertThat(resumed.resumedFrom()).isPositive();
+      assertThat(resumed.sha256()).isEqualTo(ArtifactTransfer.sha256(repo.resolve("huge.bin")));
+      assertThat(ArtifactTransfer.sha256(Path.of(clone, "huge.bin"))).isEqualTo(resumed.sha256());
+    }
+  }
+
+  @Test
   void filesGitAnnexDoesNotManageAreNotLocated() throws Exception {
     Path repo = annex();
     assertThat(AnnexTransfer.locate(repo.resolve("notes.txt"))).isEmpty();
