@@ -318,11 +318,11 @@ final class ArtifactCommand {
             + " back; sftp: always SFTP, copying an annexed file's content.")
     Method method = Method.AUTO;
 
-    String sftpRemote(io.nemospawn.cluster.ssh.Cluster c, Team t, Artifact a, boolean annexed) {
+    String sftpRemote(io.nemospawn.cluster.ssh.Cluster c, Team t, Artifact a, boolean fellBack) {
       String name = String.valueOf(java.nio.file.Path.of(a.path()).getFileName());
       if (remotePath != null) {
         // With git-annex, --remote-path names the clone; a fallback puts the file inside it.
-        return annexed ? remotePath + "/" + name : remotePath;
+        return fellBack ? remotePath + "/" + name : remotePath;
       }
       String tail = "artifacts/" + t.id() + "/" + a.id() + "/" + name;
       return c.mount().isEmpty()
@@ -335,20 +335,24 @@ final class ArtifactCommand {
       var clusters = io.nemospawn.cluster.ssh.Clusters.of(state.dataDir());
       var c = clusters.get(cluster);
       java.nio.file.Path local = java.nio.file.Path.of(a.path());
-      var annexed = method == Method.SFTP
-          ? java.util.Optional.<io.nemospawn.cluster.ssh.AnnexTransfer.Annexed>empty()
-          : io.nemospawn.cluster.ssh.AnnexTransfer.locate(local);
+      var annexed = io.nemospawn.cluster.ssh.AnnexTransfer.locate(local);
       if (method == Method.GIT_ANNEX && annexed.isEmpty()) {
         throw new IllegalArgumentException("Artifact " + a.id() + "'s path " + local
             + " is not an annexed file (not in a git-annex repository, or not added with git"
             + " annex add); use --method auto or sftp");
       }
-      if (push && annexed.isEmpty() && !java.nio.file.Files.isRegularFile(local)) {
-        throw new IllegalArgumentException("Artifact " + a.id() + "'s path " + local
-            + " is not a file here; push copies one file");
+      if (push && !java.nio.file.Files.isRegularFile(local)) {
+        if (annexed.isEmpty()) {
+          throw new IllegalArgumentException("Artifact " + a.id() + "'s path " + local
+              + " is not a file here; push copies one file");
+        } else if (method == Method.SFTP) {
+          throw new IllegalArgumentException("Artifact " + a.id() + "'s path " + local
+              + " is an annexed file whose content is not in this repository; get it first"
+              + " (git annex get)");
+        }
       }
       try (var sh = clusters.connect(c, false)) {
-        if (annexed.isPresent()) {
+        if (annexed.isPresent() && method != Method.SFTP) {
           var an = annexed.get();
           String repo = remotePath != null
               ? remotePath
@@ -383,7 +387,7 @@ final class ArtifactCommand {
             out.err().flush();
           }
         }
-        String remote = sftpRemote(c, t, a, annexed.isPresent());
+        String remote = sftpRemote(c, t, a, annexed.isPresent() && method != Method.SFTP);
         io.nemospawn.cluster.ssh.ArtifactTransfer.Outcome o;
         if (push) {
           o = io.nemospawn.cluster.ssh.ArtifactTransfer.push(sh, local, remote, d -> {});

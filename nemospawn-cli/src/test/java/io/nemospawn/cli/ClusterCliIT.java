@@ -293,6 +293,25 @@ class ClusterCliIT {
       assertThat(sftp.code()).as(sftp.err()).isZero();
       assertThat(sftp.out()).contains("\"method\" : \"sftp\"");
       assertThat(Files.readAllBytes(Path.of(target))).isEqualTo(bytes);
+      // Pulled over SFTP, an annexed file stays annexed: the copy is reinjected, not written over
+      // the symlink.
+      git(repo, "annex", "drop", "--force", "ckpt.bin");
+      CliProcesses.Result sftpPull = cli(
+          "artifact",
+          "pull",
+          teamId,
+          artId,
+          "--cluster",
+          "ci",
+          "--remote-path",
+          target,
+          "--method",
+          "sftp");
+      assertThat(sftpPull.code()).as(sftpPull.err()).isZero();
+      assertThat(sftpPull.out()).contains("via sftp");
+      assertThat(Files.isSymbolicLink(file)).isTrue();
+      assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
+      assertThat(git(repo, "status", "--porcelain")).isEmpty();
       CliProcesses.Result refused = cli(
           "artifact",
           "push",

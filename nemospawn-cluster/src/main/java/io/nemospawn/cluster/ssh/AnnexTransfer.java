@@ -255,7 +255,8 @@ public final class AnnexTransfer {
       RemoteShell sh, Cluster cluster, SshSettings settings, Annexed a, String remoteRepo)
       throws IOException {
     Path content = a.path();
-    if (!Files.isRegularFile(content)) {
+    // A locked file without content is a dangling symlink; an unlocked one is a small pointer file.
+    if (!Files.isRegularFile(content) || (a.keySize() >= 0 && Files.size(content) != a.keySize())) {
       throw new IOException("The content of " + content + " (git-annex key " + a.key()
           + ") is not in this repository; get it first (git annex get)");
     }

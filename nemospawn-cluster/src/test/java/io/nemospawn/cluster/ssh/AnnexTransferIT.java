@@ -225,6 +225,30 @@ class AnnexTransferIT {
   }
 
   @Test
+  void aFileNamedLikeShellSyntaxOrAnOptionIsCopiedAsItsName() throws Exception {
+    Path repo = Files.createDirectories(dir.resolve("local"));
+    git(repo, "init", "-q");
+    git(repo, "annex", "init", "-q", "local");
+    String name = "-n $(touch pwned) 'q\\\"; touch pwned2.bin";
+    Files.write(repo.resolve(name), "weights".repeat(1000).getBytes(StandardCharsets.UTF_8));
+    git(repo, "annex", "add", "-q", "--", name);
+    git(repo, "commit", "-q", "-m", "odd");
+    AnnexTransfer.Annexed odd = AnnexTransfer.locate(repo.resolve(name)).orElseThrow();
+    assertThat(odd.file()).isEqualTo(name);
+    String clone = remoteDir.resolve("clone").toString();
+    try (RemoteShell sh = clusters.connect(cluster, false)) {
+      AnnexTransfer.Outcome up = AnnexTransfer.push(sh, cluster, clusters.settings(), odd, clone);
+      assertThat(up.remoteFile()).isEqualTo(clone + "/" + name);
+      assertThat(Files.readString(Path.of(clone, name))).isEqualTo("weights".repeat(1000));
+    }
+    for (Path where :
+        List.of(repo, Path.of(clone), Path.of(""), Path.of(System.getProperty("user.home")))) {
+      assertThat(where.resolve("pwned")).doesNotExist();
+      assertThat(where.resolve("pwned2.bin")).doesNotExist();
+    }
+  }
+
+  @Test
   void filesGitAnnexDoesNotManageAreNotLocated() throws Exception {
     Path repo = annex();
     assertThat(AnnexTransfer.locate(repo.resolve("notes.txt"))).isEmpty();
