@@ -300,7 +300,7 @@ final class ArtifactCommand {
 
     @Option(
         names = "--remote-path",
-        paramLabel = "PATH",
+        paramLabel = "REMOTE_LOCATION",
         description = "Over SFTP: where the copy is on the cluster (default: <mount>/nemospawn/"
             + "artifacts/TEAM/ARTIFACT/<file name> with a --mount, else ~/.nemospawn-remote/"
             + "artifacts/...). With git-annex: the clone of the annex there (default: <mount>/"
