@@ -289,7 +289,7 @@ final class ArtifactCommand {
     }
   }
 
-  /** What push and pull share: the cluster and the remote path. */
+  /** What push and pull share: the cluster, the remote path and the method. */
   abstract static class Transfer extends OneArtifact {
     @Option(
         names = "--cluster",
@@ -300,18 +300,31 @@ final class ArtifactCommand {
 
     @Option(
         names = "--remote-path",
-        paramLabel = "PATH",
-        description = "Where the copy is on the cluster (default: <mount>/nemospawn/artifacts/TEAM/"
-            + "ARTIFACT/<file name> with a --mount, else ~/.nemospawn-remote/artifacts/...).")
+        paramLabel = "REMOTE_LOCATION",
+        description = "Over SFTP: where the copy is on the cluster (default: <mount>/nemospawn/"
+            + "artifacts/TEAM/ARTIFACT/<file name> with a --mount, else ~/.nemospawn-remote/"
+            + "artifacts/...). With git-annex: the clone of the annex there (default: <mount>/"
+            + "nemospawn/annex/TEAM/<repository name>, else ~/.nemospawn-remote/annex/...).")
     @Nullable
     String remotePath;
 
-    String remote(io.nemospawn.cluster.ssh.Cluster c, Team t, Artifact a) {
+    @Option(
+        names = "--method",
+        paramLabel = "METHOD",
+        defaultValue = "auto",
+        converter = MethodConverter.class,
+        description = "auto (default): git-annex when the artifact is an annexed file and the"
+            + " cluster has git-annex, else SFTP (saying why); git-annex: fail rather than fall"
+            + " back; sftp: always SFTP, copying an annexed file's content.")
+    Method method = Method.AUTO;
+
+    String sftpRemote(io.nemospawn.cluster.ssh.Cluster c, Team t, Artifact a, boolean fellBack) {
+      String name = String.valueOf(java.nio.file.Path.of(a.path()).getFileName());
       if (remotePath != null) {
-        return remotePath;
+        // With git-annex, --remote-path names the clone; a fallback puts the file inside it.
+        return fellBack ? remotePath + "/" + name : remotePath;
       }
-      String tail = "artifacts/" + t.id() + "/" + a.id() + "/"
-          + java.nio.file.Path.of(a.path()).getFileName();
+      String tail = "artifacts/" + t.id() + "/" + a.id() + "/" + name;
       return c.mount().isEmpty()
           ? io.nemospawn.cluster.ssh.Clusters.REMOTE_DIR + "/" + tail
           : c.mount() + "/nemospawn/" + tail;
@@ -322,40 +335,140 @@ final class ArtifactCommand {
       var clusters = io.nemospawn.cluster.ssh.Clusters.of(state.dataDir());
       var c = clusters.get(cluster);
       java.nio.file.Path local = java.nio.file.Path.of(a.path());
-      if (push && !java.nio.file.Files.isRegularFile(local)) {
+      var annexed = io.nemospawn.cluster.ssh.AnnexTransfer.locate(local);
+      if (method == Method.GIT_ANNEX && annexed.isEmpty()) {
         throw new IllegalArgumentException("Artifact " + a.id() + "'s path " + local
-            + " is not a file here; push copies one file");
+            + " is not an annexed file (not in a git-annex repository, or not added with git"
+            + " annex add); use --method auto or sftp");
       }
-      String remote = remote(c, t, a);
-      try (var sh = clusters.connect(c, false)) {
-        var outcome = push
-            ? io.nemospawn.cluster.ssh.ArtifactTransfer.push(sh, local, remote, d -> {})
-            : io.nemospawn.cluster.ssh.ArtifactTransfer.pull(sh, remote, local, d -> {});
-        if (out.json()) {
-          out.json(java.util.Map.of(
-              "artifact_id", a.id(),
-              "cluster", c.name(),
-              "direction", push ? "push" : "pull",
-              "local", local.toString(),
-              "remote", remote,
-              "bytes", outcome.bytes(),
-              "resumed_from", outcome.resumedFrom(),
-              "sha256", outcome.sha256()));
-        } else {
-          out.println((push ? "Pushed " : "Pulled ") + a.id() + " " + (push ? "to " : "from ")
-              + c.name() + ":" + remote + " (" + outcome.bytes() + " bytes, sha256 "
-              + outcome.sha256()
-              + (outcome.resumedFrom() > 0 ? ", resumed at " + outcome.resumedFrom() : "") + ")");
+      if (push && !java.nio.file.Files.isRegularFile(local)) {
+        if (annexed.isEmpty()) {
+          throw new IllegalArgumentException("Artifact " + a.id() + "'s path " + local
+              + " is not a file here; push copies one file");
+        } else if (method == Method.SFTP) {
+          throw new IllegalArgumentException("Artifact " + a.id() + "'s path " + local
+              + " is an annexed file whose content is not in this repository; get it first"
+              + " (git annex get)");
         }
       }
+      try (var sh = clusters.connect(c, false)) {
+        if (annexed.isPresent() && method != Method.SFTP) {
+          var an = annexed.get();
+          String repo = remotePath != null
+              ? remotePath
+              : io.nemospawn.cluster.ssh.AnnexTransfer.defaultRepo(c, t.id(), an);
+          try {
+            var o = push
+                ? io.nemospawn.cluster.ssh.AnnexTransfer.push(sh, c, clusters.settings(), an, repo)
+                : io.nemospawn.cluster.ssh.AnnexTransfer.pull(sh, c, clusters.settings(), an, repo);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key", o.key());
+            m.put("remote_repo", o.remoteRepo());
+            report(
+                a,
+                c,
+                push,
+                "git-annex",
+                local,
+                o.remoteFile(),
+                o.bytes(),
+                o.resumedFrom(),
+                o.sha256(),
+                m);
+            return ExitCodes.OK;
+          } catch (io.nemospawn.cluster.ssh.AnnexTransfer.UnavailableException e) {
+            if (method == Method.GIT_ANNEX) {
+              throw new java.io.IOException(
+                  e.getMessage() + "; install git-annex there, or use --method sftp", e);
+            }
+            out.err()
+                .println("Warning: " + e.getMessage() + "; copying " + a.id()
+                    + " over SFTP instead (--method git-annex refuses this)");
+            out.err().flush();
+          }
+        }
+        String remote = sftpRemote(c, t, a, annexed.isPresent() && method != Method.SFTP);
+        io.nemospawn.cluster.ssh.ArtifactTransfer.Outcome o;
+        if (push) {
+          o = io.nemospawn.cluster.ssh.ArtifactTransfer.push(sh, local, remote, d -> {});
+        } else if (annexed.isPresent()) {
+          // The annexed file is a symlink (or pointer) git-annex owns: the copy goes beside it
+          // and git annex reinject moves it into the annex after checking it against the key.
+          java.nio.file.Path copy =
+              local.toAbsolutePath().resolveSibling("." + local.getFileName() + ".nemospawn-pull");
+          o = io.nemospawn.cluster.ssh.ArtifactTransfer.pull(sh, remote, copy, d -> {});
+          io.nemospawn.cluster.ssh.AnnexTransfer.reinject(annexed.get(), copy);
+        } else {
+          o = io.nemospawn.cluster.ssh.ArtifactTransfer.pull(sh, remote, local, d -> {});
+        }
+        report(a, c, push, "sftp", local, remote, o.bytes(), o.resumedFrom(), o.sha256(), Map.of());
+      }
       return ExitCodes.OK;
+    }
+
+    private void report(
+        Artifact a,
+        io.nemospawn.cluster.ssh.Cluster c,
+        boolean push,
+        String via,
+        java.nio.file.Path local,
+        String remote,
+        long bytes,
+        long resumedFrom,
+        String sha256,
+        Map<String, Object> extra) {
+      if (out.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("artifact_id", a.id());
+        m.put("cluster", c.name());
+        m.put("direction", push ? "push" : "pull");
+        m.put("method", via);
+        m.put("local", local.toString());
+        m.put("remote", remote);
+        m.put("bytes", bytes);
+        m.put("resumed_from", resumedFrom);
+        m.put("sha256", sha256);
+        m.putAll(extra);
+        out.json(m);
+      } else {
+        out.println((push ? "Pushed " : "Pulled ") + a.id() + " " + (push ? "to " : "from ")
+            + c.name() + ":" + remote + " via " + via + " (" + bytes + " bytes, sha256 " + sha256
+            + (resumedFrom > 0 ? ", resumed at " + resumedFrom : "") + ")");
+      }
+    }
+  }
+
+  /** How {@code artifact push/pull} moves the bytes. */
+  enum Method {
+    AUTO,
+    GIT_ANNEX,
+    SFTP
+  }
+
+  /** Parses {@code --method}: auto, git-annex (also annex) or sftp. */
+  static final class MethodConverter implements ITypeConverter<Method> {
+    @Override
+    public Method convert(String value) {
+      switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "auto":
+          return Method.AUTO;
+        case "git-annex":
+        case "annex":
+          return Method.GIT_ANNEX;
+        case "sftp":
+          return Method.SFTP;
+        default:
+          throw new TypeConversionException(
+              "Unknown method '" + value + "'; use auto, git-annex or sftp");
+      }
     }
   }
 
   @Command(
       name = "push",
-      description = "Copies an artifact's file to a cluster over SFTP, with a SHA-256 check;"
-          + " an interrupted copy resumes where it stopped.")
+      description = "Copies an artifact's file to a cluster: through git-annex (git annex copy"
+          + " --to a clone there) when it is an annexed file and the cluster has git-annex, else"
+          + " over SFTP; SHA-256 checked on both sides; an interrupted copy resumes.")
   static final class Push extends Transfer {
     @Override
     int run(Team t) throws Exception {
@@ -365,8 +478,9 @@ final class ArtifactCommand {
 
   @Command(
       name = "pull",
-      description = "Copies an artifact's file from a cluster back to its path here over SFTP,"
-          + " with a SHA-256 check; an interrupted copy resumes where it stopped.")
+      description = "Copies an artifact's file from a cluster back to its path here: through"
+          + " git-annex (git annex get from the clone there) when it is an annexed file, else"
+          + " over SFTP; SHA-256 checked on both sides; an interrupted copy resumes.")
   static final class Pull extends Transfer {
     @Override
     int run(Team t) throws Exception {

@@ -195,7 +195,10 @@ class ClusterCliIT {
       CliProcesses.Result push = cli(
           "artifact", "push", teamId, artId, "--cluster", "ci", "--remote-path", target, "--json");
       assertThat(push.code()).as(push.err()).isZero();
-      assertThat(push.out()).contains("\"sha256\" : \"").contains("\"bytes\" : " + (3 << 20));
+      assertThat(push.out())
+          .contains("\"sha256\" : \"")
+          .contains("\"bytes\" : " + (3 << 20))
+          .contains("\"method\" : \"sftp\"");
       assertThat(Files.mismatch(file, Path.of(target))).isEqualTo(-1);
       Files.delete(file);
       CliProcesses.Result pull =
@@ -203,6 +206,217 @@ class ClusterCliIT {
       assertThat(pull.code()).as(pull.err()).isZero();
       assertThat(Files.size(file)).isEqualTo(3 << 20);
     } finally {
+      new ProcessBuilder("rm", "-rf", remote.toString()).start().waitFor();
+    }
+  }
+
+  private static String git(Path in, String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("git"));
+    argv.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(argv).directory(in.toFile()).redirectErrorStream(true);
+    pb.environment().put("GIT_AUTHOR_NAME", "t");
+    pb.environment().put("GIT_AUTHOR_EMAIL", "t@example.org");
+    pb.environment().put("GIT_COMMITTER_NAME", "t");
+    pb.environment().put("GIT_COMMITTER_EMAIL", "t@example.org");
+    Process p = pb.start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("git %s: %s", argv, out).isZero();
+    return out;
+  }
+
+  @Test
+  void anAnnexedArtifactGoesThroughGitAnnexBothWays() throws Exception {
+    register();
+    Path repo = Files.createDirectories(dir.resolve("models"));
+    git(repo, "init", "-q");
+    git(repo, "annex", "init", "-q", "here");
+    Path file = repo.resolve("ckpt.bin");
+    byte[] bytes = new byte[4 << 20];
+    new java.util.Random(7).nextBytes(bytes);
+    Files.write(file, bytes);
+    git(repo, "annex", "add", "-q", "ckpt.bin");
+    git(repo, "commit", "-q", "-m", "ckpt");
+    Path plain = dir.resolve("plain.bin");
+    Files.write(plain, new byte[1024]);
+    String teamId;
+    String artId;
+    String plainId;
+    try (NemoSpawn ns = NemoSpawn.open(dir.resolve("data"))) {
+      Team t = ns.newTeam("annexed").create();
+      teamId = t.id();
+      artId = t.artifacts()
+          .register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, file))
+          .id();
+      plainId = t.artifacts()
+          .register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, plain))
+          .id();
+    }
+    Path remote = Files.createTempDirectory("ns-cli-annex-");
+    String clone = remote.resolve("clone").toString();
+    try {
+      CliProcesses.Result push = cli(
+          "artifact", "push", teamId, artId, "--cluster", "ci", "--remote-path", clone, "--json");
+      assertThat(push.code()).as(push.err()).isZero();
+      String sum = java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+      assertThat(push.out())
+          .contains("\"method\" : \"git-annex\"")
+          .contains("\"sha256\" : \"" + sum + "\"")
+          .contains("\"bytes\" : " + (4 << 20))
+          .contains("\"remote_repo\" : \"" + clone + "\"")
+          .contains("\"key\" : \"SHA256E-s" + (4 << 20) + "--" + sum + ".bin\"");
+      assertThat(Files.mismatch(file, Path.of(clone, "ckpt.bin"))).isEqualTo(-1);
+      // The content leaves this repository (it is safe on the cluster); pull brings it back.
+      git(repo, "annex", "drop", "--force", "ckpt.bin");
+      assertThat(Files.exists(file)).isFalse();
+      CliProcesses.Result pull =
+          cli("artifact", "pull", teamId, artId, "--cluster", "ci", "--remote-path", clone);
+      assertThat(pull.code()).as(pull.err()).isZero();
+      assertThat(pull.out()).contains("via git-annex").contains("sha256 " + sum);
+      assertThat(Files.isSymbolicLink(file)).isTrue();
+      assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
+      // --method sftp copies the annexed file's content; git-annex refuses a plain file.
+      String target = remote.resolve("flat/ckpt.bin").toString();
+      CliProcesses.Result sftp = cli(
+          "artifact",
+          "push",
+          teamId,
+          artId,
+          "--cluster",
+          "ci",
+          "--remote-path",
+          target,
+          "--method",
+          "sftp",
+          "--json");
+      assertThat(sftp.code()).as(sftp.err()).isZero();
+      assertThat(sftp.out()).contains("\"method\" : \"sftp\"");
+      assertThat(Files.readAllBytes(Path.of(target))).isEqualTo(bytes);
+      // Pulled over SFTP, an annexed file stays annexed: the copy is reinjected, not written over
+      // the symlink.
+      git(repo, "annex", "drop", "--force", "ckpt.bin");
+      CliProcesses.Result sftpPull = cli(
+          "artifact",
+          "pull",
+          teamId,
+          artId,
+          "--cluster",
+          "ci",
+          "--remote-path",
+          target,
+          "--method",
+          "sftp");
+      assertThat(sftpPull.code()).as(sftpPull.err()).isZero();
+      assertThat(sftpPull.out()).contains("via sftp");
+      assertThat(Files.isSymbolicLink(file)).isTrue();
+      assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
+      assertThat(git(repo, "status", "--porcelain")).isEmpty();
+      CliProcesses.Result refused = cli(
+          "artifact",
+          "push",
+          teamId,
+          plainId,
+          "--cluster",
+          "ci",
+          "--remote-path",
+          clone,
+          "--method",
+          "git-annex");
+      assertThat(refused.code()).isNotZero();
+      assertThat(refused.err()).contains(plain.toString()).contains("is not an annexed file");
+      CliProcesses.Result hostile = cli(
+          "artifact",
+          "push",
+          teamId,
+          artId,
+          "--cluster",
+          "ci",
+          "--remote-path",
+          remote + "/$(touch pwned)");
+      assertThat(hostile.code()).isNotZero();
+      assertThat(hostile.err()).contains("Invalid path '" + remote + "/$(touch pwned)'");
+      try (var files = Files.list(remote)) {
+        assertThat(files.map(p -> p.getFileName().toString()))
+            .containsExactlyInAnyOrder("clone", "flat");
+      }
+    } finally {
+      new ProcessBuilder("chmod", "-R", "u+w", remote.toString()).start().waitFor();
+      new ProcessBuilder("rm", "-rf", remote.toString()).start().waitFor();
+    }
+  }
+
+  @Test
+  void withoutGitAnnexOnTheClusterAnAnnexedArtifactFallsBackToSftpAndIsReinjected()
+      throws Exception {
+    register();
+    Path repo = Files.createDirectories(dir.resolve("models"));
+    git(repo, "init", "-q");
+    git(repo, "annex", "init", "-q", "here");
+    Path file = repo.resolve("ckpt.bin");
+    byte[] bytes = new byte[2 << 20];
+    new java.util.Random(8).nextBytes(bytes);
+    Files.write(file, bytes);
+    git(repo, "annex", "add", "-q", "ckpt.bin");
+    git(repo, "commit", "-q", "-m", "ckpt");
+    String teamId;
+    String artId;
+    try (NemoSpawn ns = NemoSpawn.open(dir.resolve("data"))) {
+      Team t = ns.newTeam("noannex").create();
+      teamId = t.id();
+      artId = t.artifacts()
+          .register(ArtifactSpec.of(ArtifactType.NEMO_CHECKPOINT, file))
+          .id();
+    }
+    // The cluster is this machine, which has git-annex: a stand-in first on the remote PATH
+    // (~/.nemospawn-remote/bin) answers as a missing git-annex would.
+    Path bin = Files.createDirectories(
+        Path.of(System.getProperty("user.home"), ".nemospawn-remote", "bin"));
+    Path standIn = bin.resolve("git-annex");
+    Files.writeString(standIn, "#!/bin/sh\necho 'git-annex: not found' >&2\nexit 127\n");
+    Files.setPosixFilePermissions(
+        standIn, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Path remote = Files.createTempDirectory("ns-cli-noannex-");
+    String where = remote.resolve("clone").toString();
+    try {
+      CliProcesses.Result strict = cli(
+          "artifact",
+          "push",
+          teamId,
+          artId,
+          "--cluster",
+          "ci",
+          "--remote-path",
+          where,
+          "--method",
+          "git-annex");
+      assertThat(strict.code()).isNotZero();
+      assertThat(strict.err())
+          .contains("Cluster 'ci' cannot take a git-annex transfer: no git-annex on the cluster")
+          .contains("--method sftp");
+      assertThat(Files.exists(Path.of(where))).isFalse();
+      CliProcesses.Result push = cli(
+          "artifact", "push", teamId, artId, "--cluster", "ci", "--remote-path", where, "--json");
+      assertThat(push.code()).as(push.err()).isZero();
+      assertThat(push.err()).contains("no git-annex on the cluster").contains("over SFTP instead");
+      assertThat(push.out()).contains("\"method\" : \"sftp\"");
+      assertThat(Files.readAllBytes(Path.of(where, "ckpt.bin"))).isEqualTo(bytes);
+      // Pulled back over SFTP, the content goes into the annex (git annex reinject).
+      git(repo, "annex", "drop", "--force", "ckpt.bin");
+      assertThat(Files.exists(file)).isFalse();
+      CliProcesses.Result pull =
+          cli("artifact", "pull", teamId, artId, "--cluster", "ci", "--remote-path", where);
+      assertThat(pull.code()).as(pull.err()).isZero();
+      assertThat(pull.out()).contains("via sftp");
+      assertThat(Files.isSymbolicLink(file)).isTrue();
+      assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
+      assertThat(git(repo, "annex", "whereis", "ckpt.bin")).contains("here");
+      try (var left = Files.list(repo)) {
+        assertThat(left.map(p -> p.getFileName().toString()))
+            .containsExactlyInAnyOrder(".git", "ckpt.bin");
+      }
+    } finally {
+      Files.deleteIfExists(standIn);
       new ProcessBuilder("rm", "-rf", remote.toString()).start().waitFor();
     }
   }
