@@ -307,8 +307,13 @@ public final class AgentSupervisor implements AutoCloseable {
     ObjectNode n = records.raw(a.id());
     Optional<Launched> l = launched(n);
     l.ifPresent(x -> {
-      AgentRuntime.named(x.runtime()).stop(x, grace);
+      AgentRuntime rt = AgentRuntime.named(x.runtime());
+      rt.stop(x, grace);
       OWNED.remove(x);
+      if (AgentRecords.LEASING.contains(a.status())) {
+        // A job that got its GPUs and was stopped before any listing looked still shows them.
+        recordAllocation(a, rt, x);
+      }
     });
     AgentInfo out = recordExit(
         a.id(),
