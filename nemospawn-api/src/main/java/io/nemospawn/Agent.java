@@ -70,4 +70,15 @@ public interface Agent {
 
   /** Returns the command that attaches a terminal to it, or an empty list when none can. */
   List<String> attachCommand();
+
+  /**
+   * Returns why the agent's host cannot be reached now ({@code unreachable since T: why}) for an
+   * agent on another host whose connection is down; empty when it is reachable or runs here. Such
+   * an agent is still running, not dead.
+   *
+   * @since 0.4
+   */
+  default java.util.Optional<String> unreachable() {
+    return java.util.Optional.empty();
+  }
 }

@@ -11,7 +11,8 @@ import org.apiguardian.api.API;
  * @param name its name
  * @param state {@code healthy}; {@code stuck} (no sign of life for too long); {@code dead} (its
  *     process ended on its own with a non-zero or unknown code); {@code exited} (ended on its own
- *     with code 0); {@code stopped} (stopped by a kill or an approved shutdown)
+ *     with code 0); {@code stopped} (stopped by a kill or an approved shutdown); {@code
+ *     unreachable} (running on a host that cannot be reached now; not dead, its tasks stay its own)
  * @param reason why, or an empty string
  * @param requeued ids of its running tasks returned to {@code pending} in this pass
  * @since 0.1
@@ -28,8 +29,8 @@ public record Health(
     requeued = List.copyOf(requeued);
   }
 
-  /** Returns whether this is a problem: dead or stuck. */
+  /** Returns whether this is a problem: dead, stuck or unreachable. */
   public boolean unhealthy() {
-    return state.equals("dead") || state.equals("stuck");
+    return state.equals("dead") || state.equals("stuck") || state.equals("unreachable");
   }
 }

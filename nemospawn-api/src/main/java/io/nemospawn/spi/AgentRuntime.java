@@ -80,6 +80,29 @@ public interface AgentRuntime {
     return false;
   }
 
+  /**
+   * Returns the GPUs a scheduler allocated to the agent, once it knows them: the {@code
+   * CUDA_VISIBLE_DEVICES} SLURM set for the agent's job, for example. The agent's record then shows
+   * these rather than the GPUs leased from the team at spawn. Empty, the default, when the runtime
+   * pins the leased GPUs itself or the allocation is not known yet.
+   *
+   * @since 0.4
+   */
+  default Optional<List<Integer>> allocatedGpus(Launched launched) {
+    return Optional.empty();
+  }
+
+  /**
+   * Returns why the agent's host cannot be reached now ({@code unreachable since T: why}), or
+   * empty when it can be or the agent runs on this machine, the default. An unreachable agent is
+   * not dead: {@link #probe} reports it running, and health passes report it unreachable.
+   *
+   * @since 0.4
+   */
+  default Optional<String> unreachable(Launched launched) {
+    return Optional.empty();
+  }
+
   /** Returns every runtime on the class path, in ServiceLoader order. */
   static List<AgentRuntime> all() {
     List<AgentRuntime> out = new ArrayList<>();

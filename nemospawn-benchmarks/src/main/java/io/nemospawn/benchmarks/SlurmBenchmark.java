@@ -2,11 +2,14 @@ package io.nemospawn.benchmarks;
 
 import io.nemospawn.cluster.slurm.Slurm;
 import io.nemospawn.cluster.slurm.SlurmJob;
+import io.nemospawn.cluster.slurm.SlurmRuntime;
 import io.nemospawn.cluster.slurm.SlurmScript;
+import io.nemospawn.spi.AgentRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,7 +27,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * scripts/ci/start-slurm.sh} here): {@code statusQuery} is one {@code Slurm.find} of a running job
  * (answered by {@code squeue}) or of a finished one ({@code squeue}, then {@code sacct});
  * {@code submitToRunning} is the latency from {@code sbatch} to the job's state reading RUNNING
- * (polled every 20 ms), one job per invocation, cancelled afterwards.
+ * (polled every 20 ms), one job per invocation, cancelled afterwards; {@code allocatedGpus} is
+ * what every listing and watch pass adds per {@code slurm} agent to learn the GPUs SLURM gave its
+ * job (reading the allocation file the job wrote).
  *
  * <p>Run: {@code java -jar nemospawn-benchmarks/target/benchmarks.jar SlurmBenchmark -f 1}.
  * Partition: {@code -Dnemospawn.bench.partition=P} (default: the cluster's default).
@@ -38,6 +43,8 @@ public class SlurmBenchmark {
   private final Slurm slurm = Slurm.local();
   private Path dir;
   private String id;
+  private AgentRuntime.Launched launched;
+  private final SlurmRuntime runtime = new SlurmRuntime();
 
   private Path script(String name, List<String> command) throws IOException {
     Path f = dir.resolve(name + ".sbatch");
@@ -48,6 +55,7 @@ public class SlurmBenchmark {
             .time("00:10:00")
             .partition(System.getProperty("nemospawn.bench.partition", ""))
             .command(command)
+            .allocationFile(dir.resolve(name + ".slurm"))
             .build()
             .render());
     return f;
@@ -72,6 +80,22 @@ public class SlurmBenchmark {
       }
       Thread.sleep(200);
     }
+    String name = job.equals("running") ? "bench-status" : "bench-done";
+    Path alloc = dir.resolve(name + ".slurm");
+    while (!Files.exists(alloc) || Files.size(alloc) == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("job " + id + " never wrote " + alloc);
+      }
+      Thread.sleep(200);
+    }
+    launched = new AgentRuntime.Launched(
+        "slurm",
+        Long.parseLong(id),
+        java.time.Instant.ofEpochSecond(1),
+        "slurm-" + id,
+        "",
+        dir.resolve(name + ".log"),
+        dir.resolve(name + ".exit"));
   }
 
   @TearDown(Level.Trial)
@@ -87,6 +111,13 @@ public class SlurmBenchmark {
   @BenchmarkMode(Mode.AverageTime)
   public List<SlurmJob> statusQuery() {
     return slurm.find(id);
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Optional<List<Integer>> allocatedGpus() {
+    return runtime.allocatedGpus(launched);
   }
 
   @Benchmark

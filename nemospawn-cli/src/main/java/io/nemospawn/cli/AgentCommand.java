@@ -56,14 +56,33 @@ final class AgentCommand {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the agents.")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Lists the agents; STATUS says unreachable for a remote agent whose host"
+          + " cannot be reached now (still running).")
   static final class ListAgents extends TeamSubcommand {
+    /** Why a running remote agent's host cannot be reached now, as its runtime reports it. */
+    private static java.util.Optional<String> unreachable(Team t, AgentInfo a) {
+      return a.status() == io.nemospawn.agent.AgentStatus.STOPPED
+          ? java.util.Optional.empty()
+          : t.agent(a.id()).unreachable();
+    }
+
     @Override
     int run(Team t) {
       Listing<AgentInfo> agents = t.agents().list();
       if (out.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("agents", agents.items().stream().map(CoreViews::agent).toList());
+        m.put(
+            "agents",
+            agents.items().stream()
+                .map(a -> {
+                  Map<String, Object> v = CoreViews.agent(a);
+                  v.put("unreachable", unreachable(t, a).orElse(null));
+                  return v;
+                })
+                .toList());
         m.put("problems", CoreViews.problems(agents));
         out.json(m);
       } else {
@@ -77,7 +96,7 @@ final class AgentCommand {
                 a.name(),
                 a.role(),
                 CoreViews.list(a.gpuIds()),
-                a.status().wireName(),
+                unreachable(t, a).isPresent() ? "unreachable" : a.status().wireName(),
                 a.lifecycle().wireName()));
           }
           out.table(List.of("AGENT_ID", "NAME", "ROLE", "GPUS", "STATUS", "LIFECYCLE"), rows);

@@ -246,7 +246,8 @@ final class SpawnCommand {
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
-      description = "Lists the team's agents with their process state.")
+      description = "Lists the team's agents with their process state; STATUS says"
+          + " unreachable for a remote agent whose host cannot be reached now (still running).")
   static final class ListCmd extends TeamSubcommand {
     @Override
     int run(Team t) {
@@ -263,6 +264,7 @@ final class SpawnCommand {
         m.put("runtime", a.runtime());
         m.put("pid", i.pid());
         m.put("alive", a.isAlive());
+        m.put("unreachable", a.unreachable().orElse(null));
         rows.add(m);
       }
       if (out.json()) {
@@ -276,7 +278,7 @@ final class SpawnCommand {
                     String.valueOf(m.get("agent_id")),
                     String.valueOf(m.get("name")),
                     String.valueOf(m.get("role")),
-                    String.valueOf(m.get("status")),
+                    m.get("unreachable") != null ? "unreachable" : String.valueOf(m.get("status")),
                     String.valueOf(m.get("lifecycle")),
                     gpus(castList(m.get("gpu_ids"))),
                     String.valueOf(m.get("runtime")),

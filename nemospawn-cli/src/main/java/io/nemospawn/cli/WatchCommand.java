@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Checks the agents' health: dead agents are marked, their running tasks"
         + " return to pending and their GPUs are freed; running tasks whose lease expired"
-        + " return to pending; quiet agents are flagged stuck.",
+        + " return to pending; quiet agents are flagged stuck; remote agents whose host cannot be"
+        + " reached are reported unreachable, not dead.",
     subcommands = {WatchCommand.StatusCmd.class, WatchCommand.StartCmd.class})
 final class WatchCommand {
 

@@ -418,6 +418,113 @@ class ClusterCliIT {
     } finally {
       Files.deleteIfExists(standIn);
       new ProcessBuilder("rm", "-rf", remote.toString()).start().waitFor();
+  private static tools.jackson.databind.JsonNode json(CliProcesses.Result r) {
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    return CliRun.JSON.readTree(r.out());
+  }
+
+  @Test
+  void anAgentWhoseHostIsUnreachableIsReportedNotDeadAndComesBack() throws Exception {
+    try (TcpProxy proxy = TcpProxy.to(
+        sshd.getProperty("NS_SSHD_HOST"), Integer.parseInt(sshd.getProperty("NS_SSHD_PORT")))) {
+      CliProcesses.Result reg = cli(
+          "cluster",
+          "register",
+          "via",
+          "--host",
+          "127.0.0.1",
+          "--key",
+          sshd.getProperty("NS_SSHD_KEY"),
+          "--user",
+          sshd.getProperty("NS_SSHD_USER"),
+          "--port",
+          Integer.toString(proxy.port()),
+          "--accept-host-key");
+      assertThat(reg.code()).as(reg.out() + reg.err()).isZero();
+      String teamId;
+      try (NemoSpawn ns = NemoSpawn.open(dir.resolve("data"))) {
+        teamId = ns.newTeam("cut").create().id();
+      }
+      CliProcesses.Result spawned = cli(
+          "spawn",
+          "agent",
+          "--team",
+          teamId,
+          "--agent-name",
+          "far2",
+          "--cluster",
+          "via",
+          "--agent-cmd",
+          "sleep",
+          "--",
+          "600");
+      assertThat(spawned.code()).as(spawned.err()).isZero();
+      tools.jackson.databind.JsonNode row =
+          json(cli("spawn", "list", "--team", teamId, "--json")).get(0);
+      String agentId = row.get("agent_id").asString();
+      assertThat(row.get("unreachable").isNull()).as(row.toString()).isTrue();
+      assertThat(row.get("alive").asBoolean()).isTrue();
+
+      // The host goes away (the sshd itself keeps running for everyone else).
+      proxy.cut();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(() -> !json(cli("spawn", "list", "--team", teamId, "--json"))
+              .get(0)
+              .get("unreachable")
+              .isNull());
+      row = json(cli("spawn", "list", "--team", teamId, "--json")).get(0);
+      assertThat(row.get("unreachable").asString()).startsWith("unreachable since ");
+      assertThat(row.get("status").asString()).isEqualTo("running");
+      assertThat(row.get("alive").asBoolean()).isTrue();
+      assertThat(cli("spawn", "list", "--team", teamId).out())
+          .containsPattern("far2\\s+worker\\s+unreachable\\s+");
+      tools.jackson.databind.JsonNode agent =
+          json(cli("agent", "list", "--team", teamId, "--json")).get("agents").get(0);
+      assertThat(agent.get("unreachable").asString()).startsWith("unreachable since ");
+      assertThat(agent.get("status").asString()).isEqualTo("running");
+      assertThat(cli("agent", "list", "--team", teamId).out())
+          .containsPattern("far2\\s+worker\\s+-\\s+unreachable\\s+");
+      // A health pass reports it unreachable (a problem: exit 1), never dead.
+      CliProcesses.Result watch = cli("watch", "status", "--team", teamId, "--json");
+      assertThat(watch.code()).isEqualTo(ExitCodes.FAILURE);
+      tools.jackson.databind.JsonNode h =
+          CliRun.JSON.readTree(watch.out()).get("agents").get(0);
+      assertThat(h.get("state").asString()).isEqualTo("unreachable");
+      assertThat(h.get("reason").asString()).startsWith("unreachable since ");
+      try (NemoSpawn ns = NemoSpawn.open(dir.resolve("data"))) {
+        Team t = ns.team(teamId);
+        assertThat(t.agent(agentId).unreachable())
+            .hasValueSatisfying(why -> assertThat(why).startsWith("unreachable since "));
+        assertThat(t.checkHealth(Duration.ofMinutes(10)).agents())
+            .singleElement()
+            .satisfies(x -> assertThat(x.state()).isEqualTo("unreachable"));
+        assertThat(t.agents().get(agentId).status())
+            .isEqualTo(io.nemospawn.agent.AgentStatus.RUNNING);
+        assertThat(t.agents().get(agentId).lifecycle())
+            .isNotEqualTo(io.nemospawn.agent.LifecycleState.DEAD);
+      }
+
+      // The host comes back: the link reconnects and the agent is reachable again.
+      proxy.restore();
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(() -> json(cli("spawn", "list", "--team", teamId, "--json"))
+              .get(0)
+              .get("unreachable")
+              .isNull());
+      tools.jackson.databind.JsonNode back = CliRun.JSON.readTree(
+          cli("watch", "status", "--team", teamId, "--json").out());
+      assertThat(back.get("agents").get(0).get("state").asString()).isEqualTo("healthy");
+      CliProcesses.Result kill = cli("spawn", "kill", "--team", teamId, "--agent", agentId);
+      assertThat(kill.code()).as(kill.err()).isZero();
+      assertThat(json(cli("spawn", "list", "--team", teamId, "--json"))
+              .get(0)
+              .get("alive")
+              .asBoolean())
+          .isFalse();
     }
   }
 }

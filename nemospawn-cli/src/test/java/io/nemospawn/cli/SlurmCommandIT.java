@@ -273,6 +273,99 @@ class SlurmCommandIT {
   }
 
   @Test
+  void launchRunPutsAWholeTeamOnSlurmAndItFinishesItsTasks() throws Exception {
+    // Two agents (the leader and one worker), each a SLURM job on the 2-CPU node; the fake
+    // agents play the protocol through the real CLI, named by NEMOSPAWN_CLI in a small wrapper.
+    Path template = dir.resolve("pair.toml");
+    Files.writeString(template, """
+        name = "slurm-pair"
+        description = "A worker trains on a GPU from SLURM; the leader reviews"
+        min_gpus = 1
+
+        [[workers]]
+        name = "trainer"
+        role = "trainer"
+        gpu_count = 1
+        task = "Train the model and report val_loss."
+        """);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String cp = System.getProperty("java.class.path");
+    Assumptions.assumeFalse(
+        cp.contains(" ") || cp.contains("'"), "the class path contains a blank or a quote: " + cp);
+    Path script = dir.resolve("fake-agent.sh");
+    Files.writeString(
+        script,
+        "#!/bin/sh\n"
+            + "export NEMOSPAWN_CLI='" + java + " -XX:TieredStopAtLevel=1 -Xshare:auto -cp " + cp
+            + " " + Main.class.getName() + "'\n"
+            + "exec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + cp + "' "
+            + "io.nemospawn.junit.internal.FakeAgent \"$@\"\n");
+    assertThat(script.toFile().setExecutable(true)).isTrue();
+    // The team's GPUs are 6 and 7; SLURM's node has 0 and 1.
+    Result r = cli(
+        "launch",
+        "run",
+        template.toString(),
+        "--gpus",
+        "6-7",
+        "--runtime",
+        "slurm",
+        "--agent-cmd",
+        script + " --pause 1 --work-ms 50",
+        "--timeout",
+        "PT6M",
+        "--json");
+    JsonNode s = CliRun.JSON.readTree(r.out().isBlank() ? "{}" : r.out());
+    String teamId = s.path("team_id").asString();
+    try (NemoSpawn ns = NemoSpawn.open(data);
+        Team team = ns.team(teamId)) {
+      List<io.nemospawn.agent.AgentInfo> agents = team.agents().list().items();
+      agents.forEach(a -> started.add(Long.toString(a.pid())));
+      assertThat(r.code()).as("stdout:%n%s%nstderr:%n%s", r.out(), r.err()).isZero();
+      assertThat(s.path("succeeded").asBoolean()).isTrue();
+      assertThat(s.path("tasks_total").asInt()).isEqualTo(2);
+      assertThat(s.path("tasks_done").asInt()).isEqualTo(2);
+      assertThat(team.tasks().list().items()).extracting(Task::state).containsOnly(TaskState.DONE);
+      assertThat(team.tasks().list().items()).allMatch(Task::hasOwner);
+      // Every agent was a SLURM job of its own, known to SLURM's accounting by its name.
+      assertThat(agents)
+          .extracting(io.nemospawn.agent.AgentInfo::name)
+          .containsExactlyInAnyOrder("leader", "trainer");
+      java.util.Set<Long> jobs = new java.util.HashSet<>();
+      for (var a : agents) {
+        assertThat(team.agent(a.id()).runtime()).isEqualTo("slurm");
+        assertThat(a.tmuxSession()).isEqualTo("slurm-" + a.pid());
+        SlurmJob job = Slurm.local().status(Long.toString(a.pid())).get(0);
+        assertThat(job.name()).isEqualTo("ns-" + teamId + "-" + a.name());
+        jobs.add(a.pid());
+      }
+      assertThat(jobs).hasSize(2);
+      // The worker's GPU is the one SLURM gave its job, in the library and the listings.
+      var trainer =
+          agents.stream().filter(a -> a.name().equals("trainer")).findFirst().get();
+      String chosen = io.nemospawn.cluster.slurm.SlurmRuntime.allocation(
+              team.agent(trainer.id()).logFile())
+          .get("cuda_visible_devices");
+      assertThat(chosen).matches("[01]");
+      assertThat(trainer.gpuIds()).containsExactly(Integer.parseInt(chosen));
+      assertThat(Files.readString(team.agent(trainer.id()).logFile()))
+          .contains("on GPUs [" + chosen + "]");
+      JsonNode list = json("spawn", "list", "--team", teamId, "--json");
+      JsonNode row = null;
+      for (JsonNode n : list) {
+        if (n.get("name").asString().equals("trainer")) {
+          row = n;
+        }
+      }
+      assertThat(row).as(list.toString()).isNotNull();
+      assertThat(row.get("gpu_ids").toString()).isEqualTo("[" + chosen + "]");
+      assertThat(row.get("runtime").asString()).isEqualTo("slurm");
+      assertThat(ok("agent", "list", "--team", teamId).out())
+          .containsPattern("trainer\\s+trainer\\s+" + chosen + "\\s+stopped");
+    }
+  }
+
+  @Test
   void eightTrialsOfAStudyAsAnArrayThroughTheCli() throws Exception {
     Path hpo = dir.resolve("space.toml");
     Files.writeString(hpo, """

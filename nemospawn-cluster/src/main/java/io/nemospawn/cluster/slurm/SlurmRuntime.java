@@ -222,6 +222,29 @@ public final class SlurmRuntime implements AgentRuntime {
     return List.of();
   }
 
+  /**
+   * Returns the GPUs SLURM allocated to the agent's job: the {@code CUDA_VISIBLE_DEVICES} the job
+   * wrote to its allocation file once it started (empty before, for a job of another id, or when
+   * the job got no GPUs).
+   */
+  @Override
+  public Optional<List<Integer>> allocatedGpus(Launched l) {
+    Map<String, String> a = allocation(l.logFile());
+    String devices = a.getOrDefault("cuda_visible_devices", "").strip();
+    if (!a.getOrDefault("job_id", "").equals(Long.toString(l.pid())) || devices.isEmpty()) {
+      return Optional.empty();
+    }
+    List<Integer> gpus = new java.util.ArrayList<>();
+    for (String d : devices.split(",")) {
+      if (!d.strip().matches("\\d{1,4}")) {
+        // Not indices (GPU UUIDs, or SLURM's NoDevFiles): keep the record's GPUs.
+        return Optional.empty();
+      }
+      gpus.add(Integer.parseInt(d.strip()));
+    }
+    return Optional.of(List.copyOf(gpus));
+  }
+
   /** Returns the allocation the job recorded: {@code job_id}, {@code node}, {@code cuda_visible_devices}. */
   public static Map<String, String> allocation(Path logFile) {
     Map<String, String> out = new TreeMap<>();

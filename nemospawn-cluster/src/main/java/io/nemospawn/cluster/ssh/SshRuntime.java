@@ -124,10 +124,14 @@ public final class SshRuntime implements AgentRuntime {
   }
 
   /**
-   * Returns whether the link of an agent reports its host unreachable, with since when and why;
-   * empty when connected or not an ssh agent.
+   * Returns whether the link of an agent reports its host unreachable ({@code unreachable since T:
+   * why}); empty when connected, when the agent has ended, or when it is not an ssh agent.
    */
-  public static Optional<String> unreachable(Launched launched) {
+  @Override
+  public Optional<String> unreachable(Launched launched) {
+    if (Files.exists(launched.exitFile())) {
+      return Optional.empty();
+    }
     String s = LinkProcesses.status(launched);
     return s.startsWith("unreachable") ? Optional.of(s) : Optional.empty();
   }

@@ -179,6 +179,64 @@ class SlurmIT {
   }
 
   @Test
+  void theRecordShowsTheGpuSlurmChoseWhileTheJobRuns() throws Exception {
+    try (NemoSpawn ns = open()) {
+      // The team leases GPU 5; SLURM's node has only 0 and 1, so what the record shows once the
+      // job runs can only come from SLURM's allocation.
+      Team team = ns.newTeam("slurm-gpus").gpus(5).create();
+      Agent a = team.spawn(AgentSpec.builder("one")
+          .runtime("slurm")
+          .gpuCount(1)
+          .command(List.of("sleep", "600"))
+          .env("NEMOSPAWN_SLURM_PARTITION", partition)
+          .env("NEMOSPAWN_SLURM_TIME", "00:10:00")
+          .build());
+      String id = Long.toString(a.info().pid());
+      started.add(id);
+      assertThat(a.info().gpuIds()).containsExactly(5);
+      awaitState(id, "RUNNING");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> SlurmRuntime.allocation(a.logFile()).containsKey("cuda_visible_devices"));
+      String chosen = SlurmRuntime.allocation(a.logFile()).get("cuda_visible_devices");
+      assertThat(chosen).matches("[01]");
+      // A listing reconciles the record with the job: gpu_ids are SLURM's, the lease is kept.
+      assertThat(team.agents().get(a.id()).gpuIds()).containsExactly(Integer.parseInt(chosen));
+      assertThat(a.isAlive()).isTrue();
+      Path record = team.dir().resolve("agents").resolve(a.id() + ".json");
+      assertThat(Files.readString(record))
+          .containsPattern("\"gpu_ids_leased\"\\s*:\\s*\\[\\s*5\\s*\\]")
+          .containsPattern("\"gpus_from\"\\s*:\\s*\"slurm\"");
+      a.stop(Duration.ofSeconds(10));
+      // Stopped, it keeps the GPUs it had, and no longer leases the team's GPU 5.
+      assertThat(team.agents().get(a.id()).gpuIds()).containsExactly(Integer.parseInt(chosen));
+    }
+  }
+
+  @Test
+  void twoGpusFromSlurmAreBothRecordedEvenWhenTheJobEndedBeforeAnyoneLooked() throws Exception {
+    try (NemoSpawn ns = open()) {
+      Team team = ns.newTeam("slurm-two").gpus(6, 7).create();
+      Agent a = team.spawn(AgentSpec.builder("pair")
+          .runtime("slurm")
+          .gpuCount(2)
+          .command(FakeAgents.command("--print-env"))
+          .env("NEMOSPAWN_SLURM_PARTITION", partition)
+          .env("NEMOSPAWN_SLURM_TIME", "00:10:00")
+          .build());
+      String id = Long.toString(a.info().pid());
+      started.add(id);
+      awaitState(id, "COMPLETED");
+      assertThat(SlurmRuntime.allocation(a.logFile())).containsEntry("cuda_visible_devices", "0,1");
+      assertThat(Files.readString(a.logFile())).contains("CUDA_VISIBLE_DEVICES=0,1\n");
+      var info = team.agents().get(a.id());
+      assertThat(info.gpuIds()).containsExactly(0, 1);
+      assertThat(info.status()).isEqualTo(io.nemospawn.agent.AgentStatus.STOPPED);
+      assertThat(a.exitCode()).hasValue(0);
+    }
+  }
+
+  @Test
   void aJobSlurmCancelsIsADeadAgentAndItsTaskIsReleased() throws Exception {
     try (NemoSpawn ns = open()) {
       Team team = ns.newTeam("slurm-kill").create();

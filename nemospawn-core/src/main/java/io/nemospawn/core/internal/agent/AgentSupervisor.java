@@ -230,6 +230,73 @@ public final class AgentSupervisor implements AutoCloseable {
   }
 
   /**
+   * Returns why a running agent's host cannot be reached now, as its runtime reports it; empty
+   * when it can be, when the agent is not running, or when no runtime here knows it.
+   */
+  public Optional<String> unreachable(String id) {
+    ObjectNode n = records.raw(id);
+    if (!AgentRecords.LEASING.contains(AgentStatus.parse(Json.text(n, "status", "running")))) {
+      return Optional.empty();
+    }
+    return launched(n).flatMap(l -> {
+      try {
+        return AgentRuntime.named(l.runtime()).unreachable(l);
+      } catch (IllegalArgumentException unknown) {
+        return Optional.empty();
+      }
+    });
+  }
+
+  /**
+   * Records the GPUs a scheduler allocated to the agent (the runtime's {@link
+   * AgentRuntime#allocatedGpus}) as its {@code gpu_ids}, once: the GPUs leased from the team at
+   * spawn stay in {@code gpu_ids_leased}, and {@code gpus_from} names the runtime.
+   */
+  private void recordAllocation(AgentInfo a, AgentRuntime rt, Launched l) {
+    Optional<List<Integer>> got;
+    try {
+      got = rt.allocatedGpus(l);
+    } catch (RuntimeException e) {
+      log.debug("Agent {}: the allocation cannot be read: {}", a.id(), e.toString());
+      return;
+    }
+    if (got.isEmpty() || got.get().equals(a.gpuIds())) {
+      return;
+    }
+    List<Integer> gpus = List.copyOf(got.get());
+    records.patch(
+        a.id(),
+        x -> new AgentInfo(
+            x.id(),
+            x.teamId(),
+            x.name(),
+            x.role(),
+            gpus,
+            x.tmuxSession(),
+            x.worktreePath(),
+            x.task(),
+            x.pid(),
+            x.status(),
+            x.lifecycle(),
+            x.lifecycleReason(),
+            x.createdAt(),
+            ctx.now()),
+        x -> {
+          if (!x.has("gpu_ids_leased")) {
+            Json.putList(x, "gpu_ids_leased", a.gpuIds());
+          }
+          x.put("gpus_from", rt.name());
+        });
+    log.info(
+        "Agent {} ({}) got GPUs {} from {} (leased {})",
+        a.name(),
+        a.id(),
+        gpus,
+        rt.name(),
+        a.gpuIds());
+  }
+
+  /**
    * Stops an agent's process tree and records the exit: status {@code stopped}, lifecycle {@code
    * dead} with the reason, exit code when known; its GPUs are free from then on. Idempotent.
    *
@@ -240,8 +307,13 @@ public final class AgentSupervisor implements AutoCloseable {
     ObjectNode n = records.raw(a.id());
     Optional<Launched> l = launched(n);
     l.ifPresent(x -> {
-      AgentRuntime.named(x.runtime()).stop(x, grace);
+      AgentRuntime rt = AgentRuntime.named(x.runtime());
+      rt.stop(x, grace);
       OWNED.remove(x);
+      if (AgentRecords.LEASING.contains(a.status())) {
+        // A job that got its GPUs and was stopped before any listing looked still shows them.
+        recordAllocation(a, rt, x);
+      }
     });
     AgentInfo out = recordExit(
         a.id(),
@@ -349,6 +421,7 @@ public final class AgentSupervisor implements AutoCloseable {
         continue;
       }
       Liveness live = rt.probe(l.get());
+      recordAllocation(a, rt, l.get());
       if (!live.alive()) {
         String why = live.exitCode().isPresent()
             ? "process exited with code " + live.exitCode().getAsInt()

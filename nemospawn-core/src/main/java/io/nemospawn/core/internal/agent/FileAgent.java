@@ -110,6 +110,11 @@ final class FileAgent implements Agent {
   }
 
   @Override
+  public Optional<String> unreachable() {
+    return supervisor.unreachable(id);
+  }
+
+  @Override
   public String toString() {
     return "Agent[" + id + "]";
   }

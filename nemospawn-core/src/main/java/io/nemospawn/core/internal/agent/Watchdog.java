@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * One health pass over a team's agents: dead agents are marked (status {@code stopped},
  * lifecycle {@code dead}), their running tasks go back to {@code pending} (the claim ends), their
  * GPUs are free; agents with no sign of life (record, tasks, log output) for longer than the stuck
- * threshold are flagged; running tasks whose lease has expired on the team's clock go back to
+ * threshold are flagged; agents whose host cannot be reached are reported {@code unreachable},
+ * never dead; running tasks whose lease has expired on the team's clock go back to
  * {@code pending} (or {@code blocked}), reported with their holder. The team's budget is
  * enforced first ({@link io.nemospawn.core.cost.Budgets#enforce}). Thread-safe; passes may run from several processes at once.
  */
@@ -66,6 +67,14 @@ public final class Watchdog {
         boolean clean = a.lifecycleReason().equals("process exited with code 0");
         String state = !onItsOwn ? a.status().wireName() : clean ? "exited" : "dead";
         out.add(new Health(a.id(), a.name(), state, a.lifecycleReason(), requeued));
+        continue;
+      }
+      java.util.Optional<String> unreachable = supervisor.unreachable(a.id());
+      if (unreachable.isPresent()) {
+        // Its host cannot be reached: not dead, and its tasks stay its own (their leases still
+        // expire on the team's clock).
+        List<String> lost = withExpired(List.of(), a, expired);
+        out.add(new Health(a.id(), a.name(), "unreachable", unreachable.get(), lost));
         continue;
       }
       Instant last = lastSignOfLife(a, tasks);
