@@ -9,6 +9,7 @@ import io.nemospawn.state.AccessKeys;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
+import java.math.BigDecimal;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,6 +73,11 @@ class WebBrowserIT {
   static void start() throws Exception {
     data = Files.createTempDirectory("web-it");
     key = ControlPlane.ensureKey(data).orElseThrow();
+    // the stand-in Codex workers' model is priced (USD per million tokens); the mock stays unpriced
+    Files.writeString(
+        data.resolve("pricing.json"),
+        "{\"format\": \"nemospawn.pricing.v1\", \"version\": \"web-it\", \"models\":"
+            + " {\"fake-codex\": {\"input\": \"1000\", \"output\": \"2000\"}}}");
     ns = NemoSpawn.open(data);
     served =
         ControlPlanes.serve(ns, ControlPlane.Options.defaults(data).withAddress("127.0.0.1", 0));
@@ -480,9 +486,11 @@ class WebBrowserIT {
     cmd.forEach(params.putArray("command")::add);
     new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("provider")))
         .selectByValue("local");
+    js("document.getElementById('model').value = 'fake-codex';");
     builders = launch("builders", 2, MAPPER.writeValueAsString(params));
     new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("provider")))
         .selectByValue("mock");
+    js("document.getElementById('model').value = '';");
     Path r = gitRepo("web-proj");
     String pid = createProject(
         "Ship it",
@@ -515,26 +523,46 @@ class WebBrowserIT {
                 "done c on project/" + pid + "/c")));
     // spend per task and per project: the usage events of each task's turn, summed
     Map<String, Long> tokens = new java.util.TreeMap<>();
+    Map<String, BigDecimal> cost = new java.util.TreeMap<>();
     waitUpTo(Duration.ofSeconds(20))
         .until(d -> taskSpend(pid).keySet().containsAll(List.of("a", "b", "c")));
     for (JsonNode e : events(web.lastSeq())) {
       JsonNode d = e.path("data");
       if (e.path("event").asString().equals("usage")
           && d.path("project_id").asString().equals(pid)) {
-        tokens.merge(d.path("task_id").asString(), d.path("last_total_tokens").asLong(), Long::sum);
+        String t = d.path("task_id").asString();
+        tokens.merge(t, d.path("last_total_tokens").asLong(), Long::sum);
+        cost.merge(t, d.path("last_estimated_cost_usd").decimalValue(), BigDecimal::add);
         assertThat(d.path("swarm_id").asString()).isEqualTo(builders);
       }
     }
     assertThat(tokens.keySet()).containsExactly("a", "b", "c");
     Map<String, List<String>> shown = taskSpend(pid);
     long sum = 0;
+    BigDecimal usd = BigDecimal.ZERO;
     for (String t : List.of("a", "b", "c")) {
       assertThat(tokens.get(t)).isPositive();
-      assertThat(shown.get(t)).containsExactly(String.valueOf(tokens.get(t)), "unpriced");
+      assertThat(cost.get(t)).isPositive();
+      assertThat(shown.get(t)).containsExactly(String.valueOf(tokens.get(t)), usd4(cost.get(t)));
       sum += tokens.get(t);
+      usd = usd.add(cost.get(t));
     }
     assertThat(texts("#spend-tasks tr.project-total[data-project='" + pid + "'] td"))
-        .containsExactly("Ship it", "project total", String.valueOf(sum), "unpriced");
+        .containsExactly("Ship it", "project total", String.valueOf(sum), usd4(usd));
+    // the hostile project's tasks went to the mock team: its model has no price, never 0
+    String hostile =
+        (String) js("return Array.from(document.querySelectorAll('#projects .project'))"
+            + ".find(p => p.querySelector('.p-title').textContent === '<b>proj</b>')"
+            + ".getAttribute('data-project');");
+    waitUpTo(Duration.ofSeconds(20)).until(d -> !taskSpend(hostile).isEmpty());
+    assertThat(taskSpend(hostile).values())
+        .allSatisfy(v -> assertThat(v.get(1)).isEqualTo("unpriced"));
+    assertThat(texts("#spend-tasks tr.project-total[data-project='" + hostile + "'] td"))
+        .contains("<b>proj</b>", "unpriced");
+  }
+
+  static String usd4(BigDecimal v) {
+    return v.setScale(4, java.math.RoundingMode.HALF_UP).toPlainString();
   }
 
   /** The page's spend rows of a project: task id to [tokens, cost]. */
