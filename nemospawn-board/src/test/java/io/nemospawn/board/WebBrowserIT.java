@@ -559,6 +559,8 @@ class WebBrowserIT {
         .allSatisfy(v -> assertThat(v.get(1)).isEqualTo("unpriced"));
     assertThat(texts("#spend-tasks tr.project-total[data-project='" + hostile + "'] td"))
         .contains("<b>proj</b>", "unpriced");
+    assertThat(js("return document.querySelectorAll('main b, main script, main img').length"))
+        .isEqualTo(0L);
   }
 
   static String usd4(BigDecimal v) {
