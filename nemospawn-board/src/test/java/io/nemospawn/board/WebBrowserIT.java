@@ -45,8 +45,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The web console in a real browser (headless chromium through chromedriver) against a real
  * control plane with mock swarms: launch from the page, talk with the routing syntax, approve and
- * deny, projects, reload mid-stream, hostile text. One browser for the class; every wait treats a
- * re-rendered element as "not yet". With {@code -Dweb.screenshot=PATH} it saves a screenshot.
+ * deny, projects, reload mid-stream, hostile text; projects of stand-in Codex workers run to the
+ * integration merge, and a broken one is resumed from the page. One browser for the class; every
+ * wait treats a re-rendered element as "not yet". With {@code -Dweb.screenshot=PATH} it saves a
+ * screenshot, with {@code -Dweb.projects.screenshot=PATH} one of the projects and spend.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebBrowserIT {
@@ -607,6 +609,8 @@ class WebBrowserIT {
     assertThat(task(pid, "flaky")).contains("· failed");
     driver.findElement(By.cssSelector(projectCss(pid) + " button.resume")).click();
     awaitStatus(pid, "completed");
+    waitUpTo(Duration.ofSeconds(10))
+        .until(d -> texts(projectCss(pid) + " .preview-out .change").isEmpty());
     assertThat(task(pid, "flaky")).contains("· completed");
     assertThat(task(pid, "integration")).contains("· completed");
     String integration = "project/" + pid + "/integration";
@@ -617,6 +621,11 @@ class WebBrowserIT {
     assertThat(texts(swarmCss(builders) + " .ev.assistant"))
         .contains("failed flaky on purpose", "done flaky on project/" + pid + "/flaky");
     assertThat(taskSpend(pid)).containsKeys("ok", "flaky");
+    String shot = System.getProperty("web.projects.screenshot");
+    if (shot != null) {
+      js("document.getElementById('projects-panel').scrollIntoView();");
+      Files.write(Path.of(shot), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    }
   }
 
   static final Set<String> RENDERED = Set.of(

@@ -253,7 +253,10 @@
         showPreview(S.previews[id]);
       });
       const res = el('button', 'resume', 'Resume (retry failed, re-verify completed)');
-      res.addEventListener('click', () => command('project_resume', { project_id: id, retry_failed: true, reverify_completed: true }));
+      res.addEventListener('click', async () => {
+        const r = await command('project_resume', { project_id: id, retry_failed: true, reverify_completed: true });
+        if (r) { delete S.previews[id]; clear(out); } // the preview described the state before this resume
+      });
       box.append(graph, prev, res, out);
       root.appendChild(box);
     }
