@@ -215,7 +215,7 @@ class WebBridgeTest {
             .path("idempotent")
             .asBoolean())
         .isTrue();
-    assertThat(java.nio.file.Files.readString(data.resolve("swarms/audit.jsonl")))
+    assertThat(java.nio.file.Files.readString(data.resolve("audit.jsonl")))
         .contains(ask.path("call_id").asString());
   }
 

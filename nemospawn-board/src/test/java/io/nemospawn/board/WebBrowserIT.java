@@ -260,7 +260,7 @@ class WebBrowserIT {
                 .anyMatch(t -> t.contains("make ok") && t.contains("→ completed"))
             && texts(swarmCss(alpha) + " .node[data-node='2'] .ev.cmd").stream()
                 .anyMatch(t -> t.contains("rm -rf danger") && t.contains("→ declined")));
-    String audit = Files.readString(data.resolve("swarms/audit.jsonl"));
+    String audit = Files.readString(data.resolve("audit.jsonl"));
     assertThat(audit.lines().filter(l -> l.contains("\"approved\":true"))).hasSize(1);
     assertThat(audit.lines().filter(l -> l.contains("\"approved\":false"))).hasSize(1);
   }

@@ -923,7 +923,7 @@ public final class Swarms implements AutoCloseable {
             }
             case "task_complete" -> {
               if (!d.has("last_agent_message")) {
-                d.put("last_agent_message", lastMessageOf(n, lastMessage));
+                d.put("last_agent_message", lastMessage);
               }
             }
             case "command_completed" -> resolveApproval(s, n, d.path("call_id").asString(""));
@@ -944,10 +944,6 @@ public final class Swarms implements AutoCloseable {
   }
 
   private final Map<String, String> lastMessages = new ConcurrentHashMap<>();
-
-  private String lastMessageOf(Node n, String fallback) {
-    return fallback;
-  }
 
   private void emitWorker(Swarm s, Node n, String injection, String event, ObjectNode d) {
     ObjectNode data = SwarmJson.obj()
@@ -982,7 +978,7 @@ public final class Swarms implements AutoCloseable {
       usage.put(
           "pricing_status",
           pricing == UsagePricing.NONE
-              ? "unpriced: no pricing data is wired in yet (the cost module, issue 17)"
+              ? "unpriced: this service was opened without pricing (UsagePricing.NONE)"
               : "unpriced: no price for model '" + model + "'");
     }
   }
@@ -1178,19 +1174,19 @@ public final class Swarms implements AutoCloseable {
     }
   }
 
+  /**
+   * Records an approval in the data directory's chained audit log ({@code audit.jsonl}, the one
+   * {@code auth audit} reads and verifies), with the swarm, node and details.
+   */
   private void audit(String event, Swarm s, int nodeId, ObjectNode details) {
-    ObjectNode line = SwarmJson.obj()
-        .put("ts", StateFormat.formatTimestamp(Instant.now()))
-        .put("event", event)
-        .put("user", ns.user())
-        .put("team_id", s.record.path("job_id").asString())
-        .put("swarm_id", s.id())
-        .put("node_id", nodeId);
-    line.set("details", details);
+    Map<String, Object> d = new java.util.LinkedHashMap<>();
+    d.put("swarm_id", s.id());
+    d.put("node_id", nodeId);
+    d.put("details", details);
     try {
-      SwarmJson.append(root.resolve("audit.jsonl"), line);
-    } catch (IOException e) {
-      log.warn("Writing the swarm audit log failed", e);
+      ns.audit().append(event, s.record.path("job_id").asString(), "node-" + nodeId, d);
+    } catch (RuntimeException e) {
+      log.warn("Writing the audit log failed", e);
     }
   }
 

@@ -17,7 +17,7 @@ import tools.jackson.databind.node.ObjectNode;
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 @FunctionalInterface
 public interface UsagePricing {
-  /** Prices nothing: no pricing data is wired in yet. */
+  /** Prices nothing (tests, or a service that should not price). */
   UsagePricing NONE = (model, usage, prefix) -> Optional.empty();
 
   /**

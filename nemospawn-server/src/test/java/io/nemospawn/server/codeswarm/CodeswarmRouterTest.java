@@ -222,7 +222,7 @@ class CodeswarmRouterTest {
     JsonNode unknown = c.await("command_rejected", rid).path("data");
     assertThat(unknown.path("reason").asString()).contains("Unknown approval request");
     assertThat(unknown.has("pending_candidates")).isTrue();
-    String audit = Files.readString(dir.resolve("data/swarms/audit.jsonl"));
+    String audit = Files.readString(dir.resolve("data/audit.jsonl"));
     assertThat(audit)
         .contains("swarm.approval.decided")
         .contains("\"decision\":\"decline\"")
