@@ -4,7 +4,6 @@ import io.nemospawn.Agent;
 import io.nemospawn.AgentSpec;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
-import io.nemospawn.spi.StateFormat;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.math.BigDecimal;
