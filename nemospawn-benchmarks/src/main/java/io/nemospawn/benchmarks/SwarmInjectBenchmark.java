@@ -29,7 +29,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * appended to the node's inbox, the node's bridge reads it and sends {@code turn/start} over
  * JSON-RPC to the mock app-server, and the receipt comes back through the node's outbox. Measured
  * to {@code inject_delivered} (the agent has the prompt) and to {@code turn_complete} (a whole mock
- * turn: deltas, message, usage). Both sides poll their files every 20 ms, which dominates.
+ * turn: deltas, message, usage). Both sides poll their files every 20 ms, which dominates. {@code
+ * projectTaskToTurnComplete} delivers a project task the way the control plane's project
+ * dispatcher does for a swarm node ({@code Swarms.injectProjectTask}: the same injection, its
+ * events tagged with the project and task ids) and waits for the tagged {@code usage} and the
+ * turn's end: the difference to {@code injectToTurnComplete} is what the tagging costs.
  *
  * <p>Run: {@code java -jar nemospawn-benchmarks/target/benchmarks.jar SwarmInjectBenchmark}
  * (quick: add {@code -f 1 -wi 1 -i 3}).
@@ -50,6 +54,11 @@ public class SwarmInjectBenchmark {
     String swarmId;
     final Map<String, CompletableFuture<Void>> delivered = new ConcurrentHashMap<>();
     final Map<String, CompletableFuture<Void>> completed = new ConcurrentHashMap<>();
+    final Map<String, CompletableFuture<Void>> taggedUsage = new ConcurrentHashMap<>();
+    String teamId;
+    String agentId;
+    final String taskText = ("Project 'Bench', task t1: Write t1.txt\n\n" + "x".repeat(600)
+        + "\n\nPROJECT_TASK_JSON {\"kind\":\"project_task\",\"task_id\":\"t1\"}\n");
 
     @Setup(Level.Trial)
     public void launch() throws Exception {
@@ -59,13 +68,28 @@ public class SwarmInjectBenchmark {
         String id = data.path("injection_id").asString("");
         if (event.equals("inject_delivered")) {
           delivered.computeIfAbsent(id, k -> new CompletableFuture<>()).complete(null);
+        } else if (event.equals("usage") && data.path("task_id").asString("").equals("t1")) {
+          taggedUsage.computeIfAbsent(id, k -> new CompletableFuture<>()).complete(null);
         } else if (event.equals("turn_complete")) {
           completed.computeIfAbsent(id, k -> new CompletableFuture<>()).complete(null);
         }
       });
       swarmId =
           swarms.launch(Swarms.LaunchRequest.mock(1), "bench").path("swarm_id").asString();
+      teamId = swarms.team(swarmId).id();
+      agentId = swarms.agentId(swarmId, 0);
       roundTrip(true);
+    }
+
+    void projectTask() throws Exception {
+      String id = swarms
+          .injectProjectTask(teamId, agentId, taskText, "project:bench", "proj-bench", "t1")
+          .orElseThrow();
+      taggedUsage.computeIfAbsent(id, k -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS);
+      completed.computeIfAbsent(id, k -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS);
+      delivered.remove(id);
+      completed.remove(id);
+      taggedUsage.remove(id);
     }
 
     void roundTrip(boolean wholeTurn) throws Exception {
@@ -93,5 +117,11 @@ public class SwarmInjectBenchmark {
   @Benchmark
   public void injectToTurnComplete(Node node) throws Exception {
     node.roundTrip(true);
+  }
+
+  /** A project task injected as the dispatcher does, to its tagged usage and turn_complete. */
+  @Benchmark
+  public void projectTaskToTurnComplete(Node node) throws Exception {
+    node.projectTask();
   }
 }

@@ -9,6 +9,7 @@ import io.nemospawn.state.AccessKeys;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
+import java.math.BigDecimal;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
@@ -43,8 +45,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The web console in a real browser (headless chromium through chromedriver) against a real
  * control plane with mock swarms: launch from the page, talk with the routing syntax, approve and
- * deny, projects, reload mid-stream, hostile text. One browser for the class; every wait treats a
- * re-rendered element as "not yet". With {@code -Dweb.screenshot=PATH} it saves a screenshot.
+ * deny, projects, reload mid-stream, hostile text; projects of stand-in Codex workers run to the
+ * integration merge, and a broken one is resumed from the page. One browser for the class; every
+ * wait treats a re-rendered element as "not yet". With {@code -Dweb.screenshot=PATH} it saves a
+ * screenshot, with {@code -Dweb.projects.screenshot=PATH} one of the projects and spend.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebBrowserIT {
@@ -71,6 +75,11 @@ class WebBrowserIT {
   static void start() throws Exception {
     data = Files.createTempDirectory("web-it");
     key = ControlPlane.ensureKey(data).orElseThrow();
+    // the stand-in Codex workers' model is priced (USD per million tokens); the mock stays unpriced
+    Files.writeString(
+        data.resolve("pricing.json"),
+        "{\"format\": \"nemospawn.pricing.v1\", \"version\": \"web-it\", \"models\":"
+            + " {\"fake-codex\": {\"input\": \"1000\", \"output\": \"2000\"}}}");
     ns = NemoSpawn.open(data);
     served =
         ControlPlanes.serve(ns, ControlPlane.Options.defaults(data).withAddress("127.0.0.1", 0));
@@ -401,6 +410,222 @@ class WebBrowserIT {
     assertThat(texts(swarmCss(bee) + " .reply")).isEmpty();
     assertThat(texts("#launch-log li.route"))
         .anySatisfy(t -> assertThat(t).startsWith("auto_reply_submitted: bee/node 0 → alpha"));
+  }
+
+  static String builders;
+
+  /** A git repository with one commit on main. */
+  static Path gitRepo(String name) throws Exception {
+    Path r = Files.createTempDirectory(name);
+    git(r, "init", "-q", "-b", "main");
+    Files.writeString(r.resolve("README.md"), "demo\n");
+    git(r, "add", ".");
+    git(r, "-c", "user.email=it@example.com", "-c", "user.name=it", "commit", "-qm", "init");
+    return r;
+  }
+
+  static String gitOut(Path dir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(p.waitFor()).as("%s: %s", cmd, out).isZero();
+    return out;
+  }
+
+  /** Creates a project from the page's form and returns its id once its graph is shown. */
+  static String createProject(String title, Path repoPath, String workers, String tasks) {
+    js(
+        "document.getElementById('p-title').value = arguments[0];"
+            + "document.getElementById('p-repo').value = arguments[1];"
+            + "document.getElementById('p-workers').value = arguments[2];"
+            + "document.getElementById('p-tasks').value = arguments[3];"
+            + "document.getElementById('p-spec').value = '';",
+        title,
+        repoPath.toString(),
+        workers,
+        tasks);
+    driver.findElement(By.id("project-btn")).click();
+    return waitUpTo(Duration.ofSeconds(30))
+        .withMessage(() -> "errors: " + texts("#errors .err"))
+        .until(d -> (String) js(
+            "const b = Array.from(document.querySelectorAll('#projects .project')).find(p =>"
+                + " p.querySelector('.p-title').textContent === arguments[0]);"
+                + " return b ? b.getAttribute('data-project') : null;",
+            title));
+  }
+
+  static String projectCss(String pid) {
+    return "#projects .project[data-project='" + pid + "']";
+  }
+
+  static String status(String pid) {
+    return texts(projectCss(pid) + " .p-status").stream().findFirst().orElse("");
+  }
+
+  static void awaitStatus(String pid, String wanted) {
+    waitUpTo(Duration.ofSeconds(120))
+        .withMessage(() -> "project " + pid + " is " + status(pid) + ": "
+            + texts(projectCss(pid) + " .task") + "; errors: " + texts("#errors .err"))
+        .until(d -> status(pid).equals(wanted));
+  }
+
+  static String task(String pid, String tid) {
+    return texts(projectCss(pid) + " .task[data-task='" + tid + "']").stream()
+        .findFirst()
+        .orElse("");
+  }
+
+  @Test
+  @Order(6)
+  void aProjectOfWorkersDoingRealGitWorkFinishesWithTheIntegrationMergeAndItsSpendPerTask()
+      throws Exception {
+    // workers: the local provider with a stand-in Codex app-server that commits in its worktree
+    List<String> cmd = io.nemospawn.junit.FakeAgents.javaCommand();
+    cmd.add(FakeCodexWorker.class.getName());
+    tools.jackson.databind.node.ObjectNode params = MAPPER.createObjectNode();
+    params.put("channel", "codex-app-server");
+    cmd.forEach(params.putArray("command")::add);
+    new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("provider")))
+        .selectByValue("local");
+    js("document.getElementById('model').value = 'fake-codex';");
+    builders = launch("builders", 2, MAPPER.writeValueAsString(params));
+    new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("provider")))
+        .selectByValue("mock");
+    js("document.getElementById('model').value = '';");
+    Path r = gitRepo("web-proj");
+    String pid = createProject(
+        "Ship it",
+        r,
+        jobId(builders),
+        "[{\"id\":\"a\",\"title\":\"Core\",\"prompt\":\"Write a.txt\"},"
+            + "{\"id\":\"b\",\"title\":\"Docs\",\"prompt\":\"Write b.txt\"},"
+            + "{\"id\":\"c\",\"title\":\"Top\",\"prompt\":\"Write c.txt\","
+            + "\"depends_on\":[\"a\",\"b\"]}]");
+    awaitStatus(pid, "completed");
+    // the page's graph: every task done on its branch, the integration task merged
+    for (String t : List.of("a", "b", "c", "integration")) {
+      assertThat(task(pid, t)).as(t).contains("· completed").contains("project/" + pid + "/" + t);
+    }
+    assertThat(task(pid, "c")).contains("after a,b");
+    // the repository really has the work and the merge
+    String integration = "project/" + pid + "/integration";
+    assertThat(gitOut(r, "ls-tree", "--name-only", integration))
+        .contains("README.md", "a.txt", "b.txt", "c.txt");
+    assertThat(gitOut(r, "log", "--format=%s", integration))
+        .contains("Merge project/" + pid + "/c");
+    assertThat(gitOut(r, "ls-tree", "--name-only", "project/" + pid + "/c"))
+        .contains("a.txt", "b.txt", "c.txt");
+    // the tasks reached the workers as injections: each worker's stream shows its task turn
+    waitUpTo(Duration.ofSeconds(20))
+        .until(d -> texts(swarmCss(builders) + " .ev.assistant")
+            .containsAll(List.of(
+                "done a on project/" + pid + "/a",
+                "done b on project/" + pid + "/b",
+                "done c on project/" + pid + "/c")));
+    // spend per task and per project: the usage events of each task's turn, summed
+    Map<String, Long> tokens = new java.util.TreeMap<>();
+    Map<String, BigDecimal> cost = new java.util.TreeMap<>();
+    waitUpTo(Duration.ofSeconds(20))
+        .until(d -> taskSpend(pid).keySet().containsAll(List.of("a", "b", "c")));
+    for (JsonNode e : events(web.lastSeq())) {
+      JsonNode d = e.path("data");
+      if (e.path("event").asString().equals("usage")
+          && d.path("project_id").asString().equals(pid)) {
+        String t = d.path("task_id").asString();
+        tokens.merge(t, d.path("last_total_tokens").asLong(), Long::sum);
+        cost.merge(t, d.path("last_estimated_cost_usd").decimalValue(), BigDecimal::add);
+        assertThat(d.path("swarm_id").asString()).isEqualTo(builders);
+      }
+    }
+    assertThat(tokens.keySet()).containsExactly("a", "b", "c");
+    Map<String, List<String>> shown = taskSpend(pid);
+    long sum = 0;
+    BigDecimal usd = BigDecimal.ZERO;
+    for (String t : List.of("a", "b", "c")) {
+      assertThat(tokens.get(t)).isPositive();
+      assertThat(cost.get(t)).isPositive();
+      assertThat(shown.get(t)).containsExactly(String.valueOf(tokens.get(t)), usd4(cost.get(t)));
+      sum += tokens.get(t);
+      usd = usd.add(cost.get(t));
+    }
+    assertThat(texts("#spend-tasks tr.project-total[data-project='" + pid + "'] td"))
+        .containsExactly("Ship it", "project total", String.valueOf(sum), usd4(usd));
+    // the hostile project's tasks went to the mock team: its model has no price, never 0
+    String hostile =
+        (String) js("return Array.from(document.querySelectorAll('#projects .project'))"
+            + ".find(p => p.querySelector('.p-title').textContent === '<b>proj</b>')"
+            + ".getAttribute('data-project');");
+    waitUpTo(Duration.ofSeconds(20)).until(d -> !taskSpend(hostile).isEmpty());
+    assertThat(taskSpend(hostile).values())
+        .allSatisfy(v -> assertThat(v.get(1)).isEqualTo("unpriced"));
+    assertThat(texts("#spend-tasks tr.project-total[data-project='" + hostile + "'] td"))
+        .contains("<b>proj</b>", "unpriced");
+    assertThat(js("return document.querySelectorAll('main b, main script, main img').length"))
+        .isEqualTo(0L);
+  }
+
+  static String usd4(BigDecimal v) {
+    return v.setScale(4, java.math.RoundingMode.HALF_UP).toPlainString();
+  }
+
+  /** The page's spend rows of a project: task id to [tokens, cost]. */
+  static Map<String, List<String>> taskSpend(String pid) {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    for (WebElement tr : driver.findElements(
+        By.cssSelector("#spend-tasks tr.task-spend[data-project='" + pid + "']"))) {
+      List<String> tds =
+          tr.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+      out.put(tds.get(1), tds.subList(2, 4));
+    }
+    return out;
+  }
+
+  @Test
+  @Order(7)
+  void aBrokenTaskIsPreviewedAndResumedFromThePage() throws Exception {
+    Path r = gitRepo("web-proj2");
+    String pid = createProject(
+        "Break and resume",
+        r,
+        jobId(builders),
+        "[{\"id\":\"ok\",\"title\":\"Fine\",\"prompt\":\"Write ok.txt\"},"
+            + "{\"id\":\"flaky\",\"title\":\"Flaky\",\"prompt\":\"FAIL-ONCE then write\"}]");
+    awaitStatus(pid, "attention");
+    assertThat(task(pid, "flaky")).contains("· failed");
+    assertThat(task(pid, "ok")).contains("· completed");
+    assertThat(task(pid, "integration")).contains("· pending");
+    assertThat(gitOut(r, "branch", "--list", "project/" + pid + "/integration")).isEmpty();
+    driver.findElement(By.cssSelector(projectCss(pid) + " button.preview")).click();
+    waitUpTo(Duration.ofSeconds(20))
+        .until(d -> !texts(projectCss(pid) + " .preview-out .change").isEmpty());
+    assertThat(texts(projectCss(pid) + " .preview-out .change"))
+        .containsExactly("flaky: failed → pending (retried_failed)");
+    assertThat(texts(projectCss(pid) + " .preview-out .summary"))
+        .singleElement()
+        .satisfies(t -> assertThat(t).startsWith("1 task(s) change").doesNotContain("object"));
+    // the preview changed nothing
+    assertThat(status(pid)).isEqualTo("attention");
+    assertThat(task(pid, "flaky")).contains("· failed");
+    driver.findElement(By.cssSelector(projectCss(pid) + " button.resume")).click();
+    awaitStatus(pid, "completed");
+    waitUpTo(Duration.ofSeconds(10))
+        .until(d -> texts(projectCss(pid) + " .preview-out .change").isEmpty());
+    assertThat(task(pid, "flaky")).contains("· completed");
+    assertThat(task(pid, "integration")).contains("· completed");
+    String integration = "project/" + pid + "/integration";
+    assertThat(gitOut(r, "ls-tree", "--name-only", integration)).contains("ok.txt", "flaky.txt");
+    assertThat(gitOut(r, "log", "--format=%s", integration))
+        .contains("Merge project/" + pid + "/flaky");
+    // both attempts of the flaky task were turns of a worker, and both are counted as its spend
+    assertThat(texts(swarmCss(builders) + " .ev.assistant"))
+        .contains("failed flaky on purpose", "done flaky on project/" + pid + "/flaky");
+    assertThat(taskSpend(pid)).containsKeys("ok", "flaky");
+    String shot = System.getProperty("web.projects.screenshot");
+    if (shot != null) {
+      js("document.getElementById('projects-panel').scrollIntoView();");
+      Files.write(Path.of(shot), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    }
   }
 
   static final Set<String> RENDERED = Set.of(

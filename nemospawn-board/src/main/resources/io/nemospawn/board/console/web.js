@@ -3,7 +3,7 @@
 'use strict';
 (function () {
   const S = {
-    csrf: null, lastSeq: 0, swarms: {}, approvals: {}, projects: {}, spend: {},
+    csrf: null, lastSeq: 0, swarms: {}, approvals: {}, projects: {}, previews: {}, spend: {}, taskSpend: {},
     mine: new Set(), pendingAlias: {}, autoRouted: new Set(), aliases: {}, seen: 0
   };
   const $ = (id) => document.getElementById(id);
@@ -177,7 +177,43 @@
     }
   }
 
+  // spend of the turns that worked on a project task (their usage events carry project_id and
+  // task_id): per task, and a total per project
+  function projectTitle(pid) {
+    const p = S.projects[pid];
+    return p && p.title ? p.title : pid;
+  }
+  function renderTaskSpend() {
+    const root = $('spend-tasks');
+    clear(root);
+    const projects = {};
+    for (const [k, v] of Object.entries(S.taskSpend)) {
+      const [pid, tid] = JSON.parse(k);
+      const tr = el('tr', 'task-spend');
+      tr.setAttribute('data-project', pid);
+      tr.setAttribute('data-task', tid);
+      tr.append(el('td', null, projectTitle(pid)), el('td', null, tid), el('td', null, v.tokens),
+        el('td', null, v.priced ? v.cost.toFixed(4) : 'unpriced'));
+      root.appendChild(tr);
+      const t = projects[pid] || (projects[pid] = { tokens: 0, cost: 0, priced: true });
+      t.tokens += v.tokens; t.cost += v.cost; t.priced = t.priced && v.priced;
+    }
+    for (const [pid, t] of Object.entries(projects)) {
+      const tr = el('tr', 'project-total');
+      tr.setAttribute('data-project', pid);
+      tr.append(el('td', null, projectTitle(pid)), el('td', null, 'project total'), el('td', null, t.tokens),
+        el('td', null, t.priced ? t.cost.toFixed(4) : 'unpriced'));
+      root.appendChild(tr);
+    }
+  }
+
   // ------------------------------------------------------------------ projects
+  function previewSummary(pv) {
+    if (pv.blocked) return 'blocked: ' + (pv.blocked_reason || pv.reason || 'see the project');
+    const sm = pv.summary || {};
+    const parts = Object.entries(sm).filter(([, v]) => typeof v === 'number' && v > 0).map(([k, v]) => k.replace(/_/g, ' ') + ' ' + v);
+    return (pv.task_changes || []).length + ' task(s) change' + (parts.length ? ' · ' + parts.join(', ') : '');
+  }
   function renderProjects() {
     const root = $('projects');
     clear(root);
@@ -200,18 +236,27 @@
       }
       const prev = el('button', 'preview', 'Preview resume');
       const out = el('div', 'preview-out');
-      prev.addEventListener('click', async () => {
-        const r = await command('project_resume_preview', { project_id: id, retry_failed: true, reverify_completed: true });
+      // the last preview stays shown when the graph re-renders on later events
+      const showPreview = (pv) => {
         clear(out);
-        if (!r) return;
-        const pv = r.data.preview || {};
-        out.appendChild(el('div', 'muted', pv.summary || ''));
+        if (!pv) return;
+        out.appendChild(el('div', 'muted summary', typeof pv.summary === 'string' ? pv.summary : previewSummary(pv)));
         for (const c of pv.task_changes || []) {
           out.appendChild(el('div', 'ev change', c.task_id + ': ' + c.before_status + ' → ' + c.after_status + ' (' + c.resume_decision + ')'));
         }
+      };
+      showPreview(S.previews[id]);
+      prev.addEventListener('click', async () => {
+        const r = await command('project_resume_preview', { project_id: id, retry_failed: true, reverify_completed: true });
+        if (!r) return;
+        S.previews[id] = r.data.preview || {};
+        showPreview(S.previews[id]);
       });
       const res = el('button', 'resume', 'Resume (retry failed, re-verify completed)');
-      res.addEventListener('click', () => command('project_resume', { project_id: id, retry_failed: true, reverify_completed: true }));
+      res.addEventListener('click', async () => {
+        const r = await command('project_resume', { project_id: id, retry_failed: true, reverify_completed: true });
+        if (r) { delete S.previews[id]; clear(out); } // the preview described the state before this resume
+      });
       box.append(graph, prev, res, out);
       root.appendChild(box);
     }
@@ -266,6 +311,13 @@
         v.tokens = d.total_tokens || v.tokens;
         if (typeof d.last_estimated_cost_usd === 'number') v.cost += d.last_estimated_cost_usd; else v.priced = false;
         renderSpend();
+        if (d.project_id && d.task_id) {
+          const tk = JSON.stringify([String(d.project_id), String(d.task_id)]);
+          const ts = S.taskSpend[tk] || (S.taskSpend[tk] = { tokens: 0, cost: 0, priced: true });
+          ts.tokens += Number(d.last_total_tokens) || 0;
+          if (typeof d.last_estimated_cost_usd === 'number') ts.cost += d.last_estimated_cost_usd; else ts.priced = false;
+          renderTaskSpend();
+        }
         break;
       }
       case 'exec_approval_required':
@@ -280,7 +332,7 @@
         break;
       }
       case 'queue_updated': renderQueue(d.items); break;
-      case 'projects_updated': S.projects = d.projects || {}; renderProjects(); break;
+      case 'projects_updated': S.projects = d.projects || {}; renderProjects(); renderTaskSpend(); break;
       case 'auto_route_submitted': case 'auto_route_ignored':
         $('launch-log').appendChild(el('li', 'route', e.event + ': ' + (d.directive || '') + (d.reason ? ' — ' + d.reason : '')));
         break;

@@ -34,7 +34,10 @@ public final class CodeswarmHandlers implements ProtocolHandlerProvider {
       throw new UncheckedIOException("Cannot open the swarm state of the control plane", e);
     }
     swarms.attach(server);
-    ProjectProtocolHandler projects = new ProjectProtocolHandler(Projects.open(nemoSpawn));
+    Projects service = Projects.open(nemoSpawn);
+    // a task for a swarm node whose CLI reads no team inbox goes in as that swarm's injection
+    service.deliverThrough(swarms.swarms()::injectProjectTask);
+    ProjectProtocolHandler projects = new ProjectProtocolHandler(service);
     projects.startDispatcher(DISPATCH_PERIOD);
     RoutingHandler routing = new RoutingHandler(
         io.nemospawn.server.swarm.AutoRouter.attach(swarms.swarms(), swarms::publish));

@@ -87,6 +87,8 @@ public final class Projects {
   /** Teams opened while the lock is held; closed when the outermost holder lets go. */
   private final Map<String, Optional<Team>> openTeams = new HashMap<>();
 
+  private volatile TaskDelivery delivery = TaskDelivery.INBOX;
+
   private Projects(NemoSpawn ns, InstantSource clock, Durability durability) {
     this.ns = ns;
     this.dir = ns.dataDir().resolve("projects");
@@ -112,6 +114,37 @@ public final class Projects {
    */
   public void subscribe(BiConsumer<String, ObjectNode> listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Sets how a task reaches an agent before the team inbox is tried: the control plane delivers a
+   * task to a swarm node whose agent CLI reads no team inbox (Codex app-server, Claude stream-json,
+   * the mock) as an injection of that swarm, whose events then carry the task's ids.
+   *
+   * @param delivery the first way to try
+   */
+  public void deliverThrough(TaskDelivery delivery) {
+    this.delivery = Objects.requireNonNull(delivery, "delivery");
+  }
+
+  /** A way to hand a project task to an agent other than its team inbox. */
+  @FunctionalInterface
+  public interface TaskDelivery {
+    /** The team inbox only. */
+    TaskDelivery INBOX = (teamId, agentId, text, requestId, projectId, taskId) -> Optional.empty();
+
+    /**
+     * Delivers a task's text to an agent.
+     *
+     * @return the injection id when this way delivered it, empty to fall back to the team inbox
+     */
+    Optional<String> deliver(
+        String teamId,
+        String agentId,
+        String text,
+        String requestId,
+        String projectId,
+        String taskId);
   }
 
   private void emit(String event, ObjectNode data) {
@@ -664,8 +697,20 @@ public final class Projects {
         + p.path("home_team_id").asString()
         + " --status done\n(or --status failed --metadata error=WHY).\n\n" + TASK_MARKER + " "
         + body + "\n";
-    team.inbox()
-        .send(p.path("project_id").asString(), t.path("assigned_node_id").asString(), text);
+    Optional<String> injection = delivery.deliver(
+        agentTeam,
+        t.path("assigned_node_id").asString(),
+        text,
+        t.path("request_id").asString(),
+        p.path("project_id").asString(),
+        t.path("task_id").asString());
+    if (injection.isPresent()) {
+      t.put("injection_id", injection.get());
+    } else {
+      t.remove("injection_id");
+      team.inbox()
+          .send(p.path("project_id").asString(), t.path("assigned_node_id").asString(), text);
+    }
     t.put("delivered", true);
     t.put("dispatched_at", now());
     save(p);

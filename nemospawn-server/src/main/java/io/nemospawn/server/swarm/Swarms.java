@@ -4,7 +4,6 @@ import io.nemospawn.Agent;
 import io.nemospawn.AgentSpec;
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
-import io.nemospawn.spi.StateFormat;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.math.BigDecimal;
@@ -148,6 +147,16 @@ public final class Swarms implements AutoCloseable {
   private final Map<String, ObjectNode> approvals = new LinkedHashMap<>();
   private final List<ObjectNode> queue = new ArrayList<>();
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  // project_id/task_id of injections that carry a project task, copied onto their events; the
+  // newest MAX_TAGGED are kept (a turn's events come within minutes of its injection)
+  private final Map<String, ObjectNode> injectionTags =
+      java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ObjectNode> eldest) {
+          return size() > MAX_TAGGED;
+        }
+      });
+  private static final int MAX_TAGGED = 10_000;
   private final ScheduledExecutorService poller;
   private final ExecutorService work = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "swarms-work");
@@ -651,7 +660,54 @@ public final class Swarms implements AutoCloseable {
     return ids;
   }
 
+  /**
+   * Delivers a project task to the agent of a swarm node whose agent CLI reads prompts through the
+   * node's bridge ({@code mock}, {@code codex-app-server}, {@code claude-stream-json}): those never
+   * read the team inbox. The injection's events ({@code inject_ack}, the turn's stream, {@code
+   * usage}) carry {@code project_id} and {@code task_id}, so spend can be summed per task.
+   *
+   * @return the injection id, or empty when the agent is no such node of a running swarm (the
+   *     caller then uses the team inbox)
+   */
+  public Optional<String> injectProjectTask(
+      String teamId,
+      String agentId,
+      String content,
+      String requestId,
+      String projectId,
+      String taskId) {
+    Swarm found = null;
+    Node target = null;
+    synchronized (this) {
+      for (Swarm s : swarms.values()) {
+        if (!s.record.path("job_id").asString().equals(teamId)) {
+          continue;
+        }
+        for (Node n : s.nodes) {
+          if (n.agentId.equals(agentId)) {
+            found = s;
+            target = n;
+          }
+        }
+      }
+    }
+    if (found == null
+        || target == null
+        || !found.status().equals("running")
+        || target.channel.equals("inbox")
+        || target.channel.equals("tmux")) {
+      return Optional.empty();
+    }
+    ObjectNode tags = SwarmJson.obj().put("project_id", projectId).put("task_id", taskId);
+    return Optional.of(injectOne(found, target, content, requestId, tags));
+  }
+
   private String injectOne(Swarm s, Node node, String content, String requestId) {
+    return injectOne(s, node, content, requestId, null);
+  }
+
+  private String injectOne(
+      Swarm s, Node node, String content, String requestId, @Nullable ObjectNode tags) {
     String injectionId = UUID.randomUUID().toString();
     ObjectNode ack = SwarmJson.obj()
         .put("request_id", requestId)
@@ -659,6 +715,10 @@ public final class Swarms implements AutoCloseable {
         .put("injection_id", injectionId)
         .put("node_id", node.id)
         .put("prompt", content);
+    if (tags != null) {
+      injectionTags.put(injectionId, tags);
+      ack.setAll(tags);
+    }
     listener.event("inject_ack", ack);
     node.outstanding++;
     Team team = ns.team(s.record.path("job_id").asString());
@@ -891,6 +951,10 @@ public final class Swarms implements AutoCloseable {
         .put("node_id", n.id)
         .put("injection_id", injection);
     data.setAll(d);
+    ObjectNode tags = injection.isEmpty() ? null : injectionTags.get(injection);
+    if (tags != null) {
+      data.setAll(tags);
+    }
     if (event.equals("task_complete")
         && data.path("last_agent_message").asString("").isEmpty()) {
       data.put("last_agent_message", lastMessages.getOrDefault(s.id() + "/" + n.id, ""));
