@@ -346,7 +346,8 @@ final class ProjectCommand {
 
     @Override
     int run(Projects projects) throws Exception {
-      ObjectNode plan = projects.plan(project.request(teams, List.of()), spec, planner, project.start, "");
+      ObjectNode plan =
+          projects.plan(project.request(teams, List.of()), spec, planner, project.start, "");
       if (wait != null) {
         plan = projects.awaitPlan(plan.path("plan_id").asString(), wait);
         String pid = plan.path("project_id").asString();

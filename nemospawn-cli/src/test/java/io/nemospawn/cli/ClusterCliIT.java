@@ -418,6 +418,9 @@ class ClusterCliIT {
     } finally {
       Files.deleteIfExists(standIn);
       new ProcessBuilder("rm", "-rf", remote.toString()).start().waitFor();
+    }
+  }
+
   private static tools.jackson.databind.JsonNode json(CliProcesses.Result r) {
     assertThat(r.code()).as(r.out() + r.err()).isZero();
     return CliRun.JSON.readTree(r.out());
