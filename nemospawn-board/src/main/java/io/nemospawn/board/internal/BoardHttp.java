@@ -736,6 +736,11 @@ public final class BoardHttp implements AutoCloseable {
   }
 
   private static @Nullable String cookie(HttpExchange ex) {
+    return cookie(ex, SESSION_COOKIE);
+  }
+
+  /** The value of cookie {@code name} of a request, or null. The web console's too. */
+  static @Nullable String cookie(HttpExchange ex, String name) {
     List<String> all = ex.getRequestHeaders().get("Cookie");
     if (all == null) {
       return null;
@@ -743,8 +748,8 @@ public final class BoardHttp implements AutoCloseable {
     for (String header : all) {
       for (String part : header.split(";")) {
         String p = part.trim();
-        if (p.startsWith(SESSION_COOKIE + "=")) {
-          return p.substring(SESSION_COOKIE.length() + 1);
+        if (p.startsWith(name + "=")) {
+          return p.substring(name.length() + 1);
         }
       }
     }
@@ -752,8 +757,16 @@ public final class BoardHttp implements AutoCloseable {
   }
 
   private static @Nullable JsonNode body(HttpExchange ex) throws IOException {
-    byte[] b = ex.getRequestBody().readNBytes(MAX_BODY + 1);
-    if (b.length > MAX_BODY) {
+    return body(ex, MAX_BODY);
+  }
+
+  /**
+   * A request's JSON object body ({} when empty), or null when it is over {@code max} bytes or not
+   * a JSON object. The web console's too.
+   */
+  static @Nullable JsonNode body(HttpExchange ex, int max) throws IOException {
+    byte[] b = ex.getRequestBody().readNBytes(max + 1);
+    if (b.length > max) {
       return null;
     }
     if (b.length == 0) {

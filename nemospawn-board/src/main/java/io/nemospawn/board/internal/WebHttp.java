@@ -32,7 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -393,35 +392,11 @@ public final class WebHttp implements AutoCloseable {
   }
 
   private static @Nullable String cookie(HttpExchange ex) {
-    List<String> all = ex.getRequestHeaders().get("Cookie");
-    if (all == null) {
-      return null;
-    }
-    for (String header : all) {
-      for (String part : header.split(";")) {
-        String p = part.trim();
-        if (p.startsWith(SESSION_COOKIE + "=")) {
-          return p.substring(SESSION_COOKIE.length() + 1);
-        }
-      }
-    }
-    return null;
+    return BoardHttp.cookie(ex, SESSION_COOKIE);
   }
 
   private static @Nullable JsonNode body(HttpExchange ex) throws IOException {
-    byte[] b = ex.getRequestBody().readNBytes(MAX_BODY + 1);
-    if (b.length > MAX_BODY) {
-      return null;
-    }
-    if (b.length == 0) {
-      return MAPPER.createObjectNode();
-    }
-    try {
-      JsonNode n = MAPPER.readTree(b);
-      return n != null && n.isObject() ? n : null;
-    } catch (JacksonException e) {
-      return null;
-    }
+    return BoardHttp.body(ex, MAX_BODY);
   }
 
   private static void sendJson(HttpExchange ex, int status, Object value) throws IOException {
