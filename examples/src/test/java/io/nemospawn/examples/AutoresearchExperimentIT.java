@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An experiment written as a JUnit 5 test: the extension gives a fresh data directory, the test
- * describes its team in TOML (the autoresearch pipeline with a smaller budget of 20 trials),
+ * describes its team in TOML (the autoresearch pipeline with a smaller budget of 30 trials),
  * launches it with demo agents and states what the experiment must show.
  */
 class AutoresearchExperimentIT {
@@ -60,7 +60,7 @@ class AutoresearchExperimentIT {
       batch_size = { type = "categorical", choices = [16, 32, 64, 128, 256] }
 
       [hpo.budget]
-      max_trials = 20
+      max_trials = 30
       min_steps_before_prune = 4
       """;
 
@@ -78,12 +78,15 @@ class AutoresearchExperimentIT {
     StudyReport study = summary.study();
     assertThat(summary.succeeded()).as(summary.toText()).isTrue();
     assertThat(study.pruned()).as("ASHA stopped weak trials early").isPositive();
+    // 30 trials, not 20: with 10 modelled trials against 10 random ones, TPE's median lost about
+    // one run in twelve (measured, 2026-12-04); with 20 modelled ones the worst of twelve runs
+    // still won by 0.13.
     assertThat(study.modelledMedianEarly())
         .as(
             "median val_loss at epoch %d, TPE-modelled vs random startup trials: %s",
             study.earlyStep(), summary.toText())
         .isLessThan(study.startupMedianEarly());
-    assertThat(study.trials()).isEqualTo(20);
+    assertThat(study.trials()).isEqualTo(30);
     // The leader promotes the evaluator's pick: the best of the top checkpoints on held-out data.
     assertThat(summary.promotedArtifactId()).startsWith("art-");
     assertThat(summary.promotedValLoss()).isBetween(study.bestValue(), 0.5);
