@@ -44,6 +44,30 @@ public interface Tasks {
   Map<String, Task> submit(TaskGraph graph);
 
   /**
+   * Creates tasks in one batch, atomically: either all are created or none, also when the process
+   * dies part-way (the next operation on the team removes what a dead batch wrote). Much cheaper
+   * than one {@link #create} per task: one lock, one update of the dependents index per
+   * dependency, one audit write, and in durability FSYNC one barrier for the whole batch instead
+   * of two forced writes per task. Each spec may depend on existing tasks; for dependencies among
+   * the new tasks, use {@link #submit}.
+   *
+   * @return the created tasks, in the order of {@code specs}
+   * @throws NoSuchElementException naming a dependency that does not exist
+   */
+  default List<Task> createAll(List<TaskSpec> specs) {
+    TaskGraph.Builder b = TaskGraph.builder();
+    for (int i = 0; i < specs.size(); i++) {
+      b.task(Integer.toString(i), specs.get(i));
+    }
+    Map<String, Task> made = submit(b.build());
+    List<Task> out = new java.util.ArrayList<>(specs.size());
+    for (int i = 0; i < specs.size(); i++) {
+      out.add(made.get(Integer.toString(i)));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
    * Returns a task.
    *
    * @throws NoSuchElementException when there is no such task

@@ -285,12 +285,24 @@ final class DependentsIndex {
 
   /** Records the edges of a newly created task. */
   void addTask(String taskId, Collection<String> blockedBy) {
-    for (String dep : new LinkedHashSet<>(blockedBy)) {
+    Map<String, List<String>> edges = new java.util.LinkedHashMap<>();
+    for (String dep : blockedBy) {
+      edges.put(dep, List.of(taskId));
+    }
+    addEdges(edges);
+  }
+
+  /**
+   * Records the edges of new tasks: for each dependency, the new tasks that depend on it. Each
+   * entry is read and written once, however many new tasks name it.
+   */
+  void addEdges(Map<String, ? extends Collection<String>> dependentsByDependency) {
+    dependentsByDependency.forEach((dep, added) -> {
       Set<String> ds = new LinkedHashSet<>(dependents(dep));
-      if (ds.add(taskId)) {
+      if (ds.addAll(added)) {
         writeDependents(dep, ds);
       }
-    }
+    });
   }
 
   /**

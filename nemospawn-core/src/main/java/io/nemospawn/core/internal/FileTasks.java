@@ -9,8 +9,10 @@ import io.nemospawn.TeamEvent;
 import io.nemospawn.core.internal.state.Json;
 import io.nemospawn.core.internal.state.RecordStore;
 import io.nemospawn.core.internal.state.StateLock;
+import io.nemospawn.spi.Durability;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TaskHook;
+import io.nemospawn.state.AtomicFiles;
 import io.nemospawn.task.FailurePolicy;
 import io.nemospawn.task.GraphCheck;
 import io.nemospawn.task.GraphProblem;
@@ -104,11 +106,15 @@ public final class FileTasks implements Tasks {
     }
   }
 
-  /** Returns the value of a key that the graph's topological order has already produced. */
+  /**
+   * Returns the value of a key that must be there already: a key the graph's topological order
+   * has produced, or a dependency that has been read.
+   */
   private static <V> V inOrder(Map<String, V> values, String key) {
     V v = values.get(key);
     if (v == null) {
-      throw new IllegalStateException("Task graph key '" + key + "' out of topological order");
+      throw new IllegalStateException(
+          "Task graph key or task '" + key + "' is needed before it was created or read");
     }
     return v;
   }
@@ -118,43 +124,223 @@ public final class FileTasks implements Tasks {
     Objects.requireNonNull(graph, "graph");
     graph.nodes().values().forEach(FileTasks::checkSpec);
     List<String> order = graph.topologicalOrder();
+    if (order.isEmpty()) {
+      return Map.of();
+    }
     try (StateLock lock = open()) {
       Map<String, Task> existing = new LinkedHashMap<>();
       for (TaskSpec s : graph.nodes().values()) {
         existing.putAll(readDependencies(s.blockedBy(), s.title()));
       }
-      Map<String, Task> created = new LinkedHashMap<>();
-      try {
-        for (String key : order) {
-          TaskSpec s = inOrder(graph.nodes(), key);
-          List<String> deps = new ArrayList<>(s.blockedBy());
-          Map<String, Task> depTasks = new LinkedHashMap<>();
-          for (String d : s.blockedBy()) {
-            depTasks.put(d, existing.get(d));
-          }
-          for (String k : graph.edges().getOrDefault(key, List.of())) {
-            // The topological order creates every key before the keys that depend on it.
-            Task dep = inOrder(created, k);
-            deps.add(dep.id());
-            depTasks.put(dep.id(), dep);
-          }
-          TaskSpec withDeps =
-              new TaskSpec(s.title(), s.description(), s.owner(), deps, s.metadata());
-          created.put(key, insert(withDeps, depTasks));
-        }
-      } catch (RuntimeException e) {
-        // All or nothing: remove what this call created; the index is rebuilt from the files.
-        Failures undo = new Failures();
-        for (Task t : created.values()) {
-          undo.run(() -> Files.deleteIfExists(file(t.id())));
-        }
-        undo.suppressInto(e);
-        index.rebuild();
-        throw e;
+      if (order.size() == 1) {
+        TaskSpec s = inOrder(graph.nodes(), order.get(0));
+        Map<String, Task> one = Map.of(order.get(0), insert(s, existing));
+        index.recordWrites(1);
+        return one;
       }
-      index.recordWrites(created.size());
-      return created;
+      return insertBatch(graph, order, existing);
     }
+  }
+
+  /** The journal operation of a batch of creations (see {@link #insertBatch}). */
+  static final String CREATE_BATCH = "task.create_batch";
+
+  /**
+   * Creates the tasks of a graph of more than one task under the graph lock, as one batch: a
+   * journal entry names the ids first, then every task file is written without forcing, the
+   * dependents index is updated once per dependency, the audit lines are appended in one write,
+   * and (in durability FSYNC) all the files are forced at once. Only then is the entry removed.
+   * If the process dies before that, the next operation removes the batch's tasks ({@link
+   * #rollBackBatch}): all or nothing, as a failure here does.
+   */
+  private Map<String, Task> insertBatch(
+      TaskGraph graph, List<String> order, Map<String, Task> existing) {
+    Instant now = ctx.now();
+    String stamp = StateFormat.formatTimestamp(now);
+    Map<String, String> ids = new LinkedHashMap<>();
+    Set<String> drawn = new HashSet<>();
+    for (String key : order) {
+      String id;
+      do {
+        id = StateFormat.newId("task");
+      } while (!drawn.add(id));
+      ids.put(key, id);
+    }
+    ObjectNode e = Json.object();
+    e.put("version", 1);
+    e.put("op", CREATE_BATCH);
+    e.put("created_at", stamp);
+    Json.putList(e, "task_ids", new ArrayList<>(ids.values()));
+    Path entry = journal.begin(e, now);
+    Map<String, Task> created = new LinkedHashMap<>();
+    Map<String, List<String>> edges = new LinkedHashMap<>();
+    List<AuditJournal.Line> lines = new ArrayList<>(order.size());
+    List<Path> files = new ArrayList<>(order.size());
+    boolean durable = ctx.store().durability() == Durability.FSYNC;
+    try {
+      for (String key : order) {
+        TaskSpec s = inOrder(graph.nodes(), key);
+        List<String> deps = new ArrayList<>(s.blockedBy());
+        TaskState state = TaskState.PENDING;
+        Map<String, Object> metadata = new LinkedHashMap<>(s.metadata());
+        for (String d : s.blockedBy()) {
+          state = initialState(state, inOrder(existing, d), metadata);
+        }
+        for (String k : graph.edges().getOrDefault(key, List.of())) {
+          // The topological order creates every key before the keys that depend on it.
+          Task dep = inOrder(created, k);
+          deps.add(dep.id());
+          state = initialState(state, dep, metadata);
+        }
+        TaskState initial = state;
+        String planned = ids.get(key);
+        String[] next = {planned};
+        Task[] made = new Task[1];
+        String id = ctx.store()
+            .createWithFreshId(
+                () -> {
+                  String i = next[0];
+                  if (i == null) {
+                    // The planned id was taken (by a writer that takes no lock): the entry must
+                    // name
+                    // the new one before its file exists.
+                    do {
+                      i = StateFormat.newId("task");
+                    } while (!drawn.add(i));
+                    ids.put(key, i);
+                    Json.putList(e, "task_ids", new ArrayList<>(ids.values()));
+                    ctx.store().write(entry, e);
+                  }
+                  next[0] = null;
+                  return i;
+                },
+                this::file,
+                i -> {
+                  made[0] = new Task(
+                      i,
+                      ctx.teamId(),
+                      s.title(),
+                      s.description(),
+                      s.owner(),
+                      initial,
+                      deps,
+                      metadata,
+                      Lease.none(),
+                      now,
+                      now);
+                  return TaskCodec.encode(Json.object(), made[0]);
+                },
+                Durability.NONE);
+        created.put(key, made[0]);
+        files.add(file(id));
+        for (String d : new java.util.LinkedHashSet<>(deps)) {
+          edges.computeIfAbsent(d, x -> new ArrayList<>()).add(id);
+        }
+        lines.add(new AuditJournal.Line(s.owner(), createDetails(id, initial, deps)));
+      }
+      index.addEdges(edges);
+      if (durable) {
+        AtomicFiles.forceAll(files);
+      }
+      ctx.auditAll("task.create", lines);
+    } catch (RuntimeException ex) {
+      // All or nothing: remove what this call created; the index is rebuilt from the files.
+      Failures undo = new Failures();
+      for (Task t : created.values()) {
+        undo.run(() -> Files.deleteIfExists(file(t.id())));
+      }
+      undo.suppressInto(ex);
+      index.rebuild();
+      journal.end(entry);
+      throw ex;
+    }
+    journal.end(entry);
+    index.recordWrites(created.size());
+    return created;
+  }
+
+  /**
+   * Undoes a batch of creations that died part-way (its journal entry is still there): removes
+   * each of its task files that this batch wrote (same {@code created_at}, so a task that had the
+   * id before is never touched), rebuilds the index and removes the entry.
+   */
+  private String rollBackBatch(Path entryFile, ObjectNode e) {
+    String stamp = Json.text(e, "created_at", "");
+    List<String> ids;
+    try {
+      ids = Json.strings(e, "task_ids");
+    } catch (RuntimeException ex) {
+      throw new InvalidJournalEntryException("field 'task_ids' must be a list of task ids");
+    }
+    int removed = 0;
+    for (String id : ids) {
+      if (!StateFormat.isValidId(id)) {
+        continue;
+      }
+      Path f = file(id);
+      try {
+        Optional<ObjectNode> n = ctx.store().readIfExists(f);
+        boolean ours = n.isPresent()
+            ? stamp.equals(Json.text(n.get(), "created_at", ""))
+                && ctx.teamId().equals(Json.text(n.get(), "team_id", ""))
+            // Empty (a write cut short) counts as ours: readIfExists hides only a fresh empty file.
+            : Files.exists(f) && Files.size(f) == 0;
+        if (ours && Files.deleteIfExists(f)) {
+          removed++;
+        }
+      } catch (StateException | java.io.IOException ex) {
+        // Torn by a crash: only this batch writes a file under this id without a lock.
+        if (ex instanceof StateException se && se.path().equals(f)) {
+          try {
+            if (Files.deleteIfExists(f)) {
+              removed++;
+            }
+          } catch (java.io.IOException again) {
+            throw new InvalidJournalEntryException("cannot remove " + f + ": " + again);
+          }
+        } else {
+          throw new InvalidJournalEntryException("cannot read " + f + ": " + ex.getMessage());
+        }
+      }
+    }
+    index.rebuild();
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("journal_entry", entryFile.getFileName().toString());
+    details.put("tasks_removed", removed);
+    ctx.audit("task.create_rolled_back", "", details);
+    journal.end(entryFile);
+    String done = "rolled back the interrupted creation of " + ids.size() + " tasks (journal entry "
+        + entryFile.getFileName() + "): removed " + removed + " task file(s)";
+    log.info("Team {}: {}", ctx.teamId(), done);
+    return done;
+  }
+
+  /**
+   * The state of a new task after looking at one more dependency: blocked while a dependency is
+   * not done; failed when one failed or was cancelled under {@link FailurePolicy#FAIL_DEPENDENTS}
+   * (which then says why in {@code metadata}).
+   */
+  private TaskState initialState(TaskState state, Task d, Map<String, Object> metadata) {
+    if (state == TaskState.FAILED) {
+      return state;
+    }
+    if ((d.state() == TaskState.FAILED || d.state() == TaskState.CANCELLED)
+        // The policy is read only when it matters, to keep creation cheap.
+        && failurePolicy() == FailurePolicy.FAIL_DEPENDENTS) {
+      metadata.put("failed_dependency", d.id());
+      metadata.put("error", "dependency " + d.id() + " is " + d.state().wireName());
+      return TaskState.FAILED;
+    }
+    return d.state() != TaskState.DONE ? TaskState.BLOCKED : state;
+  }
+
+  private static Map<String, Object> createDetails(
+      String id, TaskState initial, List<String> blockedBy) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("task_id", id);
+    details.put("status", initial.wireName());
+    details.put("blocked_by", blockedBy);
+    return details;
   }
 
   /** Writes a new task whose dependencies have been read; under the graph lock. */
@@ -162,18 +348,8 @@ public final class FileTasks implements Tasks {
     Instant now = ctx.now();
     TaskState state = TaskState.PENDING;
     Map<String, Object> metadata = new LinkedHashMap<>(spec.metadata());
-    for (Task d : deps.values()) {
-      if (d.state() != TaskState.DONE && state == TaskState.PENDING) {
-        state = TaskState.BLOCKED;
-      }
-      // The policy is read only when it matters, to keep creation cheap.
-      if ((d.state() == TaskState.FAILED || d.state() == TaskState.CANCELLED)
-          && failurePolicy() == FailurePolicy.FAIL_DEPENDENTS) {
-        state = TaskState.FAILED;
-        metadata.put("failed_dependency", d.id());
-        metadata.put("error", "dependency " + d.id() + " is " + d.state().wireName());
-        break;
-      }
+    for (String d : spec.blockedBy()) {
+      state = initialState(state, inOrder(deps, d), metadata);
     }
     TaskState initial = state;
     Task[] made = new Task[1];
@@ -193,11 +369,7 @@ public final class FileTasks implements Tasks {
       return TaskCodec.encode(Json.object(), made[0]);
     });
     index.addTask(id, spec.blockedBy());
-    Map<String, Object> details = new LinkedHashMap<>();
-    details.put("task_id", id);
-    details.put("status", initial.wireName());
-    details.put("blocked_by", spec.blockedBy());
-    ctx.audit("task.create", spec.owner(), details);
+    ctx.audit("task.create", spec.owner(), createDetails(id, initial, spec.blockedBy()));
     return made[0];
   }
 
@@ -802,6 +974,16 @@ public final class FileTasks implements Tasks {
     ObjectNode record;
     try {
       e = ctx.store().read(entryFile);
+    } catch (RuntimeException ex) {
+      throw new InvalidJournalEntryException(
+          ex instanceof StateException se
+              ? RecordStore.reasonOf(se)
+              : Objects.toString(ex.getMessage(), ex.toString()));
+    }
+    if (CREATE_BATCH.equals(Json.text(e, "op", ""))) {
+      return rollBackBatch(entryFile, e);
+    }
+    try {
       id = StateFormat.requireId("task id", Json.text(e, "task_id", ""));
       if (!(e.get("record") instanceof ObjectNode r)) {
         throw new IllegalArgumentException("field 'record' must be a task record");
@@ -901,10 +1083,15 @@ public final class FileTasks implements Tasks {
       GraphProblem.Kind kind = GraphProblem.Kind.PENDING_JOURNAL;
       try {
         ObjectNode n = ctx.store().read(e);
-        taskId = Json.text(n, "task_id", "");
-        what = "an update of task " + StateFormat.printable(taskId) + " from "
-            + Json.text(n, "from", "?") + " to " + Json.text(n, "status", "?")
-            + " was interrupted before it had settled its dependents";
+        if (CREATE_BATCH.equals(Json.text(n, "op", ""))) {
+          what = "a creation of " + n.path("task_ids").size() + " tasks in one batch was"
+              + " interrupted; its tasks are removed (all or nothing)";
+        } else {
+          taskId = Json.text(n, "task_id", "");
+          what = "an update of task " + StateFormat.printable(taskId) + " from "
+              + Json.text(n, "from", "?") + " to " + Json.text(n, "status", "?")
+              + " was interrupted before it had settled its dependents";
+        }
       } catch (RuntimeException ex) {
         kind = GraphProblem.Kind.CORRUPT_RECORD;
         what = "journal entry cannot be read: "

@@ -80,4 +80,9 @@ public record TeamContext(
   public void audit(String event, String agentId, Map<String, Object> details) {
     audit.append(event, teamId, agentId, details);
   }
+
+  /** Appends audit entries of one event for this team in one write ({@link AuditJournal#appendAll}). */
+  public void auditAll(String event, java.util.List<AuditJournal.Line> lines) {
+    audit.appendAll(event, teamId, lines);
+  }
 }

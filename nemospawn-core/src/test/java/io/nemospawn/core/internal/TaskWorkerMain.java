@@ -21,7 +21,9 @@ import java.util.Optional;
  * {@code crash DATA_DIR TEAM WORKER} rewrites tasks with fsync in a loop until it is killed.
  * {@code settle DATA_DIR TEAM TASK STATUS} takes the graph lock once (validating the index), prints
  * {@code BEGIN}, moves {@code TASK} to {@code STATUS} (done, failed …), which settles its
- * dependents, and prints {@code END <nanoseconds>}; the crash test kills it in between.
+ * dependents, and prints {@code END <nanoseconds>}; the crash test kills it in between. {@code
+ * batch DATA_DIR TEAM N ROOT DURABILITY} prints {@code BEGIN}, creates N tasks with one {@code
+ * createAll} (every third after {@code ROOT}) and prints {@code END <nanoseconds>}.
  */
 final class TaskWorkerMain {
   private TaskWorkerMain() {}
@@ -30,6 +32,28 @@ final class TaskWorkerMain {
     String mode = args[0];
     Path dataDir = Path.of(args[1]);
     Durability durability = mode.equals("crash") ? Durability.FSYNC : Durability.NONE;
+    if (mode.equals("batch")) {
+      // batch DATA_DIR TEAM N ROOT DURABILITY: createAll of N tasks, every third after ROOT.
+      try (NemoSpawn ns = NemoSpawn.builder()
+          .dataDir(dataDir)
+          .durability(Durability.valueOf(args[5]))
+          .open()) {
+        Tasks tasks = ns.team(args[2]).tasks();
+        java.util.List<io.nemospawn.task.TaskSpec> specs = new java.util.ArrayList<>();
+        for (int i = 0; i < Integer.parseInt(args[3]); i++) {
+          io.nemospawn.task.TaskSpec s = io.nemospawn.task.TaskSpec.of("batch " + i);
+          specs.add(i % 3 == 0 ? s.after(args[4]) : s);
+        }
+        tasks.get(args[4]);
+        System.out.println("BEGIN");
+        System.out.flush();
+        long start = System.nanoTime();
+        tasks.createAll(specs);
+        System.out.println("END " + (System.nanoTime() - start));
+        System.out.flush();
+      }
+      return;
+    }
     if (mode.equals("settle")) {
       try (NemoSpawn ns =
           NemoSpawn.builder().dataDir(dataDir).durability(durability).open()) {

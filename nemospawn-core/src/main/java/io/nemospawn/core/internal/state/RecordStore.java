@@ -171,10 +171,24 @@ public final class RecordStore {
    */
   public String createWithFreshId(
       Supplier<String> ids, Function<String, Path> fileFor, Function<String, ObjectNode> make) {
+    return createWithFreshId(ids, fileFor, make, durability);
+  }
+
+  /**
+   * Same as {@link #createWithFreshId(Supplier, Function, Function)}, written as durable as {@code
+   * durability} says rather than the store's setting: a batch writes its records with {@link
+   * Durability#NONE} and then makes them durable all at once ({@link AtomicFiles#forceAll}).
+   */
+  public String createWithFreshId(
+      Supplier<String> ids,
+      Function<String, Path> fileFor,
+      Function<String, ObjectNode> make,
+      Durability durability) {
     for (int i = 0; i < MAX_ID_ATTEMPTS; i++) {
       String id = ids.get();
       Path file = fileFor.apply(id);
-      if (createNew(file, make.apply(id))) {
+      guard.check(file, "create " + file.getFileName());
+      if (AtomicFiles.createNew(file, Json.bytes(make.apply(id)), durability)) {
         return id;
       }
     }
