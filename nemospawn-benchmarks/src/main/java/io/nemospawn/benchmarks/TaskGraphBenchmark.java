@@ -2,14 +2,16 @@ package io.nemospawn.benchmarks;
 
 import io.nemospawn.Listing;
 import io.nemospawn.NemoSpawn;
-import io.nemospawn.Team;
 import io.nemospawn.spi.Durability;
 import io.nemospawn.task.Task;
+import io.nemospawn.task.TaskSpec;
 import io.nemospawn.task.Tasks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,23 +25,31 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Measures the task graph through the public API: creating 1,000 tasks in a fresh team, listing
- * 1,000 tasks, and completing one task in a team of 10,000 (which unblocks its dependent through
- * the dependents index instead of rescanning the team). Reference (NemoSpawn 1.0, same machine
- * class): create 1,000 tasks in-process 0.85 s.
+ * Measures the task graph through the public API: creating {@code tasks} tasks in a fresh team one
+ * {@code create} at a time and with one {@code createAll}, listing 1,000 tasks, and completing one
+ * task in a team of {@code tasks} tasks (which unblocks its dependent through the dependents index
+ * instead of rescanning the team). The sizes are parameters, so scaling curves come from {@code -p
+ * tasks=1000,10000,100000}. Reference (NemoSpawn 1.0, same machine class): {@code
+ * scripts/tasks10.py} times 1.0's own create function; {@code scripts/bench.sh tasks} runs it in
+ * the same run and prints the ratio.
  *
  * <p>Run: {@code java -jar nemospawn-benchmarks/target/benchmarks.jar TaskGraphBenchmark -f 1 -wi
  * 2 -i 3 -w 1s -r 1s}
  */
 public class TaskGraphBenchmark {
-  /** A fresh team for each creation run. */
+  /** A fresh team for each creation run, and the specs of the tasks to create. */
   @State(Scope.Thread)
   public static class Empty {
     @Param({"NONE", "FSYNC"})
     public Durability durability;
 
+    /** How many tasks each invocation creates. */
+    @Param({"1000"})
+    public int tasks;
+
     NemoSpawn ns;
-    Tasks tasks;
+    Tasks team;
+    List<TaskSpec> specs;
 
     @Setup(Level.Invocation)
     public void setUp() throws IOException {
@@ -47,7 +57,11 @@ public class TaskGraphBenchmark {
           .dataDir(Files.createTempDirectory("nemospawn-bench-"))
           .durability(durability)
           .open();
-      tasks = ns.newTeam("bench").create().tasks();
+      team = ns.newTeam("bench").create().tasks();
+      specs = new ArrayList<>(tasks);
+      for (int i = 0; i < tasks; i++) {
+        specs.add(TaskSpec.of("task " + i));
+      }
     }
 
     @TearDown(Level.Invocation)
@@ -56,16 +70,24 @@ public class TaskGraphBenchmark {
     }
   }
 
-  /** Creates 1,000 tasks, one call each, as an agent loop would. */
+  /** Creates the tasks one {@code create} call each, as an agent loop would. */
   @Benchmark
   @BenchmarkMode(Mode.SingleShotTime)
   @OutputTimeUnit(TimeUnit.MILLISECONDS)
-  public Task createThousandTasks(Empty s) {
-    Task last = s.tasks.create("task 0");
-    for (int i = 1; i < 1000; i++) {
-      last = s.tasks.create("task " + i);
+  public Task createTasks(Empty s) {
+    Task last = s.team.create(s.specs.get(0));
+    for (int i = 1; i < s.specs.size(); i++) {
+      last = s.team.create(s.specs.get(i));
     }
     return last;
+  }
+
+  /** Creates the tasks with one {@code createAll}: one batch, one durability barrier. */
+  @Benchmark
+  @BenchmarkMode(Mode.SingleShotTime)
+  @OutputTimeUnit(TimeUnit.MILLISECONDS)
+  public List<Task> createAllTasks(Empty s) {
+    return s.team.createAll(s.specs);
   }
 
   /** A team of 1,000 tasks. */
@@ -80,11 +102,12 @@ public class TaskGraphBenchmark {
           .dataDir(Files.createTempDirectory("nemospawn-bench-"))
           .durability(Durability.NONE)
           .open();
-      Team team = ns.newTeam("bench").create();
-      tasks = team.tasks();
+      tasks = ns.newTeam("bench").create().tasks();
+      List<TaskSpec> specs = new ArrayList<>();
       for (int i = 0; i < 1000; i++) {
-        tasks.create("task " + i);
+        specs.add(TaskSpec.of("task " + i));
       }
+      tasks.createAll(specs);
     }
 
     @TearDown(Level.Trial)
@@ -102,33 +125,59 @@ public class TaskGraphBenchmark {
   }
 
   /**
-   * A team of 10,000 tasks: 5,000 pending roots, each with one blocked dependent. The files are
-   * written directly (as another tool would), so the first operation rebuilds the index.
+   * A team of {@code tasks} tasks: half pending roots, each with one blocked dependent. The files
+   * are written directly (as another tool would), so the first operation rebuilds the index; both
+   * happen once per trial. The roots completed in an iteration are set back to pending (and their
+   * dependents to blocked) after it, in place, which leaves the index valid.
    */
   @State(Scope.Benchmark)
-  public static class TenThousand {
+  public static class Sized {
     @Param({"NONE", "FSYNC"})
     public Durability durability;
 
+    /** The size of the team. */
+    @Param({"10000"})
+    public int tasks;
+
     NemoSpawn ns;
-    Tasks tasks;
+    Tasks graph;
+    Path tasksDir;
+    String teamId;
     int next;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
       Path dir = Files.createTempDirectory("nemospawn-bench-");
       ns = NemoSpawn.builder().dataDir(dir).durability(durability).open();
-      Team team = ns.newTeam("bench").create();
-      Path tasksDir = team.dir().resolve("tasks");
+      io.nemospawn.Team team = ns.newTeam("bench").create();
+      teamId = team.id();
+      tasksDir = team.dir().resolve("tasks");
       Files.createDirectories(tasksDir);
-      for (int i = 0; i < 5000; i++) {
-        write(tasksDir, team.id(), root(i), "pending", "");
-        write(tasksDir, team.id(), String.format("task-%08x", 0x80000000L + i), "blocked", root(i));
+      for (int i = 0; i < roots(); i++) {
+        write(i);
       }
-      tasks = team.tasks();
+      graph = team.tasks();
       // Builds the index outside the measurement.
-      tasks.complete(root(0));
+      graph.complete(root(0));
       next = 1;
+    }
+
+    int roots() {
+      return tasks / 2;
+    }
+
+    /** Writes root i (pending) and its dependent (blocked by it). */
+    void write(int i) throws IOException {
+      write(tasksDir, teamId, root(i), "pending", "");
+      write(tasksDir, teamId, String.format("task-%08x", 0x80000000L + i), "blocked", root(i));
+    }
+
+    @Setup(Level.Iteration)
+    public void reset() throws IOException {
+      for (int i = 0; i < next; i++) {
+        write(i);
+      }
+      next = 0;
     }
 
     static String root(int i) {
@@ -151,14 +200,18 @@ public class TaskGraphBenchmark {
     }
   }
 
-  /** Completes one task of a 10,000-task team; its dependent becomes pending. */
+  /**
+   * Completes one task of a team of {@code tasks}; its dependent becomes pending. A team of 1,000
+   * has 500 roots per iteration: keep iterations short enough (about 1 s) that they suffice.
+   */
   @Benchmark
   @BenchmarkMode(Mode.AverageTime)
   @OutputTimeUnit(TimeUnit.MILLISECONDS)
-  public Task completeOneInTenThousand(TenThousand s) {
-    if (s.next >= 5000) {
-      throw new IllegalStateException("Ran out of roots; use shorter iterations");
+  public Task completeOne(Sized s) {
+    if (s.next >= s.roots()) {
+      throw new IllegalStateException(
+          "Ran out of the " + s.roots() + " roots in one iteration; use shorter iterations");
     }
-    return s.tasks.complete(TenThousand.root(s.next++));
+    return s.graph.complete(Sized.root(s.next++));
   }
 }

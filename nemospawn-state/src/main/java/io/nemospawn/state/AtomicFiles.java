@@ -75,8 +75,7 @@ public final class AtomicFiles {
     Path dir = parentOf(target);
     Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
-      Files.createDirectories(dir);
-      writeAndForce(temp, content, durability, mode);
+      writeTemp(dir, temp, content, durability, mode);
       try {
         Files.move(
             temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -137,8 +136,7 @@ public final class AtomicFiles {
     Path dir = parentOf(target);
     Path temp = dir.resolve(MINE + COUNTER.incrementAndGet() + "-" + target.getFileName());
     try {
-      Files.createDirectories(dir);
-      writeAndForce(temp, content, durability, mode);
+      writeTemp(dir, temp, content, durability, mode);
       // A hard link is an exclusive create that makes the whole content appear at once (and
       // works on NFS): readers never see an empty placeholder, and no rename replaces a file.
       Files.createLink(target, temp);
@@ -154,6 +152,29 @@ public final class AtomicFiles {
       forceDirectory(dir);
     }
     return true;
+  }
+
+  /**
+   * Creates {@code target} with {@code content} in place, only if no file of that name exists: one
+   * exclusive open ({@code O_EXCL}), one write, no temp file, no link, nothing forced. A reader may
+   * see the file empty for a moment (never half-written on a local file system: one write of the
+   * whole content), which {@code RecordStore} reads as not created yet; a crash may leave it
+   * empty. For batches whose journal entry removes what a crash leaves, and which force the files
+   * afterwards ({@link #forceAll}) when they must be durable.
+   *
+   * @return false when the file exists already; nothing was written
+   * @throws StateException naming the file when the write fails
+   */
+  public static boolean createNewInPlace(Path target, byte[] content) {
+    Path dir = parentOf(target);
+    try {
+      writeTemp(dir, target, content, Durability.NONE, null);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      throw new StateException(target, "Cannot create " + target + ": " + e, e);
+    }
   }
 
   /** For file systems without hard links: claims the name with O_EXCL, then writes it. */
@@ -246,6 +267,25 @@ public final class AtomicFiles {
   /** Returns the owner tag of this process, for tests. */
   static String ownerTagOfThisProcess() {
     return OWNER;
+  }
+
+  /**
+   * Writes the temp file, creating its directory only when it is missing: trying first saves
+   * the two system calls of {@link Files#createDirectories} on every write.
+   */
+  private static void writeTemp(
+      Path dir,
+      Path temp,
+      byte[] content,
+      Durability durability,
+      @Nullable Set<PosixFilePermission> mode)
+      throws IOException {
+    try {
+      writeAndForce(temp, content, durability, mode);
+    } catch (java.nio.file.NoSuchFileException e) {
+      Files.createDirectories(dir);
+      writeAndForce(temp, content, durability, mode);
+    }
   }
 
   private static void writeAndForce(

@@ -33,6 +33,34 @@ class AtomicFilesTest {
   }
 
   @Test
+  void createNewInPlaceNeverOverwritesAndLeavesNoTempFile() throws Exception {
+    Path f = dir.resolve("new/dir/task-00000001.json");
+    assertThat(AtomicFiles.createNewInPlace(f, "first".getBytes())).isTrue();
+    assertThat(AtomicFiles.createNewInPlace(f, "second".getBytes())).isFalse();
+    assertThat(f).hasContent("first");
+    try (var s = Files.list(f.getParent())) {
+      assertThat(s).containsExactly(f);
+    }
+  }
+
+  @Test
+  void forceAllForcesFilesOfSeveralDirectoriesAndNamesOneItCannotForce() throws Exception {
+    java.util.List<Path> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      Path f = dir.resolve((i % 2 == 0 ? "a" : "b") + "/task-" + i + ".json");
+      assertThat(AtomicFiles.createNewInPlace(f, ("t" + i).getBytes())).isTrue();
+      files.add(f);
+    }
+    AtomicFiles.forceAll(files);
+    AtomicFiles.forceAll(java.util.List.of());
+    Path missing = dir.resolve("a/task-gone.json");
+    files.add(missing);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AtomicFiles.forceAll(files))
+        .isInstanceOf(io.nemospawn.StateException.class)
+        .hasMessageStartingWith("Cannot force " + missing + " to disk");
+  }
+
+  @Test
   void cleansTempFilesOfDeadWritersOnly() throws Exception {
     String owner = AtomicFiles.ownerTagOfThisProcess();
     Path dead = dir.resolve(AtomicFiles.TEMP_PREFIX + owner + "-999999999-1-x.json");

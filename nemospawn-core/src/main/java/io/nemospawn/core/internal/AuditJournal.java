@@ -110,7 +110,7 @@ public final class AuditJournal implements AuditLog {
         try {
           long size = ch.size();
           if (size >= maxBytes) {
-            AuditChain.Tail t = tailOf(ch, file, size);
+            AuditChain.Tail t = tailOf(ch, file, fileKey(file), size);
             ch.close();
             Files.move(file, layout.dataDir().resolve(AuditChain.rotatedName(t.seq())));
             cached = null;
@@ -122,7 +122,9 @@ public final class AuditJournal implements AuditLog {
             size = 0;
             cached = new Cached(fileKey(file), 0, t);
           }
-          AuditChain.Tail prev = tailOf(ch, file, size);
+          // The file stays the same under the lock: its key is read once per append.
+          Object key = fileKey(file);
+          AuditChain.Tail prev = tailOf(ch, file, key, size);
           java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 * nodes.size());
           for (ObjectNode n : nodes) {
             n.put("seq", prev.seq() + 1);
@@ -141,7 +143,7 @@ public final class AuditJournal implements AuditLog {
           if (durability == Durability.FSYNC) {
             ch.force(false);
           }
-          cached = new Cached(fileKey(file), at, prev);
+          cached = new Cached(key, at, prev);
         } finally {
           ch.close();
         }
@@ -153,9 +155,10 @@ public final class AuditJournal implements AuditLog {
   }
 
   /** The end of the chain before an append: from the cache while the file is as this process left it. */
-  private AuditChain.Tail tailOf(FileChannel ch, Path file, long size) throws IOException {
+  private AuditChain.Tail tailOf(FileChannel ch, Path file, Object key, long size)
+      throws IOException {
     Cached c = cached;
-    if (c != null && c.size() == size && c.fileKey().equals(fileKey(file))) {
+    if (c != null && c.size() == size && c.fileKey().equals(key)) {
       return c.tail();
     }
     if (size > 0) {

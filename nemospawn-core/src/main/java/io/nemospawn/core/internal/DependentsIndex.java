@@ -408,9 +408,14 @@ final class DependentsIndex {
     System.arraycopy(body, 0, padded, 0, body.length);
     padded[padded.length - 1] = '\n';
     try {
-      Files.createDirectories(indexDir);
-      try (FileChannel ch =
-          FileChannel.open(metaFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      FileChannel opened;
+      try {
+        opened = FileChannel.open(metaFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      } catch (NoSuchFileException e) {
+        Files.createDirectories(indexDir);
+        opened = FileChannel.open(metaFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      }
+      try (FileChannel ch = opened) {
         ByteBuffer buf = ByteBuffer.wrap(padded);
         while (buf.hasRemaining()) {
           ch.write(buf, buf.position());

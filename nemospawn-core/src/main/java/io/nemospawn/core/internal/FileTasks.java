@@ -147,7 +147,8 @@ public final class FileTasks implements Tasks {
 
   /**
    * Creates the tasks of a graph of more than one task under the graph lock, as one batch: a
-   * journal entry names the ids first, then every task file is written without forcing, the
+   * journal entry names the ids first, then every task file is written in place (exclusive
+   * create, one write, no temp file) without forcing, the
    * dependents index is updated once per dependency, the audit lines are appended in one write,
    * and (in durability FSYNC) all the files are forced at once. Only then is the entry removed.
    * If the process dies before that, the next operation removes the batch's tasks ({@link
@@ -197,7 +198,7 @@ public final class FileTasks implements Tasks {
         String[] next = {planned};
         Task[] made = new Task[1];
         String id = ctx.store()
-            .createWithFreshId(
+            .createInPlaceWithFreshId(
                 () -> {
                   String i = next[0];
                   if (i == null) {
@@ -229,8 +230,7 @@ public final class FileTasks implements Tasks {
                       now,
                       now);
                   return TaskCodec.encode(Json.object(), made[0]);
-                },
-                Durability.NONE);
+                });
         created.put(key, made[0]);
         files.add(file(id));
         for (String d : new java.util.LinkedHashSet<>(deps)) {

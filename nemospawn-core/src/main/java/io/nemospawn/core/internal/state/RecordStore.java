@@ -171,24 +171,31 @@ public final class RecordStore {
    */
   public String createWithFreshId(
       Supplier<String> ids, Function<String, Path> fileFor, Function<String, ObjectNode> make) {
-    return createWithFreshId(ids, fileFor, make, durability);
+    return createWithFreshId(
+        ids, fileFor, make, (file, bytes) -> AtomicFiles.createNew(file, bytes, durability));
   }
 
   /**
-   * Same as {@link #createWithFreshId(Supplier, Function, Function)}, written as durable as {@code
-   * durability} says rather than the store's setting: a batch writes its records with {@link
-   * Durability#NONE} and then makes them durable all at once ({@link AtomicFiles#forceAll}).
+   * Same as {@link #createWithFreshId(Supplier, Function, Function)}, but each record is written
+   * in place and not forced ({@link AtomicFiles#createNewInPlace}): for a batch whose journal entry
+   * removes what a crash leaves, and which makes its records durable all at once ({@link
+   * AtomicFiles#forceAll}).
    */
-  public String createWithFreshId(
+  public String createInPlaceWithFreshId(
+      Supplier<String> ids, Function<String, Path> fileFor, Function<String, ObjectNode> make) {
+    return createWithFreshId(ids, fileFor, make, AtomicFiles::createNewInPlace);
+  }
+
+  private String createWithFreshId(
       Supplier<String> ids,
       Function<String, Path> fileFor,
       Function<String, ObjectNode> make,
-      Durability durability) {
+      java.util.function.BiPredicate<Path, byte[]> create) {
     for (int i = 0; i < MAX_ID_ATTEMPTS; i++) {
       String id = ids.get();
       Path file = fileFor.apply(id);
       guard.check(file, "create " + file.getFileName());
-      if (AtomicFiles.createNew(file, Json.bytes(make.apply(id)), durability)) {
+      if (create.test(file, Json.bytes(make.apply(id)))) {
         return id;
       }
     }

@@ -83,12 +83,18 @@ public final class StateLock implements AutoCloseable {
 
     void lockFile() {
       try {
-        Path dir = path.getParent();
-        if (dir != null) {
+        FileChannel opened;
+        try {
+          opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (java.nio.file.NoSuchFileException e) {
+          // The directory is created only when missing, not checked at every acquisition.
+          Path dir = path.getParent();
+          if (dir == null) {
+            throw e;
+          }
           Files.createDirectories(dir);
+          opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         }
-        FileChannel opened =
-            FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         channel = opened;
         fileLock = opened.lock();
       } catch (IOException e) {
