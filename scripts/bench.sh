@@ -5,8 +5,9 @@
 #
 #   inbox     receive 4,000 unread messages; the same with 100,000 read ones in the inbox
 #   tasks     create 1,000 tasks in-process, one create each and one createAll, durability none
-#             and fsync, beside NemoSpawn 1.0's own create function (scripts/tasks10.py, needs
-#             python3) in the same run, with the ratios; complete one task of 100,000
+#             and fsync (one create each: none only; fsync costs two forced writes per task),
+#             beside NemoSpawn 1.0's own create function (scripts/tasks10.py, needs python3) in
+#             the same run, with the ratios; complete one task of 100,000
 #   asha      one report + shouldPrune step in a study of 100 and 1,200 trials
 #   tpe       TPE ask+tell at trial 100 on hartmann6 (floats) and mixed (int, stepped float, ...)
 #   transport one-way and round-trip latency of the file, ZeroMQ and shared-memory transports
@@ -26,7 +27,7 @@ fi
 for g in "${groups[@]}"; do
   case "$g" in
     inbox|tasks|asha|tpe|transport) ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown group '$g'; use inbox, tasks, asha, tpe or transport" >&2; exit 2 ;;
   esac
 done
@@ -42,37 +43,55 @@ machine() {
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
 }
 
-jmh() {
-  java -jar "$jar" "$@" -f 1 -wi 1 -i 3 -w 1s -r 1s 2>&1 \
-    | awk '/^Benchmark/ {on = 1} on && NF {print} /^# Run complete/ {on = 0}' \
+# JMH_RUN overrides the run options of one call (e.g. more warm-up for single-shot benchmarks).
+jmh_raw() {
+  # shellcheck disable=SC2086
+  java -jar "$jar" "$@" ${JMH_RUN:--f 1 -wi 1 -i 3 -w 1s -r 1s} 2>&1 || true
+}
+
+summary() {
+  awk '/^Benchmark/ {on = 1} on && NF {print} /^# Run complete/ {on = 0}' \
     | grep -v '^# Run complete' || true
 }
 
-# NemoSpawn 1.0's create of 1,000 tasks, timed by scripts/tasks10.py (best of 5 rounds); the
-# best of its runs before and after the JMH run is what the ratios use.
+jmh() {
+  jmh_raw "$@" | summary
+}
+
+# NemoSpawn 1.0's create of 1,000 tasks, timed by scripts/tasks10.py (6 rounds), before and after
+# the JMH run: the ratios use the best round of both and the mean of their medians.
 py10_best=""
+py10_medians=()
 tasks10() {
-  local best
+  local out best median
   if ! command -v python3 >/dev/null 2>&1; then
     echo "NemoSpawn 1.0 stand-in: skipped (no python3)"
     return
   fi
-  best="$(python3 "$root/scripts/tasks10.py" 1000 5 | awk '/^best:/ {print $2}')"
-  echo "NemoSpawn 1.0 create_task x 1,000 ($1 the JMH run, best of 5): $best s"
+  out="$(python3 "$root/scripts/tasks10.py" 1000 6)"
+  best="$(echo "$out" | awk '/^best:/ {print $2}')"
+  median="$(echo "$out" | awk '/^median:/ {print $2}')"
+  echo "NemoSpawn 1.0 create_task x 1,000 ($1 the JMH run, 6 rounds): best $best s, median $median s"
+  py10_medians+=("$median")
   if [ -z "$py10_best" ] || awk -v a="$best" -v b="$py10_best" 'BEGIN {exit !(a < b)}'; then
     py10_best="$best"
   fi
 }
 
-# Prints, for each create benchmark line of JMH's output, how many times faster than 1.0 it is.
+# From JMH's full output of single-shot create benchmarks: each one's best and median shot, and
+# how many times faster than NemoSpawn 1.0 they are (best against best, median against median).
 ratios() {
   [ -n "$py10_best" ] || return 0
-  echo "ratio to NemoSpawn 1.0 ($py10_best s per 1,000, no fsync):"
-  echo "$1" | awk -v py="$py10_best" '
-    /TaskGraphBenchmark\.create/ {
-      for (i = 1; i <= NF; i++) if ($i == "ss") { score = $(i + 2); break }
-      gsub(",", "", score)
-      printf "  %-40s %-6s %9.1f ms  %5.1fx\n", $1, $2, score, py * 1000 / score
+  local py_median
+  py_median="$(printf '%s\n' "${py10_medians[@]}" | awk '{s += $1} END {print s / NR}')"
+  echo "against NemoSpawn 1.0 (best $py10_best s, median $py_median s per 1,000, no fsync):"
+  echo "$1" | awk -v pb="$py10_best" -v pm="$py_median" '
+    /^# Benchmark: / {n = split($3, a, "."); name = a[n]}
+    /^# Parameters: / {d = $0; sub(/.*durability = /, "", d); sub(/[,)].*/, "", d)}
+    /p\(0\.0000\) =/ {best = $3}
+    /p\(50\.0000\) =/ {
+      printf "  %-15s %-6s best %8.1f ms  %5.1fx   median %8.1f ms  %5.1fx\n",
+        name, d, best, pb * 1000 / best, $3, pm * 1000 / $3
     }'
 }
 
@@ -88,11 +107,15 @@ for g in "${groups[@]}"; do
       echo "== tasks (ms; goals: create 1,000 >= 10x faster than NemoSpawn 1.0 with fsync off,"
       echo "   >= 2x with fsync on, in the same run; complete one of 100,000 <= 5 ms)"
       tasks10 before
-      out="$(jmh 'TaskGraphBenchmark.create(All)?Tasks$' -p tasks=1000)"
-      echo "$out"
+      # Single shots of 1,000 creates: 5 warm-up shots, so that the JIT has compiled the path.
+      all="$(JMH_RUN='-f 1 -wi 5 -i 5' jmh_raw 'TaskGraphBenchmark.createAllTasks$' -p tasks=1000)"
+      one="$(JMH_RUN='-f 1 -wi 5 -i 5' jmh_raw 'TaskGraphBenchmark.createTasks$' \
+        -p tasks=1000 -p durability=NONE)"
+      echo "$all" | summary
+      echo "$one" | summary | grep -v '^Benchmark' || true
       tasks10 after
-      ratios "$out"
-      jmh 'TaskGraphBenchmark.completeOne$' -p tasks=100000 ;;
+      ratios "$all"$'\n'"$one"
+      jmh 'TaskGraphBenchmark.completeOne$' -p tasks=100000 -p durability=NONE ;;
     asha)
       echo "== asha (us per report + shouldPrune; Optuna 3.1: 216 us at 1,200 trials)"
       jmh 'PrunerBenchmark' -p trials=100,1200 ;;
