@@ -107,9 +107,10 @@ for g in "${groups[@]}"; do
       echo "== tasks (ms; goals: create 1,000 >= 10x faster than NemoSpawn 1.0 with fsync off,"
       echo "   >= 2x with fsync on, in the same run; complete one of 100,000 <= 5 ms)"
       tasks10 before
-      # Single shots of 1,000 creates: 5 warm-up shots, so that the JIT has compiled the path.
-      all="$(JMH_RUN='-f 1 -wi 5 -i 5' jmh_raw 'TaskGraphBenchmark.createAllTasks$' -p tasks=1000)"
-      one="$(JMH_RUN='-f 1 -wi 5 -i 5' jmh_raw 'TaskGraphBenchmark.createTasks$' \
+      # Single shots of 1,000 creates: 20 warm-up shots, so that the JIT has compiled the path (in
+      # a driver, a createAll of 1,000 reaches its steady time after 20-30 shots).
+      all="$(JMH_RUN='-f 1 -wi 20 -i 10' jmh_raw 'TaskGraphBenchmark.createAllTasks$' -p tasks=1000)"
+      one="$(JMH_RUN='-f 1 -wi 20 -i 10' jmh_raw 'TaskGraphBenchmark.createTasks$' \
         -p tasks=1000 -p durability=NONE)"
       echo "$all" | summary
       echo "$one" | summary | grep -v '^Benchmark' || true
