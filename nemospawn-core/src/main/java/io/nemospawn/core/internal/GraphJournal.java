@@ -18,7 +18,9 @@ import tools.jackson.databind.node.ObjectNode;
  * that unblocks dependents, a failure that fails them) first writes an entry here with the write
  * protocol, then writes the records, then deletes the entry. A lock does not survive kill -9, so
  * an entry still present when the graph lock is next taken belongs to an operation that died
- * part-way, and the lock's new holder finishes it (roll forward; see {@link FileTasks}).
+ * part-way, and the lock's new holder finishes it (roll forward; see {@link FileTasks}). A batch
+ * of creations ({@code "op": "task.create_batch"}, the ids and their {@code created_at}) is undone
+ * instead: its task files are removed (roll back).
  *
  * <pre>
  * .journal/&lt;timestamp&gt;_&lt;8 hex&gt;.json   {"version": 1, "op": "task.update", "task_id": ...,
