@@ -11,6 +11,7 @@ import io.nemospawn.spi.TransportKind;
 import io.nemospawn.spi.TransportReceiver;
 import io.nemospawn.state.MessageJson;
 import io.nemospawn.transport.internal.BaseReceiver;
+import io.nemospawn.transport.internal.BinaryEnvelope;
 import io.nemospawn.transport.internal.Endpoints;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -160,7 +161,8 @@ public final class ShmTransport implements MessageTransport {
         ring = raced;
       }
     }
-    byte[] wire = MessageJson.toWire(message);
+    boolean binary = ring.acceptsBinary();
+    byte[] wire = binary ? BinaryEnvelope.encode(message) : MessageJson.toWire(message);
     if (wire.length > ring.maxPayload()) {
       throw new TransportException(
           path.toString(),
@@ -172,7 +174,10 @@ public final class ShmTransport implements MessageTransport {
     }
     ShmRing.Offer result;
     try {
-      result = ring.offer(wire, System.nanoTime() + context.sendTimeout().toNanos());
+      result = ring.offer(
+          binary ? ShmRing.KIND_BINARY : ShmRing.KIND_JSON,
+          wire,
+          System.nanoTime() + context.sendTimeout().toNanos());
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
       throw new TransportException(
@@ -247,6 +252,8 @@ public final class ShmTransport implements MessageTransport {
   private final class ShmReceiver extends BaseReceiver {
     private final ShmRing ring;
     private final ReentrantLock lock = new ReentrantLock();
+    private final ShmRing.Record record = new ShmRing.Record();
+    private final BinaryEnvelope.Decoder decoder = new BinaryEnvelope.Decoder();
 
     ShmReceiver(String agentId, ShmRing ring) {
       super(context.teamId(), agentId);
@@ -263,22 +270,23 @@ public final class ShmTransport implements MessageTransport {
       lock.lock();
       try {
         while (!closed.get()) {
-          byte[] bytes;
           try {
-            bytes = ring.poll();
+            if (!ring.poll(record)) {
+              return Optional.empty();
+            }
           } catch (IllegalStateException e) {
             log.warn("{}", e.getMessage());
             continue;
           }
-          if (bytes == null) {
-            return Optional.empty();
-          }
           try {
-            return Optional.of(MessageJson.parse(bytes, agentId, null).message());
+            return Optional.of(
+                record.kind() == ShmRing.KIND_BINARY
+                    ? decoder.decode(record.bytes(), record.length())
+                    : MessageJson.parse(record.copy(), agentId, null).message());
           } catch (RuntimeException e) {
             log.warn(
                 "Dropping a malformed envelope of {} bytes in ring {}: {}",
-                bytes.length,
+                record.length(),
                 ring.path(),
                 e.getMessage());
           }
