@@ -9,9 +9,9 @@ import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
 import io.nemospawn.spi.TransportReceiver;
+import io.nemospawn.state.MessageBinary;
 import io.nemospawn.state.MessageJson;
 import io.nemospawn.transport.internal.BaseReceiver;
-import io.nemospawn.transport.internal.BinaryEnvelope;
 import io.nemospawn.transport.internal.Endpoints;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -162,7 +162,7 @@ public final class ShmTransport implements MessageTransport {
       }
     }
     boolean binary = ring.acceptsBinary();
-    byte[] wire = binary ? BinaryEnvelope.encode(message) : MessageJson.toWire(message);
+    byte[] wire = binary ? MessageBinary.encode(message) : MessageJson.toWire(message);
     if (wire.length > ring.maxPayload()) {
       throw new TransportException(
           path.toString(),
@@ -253,7 +253,7 @@ public final class ShmTransport implements MessageTransport {
     private final ShmRing ring;
     private final ReentrantLock lock = new ReentrantLock();
     private final ShmRing.Record record = new ShmRing.Record();
-    private final BinaryEnvelope.Decoder decoder = new BinaryEnvelope.Decoder();
+    private final MessageBinary.Decoder decoder = new MessageBinary.Decoder();
 
     ShmReceiver(String agentId, ShmRing ring) {
       super(context.teamId(), agentId);

@@ -1,4 +1,4 @@
-package io.nemospawn.transport.internal;
+package io.nemospawn.state;
 
 import io.nemospawn.inbox.Message;
 import java.lang.invoke.MethodHandles;
@@ -7,12 +7,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The binary envelope of the fast transports, used only where the receiver said it reads it (the
  * shared-memory ring's binary pid word, the ZeroMQ endpoint record's {@code zmq_formats}); the
- * JSON envelope ({@link io.nemospawn.state.MessageJson#toWire}) stays the one every peer reads.
+ * JSON envelope ({@link MessageJson#toWire}) stays the one every peer reads.
  * It carries the same fields as the message record, the timestamp as numbers (truncated to the
  * microsecond, as the JSON form is), so the two forms decode to equal messages. Little-endian:
  *
@@ -32,7 +33,8 @@ import org.jspecify.annotations.Nullable;
  * timestamp text, no escaping, no scanning. {@link Decoder} reuses the strings of the previous
  * envelope's team, sender and recipient when their bytes are the same.
  */
-public final class BinaryEnvelope {
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
+public final class MessageBinary {
   /** The first four bytes, "NSB1" read as a little-endian int. */
   public static final int MAGIC = 0x3142534E;
 
@@ -45,7 +47,7 @@ public final class BinaryEnvelope {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int SHORT_ASCII = 64;
 
-  private BinaryEnvelope() {}
+  private MessageBinary() {}
 
   /** Returns whether {@code bytes} (of which the first {@code length} count) start with the magic. */
   public static boolean isBinary(byte[] bytes, int length) {

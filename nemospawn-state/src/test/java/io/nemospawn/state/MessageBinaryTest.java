@@ -1,10 +1,9 @@
-package io.nemospawn.transport.internal;
+package io.nemospawn.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nemospawn.inbox.Message;
-import io.nemospawn.state.MessageJson;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +13,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class BinaryEnvelopeTest {
+class MessageBinaryTest {
   private static final String TEAM = "team-1a2b3c4d";
 
   private static Message message(String from, String body, Instant t, boolean read) {
@@ -25,15 +24,15 @@ class BinaryEnvelopeTest {
     return MessageJson.parse(MessageJson.toWire(m), "nobody", null).message();
   }
 
-  private static Message viaBinary(BinaryEnvelope.Decoder d, Message m) {
-    byte[] bytes = BinaryEnvelope.encode(m);
-    assertThat(BinaryEnvelope.isBinary(bytes, bytes.length)).isTrue();
+  private static Message viaBinary(MessageBinary.Decoder d, Message m) {
+    byte[] bytes = MessageBinary.encode(m);
+    assertThat(MessageBinary.isBinary(bytes, bytes.length)).isTrue();
     return d.decode(bytes, bytes.length);
   }
 
   @Test
   void decodesToWhatTheJsonEnvelopeDecodesTo() {
-    BinaryEnvelope.Decoder d = new BinaryEnvelope.Decoder();
+    MessageBinary.Decoder d = new MessageBinary.Decoder();
     List<Message> cases = List.of(
         message("leader", "go", Instant.parse("2026-12-04T17:00:00.123456789Z"), false),
         message("leader", "", Instant.parse("2026-12-04T17:00:00Z"), true),
@@ -51,7 +50,7 @@ class BinaryEnvelopeTest {
 
   @Test
   void reusesTheStringsOfARepeatedTeamSenderAndRecipientAndNotStaleOnes() {
-    BinaryEnvelope.Decoder d = new BinaryEnvelope.Decoder();
+    MessageBinary.Decoder d = new MessageBinary.Decoder();
     Message a = viaBinary(d, message("leader", "1", Instant.EPOCH, false));
     Message b = viaBinary(d, message("leader", "2", Instant.EPOCH, false));
     assertThat(b.from()).isSameAs(a.from());
@@ -66,7 +65,7 @@ class BinaryEnvelopeTest {
   @Test
   void randomMessagesRoundTrip() {
     Random r = new Random(19);
-    BinaryEnvelope.Decoder d = new BinaryEnvelope.Decoder();
+    MessageBinary.Decoder d = new MessageBinary.Decoder();
     for (int i = 0; i < 2_000; i++) {
       StringBuilder body = new StringBuilder();
       int n = r.nextInt(r.nextBoolean() ? 10 : 300);
@@ -87,8 +86,8 @@ class BinaryEnvelopeTest {
 
   @Test
   void malformedEnvelopesAreRejectedWithTheirReason() {
-    byte[] good = BinaryEnvelope.encode(message("leader", "body", Instant.EPOCH, false));
-    BinaryEnvelope.Decoder d = new BinaryEnvelope.Decoder();
+    byte[] good = MessageBinary.encode(message("leader", "body", Instant.EPOCH, false));
+    MessageBinary.Decoder d = new MessageBinary.Decoder();
     assertThatThrownBy(() -> d.decode(good, 12))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("binary envelope of 12 bytes is shorter than its 40-byte header");
@@ -106,20 +105,20 @@ class BinaryEnvelopeTest {
     assertThatThrownBy(() -> d.decode(editInt(good, 36, Integer.MAX_VALUE), good.length))
         .hasMessageStartingWith("binary envelope's lengths add up to ");
     byte[] badId = Arrays.copyOf(good, good.length);
-    badId[BinaryEnvelope.HEADER] = (byte) 0xC3;
+    badId[MessageBinary.HEADER] = (byte) 0xC3;
     assertThatThrownBy(() -> d.decode(badId, good.length))
         .hasMessageStartingWith("Invalid message id ");
     // msg_id 8 bytes, team_id 13: a recipient with a '/' in it.
     byte[] badTo = Arrays.copyOf(good, good.length);
-    int to = BinaryEnvelope.HEADER + 8 + TEAM.length() + "leader".length();
+    int to = MessageBinary.HEADER + 8 + TEAM.length() + "leader".length();
     badTo[to] = '/';
     assertThatThrownBy(() -> d.decode(badTo, good.length))
         .hasMessageStartingWith("Invalid recipient '/orker-00000001'");
     assertThatThrownBy(() -> d.decode(editLong(good, 8, Long.MAX_VALUE), good.length))
         .hasMessageStartingWith("binary envelope's timestamp is out of range");
-    assertThat(BinaryEnvelope.isBinary("{\"msg_id\"".getBytes(StandardCharsets.UTF_8), 9))
+    assertThat(MessageBinary.isBinary("{\"msg_id\"".getBytes(StandardCharsets.UTF_8), 9))
         .isFalse();
-    assertThat(BinaryEnvelope.isBinary(good, 3)).isFalse();
+    assertThat(MessageBinary.isBinary(good, 3)).isFalse();
   }
 
   private static byte[] edit(byte[] b, int at, int value) {
