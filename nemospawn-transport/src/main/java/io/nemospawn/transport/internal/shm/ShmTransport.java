@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * The same-node shared-memory transport, our stand-in for NIXL: each receiver owns a {@link
  * ShmRing} at {@code /dev/shm/nemospawn-<team>-<agent>} (in {@code java.io.tmpdir} where there is
  * no {@code /dev/shm}), recorded in its endpoint record; senders on the same host map it and
- * append envelopes (the message record as one-line UTF-8 JSON).
+ * append envelopes: binary ({@link MessageBinary}) when the ring's receiver says it reads them
+ * ({@link ShmRing#acceptsBinary}), else the message record as one-line UTF-8 JSON, which every
+ * receiver reads.
  *
  * <p>Back pressure: a send waits up to the context's send timeout for free space, then fails
  * ("ring full"). Payloads larger than half the ring are refused (they travel as files only).
@@ -47,7 +49,9 @@ public final class ShmTransport implements MessageTransport {
   private final TransportContext context;
   private final Endpoints endpoints;
   private final int capacity;
-  private final Map<Path, ShmRing> rings = new ConcurrentHashMap<>();
+  /** The mapped rings, by the path their endpoint records give (no Path parsed per send). */
+  private final Map<String, ShmRing> rings = new ConcurrentHashMap<>();
+
   private final Map<String, ShmReceiver> receivers = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -129,13 +133,14 @@ public final class ShmTransport implements MessageTransport {
               + "); it receives through its inbox",
           null);
     }
-    Path path = Path.of(e.get().shmPath());
-    ShmRing ring = rings.get(path);
+    String shmPath = e.get().shmPath();
+    ShmRing ring = rings.get(shmPath);
     if (ring == null || !ring.hasLiveReceiver()) {
       if (ring != null) {
-        rings.remove(path, ring);
+        rings.remove(shmPath, ring);
         ring.close();
       }
+      Path path = Path.of(shmPath);
       try {
         ring = ShmRing.openSender(path);
       } catch (IOException ex) {
@@ -155,7 +160,7 @@ public final class ShmTransport implements MessageTransport {
                 + " it waits in the inbox",
             null);
       }
-      ShmRing raced = rings.putIfAbsent(path, ring);
+      ShmRing raced = rings.putIfAbsent(shmPath, ring);
       if (raced != null) {
         ring.close();
         ring = raced;
@@ -165,7 +170,7 @@ public final class ShmTransport implements MessageTransport {
     byte[] wire = binary ? MessageBinary.encode(message) : MessageJson.toWire(message);
     if (wire.length > ring.maxPayload()) {
       throw new TransportException(
-          path.toString(),
+          shmPath,
           "Cannot send message " + message.id()
               + " to agent '" + to + "' over shared memory: " + wire.length
               + " bytes exceed the ring's"
@@ -181,7 +186,7 @@ public final class ShmTransport implements MessageTransport {
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
       throw new TransportException(
-          path.toString(),
+          shmPath,
           "Interrupted while sending message " + message.id() + " to agent '" + to
               + "'; it waits in the inbox",
           ex);
@@ -194,9 +199,9 @@ public final class ShmTransport implements MessageTransport {
         default -> "the receiver went away";
       };
       throw new TransportException(
-          path.toString(),
-          "Cannot send message " + message.id() + " to agent '" + to + "' at " + path + ": " + why
-              + "; it waits in the inbox",
+          shmPath,
+          "Cannot send message " + message.id() + " to agent '" + to + "' at " + shmPath + ": "
+              + why + "; it waits in the inbox",
           null);
     }
     log.trace("Sent {} to {} over shared memory", message.id(), to);
