@@ -7,7 +7,8 @@
 #   tasks     create 1,000 tasks in-process (durability none); complete one of 10,000
 #   asha      one report + shouldPrune step in a study of 100 and 1,200 trials
 #   tpe       TPE ask+tell at trial 100 on hartmann6 (floats) and mixed (int, stepped float, ...)
-#   transport one-way and round-trip latency of the file, ZeroMQ and shared-memory transports
+#   transport one-way latency percentiles and round trip of the shared-memory, ZeroMQ and file
+#             transports (two processes); envelope encode/decode cost, JSON against binary
 #
 # Usage: scripts/bench.sh [GROUP...]     (default: every group; e.g. scripts/bench.sh asha tpe)
 # Builds the benchmark jar first when it is missing (./mvnw package of nemospawn-benchmarks);
@@ -42,7 +43,8 @@ machine() {
 
 jmh() {
   java -jar "$jar" "$@" -f 1 -wi 1 -i 3 -w 1s -r 1s 2>&1 \
-    | awk '/^Benchmark/ {on = 1} on && NF {print} /^# Run complete/ {on = 0}' \
+    | awk '/# one-way/ {sub(/.*# one-way/, "one-way"); print; next}
+           /^Benchmark/ {on = 1} on && NF {print} /^# Run complete/ {on = 0}' \
     | grep -v '^# Run complete' || true
 }
 
@@ -64,8 +66,10 @@ for g in "${groups[@]}"; do
       echo "== tpe (us per ask+tell at trial 100)"
       jmh 'HpoBenchmark' -p sampler=tpe -p trials=100 ;;
     transport)
-      echo "== transport (us)"
-      jmh 'TransportBenchmark' ;;
+      echo "== transport (us; goals: shm one-way p50 <= 1 us and p99 <= 10 us, zmq round trip p50 <= 100 us)"
+      jmh 'TransportBenchmark.roundTrip' -p kind=shm,zmq,file
+      echo "== envelope (ns per message; what the fast transports pay to encode and decode)"
+      jmh 'EnvelopeBenchmark' ;;
   esac
 done
 echo

@@ -66,7 +66,7 @@ public class TransportBenchmark {
   private MessageTransport transport;
   private TransportReceiver receiver;
   private Process echo;
-  private long[] oneWay = new long[1 << 20];
+  private long[] oneWay = new long[1 << 22];
   private int samples;
   private boolean measuring;
 
