@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  *
  * A record starts at an 8-aligned logical position: an 8-byte header {@code kind << 32 | length}
  * (kind 1: message as JSON, 2: padding to the end of the data area, so no record wraps, 3:
- * message as a {@link io.nemospawn.transport.internal.MessageBinary}), then {@code length}
+ * message as a {@link io.nemospawn.state.MessageBinary}), then {@code length}
  * payload bytes, padded to 8. Senders write kind 3 only when the binary pid word equals the
  * receiver pid: a receiver of this version sets both when it binds; a receiver that does not know
  * the word (version 1.0 of this layout, another language) leaves it stale, and gets kind 1. A
