@@ -11,7 +11,6 @@ import io.nemospawn.server.project.Project;
 import io.nemospawn.server.project.ProjectRequest;
 import io.nemospawn.server.project.ProjectTask;
 import io.nemospawn.server.project.Projects;
-import io.nemospawn.spi.Durability;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +33,7 @@ class ProjectDeliveryTest {
   @TempDir
   Path dir;
 
+  RouterPlane plane;
   NemoSpawn ns;
   ControlPlane server;
   CodeswarmRouterHandler handler;
@@ -42,31 +42,18 @@ class ProjectDeliveryTest {
 
   @BeforeEach
   void start() throws Exception {
-    ns = NemoSpawn.builder()
-        .dataDir(dir.resolve("data"))
-        .durability(Durability.NONE)
-        .open();
-    handler = CodeswarmRouterHandler.open(ns);
-    server = ControlPlane.start(
-        ControlPlane.Options.defaults(dir.resolve("data"))
-            .withAddress("127.0.0.1", 0)
-            .withInsecureLoopback(true),
-        List.of(handler));
-    handler.attach(server);
-    c = new RouterClient(server.port());
+    plane = RouterPlane.start(dir);
+    ns = plane.ns;
+    server = plane.server;
+    handler = plane.handler;
+    c = plane.client;
     projects = Projects.open(ns);
     projects.deliverThrough(handler.swarms()::injectProjectTask);
   }
 
   @AfterEach
   void stop() throws Exception {
-    c.close();
-    server.close();
-    for (String id : handler.swarms().list().propertyNames()) {
-      handler.swarms().terminate(id, true, false, "cleanup");
-    }
-    handler.swarms().close();
-    ns.close();
+    plane.close();
   }
 
   private Path repo() throws Exception {
