@@ -469,8 +469,16 @@ public final class BoardHttp implements AutoCloseable {
     return m;
   }
 
-  private void asset(HttpExchange ex, String name) throws IOException {
-    try (InputStream in = BoardHttp.class.getResourceAsStream("/io/nemospawn/board/web/" + name)) {
+  private static void asset(HttpExchange ex, String name) throws IOException {
+    sendAsset(ex, "/io/nemospawn/board/web/", name);
+  }
+
+  /**
+   * Sends the jar's resource {@code dir + name} with its content type (by extension: html, js,
+   * css, else svg), or a 404 when the jar lacks it. The web console's too.
+   */
+  static void sendAsset(HttpExchange ex, String dir, String name) throws IOException {
+    try (InputStream in = BoardHttp.class.getResourceAsStream(dir + name)) {
       if (in == null) {
         send(ex, 404, error("Asset " + name + " is missing from the jar"));
         return;
@@ -733,7 +741,8 @@ public final class BoardHttp implements AutoCloseable {
     return Map.of("error", message);
   }
 
-  private static void sendJson(HttpExchange ex, int status, Object value) throws IOException {
+  /** Sends {@code value} as JSON, never cached. The web console's too. */
+  static void sendJson(HttpExchange ex, int status, Object value) throws IOException {
     ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     ex.getResponseHeaders().set("Cache-Control", "no-store");
     sendBytes(ex, status, json(value).getBytes(StandardCharsets.UTF_8));

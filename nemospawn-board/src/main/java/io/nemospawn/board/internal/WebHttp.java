@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.state.AccessKeys;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -180,24 +179,11 @@ public final class WebHttp implements AutoCloseable {
     return m;
   }
 
-  private void asset(HttpExchange ex, String name) throws IOException {
-    String dir =
-        name.equals("favicon.svg") ? "/io/nemospawn/board/web/" : "/io/nemospawn/board/console/";
-    try (InputStream in = WebHttp.class.getResourceAsStream(dir + name)) {
-      if (in == null) {
-        send(ex, 404, "Asset " + name + " is missing from the jar");
-        return;
-      }
-      byte[] body = in.readAllBytes();
-      String type = name.endsWith(".html")
-          ? "text/html; charset=utf-8"
-          : name.endsWith(".js")
-              ? "text/javascript; charset=utf-8"
-              : name.endsWith(".css") ? "text/css; charset=utf-8" : "image/svg+xml";
-      ex.getResponseHeaders().set("Content-Type", type);
-      ex.getResponseHeaders().set("Cache-Control", "no-cache");
-      sendBytes(ex, 200, body);
-    }
+  private static void asset(HttpExchange ex, String name) throws IOException {
+    BoardHttp.sendAsset(
+        ex,
+        name.equals("favicon.svg") ? "/io/nemospawn/board/web/" : "/io/nemospawn/board/console/",
+        name);
   }
 
   /**
@@ -347,25 +333,12 @@ public final class WebHttp implements AutoCloseable {
     return BoardHttp.body(ex, MAX_BODY);
   }
 
-  private static void sendJson(HttpExchange ex, int status, Object value) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    ex.getResponseHeaders().set("Cache-Control", "no-store");
-    sendBytes(ex, status, MAPPER.writeValueAsBytes(value));
-  }
-
   private static void send(HttpExchange ex, int status, String error) throws IOException {
     sendJson(ex, status, Map.of("error", error));
   }
 
-  private static void sendBytes(HttpExchange ex, int status, byte[] body) throws IOException {
-    if (ex.getRequestMethod().equals("HEAD")) {
-      ex.sendResponseHeaders(status, -1);
-      return;
-    }
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
-    }
+  private static void sendJson(HttpExchange ex, int status, Object value) throws IOException {
+    BoardHttp.sendJson(ex, status, value);
   }
 
   /** Stops listening and ends every stream; idempotent. */
