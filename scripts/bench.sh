@@ -33,12 +33,8 @@ if [ ! -f "$jar" ]; then
   (cd "$root" && ./mvnw -B -q -pl nemospawn-benchmarks -am package -DskipTests)
 fi
 
-machine() {
-  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'),"\
-    "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null),"\
-    "$(java -version 2>&1 | head -1)"
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
-}
+# shellcheck source=scripts/machine.sh
+. "$root/scripts/machine.sh"
 
 jmh() {
   java -jar "$jar" "$@" -f 1 -wi 1 -i 3 -w 1s -r 1s 2>&1 \
