@@ -5,7 +5,7 @@
 #
 #   tasks     create N tasks (single shot, whole batch); complete one task of N   (-p tasks=)
 #   messages  receive N unread (single shot); receive 4,000 unread after N read
-#   agents    one broadcast to N agents; N agents claiming 1,000 tasks at once   (-p agents=)
+#   agents    one broadcast to N agents; N agents claiming 200 tasks at once   (-p agents=)
 #   trials    TPE ask+tell at trial N (hartmann6, mixed); ASHA step in a study of N trials
 #
 # Usage: scripts/curves.sh [--quick] [--plot-only] [GROUP...]   (default: every group, full)
@@ -105,12 +105,14 @@ plot() {
   local group="$1" xlabel="$2"
   shift 2
   java -cp "$jar" io.nemospawn.benchmarks.CurveData "$out/$group.dat" "$@"
-  local curves
+  local curves title
   curves="$(grep -c '^"' "$out/$group.dat")"
+  # the two lines of GROUP.meta as one gnuplot string: no quotes, a \n between
+  title="$(tr -d '"' <"$out/$group.meta" | awk 'NR > 1 {printf "\\n"} {printf "%s", $0}')"
   gnuplot <<EOF
 set terminal svg size 860,520 dynamic font 'Helvetica,12' background rgb 'white'
 set output '$img/curves-$group.svg'
-set title "$(sed 's/"/\\"/g' "$out/$group.meta")" noenhanced
+set title "$title" noenhanced
 set logscale xy
 set grid
 set offsets graph 0.04, graph 0.04, 0, 0
@@ -162,7 +164,7 @@ draw() {
         messages:"$out/messages-unread.json" history:"$out/messages-history.json" ;;
     agents)
       plot agents 'N agents in the team' -l broadcast='one broadcast to N agents' \
-        -l claimAndComplete='claim + complete one task, N agents at once (pool of 1,000)' \
+        -l claimAndComplete='claim + complete one task, N agents at once (pool of 200)' \
         agents:"$out/agents.json" ;;
     trials)
       plot trials 'N trials in the study' -l askTell='TPE ask+tell at trial N' \
