@@ -5,17 +5,22 @@
 #
 #   tasks     create N tasks (single shot, whole batch); complete one task of N   (-p tasks=)
 #   messages  receive N unread (single shot); receive 4,000 unread after N read
+#             (-p messages=, -p history=)
 #   agents    one broadcast to N agents; N agents claiming 200 tasks at once   (-p agents=)
 #   trials    TPE ask+tell at trial N (hartmann6, mixed); ASHA step in a study of N trials
+#             (-p trials=)
 #
 # Usage: scripts/curves.sh [--quick] [--plot-only] [GROUP...]   (default: every group, full)
-#   --quick      three sizes per decade range, 1 warm-up + 3 measured iterations: about
-#                10 minutes on a quiet 2-core machine; the full run takes about an hour
+#   --quick      three sizes per curve (1k, 10k, 100k; agents 1, 10, 100; ASHA 100 to 10k
+#                trials, TPE 100 to 1k), 1 warm-up and 3 measured iterations
 #   --plot-only  redraw the SVGs from the last run's JSON (no benchmark runs)
-# Environment: CURVES_TASKS, CURVES_MESSAGES, CURVES_AGENTS, CURVES_TRIALS (comma-separated sizes)
-# replace a group's sizes; CURVES_JMH replaces the JMH iteration options; CURVES_OUT (default
-# nemospawn-benchmarks/target/curves) keeps the JSON and data; CURVES_IMG (default docs/img) the
-# SVGs; NEMOSPAWN_BENCH_JAR picks another benchmark jar. Needs gnuplot; not part of CI.
+# The full run takes five sizes per curve (TPE up to 10k trials), 2 warm-ups and 5 iterations.
+# Environment: CURVES_TASKS, CURVES_MESSAGES, CURVES_AGENTS, CURVES_TRIALS (ASHA) and
+# CURVES_TPE_TRIALS (comma-separated sizes) replace a curve's sizes (quick TPE stops at 1,000
+# trials: its set-up runs every trial before it, and an ask costs O(trials)); CURVES_JMH replaces
+# the JMH iteration options; CURVES_OUT (default nemospawn-benchmarks/target/curves) keeps the JSON
+# and data; CURVES_IMG (default docs/img) the SVGs; NEMOSPAWN_BENCH_JAR picks another benchmark
+# jar. Needs gnuplot; not part of CI.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,7 +38,7 @@ for a in "$@"; do
     --quick) quick=1 ;;
     --plot-only) plot_only=1 ;;
     tasks|messages|agents|trials) groups+=("$a") ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "curves.sh: unknown argument '$a'; use --quick, --plot-only, tasks, messages, agents or trials" >&2; exit 2 ;;
   esac
 done
@@ -57,12 +62,14 @@ if [ $quick -eq 1 ]; then
   messages_sizes=1000,10000,100000
   agents_sizes=1,10,100
   trials_sizes=100,1000,10000
+  tpe_sizes=100,300,1000
 else
   iterations=(-f 1 -wi 2 -i 5 -w 1s -r 1s)
   tasks_sizes=1000,3000,10000,30000,100000
   messages_sizes=1000,3000,10000,30000,100000
   agents_sizes=1,3,10,30,100
   trials_sizes=100,300,1000,3000,10000
+  tpe_sizes=100,300,1000,3000,10000
 fi
 if [ -n "${CURVES_JMH:-}" ]; then
   read -r -a iterations <<<"$CURVES_JMH"
@@ -71,6 +78,7 @@ tasks_sizes="${CURVES_TASKS:-$tasks_sizes}"
 messages_sizes="${CURVES_MESSAGES:-$messages_sizes}"
 agents_sizes="${CURVES_AGENTS:-$agents_sizes}"
 trials_sizes="${CURVES_TRIALS:-$trials_sizes}"
+tpe_sizes="${CURVES_TPE_TRIALS:-$tpe_sizes}"
 
 # require_param REGEX PARAM: fails unless every benchmark matching REGEX takes -p PARAM (JMH
 # itself silently ignores a -p it has no parameter for, and would measure one size only).
@@ -128,8 +136,9 @@ EOF
 
 # measure GROUP: runs a group's benchmarks and records the machine and load in GROUP.meta.
 measure() {
-  local group="$1" before
+  local group="$1" before start
   before="$(load_average)"
+  start=$SECONDS
   case "$group" in
     tasks)
       require_param 'TaskGraphBenchmark.(create|complete)' tasks
@@ -145,12 +154,13 @@ measure() {
     trials)
       require_param 'HpoBenchmark' trials
       require_param 'PrunerBenchmark' trials
-      jmh trials-tpe 'HpoBenchmark' -p sampler=tpe -p problemName=hartmann6,mixed -p trials="$trials_sizes"
+      jmh trials-tpe 'HpoBenchmark' -p sampler=tpe -p problemName=hartmann6,mixed -p trials="$tpe_sizes"
       jmh trials-asha 'PrunerBenchmark' -p pruner=asha,none -p trials="$trials_sizes" ;;
   esac
   printf '%s\n%s; load average %s before, %s after; %s\n' \
     "NemoSpawn scaling: $group (JMH ${iterations[*]})" "$(machine_line)" \
     "${before%% *}" "$(load_average | cut -d' ' -f1)" "$(date -u +%Y-%m-%d)" >"$out/$group.meta"
+  echo "== $group took $((SECONDS - start)) s" >&2
 }
 
 draw() {

@@ -37,65 +37,78 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code none}, in-process):
  *
  * <ul>
- *   <li>{@code broadcast}: the leader broadcasts one message to every agent (one durable message
- *       file per agent), 100 broadcasts per invocation, time per broadcast;
- *   <li>{@code claimAndComplete}: the agents, one thread each, claim ({@code claimNext}) and
+ *   <li>{@code broadcast} (average time): the leader broadcasts one message to every agent (one
+ *       durable message file per agent), in a team made afresh for each iteration;
+ *   <li>{@code claimAndComplete} (single shot): the agents, one thread each, claim ({@code claimNext}) and
  *       complete a shared pool of 200 pending tasks at once until it is empty, time per
  *       task. Of concurrent claimers exactly one wins each task; the benchmark checks that every
- *       task was done exactly once. {@code claimNext} reads the team's pending tasks on every
- *       call, so the cost per claim also grows with the backlog (about 10 ms with 1,000 pending
- *       on a loaded 2-core VM, 2026-12-04); 200 keeps an invocation to seconds.
+ *       task was done exactly once. A pool of 200 keeps an invocation to seconds ({@code
+ *       claimNext} reads the team's pending tasks on every call).
  * </ul>
  *
- * <p>Each invocation gets a fresh data directory with the agents registered (not measured), so
- * inboxes and the task pool start empty every time.
+ * <p>Registering the agents and filling the pool are not measured.
  *
  * <p>Run: {@code java -jar nemospawn-benchmarks/target/benchmarks.jar AgentScalingBenchmark -p
  * agents=1,10,100}
  */
-@BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(1)
-@Warmup(iterations = 3)
-@Measurement(iterations = 5)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
 public class AgentScalingBenchmark {
-  static final int BROADCASTS = 100;
   static final int POOL = 200;
 
-  /** A team of {@code agents} registered agents in a fresh data directory per invocation. */
-  @State(Scope.Thread)
-  public static class Agents {
-    @Param({"1", "10", "100"})
-    public int agents;
+  /** A team of {@code n} registered agents ({@code a0}, {@code a1}, ...) in a fresh directory. */
+  static final class AgentTeam {
+    final Path dir;
+    final NemoSpawn ns;
+    final Team team;
+    final List<String> names = new ArrayList<>();
 
-    Path dir;
-    NemoSpawn ns;
-    Team team;
-    List<String> names;
-
-    @Setup(Level.Invocation)
-    public void open() throws IOException {
+    AgentTeam(int n) throws IOException {
       dir = Files.createTempDirectory("nemospawn-bench-agents-");
       ns = NemoSpawn.builder().dataDir(dir).durability(Durability.NONE).open();
       team = ns.newTeam("bench").create();
-      names = new ArrayList<>();
-      for (int i = 0; i < agents; i++) {
+      for (int i = 0; i < n; i++) {
         names.add("a" + i);
         team.agents().register(AgentSpec.builder("a" + i).build());
       }
     }
 
-    @TearDown(Level.Invocation)
-    public void close() throws IOException {
+    void close() throws IOException {
       ns.close();
       FileTrees.deleteOrThrow(dir);
     }
   }
 
-  /** The same team with 200 pending tasks and one worker thread per agent. */
+  /** The team size. */
+  @State(Scope.Thread)
+  public static class Agents {
+    @Param({"1", "10", "100"})
+    public int agents;
+  }
+
+  /** The team, fresh per iteration (so the inboxes hold one iteration's broadcasts). */
+  @State(Scope.Thread)
+  public static class Inboxes extends Agents {
+    AgentTeam t;
+
+    @Setup(Level.Iteration)
+    public void open() throws IOException {
+      t = new AgentTeam(agents);
+    }
+
+    @TearDown(Level.Iteration)
+    public void close() throws IOException {
+      t.close();
+    }
+  }
+
+  /** The team, fresh per invocation, with 200 pending tasks and one worker thread per agent. */
   @State(Scope.Thread)
   public static class Pool extends Agents {
     ExecutorService workers;
+    AgentTeam t;
 
     @Setup(Level.Trial)
     public void startWorkers() {
@@ -103,10 +116,16 @@ public class AgentScalingBenchmark {
     }
 
     @Setup(Level.Invocation)
-    public void fill() {
+    public void fill() throws IOException {
+      t = new AgentTeam(agents);
       for (int i = 0; i < POOL; i++) {
-        team.tasks().create("task " + i);
+        t.team.tasks().create("task " + i);
       }
+    }
+
+    @TearDown(Level.Invocation)
+    public void close() throws IOException {
+      t.close();
     }
 
     @TearDown(Level.Trial)
@@ -115,31 +134,29 @@ public class AgentScalingBenchmark {
     }
   }
 
-  /** One broadcast from the leader to every agent's inbox (time per broadcast). */
+  /** One broadcast from the leader to every agent's inbox. */
   @Benchmark
-  @OperationsPerInvocation(BROADCASTS)
-  public int broadcast(Agents s) {
-    int delivered = 0;
-    for (int i = 0; i < BROADCASTS; i++) {
-      delivered += s.team.inbox().broadcast("leader", "broadcast " + i).size();
-    }
-    if (delivered != BROADCASTS * s.agents) {
-      throw new IllegalStateException("delivered " + delivered + " of " + BROADCASTS * s.agents);
+  @BenchmarkMode(Mode.AverageTime)
+  public int broadcast(Inboxes s) {
+    int delivered = s.t.team.inbox().broadcast("leader", "broadcast").size();
+    if (delivered != s.agents) {
+      throw new IllegalStateException("delivered " + delivered + " of " + s.agents);
     }
     return delivered;
   }
 
   /** The agents claim and complete the whole pool concurrently (time per task). */
   @Benchmark
+  @BenchmarkMode(Mode.SingleShotTime)
   @OperationsPerInvocation(POOL)
   public int claimAndComplete(Pool s) throws Exception {
     List<Future<Integer>> done = new ArrayList<>();
-    for (String agent : s.names) {
+    for (String agent : s.t.names) {
       done.add(s.workers.submit(() -> {
         int n = 0;
         Optional<Task> t;
-        while ((t = s.team.tasks().claimNext(agent, Duration.ofMinutes(10))).isPresent()) {
-          s.team.tasks().complete(t.get().id());
+        while ((t = s.t.team.tasks().claimNext(agent, Duration.ofMinutes(10))).isPresent()) {
+          s.t.team.tasks().complete(t.get().id());
           n++;
         }
         return n;
