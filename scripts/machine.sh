@@ -10,7 +10,7 @@ machine() {
 machine_line() {
   echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'),"\
     "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null),"\
-    "$(java -version 2>&1 | head -1)"
+    "$(java -version 2>&1 | grep -v '^Picked up' | head -1)"
 }
 
 # The 1, 5 and 15 minute load averages.
