@@ -118,13 +118,13 @@ plot() {
   # the two lines of GROUP.meta as one gnuplot string: no quotes, a \n between
   title="$(tr -d '"' <"$out/$group.meta" | awk 'NR > 1 {printf "\\n"} {printf "%s", $0}')"
   gnuplot <<EOF
-set terminal svg size 860,520 dynamic font 'Helvetica,12' background rgb 'white'
+set terminal svg size 860,600 dynamic font 'Helvetica,12' background rgb 'white'
 set output '$img/curves-$group.svg'
 set title "$title" noenhanced
 set logscale xy
 set grid
 set offsets graph 0.04, graph 0.04, 0, 0
-set key top left noenhanced box opaque
+set key below left Left reverse noenhanced
 set xlabel '$xlabel' noenhanced
 set ylabel 'ms per operation (log scale)'
 set pointsize 0.9
