@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/bench.sh and scripts/curves.sh: describes this machine and its load.
 
 # Prints "machine: N cores, CPU, memory, JDK" and "load average: 1m 5m 15m".
