@@ -10,6 +10,7 @@
 #   transport one-way and round-trip latency of the file, ZeroMQ and shared-memory transports
 #
 # Usage: scripts/bench.sh [GROUP...]     (default: every group; e.g. scripts/bench.sh asha tpe)
+# scripts/curves.sh draws the same kinds of figures as functions of size (SVG plots).
 # Builds the benchmark jar first when it is missing (./mvnw package of nemospawn-benchmarks);
 # NEMOSPAWN_BENCH_JAR picks another jar. Prints the machine and its load before and after, since
 # a loaded machine inflates every wall time.
@@ -24,7 +25,7 @@ fi
 for g in "${groups[@]}"; do
   case "$g" in
     inbox|tasks|asha|tpe|transport) ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown group '$g'; use inbox, tasks, asha, tpe or transport" >&2; exit 2 ;;
   esac
 done
