@@ -11,6 +11,7 @@
 #             transports (two processes); envelope encode/decode cost, JSON against binary
 #
 # Usage: scripts/bench.sh [GROUP...]     (default: every group; e.g. scripts/bench.sh asha tpe)
+# scripts/curves.sh draws the same kinds of figures as functions of size (SVG plots).
 # Builds the benchmark jar first when it is missing (./mvnw package of nemospawn-benchmarks);
 # NEMOSPAWN_BENCH_JAR picks another jar. Prints the machine and its load before and after, since
 # a loaded machine inflates every wall time.
@@ -25,7 +26,7 @@ fi
 for g in "${groups[@]}"; do
   case "$g" in
     inbox|tasks|asha|tpe|transport) ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown group '$g'; use inbox, tasks, asha, tpe or transport" >&2; exit 2 ;;
   esac
 done
@@ -34,12 +35,8 @@ if [ ! -f "$jar" ]; then
   (cd "$root" && ./mvnw -B -q -pl nemospawn-benchmarks -am package -DskipTests)
 fi
 
-machine() {
-  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'),"\
-    "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null),"\
-    "$(java -version 2>&1 | head -1)"
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
-}
+# shellcheck source=scripts/machine.sh
+. "$root/scripts/machine.sh"
 
 jmh() {
   java -jar "$jar" "$@" -f 1 -wi 1 -i 3 -w 1s -r 1s 2>&1 \
