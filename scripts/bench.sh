@@ -10,9 +10,11 @@
 #             the same run, with the ratios; complete one task of 100,000
 #   asha      one report + shouldPrune step in a study of 100 and 1,200 trials
 #   tpe       TPE ask+tell at trial 100 on hartmann6 (floats) and mixed (int, stepped float, ...)
-#   transport one-way and round-trip latency of the file, ZeroMQ and shared-memory transports
+#   transport one-way latency percentiles and round trip of the shared-memory, ZeroMQ and file
+#             transports (two processes); envelope encode/decode cost, JSON against binary
 #
 # Usage: scripts/bench.sh [GROUP...]     (default: every group; e.g. scripts/bench.sh asha tpe)
+# scripts/curves.sh draws the same kinds of figures as functions of size (SVG plots).
 # Builds the benchmark jar first when it is missing (./mvnw package of nemospawn-benchmarks);
 # NEMOSPAWN_BENCH_JAR picks another jar. Prints the machine and its load before and after, since
 # a loaded machine inflates every wall time.
@@ -27,7 +29,7 @@ fi
 for g in "${groups[@]}"; do
   case "$g" in
     inbox|tasks|asha|tpe|transport) ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown group '$g'; use inbox, tasks, asha, tpe or transport" >&2; exit 2 ;;
   esac
 done
@@ -36,12 +38,8 @@ if [ ! -f "$jar" ]; then
   (cd "$root" && ./mvnw -B -q -pl nemospawn-benchmarks -am package -DskipTests)
 fi
 
-machine() {
-  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'),"\
-    "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null),"\
-    "$(java -version 2>&1 | head -1)"
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
-}
+# shellcheck source=scripts/machine.sh
+. "$root/scripts/machine.sh"
 
 # JMH_RUN overrides the run options of one call (e.g. more warm-up for single-shot benchmarks).
 jmh_raw() {
@@ -50,7 +48,8 @@ jmh_raw() {
 }
 
 summary() {
-  awk '/^Benchmark/ {on = 1} on && NF {print} /^# Run complete/ {on = 0}' \
+  awk '/# one-way/ {sub(/.*# one-way/, "one-way"); print; next}
+       /^Benchmark/ {on = 1} on && NF {print} /^# Run complete/ {on = 0}' \
     | grep -v '^# Run complete' || true
 }
 
@@ -124,8 +123,10 @@ for g in "${groups[@]}"; do
       echo "== tpe (us per ask+tell at trial 100)"
       jmh 'HpoBenchmark' -p sampler=tpe -p trials=100 ;;
     transport)
-      echo "== transport (us)"
-      jmh 'TransportBenchmark' ;;
+      echo "== transport (us; goals: shm one-way p50 <= 1 us and p99 <= 10 us, zmq round trip p50 <= 100 us)"
+      jmh 'TransportBenchmark.roundTrip' -p kind=shm,zmq,file
+      echo "== envelope (ns per message; what the fast transports pay to encode and decode)"
+      jmh 'EnvelopeBenchmark' ;;
   esac
 done
 echo
