@@ -6,6 +6,7 @@ usage: optuna_quality.py quality <problem> <seed0> <seeds> <trials>
                                      (default multivariate, group TPE)
        optuna_quality.py concurrent <problem> <seed0> <seeds> <trials> <workers>   (constant liar)
        optuna_quality.py curves <predictive|crossing> <seed0> <seeds> <budget> <asha|none>
+       optuna_quality.py asktell <problem> <ops> <trials>...   (HpoBenchmark's measurement: see below)
 Prints one JSON object per line."""
 import json, math, sys, time
 import optuna
@@ -147,6 +148,31 @@ elif sys.argv[1] == "quality":
             best = min(best, v)
             traj.append(best)
         print(json.dumps({"problem": sys.argv[2], "seed": seed, "best": traj}), flush=True)
+elif sys.argv[1] == "asktell":
+    # What HpoBenchmark measures, on Optuna: a study (TPE, seed 1) is filled by TPE up to each
+    # checkpoint of complete trials; there, after 3 unmeasured operations, each of <ops> operations
+    # is one ask (the objective suggests every parameter), the objective, and tell(FAIL), which TPE
+    # ignores, so the history it learns from stays at the checkpoint. Wall and CPU time per op.
+    f, ops = PROBLEMS[sys.argv[2]], int(sys.argv[3])
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=1))
+    complete = 0
+    for n in sorted(int(a) for a in sys.argv[4:]):
+        while complete < n:
+            t = study.ask()
+            study.tell(t, f(t))
+            complete += 1
+        wall, cpu = [], []
+        for i in range(3 + ops):
+            t0, c0 = time.perf_counter(), time.process_time()
+            t = study.ask()
+            f(t)
+            study.tell(t, state=optuna.trial.TrialState.FAIL)
+            if i >= 3:
+                wall.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+        print(json.dumps({"problem": sys.argv[2], "trials": n, "ops": ops,
+                          "wall_us": sum(wall) / ops * 1e6, "cpu_us": sum(cpu) / ops * 1e6,
+                          "wall_us_median": sorted(wall)[ops // 2] * 1e6}), flush=True)
 else:
     n = int(sys.argv[2])
     study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
