@@ -119,7 +119,9 @@ final class ParzenEstimator {
 
   final Dim[] dims;
   final int kernels;
-  final double[] logWeights;
+  /** The normalised weight of each kernel. */
+  final double[] weights;
+
   final double[] cumWeights;
   final double[][] mus;
   final double[][] sigmas;
@@ -160,11 +162,11 @@ final class ParzenEstimator {
       w[m] = options.priorWeight();
       sum += w[m];
     }
-    logWeights = new double[kernels];
+    this.weights = new double[kernels];
     cumWeights = new double[kernels];
     double acc = 0;
     for (int k = 0; k < kernels; k++) {
-      logWeights[k] = Math.log(w[k] / sum);
+      this.weights[k] = w[k] / sum;
       acc += w[k] / sum;
       cumWeights[k] = acc;
     }
@@ -195,7 +197,16 @@ final class ParzenEstimator {
     }
     score = d == 1 && !multivariate
         ? Scoring.merged(this, options, w, sum, order, observations)
-        : new Scoring(this, options, kernels, logWeights, mus, sigmas, logRows, false);
+        : new Scoring(this, options, kernels, logWeights(), mus, sigmas, logRows, false);
+  }
+
+  /** Returns the log of each kernel's normalised weight. */
+  double[] logWeights() {
+    double[] lw = new double[kernels];
+    for (int k = 0; k < kernels; k++) {
+      lw[k] = Math.log(weights[k]);
+    }
+    return lw;
   }
 
   /**

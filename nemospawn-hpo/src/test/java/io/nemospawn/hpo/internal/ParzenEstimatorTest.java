@@ -29,7 +29,7 @@ class ParzenEstimatorTest {
     ParzenEstimator pe = univariate(FloatDistribution.of(0, 1), 0.2, 0.5, 0.9);
     assertThat(pe.mus[0]).containsExactly(new double[] {0.2, 0.5, 0.9, 0.5}, within(1e-12));
     assertThat(pe.sigmas[0]).containsExactly(new double[] {0.3, 0.3, 0.4, 1.0}, within(1e-12));
-    for (double lw : pe.logWeights) {
+    for (double lw : pe.logWeights()) {
       assertThat(Math.exp(lw)).isCloseTo(0.25, within(1e-12));
     }
     assertThat(pe.logPdf(new double[] {0.3})).isCloseTo(-0.64307155, within(EPS));
@@ -214,7 +214,7 @@ class ParzenEstimatorTest {
     ParzenEstimator.Dim dim = pe.dims[0];
     double[] terms = new double[pe.kernels];
     for (int k = 0; k < pe.kernels; k++) {
-      double term = pe.logWeights[k];
+      double term = pe.logWeights()[k];
       if (dim.categorical) {
         term += pe.logRows[0][k][(int) x];
       } else {
