@@ -229,8 +229,10 @@ public final class Study implements AutoCloseable {
     if (trial.state() != TrialState.RUNNING) {
       return false;
     }
-    List<FrozenTrial> trials = storage.trials(name);
     return pruner.shouldPrune(new PruneContext() {
+      // read once, when first asked: a pruner that reads only the changes never lists them all
+      private @Nullable List<FrozenTrial> trials;
+
       @Override
       public String studyName() {
         return name;
@@ -243,7 +245,17 @@ public final class Study implements AutoCloseable {
 
       @Override
       public List<FrozenTrial> trials() {
-        return trials;
+        List<FrozenTrial> all = trials;
+        if (all == null) {
+          all = storage.trials(name);
+          trials = all;
+        }
+        return all;
+      }
+
+      @Override
+      public StudyStorage.Changes changesSince(StudyStorage.@Nullable Changes previous) {
+        return storage.changesSince(name, previous);
       }
 
       @Override
