@@ -77,7 +77,18 @@ def curve(kind, rng, steps):
     return out
 
 
-PROBLEMS = {"valley4": valley4, "branches": branches, "branin": branin, "hartmann6": hartmann6, "rosenbrock4": rosenbrock4, "ackley2": ackley2, "mixed": mixed}
+# One parameter of each type, as HpoBenchmark's (the types of mixed, and a plain float).
+TYPES = {
+    "float": lambda t: (t.suggest_float("x", 0, 1) - 0.3) ** 2,
+    "log-float": lambda t: (math.log10(t.suggest_float("x", 1e-5, 1, log=True)) + 3) ** 2,
+    "int": lambda t: (t.suggest_int("x", 1, 10) - 4) ** 2,
+    "log-int": lambda t: (math.log2(t.suggest_int("x", 8, 1024, log=True)) - 7) ** 2,
+    "categorical": lambda t: {"adam": 0, "rmsprop": 0.25, "sgd": 0.5}[
+        t.suggest_categorical("x", ["adam", "sgd", "rmsprop"])],
+    "stepped-float": lambda t: (t.suggest_float("x", 0, 0.5, step=0.05) - 0.2) ** 2,
+}
+
+PROBLEMS = {**TYPES, "valley4": valley4, "branches": branches, "branin": branin, "hartmann6": hartmann6, "rosenbrock4": rosenbrock4, "ackley2": ackley2, "mixed": mixed}
 
 def run_best(study, f, trials, workers=1):
     """Asks with `workers` trials pending; tells the oldest first (FIFO). Returns best-so-far."""
