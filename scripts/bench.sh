@@ -9,11 +9,13 @@
 #   tpe       TPE ask+tell at trials 100 and 1,000 on hartmann6 (floats) and mixed (int, stepped
 #             float, ...), and Optuna 3.1's TPE on the same problems in the same run, with ratios
 #   tpe-types the same per parameter type (float, log float, int, log int, categorical, stepped)
-#   transport one-way and round-trip latency of the file, ZeroMQ and shared-memory transports
+#   transport one-way latency percentiles and round trip of the shared-memory, ZeroMQ and file
+#             transports (two processes); envelope encode/decode cost, JSON against binary
 #
 # Usage: scripts/bench.sh [GROUP...]     (default: every group but tpe-types; e.g. bench.sh asha tpe)
 # The Optuna side needs /usr/bin/python3 with optuna 3.1 (scripts/install-deps.sh); without it the
-# tpe groups print our figures only.
+# tpe groups print our figures only. scripts/curves.sh draws the same kinds of figures as
+# functions of size (SVG plots).
 # Builds the benchmark jar first when it is missing (./mvnw package of nemospawn-benchmarks);
 # NEMOSPAWN_BENCH_JAR picks another jar. Prints the machine and its load before and after, since
 # a loaded machine inflates every wall time.
@@ -28,7 +30,7 @@ fi
 for g in "${groups[@]}"; do
   case "$g" in
     inbox|tasks|asha|tpe|tpe-types|transport) ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown group '$g'; use inbox, tasks, asha, tpe, tpe-types or transport" >&2
        exit 2 ;;
   esac
@@ -38,12 +40,8 @@ if [ ! -f "$jar" ]; then
   (cd "$root" && ./mvnw -B -q -pl nemospawn-benchmarks -am package -DskipTests)
 fi
 
-machine() {
-  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //'),"\
-    "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null),"\
-    "$(java -version 2>&1 | head -1)"
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
-}
+# shellcheck source=scripts/machine.sh
+. "$root/scripts/machine.sh"
 
 # TPE against Optuna in one run: JMH (ours, us per ask+tell) then optuna_quality.py asktell on the
 # same problems and history sizes (Optuna's TPE fills its own history, seed 1), then the ratios.
@@ -79,7 +77,8 @@ PY
 
 jmh() {
   java -jar "$jar" "$@" -f 1 -wi 1 -i 3 -w 1s -r 1s 2>&1 \
-    | awk '/^Benchmark/ {on = 1} on && NF {print} /^# Run complete/ {on = 0}' \
+    | awk '/# one-way/ {sub(/.*# one-way/, "one-way"); print; next}
+           /^Benchmark/ {on = 1} on && NF {print} /^# Run complete/ {on = 0}' \
     | grep -v '^# Run complete' || true
 }
 
@@ -104,8 +103,10 @@ for g in "${groups[@]}"; do
       echo "== tpe per parameter type (us per ask+tell, one parameter; goal: >= 20x Optuna 3.1)"
       tpe_vs_optuna float,log-float,int,log-int,categorical,stepped-float ;;
     transport)
-      echo "== transport (us)"
-      jmh 'TransportBenchmark' ;;
+      echo "== transport (us; goals: shm one-way p50 <= 1 us and p99 <= 10 us, zmq round trip p50 <= 100 us)"
+      jmh 'TransportBenchmark.roundTrip' -p kind=shm,zmq,file
+      echo "== envelope (ns per message; what the fast transports pay to encode and decode)"
+      jmh 'EnvelopeBenchmark' ;;
   esac
 done
 echo

@@ -32,6 +32,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Measures the message transports between two processes on one host: this JVM and an echo child
@@ -40,9 +42,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <ul>
  *   <li>{@code roundTrip} (sample time): send to the child, wait for its answer; JMH reports
- *       p50/p99. The one-way latency (from the {@code send} call to the child's wake-up, from {@link System#nanoTime()}
- *       stamps, one clock per host) is printed at tear-down as {@code # one-way <kind> p50 … p99
- *       …}.
+ *       p50/p99/p99.9. The one-way latency (from the {@code send} call to the child's wake-up, from
+ *       {@link System#nanoTime()} stamps, one clock per host) of every
+ *       round trip of the measured iterations is printed at tear-down as {@code # one-way <kind> p50 … p90 … p99 … p99.9 …
+ *       p99.99 … max …}.
  *   <li>{@code throughput}: 1,000 one-way messages, then one answer; ops/s are messages.
  * </ul>
  *
@@ -63,8 +66,9 @@ public class TransportBenchmark {
   private MessageTransport transport;
   private TransportReceiver receiver;
   private Process echo;
-  private long[] oneWay = new long[1 << 20];
+  private long[] oneWay = new long[1 << 22];
   private int samples;
+  private boolean measuring;
 
   /** Opens a transport of {@code kind} for the benchmark team (zmq on loopback, no fsync). */
   static MessageTransport open(Path dataDir, String team, String kind) {
@@ -115,6 +119,12 @@ public class TransportBenchmark {
     }
   }
 
+  /** One-way samples are kept from the measured iterations only. */
+  @Setup(Level.Iteration)
+  public void iteration(IterationParams params) {
+    measuring = params.getType() == IterationType.MEASUREMENT;
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     echo.getOutputStream().close();
@@ -126,10 +136,23 @@ public class TransportBenchmark {
       long[] s = Arrays.copyOf(oneWay, samples);
       Arrays.sort(s);
       System.err.printf(
-          "# one-way %s p50 %.1f us p99 %.1f us (%d samples)%n",
-          kind, s[samples / 2] / 1000.0, s[(int) (samples * 0.99)] / 1000.0, samples);
+          "# one-way %s p50 %.2f us p90 %.2f us p99 %.2f us p99.9 %.2f us p99.99 %.2f us"
+              + " max %.2f us (%d samples)%n",
+          kind,
+          at(s, 0.5),
+          at(s, 0.9),
+          at(s, 0.99),
+          at(s, 0.999),
+          at(s, 0.9999),
+          s[samples - 1] / 1000.0,
+          samples);
     }
     FileTrees.deleteOrThrow(dataDir);
+  }
+
+  /** The {@code q} quantile of sorted nanoseconds, in microseconds. */
+  private static double at(long[] sorted, double q) {
+    return sorted[(int) Math.min(sorted.length - 1, (long) (sorted.length * q))] / 1000.0;
   }
 
   private Message await() throws InterruptedException {
@@ -147,7 +170,7 @@ public class TransportBenchmark {
     long sent = System.nanoTime();
     transport.send(ping);
     long childReceived = Long.parseLong(await().body());
-    if (samples < oneWay.length) {
+    if (measuring && samples < oneWay.length) {
       oneWay[samples++] = childReceived - sent;
     }
     return childReceived;

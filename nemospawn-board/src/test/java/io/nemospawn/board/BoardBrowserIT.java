@@ -12,7 +12,6 @@ import io.nemospawn.state.AccessKeys;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskSpec;
 import io.nemospawn.task.TaskState;
-import java.io.File;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,11 +32,8 @@ import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -52,7 +48,7 @@ class BoardBrowserIT {
   static Team team;
   static BoardServer board;
   static String key;
-  static ChromeDriverService service;
+  static Browser browser;
   static ChromeDriver driver;
 
   /** Thirty strings that would run script or inject markup if the page built HTML from data. */
@@ -110,38 +106,14 @@ class BoardBrowserIT {
             .gpuInterval(Duration.ofSeconds(1))
             .cost(BoardBrowserIT::costs)
             .build());
-    service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver"))
-        .usingAnyFreePort()
-        .build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1440,2200",
-        "--user-data-dir=" + Files.createTempDirectory("board-chromium"));
-    LoggingPreferences logs = new LoggingPreferences();
-    logs.enable(LogType.BROWSER, Level.ALL);
-    options.setCapability("goog:loggingPrefs", logs);
-    driver = new ChromeDriver(service, options);
-    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+    browser = Browser.start(1440, 2200);
+    driver = browser.driver;
   }
 
   @AfterAll
   static void stop() {
-    if (driver != null) {
-      driver.quit();
-    }
-    if (service != null) {
-      service.stop();
+    if (browser != null) {
+      browser.close();
     }
     if (board != null) {
       board.close();

@@ -7,7 +7,6 @@ import io.nemospawn.server.ControlPlane;
 import io.nemospawn.server.ControlPlanes;
 import io.nemospawn.state.AccessKeys;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.math.BigDecimal;
 import java.net.HttpURLConnection;
@@ -33,11 +32,8 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -67,7 +63,7 @@ class WebBrowserIT {
   static NemoSpawn ns;
   static ControlPlanes.Served served;
   static WebConsole web;
-  static ChromeDriverService service;
+  static Browser browser;
   static ChromeDriver driver;
   static String alpha;
 
@@ -84,37 +80,14 @@ class WebBrowserIT {
     served =
         ControlPlanes.serve(ns, ControlPlane.Options.defaults(data).withAddress("127.0.0.1", 0));
     web = WebConsole.start(served.server().url(), key, AccessKeys.of(data), "127.0.0.1", 0);
-    service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver"))
-        .usingAnyFreePort()
-        .build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1440,2000",
-        "--user-data-dir=" + Files.createTempDirectory("web-chromium"));
-    LoggingPreferences logs = new LoggingPreferences();
-    logs.enable(LogType.BROWSER, Level.ALL);
-    options.setCapability("goog:loggingPrefs", logs);
-    driver = new ChromeDriver(service, options);
-    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+    browser = Browser.start(1440, 2000);
+    driver = browser.driver;
   }
 
   @AfterAll
   static void stop() {
-    if (driver != null) {
-      driver.quit();
-    }
-    if (service != null) {
-      service.stop();
+    if (browser != null) {
+      browser.close();
     }
     if (served != null) {
       WebBridgeTest.terminateAll(served.server().url(), key);

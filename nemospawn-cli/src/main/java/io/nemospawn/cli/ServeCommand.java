@@ -5,7 +5,6 @@ import io.nemospawn.server.ControlPlane;
 import io.nemospawn.server.ControlPlanes;
 import java.io.PrintWriter;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,9 +51,6 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
           + " address); for unmodified Codeswarm clients on this machine.")
   boolean insecureLoopback;
 
-  private final CountDownLatch stop = new CountDownLatch(1);
-  private final CountDownLatch stopped = new CountDownLatch(1);
-
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -68,17 +64,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         insecureLoopback ? Optional.empty() : ControlPlane.ensureKey(state.dataDir());
     out.println("Opening " + state.dataDir());
     out.flush();
-    Thread hook = new Thread(
-        () -> {
-          stop.countDown();
-          try {
-            stopped.await(); // let the server finish its commands before the JVM exits
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        },
-        "nemospawn-serve-shutdown");
-    try (NemoSpawn ns = state.open();
+    try (UntilStopped until = UntilStopped.arm("nemospawn-serve-shutdown");
+        NemoSpawn ns = state.open();
         ControlPlanes.Served served = ControlPlanes.serve(ns, options)) {
       if (key.isPresent()) {
         out.println("Access key (shown once; only its hash is stored in "
@@ -86,21 +73,9 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
       }
       out.println("Control plane at " + served.server().url() + " (Ctrl-C stops it)");
       out.flush();
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        stop.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      until.await();
       out.println("Stopping: finishing the commands in progress");
       out.flush();
-    } finally {
-      stopped.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // shutting down already
-      }
     }
     out.println("Stopped");
     out.flush();

@@ -10,7 +10,6 @@ import io.nemospawn.state.AccessKeys;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,9 +53,6 @@ final class WebCommand implements java.util.concurrent.Callable<Integer> {
       description = "Port of the control plane (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int controlPort;
 
-  private final CountDownLatch stop = new CountDownLatch(1);
-  private final CountDownLatch stopped = new CountDownLatch(1);
-
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -71,17 +67,8 @@ final class WebCommand implements java.util.concurrent.Callable<Integer> {
         keys.generate(BRIDGE_LABEL, new Principal("nemospawn-web", AccessRole.VIEWER, ""));
     out.println("Opening " + state.dataDir());
     out.flush();
-    Thread hook = new Thread(
-        () -> {
-          stop.countDown();
-          try {
-            stopped.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        },
-        "nemospawn-web-shutdown");
-    try (NemoSpawn ns = state.open();
+    try (UntilStopped until = UntilStopped.arm("nemospawn-web-shutdown");
+        NemoSpawn ns = state.open();
         ControlPlanes.Served served = ControlPlanes.serve(
             ns,
             ControlPlane.Options.defaults(state.dataDir())
@@ -95,21 +82,9 @@ final class WebCommand implements java.util.concurrent.Callable<Integer> {
       out.println("Control plane at " + served.server().url());
       out.println("Web console at " + web.uri() + " (Ctrl-C stops both)");
       out.flush();
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        stop.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      until.await();
       out.println("Stopping: the console, then the control plane (finishing its commands)");
       out.flush();
-    } finally {
-      stopped.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // shutting down already
-      }
     }
     out.println("Stopped");
     out.flush();

@@ -7,6 +7,8 @@ import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
 import io.nemospawn.artifact.ArtifactSpec;
 import io.nemospawn.artifact.ArtifactType;
+import io.nemospawn.board.BoardOptions;
+import io.nemospawn.board.BoardServer;
 import io.nemospawn.junit.FakeAgents;
 import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskState;
@@ -489,6 +491,22 @@ class ClusterCliIT {
       assertThat(agent.get("status").asString()).isEqualTo("running");
       assertThat(cli("agent", "list", "--team", teamId).out())
           .containsPattern("far2\\s+worker\\s+-\\s+unreachable\\s+");
+      // The terminal board and the web board say so too.
+      assertThat(cli("board", "live", teamId, "--once", "--width", "200").out())
+          .containsPattern("far2\\s+worker\\s+\\S+\\s+no GPU\\s+UNREACHABLE since ");
+      try (NemoSpawn ns = NemoSpawn.open(dir.resolve("data"));
+          Team t = ns.team(teamId);
+          BoardServer board =
+              BoardServer.start(t, BoardOptions.builder().port(0).build())) {
+        java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(board.uri().resolve("/api/board"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        tools.jackson.databind.JsonNode onBoard =
+            CliRun.JSON.readTree(page.body()).get("agents").get(0);
+        assertThat(onBoard.get("health").asString()).startsWith("unreachable since ");
+      }
       // A health pass reports it unreachable (a problem: exit 1), never dead.
       CliProcesses.Result watch = cli("watch", "status", "--team", teamId, "--json");
       assertThat(watch.code()).isEqualTo(ExitCodes.FAILURE);

@@ -12,8 +12,10 @@ import io.nemospawn.task.Task;
 import io.nemospawn.task.TaskState;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +30,18 @@ class RemoteCliIT {
   @TempDir
   Path clientDir;
 
+  /** The environment of a CLI in clientDir that talks to {@code served} with {@code key}. */
+  private Map<String, String> client(ControlPlanes.Served served, @Nullable String key) {
+    Map<String, String> env = new HashMap<>();
+    env.put("NEMOSPAWN_DATA_DIR", clientDir.toString());
+    env.put("NEMOSPAWN_URL", served.server().url().toString());
+    env.put("NEMOSPAWN_DAEMON", "off");
+    if (key != null) {
+      env.put("NEMOSPAWN_API_KEY", key);
+    }
+    return env;
+  }
+
   @Test
   void agentFacingCommandsWorkOnTheRemoteTeam() throws Exception {
     String key = ControlPlane.ensureKey(serverDir).orElseThrow();
@@ -39,15 +53,7 @@ class RemoteCliIT {
         teamId = t.id();
         t.agents().register("worker", "trainer", List.of(), "train");
       }
-      Map<String, String> env = Map.of(
-          "NEMOSPAWN_DATA_DIR",
-          clientDir.toString(),
-          "NEMOSPAWN_URL",
-          served.server().url().toString(),
-          "NEMOSPAWN_API_KEY",
-          key,
-          "NEMOSPAWN_DAEMON",
-          "off");
+      Map<String, String> env = client(served, key);
       CliProcesses.Result r = CliProcesses.run(env, "task", "create", teamId, "remote task");
       assertThat(r.code()).as(r.err()).isZero();
       Team team = local.team(teamId);
@@ -109,17 +115,7 @@ class RemoteCliIT {
       }
 
       // a URL without a key is refused with what to set
-      r = CliProcesses.run(
-          Map.of(
-              "NEMOSPAWN_DATA_DIR",
-              clientDir.toString(),
-              "NEMOSPAWN_URL",
-              served.server().url().toString(),
-              "NEMOSPAWN_DAEMON",
-              "off"),
-          "task",
-          "list",
-          teamId);
+      r = CliProcesses.run(client(served, null), "task", "list", teamId);
       assertThat(r.code()).isNotZero();
       assertThat(r.err()).contains("NEMOSPAWN_API_KEY");
     }
@@ -135,15 +131,7 @@ class RemoteCliIT {
       try (Team t = local.newTeam("remote-gpus").create()) {
         teamId = t.id();
       }
-      Map<String, String> env = Map.of(
-          "NEMOSPAWN_DATA_DIR",
-          clientDir.toString(),
-          "NEMOSPAWN_URL",
-          served.server().url().toString(),
-          "NEMOSPAWN_API_KEY",
-          key,
-          "NEMOSPAWN_DAEMON",
-          "off");
+      Map<String, String> env = client(served, key);
       CliProcesses.Result r = CliProcesses.run(env, "hpo", "init", "--study", "sweep");
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(io.nemospawn.hpo.Hpo.storageFile(serverDir, "sweep")).isRegularFile();
@@ -241,15 +229,7 @@ class RemoteCliIT {
       try (Team t = local.newTeam("workers").create()) {
         teamId = t.id();
       }
-      Map<String, String> env = Map.of(
-          "NEMOSPAWN_DATA_DIR",
-          clientDir.toString(),
-          "NEMOSPAWN_URL",
-          served.server().url().toString(),
-          "NEMOSPAWN_API_KEY",
-          key,
-          "NEMOSPAWN_DAEMON",
-          "off");
+      Map<String, String> env = client(served, key);
       CliProcesses.Result r = CliProcesses.run(
           env,
           "project",

@@ -149,7 +149,8 @@ public final class BoardData {
     List<String> log = List.of();
     try {
       io.nemospawn.Agent live = team.agent(a.id());
-      health = live.isAlive() ? "alive" : "no process";
+      // An agent on a host that cannot be reached now is not dead: say why, not "no process".
+      health = live.unreachable().orElse(live.isAlive() ? "alive" : "no process");
       log = tail(live.logFile(), LOG_LINES);
     } catch (RuntimeException e) {
       health = "unknown: " + e.getMessage();

@@ -26,13 +26,8 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -74,15 +69,12 @@ public final class BoardHttp implements AutoCloseable {
 
   static final String SESSION_COOKIE = "nemospawn_board";
   static final int MAX_BODY = 64 * 1024;
-  static final int MAX_SESSIONS = 1000;
-  static final Duration SESSION_LIFETIME = Duration.ofHours(12);
   static final int SPARE_THREADS = 8;
   private static final Pattern PLAN_ACTION =
       Pattern.compile("/api/plans/([^/]{1,128})/(approve|reject)");
   private static final Pattern SHUTDOWN =
       Pattern.compile("/api/agents/([^/]{1,128})/shutdown-approve");
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final Map<String, String> ASSETS = Map.of(
       "/", "index.html",
       "/index.html", "index.html",
@@ -105,7 +97,7 @@ public final class BoardHttp implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final @Nullable Subscription subscription;
   private final Set<String> allowedHosts = new HashSet<>();
-  private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+  private final CookieSessions<Principal> sessions = new CookieSessions<>(SESSION_COOKIE);
   private final ConcurrentHashMap<String, Long> studyStamps = new ConcurrentHashMap<>();
   private final AtomicBoolean resyncPending = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -118,8 +110,6 @@ public final class BoardHttp implements AutoCloseable {
   private final Object taskLoad = new Object();
   private volatile boolean tasksLoaded;
   private volatile List<Listing.Problem> taskProblems = List.of();
-
-  private record Session(String csrf, Instant expires, Principal who) {}
 
   private BoardHttp(@Nullable Team team, Path dataDir, List<String> studies, BoardOptions options)
       throws IOException {
@@ -439,7 +429,7 @@ public final class BoardHttp implements AutoCloseable {
     }
     if (path.equals("/api/session")) {
       Map<String, Object> m = new LinkedHashMap<>();
-      Session s = session(ex);
+      CookieSessions.Session<Principal> s = sessions.find(ex);
       m.put("authenticated", s != null);
       m.put("csrf", s == null ? null : s.csrf());
       m.put("keys", keys != null);
@@ -479,8 +469,16 @@ public final class BoardHttp implements AutoCloseable {
     return m;
   }
 
-  private void asset(HttpExchange ex, String name) throws IOException {
-    try (InputStream in = BoardHttp.class.getResourceAsStream("/io/nemospawn/board/web/" + name)) {
+  private static void asset(HttpExchange ex, String name) throws IOException {
+    sendAsset(ex, "/io/nemospawn/board/web/", name);
+  }
+
+  /**
+   * Sends the jar's resource {@code dir + name} with its content type (by extension: html, js,
+   * css, else svg), or a 404 when the jar lacks it. The web console's too.
+   */
+  static void sendAsset(HttpExchange ex, String dir, String name) throws IOException {
+    try (InputStream in = BoardHttp.class.getResourceAsStream(dir + name)) {
       if (in == null) {
         send(ex, 404, error("Asset " + name + " is missing from the jar"));
         return;
@@ -548,12 +546,7 @@ public final class BoardHttp implements AutoCloseable {
       return;
     }
     if (path.equals("/api/logout")) {
-      String id = cookie(ex);
-      if (id != null) {
-        sessions.remove(id);
-      }
-      ex.getResponseHeaders()
-          .add("Set-Cookie", SESSION_COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+      sessions.close(ex);
       sendJson(ex, 200, Map.of("ok", true));
       return;
     }
@@ -635,20 +628,13 @@ public final class BoardHttp implements AutoCloseable {
       }
       return "401 The access key is not valid";
     }
-    Session s = session(ex);
+    CookieSessions.Session<Principal> s = sessions.find(ex);
     if (s == null) {
       return "401 Log in with an access key to make changes";
     }
-    String origin = ex.getRequestHeaders().getFirst("Origin");
-    String host = ex.getRequestHeaders().getFirst("Host");
-    if (origin == null || host == null || !origin.equalsIgnoreCase("http://" + host)) {
-      return "403 Cross-origin request refused (Origin does not match the board)";
-    }
-    String csrf = ex.getRequestHeaders().getFirst("X-CSRF-Token");
-    if (csrf == null
-        || !MessageDigest.isEqual(
-            csrf.getBytes(StandardCharsets.UTF_8), s.csrf().getBytes(StandardCharsets.UTF_8))) {
-      return "403 Missing or wrong CSRF token";
+    String refusal = CookieSessions.refuseChange(ex, s, "board");
+    if (refusal != null) {
+      return refusal;
     }
     return refuseRole(s.who());
   }
@@ -670,7 +656,7 @@ public final class BoardHttp implements AutoCloseable {
   }
 
   private boolean authenticated(HttpExchange ex) {
-    if (session(ex) != null) {
+    if (sessions.find(ex) != null) {
       return true;
     }
     String auth = ex.getRequestHeaders().getFirst("Authorization");
@@ -687,9 +673,7 @@ public final class BoardHttp implements AutoCloseable {
       send(ex, 403, error("This board was started without access keys"));
       return;
     }
-    String origin = ex.getRequestHeaders().getFirst("Origin");
-    String host = ex.getRequestHeaders().getFirst("Host");
-    if (origin != null && (host == null || !origin.equalsIgnoreCase("http://" + host))) {
+    if (!CookieSessions.sameOriginLogin(ex)) {
       send(ex, 403, error("Cross-origin login refused"));
       return;
     }
@@ -700,43 +684,12 @@ public final class BoardHttp implements AutoCloseable {
       send(ex, 401, error("The access key is not valid"));
       return;
     }
-    Instant now = Instant.now();
-    sessions.values().removeIf(s -> s.expires().isBefore(now));
-    if (sessions.size() >= MAX_SESSIONS) {
+    CookieSessions.Session<Principal> s = sessions.open(ex, who.get());
+    if (s == null) {
       send(ex, 503, error("Too many sessions; log out elsewhere or restart the board"));
       return;
     }
-    String id = token();
-    Session s = new Session(token(), now.plus(SESSION_LIFETIME), who.get());
-    sessions.put(id, s);
-    ex.getResponseHeaders()
-        .add(
-            "Set-Cookie",
-            SESSION_COOKIE + "=" + id + "; Path=/; Max-Age=" + SESSION_LIFETIME.toSeconds()
-                + "; HttpOnly; SameSite=Strict");
     sendJson(ex, 200, Map.of("authenticated", true, "csrf", s.csrf()));
-  }
-
-  private static String token() {
-    byte[] b = new byte[32];
-    RANDOM.nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-  }
-
-  private @Nullable Session session(HttpExchange ex) {
-    String id = cookie(ex);
-    if (id == null) {
-      return null;
-    }
-    Session s = sessions.get(id);
-    if (s == null || s.expires().isBefore(Instant.now())) {
-      return null;
-    }
-    return s;
-  }
-
-  private static @Nullable String cookie(HttpExchange ex) {
-    return cookie(ex, SESSION_COOKIE);
   }
 
   /** The value of cookie {@code name} of a request, or null. The web console's too. */
@@ -788,7 +741,8 @@ public final class BoardHttp implements AutoCloseable {
     return Map.of("error", message);
   }
 
-  private static void sendJson(HttpExchange ex, int status, Object value) throws IOException {
+  /** Sends {@code value} as JSON, never cached. The web console's too. */
+  static void sendJson(HttpExchange ex, int status, Object value) throws IOException {
     ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     ex.getResponseHeaders().set("Cache-Control", "no-store");
     sendBytes(ex, status, json(value).getBytes(StandardCharsets.UTF_8));

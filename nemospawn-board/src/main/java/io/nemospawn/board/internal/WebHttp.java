@@ -6,17 +6,12 @@ import com.sun.net.httpserver.HttpServer;
 import io.nemospawn.spi.StateFormat;
 import io.nemospawn.state.AccessKeys;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -46,17 +40,13 @@ import tools.jackson.databind.node.ObjectNode;
 public final class WebHttp implements AutoCloseable {
   static final String SESSION_COOKIE = "nemospawn_web";
   static final int MAX_BODY = 256 * 1024;
-  static final Duration SESSION_LIFETIME = Duration.ofHours(12);
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final Map<String, String> ASSETS = Map.of(
       "/", "web.html",
       "/index.html", "web.html",
       "/web.js", "web.js",
       "/web.css", "web.css",
       "/favicon.svg", "favicon.svg");
-
-  private record Session(String csrf, Instant expires, String key) {}
 
   private final WebBridge bridge;
   private final AccessKeys keys;
@@ -66,7 +56,7 @@ public final class WebHttp implements AutoCloseable {
   private final int maxClients;
   private final Duration heartbeat;
   private final Set<String> allowedHosts = new HashSet<>();
-  private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+  private final CookieSessions<String> sessions = new CookieSessions<>(SESSION_COOKIE);
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -164,7 +154,7 @@ public final class WebHttp implements AutoCloseable {
     }
     switch (path) {
       case "/api/session" -> {
-        Session s = session(ex);
+        CookieSessions.Session<String> s = sessions.find(ex);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("authenticated", s != null);
         m.put("csrf", s == null ? null : s.csrf());
@@ -189,24 +179,11 @@ public final class WebHttp implements AutoCloseable {
     return m;
   }
 
-  private void asset(HttpExchange ex, String name) throws IOException {
-    String dir =
-        name.equals("favicon.svg") ? "/io/nemospawn/board/web/" : "/io/nemospawn/board/console/";
-    try (InputStream in = WebHttp.class.getResourceAsStream(dir + name)) {
-      if (in == null) {
-        send(ex, 404, "Asset " + name + " is missing from the jar");
-        return;
-      }
-      byte[] body = in.readAllBytes();
-      String type = name.endsWith(".html")
-          ? "text/html; charset=utf-8"
-          : name.endsWith(".js")
-              ? "text/javascript; charset=utf-8"
-              : name.endsWith(".css") ? "text/css; charset=utf-8" : "image/svg+xml";
-      ex.getResponseHeaders().set("Content-Type", type);
-      ex.getResponseHeaders().set("Cache-Control", "no-cache");
-      sendBytes(ex, 200, body);
-    }
+  private static void asset(HttpExchange ex, String name) throws IOException {
+    BoardHttp.sendAsset(
+        ex,
+        name.equals("favicon.svg") ? "/io/nemospawn/board/web/" : "/io/nemospawn/board/console/",
+        name);
   }
 
   /**
@@ -279,12 +256,7 @@ public final class WebHttp implements AutoCloseable {
     switch (path) {
       case "/api/login" -> login(ex);
       case "/api/logout" -> {
-        String id = cookie(ex);
-        if (id != null) {
-          sessions.remove(id);
-        }
-        ex.getResponseHeaders()
-            .add("Set-Cookie", SESSION_COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+        sessions.close(ex);
         sendJson(ex, 200, Map.of("ok", true));
       }
       case "/api/web/command" -> command(ex);
@@ -303,25 +275,17 @@ public final class WebHttp implements AutoCloseable {
       }
       key = auth.substring(7).trim();
     } else {
-      Session s = session(ex);
+      CookieSessions.Session<String> s = sessions.find(ex);
       if (s == null) {
         send(ex, 401, "Log in with an access key to make changes");
         return;
       }
-      String origin = ex.getRequestHeaders().getFirst("Origin");
-      String host = ex.getRequestHeaders().getFirst("Host");
-      if (origin == null || host == null || !origin.equalsIgnoreCase("http://" + host)) {
-        send(ex, 403, "Cross-origin request refused (Origin does not match the console)");
+      String refusal = CookieSessions.refuseChange(ex, s, "console");
+      if (refusal != null) {
+        send(ex, 403, refusal.substring(4));
         return;
       }
-      String csrf = ex.getRequestHeaders().getFirst("X-CSRF-Token");
-      if (csrf == null
-          || !MessageDigest.isEqual(
-              csrf.getBytes(StandardCharsets.UTF_8), s.csrf().getBytes(StandardCharsets.UTF_8))) {
-        send(ex, 403, "Missing or wrong CSRF token");
-        return;
-      }
-      key = s.key();
+      key = s.who();
     }
     JsonNode body = body(ex);
     if (body == null
@@ -347,9 +311,7 @@ public final class WebHttp implements AutoCloseable {
   }
 
   private void login(HttpExchange ex) throws IOException {
-    String origin = ex.getRequestHeaders().getFirst("Origin");
-    String host = ex.getRequestHeaders().getFirst("Host");
-    if (origin != null && (host == null || !origin.equalsIgnoreCase("http://" + host))) {
+    if (!CookieSessions.sameOriginLogin(ex)) {
       send(ex, 403, "Cross-origin login refused");
       return;
     }
@@ -359,65 +321,24 @@ public final class WebHttp implements AutoCloseable {
       send(ex, 401, "The access key is not valid");
       return;
     }
-    Instant now = Instant.now();
-    sessions.values().removeIf(s -> s.expires().isBefore(now));
-    if (sessions.size() >= 1000) {
+    CookieSessions.Session<String> s = sessions.open(ex, key);
+    if (s == null) {
       send(ex, 503, "Too many sessions; log out elsewhere or restart the console");
       return;
     }
-    String id = token();
-    Session s = new Session(token(), now.plus(SESSION_LIFETIME), key);
-    sessions.put(id, s);
-    ex.getResponseHeaders()
-        .add(
-            "Set-Cookie",
-            SESSION_COOKIE + "=" + id + "; Path=/; Max-Age=" + SESSION_LIFETIME.toSeconds()
-                + "; HttpOnly; SameSite=Strict");
     sendJson(ex, 200, Map.of("authenticated", true, "csrf", s.csrf()));
-  }
-
-  private static String token() {
-    byte[] b = new byte[32];
-    RANDOM.nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-  }
-
-  private @Nullable Session session(HttpExchange ex) {
-    String id = cookie(ex);
-    if (id == null) {
-      return null;
-    }
-    Session s = sessions.get(id);
-    return s == null || s.expires().isBefore(Instant.now()) ? null : s;
-  }
-
-  private static @Nullable String cookie(HttpExchange ex) {
-    return BoardHttp.cookie(ex, SESSION_COOKIE);
   }
 
   private static @Nullable JsonNode body(HttpExchange ex) throws IOException {
     return BoardHttp.body(ex, MAX_BODY);
   }
 
-  private static void sendJson(HttpExchange ex, int status, Object value) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    ex.getResponseHeaders().set("Cache-Control", "no-store");
-    sendBytes(ex, status, MAPPER.writeValueAsBytes(value));
-  }
-
   private static void send(HttpExchange ex, int status, String error) throws IOException {
     sendJson(ex, status, Map.of("error", error));
   }
 
-  private static void sendBytes(HttpExchange ex, int status, byte[] body) throws IOException {
-    if (ex.getRequestMethod().equals("HEAD")) {
-      ex.sendResponseHeaders(status, -1);
-      return;
-    }
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
-    }
+  private static void sendJson(HttpExchange ex, int status, Object value) throws IOException {
+    BoardHttp.sendJson(ex, status, value);
   }
 
   /** Stops listening and ends every stream; idempotent. */

@@ -169,14 +169,27 @@ public final class TerminalBoard {
       gpuIds.addAll(a.gpuIds());
       lines.add(String.format(
           Locale.ROOT,
-          "  %-16s %-10s %-18s %s",
+          "  %-16s %-10s %-18s %s%s",
           shown(a.name()),
           shown(a.role()),
           a.lifecycle().wireName(),
-          a.gpuIds().isEmpty() ? "no GPU" : "GPU " + a.gpuIds()));
+          a.gpuIds().isEmpty() ? "no GPU" : "GPU " + a.gpuIds(),
+          unreachable(a.id())));
     }
     if (all.items().isEmpty()) {
       lines.add("  none");
+    }
+  }
+
+  /** "  UNREACHABLE since T: why" for an agent whose host cannot be reached now, else "". */
+  private String unreachable(String agentId) {
+    try {
+      return team.agent(agentId)
+          .unreachable()
+          .map(why -> "  " + shown(why.replaceFirst("^unreachable", "UNREACHABLE")))
+          .orElse("");
+    } catch (RuntimeException e) {
+      return "";
     }
   }
 

@@ -140,7 +140,7 @@
       body.appendChild(el("tr", { "data-agent-id": a.id },
         el("td", null, a.name, el("div", { class: "dim" }, a.id)), el("td", null, a.role),
         el("td", null, a.gpus.join(", ")), el("td", null, a.lifecycle, a.reason ? el("div", { class: "dim" }, a.reason) : null),
-        el("td", null, a.health), el("td", null, runtime(a.runtimeSeconds)), el("td", null, log), act));
+        el("td", a.health.startsWith("unreachable") ? { class: "unreachable" } : null, a.health), el("td", null, runtime(a.runtimeSeconds)), el("td", null, log), act));
     }
     table.appendChild(body);
     root.appendChild(table);

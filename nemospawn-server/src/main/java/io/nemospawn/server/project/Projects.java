@@ -117,8 +117,8 @@ public final class Projects {
   }
 
   /**
-   * Sets how a task reaches an agent before the team inbox is tried: the control plane delivers a
-   * task to a swarm node whose agent CLI reads no team inbox (Codex app-server, Claude stream-json,
+   * Sets how a task or a plan request reaches an agent before the team inbox is tried: the control
+   * plane delivers one to a swarm node whose agent CLI reads no team inbox (Codex app-server, Claude stream-json,
    * the mock) as an injection of that swarm, whose events then carry the task's ids.
    *
    * @param delivery the first way to try
@@ -127,7 +127,10 @@ public final class Projects {
     this.delivery = Objects.requireNonNull(delivery, "delivery");
   }
 
-  /** A way to hand a project task to an agent other than its team inbox. */
+  /**
+   * A way to hand a project task, or a plan request (task id {@link #PLAN_TASK}, project id the
+   * plan's), to an agent other than its team inbox.
+   */
   @FunctionalInterface
   public interface TaskDelivery {
     /** The team inbox only. */
@@ -290,6 +293,9 @@ public final class Projects {
     }
   }
 
+  /** The task id a plan request's injection is tagged with (its project id is the plan's id). */
+  public static final String PLAN_TASK = "plan";
+
   private void dispatchPlan(ObjectNode plan) {
     String teamId = plan.path("planner_swarm_id").asString();
     Optional<Team> team = findTeam(teamId);
@@ -336,7 +342,16 @@ public final class Projects {
         + " \"acceptance_criteria\": []}]}, e.g.\n  nemospawn task update " + tt.id()
         + " --team " + team.get().id() + " --status done --metadata 'task_graph=...'\n\n"
         + TASK_MARKER + " " + body + "\n";
-    team.get().inbox().send(planId, agent.get().id(), text);
+    // A swarm node whose agent CLI reads no team inbox gets the plan request as an injection of
+    // its swarm, tagged with the plan id as its project and "plan" as its task.
+    Optional<String> delivered =
+        delivery.deliver(team.get().id(), agent.get().id(), text, injection, planId, PLAN_TASK);
+    if (delivered.isPresent()) {
+      injection = delivered.get();
+      plan.put("injection_id", injection);
+    } else {
+      team.get().inbox().send(planId, agent.get().id(), text);
+    }
     plan.put("delivered", true);
     savePlan(plan);
     ObjectNode e = JSON.createObjectNode();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.server.ControlPlane;
-import io.nemospawn.spi.Durability;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +32,7 @@ class CodeswarmRouterTest {
   @TempDir
   Path dir;
 
+  RouterPlane plane;
   NemoSpawn ns;
   ControlPlane server;
   CodeswarmRouterHandler handler;
@@ -40,34 +40,16 @@ class CodeswarmRouterTest {
 
   @BeforeEach
   void start() throws Exception {
-    ns = NemoSpawn.builder()
-        .dataDir(dir.resolve("data"))
-        .durability(Durability.NONE)
-        .open();
-    handler = CodeswarmRouterHandler.open(ns);
-    server = ControlPlane.start(
-        ControlPlane.Options.defaults(dir.resolve("data"))
-            .withAddress("127.0.0.1", 0)
-            .withInsecureLoopback(true),
-        List.of(handler));
-    handler.attach(server);
-    c = new RouterClient(server.port());
+    plane = RouterPlane.start(dir);
+    ns = plane.ns;
+    server = plane.server;
+    handler = plane.handler;
+    c = plane.client;
   }
 
   @AfterEach
   void stop() throws Exception {
-    c.close();
-    server.close();
-    for (String id : handler.swarms().list().propertyNames()) {
-      try {
-        handler.swarms().terminate(id, true, false, "cleanup");
-      } catch (IllegalArgumentException alreadyDone) {
-        // terminated by the test
-      }
-    }
-    Thread.sleep(300);
-    handler.swarms().close();
-    ns.close();
+    plane.close();
   }
 
   private static ObjectNode obj() {
@@ -295,17 +277,10 @@ class CodeswarmRouterTest {
     rid = c.send("inject", obj().put("swarm_id", swarm).put("content", "RUN: make test"));
     JsonNode req = c.awaitEvent("exec_approval_required", d -> true).path("data");
     // restart the service: a new Swarms on the same data directory
-    c.close();
-    server.close();
-    handler.swarms().close();
-    handler = CodeswarmRouterHandler.open(ns);
-    server = ControlPlane.start(
-        ControlPlane.Options.defaults(dir.resolve("data"))
-            .withAddress("127.0.0.1", 0)
-            .withInsecureLoopback(true),
-        List.of(handler));
-    handler.attach(server);
-    c = new RouterClient(server.port());
+    plane.restart();
+    server = plane.server;
+    handler = plane.handler;
+    c = plane.client;
     rid = c.send("approvals_list", obj());
     JsonNode a = c.await("approvals_list", rid)
         .path("data")

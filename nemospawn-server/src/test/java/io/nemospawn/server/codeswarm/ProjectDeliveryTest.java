@@ -11,7 +11,8 @@ import io.nemospawn.server.project.Project;
 import io.nemospawn.server.project.ProjectRequest;
 import io.nemospawn.server.project.ProjectTask;
 import io.nemospawn.server.project.Projects;
-import io.nemospawn.spi.Durability;
+import io.nemospawn.task.TaskState;
+import io.nemospawn.task.TaskUpdate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,7 @@ class ProjectDeliveryTest {
   @TempDir
   Path dir;
 
+  RouterPlane plane;
   NemoSpawn ns;
   ControlPlane server;
   CodeswarmRouterHandler handler;
@@ -42,31 +44,18 @@ class ProjectDeliveryTest {
 
   @BeforeEach
   void start() throws Exception {
-    ns = NemoSpawn.builder()
-        .dataDir(dir.resolve("data"))
-        .durability(Durability.NONE)
-        .open();
-    handler = CodeswarmRouterHandler.open(ns);
-    server = ControlPlane.start(
-        ControlPlane.Options.defaults(dir.resolve("data"))
-            .withAddress("127.0.0.1", 0)
-            .withInsecureLoopback(true),
-        List.of(handler));
-    handler.attach(server);
-    c = new RouterClient(server.port());
+    plane = RouterPlane.start(dir);
+    ns = plane.ns;
+    server = plane.server;
+    handler = plane.handler;
+    c = plane.client;
     projects = Projects.open(ns);
     projects.deliverThrough(handler.swarms()::injectProjectTask);
   }
 
   @AfterEach
   void stop() throws Exception {
-    c.close();
-    server.close();
-    for (String id : handler.swarms().list().propertyNames()) {
-      handler.swarms().terminate(id, true, false, "cleanup");
-    }
-    handler.swarms().close();
-    ns.close();
+    plane.close();
   }
 
   private Path repo() throws Exception {
@@ -132,6 +121,56 @@ class ProjectDeliveryTest {
     assertThat(plainUsage.path("data").has("project_id")).isFalse();
     String agent = handler.swarms().agentId(swarm, 0);
     assertThat(ns.team(job).inbox().history(agent).items()).isEmpty();
+  }
+
+  @Test
+  void aPlanForAMockSwarmNodeIsAnInjectionAndItsAnswerMakesTheProject() throws Exception {
+    ObjectNode launch = RouterClient.M.createObjectNode().put("nodes", 1).put("provider", "mock");
+    String rid = c.send("swarm_launch", launch);
+    JsonNode launched = c.await("swarm_launched", rid).path("data");
+    String swarm = launched.path("swarm_id").asString();
+    String job = launched.path("job_id").asString();
+    c.await("swarm_launch_progress", rid);
+
+    ObjectNode plan = projects.plan(
+        ProjectRequest.of("Planned", repo(), List.of(), List.of()),
+        "Write a greeter",
+        job,
+        false,
+        "");
+    String planId = plan.path("plan_id").asString();
+    assertThat(plan.path("status").asString()).isEqualTo("planning");
+    String injection = plan.path("injection_id").asString();
+    JsonNode ack =
+        c.awaitEvent("inject_ack", d -> d.path("injection_id").asString().equals(injection));
+    assertThat(ack.path("data").path("swarm_id").asString()).isEqualTo(swarm);
+    assertThat(ack.path("data").path("project_id").asString()).isEqualTo(planId);
+    assertThat(ack.path("data").path("task_id").asString()).isEqualTo(Projects.PLAN_TASK);
+    assertThat(ack.path("data").path("prompt").asString())
+        .contains("Plan the project 'Planned'")
+        .contains("Write a greeter")
+        .contains("TASK_GRAPH_JSON");
+    JsonNode usage =
+        c.awaitEvent("usage", d -> d.path("injection_id").asString().equals(injection));
+    assertThat(usage.path("data").path("project_id").asString()).isEqualTo(planId);
+    String agent = handler.swarms().agentId(swarm, 0);
+    assertThat(ns.team(job).inbox().history(agent).items()).isEmpty();
+
+    // The node answers as a Codex node does, through the CLI: it completes the plan's team task.
+    ns.team(job)
+        .tasks()
+        .update(
+            plan.path("team_task_id").asString(),
+            TaskUpdate.of(TaskState.DONE)
+                .withMetadata(
+                    "task_graph",
+                    "TASK_GRAPH_JSON\n```json\n{\"tasks\": [{\"task_id\": \"greet\","
+                        + " \"title\": \"Greeter\", \"prompt\": \"Write greet.sh\"}]}\n```"));
+    projects.stepPlans();
+    ObjectNode done = projects.findPlan(planId).orElseThrow();
+    assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("completed");
+    Project created = projects.get(done.path("project_id").asString());
+    assertThat(created.task("greet").path("title").asString()).isEqualTo("Greeter");
   }
 
   @Test

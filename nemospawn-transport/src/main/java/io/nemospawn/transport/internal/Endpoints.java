@@ -39,6 +39,7 @@ import tools.jackson.databind.node.ObjectNode;
  *   "pid": 4242,
  *   "transports": ["zmq", "shm", "file"],
  *   "zmq_endpoint": "tcp://10.0.0.7:40123",
+ *   "zmq_formats": ["binary", "json"],
  *   "shm_path": "/dev/shm/nemospawn-sweep-1a2b3c4d-worker-0badc0de",
  *   "updated_at": "2026-11-21T19:01:51.212059+00:00"
  * }
@@ -63,7 +64,19 @@ public final class Endpoints {
       long pid,
       List<String> transports,
       String zmqEndpoint,
+      List<String> zmqFormats,
       String shmPath) {
+    /** The ZeroMQ envelope format its receiver reads besides JSON, which every receiver reads. */
+    public static final String BINARY = "binary";
+
+    /**
+     * Returns whether its ZeroMQ receiver reads binary envelopes ({@code zmq_formats} holds
+     * {@code binary}): ours do; a peer that does not say so gets JSON.
+     */
+    public boolean zmqReadsBinary() {
+      return zmqFormats.contains(BINARY);
+    }
+
     /** Returns whether the record offers {@code kind}. */
     public boolean offers(TransportKind kind) {
       return transports.contains(kind.configName());
@@ -113,12 +126,12 @@ public final class Endpoints {
 
   /** Returns the agent's record, if any (an unreadable one counts as none, with a WARN). */
   public Optional<Endpoint> read(String agentId) {
-    Path f = file(agentId);
     long now = System.nanoTime();
     Cached recent = cache.get(agentId);
     if (recent != null && now - recent.checkedNanos() < TRUST_NANOS) {
-      return recent.endpoint();
+      return recent.endpoint(); // Only ids that passed file() below are cached.
     }
+    Path f = file(agentId);
     FileTime modified;
     try {
       modified = Files.getLastModifiedTime(f);
@@ -150,18 +163,23 @@ public final class Endpoints {
       log.warn("Ignoring endpoint record {}: not a JSON object", f);
       return Optional.empty();
     }
-    List<String> transports = new ArrayList<>();
-    JsonNode t = n.get("transports");
-    if (t != null && t.isArray()) {
-      t.forEach(x -> transports.add(x.asString()));
-    }
     return Optional.of(new Endpoint(
         text(n, "agent_id"),
         text(n, "host"),
         n.path("pid").asLong(-1),
-        List.copyOf(transports),
+        texts(n, "transports"),
         text(n, "zmq_endpoint"),
+        texts(n, "zmq_formats"),
         text(n, "shm_path")));
+  }
+
+  private static List<String> texts(JsonNode n, String key) {
+    List<String> out = new ArrayList<>();
+    JsonNode t = n.get(key);
+    if (t != null && t.isArray()) {
+      t.forEach(x -> out.add(x.asString()));
+    }
+    return List.copyOf(out);
   }
 
   private static String text(JsonNode n, String key) {
@@ -221,6 +239,7 @@ public final class Endpoints {
       ts.add("file");
       if (!zmq.isEmpty()) {
         n.put("zmq_endpoint", zmq);
+        n.putArray("zmq_formats").add(Endpoint.BINARY).add("json");
       }
       if (!shm.isEmpty()) {
         n.put("shm_path", shm);

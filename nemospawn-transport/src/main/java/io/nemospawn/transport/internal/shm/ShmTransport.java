@@ -9,6 +9,7 @@ import io.nemospawn.spi.StateFormat;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
 import io.nemospawn.spi.TransportReceiver;
+import io.nemospawn.state.MessageBinary;
 import io.nemospawn.state.MessageJson;
 import io.nemospawn.transport.internal.BaseReceiver;
 import io.nemospawn.transport.internal.Endpoints;
@@ -28,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * The same-node shared-memory transport, our stand-in for NIXL: each receiver owns a {@link
  * ShmRing} at {@code /dev/shm/nemospawn-<team>-<agent>} (in {@code java.io.tmpdir} where there is
  * no {@code /dev/shm}), recorded in its endpoint record; senders on the same host map it and
- * append envelopes (the message record as one-line UTF-8 JSON).
+ * append envelopes: binary ({@link MessageBinary}) when the ring's receiver says it reads them
+ * ({@link ShmRing#acceptsBinary}), else the message record as one-line UTF-8 JSON, which every
+ * receiver reads.
  *
  * <p>Back pressure: a send waits up to the context's send timeout for free space, then fails
  * ("ring full"). Payloads larger than half the ring are refused (they travel as files only).
@@ -46,7 +49,9 @@ public final class ShmTransport implements MessageTransport {
   private final TransportContext context;
   private final Endpoints endpoints;
   private final int capacity;
-  private final Map<Path, ShmRing> rings = new ConcurrentHashMap<>();
+  /** The mapped rings, by the path their endpoint records give (no Path parsed per send). */
+  private final Map<String, ShmRing> rings = new ConcurrentHashMap<>();
+
   private final Map<String, ShmReceiver> receivers = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -128,13 +133,14 @@ public final class ShmTransport implements MessageTransport {
               + "); it receives through its inbox",
           null);
     }
-    Path path = Path.of(e.get().shmPath());
-    ShmRing ring = rings.get(path);
+    String shmPath = e.get().shmPath();
+    ShmRing ring = rings.get(shmPath);
     if (ring == null || !ring.hasLiveReceiver()) {
       if (ring != null) {
-        rings.remove(path, ring);
+        rings.remove(shmPath, ring);
         ring.close();
       }
+      Path path = Path.of(shmPath);
       try {
         ring = ShmRing.openSender(path);
       } catch (IOException ex) {
@@ -154,16 +160,17 @@ public final class ShmTransport implements MessageTransport {
                 + " it waits in the inbox",
             null);
       }
-      ShmRing raced = rings.putIfAbsent(path, ring);
+      ShmRing raced = rings.putIfAbsent(shmPath, ring);
       if (raced != null) {
         ring.close();
         ring = raced;
       }
     }
-    byte[] wire = MessageJson.toWire(message);
+    boolean binary = ring.acceptsBinary();
+    byte[] wire = binary ? MessageBinary.encode(message) : MessageJson.toWire(message);
     if (wire.length > ring.maxPayload()) {
       throw new TransportException(
-          path.toString(),
+          shmPath,
           "Cannot send message " + message.id()
               + " to agent '" + to + "' over shared memory: " + wire.length
               + " bytes exceed the ring's"
@@ -172,11 +179,14 @@ public final class ShmTransport implements MessageTransport {
     }
     ShmRing.Offer result;
     try {
-      result = ring.offer(wire, System.nanoTime() + context.sendTimeout().toNanos());
+      result = ring.offer(
+          binary ? ShmRing.KIND_BINARY : ShmRing.KIND_JSON,
+          wire,
+          System.nanoTime() + context.sendTimeout().toNanos());
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
       throw new TransportException(
-          path.toString(),
+          shmPath,
           "Interrupted while sending message " + message.id() + " to agent '" + to
               + "'; it waits in the inbox",
           ex);
@@ -189,9 +199,9 @@ public final class ShmTransport implements MessageTransport {
         default -> "the receiver went away";
       };
       throw new TransportException(
-          path.toString(),
-          "Cannot send message " + message.id() + " to agent '" + to + "' at " + path + ": " + why
-              + "; it waits in the inbox",
+          shmPath,
+          "Cannot send message " + message.id() + " to agent '" + to + "' at " + shmPath + ": "
+              + why + "; it waits in the inbox",
           null);
     }
     log.trace("Sent {} to {} over shared memory", message.id(), to);
@@ -247,6 +257,8 @@ public final class ShmTransport implements MessageTransport {
   private final class ShmReceiver extends BaseReceiver {
     private final ShmRing ring;
     private final ReentrantLock lock = new ReentrantLock();
+    private final ShmRing.Record record = new ShmRing.Record();
+    private final MessageBinary.Decoder decoder = new MessageBinary.Decoder();
 
     ShmReceiver(String agentId, ShmRing ring) {
       super(context.teamId(), agentId);
@@ -263,22 +275,23 @@ public final class ShmTransport implements MessageTransport {
       lock.lock();
       try {
         while (!closed.get()) {
-          byte[] bytes;
           try {
-            bytes = ring.poll();
+            if (!ring.poll(record)) {
+              return Optional.empty();
+            }
           } catch (IllegalStateException e) {
             log.warn("{}", e.getMessage());
             continue;
           }
-          if (bytes == null) {
-            return Optional.empty();
-          }
           try {
-            return Optional.of(MessageJson.parse(bytes, agentId, null).message());
+            return Optional.of(
+                record.kind() == ShmRing.KIND_BINARY
+                    ? decoder.decode(record.bytes(), record.length())
+                    : MessageJson.parse(record.copy(), agentId, null).message());
           } catch (RuntimeException e) {
             log.warn(
                 "Dropping a malformed envelope of {} bytes in ring {}: {}",
-                bytes.length,
+                record.length(),
                 ring.path(),
                 e.getMessage());
           }

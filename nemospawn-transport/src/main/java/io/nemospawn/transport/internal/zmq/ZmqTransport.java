@@ -9,6 +9,7 @@ import io.nemospawn.spi.MessageTransport;
 import io.nemospawn.spi.TransportContext;
 import io.nemospawn.spi.TransportKind;
 import io.nemospawn.spi.TransportReceiver;
+import io.nemospawn.state.MessageBinary;
 import io.nemospawn.state.MessageJson;
 import io.nemospawn.transport.internal.BaseReceiver;
 import io.nemospawn.transport.internal.Endpoints;
@@ -36,7 +37,9 @@ import org.zeromq.ZMQException;
  *
  * <p>Wire framing: one single-part ZeroMQ message per envelope, whose bytes are the message record
  * of the on-disk format as UTF-8 JSON on one line. Any ZeroMQ 3.x+ PUSH (or a DEALER sending one
- * frame) can speak it; see {@code docs/transport.md}.
+ * frame) can speak it; see {@code docs/transport.md}. Our receivers also read the binary envelope
+ * ({@link MessageBinary}, told apart by its magic {@code NSB1}) and say so in their endpoint
+ * records ({@code "zmq_formats": ["binary", "json"]}); a sender uses it only for such a receiver.
  *
  * <p>Bounded waits everywhere: PUSH sockets are {@code ZMQ_IMMEDIATE} (no queueing to peers
  * that are not connected) with a send timeout of the context's send timeout, so a send to a dead
@@ -154,8 +157,14 @@ public final class ZmqTransport implements MessageTransport {
               + " inbox",
           null);
     }
-    Sender s = senders.computeIfAbsent(endpoint, Sender::new);
-    s.send(to, message, MessageJson.toWire(message));
+    Sender s = senders.get(endpoint);
+    if (s == null) {
+      s = senders.computeIfAbsent(endpoint, Sender::new);
+    }
+    s.send(
+        to,
+        message,
+        e.get().zmqReadsBinary() ? MessageBinary.encode(message) : MessageJson.toWire(message));
   }
 
   @Override
@@ -198,19 +207,21 @@ public final class ZmqTransport implements MessageTransport {
   /** One PUSH socket to one endpoint, used under its lock. */
   private final class Sender {
     final String endpoint;
+    final boolean signed;
     final ReentrantLock lock = new ReentrantLock();
     ZMQ.@Nullable Socket socket;
     volatile long downUntil;
 
     Sender(String endpoint) {
       this.endpoint = endpoint;
+      this.signed = ZmqAuth.required(endpoint);
     }
 
     /** The secret to sign with, loaded on first use, when the endpoint requires it. */
     private volatile @Nullable ZmqAuth auth;
 
     void send(String to, Message message, byte[] wire) {
-      if (ZmqAuth.required(endpoint)) {
+      if (signed) {
         ZmqAuth a = auth;
         if (a == null) {
           try {
@@ -352,6 +363,7 @@ public final class ZmqTransport implements MessageTransport {
     private final ReentrantLock lock = new ReentrantLock();
     private final String endpoint;
     private final @Nullable ZmqAuth auth;
+    private final MessageBinary.Decoder decoder = new MessageBinary.Decoder();
     private ZMQ.Socket socket;
 
     ZmqReceiver(String agentId) {
@@ -436,7 +448,14 @@ public final class ZmqTransport implements MessageTransport {
         bytes = json;
       }
       try {
-        Message m = MessageJson.parse(bytes, agentId, null).message();
+        Message m;
+        if (MessageBinary.isBinary(bytes, bytes.length)) {
+          synchronized (decoder) {
+            m = decoder.decode(bytes, bytes.length);
+          }
+        } else {
+          m = MessageJson.parse(bytes, agentId, null).message();
+        }
         log.trace("Received {} for {} over ZeroMQ", m.id(), agentId);
         return m;
       } catch (RuntimeException e) {

@@ -1,0 +1,63 @@
+package io.nemospawn.server.codeswarm;
+
+import io.nemospawn.NemoSpawn;
+import io.nemospawn.server.ControlPlane;
+import io.nemospawn.spi.Durability;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A control plane on loopback (clients need no key) serving {@code codeswarm.router.v1} for the
+ * data directory {@code <dir>/data}, with a raw NDJSON client connected; closing it terminates the
+ * swarms a test left running.
+ */
+final class RouterPlane implements AutoCloseable {
+  final NemoSpawn ns;
+  private final Path data;
+  CodeswarmRouterHandler handler;
+  ControlPlane server;
+  RouterClient client;
+
+  private RouterPlane(Path data) throws Exception {
+    this.data = data;
+    ns = NemoSpawn.builder().dataDir(data).durability(Durability.NONE).open();
+    serve();
+  }
+
+  static RouterPlane start(Path dir) throws Exception {
+    return new RouterPlane(dir.resolve("data"));
+  }
+
+  private void serve() throws Exception {
+    handler = CodeswarmRouterHandler.open(ns);
+    server = ControlPlane.start(
+        ControlPlane.Options.defaults(data).withAddress("127.0.0.1", 0).withInsecureLoopback(true),
+        List.of(handler));
+    handler.attach(server);
+    client = new RouterClient(server.port());
+  }
+
+  /** Restarts the service (a new handler and server on the same data directory), as after a crash. */
+  void restart() throws Exception {
+    client.close();
+    server.close();
+    handler.swarms().close();
+    serve();
+  }
+
+  @Override
+  public void close() throws Exception {
+    client.close();
+    server.close();
+    for (String id : handler.swarms().list().propertyNames()) {
+      try {
+        handler.swarms().terminate(id, true, false, "cleanup");
+      } catch (IllegalArgumentException alreadyDone) {
+        // terminated by the test
+      }
+    }
+    Thread.sleep(300);
+    handler.swarms().close();
+    ns.close();
+  }
+}
