@@ -8,13 +8,17 @@
 #             and fsync (one create each: none only; fsync costs two forced writes per task),
 #             beside NemoSpawn 1.0's own create function (scripts/tasks10.py, needs python3) in
 #             the same run, with the ratios; complete one task of 100,000
-#   asha      one report + shouldPrune step in a study of 100 and 1,200 trials
-#   tpe       TPE ask+tell at trial 100 on hartmann6 (floats) and mixed (int, stepped float, ...)
+#   asha      one report + shouldPrune step in a study of 100, 1,200 and 10,000 trials
+#   tpe       TPE ask+tell at trials 100 and 1,000 on hartmann6 (floats) and mixed (int, stepped
+#             float, ...), and Optuna 3.1's TPE on the same problems in the same run, with ratios
+#   tpe-types the same per parameter type (float, log float, int, log int, categorical, stepped)
 #   transport one-way latency percentiles and round trip of the shared-memory, ZeroMQ and file
 #             transports (two processes); envelope encode/decode cost, JSON against binary
 #
-# Usage: scripts/bench.sh [GROUP...]     (default: every group; e.g. scripts/bench.sh asha tpe)
-# scripts/curves.sh draws the same kinds of figures as functions of size (SVG plots).
+# Usage: scripts/bench.sh [GROUP...]     (default: every group but tpe-types; e.g. bench.sh asha tpe)
+# The Optuna side needs /usr/bin/python3 with optuna 3.1 (scripts/install-deps.sh); without it the
+# tpe groups print our figures only. scripts/curves.sh draws the same kinds of figures as
+# functions of size (SVG plots).
 # Builds the benchmark jar first when it is missing (./mvnw package of nemospawn-benchmarks);
 # NEMOSPAWN_BENCH_JAR picks another jar. Prints the machine and its load before and after, since
 # a loaded machine inflates every wall time.
@@ -28,9 +32,10 @@ if [ ${#groups[@]} -eq 0 ]; then
 fi
 for g in "${groups[@]}"; do
   case "$g" in
-    inbox|tasks|asha|tpe|transport) ;;
+    inbox|tasks|asha|tpe|tpe-types|transport) ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench.sh: unknown group '$g'; use inbox, tasks, asha, tpe or transport" >&2; exit 2 ;;
+    *) echo "bench.sh: unknown group '$g'; use inbox, tasks, asha, tpe, tpe-types or transport" >&2
+       exit 2 ;;
   esac
 done
 if [ ! -f "$jar" ]; then
@@ -55,6 +60,38 @@ summary() {
 
 jmh() {
   jmh_raw "$@" | summary
+}
+
+# TPE against Optuna in one run: JMH (ours, us per ask+tell) then optuna_quality.py asktell on the
+# same problems and history sizes (Optuna's TPE fills its own history, seed 1), then the ratios.
+tpe_vs_optuna() {
+  local problems="$1" csv optuna
+  csv="$(mktemp)"
+  optuna="$(mktemp)"
+  jmh 'HpoBenchmark' -p sampler=tpe -p "problemName=$problems" -p trials=100,1000 -rf csv -rff "$csv"
+  if /usr/bin/python3 -c 'import optuna' 2>/dev/null; then
+    echo "Optuna 3.1 (load average $(cut -d' ' -f1-3 /proc/loadavg)):"
+    for p in ${problems//,/ }; do
+      /usr/bin/python3 "$root/nemospawn-benchmarks/src/main/resources/hpo/optuna_quality.py" \
+        asktell "$p" 10 100 1000 | tee -a "$optuna"
+    done
+    /usr/bin/python3 - "$csv" "$optuna" <<'PY'
+import csv, json, sys
+ours = {}
+for row in csv.DictReader(open(sys.argv[1])):
+    ours[(row["Param: problemName"], int(row["Param: trials"]))] = float(row["Score"])
+print("%-14s %7s %12s %14s %14s %8s" % ("problem", "trials", "ours us", "Optuna us", "Optuna CPU us", "ratio"))
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    us = ours.get((o["problem"], o["trials"]))
+    if us:
+        print("%-14s %7d %12.0f %14.0f %14.0f %7.1fx" % (o["problem"], o["trials"], us, o["wall_us"],
+                                                        o["cpu_us"], o["wall_us"] / us))
+PY
+  else
+    echo "(no Optuna: /usr/bin/python3 -c 'import optuna' fails; see scripts/install-deps.sh)"
+  fi
+  rm -f "$csv" "$optuna"
 }
 
 # NemoSpawn 1.0's create of 1,000 tasks, timed by scripts/tasks10.py (6 rounds), before and after
@@ -117,11 +154,14 @@ for g in "${groups[@]}"; do
       ratios "$all"$'\n'"$one"
       jmh 'TaskGraphBenchmark.completeOne$' -p tasks=100000 -p durability=NONE ;;
     asha)
-      echo "== asha (us per report + shouldPrune; Optuna 3.1: 216 us at 1,200 trials)"
-      jmh 'PrunerBenchmark' -p trials=100,1200 ;;
+      echo "== asha (us per report + shouldPrune; Optuna 3.1: 216 us at 1,200 trials; goal <= 10 us)"
+      jmh 'PrunerBenchmark' -p pruner=asha,none -p trials=100,1200,10000 ;;
     tpe)
-      echo "== tpe (us per ask+tell at trial 100)"
-      jmh 'HpoBenchmark' -p sampler=tpe -p trials=100 ;;
+      echo "== tpe (us per ask+tell with a history of 100 and 1,000 trials; goal: >= 20x Optuna 3.1)"
+      tpe_vs_optuna hartmann6,mixed ;;
+    tpe-types)
+      echo "== tpe per parameter type (us per ask+tell, one parameter; goal: >= 20x Optuna 3.1)"
+      tpe_vs_optuna float,log-float,int,log-int,categorical,stepped-float ;;
     transport)
       echo "== transport (us; goals: shm one-way p50 <= 1 us and p99 <= 10 us, zmq round trip p50 <= 100 us)"
       jmh 'TransportBenchmark.roundTrip' -p kind=shm,zmq,file

@@ -6,6 +6,7 @@ usage: optuna_quality.py quality <problem> <seed0> <seeds> <trials>
                                      (default multivariate, group TPE)
        optuna_quality.py concurrent <problem> <seed0> <seeds> <trials> <workers>   (constant liar)
        optuna_quality.py curves <predictive|crossing> <seed0> <seeds> <budget> <asha|none>
+       optuna_quality.py asktell <problem> <ops> <trials>...   (HpoBenchmark's measurement: see below)
 Prints one JSON object per line."""
 import json, math, sys, time
 import optuna
@@ -76,7 +77,18 @@ def curve(kind, rng, steps):
     return out
 
 
-PROBLEMS = {"valley4": valley4, "branches": branches, "branin": branin, "hartmann6": hartmann6, "rosenbrock4": rosenbrock4, "ackley2": ackley2, "mixed": mixed}
+# One parameter of each type, as HpoBenchmark's (the types of mixed, and a plain float).
+TYPES = {
+    "float": lambda t: (t.suggest_float("x", 0, 1) - 0.3) ** 2,
+    "log-float": lambda t: (math.log10(t.suggest_float("x", 1e-5, 1, log=True)) + 3) ** 2,
+    "int": lambda t: (t.suggest_int("x", 1, 10) - 4) ** 2,
+    "log-int": lambda t: (math.log2(t.suggest_int("x", 8, 1024, log=True)) - 7) ** 2,
+    "categorical": lambda t: {"adam": 0, "rmsprop": 0.25, "sgd": 0.5}[
+        t.suggest_categorical("x", ["adam", "sgd", "rmsprop"])],
+    "stepped-float": lambda t: (t.suggest_float("x", 0, 0.5, step=0.05) - 0.2) ** 2,
+}
+
+PROBLEMS = {**TYPES, "valley4": valley4, "branches": branches, "branin": branin, "hartmann6": hartmann6, "rosenbrock4": rosenbrock4, "ackley2": ackley2, "mixed": mixed}
 
 def run_best(study, f, trials, workers=1):
     """Asks with `workers` trials pending; tells the oldest first (FIFO). Returns best-so-far."""
@@ -147,6 +159,31 @@ elif sys.argv[1] == "quality":
             best = min(best, v)
             traj.append(best)
         print(json.dumps({"problem": sys.argv[2], "seed": seed, "best": traj}), flush=True)
+elif sys.argv[1] == "asktell":
+    # What HpoBenchmark measures, on Optuna: a study (TPE, seed 1) is filled by TPE up to each
+    # checkpoint of complete trials; there, after 3 unmeasured operations, each of <ops> operations
+    # is one ask (the objective suggests every parameter), the objective, and tell(FAIL), which TPE
+    # ignores, so the history it learns from stays at the checkpoint. Wall and CPU time per op.
+    f, ops = PROBLEMS[sys.argv[2]], int(sys.argv[3])
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=1))
+    complete = 0
+    for n in sorted(int(a) for a in sys.argv[4:]):
+        while complete < n:
+            t = study.ask()
+            study.tell(t, f(t))
+            complete += 1
+        wall, cpu = [], []
+        for i in range(3 + ops):
+            t0, c0 = time.perf_counter(), time.process_time()
+            t = study.ask()
+            f(t)
+            study.tell(t, state=optuna.trial.TrialState.FAIL)
+            if i >= 3:
+                wall.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+        print(json.dumps({"problem": sys.argv[2], "trials": n, "ops": ops,
+                          "wall_us": sum(wall) / ops * 1e6, "cpu_us": sum(cpu) / ops * 1e6,
+                          "wall_us_median": sorted(wall)[ops // 2] * 1e6}), flush=True)
 else:
     n = int(sys.argv[2])
     study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))

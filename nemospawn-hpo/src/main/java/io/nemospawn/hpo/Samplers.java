@@ -148,7 +148,10 @@ public final class Samplers {
       return this;
     }
 
-    /** Weights of n observations in chronological order. */
+    /**
+     * Weights of n observations in chronological order; a function of n only (the sampler reuses
+     * the vector it got for the same n).
+     */
     public TpeBuilder weights(IntFunction<double[]> weights) {
       this.weights = Objects.requireNonNull(weights, "weights");
       return this;

@@ -52,6 +52,13 @@ public final class Study implements AutoCloseable {
   private final InstantSource clock;
   private @Nullable WarmStart warmStart;
 
+  /**
+   * By trial number, whether that finished trial has only parameters of the space: a finished
+   * trial's parameters never change, so {@link #relativeSpace} reads each one once. Guarded by
+   * the ask lock.
+   */
+  private boolean[] withinSpace = new boolean[0];
+
   private Study(
       Builder b,
       StudyStorage storage,
@@ -157,17 +164,30 @@ public final class Study implements AutoCloseable {
    * works when parameters are suggested one by one, as in Optuna's {@code sample_relative}.
    */
   private SearchSpace relativeSpace(List<FrozenTrial> view) {
-    SearchSpace.Builder b = space.toBuilder();
+    SearchSpace.Builder b = null;
     for (FrozenTrial t : view) {
-      if (t.state() == TrialState.COMPLETE || t.state() == TrialState.PRUNED) {
-        t.distributions().forEach((k, d) -> {
-          if (!space.params().containsKey(k)) {
-            b.param(k, d);
-          }
-        });
+      int n = t.number();
+      if ((t.state() != TrialState.COMPLETE && t.state() != TrialState.PRUNED)
+          || (n < withinSpace.length && withinSpace[n])) {
+        continue;
+      }
+      boolean within = true;
+      for (var e : t.distributions().entrySet()) {
+        if (!space.params().containsKey(e.getKey())) {
+          within = false;
+          b = b == null ? space.toBuilder() : b;
+          b.param(e.getKey(), e.getValue());
+        }
+      }
+      if (within) {
+        if (n >= withinSpace.length) {
+          withinSpace =
+              java.util.Arrays.copyOf(withinSpace, Math.max(n + 1, 2 * withinSpace.length));
+        }
+        withinSpace[n] = true;
       }
     }
-    return b.build();
+    return b == null ? space : b.build();
   }
 
   Object store(int number, String param, Distribution d, double internal) {
@@ -209,8 +229,10 @@ public final class Study implements AutoCloseable {
     if (trial.state() != TrialState.RUNNING) {
       return false;
     }
-    List<FrozenTrial> trials = storage.trials(name);
     return pruner.shouldPrune(new PruneContext() {
+      // read once, when first asked: a pruner that reads only the changes never lists them all
+      private @Nullable List<FrozenTrial> trials;
+
       @Override
       public String studyName() {
         return name;
@@ -223,7 +245,17 @@ public final class Study implements AutoCloseable {
 
       @Override
       public List<FrozenTrial> trials() {
-        return trials;
+        List<FrozenTrial> all = trials;
+        if (all == null) {
+          all = storage.trials(name);
+          trials = all;
+        }
+        return all;
+      }
+
+      @Override
+      public StudyStorage.Changes changesSince(StudyStorage.@Nullable Changes previous) {
+        return storage.changesSince(name, previous);
       }
 
       @Override

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.function.Supplier;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where studies and their trials live. Implementations: {@link #inMemory()}, {@link
@@ -129,6 +130,30 @@ public interface StudyStorage extends AutoCloseable {
 
   /** Returns one trial. */
   FrozenTrial trial(String study, int number);
+
+  /**
+   * Trials of a study that changed, for callers that keep something computed from them (ASHA's
+   * rung index): see {@link #changesSince}.
+   *
+   * @param source identifies the change log this answer comes from
+   * @param version the position in that log this answer brings the caller to
+   * @param trials the trials changed since the earlier answer (their current snapshots, each once,
+   *     any order), or every trial of the study when {@code full}
+   * @param full whether {@code trials} is every trial (the caller starts over)
+   */
+  record Changes(Object source, long version, List<FrozenTrial> trials, boolean full) {}
+
+  /**
+   * Returns the trials of {@code study} that changed (created, given parameters, reports,
+   * attributes or a final state, by any process) since {@code previous}, an earlier answer of
+   * this method for the same study; or every trial ({@link Changes#full}) when {@code previous} is
+   * null, comes from another log, or this storage does not keep one. The default answers with
+   * every trial; the in-memory and journal storages answer with the changes only, so a caller
+   * that checks after every report pays for what changed, not for the study's size.
+   */
+  default Changes changesSince(String study, @Nullable Changes previous) {
+    return new Changes(this, 0, trials(study), true);
+  }
 
   /**
    * Runs {@code action} so that no other ask of {@code study} through this storage's data

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** A {@link StudyStorage} in this JVM's memory; every method is synchronized. */
 public final class InMemoryStorage implements StudyStorage {
@@ -76,6 +77,11 @@ public final class InMemoryStorage implements StudyStorage {
   @Override
   public synchronized FrozenTrial trial(String study, int number) {
     return model.trial(study, number).freeze();
+  }
+
+  @Override
+  public synchronized Changes changesSince(String study, @Nullable Changes previous) {
+    return model.changesSince(study, previous);
   }
 
   @Override

@@ -69,7 +69,39 @@ final class IndexSort {
     return order;
   }
 
-  private static boolean less(int x, int y, double[] p, double[] s) {
+  /**
+   * Returns which of 0..n-1 are the first {@code k} of {@link #sort}{@code (primary, secondary)}
+   * (the k smallest, ties by index), by one pass that keeps the k best in a sorted array: O(n k)
+   * at worst, about O(n) when k is small, as TPE's split (k at most 25) is, against a full sort.
+   */
+  static boolean[] smallest(double[] primary, double[] secondary, int k) {
+    int n = primary.length;
+    boolean[] in = new boolean[n];
+    k = Math.max(0, Math.min(k, n));
+    if (k == 0) {
+      return in;
+    }
+    int[] best = new int[k];
+    int size = 0;
+    for (int i = 0; i < n; i++) {
+      if (size == k && !less(i, best[k - 1], primary, secondary)) {
+        continue; // not strictly better than the k-th: a later index loses ties
+      }
+      int at = size == k ? k - 1 : size++;
+      // insert after every kept element that i is not strictly less than (stable)
+      while (at > 0 && less(i, best[at - 1], primary, secondary)) {
+        best[at] = best[at - 1];
+        at--;
+      }
+      best[at] = i;
+    }
+    for (int r = 0; r < size; r++) {
+      in[best[r]] = true;
+    }
+    return in;
+  }
+
+  private static boolean less(int x, int y, double[] p, double @Nullable [] s) {
     double a = p[x];
     double b = p[y];
     if (a < b) {

@@ -339,6 +339,11 @@ public final class JournalStorage implements StudyStorage {
   }
 
   @Override
+  public Changes changesSince(String study, @Nullable Changes previous) {
+    return locked(null, m -> m.changesSince(study, previous));
+  }
+
+  @Override
   public void close() {
     jvmLock.lock();
     try {

@@ -1,6 +1,8 @@
 package io.nemospawn.hpo.internal;
 
 import io.nemospawn.hpo.FrozenTrial;
+import io.nemospawn.hpo.PruneContext;
+import io.nemospawn.hpo.StudyStorage;
 import io.nemospawn.hpo.TrialState;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,12 +14,14 @@ import org.jspecify.annotations.Nullable;
  * SuccessiveHalvingPruner}: a prune check asks the index instead of parsing {@code
  * completed_rung_<r>} from every trial and sorting them.
  *
- * <p>The storage stays the truth: each check hands in the study's current trials and the index
- * re-reads only the trials whose snapshot object changed since the last check (storages keep the
- * frozen object of an unchanged trial), so a check costs one identity comparison per trial plus
- * the work on the trials that changed, and the decision is the same as from a full scan, also when
- * other processes write to the study. A storage that returns new objects every time makes the
- * index rebuild itself from all trials (one sort per rung), which is what a scan costs anyway.
+ * <p>The storage stays the truth: each check asks it for the trials changed since the last check
+ * ({@link StudyStorage#changesSince}: the in-memory and journal storages keep a change log, which
+ * includes what other processes wrote) and re-reads only those, so a check costs the changed
+ * trials, whatever the study's size. A storage without a log hands in every trial; then the index
+ * re-reads the trials whose snapshot object changed (storages keep the frozen object of an
+ * unchanged trial): one identity comparison per trial. Either way the decision is the same as from
+ * a full scan. A storage that returns new objects every time makes the index rebuild itself from
+ * all trials (one sort per rung), which is what a scan costs anyway.
  *
  * <p>Not thread-safe; the pruner synchronises on it.
  */
@@ -39,8 +43,35 @@ final class RungIndex {
   /** The first trial that completed with reports (by completion time, then number). */
   private @Nullable FrozenTrial firstCompleted;
 
+  /** The storage's answer the index is up to date with; null before the first update. */
+  private StudyStorage.@Nullable Changes synced;
+
+  /**
+   * Brings the index up to the study's trials: only those changed since the last update when the
+   * storage keeps a change log ({@link StudyStorage#changesSince}), else all of them.
+   */
+  void update(PruneContext ctx) {
+    StudyStorage.Changes c = ctx.changesSince(synced);
+    if (c.full()) {
+      update(c.trials());
+    } else {
+      for (FrozenTrial t : c.trials()) {
+        if (t.number() >= seen.length) {
+          int cap = Math.max(t.number() + 1, seen.length * 2);
+          seen = Arrays.copyOf(seen, cap);
+          contributed = Arrays.copyOf(contributed, cap);
+        }
+        if (seen[t.number()] != t) {
+          reindex(t);
+        }
+      }
+    }
+    synced = c;
+  }
+
   /** Brings the index up to {@code trials} (the trials the pruner sees, any order). */
   void update(List<FrozenTrial> trials) {
+    synced = null;
     int n = trials.size();
     int maxNumber = -1;
     int changed = 0;
@@ -66,33 +97,37 @@ final class RungIndex {
     }
     for (int i = 0; i < n; i++) {
       FrozenTrial t = trials.get(i);
-      int number = t.number();
-      if (seen[number] == t) {
-        continue;
+      if (seen[t.number()] != t) {
+        reindex(t);
       }
-      double[] old = contributed[number];
-      if (old == null) {
-        indexed++;
-      } else {
-        for (int r = 0; r < old.length; r++) {
-          if (present(old, r)) {
-            remove(r, old[r]);
-          }
-        }
-      }
-      double[] values = rungValues(t);
-      for (int r = 0; r < values.length; r++) {
-        if (present(values, r)) {
-          insert(r, values[r]);
-        }
-      }
-      contributed[number] = values;
-      seen[number] = t;
-      noteCompleted(t);
     }
     if (n != indexed) {
       rebuild(trials); // a number listed twice: not a study's trials; be exact anyway
     }
+  }
+
+  /** Replaces what trial t contributed by its current rung values. */
+  private void reindex(FrozenTrial t) {
+    int number = t.number();
+    double[] old = contributed[number];
+    if (old == null) {
+      indexed++;
+    } else {
+      for (int r = 0; r < old.length; r++) {
+        if (present(old, r)) {
+          remove(r, old[r]);
+        }
+      }
+    }
+    double[] values = rungValues(t);
+    for (int r = 0; r < values.length; r++) {
+      if (present(values, r)) {
+        insert(r, values[r]);
+      }
+    }
+    contributed[number] = values;
+    seen[number] = t;
+    noteCompleted(t);
   }
 
   private void rebuild(List<FrozenTrial> trials) {

@@ -4,9 +4,11 @@ import io.nemospawn.hpo.Direction;
 import io.nemospawn.hpo.Distribution;
 import io.nemospawn.hpo.FrozenTrial;
 import io.nemospawn.hpo.StudyInfo;
+import io.nemospawn.hpo.StudyStorage;
 import io.nemospawn.hpo.TrialState;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,18 @@ final class StudyModel {
 
     @Nullable
     List<FrozenTrial> snapshot;
+
+    /**
+     * The change log of {@link #changesSince}: the numbers of the trials changed, in order, and
+     * per trial the position of its last entry. It starts over (a new {@link #logSource}) when it
+     * reaches four entries per trial, so it stays O(trials); a caller from before then gets every
+     * trial once.
+     */
+    Object logSource = new Object();
+
+    int[] log = new int[64];
+    int logSize;
+    int[] lastChange = new int[16];
 
     StudyData(String name, Direction direction) {
       this.name = name;
@@ -109,6 +123,35 @@ final class StudyModel {
   private static void changed(StudyData s, TrialData t) {
     t.frozen = null;
     s.snapshot = null;
+    if (s.logSize == s.log.length) {
+      if (s.logSize >= 4 * s.trials.size()) {
+        s.logSource = new Object();
+        s.logSize = 0;
+      } else {
+        s.log = Arrays.copyOf(s.log, 2 * s.logSize);
+      }
+    }
+    if (t.number >= s.lastChange.length) {
+      s.lastChange = Arrays.copyOf(s.lastChange, Math.max(t.number + 1, 2 * s.lastChange.length));
+    }
+    s.lastChange[t.number] = s.logSize;
+    s.log[s.logSize++] = t.number;
+  }
+
+  /** See {@link io.nemospawn.hpo.StudyStorage#changesSince}. */
+  StudyStorage.Changes changesSince(String study, StudyStorage.@Nullable Changes previous) {
+    StudyData s = study(study);
+    if (previous == null || previous.source() != s.logSource || previous.version() > s.logSize) {
+      return new StudyStorage.Changes(s.logSource, s.logSize, trials(study), true);
+    }
+    List<FrozenTrial> out = new ArrayList<>();
+    for (int i = (int) previous.version(); i < s.logSize; i++) {
+      int n = s.log[i];
+      if (s.lastChange[n] == i) {
+        out.add(s.trials.get(n).freeze());
+      }
+    }
+    return new StudyStorage.Changes(s.logSource, s.logSize, out, false);
   }
 
   void createStudy(String study, Direction direction, Map<String, String> attrs) {
@@ -148,8 +191,9 @@ final class StudyModel {
   int createTrial(String study, int maxTrials, Instant start) {
     int n = nextNumber(study, maxTrials);
     StudyData s = study(study);
-    s.trials.add(new TrialData(n, start));
-    s.snapshot = null;
+    TrialData t = new TrialData(n, start);
+    s.trials.add(t);
+    changed(s, t);
     return n;
   }
 

@@ -20,9 +20,10 @@ import org.jspecify.annotations.Nullable;
  * minResource = max(lastStep // 100, 1)} of the first trial that completed with reports.
  *
  * <p>Its decisions depend only on the trials in the storage, so they agree across processes; the
- * rung values are kept as sorted numbers between checks ({@link RungIndex}), so a check costs
- * about one identity comparison per trial instead of parsing and sorting every trial's rung values.
- * Thread-safe.
+ * rung values are kept as sorted numbers between checks ({@link RungIndex}), brought up to date
+ * from the trials the storage says changed since the last check ({@link
+ * io.nemospawn.hpo.StudyStorage#changesSince}), so a check costs the changed trials and two binary
+ * searches, not a pass over the study. Thread-safe.
  */
 public final class SuccessiveHalvingPruner implements Pruner {
   private final long minResource;
@@ -108,7 +109,7 @@ public final class SuccessiveHalvingPruner implements Pruner {
     }
     RungIndex index = indexes.computeIfAbsent(ctx.studyName(), k -> new RungIndex());
     synchronized (index) {
-      index.update(ctx.trials());
+      index.update(ctx);
       long r0 = minResource > 0 ? minResource : autoMinResource(index.firstCompleted());
       if (r0 == 0) {
         return false;

@@ -122,12 +122,7 @@ public final class TpeSampler implements Sampler {
         loss[i] = Double.POSITIVE_INFINITY;
       }
     }
-    int[] order = IndexSort.sort(rank, loss);
-    int nBelow = Math.min(s.gamma().applyAsInt(finished), n);
-    boolean[] isBelow = new boolean[n];
-    for (int r = 0; r < nBelow; r++) {
-      isBelow[order[r]] = true;
-    }
+    boolean[] isBelow = IndexSort.smallest(rank, loss, s.gamma().applyAsInt(finished));
     List<FrozenTrial> below = new ArrayList<>();
     List<FrozenTrial> above = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -320,7 +315,23 @@ public final class TpeSampler implements Sampler {
       }
     }
     double[][] o = obs.toArray(new double[0][]);
-    return new ParzenEstimator(dists, o, s.weights().apply(o.length), s.parzen(), multivariate);
+    return new ParzenEstimator(dists, o, weights(o.length), s.parzen(), multivariate);
+  }
+
+  /** The last two weight vectors asked for, by count: each ask needs the same two (l and g). */
+  private volatile Object @Nullable [] lastWeights;
+
+  /** Returns {@code s.weights().apply(n)} (a function of n only), reusing the last two results. */
+  private double[] weights(int n) {
+    Object[] cached = lastWeights;
+    for (int i = 0; cached != null && i < cached.length; i += 2) {
+      if ((int) cached[i] == n) {
+        return (double[]) cached[i + 1];
+      }
+    }
+    double[] w = s.weights().apply(n);
+    lastWeights = cached == null ? new Object[] {n, w} : new Object[] {n, w, cached[0], cached[1]};
+    return w;
   }
 
   @Override

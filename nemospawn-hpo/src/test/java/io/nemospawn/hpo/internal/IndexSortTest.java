@@ -50,4 +50,26 @@ class IndexSortTest {
           .containsExactly(Arrays.stream(expected).mapToInt(i -> i).toArray());
     }
   }
+
+  @Test
+  void smallestAreTheFirstKOfTheStableSort() {
+    SplittableRandom rng = new SplittableRandom(13);
+    double[] pool = {-0.0, 0.0, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY};
+    for (int n : new int[] {0, 1, 2, 3, 17, 40, 1000}) {
+      for (int k : new int[] {0, 1, 2, 5, 25, n, n + 3}) {
+        double[] p = new double[n];
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) {
+          p[i] = rng.nextInt(3) == 0 ? pool[rng.nextInt(pool.length)] : rng.nextInt(4);
+          s[i] = rng.nextInt(3) == 0 ? pool[rng.nextInt(pool.length)] : rng.nextInt(5);
+        }
+        int[] order = IndexSort.sort(p, s);
+        boolean[] expected = new boolean[n];
+        for (int r = 0; r < Math.min(k, n); r++) {
+          expected[order[r]] = true;
+        }
+        assertThat(IndexSort.smallest(p, s, k)).as("n=%d k=%d", n, k).containsExactly(expected);
+      }
+    }
+  }
 }

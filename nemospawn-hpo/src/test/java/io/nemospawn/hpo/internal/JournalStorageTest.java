@@ -135,4 +135,55 @@ class JournalStorageTest {
       assertThat(trials).extracting(FrozenTrial::number).doesNotHaveDuplicates();
     }
   }
+
+  @Test
+  void changesSinceSeesWhatAnotherInstanceWrote(@TempDir Path dir) {
+    Path file = dir.resolve("s.journal");
+    try (StudyStorage a = StudyStorage.journal(file);
+        StudyStorage b = StudyStorage.journal(file)) {
+      a.createStudy("s", Direction.MINIMIZE, java.util.Map.of());
+      int t0 = a.createTrial("s", 0, java.time.Instant.EPOCH);
+      int t1 = a.createTrial("s", 0, java.time.Instant.EPOCH);
+      StudyStorage.Changes first = a.changesSince("s", null);
+      assertThat(first.full()).isTrue();
+      assertThat(first.trials()).hasSize(2);
+      StudyStorage.Changes none = a.changesSince("s", first);
+      assertThat(none.full()).isFalse();
+      assertThat(none.trials()).isEmpty();
+      // another instance (another process) reports into t1 and creates t2
+      b.reportIntermediate("s", t1, 1, 0.5);
+      b.reportIntermediate("s", t1, 2, 0.4);
+      int t2 = b.createTrial("s", 0, java.time.Instant.EPOCH);
+      StudyStorage.Changes seen = a.changesSince("s", none);
+      assertThat(seen.full()).isFalse();
+      assertThat(seen.trials()).extracting(FrozenTrial::number).containsExactly(t1, t2);
+      assertThat(seen.trials().get(0).intermediateValues()).containsKeys(1, 2);
+      assertThat(a.changesSince("s", seen).trials()).isEmpty();
+      assertThat(t0).isZero();
+      // an answer from another study's log, or another storage's, gets every trial
+      StudyStorage other = StudyStorage.inMemory();
+      other.createStudy("s", Direction.MINIMIZE, java.util.Map.of());
+      assertThat(a.changesSince("s", other.changesSince("s", null)).full()).isTrue();
+    }
+  }
+
+  @Test
+  void theChangeLogStartsOverAndStaysBounded() {
+    StudyStorage st = StudyStorage.inMemory();
+    st.createStudy("s", Direction.MINIMIZE, java.util.Map.of());
+    int t = st.createTrial("s", 0, java.time.Instant.EPOCH);
+    StudyStorage.Changes c = st.changesSince("s", null);
+    int full = 0;
+    for (int step = 0; step < 1000; step++) {
+      st.reportIntermediate("s", t, step, step);
+      c = st.changesSince("s", c);
+      if (c.full()) {
+        full++;
+      } else {
+        assertThat(c.trials()).singleElement().extracting(FrozenTrial::number).isEqualTo(t);
+      }
+      assertThat(c.trials().get(0).intermediateValues().lastKey()).isEqualTo(step);
+    }
+    assertThat(full).isBetween(1, 1000 / 32); // a new log every 64 entries at most
+  }
 }

@@ -29,7 +29,7 @@ class ParzenEstimatorTest {
     ParzenEstimator pe = univariate(FloatDistribution.of(0, 1), 0.2, 0.5, 0.9);
     assertThat(pe.mus[0]).containsExactly(new double[] {0.2, 0.5, 0.9, 0.5}, within(1e-12));
     assertThat(pe.sigmas[0]).containsExactly(new double[] {0.3, 0.3, 0.4, 1.0}, within(1e-12));
-    for (double lw : pe.logWeights) {
+    for (double lw : pe.logWeights()) {
       assertThat(Math.exp(lw)).isCloseTo(0.25, within(1e-12));
     }
     assertThat(pe.logPdf(new double[] {0.3})).isCloseTo(-0.64307155, within(EPS));
@@ -165,5 +165,82 @@ class ParzenEstimatorTest {
     assertThat(pe.sigmas[0][0]).isCloseTo(expected, within(1e-12));
     assertThat(pe.sigmas[0][10]).isEqualTo(10.0);
     assertThat(pe.sigmas[1][0]).isCloseTo(expected / 10, within(1e-12));
+  }
+
+  /**
+   * On long histories the estimator merges equal kernels, skips blocks of far kernels and
+   * remembers scored grid points; its log-density must still equal the plain log-sum-exp over
+   * every kernel, for each parameter type, at points drawn from it and at uniform ones.
+   */
+  @Test
+  void mergedAndSkippedKernelsScoreAsTheSumOverEveryKernel() {
+    List<Distribution> types = List.of(
+        FloatDistribution.of(0, 1),
+        FloatDistribution.logOf(1e-5, 1),
+        IntDistribution.of(1, 10),
+        IntDistribution.logOf(8, 1024),
+        FloatDistribution.stepped(0, 0.5, 0.05),
+        CategoricalDistribution.of("a", "b", "c"));
+    SplittableRandom rng = new SplittableRandom(11);
+    for (Distribution d : types) {
+      for (int n : new int[] {0, 1, 30, 400, 1500}) {
+        double[][] rows = new double[n][];
+        for (int i = 0; i < n; i++) {
+          // clustered like a TPE history: most draws near one point, some anywhere
+          double u = rng.nextDouble() < 0.7
+              ? Math.min(Math.max(0.3 + 0.03 * rng.nextGaussian(), 0), 1)
+              : rng.nextDouble();
+          rows[i] = new double[] {onGrid(d, u)};
+        }
+        ParzenEstimator pe = new ParzenEstimator(
+            List.of(d), rows, Tpe.rampWeights(n), ParzenEstimator.Options.DEFAULT, false);
+        for (int c = 0; c < 60; c++) {
+          double[] x = c % 2 == 0 ? pe.sample(rng) : new double[] {onGrid(d, rng.nextDouble())};
+          assertThat(pe.logPdf(x))
+              .as("%s, %d observations, at %s", d, n, x[0])
+              .isCloseTo(everyKernel(pe, x[0]), within(1e-9));
+        }
+      }
+    }
+  }
+
+  private static double onGrid(Distribution d, double u) {
+    ParzenEstimator.Dim dim = new ParzenEstimator.Dim(d);
+    return dim.untransform(dim.lo + u * (dim.hi - dim.lo));
+  }
+
+  /** The log-density as a plain log-sum-exp over every kernel, each term computed exactly. */
+  private static double everyKernel(ParzenEstimator pe, double x) {
+    ParzenEstimator.Dim dim = pe.dims[0];
+    double[] terms = new double[pe.kernels];
+    for (int k = 0; k < pe.kernels; k++) {
+      double term = pe.logWeights()[k];
+      if (dim.categorical) {
+        term += pe.logRows[0][k][(int) x];
+      } else {
+        double mu = pe.mus[0][k];
+        double s = pe.sigmas[0][k];
+        double logZ = NormalMath.logMass((dim.lo - mu) / s, (dim.hi - mu) / s);
+        double t = dim.transform(x);
+        if (dim.q > 0) {
+          double a = Math.max(t - dim.q / 2, dim.lo);
+          double b = Math.min(t + dim.q / 2, dim.hi);
+          term += NormalMath.logMass((a - mu) / s, (b - mu) / s) - logZ;
+        } else {
+          double z = (t - mu) / s;
+          term += -NormalMath.LOG_SQRT_2PI - logZ - 0.5 * z * z;
+        }
+      }
+      terms[k] = term;
+    }
+    double max = Double.NEGATIVE_INFINITY;
+    for (double t : terms) {
+      max = Math.max(max, t);
+    }
+    double sum = 0;
+    for (double t : terms) {
+      sum += Math.exp(t - max);
+    }
+    return max + Math.log(sum);
   }
 }

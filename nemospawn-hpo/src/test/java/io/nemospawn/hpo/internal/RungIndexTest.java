@@ -18,12 +18,14 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
  * ASHA's indexed rungs decide exactly as the scan-and-sort rule they replace (Optuna 3.1's): the
  * same decisions on random studies with ties, both directions, several eta, bootstrap counts and
- * many workers interleaved, and the index notices trials changed behind its back.
+ * many workers interleaved, reading the storage's change log or every trial, and the index
+ * notices trials changed behind its back.
  */
 class RungIndexTest {
 
@@ -122,13 +124,15 @@ class RungIndexTest {
         List<FrozenTrial> all = storage.trials("r");
         List<String> refSets = new ArrayList<>();
         boolean expected = reference(
-            context("r", dir, all, now, storage, false),
+            context("r", dir, all, now, storage, false, false),
             minResource,
             eta,
             rate,
             bootstrap,
             refSets);
-        boolean got = pruner.shouldPrune(context("r", dir, all, now, storage, true));
+        // even rounds: the pruner reads the storage's change log; odd rounds: every trial
+        boolean got =
+            pruner.shouldPrune(context("r", dir, all, now, storage, true, round % 2 == 0));
         assertThat(got)
             .as("round %d op %d trial %d step %d value %s", round, op, t.number(), step, v)
             .isEqualTo(expected);
@@ -154,8 +158,16 @@ class RungIndexTest {
       List<FrozenTrial> all,
       FrozenTrial trial,
       StudyStorage storage,
-      boolean write) {
+      boolean write,
+      boolean changes) {
     return new PruneContext() {
+      @Override
+      public StudyStorage.Changes changesSince(StudyStorage.@Nullable Changes previous) {
+        return changes
+            ? storage.changesSince(study, previous)
+            : PruneContext.super.changesSince(previous);
+      }
+
       @Override
       public String studyName() {
         return study;
@@ -199,7 +211,13 @@ class RungIndexTest {
     Trial b = s.ask();
     storage.reportIntermediate("c", a.number(), 1, 1.0);
     assertThat(pruner.shouldPrune(context(
-            "c", Direction.MINIMIZE, storage.trials("c"), storage.trial("c", 0), storage, true)))
+            "c",
+            Direction.MINIMIZE,
+            storage.trials("c"),
+            storage.trial("c", 0),
+            storage,
+            true,
+            false)))
         .isFalse();
     // Another process rewrites a's rung value behind the index (a copy, as a storage that
     // re-reads its file would hand out): b is judged against the new value.
@@ -209,21 +227,23 @@ class RungIndexTest {
       copies.add(storage.trial("c", t.number()));
     }
     assertThat(pruner.shouldPrune(
-            context("c", Direction.MINIMIZE, copies, copies.get(1), storage, true)))
+            context("c", Direction.MINIMIZE, copies, copies.get(1), storage, true, false)))
         .isTrue();
     storage.setTrialSystemAttr("c", a.number(), "completed_rung_0", "3.0");
     Trial c = s.ask();
     storage.reportIntermediate("c", c.number(), 1, 2.5);
     List<FrozenTrial> all = storage.trials("c");
     // competitors at rung 0: a 3.0, b 2.0, and c 2.5: i = 3 // 2 - 1 = 0 -> must be the best
-    assertThat(pruner.shouldPrune(context("c", Direction.MINIMIZE, all, all.get(2), storage, true)))
+    assertThat(pruner.shouldPrune(
+            context("c", Direction.MINIMIZE, all, all.get(2), storage, true, false)))
         .isTrue();
     storage.setTrialSystemAttr("c", a.number(), "completed_rung_0", "9.0");
     storage.setTrialSystemAttr("c", b.number(), "completed_rung_0", "9.0");
     Trial d = s.ask();
     storage.reportIntermediate("c", d.number(), 1, 2.5);
     all = storage.trials("c");
-    assertThat(pruner.shouldPrune(context("c", Direction.MINIMIZE, all, all.get(3), storage, true)))
+    assertThat(pruner.shouldPrune(
+            context("c", Direction.MINIMIZE, all, all.get(3), storage, true, false)))
         .isFalse(); // {9, 9, 2.5 (c's), 2.5}: i = 4 // 2 - 1 = 1 -> 2.5: a tie is promotable
   }
 }
