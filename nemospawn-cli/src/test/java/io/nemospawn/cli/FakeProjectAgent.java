@@ -72,6 +72,13 @@ public final class FakeProjectAgent {
           "--timeout",
           "1",
           "--json");
+      if (r[0].equals("143") || r[0].equals("137")) {
+        // The runtime stops an agent's children before the agent itself: a receive killed by
+        // TERM or KILL means this agent is being stopped. Calling again would leave a receive
+        // running after the agent is gone, still touching the inbox.
+        say("stopping: my inbox receive was killed (exit " + r[0] + ")");
+        return;
+      }
       if (!r[0].equals("0")) {
         continue;
       }
