@@ -166,7 +166,8 @@ measure() {
 draw() {
   case "$1" in
     tasks)
-      plot tasks 'N tasks in the team' -l create='create N tasks (whole batch)' \
+      plot tasks 'N tasks in the team' -l createAll='create N tasks, one createAll (whole batch)' \
+        -l create='create N tasks, one create each (whole batch)' \
         -l complete='complete one task of N' tasks:"$out/tasks.json" ;;
     messages)
       plot messages 'N messages' -l receiveAfterHistory='receive 4,000 unread after N read' \
