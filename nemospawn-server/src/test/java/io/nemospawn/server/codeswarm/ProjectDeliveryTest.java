@@ -76,14 +76,20 @@ class ProjectDeliveryTest {
     assertThat(p.waitFor()).as("%s: %s", argv, out).isZero();
   }
 
-  @Test
-  void aTaskForAMockSwarmNodeIsAnInjectionWhoseUsageCarriesTheTask() throws Exception {
+  /** Launches a swarm of one mock node and waits for it; returns the launch's data. */
+  private JsonNode launchMockSwarm() throws Exception {
     ObjectNode launch = RouterClient.M.createObjectNode().put("nodes", 1).put("provider", "mock");
     String rid = c.send("swarm_launch", launch);
     JsonNode launched = c.await("swarm_launched", rid).path("data");
+    c.await("swarm_launch_progress", rid);
+    return launched;
+  }
+
+  @Test
+  void aTaskForAMockSwarmNodeIsAnInjectionWhoseUsageCarriesTheTask() throws Exception {
+    JsonNode launched = launchMockSwarm();
     String swarm = launched.path("swarm_id").asString();
     String job = launched.path("job_id").asString();
-    c.await("swarm_launch_progress", rid);
 
     Project p = projects.create(ProjectRequest.of(
         "Delivery", repo(), List.of(job), List.of(ProjectTask.of("t1", "First", "Write t1.txt"))));
@@ -125,12 +131,9 @@ class ProjectDeliveryTest {
 
   @Test
   void aPlanForAMockSwarmNodeIsAnInjectionAndItsAnswerMakesTheProject() throws Exception {
-    ObjectNode launch = RouterClient.M.createObjectNode().put("nodes", 1).put("provider", "mock");
-    String rid = c.send("swarm_launch", launch);
-    JsonNode launched = c.await("swarm_launched", rid).path("data");
+    JsonNode launched = launchMockSwarm();
     String swarm = launched.path("swarm_id").asString();
     String job = launched.path("job_id").asString();
-    c.await("swarm_launch_progress", rid);
 
     ObjectNode plan = projects.plan(
         ProjectRequest.of("Planned", repo(), List.of(), List.of()),
