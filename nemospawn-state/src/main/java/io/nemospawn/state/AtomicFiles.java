@@ -270,6 +270,26 @@ public final class AtomicFiles {
   }
 
   /**
+   * Opens {@code file} for writing, creating it if needed, and its parent directory only when
+   * that is missing: trying first saves the two system calls of {@link Files#createDirectories}
+   * on every open of a file that is written often (a lock file, an index record).
+   *
+   * @throws IOException when the file cannot be opened
+   */
+  public static FileChannel openForWrite(Path file) throws IOException {
+    try {
+      return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (java.nio.file.NoSuchFileException e) {
+      Path dir = file.toAbsolutePath().getParent();
+      if (dir == null) {
+        throw e;
+      }
+      Files.createDirectories(dir);
+      return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    }
+  }
+
+  /**
    * Writes the temp file, creating its directory only when it is missing: trying first saves
    * the two system calls of {@link Files#createDirectories} on every write.
    */

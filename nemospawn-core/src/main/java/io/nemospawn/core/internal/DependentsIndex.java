@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -408,14 +407,7 @@ final class DependentsIndex {
     System.arraycopy(body, 0, padded, 0, body.length);
     padded[padded.length - 1] = '\n';
     try {
-      FileChannel opened;
-      try {
-        opened = FileChannel.open(metaFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      } catch (NoSuchFileException e) {
-        Files.createDirectories(indexDir);
-        opened = FileChannel.open(metaFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      }
-      try (FileChannel ch = opened) {
+      try (FileChannel ch = AtomicFiles.openForWrite(metaFile)) {
         ByteBuffer buf = ByteBuffer.wrap(padded);
         while (buf.hasRemaining()) {
           ch.write(buf, buf.position());

@@ -203,8 +203,7 @@ public final class FileTasks implements Tasks {
                   String i = next[0];
                   if (i == null) {
                     // The planned id was taken (by a writer that takes no lock): the entry must
-                    // name
-                    // the new one before its file exists.
+                    // name the new one before its file exists.
                     do {
                       i = StateFormat.newId("task");
                     } while (!drawn.add(i));

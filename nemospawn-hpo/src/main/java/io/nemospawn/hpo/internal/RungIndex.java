@@ -56,11 +56,7 @@ final class RungIndex {
       update(c.trials());
     } else {
       for (FrozenTrial t : c.trials()) {
-        if (t.number() >= seen.length) {
-          int cap = Math.max(t.number() + 1, seen.length * 2);
-          seen = Arrays.copyOf(seen, cap);
-          contributed = Arrays.copyOf(contributed, cap);
-        }
+        reserve(t.number());
         if (seen[t.number()] != t) {
           reindex(t);
         }
@@ -83,11 +79,7 @@ final class RungIndex {
         changed++;
       }
     }
-    if (maxNumber >= seen.length) {
-      int cap = Math.max(maxNumber + 1, seen.length * 2);
-      seen = Arrays.copyOf(seen, cap);
-      contributed = Arrays.copyOf(contributed, cap);
-    }
+    reserve(maxNumber);
     if (changed == 0 && n == indexed) {
       return;
     }
@@ -103,6 +95,15 @@ final class RungIndex {
     }
     if (n != indexed) {
       rebuild(trials); // a number listed twice: not a study's trials; be exact anyway
+    }
+  }
+
+  /** Grows the per-trial arrays to hold trial number {@code number}. */
+  private void reserve(int number) {
+    if (number >= seen.length) {
+      int cap = Math.max(number + 1, seen.length * 2);
+      seen = Arrays.copyOf(seen, cap);
+      contributed = Arrays.copyOf(contributed, cap);
     }
   }
 

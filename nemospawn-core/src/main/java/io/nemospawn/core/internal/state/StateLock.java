@@ -1,12 +1,11 @@
 package io.nemospawn.core.internal.state;
 
 import io.nemospawn.StateException;
+import io.nemospawn.state.AtomicFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -83,18 +82,8 @@ public final class StateLock implements AutoCloseable {
 
     void lockFile() {
       try {
-        FileChannel opened;
-        try {
-          opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (java.nio.file.NoSuchFileException e) {
-          // The directory is created only when missing, not checked at every acquisition.
-          Path dir = path.getParent();
-          if (dir == null) {
-            throw e;
-          }
-          Files.createDirectories(dir);
-          opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        }
+        // The directory is created only when missing, not checked at every acquisition.
+        FileChannel opened = AtomicFiles.openForWrite(path);
         channel = opened;
         fileLock = opened.lock();
       } catch (IOException e) {
