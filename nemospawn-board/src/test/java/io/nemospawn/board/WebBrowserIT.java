@@ -252,10 +252,11 @@ class WebBrowserIT {
     for (String h : HOSTILE) {
       say(alpha, "/node[2] " + h);
     }
+    // node 2 already holds earlier turns' replies: wait for every hostile one, not for a count
+    List<String> expected = HOSTILE.stream().map(h -> "mock: " + h).toList();
     waitUpTo(Duration.ofSeconds(60))
-        .until(
-            d -> texts(swarmCss(alpha) + " .node[data-node='2'] .ev.assistant").size()
-                >= 1 + HOSTILE.size());
+        .until(d ->
+            texts(swarmCss(alpha) + " .node[data-node='2'] .ev.assistant").containsAll(expected));
     List<String> replies = texts(swarmCss(alpha) + " .node[data-node='2'] .ev.assistant");
     for (String h : HOSTILE) {
       assertThat(replies).contains("mock: " + h);
@@ -525,10 +526,11 @@ class WebBrowserIT {
     assertThat(texts("#spend-tasks tr.project-total[data-project='" + pid + "'] td"))
         .containsExactly("Ship it", "project total", String.valueOf(sum), usd4(usd));
     // the hostile project's tasks went to the mock team: its model has no price, never 0
-    String hostile =
-        (String) js("return Array.from(document.querySelectorAll('#projects .project'))"
-            + ".find(p => p.querySelector('.p-title').textContent === '<b>proj</b>')"
-            + ".getAttribute('data-project');");
+    String hostile = waitUpTo(Duration.ofSeconds(20))
+        .until(
+            d -> (String) js("const p = Array.from(document.querySelectorAll('#projects .project'))"
+                + ".find(p => p.querySelector('.p-title').textContent === '<b>proj</b>');"
+                + "return p ? p.getAttribute('data-project') : null;"));
     waitUpTo(Duration.ofSeconds(20)).until(d -> !taskSpend(hostile).isEmpty());
     assertThat(taskSpend(hostile).values())
         .allSatisfy(v -> assertThat(v.get(1)).isEqualTo("unpriced"));
