@@ -59,6 +59,16 @@ public final class Study implements AutoCloseable {
    */
   private boolean[] withinSpace = new boolean[0];
 
+  /**
+   * Trials 0..finishedPrefix-1 of the storage's list have all ended (their parameters and states
+   * never change again), and {@link #prefixOutside} holds what those that completed or were pruned
+   * add to the space, in the order a scan of them would add it: {@link #relativeSpace} then scans
+   * only the trials after the prefix. Guarded by the ask lock.
+   */
+  private int finishedPrefix;
+
+  private final Map<String, Distribution> prefixOutside = new LinkedHashMap<>();
+
   private Study(
       Builder b,
       StudyStorage storage,
@@ -122,14 +132,15 @@ public final class Study implements AutoCloseable {
 
   private Trial askLocked() {
     int number = storage.createTrial(name, maxTrials, clock.instant());
-    List<FrozenTrial> view = pruner.samplerView(name, storage.trials(name), number);
+    List<FrozenTrial> all = storage.trials(name);
+    List<FrozenTrial> view = pruner.samplerView(name, all, number);
     SamplerContext ctx = new SamplerContext(name, direction, view, number, Map.of());
     Map<String, Double> internal = new LinkedHashMap<>();
     Map<String, Double> pending = new LinkedHashMap<>();
     Map<String, Distribution> pendingDists = new LinkedHashMap<>();
     Map<String, Object> params = new LinkedHashMap<>();
     try {
-      SearchSpace relative = relativeSpace(view);
+      SearchSpace relative = relativeSpace(view, all);
       Map<String, Double> joint =
           relative.params().isEmpty() ? Map.of() : sampler.sampleJoint(ctx, relative);
       for (var e : space.params().entrySet()) {
@@ -163,9 +174,34 @@ public final class Study implements AutoCloseable {
    * plus (for define-by-run use) the parameters finished trials have, so multivariate TPE also
    * works when parameters are suggested one by one, as in Optuna's {@code sample_relative}.
    */
-  private SearchSpace relativeSpace(List<FrozenTrial> view) {
+  private SearchSpace relativeSpace(List<FrozenTrial> view, List<FrozenTrial> all) {
+    int from = 0;
+    if (view == all) {
+      if (finishedPrefix > all.size()) { // the study was recreated under this name: start over
+        finishedPrefix = 0;
+        prefixOutside.clear();
+      }
+      // the view is every trial, by number: fold the ended ones at its head into the prefix once
+      while (finishedPrefix < all.size()
+          && all.get(finishedPrefix).number() == finishedPrefix
+          && all.get(finishedPrefix).state().isFinished()) {
+        FrozenTrial t = all.get(finishedPrefix++);
+        if (t.state() != TrialState.FAIL) {
+          t.distributions().forEach((k, d) -> {
+            if (!space.params().containsKey(k)) {
+              prefixOutside.put(k, d);
+            }
+          });
+        }
+      }
+      from = finishedPrefix;
+    }
     SearchSpace.Builder b = null;
-    for (FrozenTrial t : view) {
+    if (from > 0 && !prefixOutside.isEmpty()) {
+      b = space.toBuilder();
+      prefixOutside.forEach(b::param);
+    }
+    for (FrozenTrial t : from == 0 ? view : view.subList(from, view.size())) {
       int n = t.number();
       if ((t.state() != TrialState.COMPLETE && t.state() != TrialState.PRUNED)
           || (n < withinSpace.length && withinSpace[n])) {

@@ -40,31 +40,52 @@ final class IndexSort {
   }
 
   /**
-   * The same order with one key, without comparing through indices: sorts a copy of the values
-   * (primitive sort, Double.compare's order), then gives each index, in increasing index order,
-   * the next free slot among the equal values — which is what a stable sort does with ties.
+   * The same order with one key, without comparing: a least-significant-digit radix sort of the
+   * indices by the values' bits, mapped so that unsigned order is Double.compare's (-0.0 before
+   * 0.0, NaN last, every NaN equal). Radix sorting is stable, so equal values keep index order.
+   * Eight passes of one byte at most; a byte that every value shares is skipped (values of one
+   * range share their high bytes).
    */
   private static int[] sortByValue(double[] v) {
     int n = v.length;
-    double[] sorted = v.clone();
-    java.util.Arrays.sort(sorted);
     int[] order = new int[n];
-    int[] taken = new int[n];
-    for (int k = 0; k < n; k++) {
-      double x = v[k];
-      // For x other than NaN and ±0.0, '<' orders exactly as Double.compare (NaN sorts last).
-      boolean plain = x == x && x != 0.0;
-      int lo = 0;
-      int hi = n;
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (plain ? sorted[mid] < x : Double.compare(sorted[mid], x) < 0) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
+    long[] key = new long[n];
+    int[] count = new int[8 * 256];
+    for (int i = 0; i < n; i++) {
+      long bits = Double.doubleToLongBits(v[i]);
+      long k = (bits ^ ((bits >> 63) & Long.MAX_VALUE)) ^ Long.MIN_VALUE;
+      key[i] = k;
+      order[i] = i;
+      for (int b = 0; b < 8; b++) {
+        count[(b << 8) | (int) ((k >>> (b << 3)) & 0xff)]++;
       }
-      order[lo + taken[lo]++] = k;
+    }
+    long[] key2 = new long[n];
+    int[] order2 = new int[n];
+    for (int b = 0; b < 8; b++) {
+      int base = b << 8;
+      int shift = b << 3;
+      if (n == 0 || count[base | (int) ((key[0] >>> shift) & 0xff)] == n) {
+        continue; // every value has this byte: the pass would not move anything
+      }
+      int sum = 0;
+      for (int d = 0; d < 256; d++) {
+        int c = count[base | d];
+        count[base | d] = sum;
+        sum += c;
+      }
+      for (int i = 0; i < n; i++) {
+        long k = key[i];
+        int at = count[base | (int) ((k >>> shift) & 0xff)]++;
+        key2[at] = k;
+        order2[at] = order[i];
+      }
+      long[] kt = key;
+      key = key2;
+      key2 = kt;
+      int[] ot = order;
+      order = order2;
+      order2 = ot;
     }
     return order;
   }

@@ -32,6 +32,9 @@ final class RungIndex {
   /** The rung values each trial contributed, by number (NaN where it has none). */
   private double[][] contributed = new double[0][];
 
+  /** The stored text each of those values was parsed from: text that did not change is not parsed. */
+  private @Nullable String[][] contributedJson = new String[0][];
+
   /** Per rung, its values sorted by {@link Double#compare}. */
   private final List<double[]> sorted = new ArrayList<>();
 
@@ -104,6 +107,7 @@ final class RungIndex {
       int cap = Math.max(number + 1, seen.length * 2);
       seen = Arrays.copyOf(seen, cap);
       contributed = Arrays.copyOf(contributed, cap);
+      contributedJson = Arrays.copyOf(contributedJson, cap);
     }
   }
 
@@ -113,20 +117,26 @@ final class RungIndex {
     double[] old = contributed[number];
     if (old == null) {
       indexed++;
-    } else {
-      for (int r = 0; r < old.length; r++) {
-        if (present(old, r)) {
-          remove(r, old[r]);
-        }
-      }
     }
-    double[] values = rungValues(t);
-    for (int r = 0; r < values.length; r++) {
-      if (present(values, r)) {
+    double[] values = rungValues(t, old, contributedJson[number]);
+    // a running trial changes on every report, its rung values seldom: move only those that did
+    for (int r = 0; r < Math.max(values.length, old == null ? 0 : old.length); r++) {
+      boolean had = old != null && r < old.length && present(old, r);
+      boolean has = r < values.length && present(values, r);
+      if (had
+          && has
+          && Double.doubleToRawLongBits(old[r]) == Double.doubleToRawLongBits(values[r])) {
+        continue;
+      }
+      if (had) {
+        remove(r, old[r]);
+      }
+      if (has) {
         insert(r, values[r]);
       }
     }
     contributed[number] = values;
+    contributedJson[number] = jsonOf(t, values.length);
     seen[number] = t;
     noteCompleted(t);
   }
@@ -137,12 +147,13 @@ final class RungIndex {
     firstCompleted = null;
     Arrays.fill(seen, null);
     Arrays.fill(contributed, null);
+    Arrays.fill(contributedJson, null);
     indexed = 0;
     List<double[]> perRung = new ArrayList<>();
     List<Integer> counts = new ArrayList<>();
     for (int i = 0; i < trials.size(); i++) {
       FrozenTrial t = trials.get(i);
-      double[] values = rungValues(t);
+      double[] values = rungValues(t, null, null);
       for (int r = 0; r < values.length; r++) {
         if (!present(values, r)) {
           continue;
@@ -164,6 +175,7 @@ final class RungIndex {
         indexed++;
       }
       contributed[t.number()] = values;
+      contributedJson[t.number()] = jsonOf(t, values.length);
       seen[t.number()] = t;
       noteCompleted(t);
     }
@@ -179,9 +191,10 @@ final class RungIndex {
    * A trial's rung values by rung; a rung it has no value at is marked by a NaN whose bits are
    * {@link #ABSENT}, so that a stored NaN (a foreign writer's) still counts as a value.
    */
-  private static double[] rungValues(FrozenTrial t) {
+  private static double[] rungValues(
+      FrozenTrial t, double @Nullable [] old, @Nullable String @Nullable [] oldJson) {
     int rungs = 0;
-    while (t.systemAttrs().containsKey(SuccessiveHalvingPruner.rungKey(rungs))) {
+    while (t.systemAttrs().containsKey(rungKey(rungs))) {
       rungs++;
     }
     // Keys may have gaps (a foreign writer); read every rung key the trial has.
@@ -197,10 +210,37 @@ final class RungIndex {
     }
     double[] v = new double[max];
     for (int r = 0; r < max; r++) {
-      String json = t.systemAttrs().get(SuccessiveHalvingPruner.rungKey(r));
-      v[r] = json == null ? ABSENT : Double.parseDouble(json);
+      String json = t.systemAttrs().get(rungKey(r));
+      if (json == null) {
+        v[r] = ABSENT;
+      } else if (old != null && oldJson != null && r < oldJson.length && json.equals(oldJson[r])) {
+        v[r] = old[r];
+      } else {
+        v[r] = Double.parseDouble(json);
+      }
     }
     return v;
+  }
+
+  /** The stored text of trial t's first {@code rungs} rung values (null where it has none). */
+  private static @Nullable String[] jsonOf(FrozenTrial t, int rungs) {
+    @Nullable String[] json = new String[rungs];
+    for (int r = 0; r < rungs; r++) {
+      json[r] = t.systemAttrs().get(rungKey(r));
+    }
+    return json;
+  }
+
+  private static final String[] RUNG_KEYS = new String[64];
+
+  static {
+    for (int r = 0; r < RUNG_KEYS.length; r++) {
+      RUNG_KEYS[r] = SuccessiveHalvingPruner.rungKey(r);
+    }
+  }
+
+  private static String rungKey(int r) {
+    return r < RUNG_KEYS.length ? RUNG_KEYS[r] : SuccessiveHalvingPruner.rungKey(r);
   }
 
   private static final double ABSENT = Double.longBitsToDouble(0x7ff8_dead_0000_0001L);

@@ -9,6 +9,7 @@ import io.nemospawn.hpo.TrialState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,18 @@ final class StudyModel {
 
     @Nullable
     List<FrozenTrial> snapshot;
+
+    /**
+     * The array behind the last snapshot and the change-log position it reflects: the next
+     * snapshot copies it and refreezes only the trials changed since, so a study of 10,000 trials
+     * does not refreeze (and walk) every trial on each ask. Published arrays are never written.
+     */
+    FrozenTrial @Nullable [] lastFrozen;
+
+    @Nullable
+    Object lastFrozenSource;
+
+    int lastFrozenVersion;
 
     /**
      * The change log of {@link #changesSince}: the numbers of the trials changed, in order, and
@@ -256,11 +269,27 @@ final class StudyModel {
   List<FrozenTrial> trials(String study) {
     StudyData s = study(study);
     if (s.snapshot == null) {
-      List<FrozenTrial> out = new ArrayList<>(s.trials.size());
-      for (TrialData t : s.trials) {
-        out.add(t.freeze());
+      int n = s.trials.size();
+      FrozenTrial[] prev = s.lastFrozen;
+      FrozenTrial[] out;
+      if (prev != null
+          && s.lastFrozenSource == s.logSource
+          && s.logSize - s.lastFrozenVersion <= n / 4) {
+        out = Arrays.copyOf(prev, n);
+        for (int i = s.lastFrozenVersion; i < s.logSize; i++) {
+          int k = s.log[i];
+          out[k] = s.trials.get(k).freeze();
+        }
+      } else {
+        out = new FrozenTrial[n];
+        for (int k = 0; k < n; k++) {
+          out[k] = s.trials.get(k).freeze();
+        }
       }
-      s.snapshot = List.copyOf(out);
+      s.lastFrozen = out;
+      s.lastFrozenSource = s.logSource;
+      s.lastFrozenVersion = s.logSize;
+      s.snapshot = Collections.unmodifiableList(Arrays.asList(out));
     }
     return s.snapshot;
   }

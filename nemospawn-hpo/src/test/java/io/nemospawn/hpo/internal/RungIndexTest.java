@@ -120,6 +120,16 @@ class RungIndexTest {
         // few distinct values: many ties; now and then a NaN
         double v = rnd.nextInt(50) == 0 ? Double.NaN : rnd.nextInt(12) / 4.0;
         storage.reportIntermediate("r", t.number(), step, v);
+        if (rnd.nextInt(40) == 0) {
+          // a foreign writer rewrites (or adds) a rung value of a running trial: the index must
+          // move that value, and only that one
+          Trial other = live.get(rnd.nextInt(live.size()));
+          storage.setTrialSystemAttr(
+              "r",
+              other.number(),
+              SuccessiveHalvingPruner.rungKey(rnd.nextInt(3)),
+              String.valueOf(rnd.nextInt(12) / 4.0));
+        }
         FrozenTrial now = storage.trial("r", t.number());
         List<FrozenTrial> all = storage.trials("r");
         List<String> refSets = new ArrayList<>();
