@@ -40,54 +40,108 @@ final class IndexSort {
   }
 
   /**
-   * The same order with one key, without comparing: a least-significant-digit radix sort of the
-   * indices by the values' bits, mapped so that unsigned order is Double.compare's (-0.0 before
-   * 0.0, NaN last, every NaN equal). Radix sorting is stable, so equal values keep index order.
-   * Eight passes of one byte at most; a byte that every value shares is skipped (values of one
-   * range share their high bytes).
+   * The same order with one key: the values' bits, mapped so that unsigned order is
+   * Double.compare's (-0.0 before 0.0, NaN last, every NaN equal), sorted with the indices by a
+   * least-significant-digit radix sort, which is stable (equal values keep index order). The high
+   * four bytes are radix-sorted (a byte every value shares is skipped: values of one range share
+   * their high bytes); then each run of equal high halves is ordered by the low half, by
+   * insertion for short runs (the usual case: ties in 32 bits are rare) and by four more radix
+   * passes over a long one.
    */
   private static int[] sortByValue(double[] v) {
     int n = v.length;
     int[] order = new int[n];
     long[] key = new long[n];
-    int[] count = new int[8 * 256];
     for (int i = 0; i < n; i++) {
       long bits = Double.doubleToLongBits(v[i]);
-      long k = (bits ^ ((bits >> 63) & Long.MAX_VALUE)) ^ Long.MIN_VALUE;
-      key[i] = k;
+      key[i] = (bits ^ ((bits >> 63) & Long.MAX_VALUE)) ^ Long.MIN_VALUE;
       order[i] = i;
-      for (int b = 0; b < 8; b++) {
-        count[(b << 8) | (int) ((k >>> (b << 3)) & 0xff)]++;
-      }
     }
     long[] key2 = new long[n];
     int[] order2 = new int[n];
-    for (int b = 0; b < 8; b++) {
-      int base = b << 8;
-      int shift = b << 3;
-      if (n == 0 || count[base | (int) ((key[0] >>> shift) & 0xff)] == n) {
-        continue; // every value has this byte: the pass would not move anything
+    if (radix(key, order, key2, order2, 0, n, 4)) {
+      System.arraycopy(key2, 0, key, 0, n);
+      System.arraycopy(order2, 0, order, 0, n);
+    }
+    for (int from = 0; from < n; ) {
+      long high = key[from] >>> 32;
+      int to = from + 1;
+      while (to < n && key[to] >>> 32 == high) {
+        to++;
       }
-      int sum = 0;
+      if (to - from > 32) {
+        if (radix(key, order, key2, order2, from, to, 0)) {
+          System.arraycopy(key2, from, key, from, to - from);
+          System.arraycopy(order2, from, order, from, to - from);
+        }
+      } else {
+        for (int i = from + 1; i < to; i++) {
+          long k = key[i];
+          int o = order[i];
+          int j = i - 1;
+          while (j >= from && Long.compareUnsigned(key[j], k) > 0) {
+            key[j + 1] = key[j];
+            order[j + 1] = order[j];
+            j--;
+          }
+          key[j + 1] = k;
+          order[j + 1] = o;
+        }
+      }
+      from = to;
+    }
+    return order;
+  }
+
+  /**
+   * Radix-sorts key[from..to) (with order) by the four bytes from byte {@code firstByte} up, one
+   * stable pass per byte that is not shared by every key; returns whether the result is in key2
+   * and order2 (an odd number of passes) rather than in key and order.
+   */
+  private static boolean radix(
+      long[] key, int[] order, long[] key2, int[] order2, int from, int to, int firstByte) {
+    if (to - from < 2) {
+      return false;
+    }
+    int[] count = new int[4 * 256];
+    for (int i = from; i < to; i++) {
+      long k = key[i];
+      for (int b = 0; b < 4; b++) {
+        count[(b << 8) | (int) ((k >>> ((firstByte + b) << 3)) & 0xff)]++;
+      }
+    }
+    boolean swapped = false;
+    long[] src = key;
+    int[] srcOrder = order;
+    long[] dst = key2;
+    int[] dstOrder = order2;
+    for (int b = 0; b < 4; b++) {
+      int base = b << 8;
+      int shift = (firstByte + b) << 3;
+      if (count[base | (int) ((src[from] >>> shift) & 0xff)] == to - from) {
+        continue; // every key has this byte: the pass would not move anything
+      }
+      int sum = from;
       for (int d = 0; d < 256; d++) {
         int c = count[base | d];
         count[base | d] = sum;
         sum += c;
       }
-      for (int i = 0; i < n; i++) {
-        long k = key[i];
+      for (int i = from; i < to; i++) {
+        long k = src[i];
         int at = count[base | (int) ((k >>> shift) & 0xff)]++;
-        key2[at] = k;
-        order2[at] = order[i];
+        dst[at] = k;
+        dstOrder[at] = srcOrder[i];
       }
-      long[] kt = key;
-      key = key2;
-      key2 = kt;
-      int[] ot = order;
-      order = order2;
-      order2 = ot;
+      long[] t = src;
+      src = dst;
+      dst = t;
+      int[] to2 = srcOrder;
+      srcOrder = dstOrder;
+      dstOrder = to2;
+      swapped = !swapped;
     }
-    return order;
+    return swapped;
   }
 
   /**

@@ -31,14 +31,24 @@ class IndexSortTest {
 
   @Test
   void sortsStablyByOneKeyWithTiesSignedZerosInfinitiesAndNaN() {
+    int thousands = 0;
     SplittableRandom rng = new SplittableRandom(11);
     double[] pool = {
       -0.0, 0.0, 1.5, -2.25, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, 1e-300
     };
-    for (int n : new int[] {0, 1, 2, 3, 17, 1000}) {
+    for (int n : new int[] {0, 1, 2, 3, 17, 1000, 1000, 1000}) {
       double[] p = new double[n];
+      // the later rounds: values that share their high 32 bits (differ below 2^-20 relative), in
+      // short runs and in one long run, and values that differ only in the low bytes
+      int round = n == 1000 ? ++thousands : 0;
       for (int i = 0; i < n; i++) {
-        p[i] = rng.nextInt(3) == 0 ? pool[rng.nextInt(pool.length)] : rng.nextDouble();
+        double x = rng.nextInt(3) == 0 ? pool[rng.nextInt(pool.length)] : rng.nextDouble();
+        if (round == 2) {
+          x = rng.nextInt(4) == 0 ? x : 0.25 + rng.nextInt(40) * 1e-9 + rng.nextInt(3) * 0.125;
+        } else if (round == 3) {
+          x = Double.longBitsToDouble(0x3ff0_0000_0000_0000L | rng.nextInt(1 << 12));
+        }
+        p[i] = x;
       }
       Integer[] expected = new Integer[n];
       for (int i = 0; i < n; i++) {
