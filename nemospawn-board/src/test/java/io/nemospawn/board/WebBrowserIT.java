@@ -340,19 +340,25 @@ class WebBrowserIT {
     waitUpTo(Duration.ofSeconds(60))
         .until(d -> texts(swarmCss(slow) + " .ev.turn").contains("— turn complete —"));
     long last = web.lastSeq();
-    waitUpTo(Duration.ofSeconds(10))
-        .until(d ->
-            Long.parseLong(String.valueOf(js("return document.body.getAttribute('data-last-seq')")))
-                >= last);
+    // the page's last handled seq and what it shows, read in one script so that no event the page
+    // receives meanwhile (other swarms keep reporting) lands between the two; expected up to it
     @SuppressWarnings("unchecked")
-    List<String> shown =
-        (List<String>) js("return Array.from(document.querySelectorAll('[data-seq]')).map(e =>"
-            + " e.getAttribute('data-seq'));");
+    Map<String, Object> page = waitUpTo(Duration.ofSeconds(20)).until(d -> {
+      Map<String, Object> m = (Map<String, Object>)
+          js("return {last: Number(document.body.getAttribute('data-last-seq')),"
+              + " shown: Array.from(document.querySelectorAll('[data-seq]')).map(e =>"
+              + " e.getAttribute('data-seq'))};");
+      return ((Number) m.get("last")).longValue() >= last ? m : null;
+    });
+    long pageSeq = ((Number) page.get("last")).longValue();
+    @SuppressWarnings("unchecked")
+    List<String> shown = (List<String>) page.get("shown");
     assertThat(shown).doesNotHaveDuplicates();
     Set<String> expected = new HashSet<>();
-    for (JsonNode e : events(last)) {
+    for (JsonNode e : events(pageSeq)) {
       JsonNode d = e.path("data");
-      if (d.has("swarm_id")
+      if (e.path("seq").asLong() <= pageSeq
+          && d.has("swarm_id")
           && d.has("node_id")
           && RENDERED.contains(e.path("event").asString())) {
         expected.add(e.path("seq").asString());

@@ -88,14 +88,22 @@ class BoardTerminalIT {
         .pollInterval(Duration.ofMillis(250))
         .until(() -> Files.exists(done) && !Files.readString(done).isBlank());
     assertThat(Files.readString(done).strip()).isEqualTo("0");
-    String screen = tmux("capture-pane", "-p", "-t", "live");
-    assertThat(screen)
-        .contains("NemoSpawn board: " + team)
-        .contains("TASKS (1)")
-        .contains("\\u001b[31mred");
-    // Every line fits the pane: nothing wrapped onto a line of its own.
-    assertThat(screen.lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(50));
-    assertThat(screen.lines()).noneMatch(l -> l.startsWith("fifty columns"));
+    // the shell writes the exit code without going through tmux, which may not have drawn all the
+    // frame's output from the pty yet: read the pane again until it has
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(() -> {
+          String screen = tmux("capture-pane", "-p", "-t", "live");
+          assertThat(screen)
+              .contains("NemoSpawn board: " + team)
+              .contains("TASKS (1)")
+              .contains("\\u001b[31mred");
+          // Every line fits the pane: nothing wrapped onto a line of its own.
+          assertThat(screen.lines())
+              .allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(50));
+          assertThat(screen.lines()).noneMatch(l -> l.startsWith("fifty columns"));
+        });
   }
 
   @Test

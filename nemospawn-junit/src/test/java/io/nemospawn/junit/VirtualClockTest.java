@@ -98,7 +98,7 @@ class VirtualClockTest {
   /**
    * The whole scenario on the clock: the agent dies, its lease expires, the watch pass reclaims
    * its task, and the leader's receive, waiting for the report that never comes, times out at its
-   * own deadline; all well under a second of real time.
+   * own deadline; all within {@link #REAL_BUDGET} of real time, far below the 631 s simulated.
    */
   @Test
   void aDeadAgentsTaskIsReclaimedAndAReceiveWaitingForItsReportTimesOut(
@@ -128,7 +128,7 @@ class VirtualClockTest {
     clock.advance(Duration.ofMinutes(1));
     assertThat(report.get(REAL_BUDGET.toSeconds(), TimeUnit.SECONDS)).isEmpty();
     assertThat(clock.elapsed()).isEqualTo(Duration.ofSeconds(631));
-    assertThat(Duration.ofNanos(System.nanoTime() - realStart)).isLessThan(Duration.ofSeconds(1));
+    assertThat(Duration.ofNanos(System.nanoTime() - realStart)).isLessThan(REAL_BUDGET);
   }
 
   @Test

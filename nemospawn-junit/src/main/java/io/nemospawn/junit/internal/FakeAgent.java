@@ -306,9 +306,10 @@ public final class FakeAgent {
             me,
             "--reason",
             "all tasks finished (" + done + " by me)");
+        // said at once: the leader may approve (which stops this process) before the next call ends
+        say("asked to shut down");
         call(
             "inbox", "send", "leader", "shutdown requested by " + me, "--team", team, "--from", me);
-        say("asked to shut down");
         askedShutdown = true;
       } else if (askedShutdown) {
         String state = call("lifecycle", "status", me, "--team", team, "--json")

@@ -150,6 +150,12 @@ class NimDeployerTest {
     NimDeployment stopped = d.stop(dep.endpointId());
     assertThat(stopped.status()).isEqualTo("stopped");
     assertThat(calls()).endsWith("rm", "-f", dep.containerId(), "---");
+    // the stand-in's rm only signals "the container" (a JVM, which takes a moment to exit)
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (NimDeployments.ready(dep.endpointUrl(), Duration.ofSeconds(1))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
     assertThat(NimDeployments.ready(dep.endpointUrl(), Duration.ofSeconds(1))).isFalse();
     assertThat(new NimDeployments(team).get(dep.endpointId()).status()).isEqualTo("stopped");
   }

@@ -57,7 +57,7 @@ class CodeswarmChannelsTest {
         // already terminated
       }
     }
-    Thread.sleep(500);
+    RouterPlane.awaitTerminated(handler.swarms());
     handler.swarms().close();
     ns.close();
   }

@@ -2,8 +2,10 @@ package io.nemospawn.server.codeswarm;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.server.ControlPlane;
+import io.nemospawn.server.swarm.Swarms;
 import io.nemospawn.spi.Durability;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -56,8 +58,27 @@ final class RouterPlane implements AutoCloseable {
         // terminated by the test
       }
     }
-    Thread.sleep(300);
+    awaitTerminated(handler.swarms());
     handler.swarms().close();
     ns.close();
+  }
+
+  /**
+   * Waits (at most 30 s) until every swarm is {@code terminated}: terminating runs in the
+   * background, and closing the service before it ends would cut it short and leave agents running.
+   */
+  static void awaitTerminated(Swarms swarms) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      boolean all = true;
+      for (var e : swarms.list().properties()) {
+        all &= e.getValue().path("status").asString().equals("terminated");
+      }
+      if (all) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    System.err.println("swarms not all terminated after 30 s: " + swarms.list());
   }
 }

@@ -13,8 +13,12 @@ import org.awaitility.Awaitility;
 
 /** A child process whose stdout lines are collected; stderr goes to a log file. */
 final class ChildProcess implements AutoCloseable {
+  /** How long {@link #awaitExit} waits for the last of stdout after the process exits. */
+  private static final Duration DRAIN = Duration.ofSeconds(20);
+
   final Process process;
   final List<String> lines = new CopyOnWriteArrayList<>();
+  private final Thread pump;
 
   private ChildProcess(Process process) {
     this.process = process;
@@ -33,6 +37,7 @@ final class ChildProcess implements AutoCloseable {
         "child-stdout-" + process.pid());
     t.setDaemon(true);
     t.start();
+    pump = t;
   }
 
   /** Starts {@link TransportPeerMain} with {@code args} in the current java. */
@@ -65,11 +70,13 @@ final class ChildProcess implements AutoCloseable {
     Awaitility.await().atMost(timeout).until(() -> lines.size() >= count);
   }
 
+  /** Waits for the exit, then for the pump to have read stdout to its end (the last lines). */
   int awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("child did not exit within " + timeout + "; printed " + lines);
     }
+    pump.join(DRAIN.toMillis());
     return process.exitValue();
   }
 

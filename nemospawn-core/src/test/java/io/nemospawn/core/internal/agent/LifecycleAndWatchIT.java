@@ -99,6 +99,11 @@ class LifecycleAndWatchIT {
     Task t = team.tasks().create("train");
     team.tasks().claim(t.id(), dying.id(), Duration.ofMinutes(10));
     assertThat(team.tasks().get(t.id()).state()).isEqualTo(TaskState.RUNNING);
+    // both sleeps started, or the shell would wait for one forked after the kill
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() ->
+            ProcessHandle.of(dying.info().pid()).orElseThrow().descendants().count() >= 2);
     ProcessHandle.of(dying.info().pid())
         .orElseThrow()
         .descendants()

@@ -36,7 +36,7 @@ class ZmqEnvelopeIT {
     return TransportContext.of(dir, TEAM)
         .withTransport(Transport.zmq())
         .withDurability(Durability.NONE)
-        .withSendTimeout(Duration.ofSeconds(2));
+        .withSendTimeout(Duration.ofSeconds(10)); // the handshake too; a loaded runner is slow
   }
 
   private static Message msg(String to, String body) {

@@ -39,7 +39,7 @@ class ZmqListenIT {
     return TransportContext.of(dataDir, TEAM)
         .withTransport(t)
         .withDurability(Durability.NONE)
-        .withSendTimeout(Duration.ofSeconds(2));
+        .withSendTimeout(Duration.ofSeconds(10)); // the handshake too; a loaded runner is slow
   }
 
   /** Returns the local addresses ({@code 0100007F:1F90}) of TCP sockets in LISTEN state. */
