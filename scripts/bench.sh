@@ -7,7 +7,8 @@
 #   tasks     create 1,000 tasks in-process, one create each and one createAll, durability none
 #             and fsync (one create each: none only; fsync costs two forced writes per task),
 #             beside NemoSpawn 1.0's own create function (scripts/tasks10.py, needs python3) in
-#             the same run, with the ratios; complete one task of 100,000
+#             the same run, with the ratios, and the bare system calls' floor for 1.0's format
+#             (scripts/create-floor.c, needs gcc); complete one task of 100,000
 #   asha      one report + shouldPrune step in a study of 100, 1,200 and 10,000 trials
 #   tpe       TPE ask+tell at trials 100 and 1,000 on hartmann6 (floats) and mixed (int, stepped
 #             float, ...), and Optuna 3.1's TPE on the same problems in the same run, with ratios
@@ -114,6 +115,21 @@ tasks10() {
   fi
 }
 
+# The floor under 1.0's format on this disk: 1,000 files created by bare system calls from C
+# (scripts/create-floor.c), when gcc is there.
+create_floor() {
+  local dir best
+  if ! command -v gcc >/dev/null 2>&1; then
+    echo "system-call floor: skipped (no gcc)"
+    return
+  fi
+  dir="$(mktemp -d)"
+  gcc -O2 -o "$dir/create-floor" "$root/scripts/create-floor.c"
+  best="$("$dir/create-floor" "$dir" 6 | awk '/^best:/ {print $2}')"
+  rm -rf "$dir"
+  echo "system-call floor (open O_EXCL + write + close, 1,000 files, C, 6 rounds): best $best ms"
+}
+
 # From JMH's full output of single-shot create benchmarks: each one's best and median shot, and
 # how many times faster than NemoSpawn 1.0 they are (best against best, median against median).
 ratios() {
@@ -143,6 +159,7 @@ for g in "${groups[@]}"; do
       echo "== tasks (ms; goals: create 1,000 >= 10x faster than NemoSpawn 1.0 with fsync off,"
       echo "   >= 2x with fsync on, in the same run; complete one of 100,000 <= 5 ms)"
       tasks10 before
+      create_floor
       # Single shots of 1,000 creates: 20 warm-up shots, so that the JIT has compiled the path (in
       # a driver, a createAll of 1,000 reaches its steady time after 20-30 shots).
       all="$(JMH_RUN='-f 1 -wi 20 -i 10' jmh_raw 'TaskGraphBenchmark.createAllTasks$' -p tasks=1000)"
