@@ -135,6 +135,10 @@ class IncrementalAskTest {
       if (rnd.nextInt(4) == 0 || op == 2999) {
         List<FrozenTrial> snap = storage.trials("s");
         assertThat(snap).hasSize(states.size());
+        // the same list until something changes, and immutable as List.copyOf sees it: the
+        // samplers' contexts (List.copyOf) and TPE's split cache (by identity) rely on both
+        assertThat(storage.trials("s")).isSameAs(snap);
+        assertThat(List.copyOf(snap)).isSameAs(snap);
         for (int i = 0; i < snap.size(); i++) {
           FrozenTrial t = snap.get(i);
           assertThat(t.number()).isEqualTo(i);

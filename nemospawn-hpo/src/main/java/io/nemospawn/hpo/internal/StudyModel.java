@@ -9,7 +9,6 @@ import io.nemospawn.hpo.TrialState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,7 @@ final class StudyModel {
     /**
      * The array behind the last snapshot and the change-log position it reflects: the next
      * snapshot copies it and refreezes only the trials changed since, so a study of 10,000 trials
-     * does not refreeze (and walk) every trial on each ask. Published arrays are never written.
+     * does not refreeze (and walk) every trial on each ask. The array is never written after.
      */
     FrozenTrial @Nullable [] lastFrozen;
 
@@ -289,7 +288,9 @@ final class StudyModel {
       s.lastFrozen = out;
       s.lastFrozenSource = s.logSource;
       s.lastFrozenVersion = s.logSize;
-      s.snapshot = Collections.unmodifiableList(Arrays.asList(out));
+      // List.of copies the array (one arraycopy) into the JDK's immutable list, which List.copyOf
+      // (SamplerContext, callers) hands back as it is instead of copying again
+      s.snapshot = List.of(out);
     }
     return s.snapshot;
   }
