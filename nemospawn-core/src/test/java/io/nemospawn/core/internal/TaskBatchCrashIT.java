@@ -1,7 +1,6 @@
 package io.nemospawn.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
@@ -12,7 +11,6 @@ import io.nemospawn.task.TaskState;
 import io.nemospawn.task.Tasks;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -74,37 +72,15 @@ class TaskBatchCrashIT {
           Integer.toString(BATCH),
           root,
           durability.name());
-      await()
-          .atMost(Duration.ofMinutes(2))
-          .pollInterval(Duration.ofMillis(5))
-          .until(() -> !child.isAlive() || Files.readString(out).contains("BEGIN"));
-      assertThat(Files.readString(out))
-          .as("child output; stderr: %s", Files.readString(Path.of(out + ".err")))
-          .contains("BEGIN");
-      if (rounds % 4 != 3) {
-        await()
-            .atMost(Duration.ofMinutes(2))
-            .pollInterval(Duration.ofMillis(1))
-            .until(() -> !child.isAlive()
-                || hasJournalEntry(teamDir)
-                || Files.readString(out).contains("END"));
-      }
-      long delay = random.nextInt((int) Math.max(5, windowMs));
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
-      await().atMost(Duration.ofMinutes(1)).until(() -> System.nanoTime() >= deadline);
-      child.destroyForcibly();
-      assertThat(child.waitFor(1, TimeUnit.MINUTES)).isTrue();
-      String printed = Files.readString(out);
-      int end = printed.indexOf("END ");
-      boolean finished = end >= 0;
+      CrashKills.Kill kill =
+          CrashKills.killAtRandom(child, out, teamDir, rounds % 4 != 3, random, windowMs, 5);
+      long delay = kill.delayMs();
+      boolean finished = kill.finished();
       if (finished) {
         // Finished before the kill: aim the next kills inside the batch.
-        windowMs = Math.max(
-            5,
-            TimeUnit.NANOSECONDS.toMillis(
-                Long.parseLong(printed.substring(end + 4).strip())));
+        windowMs = Math.max(5, kill.tookMs());
       }
-      boolean journaled = hasJournalEntry(teamDir);
+      boolean journaled = CrashKills.hasJournalEntry(teamDir);
       long left = batchFiles(teamDir);
       if (journaled && left > 0) {
         partial++;
@@ -124,7 +100,7 @@ class TaskBatchCrashIT {
           case 2 -> tasks.complete(root);
           default -> tasks.repair();
         }
-        assertThat(hasJournalEntry(teamDir)).as(what).isFalse();
+        assertThat(CrashKills.hasJournalEntry(teamDir)).as(what).isFalse();
         long batch = tasks.list().items().stream()
             .filter(t -> t.title().startsWith("batch "))
             .count();
@@ -173,15 +149,5 @@ class TaskBatchCrashIT {
       }
     }
     return n;
-  }
-
-  private static boolean hasJournalEntry(Path teamDir) throws Exception {
-    Path j = teamDir.resolve(GraphJournal.DIR);
-    if (!Files.isDirectory(j)) {
-      return false;
-    }
-    try (Stream<Path> s = Files.list(j)) {
-      return s.anyMatch(p -> !p.getFileName().toString().startsWith("."));
-    }
   }
 }

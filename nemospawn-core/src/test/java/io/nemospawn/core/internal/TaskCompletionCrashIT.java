@@ -1,7 +1,6 @@
 package io.nemospawn.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.nemospawn.NemoSpawn;
 import io.nemospawn.Team;
@@ -15,7 +14,6 @@ import io.nemospawn.task.Tasks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -71,39 +69,19 @@ class TaskCompletionCrashIT {
           g.teamId,
           g.root,
           fail ? "failed" : "done");
-      await()
-          .atMost(Duration.ofMinutes(2))
-          .pollInterval(Duration.ofMillis(5))
-          .until(() -> !child.isAlive() || Files.readString(out).contains("BEGIN"));
-      assertThat(Files.readString(out))
-          .as("child output; stderr: %s", Files.readString(Path.of(out + ".err")))
-          .contains("BEGIN");
       // Half the kills count from BEGIN (they may land while the update still reads), half from
       // the moment its journal entry appears (they land among its writes).
       boolean fromJournal = rounds % 4 < 2;
-      if (fromJournal) {
-        await()
-            .atMost(Duration.ofMinutes(2))
-            .pollInterval(Duration.ofMillis(1))
-            .until(() -> !child.isAlive()
-                || hasJournalEntry(g.teamDir)
-                || Files.readString(out).contains("END"));
-      }
-      long delay = random.nextInt((int) Math.max(20, windowMs));
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
-      await().atMost(Duration.ofMinutes(1)).until(() -> System.nanoTime() >= deadline);
-      child.destroyForcibly();
-      assertThat(child.waitFor(1, TimeUnit.MINUTES)).isTrue();
-      String printed = Files.readString(out);
-      int end = printed.indexOf("END ");
-      if (end >= 0) {
+      CrashKills.Kill kill =
+          CrashKills.killAtRandom(child, out, g.teamDir, fromJournal, random, windowMs, 20);
+      long delay = kill.delayMs();
+      if (kill.finished()) {
         // Finished before the kill: aim the next kills inside the operation.
-        windowMs = TimeUnit.NANOSECONDS.toMillis(
-            Long.parseLong(printed.substring(end + 4).strip()));
+        windowMs = kill.tookMs();
       }
 
       // What the kill left, before anyone looks at the team.
-      boolean journaled = hasJournalEntry(g.teamDir);
+      boolean journaled = CrashKills.hasJournalEntry(g.teamDir);
       Map<String, Task> left = readAll(g.teamDir);
       boolean rootMoved = left.get(g.root).state() != TaskState.RUNNING;
       long settled = g.dependents.stream()
@@ -116,7 +94,7 @@ class TaskCompletionCrashIT {
         partial++;
       }
       log.add("round " + rounds + (fail ? " fail" : " done") + ": killed " + delay + " ms after "
-          + (fromJournal ? "the journal entry" : "BEGIN") + ", finished " + (end >= 0)
+          + (fromJournal ? "the journal entry" : "BEGIN") + ", finished " + kill.finished()
           + ", journal " + journaled + ", root moved " + rootMoved + ", " + settled + "/"
           + g.settledIfApplied + " dependents settled");
 
@@ -145,7 +123,7 @@ class TaskCompletionCrashIT {
   }
 
   private void assertNothingStranded(Graph g, boolean fail, String what) throws Exception {
-    assertThat(hasJournalEntry(g.teamDir)).as(what).isFalse();
+    assertThat(CrashKills.hasJournalEntry(g.teamDir)).as(what).isFalse();
     Map<String, Task> all = readAll(g.teamDir);
     for (Task t : all.values()) {
       if (t.state() == TaskState.BLOCKED && !t.blockedBy().isEmpty()) {
@@ -242,16 +220,6 @@ class TaskCompletionCrashIT {
         + "],\n  \"metadata\": {},\n  \"created_at\": \"2026-11-21T19:00:00.000000+00:00\",\n"
         + "  \"updated_at\": \"2026-11-21T19:00:00.000000+00:00\"\n}\n";
     Files.writeString(dir.resolve(id + ".json"), json, StandardCharsets.UTF_8);
-  }
-
-  private static boolean hasJournalEntry(Path teamDir) throws Exception {
-    Path j = teamDir.resolve(GraphJournal.DIR);
-    if (!Files.isDirectory(j)) {
-      return false;
-    }
-    try (Stream<Path> s = Files.list(j)) {
-      return s.anyMatch(p -> !p.getFileName().toString().startsWith("."));
-    }
   }
 
   private static Map<String, Task> readAll(Path teamDir) throws Exception {
