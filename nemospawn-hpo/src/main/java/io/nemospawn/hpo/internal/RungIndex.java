@@ -118,7 +118,8 @@ final class RungIndex {
     if (old == null) {
       indexed++;
     }
-    double[] values = rungValues(t, old, contributedJson[number]);
+    Rungs rungs = rungValues(t, old, contributedJson[number]);
+    double[] values = rungs.values();
     // a running trial changes on every report, its rung values seldom: move only those that did
     for (int r = 0; r < Math.max(values.length, old == null ? 0 : old.length); r++) {
       boolean had = old != null && r < old.length && present(old, r);
@@ -136,7 +137,7 @@ final class RungIndex {
       }
     }
     contributed[number] = values;
-    contributedJson[number] = jsonOf(t, values.length);
+    contributedJson[number] = rungs.json();
     seen[number] = t;
     noteCompleted(t);
   }
@@ -153,7 +154,8 @@ final class RungIndex {
     List<Integer> counts = new ArrayList<>();
     for (int i = 0; i < trials.size(); i++) {
       FrozenTrial t = trials.get(i);
-      double[] values = rungValues(t, null, null);
+      Rungs rungs = rungValues(t, null, null);
+      double[] values = rungs.values();
       for (int r = 0; r < values.length; r++) {
         if (!present(values, r)) {
           continue;
@@ -175,7 +177,7 @@ final class RungIndex {
         indexed++;
       }
       contributed[t.number()] = values;
-      contributedJson[t.number()] = jsonOf(t, values.length);
+      contributedJson[t.number()] = rungs.json();
       seen[t.number()] = t;
       noteCompleted(t);
     }
@@ -187,18 +189,18 @@ final class RungIndex {
     }
   }
 
+  /** A trial's rung values by rung, and the stored text each was parsed from (null: none). */
+  private record Rungs(double[] values, @Nullable String[] json) {}
+
   /**
    * A trial's rung values by rung; a rung it has no value at is marked by a NaN whose bits are
-   * {@link #ABSENT}, so that a stored NaN (a foreign writer's) still counts as a value.
+   * {@link #ABSENT}, so that a stored NaN (a foreign writer's) still counts as a value. Text equal
+   * to {@code oldJson}'s is not parsed again: its value is taken from {@code old}.
    */
-  private static double[] rungValues(
+  private static Rungs rungValues(
       FrozenTrial t, double @Nullable [] old, @Nullable String @Nullable [] oldJson) {
-    int rungs = 0;
-    while (t.systemAttrs().containsKey(rungKey(rungs))) {
-      rungs++;
-    }
     // Keys may have gaps (a foreign writer); read every rung key the trial has.
-    int max = rungs;
+    int max = 0;
     for (String k : t.systemAttrs().keySet()) {
       if (k.startsWith("completed_rung_")) {
         try {
@@ -209,8 +211,10 @@ final class RungIndex {
       }
     }
     double[] v = new double[max];
+    @Nullable String[] texts = new String[max];
     for (int r = 0; r < max; r++) {
       String json = t.systemAttrs().get(rungKey(r));
+      texts[r] = json;
       if (json == null) {
         v[r] = ABSENT;
       } else if (old != null && oldJson != null && r < oldJson.length && json.equals(oldJson[r])) {
@@ -219,16 +223,7 @@ final class RungIndex {
         v[r] = Double.parseDouble(json);
       }
     }
-    return v;
-  }
-
-  /** The stored text of trial t's first {@code rungs} rung values (null where it has none). */
-  private static @Nullable String[] jsonOf(FrozenTrial t, int rungs) {
-    @Nullable String[] json = new String[rungs];
-    for (int r = 0; r < rungs; r++) {
-      json[r] = t.systemAttrs().get(rungKey(r));
-    }
-    return json;
+    return new Rungs(v, texts);
   }
 
   private static final String[] RUNG_KEYS = new String[64];
