@@ -96,9 +96,14 @@ class WebCommandTest {
     assertThat(again.stop()).isZero();
   }
 
+  /**
+   * Whether something listens on the loopback port. With nothing there, Linux can still hand the
+   * connecting socket that very port as its own (the freed port is in the ephemeral range) and
+   * connect it to itself (a TCP simultaneous open): that is no listener.
+   */
   static boolean canConnect(int port) {
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-      return true;
+      return s.getLocalPort() != port;
     } catch (java.io.IOException e) {
       return false;
     }
