@@ -208,10 +208,10 @@ class LoadGeneratorTest {
   void aStreamIsReadToItsEndAfterDoneSoItsConnectionIsReusedAndItsLatencyEndsAtDone()
       throws Exception {
     // The server sends [DONE], then ends the chunked body 300 ms later. Closing the answer at
-    // [DONE] would cancel it: the JDK client then closes the connection, and about one request
-    // in 40,000 (measured, concurrency 4) raced a connection the pool had already taken back and
-    // failed with "header parser received no bytes". Read to its end, one connection serves
-    // every request in turn, and the latency still ends at [DONE].
+    // [DONE] cancels it and drops its connection (four connections for four requests), and about
+    // one request in 40,000 (measured, concurrency 4) then failed on a kept-alive connection
+    // closed under it ("header parser received no bytes"). Read to its end, one connection
+    // serves every request in turn, and the latency still ends at [DONE].
     java.util.Set<Integer> clientPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
