@@ -207,8 +207,8 @@ class LoadGeneratorTest {
   @Test
   void aStreamIsReadToItsEndAfterDoneSoItsConnectionIsReusedAndItsLatencyEndsAtDone()
       throws Exception {
-    // The server sends [DONE], then ends the chunked body 300 ms later. Closing the answer at
-    // [DONE] cancels it and drops its connection (four connections for four requests), and about
+    // The server sends [DONE], then ends the chunked body 1.5 s later. Closing the answer at
+    // [DONE] cancels it and drops its connection (three connections for three requests), and about
     // one request in 40,000 (measured, concurrency 4) then failed on a kept-alive connection
     // closed under it ("header parser received no bytes"). Read to its end, one connection
     // serves every request in turn, and the latency still ends at [DONE].
@@ -229,7 +229,7 @@ class LoadGeneratorTest {
                 + "data: [DONE]\n\n")
             .getBytes(StandardCharsets.UTF_8));
         out.flush();
-        Thread.sleep(300);
+        Thread.sleep(1500);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -240,19 +240,18 @@ class LoadGeneratorTest {
       LoadReport r = new LoadGenerator(
               LoadGenerator.Options.of("127.0.0.1:" + server.getAddress().getPort(), "m")
                   .withConcurrency(List.of(1))
-                  .withRequests(4))
+                  .withRequests(3))
           .run(LoadGenerator.Progress.none());
       double wallMs = (System.nanoTime() - t0) / 1e6;
       LoadReport.Level l = r.levels().get(0);
       assertThat(l.errors()).isEmpty();
-      assertThat(l.succeeded()).isEqualTo(4);
+      assertThat(l.succeeded()).isEqualTo(3);
       assertThat(clientPorts).as("one kept-alive connection").hasSize(1);
-      assertThat(wallMs).as("each request waited for the end of its body").isGreaterThan(1200.0);
+      assertThat(wallMs).as("each request waited for the end of its body").isGreaterThan(4500.0);
       LoadReport.Figures f = l.figures();
       assertThat(f).isNotNull();
-      // Each answer took at least 300 ms to end; the latency is measured to [DONE], so the sum of
-      // the four is below the level's wall time less the four 300 ms tails.
-      assertThat(f.latencyMean() * 4).isLessThan(wallMs - 1200.0);
+      // Each body ended 1.5 s after [DONE]; a latency measured to the end would be longer.
+      assertThat(f.latencyP99()).as("measured to [DONE]").isLessThan(1500.0);
       assertThat(f.outputTokensPerSecond()).isPositive();
     } finally {
       server.stop(0);
