@@ -18,6 +18,15 @@ import org.slf4j.LoggerFactory;
 public class ProcessRuntime implements AgentRuntime {
   private static final Logger log = LoggerFactory.getLogger(ProcessRuntime.class);
 
+  /**
+   * util-linux's {@code setsid}, when the machine has it (Debian and RHEL do), from the system's
+   * directories only: never a program of that name found earlier on a user's PATH.
+   */
+  private static final Optional<String> SETSID = java.util.stream.Stream.of(
+          "/usr/bin/setsid", "/bin/setsid")
+      .filter(f -> java.nio.file.Files.isExecutable(java.nio.file.Path.of(f)))
+      .findFirst();
+
   @Override
   public String name() {
     return "process";
@@ -35,7 +44,12 @@ public class ProcessRuntime implements AgentRuntime {
 
   /** Starts {@code command} (the agent's, or the agent's inside a sandbox) under the wrapper. */
   protected Launched startWrapped(Launch launch, List<String> command) {
-    List<String> argv = LaunchScript.wrap(launch.exitFile(), List.of(), command);
+    List<String> argv = new java.util.ArrayList<>();
+    // Its own session and process group (setsid execs in place: the pid stays), so that a stop
+    // reaches a child the agent forks as it exits (ProcessTree), and a terminal's Ctrl-C or
+    // hang-up in the spawning shell never reaches the agent.
+    SETSID.ifPresent(argv::add);
+    argv.addAll(LaunchScript.wrap(launch.exitFile(), List.of(), command));
     ProcessBuilder pb = new ProcessBuilder(argv)
         .directory(launch.workDir().toFile())
         .redirectErrorStream(true)

@@ -16,6 +16,13 @@ import java.util.concurrent.TimeoutException;
  * Finds an agent's process again by pid and start time (so a reused pid is never mistaken for the
  * agent) and stops a whole process tree: TERM to the descendants, then the root, a grace period,
  * then KILL to whatever is left, descendants found again at that point included.
+ *
+ * <p>A root that leads its own process group (the process runtime starts it with {@code setsid};
+ * a tmux pane leads its own) has its group stopped with it: a child the agent forks as it exits is
+ * reparented out of the tree before any scan of descendants can see it, but it stays in the group.
+ * Members are found in {@code /proc} (Linux) and signalled one by one, never by group id, and only
+ * those that started after the root and are not the group's number itself: a group id is not reused
+ * while a member lives, so nothing else can match.
  */
 public final class ProcessTree {
   /** Start times read twice from /proc can differ by a clock tick; tolerate that much. */
@@ -49,27 +56,63 @@ public final class ProcessTree {
    */
   public static void terminate(ProcessHandle root, Duration grace) {
     long deadline = System.nanoTime() + grace.toNanos();
-    Set<ProcessHandle> all = new LinkedHashSet<>(root.descendants().toList());
+    Instant rootStart = startOf(root);
+    long group = processGroup(root.pid()) == root.pid() ? root.pid() : -1;
+    Set<ProcessHandle> all = new LinkedHashSet<>(tree(root, group, rootStart));
     all.forEach(ProcessHandle::destroy);
     awaitAll(new ArrayList<>(all), half(deadline));
     // Children that forked while we waited are found again.
-    Set<ProcessHandle> late = new LinkedHashSet<>(root.descendants().toList());
+    Set<ProcessHandle> late = new LinkedHashSet<>(tree(root, group, rootStart));
     late.forEach(ProcessHandle::destroy);
     all.addAll(late);
     root.destroy();
     all.add(root);
     awaitAll(new ArrayList<>(all), deadline);
-    List<ProcessHandle> left = new ArrayList<>();
+    Set<ProcessHandle> left = new LinkedHashSet<>();
     for (ProcessHandle p : all) {
       if (p.isAlive()) {
         left.add(p);
       }
     }
-    if (root.isAlive()) {
-      left.addAll(root.descendants().toList());
-    }
+    left.addAll(tree(root, group, rootStart));
     left.forEach(ProcessHandle::destroyForcibly);
-    awaitAll(left, System.nanoTime() + Duration.ofSeconds(10).toNanos());
+    awaitAll(new ArrayList<>(left), System.nanoTime() + Duration.ofSeconds(10).toNanos());
+  }
+
+  /** The root's live descendants and, when {@code group > 0}, the other members of its group. */
+  private static List<ProcessHandle> tree(ProcessHandle root, long group, Instant rootStart) {
+    List<ProcessHandle> t = new ArrayList<>(root.descendants().toList());
+    if (group > 0) {
+      Set<Long> known = new java.util.HashSet<>();
+      t.forEach(p -> known.add(p.pid()));
+      ProcessHandle.allProcesses()
+          .filter(p -> p.pid() != group && !known.contains(p.pid()))
+          .filter(p -> processGroup(p.pid()) == group)
+          .filter(p -> !startOf(p).isBefore(rootStart.minus(START_TOLERANCE)))
+          .forEach(t::add);
+    }
+    return t;
+  }
+
+  /**
+   * Returns the process group of a live process, from {@code /proc/PID/stat}; -1 when it is gone
+   * or the OS has no {@code /proc}.
+   */
+  static long processGroup(long pid) {
+    String stat;
+    try {
+      stat = java.nio.file.Files.readString(
+          java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+    } catch (java.io.IOException | SecurityException e) {
+      return -1;
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so from the last ')'.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ", 4);
+    try {
+      return f.length >= 3 ? Long.parseLong(f[2]) : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private static long half(long deadline) {

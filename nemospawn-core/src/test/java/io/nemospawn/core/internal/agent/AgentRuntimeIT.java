@@ -171,6 +171,30 @@ class AgentRuntimeIT {
     assertThat(b.awaitExit(Duration.ofSeconds(30))).isTrue();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"tmux", "process", "sandbox"})
+  void stopAlsoEndsAChildTheAgentForksAsItExits(String runtime) throws Exception {
+    // On TERM the agent starts a child and exits at once: the child is reparented away from the
+    // agent's tree before any scan of descendants can see it, but stays in the agent's process
+    // group, which stop ends too. Its command line carries a number unique to this run.
+    long marker = 4_000_000 + ProcessHandle.current().pid() % 1_000_000;
+    Agent a = team.spawn(AgentSpec.builder("forker")
+        .runtime(runtime)
+        .command(
+            "/bin/sh",
+            "-c",
+            "trap 'sleep " + marker + " & exit 0' TERM; echo READY;"
+                + " while :; do sleep 0.1; done")
+        .build());
+    await().atMost(Duration.ofSeconds(30)).until(() -> log(a).contains("READY"));
+    a.stop(Duration.ofSeconds(4));
+    assertThat(a.isAlive()).isFalse();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> ProcessHandle.allProcesses()
+            .noneMatch(p -> p.info().commandLine().orElse("").endsWith("sleep " + marker)));
+  }
+
   @Test
   void nudgeTypesLiterallyIntoATmuxPaneAndSeesIt() throws Exception {
     Agent a = team.spawn(AgentSpec.builder("reader")
