@@ -17,12 +17,14 @@ import java.util.concurrent.TimeoutException;
  * agent) and stops a whole process tree: TERM to the descendants, then the root, a grace period,
  * then KILL to whatever is left, descendants found again at that point included.
  *
- * <p>A root that leads its own process group (the process runtime starts it with {@code setsid};
- * a tmux pane leads its own) has its group stopped with it: a child the agent forks as it exits is
- * reparented out of the tree before any scan of descendants can see it, but it stays in the group.
- * Members are found in {@code /proc} (Linux) and signalled one by one, never by group id, and only
- * those that started after the root and are not the group's number itself: a group id is not reused
- * while a member lives, so nothing else can match.
+ * <p>The process groups that the root or any of its descendants lead are stopped with the tree: a
+ * child an agent forks as it exits is reparented out of the tree before any scan of descendants
+ * can see it, but it stays in its group. The process runtime starts its root with {@code setsid},
+ * bubblewrap's {@code --new-session} gives the sandboxed agent its own group, and a tmux pane leads
+ * its own. Members are found in {@code /proc} (Linux) and signalled one by one, never by group id,
+ * and only those that started after the root and are not a group's number itself: a group id is
+ * not reused while a member lives, so nothing else can match. A root that does not lead its group
+ * shares the spawner's, which is never followed.
  */
 public final class ProcessTree {
   /** Start times read twice from /proc can differ by a clock tick; tolerate that much. */
@@ -57,12 +59,12 @@ public final class ProcessTree {
   public static void terminate(ProcessHandle root, Duration grace) {
     long deadline = System.nanoTime() + grace.toNanos();
     Instant rootStart = startOf(root);
-    long group = processGroup(root.pid()) == root.pid() ? root.pid() : -1;
-    Set<ProcessHandle> all = new LinkedHashSet<>(tree(root, group, rootStart));
+    Set<Long> groups = new java.util.HashSet<>();
+    Set<ProcessHandle> all = new LinkedHashSet<>(tree(root, groups, rootStart));
     all.forEach(ProcessHandle::destroy);
     awaitAll(new ArrayList<>(all), half(deadline));
     // Children that forked while we waited are found again.
-    Set<ProcessHandle> late = new LinkedHashSet<>(tree(root, group, rootStart));
+    Set<ProcessHandle> late = new LinkedHashSet<>(tree(root, groups, rootStart));
     late.forEach(ProcessHandle::destroy);
     all.addAll(late);
     root.destroy();
@@ -74,20 +76,30 @@ public final class ProcessTree {
         left.add(p);
       }
     }
-    left.addAll(tree(root, group, rootStart));
+    left.addAll(tree(root, groups, rootStart));
     left.forEach(ProcessHandle::destroyForcibly);
     awaitAll(new ArrayList<>(left), System.nanoTime() + Duration.ofSeconds(10).toNanos());
   }
 
-  /** The root's live descendants and, when {@code group > 0}, the other members of its group. */
-  private static List<ProcessHandle> tree(ProcessHandle root, long group, Instant rootStart) {
+  /**
+   * Returns the root's live descendants and the other members of the groups in {@code groups},
+   * after adding to it the groups that the root or a descendant leads now (a group stays followed
+   * once its leader has exited).
+   */
+  private static List<ProcessHandle> tree(ProcessHandle root, Set<Long> groups, Instant rootStart) {
     List<ProcessHandle> t = new ArrayList<>(root.descendants().toList());
-    if (group > 0) {
-      Set<Long> known = new java.util.HashSet<>();
-      t.forEach(p -> known.add(p.pid()));
+    Set<Long> known = new java.util.HashSet<>();
+    known.add(root.pid());
+    t.forEach(p -> known.add(p.pid()));
+    for (long pid : known) {
+      if (processGroup(pid) == pid) {
+        groups.add(pid);
+      }
+    }
+    if (!groups.isEmpty()) {
       ProcessHandle.allProcesses()
-          .filter(p -> p.pid() != group && !known.contains(p.pid()))
-          .filter(p -> processGroup(p.pid()) == group)
+          .filter(p -> !known.contains(p.pid()) && !groups.contains(p.pid()))
+          .filter(p -> groups.contains(processGroup(p.pid())))
           .filter(p -> !startOf(p).isBefore(rootStart.minus(START_TOLERANCE)))
           .forEach(t::add);
     }
