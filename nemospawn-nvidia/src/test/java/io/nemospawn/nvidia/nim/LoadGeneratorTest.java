@@ -210,9 +210,8 @@ class LoadGeneratorTest {
     // The server sends [DONE], then ends the chunked body 1.5 s later. Closing the answer at
     // [DONE] cancels it and drops its connection (three connections for three requests), and at
     // concurrency 4 about one request in 20,000 (measured: 8 in 150,000) then failed on a
-    // kept-alive connection
-    // closed under it ("header parser received no bytes"). Read to its end, one connection
-    // serves every request in turn, and the latency still ends at [DONE].
+    // kept-alive connection closed under it ("header parser received no bytes"). Read to its
+    // end, one connection serves every request in turn, and the latency still ends at [DONE].
     java.util.Set<Integer> clientPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
