@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -24,6 +27,29 @@ import org.junit.jupiter.api.Test;
  */
 class LoadGeneratorTest {
   private static final WordModel MODEL = WordModel.train(WordModel.builtInCorpus());
+
+  /** A JDK HTTP server on a free loopback port with one route; closing it ends its handlers. */
+  private record Loopback(HttpServer server, ExecutorService handlers) implements AutoCloseable {
+    static Loopback serve(int threads, String path, HttpHandler handler) throws IOException {
+      HttpServer server =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+      ExecutorService handlers = Executors.newFixedThreadPool(threads);
+      server.setExecutor(handlers);
+      server.createContext(path, handler);
+      server.start();
+      return new Loopback(server, handlers);
+    }
+
+    int port() {
+      return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+      handlers.shutdownNow();
+    }
+  }
 
   @Test
   void streamingFiguresMatchTheServersKnownDelays() throws Exception {
@@ -153,11 +179,7 @@ class LoadGeneratorTest {
     // loaded machine), the rest answer after 60 ms: the latency figures are those of the 60 ms
     // answers only.
     AtomicInteger n = new AtomicInteger();
-    HttpServer server =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-    java.util.concurrent.ExecutorService handlers = Executors.newFixedThreadPool(8);
-    server.setExecutor(handlers);
-    server.createContext("/v1/chat/completions", ex -> {
+    try (Loopback server = Loopback.serve(8, "/v1/chat/completions", ex -> {
       try (ex) {
         ex.getRequestBody().readAllBytes();
         int i = n.getAndIncrement();
@@ -172,18 +194,15 @@ class LoadGeneratorTest {
                 .getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, b.length);
         ex.getResponseBody().write(b);
-      } catch (InterruptedException | java.io.IOException e) {
+      } catch (InterruptedException | IOException e) {
         // the client gave up: that is the timeout under test
       }
-    });
-    server.start();
-    try {
-      LoadReport r = new LoadGenerator(
-              LoadGenerator.Options.of("127.0.0.1:" + server.getAddress().getPort(), "m")
-                  .withApi(LoadGenerator.Api.CHAT, false)
-                  .withConcurrency(List.of(3))
-                  .withRequests(9)
-                  .withTimeout(Duration.ofSeconds(3)))
+    })) {
+      LoadReport r = new LoadGenerator(LoadGenerator.Options.of("127.0.0.1:" + server.port(), "m")
+              .withApi(LoadGenerator.Api.CHAT, false)
+              .withConcurrency(List.of(3))
+              .withRequests(9)
+              .withTimeout(Duration.ofSeconds(3)))
           .run(LoadGenerator.Progress.none());
       LoadReport.Level l = r.levels().get(0);
       assertThat(l.succeeded()).isEqualTo(3);
@@ -198,10 +217,7 @@ class LoadGeneratorTest {
           .isLessThan(3000.0);
       assertThat(f.latencyMean()).isGreaterThanOrEqualTo(60.0).isLessThan(3000.0);
       assertThat(f.latencyP99()).isLessThan(3000.0);
-    } finally {
-      server.stop(0);
-      handlers.shutdownNow(); // ends the hanging answers' sleeps
-    }
+    } // closing ends the hanging answers' sleeps
   }
 
   @Test
@@ -213,11 +229,7 @@ class LoadGeneratorTest {
     // kept-alive connection closed under it ("header parser received no bytes"). Read to its
     // end, one connection serves every request in turn, and the latency still ends at [DONE].
     java.util.Set<Integer> clientPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    HttpServer server =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-    java.util.concurrent.ExecutorService handlers = Executors.newFixedThreadPool(2);
-    server.setExecutor(handlers);
-    server.createContext("/v1/chat/completions", ex -> {
+    try (Loopback server = Loopback.serve(2, "/v1/chat/completions", ex -> {
       try (ex) {
         ex.getRequestBody().readAllBytes();
         clientPorts.add(ex.getRemoteAddress().getPort());
@@ -233,14 +245,11 @@ class LoadGeneratorTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    });
-    server.start();
-    try {
+    })) {
       long t0 = System.nanoTime();
-      LoadReport r = new LoadGenerator(
-              LoadGenerator.Options.of("127.0.0.1:" + server.getAddress().getPort(), "m")
-                  .withConcurrency(List.of(1))
-                  .withRequests(3))
+      LoadReport r = new LoadGenerator(LoadGenerator.Options.of("127.0.0.1:" + server.port(), "m")
+              .withConcurrency(List.of(1))
+              .withRequests(3))
           .run(LoadGenerator.Progress.none());
       double wallMs = (System.nanoTime() - t0) / 1e6;
       LoadReport.Level l = r.levels().get(0);
@@ -253,9 +262,6 @@ class LoadGeneratorTest {
       // Each body ended 1.5 s after [DONE]; a latency measured to the end would be longer.
       assertThat(f.latencyP99()).as("measured to [DONE]").isLessThan(1500.0);
       assertThat(f.outputTokensPerSecond()).isPositive();
-    } finally {
-      server.stop(0);
-      handlers.shutdownNow();
     }
   }
 
