@@ -4,9 +4,13 @@ import io.nemospawn.AgentLaunchException;
 import io.nemospawn.spi.AgentRuntime;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +26,8 @@ public class ProcessRuntime implements AgentRuntime {
    * util-linux's {@code setsid}, when the machine has it (Debian and RHEL do), from the system's
    * directories only: never a program of that name found earlier on a user's PATH.
    */
-  private static final Optional<String> SETSID = java.util.stream.Stream.of(
-          "/usr/bin/setsid", "/bin/setsid")
-      .filter(f -> java.nio.file.Files.isExecutable(java.nio.file.Path.of(f)))
+  private static final Optional<String> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
+      .filter(f -> Files.isExecutable(Path.of(f)))
       .findFirst();
 
   @Override
@@ -44,7 +47,7 @@ public class ProcessRuntime implements AgentRuntime {
 
   /** Starts {@code command} (the agent's, or the agent's inside a sandbox) under the wrapper. */
   protected Launched startWrapped(Launch launch, List<String> command) {
-    List<String> argv = new java.util.ArrayList<>();
+    List<String> argv = new ArrayList<>();
     // Its own session and process group (setsid execs in place: the pid stays), so that a stop
     // reaches a child the agent forks as it exits (ProcessTree), and a terminal's Ctrl-C or
     // hang-up in the spawning shell never reaches the agent.

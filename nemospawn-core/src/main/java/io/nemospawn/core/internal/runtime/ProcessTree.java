@@ -1,8 +1,12 @@
 package io.nemospawn.core.internal.runtime;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -59,7 +63,7 @@ public final class ProcessTree {
   public static void terminate(ProcessHandle root, Duration grace) {
     long deadline = System.nanoTime() + grace.toNanos();
     Instant rootStart = startOf(root);
-    Set<Long> groups = new java.util.HashSet<>();
+    Set<Long> groups = new HashSet<>();
     Set<ProcessHandle> all = new LinkedHashSet<>(tree(root, groups, rootStart));
     all.forEach(ProcessHandle::destroy);
     awaitAll(new ArrayList<>(all), half(deadline));
@@ -88,7 +92,7 @@ public final class ProcessTree {
    */
   private static List<ProcessHandle> tree(ProcessHandle root, Set<Long> groups, Instant rootStart) {
     List<ProcessHandle> t = new ArrayList<>(root.descendants().toList());
-    Set<Long> known = new java.util.HashSet<>();
+    Set<Long> known = new HashSet<>();
     known.add(root.pid());
     t.forEach(p -> known.add(p.pid()));
     for (long pid : known) {
@@ -113,9 +117,8 @@ public final class ProcessTree {
   static long processGroup(long pid) {
     String stat;
     try {
-      stat = java.nio.file.Files.readString(
-          java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
-    } catch (java.io.IOException | SecurityException e) {
+      stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    } catch (IOException | SecurityException e) {
       return -1;
     }
     // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so from the last ')'.
