@@ -162,7 +162,7 @@ for g in "${groups[@]}"; do
       create_floor
       # Single shots of 1,000 creates: 20 warm-up shots, so that the JIT has compiled the path (in
       # a driver, a createAll of 1,000 reaches its steady time after 20-30 shots).
-      all="$(JMH_RUN='-f 1 -wi 20 -i 10' jmh_raw 'TaskGraphBenchmark.createAllTasks$' -p tasks=1000)"
+      all="$(JMH_RUN='-f 1 -wi 20 -i 10' jmh_raw 'TaskGraphBenchmark.createAllTasks' -p tasks=1000)"
       one="$(JMH_RUN='-f 1 -wi 20 -i 10' jmh_raw 'TaskGraphBenchmark.createTasks$' \
         -p tasks=1000 -p durability=NONE)"
       echo "$all" | summary

@@ -288,20 +288,30 @@ final class DependentsIndex {
     for (String dep : blockedBy) {
       edges.put(dep, List.of(taskId));
     }
-    addEdges(edges);
+    addEdges(edges, false);
   }
 
   /**
    * Records the edges of new tasks: for each dependency, the new tasks that depend on it. Each
    * entry is read and written once, however many new tasks name it.
+   *
+   * @param unforced write the entries without forcing them, whatever the durability: for a batch
+   *     that forces them later ({@link #fileOf} names them)
    */
-  void addEdges(Map<String, ? extends Collection<String>> dependentsByDependency) {
+  void addEdges(
+      Map<String, ? extends Collection<String>> dependentsByDependency, boolean unforced) {
+    RecordStore to = unforced ? bulk : store;
     dependentsByDependency.forEach((dep, added) -> {
       Set<String> ds = new LinkedHashSet<>(dependents(dep));
       if (ds.addAll(added)) {
-        writeDependents(dep, ds);
+        to.write(file(dep), node(dep, ds));
       }
     });
+  }
+
+  /** The index entry of a task's dependents. */
+  Path fileOf(String taskId) {
+    return file(taskId);
   }
 
   /**
@@ -374,10 +384,6 @@ final class DependentsIndex {
     }
     // A file written while we rebuilt changes the mtime, so the next validation looks again.
     writeMeta(count, mtimeBefore);
-  }
-
-  private void writeDependents(String taskId, Set<String> dependents) {
-    store.write(file(taskId), node(taskId, dependents));
   }
 
   private static ObjectNode node(String taskId, Collection<String> dependents) {

@@ -35,6 +35,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -73,6 +74,7 @@ public final class FileTasks implements Tasks {
   private final DependentsIndex index;
   private final GraphJournal journal;
   private final Set<Path> unreadableEntries = ConcurrentHashMap.newKeySet();
+  private final BatchBarriers barriers = new BatchBarriers();
   private final List<TaskHook> hooks;
 
   public FileTasks(TeamContext ctx) {
@@ -142,103 +144,80 @@ public final class FileTasks implements Tasks {
     }
   }
 
-  /** The journal operation of a batch of creations (see {@link #insertBatch}). */
+  /** The journal operation of a batch of creations undone if it dies ({@link #insertBatch}). */
   static final String CREATE_BATCH = "task.create_batch";
 
   /**
-   * Creates the tasks of a graph of more than one task under the graph lock, as one batch: a
-   * journal entry names the ids first, then every task file is written in place (exclusive
-   * create, one write, no temp file) without forcing, the
-   * dependents index is updated once per dependency, the audit lines are appended in one write,
-   * and (in durability FSYNC) all the files are forced at once. Only then is the entry removed.
-   * If the process dies before that, the next operation removes the batch's tasks ({@link
-   * #rollBackBatch}): all or nothing, as a failure here does.
+   * The journal operation of a batch of creations that is durable through its entry, which holds
+   * every record (durability FSYNC where the boot id is known; see {@link BatchBarriers}).
+   */
+  static final String CREATE_COMMITTED = "task.create_committed";
+
+  /** How many ids a batch draws for one task before it gives up (each clash is retried). */
+  private static final int MAX_ID_ATTEMPTS = 1_000;
+
+  /**
+   * Creates the tasks of a graph of more than one task under the graph lock, as one batch: every
+   * record is planned, a journal entry is written, then every task file is written in place
+   * (exclusive create, one write, no temp file) without forcing, the dependents index is updated
+   * once per dependency and the audit lines are appended in one write.
+   *
+   * <ul>
+   *   <li>Durability NONE, or FSYNC where the boot id is unknown: the entry names the ids; with
+   *       FSYNC all the files are forced at once before it is removed. If the process dies before
+   *       that, the next operation removes the batch's tasks ({@link #rollBackBatch}).
+   *   <li>FSYNC on a system with a boot id: the entry holds every record and is forced: the batch
+   *       is durable from then on. Once the files are written the entry is renamed unforced and
+   *       {@link BatchBarriers} forces the files in the background, then removes it. If the
+   *       process dies first, or the machine stops, the next operation writes what is missing
+   *       ({@link #rollForwardBatch}).
+   * </ul>
+   *
+   * All or nothing, as a failure here is.
    */
   private Map<String, Task> insertBatch(
       TaskGraph graph, List<String> order, Map<String, Task> existing) {
     Instant now = ctx.now();
     String stamp = StateFormat.formatTimestamp(now);
-    Map<String, String> ids = new LinkedHashMap<>();
+    boolean durable = ctx.store().durability() == Durability.FSYNC;
+    Optional<String> boot = durable ? BatchBarriers.bootId() : Optional.empty();
     Set<String> drawn = new HashSet<>();
+    Map<String, String> ids = new LinkedHashMap<>();
     for (String key : order) {
-      String id;
-      do {
-        id = StateFormat.newId("task");
-      } while (!drawn.add(id));
-      ids.put(key, id);
+      ids.put(key, freshId(drawn));
     }
-    ObjectNode e = Json.object();
-    e.put("version", 1);
-    e.put("op", CREATE_BATCH);
-    e.put("created_at", stamp);
-    Json.putList(e, "task_ids", new ArrayList<>(ids.values()));
-    Path entry = journal.begin(e, now);
+    Map<String, Task> planned = plan(graph, order, existing, ids, now);
+    Path entry = journal.begin(batchEntry(stamp, planned, boot), now);
     Map<String, Task> created = new LinkedHashMap<>();
     Map<String, List<String>> edges = new LinkedHashMap<>();
     List<AuditJournal.Line> lines = new ArrayList<>(order.size());
     List<Path> files = new ArrayList<>(order.size());
-    boolean durable = ctx.store().durability() == Durability.FSYNC;
     try {
       for (String key : order) {
-        TaskSpec s = inOrder(graph.nodes(), key);
-        List<String> deps = new ArrayList<>(s.blockedBy());
-        TaskState state = TaskState.PENDING;
-        Map<String, Object> metadata = new LinkedHashMap<>(s.metadata());
-        for (String d : s.blockedBy()) {
-          state = initialState(state, inOrder(existing, d), metadata);
+        Task t = inOrder(planned, key);
+        int attempts = 1;
+        while (!ctx.store().createInPlace(file(t.id()), TaskCodec.encode(Json.object(), t))) {
+          if (++attempts > MAX_ID_ATTEMPTS) {
+            throw new IllegalStateException("Could not draw a free task id after " + MAX_ID_ATTEMPTS
+                + " attempts; the id space is exhausted");
+          }
+          // The id was taken by a writer that takes no lock: the entry must name the new one
+          // (and hold the records after it that depend on it) before its file exists.
+          ids.put(key, freshId(drawn));
+          planned = plan(graph, order, existing, ids, now);
+          t = inOrder(planned, key);
+          ctx.store().write(entry, batchEntry(stamp, planned, boot));
         }
-        for (String k : graph.edges().getOrDefault(key, List.of())) {
-          // The topological order creates every key before the keys that depend on it.
-          Task dep = inOrder(created, k);
-          deps.add(dep.id());
-          state = initialState(state, dep, metadata);
+        created.put(key, t);
+        files.add(file(t.id()));
+        for (String d : new LinkedHashSet<>(t.blockedBy())) {
+          edges.computeIfAbsent(d, x -> new ArrayList<>()).add(t.id());
         }
-        TaskState initial = state;
-        String planned = ids.get(key);
-        String[] next = {planned};
-        Task[] made = new Task[1];
-        String id = ctx.store()
-            .createInPlaceWithFreshId(
-                () -> {
-                  String i = next[0];
-                  if (i == null) {
-                    // The planned id was taken (by a writer that takes no lock): the entry must
-                    // name the new one before its file exists.
-                    do {
-                      i = StateFormat.newId("task");
-                    } while (!drawn.add(i));
-                    ids.put(key, i);
-                    Json.putList(e, "task_ids", new ArrayList<>(ids.values()));
-                    ctx.store().write(entry, e);
-                  }
-                  next[0] = null;
-                  return i;
-                },
-                this::file,
-                i -> {
-                  made[0] = new Task(
-                      i,
-                      ctx.teamId(),
-                      s.title(),
-                      s.description(),
-                      s.owner(),
-                      initial,
-                      deps,
-                      metadata,
-                      Lease.none(),
-                      now,
-                      now);
-                  return TaskCodec.encode(Json.object(), made[0]);
-                });
-        created.put(key, made[0]);
-        files.add(file(id));
-        for (String d : new java.util.LinkedHashSet<>(deps)) {
-          edges.computeIfAbsent(d, x -> new ArrayList<>()).add(id);
-        }
-        lines.add(new AuditJournal.Line(s.owner(), createDetails(id, initial, deps)));
+        lines.add(
+            new AuditJournal.Line(t.owner(), createDetails(t.id(), t.state(), t.blockedBy())));
       }
-      index.addEdges(edges);
-      if (durable) {
+      index.addEdges(edges, boot.isPresent());
+      if (durable && boot.isEmpty()) {
         AtomicFiles.forceAll(files);
       }
       ctx.auditAll("task.create", lines);
@@ -253,9 +232,188 @@ public final class FileTasks implements Tasks {
       journal.end(entry);
       throw ex;
     }
-    journal.end(entry);
+    if (boot.isPresent()) {
+      Path unforced = journal.markUnforced(entry, boot.get());
+      List<Path> toForce = barrierFiles(created.values());
+      barriers.schedule(unforced, () -> toForce, journal::reopen);
+    } else {
+      journal.end(entry);
+    }
     index.recordWrites(created.size());
     return created;
+  }
+
+  private static String freshId(Set<String> drawn) {
+    String id;
+    do {
+      id = StateFormat.newId("task");
+    } while (!drawn.add(id));
+    return id;
+  }
+
+  /**
+   * The records of a batch under the ids given: its order creates every key before the keys that
+   * depend on it, so a record depends only on the ids of the keys before it.
+   */
+  private Map<String, Task> plan(
+      TaskGraph graph,
+      List<String> order,
+      Map<String, Task> existing,
+      Map<String, String> ids,
+      Instant now) {
+    Map<String, Task> planned = new LinkedHashMap<>();
+    for (String key : order) {
+      TaskSpec s = inOrder(graph.nodes(), key);
+      List<String> deps = new ArrayList<>(s.blockedBy());
+      TaskState state = TaskState.PENDING;
+      Map<String, Object> metadata = new LinkedHashMap<>(s.metadata());
+      for (String d : s.blockedBy()) {
+        state = initialState(state, inOrder(existing, d), metadata);
+      }
+      for (String k : graph.edges().getOrDefault(key, List.of())) {
+        Task dep = inOrder(planned, k);
+        deps.add(dep.id());
+        state = initialState(state, dep, metadata);
+      }
+      planned.put(
+          key,
+          new Task(
+              inOrder(ids, key),
+              ctx.teamId(),
+              s.title(),
+              s.description(),
+              s.owner(),
+              state,
+              deps,
+              metadata,
+              Lease.none(),
+              now,
+              now));
+    }
+    return planned;
+  }
+
+  /** A batch's journal entry: the ids, and every record when the batch is durable through it. */
+  private ObjectNode batchEntry(String stamp, Map<String, Task> planned, Optional<String> boot) {
+    ObjectNode e = Json.object();
+    e.put("version", 1);
+    e.put("op", boot.isPresent() ? CREATE_COMMITTED : CREATE_BATCH);
+    e.put("created_at", stamp);
+    Json.putList(e, "task_ids", planned.values().stream().map(Task::id).toList());
+    if (boot.isPresent()) {
+      e.put("boot_id", boot.get());
+      tools.jackson.databind.node.ArrayNode records = e.putArray("records");
+      planned.values().forEach(t -> records.add(TaskCodec.encode(Json.object(), t)));
+    }
+    return e;
+  }
+
+  /**
+   * The files a batch's barrier forces: each task's, and the index entry of each dependency
+   * (written without forcing, as {@link DependentsIndex#addEdges} does in a batch).
+   */
+  private List<Path> barrierFiles(Collection<Task> tasks) {
+    List<Path> files = new ArrayList<>(tasks.size());
+    Set<String> deps = new LinkedHashSet<>();
+    for (Task t : tasks) {
+      files.add(file(t.id()));
+      deps.addAll(t.blockedBy());
+    }
+    deps.forEach(d -> files.add(index.fileOf(d)));
+    return files;
+  }
+
+  /** The barrier files of an unforced entry that another process of this boot left. */
+  private List<Path> barrierFiles(Path unforced) {
+    ObjectNode e = ctx.store().read(unforced);
+    return barrierFiles(committedRecords(e).stream().map(TaskCodec::decode).toList());
+  }
+
+  /**
+   * Waits until the background barriers of this handle's batches have made their files durable.
+   *
+   * @return false when {@code timeout} passed first
+   */
+  boolean awaitBarriers(Duration timeout) {
+    return barriers.await(timeout);
+  }
+
+  /**
+   * The records of a committed batch's entry, each checked to be a task of this team.
+   *
+   * @throws InvalidJournalEntryException when the entry does not hold them
+   */
+  private List<ObjectNode> committedRecords(ObjectNode e) {
+    List<ObjectNode> records = new ArrayList<>();
+    try {
+      if (!(e.get("records") instanceof tools.jackson.databind.node.ArrayNode a)) {
+        throw new IllegalArgumentException("field 'records' must be a list of task records");
+      }
+      for (tools.jackson.databind.JsonNode r : a) {
+        if (!(r instanceof ObjectNode o)) {
+          throw new IllegalArgumentException("field 'records' must hold task records only");
+        }
+        Task t = TaskCodec.decode(o);
+        StateFormat.requireId("task id", t.id());
+        if (!ctx.teamId().equals(t.teamId())) {
+          throw new IllegalArgumentException("its record of task " + t.id() + " belongs to team "
+              + StateFormat.printable(t.teamId()));
+        }
+        records.add(o);
+      }
+    } catch (RuntimeException ex) {
+      throw new InvalidJournalEntryException(
+          ex instanceof StateException se
+              ? RecordStore.reasonOf(se)
+              : Objects.toString(ex.getMessage(), ex.toString()));
+    }
+    return records;
+  }
+
+  /**
+   * Finishes a committed batch of creations whose process died, or whose files a stopped machine
+   * may have lost: writes again each task file of the batch that is missing or cannot be read
+   * (a task file that reads is left as it is: it may have changed since), forces them all with
+   * FSYNC, rebuilds the index and removes the entry. Idempotent.
+   */
+  private String rollForwardBatch(Path entryFile, ObjectNode e) {
+    List<ObjectNode> records = committedRecords(e);
+    List<Path> files = new ArrayList<>(records.size());
+    int written = 0;
+    for (ObjectNode r : records) {
+      Path f = file(Json.text(r, "task_id", ""));
+      files.add(f);
+      boolean intact;
+      try {
+        // A fresh empty file (a write cut short) reads as absent.
+        intact = ctx.store().readIfExists(f).isPresent();
+      } catch (StateException ex) {
+        if (!f.equals(ex.path())) {
+          throw new InvalidJournalEntryException("cannot read " + f + ": " + ex.getMessage());
+        }
+        intact = false; // torn by a power loss: only this batch writes it without a lock
+      }
+      if (!intact) {
+        ctx.store().checkChange(f, "change " + f.getFileName());
+        AtomicFiles.write(f, Json.bytes(r), Durability.NONE);
+        written++;
+      }
+    }
+    index.rebuild();
+    if (ctx.store().durability() == Durability.FSYNC) {
+      AtomicFiles.forceAll(files);
+    }
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("journal_entry", entryFile.getFileName().toString());
+    details.put("tasks", records.size());
+    details.put("tasks_written", written);
+    ctx.audit("task.create_rolled_forward", "", details);
+    journal.end(entryFile);
+    String done = "rolled forward the committed creation of " + records.size()
+        + " tasks (journal entry " + entryFile.getFileName() + "): wrote " + written
+        + " missing or torn task file(s)";
+    log.info("Team {}: {}", ctx.teamId(), done);
+    return done;
   }
 
   /**
@@ -417,10 +575,20 @@ public final class FileTasks implements Tasks {
    * show its half-done state. The common case is one directory listing and no lock.
    */
   private void settlePending() {
-    if (journal.hasPending()) {
+    GraphJournal.Scan scan = journal.scan();
+    if (scan.pending()) {
       try (StateLock lock = open()) {
         // open() rolled it forward.
       }
+    } else {
+      adopt(scan);
+    }
+  }
+
+  /** Schedules the barriers of this boot's unforced entries that an ended process left. */
+  private void adopt(GraphJournal.Scan scan) {
+    for (Path u : scan.unforced()) {
+      barriers.schedule(u, () -> barrierFiles(u), journal::reopen);
     }
   }
 
@@ -935,7 +1103,9 @@ public final class FileTasks implements Tasks {
     StateLock lock = lock();
     try {
       index.validate();
-      if (journal.hasPending()) {
+      GraphJournal.Scan scan = journal.scan();
+      adopt(scan);
+      if (scan.pending()) {
         for (Path e : journal.entries()) {
           try {
             rollForward(e);
@@ -981,6 +1151,9 @@ public final class FileTasks implements Tasks {
     }
     if (CREATE_BATCH.equals(Json.text(e, "op", ""))) {
       return rollBackBatch(entryFile, e);
+    }
+    if (CREATE_COMMITTED.equals(Json.text(e, "op", ""))) {
+      return rollForwardBatch(entryFile, e);
     }
     try {
       id = StateFormat.requireId("task id", Json.text(e, "task_id", ""));
@@ -1085,6 +1258,10 @@ public final class FileTasks implements Tasks {
         if (CREATE_BATCH.equals(Json.text(n, "op", ""))) {
           what = "a creation of " + n.path("task_ids").size() + " tasks in one batch was"
               + " interrupted; its tasks are removed (all or nothing)";
+        } else if (CREATE_COMMITTED.equals(Json.text(n, "op", ""))) {
+          what = "a creation of " + n.path("task_ids").size() + " tasks in one batch was"
+              + " committed, but its task files may not all be on disk (the process or the"
+              + " machine stopped); they are written again from the entry";
         } else {
           taskId = Json.text(n, "task_id", "");
           what = "an update of task " + StateFormat.printable(taskId) + " from "

@@ -23,14 +23,22 @@ import io.nemospawn.task.TaskState;
 import io.nemospawn.task.Tasks;
 import io.nemospawn.topology.GpuSnapshot;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A team backed by its directory; every call reads or writes the files. Thread-safe. */
 public final class FileTeam implements Team {
+  private static final Logger log = LoggerFactory.getLogger(FileTeam.class);
+
+  /** How long closing waits for the background barriers of its batches ({@link BatchBarriers}). */
+  private static final Duration BARRIER_WAIT = Duration.ofSeconds(60);
+
   /** The directory of the GPU metrics snapshots. */
   static final String METRICS = "metrics";
 
@@ -216,6 +224,13 @@ public final class FileTeam implements Team {
     closed = true;
     try {
       try {
+        if (!tasks.awaitBarriers(BARRIER_WAIT)) {
+          log.warn(
+              "Team {}: the task files of a batch are still being forced to disk after {} s;"
+                  + " the next process to open the team finishes it",
+              id(),
+              BARRIER_WAIT.toSeconds());
+        }
         supervisor.close();
       } finally {
         inbox.close();

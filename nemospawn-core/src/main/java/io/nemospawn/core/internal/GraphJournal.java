@@ -8,8 +8,12 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -20,7 +24,10 @@ import tools.jackson.databind.node.ObjectNode;
  * an entry still present when the graph lock is next taken belongs to an operation that died
  * part-way, and the lock's new holder finishes it (roll forward; see {@link FileTasks}). A batch
  * of creations ({@code "op": "task.create_batch"}, the ids and their {@code created_at}) is undone
- * instead: its task files are removed (roll back).
+ * instead: its task files are removed (roll back). A committed batch ({@code "op":
+ * "task.create_committed"}, every record, durability FSYNC) is durable through its entry: it is
+ * rolled forward (missing or torn task files written again), and once its files are written the
+ * entry is renamed {@code <name>_<boot id>.unforced} until {@link BatchBarriers} has forced them.
  *
  * <pre>
  * .journal/&lt;timestamp&gt;_&lt;8 hex&gt;.json   {"version": 1, "op": "task.update", "task_id": ...,
@@ -48,27 +55,109 @@ final class GraphJournal {
   }
 
   /**
-   * Returns whether any entry is present: a directory listing, no file read. Safe without the
-   * lock, as a hint that the lock should be taken to roll forward.
+   * Suffix of a committed batch of creations whose task files are written but not yet forced
+   * ({@link BatchBarriers}): {@code <stamp>_<8 hex>_<boot id>.unforced}. Such an entry is pending
+   * (to be rolled forward) only when its boot id is not the current one.
    */
-  boolean hasPending() {
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.json")) {
+  static final String UNFORCED = ".unforced";
+
+  /**
+   * What one listing of the directory found: whether an entry must be rolled forward, and the
+   * entries of this boot that await their barrier.
+   */
+  record Scan(boolean pending, List<Path> unforced) {}
+
+  /**
+   * Lists the directory once, no file read. Safe without the lock, as a hint that the lock should
+   * be taken to roll forward.
+   */
+  Scan scan() {
+    boolean pending = false;
+    List<Path> unforced = new ArrayList<>();
+    Optional<String> boot = BatchBarriers.bootId();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
       for (Path p : s) {
-        if (!p.getFileName().toString().startsWith(".")) {
-          return true;
+        String n = p.getFileName().toString();
+        if (n.startsWith(".")) {
+          continue;
+        }
+        if (n.endsWith(".json")) {
+          pending = true;
+        } else if (n.endsWith(UNFORCED)) {
+          if (boot.isPresent() && boot.get().equals(bootOf(n))) {
+            unforced.add(p);
+          } else {
+            pending = true;
+          }
         }
       }
-      return false;
     } catch (NoSuchFileException e) {
-      return false;
+      return new Scan(false, List.of());
     } catch (IOException e) {
       throw new StateException(dir, "Cannot list " + dir + ": " + e, e);
     }
+    return new Scan(pending, unforced);
   }
 
-  /** Returns the entries in the order they were written (by name: a timestamp first). */
+  /** Returns whether any entry must be rolled forward ({@link #scan}). */
+  boolean hasPending() {
+    return scan().pending();
+  }
+
+  /** The boot id in an unforced entry's name: what follows its last '_'. */
+  private static String bootOf(String name) {
+    String base = name.substring(0, name.length() - UNFORCED.length());
+    return base.substring(base.lastIndexOf('_') + 1);
+  }
+
+  /**
+   * Returns the entries to roll forward in the order they were written (by name: a timestamp
+   * first): every {@code .json} one and every unforced one of another boot.
+   */
   List<Path> entries() {
-    return RecordStore.jsonFiles(dir);
+    List<Path> out = new ArrayList<>(RecordStore.jsonFiles(dir));
+    Optional<String> boot = BatchBarriers.bootId();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*" + UNFORCED)) {
+      for (Path p : s) {
+        String n = p.getFileName().toString();
+        if (!n.startsWith(".") && !(boot.isPresent() && boot.get().equals(bootOf(n)))) {
+          out.add(p);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return out;
+    } catch (IOException e) {
+      throw new StateException(dir, "Cannot list " + dir + ": " + e, e);
+    }
+    out.sort(Comparator.comparing(p -> p.getFileName().toString()));
+    return out;
+  }
+
+  /**
+   * Renames a committed batch's entry to the unforced form of boot {@code boot}, not forced: if a
+   * power loss undoes the rename, the entry is rolled forward as an interrupted batch, which writes
+   * only what is missing.
+   */
+  Path markUnforced(Path entry, String boot) {
+    String n = entry.getFileName().toString();
+    Path to = dir.resolve(n.substring(0, n.length() - ".json".length()) + "_" + boot + UNFORCED);
+    return move(entry, to);
+  }
+
+  /** Renames an unforced entry back to an ordinary pending one, for the next lock holder. */
+  void reopen(Path unforced) {
+    String n = unforced.getFileName().toString();
+    String base = n.substring(0, n.length() - UNFORCED.length());
+    move(unforced, dir.resolve(base.substring(0, base.lastIndexOf('_')) + ".json"));
+  }
+
+  private static Path move(Path from, Path to) {
+    try {
+      return Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new StateException(
+          from, "Cannot rename journal entry " + from + " to " + to + ": " + e, e);
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import io.nemospawn.task.TaskState;
 import io.nemospawn.task.Tasks;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -26,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * s); most kills are timed from the moment its journal entry appears, so they land among its
  * writes. After each kill the next ordinary operation of another process (a list, a create, a
  * completion of the existing task, or a repair, in turn) must leave the batch all there or not
- * there at all: no journal entry, no task file of the batch if it did not finish, a clean {@code
- * check()} (the dependents index agrees with the files), and completing the existing task
+ * there at all: no journal entry, no task file of the batch if it did not finish and was not
+ * committed, every task of it if it was (durability FSYNC: the whole entry was written), a clean
+ * {@code check()} (the dependents index agrees with the files), and completing the existing task
  * unblocks exactly the batch's dependents that exist.
  */
 class TaskBatchCrashIT {
@@ -81,13 +83,17 @@ class TaskBatchCrashIT {
         windowMs = Math.max(5, kill.tookMs());
       }
       boolean journaled = CrashKills.hasJournalEntry(teamDir);
+      // With FSYNC (and a boot id) a batch whose whole entry is written is committed: it is
+      // rolled forward, never back.
+      boolean committed = committedEntry(teamDir);
       long left = batchFiles(teamDir);
       if (journaled && left > 0) {
         partial++;
       }
       String what = "round " + rounds + " (" + durability + "): killed " + delay
           + " ms after " + (rounds % 4 != 3 ? "the journal entry" : "BEGIN") + ", finished "
-          + finished + ", journal " + journaled + ", " + left + " batch files";
+          + finished + ", journal " + journaled + (committed ? " (committed)" : "") + ", " + left
+          + " batch files";
       log.add(what);
 
       int op = rounds % 4;
@@ -100,6 +106,8 @@ class TaskBatchCrashIT {
           case 2 -> tasks.complete(root);
           default -> tasks.repair();
         }
+        // An entry of this boot left unforced is made durable in the background.
+        assertThat(((FileTasks) tasks).awaitBarriers(Duration.ofMinutes(1))).isTrue();
         assertThat(CrashKills.hasJournalEntry(teamDir)).as(what).isFalse();
         long batch = tasks.list().items().stream()
             .filter(t -> t.title().startsWith("batch "))
@@ -108,7 +116,9 @@ class TaskBatchCrashIT {
         if (finished) {
           assertThat(batch).as(what).isEqualTo(BATCH);
         }
-        if (journaled) {
+        if (committed) {
+          assertThat(batch).as(what + ": a committed batch is rolled forward").isEqualTo(BATCH);
+        } else if (journaled) {
           assertThat(batch)
               .as(what + ": a batch that had not finished is rolled back")
               .isZero();
@@ -149,5 +159,25 @@ class TaskBatchCrashIT {
       }
     }
     return n;
+  }
+
+  /** Whether the journal holds a committed batch: unforced, or whole and not yet renamed. */
+  private static boolean committedEntry(Path teamDir) throws Exception {
+    Path j = teamDir.resolve(GraphJournal.DIR);
+    if (!Files.isDirectory(j)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.list(j)) {
+      for (Path p : s.toList()) {
+        String n = p.getFileName().toString();
+        if (n.endsWith(GraphJournal.UNFORCED)
+            || (n.endsWith(".json")
+                && !n.startsWith(".")
+                && Files.readString(p).contains(FileTasks.CREATE_COMMITTED))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 }

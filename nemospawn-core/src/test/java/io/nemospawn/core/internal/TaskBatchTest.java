@@ -17,6 +17,7 @@ import io.nemospawn.task.Tasks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -85,7 +86,9 @@ class TaskBatchTest {
           .isEqualTo(t);
     }
     assertThat(tasks.list().items()).hasSize(3 + specs.size());
-    // No journal entry is left; the index knows the new edges: completing "open" unblocks both.
+    // No journal entry is left once the barrier has run; the index knows the new edges:
+    // completing "open" unblocks both.
+    assertThat(((FileTasks) tasks).awaitBarriers(Duration.ofMinutes(1))).isTrue();
     assertThat(journalEntries(team)).isEmpty();
     assertThat(tasks.check().problems()).isEmpty();
     tasks.complete(open.id());

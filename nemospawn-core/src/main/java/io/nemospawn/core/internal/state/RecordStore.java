@@ -176,14 +176,15 @@ public final class RecordStore {
   }
 
   /**
-   * Same as {@link #createWithFreshId(Supplier, Function, Function)}, but each record is written
-   * in place and not forced ({@link AtomicFiles#createNewInPlace}): for a batch whose journal entry
-   * removes what a crash leaves, and which makes its records durable all at once ({@link
-   * AtomicFiles#forceAll}).
+   * Creates a record in place, not forced ({@link AtomicFiles#createNewInPlace}), only if no file
+   * of that name exists: for a batch whose journal entry settles what a crash leaves, and which
+   * makes its records durable all at once.
+   *
+   * @return false when the file exists already; nothing was written
    */
-  public String createInPlaceWithFreshId(
-      Supplier<String> ids, Function<String, Path> fileFor, Function<String, ObjectNode> make) {
-    return createWithFreshId(ids, fileFor, make, AtomicFiles::createNewInPlace);
+  public boolean createInPlace(Path file, ObjectNode node) {
+    guard.check(file, "create " + file.getFileName());
+    return AtomicFiles.createNewInPlace(file, Json.bytes(node));
   }
 
   private String createWithFreshId(
