@@ -55,9 +55,22 @@ public class TaskGraphBenchmark {
     Tasks team;
     List<TaskSpec> specs;
 
+    /**
+     * One directory per trial, holding the shots' data directories, as scripts/tasks10.py holds
+     * 1.0's: a new directory made straight in a large, old {@code /tmp} made every file created in
+     * it several times slower on the ext4 VM of docs/benchmarks.md (about 200 ms per 1,000 against
+     * 20-30 ms one level down), which timed the disk's allocator rather than the store.
+     */
+    Path root;
+
+    @Setup(Level.Trial)
+    public void makeRoot() throws IOException {
+      root = Files.createTempDirectory("nemospawn-bench-");
+    }
+
     @Setup(Level.Invocation)
     public void setUp() throws IOException {
-      dir = Files.createTempDirectory("nemospawn-bench-");
+      dir = Files.createTempDirectory(root, "shot-");
       ns = NemoSpawn.builder().dataDir(dir).durability(durability).open();
       handle = ns.newTeam("bench").create();
       team = handle.tasks();
@@ -83,12 +96,17 @@ public class TaskGraphBenchmark {
       }
     }
 
-    @TearDown(Level.Trial)
     public void removeAll() throws IOException {
       for (Path p : made) {
         FileTrees.deleteOrThrow(p);
       }
       made.clear();
+    }
+
+    @TearDown(Level.Trial)
+    public void removeRoot() throws IOException {
+      removeAll();
+      FileTrees.deleteOrThrow(root);
     }
   }
 

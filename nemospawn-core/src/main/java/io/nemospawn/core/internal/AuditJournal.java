@@ -78,6 +78,11 @@ public final class AuditJournal implements AuditLog {
     appendAll(event, teamId, List.of(new Line(agentId, details)));
   }
 
+  /** The current audit file, which appends extend. */
+  public Path file() {
+    return layout.auditFile();
+  }
+
   /** One line of {@link #appendAll}: the agent and the details. */
   public record Line(String agentId, Map<String, Object> details) {}
 
@@ -87,6 +92,15 @@ public final class AuditJournal implements AuditLog {
    * other as separate appends would; no other writer's line comes between them.
    */
   public void appendAll(String event, String teamId, List<Line> lines) {
+    appendAll(event, teamId, lines, durability == Durability.FSYNC);
+  }
+
+  /**
+   * Same as {@link #appendAll(String, String, List)}, forced only if {@code force}: for a batch
+   * that forces {@link #file()} later itself. A rotation forces the file it rotates (durability
+   * FSYNC), so forcing the current file then covers lines appended before it.
+   */
+  public void appendAll(String event, String teamId, List<Line> lines, boolean force) {
     if (lines.isEmpty()) {
       return;
     }
@@ -111,6 +125,9 @@ public final class AuditJournal implements AuditLog {
           long size = ch.size();
           if (size >= maxBytes) {
             AuditChain.Tail t = tailOf(ch, file, fileKey(file), size);
+            if (durability == Durability.FSYNC) {
+              ch.force(false); // it may hold a batch's lines appended unforced
+            }
             ch.close();
             Files.move(file, layout.dataDir().resolve(AuditChain.rotatedName(t.seq())));
             cached = null;
@@ -140,7 +157,7 @@ public final class AuditJournal implements AuditLog {
           while (buf.hasRemaining()) {
             at += ch.write(buf, at);
           }
-          if (durability == Durability.FSYNC) {
+          if (force) {
             ch.force(false);
           }
           cached = new Cached(key, at, prev);

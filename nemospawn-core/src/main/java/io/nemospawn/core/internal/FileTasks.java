@@ -220,7 +220,11 @@ public final class FileTasks implements Tasks {
       if (durable && boot.isEmpty()) {
         AtomicFiles.forceAll(files);
       }
-      ctx.auditAll("task.create", lines);
+      if (boot.isPresent()) {
+        ctx.auditAllUnforced("task.create", lines); // forced by the barrier
+      } else {
+        ctx.auditAll("task.create", lines);
+      }
     } catch (RuntimeException ex) {
       // All or nothing: remove what this call created; the index is rebuilt from the files.
       Failures undo = new Failures();
@@ -309,8 +313,8 @@ public final class FileTasks implements Tasks {
   }
 
   /**
-   * The files a batch's barrier forces: each task's, and the index entry of each dependency
-   * (written without forcing, as {@link DependentsIndex#addEdges} does in a batch).
+   * The files a batch's barrier forces: each task's, the index entry of each dependency and the
+   * audit file (all written without forcing in a batch that defers its barrier).
    */
   private List<Path> barrierFiles(Collection<Task> tasks) {
     List<Path> files = new ArrayList<>(tasks.size());
@@ -320,6 +324,7 @@ public final class FileTasks implements Tasks {
       deps.addAll(t.blockedBy());
     }
     deps.forEach(d -> files.add(index.fileOf(d)));
+    files.add(ctx.auditFile());
     return files;
   }
 
@@ -406,6 +411,8 @@ public final class FileTasks implements Tasks {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("journal_entry", entryFile.getFileName().toString());
     details.put("tasks", records.size());
+    details.put(
+        "task_ids", records.stream().map(r -> Json.text(r, "task_id", "")).toList());
     details.put("tasks_written", written);
     ctx.audit("task.create_rolled_forward", "", details);
     journal.end(entryFile);

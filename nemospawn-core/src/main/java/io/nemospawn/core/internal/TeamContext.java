@@ -85,4 +85,17 @@ public record TeamContext(
   public void auditAll(String event, java.util.List<AuditJournal.Line> lines) {
     audit.appendAll(event, teamId, lines);
   }
+
+  /**
+   * Appends them without forcing, whatever the durability, for a batch that forces {@link
+   * #auditFile()} itself afterwards.
+   */
+  public void auditAllUnforced(String event, java.util.List<AuditJournal.Line> lines) {
+    audit.appendAll(event, teamId, lines, false);
+  }
+
+  /** The current audit file. */
+  public Path auditFile() {
+    return audit.file();
+  }
 }
