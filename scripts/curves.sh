@@ -3,7 +3,8 @@
 # per group in docs/img/curves-GROUP.svg, log-log, points at the mean, bars from the fastest to the
 # slowest measured iteration, the machine and its load average (before and after) in the title.
 #
-#   tasks     create N tasks (single shot, whole batch); complete one task of N   (-p tasks=)
+#   tasks     create N tasks (single shot, whole batch); complete one task of N; claim and
+#             complete one task of N                                               (-p tasks=)
 #   messages  receive N unread (single shot); receive 4,000 unread after N read
 #             (-p messages=, -p history=)
 #   agents    one broadcast to N agents; N agents claiming 200 tasks at once   (-p agents=)
@@ -141,8 +142,8 @@ measure() {
   start=$SECONDS
   case "$group" in
     tasks)
-      require_param 'TaskGraphBenchmark.(create|complete)' tasks
-      jmh tasks 'TaskGraphBenchmark.(create|complete)' -p durability=NONE -p tasks="$tasks_sizes" ;;
+      require_param 'TaskGraphBenchmark.(createTasks|createAllTasks|completeOne|claimAndCompleteOne)$' tasks
+      jmh tasks 'TaskGraphBenchmark.(createTasks|createAllTasks|completeOne|claimAndCompleteOne)$' -p durability=NONE -p tasks="$tasks_sizes" ;;
     messages)
       require_param 'InboxBenchmark.receive$' messages
       require_param 'InboxBenchmark.receiveAfterHistory' history
@@ -168,7 +169,9 @@ draw() {
     tasks)
       plot tasks 'N tasks in the team' -l createAll='create N tasks, one createAll (whole batch)' \
         -l create='create N tasks, one create each (whole batch)' \
-        -l complete='complete one task of N' tasks:"$out/tasks.json" ;;
+        -l complete='complete one task of N' \
+        -l claimAndComplete='claim the oldest open task of N (100 open) and complete it' \
+        tasks:"$out/tasks.json" ;;
     messages)
       plot messages 'N messages' -l receiveAfterHistory='receive 4,000 unread after N read' \
         -l receive='receive N unread (whole batch)' \

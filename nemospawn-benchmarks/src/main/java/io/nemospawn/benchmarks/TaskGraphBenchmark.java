@@ -178,13 +178,40 @@ public class TaskGraphBenchmark {
     return s.tasks.list();
   }
 
+  /** A team in a temporary data directory, whose task files a state writes directly. */
+  @SuppressWarnings("NullAway.Init") // set by openTeam, which each subclass's @Setup calls first
+  abstract static class OnDisk {
+    Path dir;
+    NemoSpawn ns;
+    Tasks graph;
+    Path tasksDir;
+    String teamId;
+
+    /** Opens a fresh data directory and team; the caller writes the task files, then uses them. */
+    Team openTeam(Durability durability) throws IOException {
+      dir = Files.createTempDirectory("nemospawn-bench-");
+      ns = NemoSpawn.builder().dataDir(dir).durability(durability).open();
+      Team team = ns.newTeam("bench").create();
+      teamId = team.id();
+      tasksDir = team.dir().resolve("tasks");
+      Files.createDirectories(tasksDir);
+      return team;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+      ns.close();
+      FileTrees.deleteOrThrow(dir);
+    }
+  }
+
   /**
    * A team of {@code tasks} tasks: half pending roots, each with one blocked dependent. The files
    * are written directly (as another tool would), so the first operation rebuilds the index; both
    * happen once per trial.
    */
   @State(Scope.Benchmark)
-  public static class Sized {
+  public static class Sized extends OnDisk {
     @Param({"NONE", "FSYNC"})
     public Durability durability;
 
@@ -192,21 +219,11 @@ public class TaskGraphBenchmark {
     @Param({"10000"})
     public int tasks;
 
-    Path dir;
-    NemoSpawn ns;
-    Tasks graph;
-    Path tasksDir;
-    String teamId;
     int next;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-      dir = Files.createTempDirectory("nemospawn-bench-");
-      ns = NemoSpawn.builder().dataDir(dir).durability(durability).open();
-      io.nemospawn.Team team = ns.newTeam("bench").create();
-      teamId = team.id();
-      tasksDir = team.dir().resolve("tasks");
-      Files.createDirectories(tasksDir);
+      Team team = openTeam(durability);
       for (int i = 0; i < roots(); i++) {
         write(i);
       }
@@ -245,20 +262,19 @@ public class TaskGraphBenchmark {
       return String.format("task-%08x", i);
     }
 
-    private static void write(Path dir, String team, String id, String status, String dep)
+    static void write(Path dir, String team, String id, String status, String dep)
         throws IOException {
-      String json = "{\n  \"task_id\": \"" + id + "\",\n  \"team_id\": \"" + team + "\",\n"
+      Files.writeString(
+          dir.resolve(id + ".json"), json(team, id, status, dep), StandardCharsets.UTF_8);
+    }
+
+    /** A task record as NemoSpawn 1.0 writes it. */
+    static String json(String team, String id, String status, String dep) {
+      return "{\n  \"task_id\": \"" + id + "\",\n  \"team_id\": \"" + team + "\",\n"
           + "  \"title\": \"" + id + "\",\n  \"agent_id\": null,\n  \"status\": \"" + status
           + "\",\n  \"blocked_by\": [" + (dep.isEmpty() ? "" : "\n    \"" + dep + "\"\n  ")
           + "],\n  \"metadata\": {},\n  \"created_at\": \"2026-11-21T19:00:00.000000+00:00\",\n"
           + "  \"updated_at\": \"2026-11-21T19:00:00.000000+00:00\"\n}\n";
-      Files.writeString(dir.resolve(id + ".json"), json, StandardCharsets.UTF_8);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws IOException {
-      ns.close();
-      FileTrees.deleteOrThrow(dir);
     }
   }
 
@@ -268,5 +284,64 @@ public class TaskGraphBenchmark {
   @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public Task completeOne(Sized s) {
     return s.graph.complete(Sized.root(s.next++));
+  }
+
+  /**
+   * A team of {@code tasks} tasks for claims: {@code open} pending tasks, the rest done, all
+   * written directly (as another tool would), so that the first operation rebuilds the index and
+   * the first claim the open-tasks log, once per trial.
+   */
+  @State(Scope.Benchmark)
+  public static class Claims extends OnDisk {
+    /** The size of the team. */
+    @Param({"10000"})
+    public int tasks;
+
+    /** How many of its tasks are pending; the rest are done. */
+    @Param({"100"})
+    public int open;
+
+    int left;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+      Team team = openTeam(Durability.NONE);
+      for (int i = 0; i < tasks; i++) {
+        Sized.write(tasksDir, teamId, Sized.root(i), i < tasks - open ? "done" : "pending", "");
+      }
+      graph = team.tasks();
+      left = open;
+    }
+
+    /**
+     * Before an invocation, outside its time: once every open task has been claimed and
+     * completed, creates {@code open} new pending ones (a done task stays done), so the team grows
+     * by one task per invocation: {@code tasks} is its size at the start.
+     */
+    @Setup(Level.Invocation)
+    public void refill() {
+      if (left > 0) {
+        return;
+      }
+      List<TaskSpec> specs = new ArrayList<>(open);
+      for (int i = 0; i < open; i++) {
+        specs.add(TaskSpec.of("more " + i));
+      }
+      graph.createAll(specs);
+      left = open;
+    }
+  }
+
+  /**
+   * Claims the oldest pending task of a team of {@code tasks} and completes it, as an agent's loop
+   * does: the claim reads the open tasks, not every task of the team.
+   */
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.MILLISECONDS)
+  public Task claimAndCompleteOne(Claims s) {
+    Task t = s.graph.claimNext("bench", java.time.Duration.ofHours(1)).orElseThrow();
+    s.left--;
+    return s.graph.complete(t.id());
   }
 }

@@ -68,6 +68,7 @@ final class DependentsIndex {
   private final RecordStore bulk = new RecordStore(Durability.NONE);
   private long knownFiles = -1;
   private long knownMtime = Long.MIN_VALUE;
+  private boolean changedBehind = true;
 
   DependentsIndex(Path teamDir, RecordStore store) {
     this.tasksDir = teamDir.resolve(FileTasks.SUB);
@@ -83,6 +84,7 @@ final class DependentsIndex {
    * @return true when it had to be rebuilt
    */
   boolean validate() {
+    changedBehind = true;
     Optional<ObjectNode> meta;
     try {
       meta = store.readIfExists(metaFile);
@@ -98,6 +100,7 @@ final class DependentsIndex {
     knownMtime = meta.get().path("tasks_dir_mtime_ns").asLong(Long.MIN_VALUE);
     long mtime = tasksDirMtime();
     if (mtime == knownMtime) {
+      changedBehind = false;
       return false;
     }
     long count = countTaskFiles();
@@ -112,6 +115,14 @@ final class DependentsIndex {
         count);
     rebuild();
     return true;
+  }
+
+  /**
+   * Whether the last {@link #validate} found the task files possibly changed by someone else since
+   * our last recorded write (a missing or old index counts), even when it did not need a rebuild.
+   */
+  boolean changedBehind() {
+    return changedBehind;
   }
 
   /** Returns the index directory. */

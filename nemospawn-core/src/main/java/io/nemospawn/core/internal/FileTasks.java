@@ -75,6 +75,7 @@ public final class FileTasks implements Tasks {
   private final GraphJournal journal;
   private final Set<Path> unreadableEntries = ConcurrentHashMap.newKeySet();
   private final BatchBarriers barriers = new BatchBarriers();
+  private final OpenTasksLog openLog;
   private final List<TaskHook> hooks;
 
   public FileTasks(TeamContext ctx) {
@@ -87,6 +88,7 @@ public final class FileTasks implements Tasks {
     this.hooks = List.copyOf(hooks);
     this.index = new DependentsIndex(ctx.dir(), ctx.store());
     this.journal = new GraphJournal(ctx.dir(), ctx.store());
+    this.openLog = new OpenTasksLog(ctx.dir());
     ctx.events()
         .decoder(
             SUB,
@@ -188,6 +190,7 @@ public final class FileTasks implements Tasks {
     }
     Map<String, Task> planned = plan(graph, order, existing, ids, now);
     Path entry = journal.begin(batchEntry(stamp, planned, boot), now);
+    openLog.opened(planned.values().stream().filter(OpenTasksLog::isOpen).toList());
     Map<String, Task> created = new LinkedHashMap<>();
     Map<String, List<String>> edges = new LinkedHashMap<>();
     List<AuditJournal.Line> lines = new ArrayList<>(order.size());
@@ -207,6 +210,9 @@ public final class FileTasks implements Tasks {
           planned = plan(graph, order, existing, ids, now);
           t = inOrder(planned, key);
           ctx.store().write(entry, batchEntry(stamp, planned, boot));
+          if (OpenTasksLog.isOpen(t)) {
+            openLog.opened(List.of(t));
+          }
         }
         created.put(key, t);
         files.add(file(t.id()));
@@ -245,6 +251,21 @@ public final class FileTasks implements Tasks {
     }
     index.recordWrites(created.size());
     return created;
+  }
+
+  /**
+   * Writes a task's file, keeping the open-tasks log a superset of the open tasks: a task is
+   * logged open before its file says so, and closed only after.
+   */
+  private void put(Path f, ObjectNode node, Task next) {
+    boolean open = OpenTasksLog.isOpen(next);
+    if (open) {
+      openLog.opened(List.of(next));
+    }
+    ctx.store().write(f, node);
+    if (!open) {
+      openLog.closed(next.id());
+    }
   }
 
   private static String freshId(Set<String> drawn) {
@@ -383,6 +404,8 @@ public final class FileTasks implements Tasks {
    */
   private String rollForwardBatch(Path entryFile, ObjectNode e) {
     List<ObjectNode> records = committedRecords(e);
+    openLog.opened(
+        records.stream().map(TaskCodec::decode).filter(OpenTasksLog::isOpen).toList());
     List<Path> files = new ArrayList<>(records.size());
     int written = 0;
     for (ObjectNode r : records) {
@@ -530,6 +553,9 @@ public final class FileTasks implements Tasks {
           Lease.none(),
           now,
           now);
+      if (OpenTasksLog.isOpen(made[0])) {
+        openLog.opened(List.of(made[0])); // before the file: the log never misses an open task
+      }
       return TaskCodec.encode(Json.object(), made[0]);
     });
     index.addTask(id, spec.blockedBy());
@@ -720,7 +746,7 @@ public final class FileTasks implements Tasks {
         e.set("record", record.deepCopy());
         entry = journal.begin(e, now);
       }
-      ctx.store().write(f, record);
+      put(f, record, next);
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("task_id", cur.id());
       if (target != cur.state()) {
@@ -852,19 +878,55 @@ public final class FileTasks implements Tasks {
     requirePositive(lease);
     try (StateLock lock = open()) {
       Instant now = ctx.now();
-      Optional<Task> next = listFiles().items().stream()
-          .filter(t ->
-              (t.state() == TaskState.PENDING && (!t.hasOwner() || t.owner().equals(owner)))
-                  || (t.state() == TaskState.RUNNING && t.lease().isExpired(now)))
-          .findFirst();
+      Optional<Loaded> next = nextClaimable(owner, now);
       if (next.isEmpty()) {
         return Optional.empty();
       }
-      Path f = file(next.get().id());
-      Task t = claimLoaded(new Loaded(f, ctx.store().read(f)), owner, lease, false);
+      Task t = claimLoaded(next.get(), owner, lease, false);
       index.recordWrites(0);
       return Optional.of(t);
     }
+  }
+
+  private static boolean claimableBy(Task t, String owner, Instant now) {
+    return (t.state() == TaskState.PENDING && (!t.hasOwner() || t.owner().equals(owner)))
+        || (t.state() == TaskState.RUNNING && t.lease().isExpired(now));
+  }
+
+  /**
+   * The oldest task {@code owner} can claim: read from the open-tasks log's candidates (the open
+   * tasks, not every task of the team), or from every task file when the log is not trusted, which
+   * then rebuilds it. Under the graph lock.
+   */
+  private Optional<Loaded> nextClaimable(String owner, Instant now) {
+    Optional<OpenTasksLog.Entries> log = openLog.read();
+    if (log.isEmpty()) {
+      List<Task> all = listFiles().items();
+      openLog.rebuild(all.stream().filter(OpenTasksLog::isOpen).toList());
+      return all.stream()
+          .filter(t -> claimableBy(t, owner, now))
+          .findFirst()
+          .map(t -> new Loaded(file(t.id()), ctx.store().read(file(t.id()))));
+    }
+    List<String> keys = log.get().keys();
+    List<String> keep = new ArrayList<>(keys.size());
+    Optional<Loaded> found = Optional.empty();
+    int i = 0;
+    for (; i < keys.size() && found.isEmpty(); i++) {
+      Optional<Loaded> l = load(OpenTasksLog.Entries.id(keys.get(i)));
+      if (l.isEmpty() || !OpenTasksLog.isOpen(l.get().task)) {
+        continue; // gone, or closed by an operation killed before it logged so: dropped below
+      }
+      keep.add(keys.get(i));
+      if (claimableBy(l.get().task, owner, now)) {
+        found = l;
+      }
+    }
+    keep.addAll(keys.subList(i, keys.size()));
+    if (keep.size() < keys.size() || log.get().wantsCompaction(keep.size())) {
+      openLog.rewrite(keep);
+    }
+    return found;
   }
 
   private Task claimLoaded(Loaded l, String owner, Duration lease, boolean explicit) {
@@ -910,7 +972,7 @@ public final class FileTasks implements Tasks {
         new Lease(owner, now.plus(lease)),
         cur.createdAt(),
         now);
-    ctx.store().write(l.file, TaskCodec.encode(l.node, next));
+    put(l.file, TaskCodec.encode(l.node, next), next);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("task_id", cur.id());
     details.put("status", "running");
@@ -990,7 +1052,7 @@ public final class FileTasks implements Tasks {
             Lease.none(),
             t.createdAt(),
             now);
-        ctx.store().write(l.get().file, TaskCodec.encode(l.get().node, next));
+        put(l.get().file, TaskCodec.encode(l.get().node, next), next);
         ctx.audit(
             "task.lease_expired",
             t.lease().owner(),
@@ -1110,6 +1172,9 @@ public final class FileTasks implements Tasks {
     StateLock lock = lock();
     try {
       index.validate();
+      if (index.changedBehind()) {
+        openLog.drop(); // a task may have opened behind it: the next claim scans every task
+      }
       GraphJournal.Scan scan = journal.scan();
       adopt(scan);
       if (scan.pending()) {
@@ -1199,8 +1264,8 @@ public final class FileTasks implements Tasks {
     if (cur.state().wireName().equals(from)
         && StateFormat.formatTimestamp(cur.updatedAt()).equals(fromUpdatedAt)) {
       // The operation died before it wrote the task: write it now.
-      ctx.store().write(l.get().file, record);
       cur = decode(l.get().file, record);
+      put(l.get().file, record, cur);
       taskWritten = false;
     }
     List<Change> plan = planPropagation(cur);
@@ -1346,6 +1411,9 @@ public final class FileTasks implements Tasks {
   public GraphRepair repair() {
     try (StateLock lock = lock()) {
       List<String> changes = new ArrayList<>();
+      // Derived data, rebuilt by the next claim from every task file.
+      openLog.drop();
+      adopt(journal.scan());
       if (index.validate()) {
         changes.add(
             "rebuilt the dependents index " + index.dir() + ": task files had changed behind it");
@@ -1446,7 +1514,7 @@ public final class FileTasks implements Tasks {
         state == TaskState.RUNNING ? t.lease() : Lease.none(),
         t.createdAt(),
         now);
-    ctx.store().write(l.file, TaskCodec.encode(l.node, next));
+    put(l.file, TaskCodec.encode(l.node, next), next);
   }
 
   /** Returns the dependencies of {@code t} that are not done, skipping ids known to be done. */
