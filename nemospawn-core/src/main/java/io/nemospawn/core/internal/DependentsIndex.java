@@ -36,7 +36,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code tasks/*.json} and never sees it):
  *
  * <pre>
- * .index/graph.json                    {"version": 2, "task_files": N, "tasks_dir_mtime_ns": T}
+ * .index/graph.json                    {"version": 3, "task_files": N, "tasks_dir_mtime_ns": T}
  * .index/dependents/&lt;task_id&gt;.json   {"task_id": ..., "dependents": [ids], "crc32c": "8 hex"}
  * </pre>
  *
@@ -54,8 +54,11 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class DependentsIndex {
   private static final Logger log = LoggerFactory.getLogger(DependentsIndex.class);
-  // 2: entries carry a checksum; an index of version 1 is rebuilt once.
-  private static final int VERSION = 2;
+  // 2: entries carry a checksum; an index of version 1 is rebuilt once. 3: the open-tasks log
+  // (OpenTasksLog) lives beside it; a version that does not keep the log writes 2, so that every
+  // write of an older NemoSpawn for Java on the same team makes the next operation rebuild the
+  // index and drop the log (changedBehind), which it may have left missing an open task.
+  private static final int VERSION = 3;
   private static final String CRC = "crc32c";
 
   private final Path tasksDir;

@@ -13,12 +13,15 @@ import io.nemospawn.task.Tasks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +110,34 @@ class OpenTasksLogTest {
             + "  \"blocked_by\": [],\n  \"metadata\": {},\n"
             + "  \"created_at\": \"2026-11-21T19:00:00.000001+00:00\",\n"
             + "  \"updated_at\": \"2026-11-21T19:00:00.000001+00:00\"\n}\n");
+    assertThat(tasks.claimNext("a", HOUR)).map(Task::id).contains("task-0000beef");
+    assertThat(tasks.claimNext("a", HOUR)).map(Task::id).contains(open.get(1).id());
+  }
+
+  @Test
+  void aTaskThatAnOlderVersionOpensUnderTheLockIsClaimedAllTheSame() throws Exception {
+    List<Task> open = mostlyDone();
+    assertThat(tasks.claimNext("a", HOUR)).isPresent(); // the log is written
+    // What a NemoSpawn for Java from before the log does: it writes the task through a temp file,
+    // then records the directory's new state in the index meta (of its version, 2), so the
+    // directory has not changed behind that meta.
+    Path tasksDir = team.dir().resolve("tasks");
+    Path tmp = tasksDir.resolve(".tmp-older");
+    Files.writeString(
+        tmp,
+        "{\"task_id\": \"task-0000beef\", \"team_id\": \"" + team.id() + "\", \"title\": \"old\","
+            + " \"agent_id\": null, \"status\": \"pending\", \"blocked_by\": [],"
+            + " \"metadata\": {}, \"created_at\": \"2026-11-21T19:00:00.000001+00:00\","
+            + " \"updated_at\": \"2026-11-21T19:00:00.000001+00:00\"}\n");
+    Files.move(tmp, tasksDir.resolve("task-0000beef.json"), StandardCopyOption.ATOMIC_MOVE);
+    long count;
+    try (Stream<Path> s = Files.list(tasksDir)) {
+      count = s.filter(p -> p.getFileName().toString().endsWith(".json")).count();
+    }
+    Files.writeString(
+        team.dir().resolve(".index/graph.json"),
+        "{\"version\": 2, \"task_files\": " + count + ", \"tasks_dir_mtime_ns\": "
+            + Files.getLastModifiedTime(tasksDir).to(TimeUnit.NANOSECONDS) + "}\n");
     assertThat(tasks.claimNext("a", HOUR)).map(Task::id).contains("task-0000beef");
     assertThat(tasks.claimNext("a", HOUR)).map(Task::id).contains(open.get(1).id());
   }
