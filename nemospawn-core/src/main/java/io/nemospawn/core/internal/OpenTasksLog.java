@@ -64,8 +64,8 @@ final class OpenTasksLog {
 
   /** Logs that these tasks may be open; called before their files are written. */
   void opened(Collection<Task> tasks) {
-    if (tasks.isEmpty()) {
-      return;
+    if (tasks.isEmpty() || !Files.exists(file)) {
+      return; // untrusted until a claim rebuilds it: nothing to keep up to date
     }
     StringBuilder b = new StringBuilder(40 * tasks.size());
     for (Task t : tasks) {
@@ -113,6 +113,9 @@ final class OpenTasksLog {
       at = end + 1;
       if (line.startsWith("+") && line.length() > 22 && line.charAt(21) == ' ') {
         String id = line.substring(22);
+        if (!StateFormat.isValidId(id)) {
+          return Optional.empty(); // not ours: rebuild
+        }
         String k = line.substring(1);
         String old = keyOf.put(id, k);
         if (old != null) {
@@ -186,15 +189,17 @@ final class OpenTasksLog {
   /** The sort key of a task: its creation time in µs (as its file keeps it), then its id. */
   private static String key(Task t) {
     Instant c = t.createdAt().truncatedTo(ChronoUnit.MICROS);
-    long micros =
-        Math.addExact(Math.multiplyExact(c.getEpochSecond(), 1_000_000L), c.getNano() / 1000);
-    return String.format("%020d", Math.max(0, micros)) + " "
-        + StateFormat.requireId("task id", t.id());
+    long micros = Math.max(
+        0, Math.addExact(Math.multiplyExact(c.getEpochSecond(), 1_000_000L), c.getNano() / 1000));
+    String digits = Long.toString(micros);
+    StringBuilder b = new StringBuilder(21 + t.id().length());
+    b.append("00000000000000000000", 0, 20 - digits.length()).append(digits).append(' ');
+    return b.append(StateFormat.requireId("task id", t.id())).toString();
   }
 
   private void append(String lines) {
     if (!Files.exists(file)) {
-      return; // untrusted until a claim rebuilds it: nothing to keep up to date
+      return; // untrusted until a claim rebuilds it
     }
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {

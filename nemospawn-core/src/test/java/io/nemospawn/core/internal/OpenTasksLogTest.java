@@ -171,6 +171,20 @@ class OpenTasksLogTest {
   }
 
   @Test
+  void aLogNamingAHostileIdIsRebuiltWithoutReadingIt() throws Exception {
+    List<Task> open = mostlyDone();
+    assertThat(tasks.claimNext("a", HOUR)).isPresent();
+    Files.writeString(dir.resolve("x.json"), "{\"status\": \"pending\"}");
+    Files.writeString(
+        log(),
+        "+00000000000000000001 ../../../x\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.APPEND);
+    assertThat(tasks.claimNext("a", HOUR)).map(Task::id).contains(open.get(1).id());
+    assertThat(Files.readString(log())).doesNotContain("../");
+  }
+
+  @Test
   void withoutABootIdClaimsReadEveryTaskAndNoLogIsKept() {
     BatchBarriers.bootIdSource = Optional::empty;
     List<Task> open = mostlyDone();
