@@ -310,7 +310,7 @@ final class DependentsIndex {
    * entry is read and written once, however many new tasks name it.
    *
    * @param unforced write the entries without forcing them, whatever the durability: for a batch
-   *     that forces them later ({@link #fileOf} names them)
+   *     that forces them later ({@link #file} names them)
    */
   void addEdges(
       Map<String, ? extends Collection<String>> dependentsByDependency, boolean unforced) {
@@ -321,11 +321,6 @@ final class DependentsIndex {
         to.write(file(dep), node(dep, ds));
       }
     });
-  }
-
-  /** The index entry of a task's dependents. */
-  Path fileOf(String taskId) {
-    return file(taskId);
   }
 
   /**
@@ -441,7 +436,8 @@ final class DependentsIndex {
     }
   }
 
-  private Path file(String taskId) {
+  /** The index entry of a task's dependents. */
+  Path file(String taskId) {
     return dependentsDir.resolve(StateFormat.requireId("task id", taskId) + ".json");
   }
 

@@ -344,7 +344,7 @@ public final class FileTasks implements Tasks {
       files.add(file(t.id()));
       deps.addAll(t.blockedBy());
     }
-    deps.forEach(d -> files.add(index.fileOf(d)));
+    deps.forEach(d -> files.add(index.file(d)));
     files.add(ctx.auditFile());
     return files;
   }
@@ -352,7 +352,7 @@ public final class FileTasks implements Tasks {
   /** The barrier files of an unforced entry that another process of this boot left. */
   private List<Path> barrierFiles(Path unforced) {
     ObjectNode e = ctx.store().read(unforced);
-    return barrierFiles(committedRecords(e).stream().map(TaskCodec::decode).toList());
+    return barrierFiles(committedRecords(e).stream().map(Loaded::task).toList());
   }
 
   /**
@@ -365,12 +365,13 @@ public final class FileTasks implements Tasks {
   }
 
   /**
-   * The records of a committed batch's entry, each checked to be a task of this team.
+   * The records of a committed batch's entry, each checked to be a task of this team, with the
+   * file it belongs in.
    *
    * @throws InvalidJournalEntryException when the entry does not hold them
    */
-  private List<ObjectNode> committedRecords(ObjectNode e) {
-    List<ObjectNode> records = new ArrayList<>();
+  private List<Loaded> committedRecords(ObjectNode e) {
+    List<Loaded> records = new ArrayList<>();
     try {
       if (!(e.get("records") instanceof tools.jackson.databind.node.ArrayNode a)) {
         throw new IllegalArgumentException("field 'records' must be a list of task records");
@@ -385,7 +386,7 @@ public final class FileTasks implements Tasks {
           throw new IllegalArgumentException("its record of task " + t.id() + " belongs to team "
               + StateFormat.printable(t.teamId()));
         }
-        records.add(o);
+        records.add(new Loaded(file(t.id()), o, t));
       }
     } catch (RuntimeException ex) {
       throw new InvalidJournalEntryException(
@@ -403,13 +404,13 @@ public final class FileTasks implements Tasks {
    * FSYNC, rebuilds the index and removes the entry. Idempotent.
    */
   private String rollForwardBatch(Path entryFile, ObjectNode e) {
-    List<ObjectNode> records = committedRecords(e);
+    List<Loaded> records = committedRecords(e);
     openLog.opened(
-        records.stream().map(TaskCodec::decode).filter(OpenTasksLog::isOpen).toList());
+        records.stream().map(Loaded::task).filter(OpenTasksLog::isOpen).toList());
     List<Path> files = new ArrayList<>(records.size());
     int written = 0;
-    for (ObjectNode r : records) {
-      Path f = file(Json.text(r, "task_id", ""));
+    for (Loaded r : records) {
+      Path f = r.file();
       files.add(f);
       boolean intact;
       try {
@@ -423,7 +424,7 @@ public final class FileTasks implements Tasks {
       }
       if (!intact) {
         ctx.store().checkChange(f, "change " + f.getFileName());
-        AtomicFiles.write(f, Json.bytes(r), Durability.NONE);
+        AtomicFiles.write(f, Json.bytes(r.node()), Durability.NONE);
         written++;
       }
     }
@@ -434,8 +435,7 @@ public final class FileTasks implements Tasks {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("journal_entry", entryFile.getFileName().toString());
     details.put("tasks", records.size());
-    details.put(
-        "task_ids", records.stream().map(r -> Json.text(r, "task_id", "")).toList());
+    details.put("task_ids", records.stream().map(r -> r.task().id()).toList());
     details.put("tasks_written", written);
     ctx.audit("task.create_rolled_forward", "", details);
     journal.end(entryFile);
@@ -609,7 +609,7 @@ public final class FileTasks implements Tasks {
    */
   private void settlePending() {
     GraphJournal.Scan scan = journal.scan();
-    if (scan.pending()) {
+    if (scan.hasPending()) {
       try (StateLock lock = open()) {
         // open() rolled it forward.
       }
@@ -1177,8 +1177,8 @@ public final class FileTasks implements Tasks {
       }
       GraphJournal.Scan scan = journal.scan();
       adopt(scan);
-      if (scan.pending()) {
-        for (Path e : journal.entries()) {
+      if (scan.hasPending()) {
+        for (Path e : scan.pending()) {
           try {
             rollForward(e);
           } catch (InvalidJournalEntryException ex) {

@@ -62,17 +62,23 @@ final class GraphJournal {
   static final String UNFORCED = ".unforced";
 
   /**
-   * What one listing of the directory found: whether an entry must be rolled forward, and the
-   * entries of this boot that await their barrier.
+   * What one listing of the directory found: the entries to roll forward, in the order they were
+   * written (by name: a timestamp first), and the entries of this boot that await their barrier.
    */
-  record Scan(boolean pending, List<Path> unforced) {}
+  record Scan(List<Path> pending, List<Path> unforced) {
+    /** Whether an entry must be rolled forward. */
+    boolean hasPending() {
+      return !pending.isEmpty();
+    }
+  }
 
   /**
-   * Lists the directory once, no file read. Safe without the lock, as a hint that the lock should
-   * be taken to roll forward.
+   * Lists the directory once, no file read: every {@code .json} entry and every unforced one of
+   * another boot is pending. Safe without the lock, as a hint that the lock should be taken to
+   * roll forward.
    */
   Scan scan() {
-    boolean pending = false;
+    List<Path> pending = new ArrayList<>();
     List<Path> unforced = new ArrayList<>();
     Optional<String> boot = BatchBarriers.bootId();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
@@ -82,26 +88,18 @@ final class GraphJournal {
           continue;
         }
         if (n.endsWith(".json")) {
-          pending = true;
+          pending.add(p);
         } else if (n.endsWith(UNFORCED)) {
-          if (boot.isPresent() && boot.get().equals(bootOf(n))) {
-            unforced.add(p);
-          } else {
-            pending = true;
-          }
+          (boot.isPresent() && boot.get().equals(bootOf(n)) ? unforced : pending).add(p);
         }
       }
     } catch (NoSuchFileException e) {
-      return new Scan(false, List.of());
+      return new Scan(List.of(), List.of());
     } catch (IOException e) {
       throw new StateException(dir, "Cannot list " + dir + ": " + e, e);
     }
+    pending.sort(Comparator.comparing(p -> p.getFileName().toString()));
     return new Scan(pending, unforced);
-  }
-
-  /** Returns whether any entry must be rolled forward ({@link #scan}). */
-  boolean hasPending() {
-    return scan().pending();
   }
 
   /** The boot id in an unforced entry's name: what follows its last '_'. */
@@ -110,27 +108,27 @@ final class GraphJournal {
     return base.substring(base.lastIndexOf('_') + 1);
   }
 
-  /**
-   * Returns the entries to roll forward in the order they were written (by name: a timestamp
-   * first): every {@code .json} one and every unforced one of another boot.
-   */
+  /** Returns the entries to roll forward ({@link #scan}). */
   List<Path> entries() {
-    List<Path> out = new ArrayList<>(RecordStore.jsonFiles(dir));
-    Optional<String> boot = BatchBarriers.bootId();
+    return scan().pending();
+  }
+
+  /**
+   * Removes the unforced entries of a team's journal: for a snapshot restore that replaces the
+   * task files they describe (rolled forward after a restart, one would bring its tasks back).
+   */
+  static void removeUnforced(Path teamDir) {
+    Path dir = teamDir.resolve(DIR);
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*" + UNFORCED)) {
       for (Path p : s) {
-        String n = p.getFileName().toString();
-        if (!n.startsWith(".") && !(boot.isPresent() && boot.get().equals(bootOf(n)))) {
-          out.add(p);
-        }
+        Files.deleteIfExists(p);
       }
     } catch (NoSuchFileException e) {
-      return out;
+      // no journal
     } catch (IOException e) {
-      throw new StateException(dir, "Cannot list " + dir + ": " + e, e);
+      throw new StateException(
+          dir, "Cannot remove the unforced batch entries of " + dir + ": " + e, e);
     }
-    out.sort(Comparator.comparing(p -> p.getFileName().toString()));
-    return out;
   }
 
   /**

@@ -76,7 +76,9 @@ final class OpenTasksLog {
 
   /** Logs that a task is not open; called after its file is written. */
   void closed(String taskId) {
-    append("-" + taskId + "\n");
+    if (Files.exists(file)) {
+      append("-" + taskId + "\n");
+    }
   }
 
   /**
@@ -197,10 +199,8 @@ final class OpenTasksLog {
     return b.append(StateFormat.requireId("task id", t.id())).toString();
   }
 
+  /** Appends to the log, which the caller found present (untrusted and not kept when absent). */
   private void append(String lines) {
-    if (!Files.exists(file)) {
-      return; // untrusted until a claim rebuilds it
-    }
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
       ByteBuffer buf = ByteBuffer.wrap(lines.getBytes(StandardCharsets.UTF_8));

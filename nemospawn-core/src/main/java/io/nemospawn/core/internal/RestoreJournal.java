@@ -210,22 +210,7 @@ public final class RestoreJournal {
     // The task index describes the replaced task files: rebuild it from the restored ones.
     removeOrThrow(teamDir.resolve(".index"));
     if (subs.contains(FileTasks.SUB)) {
-      // Committed batches of creations waiting for their barrier wrote into the replaced tasks:
-      // rolling one forward after a restart would bring its tasks back into the restored ones.
-      try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(
-          teamDir.resolve(GraphJournal.DIR), "*" + GraphJournal.UNFORCED)) {
-        for (Path p : s) {
-          Files.deleteIfExists(p);
-        }
-      } catch (java.nio.file.NoSuchFileException e) {
-        // no journal
-      } catch (IOException e) {
-        throw new StateException(
-            teamDir,
-            "Cannot remove the settled batch entries of " + teamDir.resolve(GraphJournal.DIR) + ": "
-                + e,
-            e);
-      }
+      GraphJournal.removeUnforced(teamDir);
     }
     removeOrThrow(old);
     try {
