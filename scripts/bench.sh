@@ -118,16 +118,18 @@ tasks10() {
 # The floor under 1.0's format on this disk: 1,000 files created by bare system calls from C
 # (scripts/create-floor.c), when gcc is there.
 create_floor() {
-  local dir best
+  local dir threads out
   if ! command -v gcc >/dev/null 2>&1; then
     echo "system-call floor: skipped (no gcc)"
     return
   fi
   dir="$(mktemp -d)"
-  gcc -O2 -o "$dir/create-floor" "$root/scripts/create-floor.c"
-  best="$("$dir/create-floor" "$dir" 6 | awk '/^best:/ {print $2}')"
+  gcc -O2 -pthread -o "$dir/create-floor" "$root/scripts/create-floor.c"
+  for threads in 1 2; do
+    out="$("$dir/create-floor" "$dir" 6 "$threads" | awk '/^(best|mean):/ {printf "%s %s ms ", $1, $2}')"
+    echo "system-call floor (open O_EXCL + write + close, 1,000 files, C, 6 rounds, $threads thread(s)): $out"
+  done
   rm -rf "$dir"
-  echo "system-call floor (open O_EXCL + write + close, 1,000 files, C, 6 rounds): best $best ms"
 }
 
 # From JMH's full output of single-shot create benchmarks: each one's best and median shot, and

@@ -11,6 +11,7 @@ import io.nemospawn.state.AuditChain;
 import io.nemospawn.task.FailurePolicy;
 import io.nemospawn.task.GraphProblem;
 import io.nemospawn.task.Task;
+import io.nemospawn.task.TaskGraph;
 import io.nemospawn.task.TaskSpec;
 import io.nemospawn.task.TaskState;
 import io.nemospawn.task.Tasks;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -167,6 +169,66 @@ class TaskBatchTest {
         .anyMatch(c -> c.contains("removed unreadable journal entry")
             && c.contains("field 'task_ids' must be a list of task ids"));
     assertThat(tasks.check().problems()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Durability.class)
+  void anIdTakenByAWriterWithoutTheLockIsRedrawnAndTheEntryNamesTheNewOneFirst(
+      Durability durability) throws Exception {
+    Team team = open(durability);
+    Tasks tasks = team.tasks();
+    // NemoSpawn 1.0 takes no lock: it may create a task file under an id that the batch has drawn,
+    // between the batch's journal entry and its file. The guard runs just before each file is
+    // created, so it plays that writer once, on the batch's first file.
+    String foreign = "{\"task_id\": \"%s\", \"team_id\": \"%s\", \"title\": \"by 1.0\", "
+        + "\"agent_id\": null, \"status\": \"pending\", \"blocked_by\": [], \"metadata\": {}, "
+        + "\"created_at\": \"2026-12-05T00:00:00+00:00\", \"updated_at\": \"2026-12-05T00:00:00+00:00\"}\n";
+    List<String> creates = new ArrayList<>();
+    List<String> entriesSeen = new ArrayList<>();
+    ((FileNemoSpawn) ns).store().guard((file, what) -> {
+      if (!what.startsWith("create task-")) {
+        return;
+      }
+      String id = file.getFileName().toString().replace(".json", "");
+      creates.add(id);
+      try {
+        if (creates.size() == 1) {
+          Files.writeString(file, foreign.formatted(id, team.id()));
+        } else if (creates.size() == 2) {
+          List<Path> entries = journalEntries(team);
+          assertThat(entries).hasSize(1);
+          entriesSeen.add(Files.readString(entries.get(0)));
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    Map<String, Task> made = tasks.submit(TaskGraph.builder()
+        .task("a", TaskSpec.of("a"))
+        .task("b", TaskSpec.of("b"), "a")
+        .task("c", TaskSpec.of("c"), "a", "b")
+        .build());
+
+    String taken = creates.get(0);
+    String a = made.get("a").id();
+    assertThat(a).isNotEqualTo(taken);
+    assertThat(creates)
+        .containsExactly(taken, a, made.get("b").id(), made.get("c").id());
+    // The entry named the redrawn id, and the records that depend on it, before its file existed.
+    assertThat(entriesSeen.get(0)).contains(a).doesNotContain(taken);
+    assertThat(made.get("b").blockedBy()).containsExactly(a);
+    assertThat(tasks.get(made.get("c").id()).blockedBy())
+        .containsExactly(a, made.get("b").id());
+    // The other writer's task is untouched; the batch is whole and its entry gone.
+    assertThat(Files.readString(file(team, taken))).isEqualTo(foreign.formatted(taken, team.id()));
+    assertThat(((FileTasks) tasks).awaitBarriers(Duration.ofMinutes(1))).isTrue();
+    assertThat(journalEntries(team)).isEmpty();
+    assertThat(tasks.list().items())
+        .extracting(Task::title)
+        .containsExactlyInAnyOrder("by 1.0", "a", "b", "c");
+    assertThat(tasks.check().problems()).isEmpty();
+    tasks.complete(a);
+    assertThat(tasks.get(made.get("b").id()).state()).isEqualTo(TaskState.PENDING);
   }
 
   private static Path file(Team team, String id) {
