@@ -1,91 +1,14 @@
 package io.nemospawn.hpo;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-/**
- * Two real JVMs with the same seed ask a shared journal study at the same time while their trials
- * run. With the constant liar each ask sees the other process's running trials (the ask lock
- * orders asks across processes), so no point is asked twice; without it both processes see the
- * same history and ask the very same points, which shows the check can fail.
- */
-class ConstantLiarProcessesIT {
-  private static final int WORKERS = 2;
-  private static final int ASKS = 8;
-
-  static double objective(double x, double y) {
-    return (x - 0.3) * (x - 0.3) + (y - 0.7) * (y - 0.7);
+/** {@link ConstantLiarProcessesContract} on a journal study. */
+class ConstantLiarProcessesIT extends ConstantLiarProcessesContract {
+  @Override
+  protected Class<JournalStorageIT.Opener> opener() {
+    return JournalStorageIT.Opener.class;
   }
 
-  /** Returns the (x, y) points the workers asked, after seeding 20 complete trials. */
-  private static List<List<Double>> run(Path dir, boolean liar) throws Exception {
-    Path journal = dir.resolve("shared.journal");
-    try (StudyStorage st = StudyStorage.journal(journal)) {
-      Study s = Hpo.study("shared")
-          .space(
-              SearchSpace.builder().floatParam("x", 0, 1).floatParam("y", 0, 1).build())
-          .storage(st)
-          .sampler(Samplers.random(3))
-          .create();
-      for (int i = 0; i < 20; i++) {
-        Trial t = s.ask();
-        s.tell(t, objective(t.doubleParam("x"), t.doubleParam("y")));
-      }
-    }
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<Process> procs = new ArrayList<>();
-    for (int w = 0; w < WORKERS; w++) {
-      procs.add(new ProcessBuilder(
-              java,
-              "-cp",
-              System.getProperty("java.class.path"),
-              "-XX:TieredStopAtLevel=1",
-              LiarWorker.class.getName(),
-              journal.toString(),
-              Integer.toString(w),
-              Integer.toString(WORKERS),
-              Integer.toString(ASKS),
-              "7",
-              Boolean.toString(liar))
-          .redirectErrorStream(true)
-          .redirectOutput(dir.resolve("worker-" + w + ".log").toFile())
-          .start());
-    }
-    for (Process p : procs) {
-      assertThat(p.waitFor(4, TimeUnit.MINUTES)).isTrue();
-      assertThat(p.exitValue()).as("worker exit; see its log in %s", dir).isZero();
-    }
-    try (StudyStorage st = StudyStorage.journal(journal)) {
-      List<FrozenTrial> trials = st.trials("shared");
-      assertThat(trials).hasSize(20 + WORKERS * ASKS);
-      assertThat(trials).allMatch(t -> t.state() == TrialState.COMPLETE);
-      return trials.subList(20, trials.size()).stream()
-          .map(t -> List.of((Double) t.params().get("x"), (Double) t.params().get("y")))
-          .toList();
-    }
-  }
-
-  @Test
-  void twoProcessesWithTheConstantLiarAskNoPointTwice(@TempDir Path dir) throws Exception {
-    List<List<Double>> points = run(dir, true);
-    Set<List<Double>> distinct = new HashSet<>(points);
-    assertThat(distinct)
-        .as("points asked by 2 processes with the same seed")
-        .hasSize(points.size());
-  }
-
-  @Test
-  void withoutTheLiarTwoProcessesWithTheSameSeedPileOntoTheSamePoints(@TempDir Path dir)
-      throws Exception {
-    List<List<Double>> points = run(dir, false);
-    assertThat(new HashSet<>(points)).as("distinct points").hasSize(ASKS);
+  @Override
+  protected String fileName() {
+    return "shared.journal";
   }
 }

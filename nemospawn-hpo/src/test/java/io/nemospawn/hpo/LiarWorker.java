@@ -4,24 +4,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * A child process of {@link ConstantLiarProcessesIT}: asks trials of the shared journal study and
+ * A child process of {@link ConstantLiarProcessesContract}: asks trials of the shared study and
  * keeps them RUNNING until every worker has asked, then tells them.
  *
- * <p>Usage: {@code LiarWorker JOURNAL WORKER WORKERS ASKS SEED CONSTANT_LIAR}
+ * <p>Usage: {@code LiarWorker OPENER FILE WORKER WORKERS ASKS SEED CONSTANT_LIAR}, where OPENER
+ * names a {@code Function<Path, StudyStorage>} class.
  */
 public final class LiarWorker {
   private LiarWorker() {}
 
   public static void main(String[] args) throws Exception {
-    Path journal = Path.of(args[0]);
-    int worker = Integer.parseInt(args[1]);
-    int workers = Integer.parseInt(args[2]);
-    int asks = Integer.parseInt(args[3]);
-    long seed = Long.parseLong(args[4]);
-    boolean liar = Boolean.parseBoolean(args[5]);
-    try (StudyStorage st = StudyStorage.journal(journal)) {
+    @SuppressWarnings("unchecked")
+    Function<Path, StudyStorage> open = (Function<Path, StudyStorage>)
+        Class.forName(args[0]).getDeclaredConstructor().newInstance();
+    Path journal = Path.of(args[1]);
+    int worker = Integer.parseInt(args[2]);
+    int workers = Integer.parseInt(args[3]);
+    int asks = Integer.parseInt(args[4]);
+    long seed = Long.parseLong(args[5]);
+    boolean liar = Boolean.parseBoolean(args[6]);
+    try (StudyStorage st = open.apply(journal)) {
       Study s = Hpo.study("shared")
           .storage(st)
           .sampler(Samplers.tpe().seed(seed).constantLiar(liar).build())
@@ -38,7 +43,7 @@ public final class LiarWorker {
         }
       }
       for (Trial t : mine) {
-        s.tell(t, ConstantLiarProcessesIT.objective(t.doubleParam("x"), t.doubleParam("y")));
+        s.tell(t, ConstantLiarProcessesContract.objective(t.doubleParam("x"), t.doubleParam("y")));
       }
     }
   }

@@ -43,7 +43,9 @@ import org.sqlite.SQLiteConfig;
  * upgrade}; we also open databases already at {@code v3.2.0.a}). Every operation is one
  * {@code BEGIN IMMEDIATE} transaction, so trial numbers ({@code count} of the study's trials) are
  * assigned under SQLite's write lock and are unique across processes; a busy database is waited
- * for up to 60 s. Datetimes are naive local time, as Optuna writes them.
+ * for up to 60 s, and an idle storage holds no lock. Datetimes are naive local time, as Optuna
+ * writes them. Triggers keep a log of changed trials beside Optuna's tables ({@link
+ * #changesSince}); asks of a study are serialised across processes by {@code <file>.ask.lock}.
  *
  * <p>Thread-safe: one connection, used under this object's lock.
  *
@@ -64,6 +66,9 @@ public final class SqliteStorage implements StudyStorage {
       .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
       .optionalEnd()
       .toFormatter();
+
+  /** How long an operation waits for another process's transaction, in ms. */
+  private static final int BUSY_TIMEOUT_MS = 60_000;
 
   private final Path file;
   private final Connection conn;
@@ -86,11 +91,12 @@ public final class SqliteStorage implements StudyStorage {
         Files.createDirectories(abs.getParent());
       }
       SQLiteConfig config = new SQLiteConfig();
-      config.setBusyTimeout(60_000);
-      config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+      config.setBusyTimeout(BUSY_TIMEOUT_MS);
       config.enforceForeignKeys(true);
+      // Auto-commit stays on and every operation begins its own transaction (tx): with
+      // auto-commit off, the driver begins the next transaction as it commits, so an idle
+      // storage would hold the database's write lock and every other process would wait for it.
       Connection c = config.createConnection("jdbc:sqlite:" + abs);
-      c.setAutoCommit(false);
       SqliteStorage s = new SqliteStorage(abs, c);
       s.initSchema();
       return s;
@@ -100,6 +106,16 @@ public final class SqliteStorage implements StudyStorage {
     }
   }
 
+  /**
+   * Runs {@code action} under an in-JVM lock and an OS file lock on {@code <file>.ask.lock}, so
+   * asks in every process that opens this database take turns (as the journal storage's do).
+   */
+  @Override
+  public <T> T underAskLock(String study, java.util.function.Supplier<T> action) {
+    return StudyStorage.underFileLock(
+        file.resolveSibling(file.getFileName() + ".ask.lock"), action);
+  }
+
   /** Returns the database file. */
   public Path file() {
     return file;
@@ -107,6 +123,7 @@ public final class SqliteStorage implements StudyStorage {
 
   private void initSchema() throws SQLException, IOException {
     try (Statement st = conn.createStatement()) {
+      st.execute("BEGIN IMMEDIATE");
       boolean exists;
       try (ResultSet rs = st.executeQuery(
           "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'studies'")) {
@@ -140,8 +157,12 @@ public final class SqliteStorage implements StudyStorage {
           revision = rs.getString(1);
         }
       }
-      conn.commit();
-      if (!READABLE_REVISIONS.contains(revision)) {
+      boolean readable = READABLE_REVISIONS.contains(revision);
+      if (readable) {
+        installChangeLog(conn);
+      }
+      st.execute("COMMIT");
+      if (!readable) {
         conn.close();
         throw new StateException(
             file,
@@ -152,6 +173,120 @@ public final class SqliteStorage implements StudyStorage {
     } catch (SQLException | IOException | RuntimeException e) {
       rollbackQuietly();
       throw e;
+    }
+  }
+
+  /**
+   * Our change log, beside Optuna's tables (which Optuna ignores): one row per change to a trial,
+   * written by triggers, so it also records what Optuna or another process writes.
+   */
+  static final String CHANGES = "nemospawn_trial_changes";
+
+  /**
+   * Our index of a study's trials by number (Optuna's schema has none): reading one trial, or the
+   * trials the log names, starts from it instead of scanning every row of the trial tables.
+   */
+  static final String TRIALS_INDEX = "nemospawn_trials_study_number";
+
+  /** The tables whose rows belong to a trial: every insert, update and delete is logged. */
+  private static final List<String> LOGGED = List.of(
+      "trials",
+      "trial_params",
+      "trial_values",
+      "trial_intermediate_values",
+      "trial_system_attributes",
+      "trial_user_attributes");
+
+  /** The log is cut back to {@link #KEEP_CHANGES} rows once it holds this many. */
+  static final int PRUNE_CHANGES_AT = 20_000;
+
+  /** The newest rows kept when the log is cut back; a reader further behind reads every trial. */
+  static final int KEEP_CHANGES = 10_000;
+
+  /** The schema version at which this storage last found the log's table and triggers whole. */
+  private long loggedSchema = -1;
+
+  /** Where a {@link Changes} of this storage comes from: a schema change starts a new log. */
+  private record LogSource(SqliteStorage storage, long schemaVersion) {}
+
+  /**
+   * Creates the change log's table and triggers where they are missing (a new database, one that
+   * Optuna created, or one whose tables a migration rebuilt, which drops their triggers).
+   */
+  private void installChangeLog(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS " + CHANGES
+          + " (seq INTEGER PRIMARY KEY AUTOINCREMENT, trial_id INTEGER NOT NULL)");
+      st.execute("CREATE INDEX IF NOT EXISTS " + TRIALS_INDEX + " ON trials (study_id, number)");
+      for (String table : LOGGED) {
+        for (String op : List.of("INSERT", "UPDATE", "DELETE")) {
+          st.execute("CREATE TRIGGER IF NOT EXISTS " + CHANGES + "_" + table + "_"
+              + op.toLowerCase(java.util.Locale.ROOT) + " AFTER " + op + " ON " + table
+              + " BEGIN INSERT INTO " + CHANGES + " (trial_id) VALUES ("
+              + (op.equals("DELETE") ? "OLD" : "NEW") + ".trial_id); END");
+        }
+      }
+      loggedSchema = schemaVersion(st);
+    }
+  }
+
+  private static long schemaVersion(Statement st) throws SQLException {
+    try (ResultSet rs = st.executeQuery("PRAGMA schema_version")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /**
+   * Answers from the change log that triggers keep in the database, so changes written by any
+   * process, Optuna's included, are seen: the trials whose rows changed since {@code previous}.
+   * Every trial, when {@code previous} is from another storage object or from before a schema
+   * change (a migration may have dropped the triggers), or when the rows it needs were cut back.
+   */
+  @Override
+  public Changes changesSince(String study, @Nullable Changes previous) {
+    return tx("read the changed trials of study '" + study + "'", c -> {
+      long first;
+      long last;
+      LogSource source;
+      try (Statement st = c.createStatement()) {
+        if (schemaVersion(st) != loggedSchema) {
+          installChangeLog(c);
+        }
+        source = new LogSource(this, loggedSchema);
+        try (ResultSet rs = st.executeQuery(LOG_BOUNDS)) {
+          rs.next();
+          first = rs.getLong(1);
+          last = rs.getLong(2);
+        }
+      }
+      if (previous == null
+          || !source.equals(previous.source())
+          || previous.version() > last
+          || previous.version() < first - 1) {
+        return new Changes(source, last, List.copyOf(load(c, study, ALL, null)), true);
+      }
+      List<FrozenTrial> changed = previous.version() == last
+          ? List.of()
+          : load(c, study, CHANGED_SINCE, previous.version());
+      return new Changes(source, last, List.copyOf(changed), false);
+    });
+  }
+
+  /** Cuts the change log back to its newest {@link #KEEP_CHANGES} rows once it is long. */
+  private static void pruneChanges(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(LOG_BOUNDS)) {
+      rs.next();
+      long first = rs.getLong(1);
+      long last = rs.getLong(2);
+      if (last - first + 1 >= PRUNE_CHANGES_AT) {
+        try (PreparedStatement ps =
+            c.prepareStatement("DELETE FROM " + CHANGES + " WHERE seq <= ?")) {
+          ps.setLong(1, last - KEEP_CHANGES);
+          ps.executeUpdate();
+        }
+      }
     }
   }
 
@@ -176,8 +311,13 @@ public final class SqliteStorage implements StudyStorage {
       throw new IllegalStateException("SQLite storage " + file + " is closed.");
     }
     try {
+      try (Statement st = conn.createStatement()) {
+        st.execute("BEGIN IMMEDIATE"); // waits up to the busy timeout for other writers
+      }
       T result = body.run(conn);
-      conn.commit();
+      try (Statement st = conn.createStatement()) {
+        st.execute("COMMIT");
+      }
       return result;
     } catch (SQLException e) {
       rollbackQuietly();
@@ -189,13 +329,18 @@ public final class SqliteStorage implements StudyStorage {
     }
   }
 
+  /** Rolls back the transaction of a failed operation, if one is open. */
   private void rollbackQuietly() {
-    try {
-      if (!closed) {
-        conn.rollback();
-      }
+    if (closed) {
+      return;
+    }
+    try (Statement st = conn.createStatement()) {
+      st.execute("ROLLBACK");
     } catch (SQLException e) {
-      log.warn("Rollback failed on {}", file, e);
+      // BEGIN itself failed (busy): there is nothing to roll back.
+      if (!String.valueOf(e.getMessage()).contains("no transaction is active")) {
+        log.warn("Rollback failed on {}", file, e);
+      }
     }
   }
 
@@ -536,6 +681,7 @@ public final class SqliteStorage implements StudyStorage {
           ps.executeUpdate();
         }
       }
+      pruneChanges(c);
     });
   }
 
@@ -573,15 +719,40 @@ public final class SqliteStorage implements StudyStorage {
     }
   }
 
-  private List<FrozenTrial> load(Connection c, String study, @Nullable Integer only)
+  /**
+   * The first and last positions of the change log (0 and 0 when it is empty), each read from the
+   * end of its index: {@code min} and {@code max} in one select would scan the table.
+   */
+  private static final String LOG_BOUNDS = "SELECT coalesce((SELECT min(seq) FROM " + CHANGES
+      + "), 0), coalesce((SELECT max(seq) FROM " + CHANGES + "), 0)";
+
+  /** The condition of {@link #load} that keeps every trial of a study. */
+  private static final String ALL = " WHERE t.study_id = ?";
+
+  /** The condition of {@link #load} that keeps the trial of a number. */
+  private static final String NUMBER = ALL + " AND t.number = ?";
+
+  /**
+   * The condition of {@link #load} that keeps the trials logged since a position of the change
+   * log. The unary {@code +} keeps SQLite from starting at the study's index (every trial of it):
+   * the query starts from the few trials that the log names.
+   */
+  private static final String CHANGED_SINCE = " WHERE +t.study_id = ? AND t.trial_id IN"
+      + " (SELECT trial_id FROM " + CHANGES + " WHERE seq > ?)";
+
+  /**
+   * Reads the trials of {@code study} that {@code where} ({@link #ALL}, {@link #NUMBER} or {@link
+   * #CHANGED_SINCE}: the study's id, then at most one parameter, {@code arg}) keeps, in number
+   * order.
+   */
+  private List<FrozenTrial> load(Connection c, String study, String where, @Nullable Long arg)
       throws SQLException {
     long sid = studyId(c, study);
-    String where = " WHERE t.study_id = ?" + (only == null ? "" : " AND t.number = ?");
     Map<Long, Row> rows = new LinkedHashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete FROM trials t"
             + where + " ORDER BY t.number")) {
-      bind(ps, sid, only);
+      bind(ps, sid, arg);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           rows.put(
@@ -598,7 +769,7 @@ public final class SqliteStorage implements StudyStorage {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT p.trial_id, p.param_name, p.param_value, p.distribution_json FROM trial_params p"
             + " JOIN trials t ON t.trial_id = p.trial_id" + where + " ORDER BY p.param_id")) {
-      bind(ps, sid, only);
+      bind(ps, sid, arg);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           Row r = row(rows, rs.getLong(1));
@@ -611,7 +782,7 @@ public final class SqliteStorage implements StudyStorage {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT v.trial_id, v.value, v.value_type FROM trial_values v JOIN trials t"
             + " ON t.trial_id = v.trial_id" + where + " AND v.objective = 0")) {
-      bind(ps, sid, only);
+      bind(ps, sid, arg);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           double v = rs.getDouble(2);
@@ -623,7 +794,7 @@ public final class SqliteStorage implements StudyStorage {
         "SELECT i.trial_id, i.step, i.intermediate_value, i.intermediate_value_type"
             + " FROM trial_intermediate_values i JOIN trials t ON t.trial_id = i.trial_id"
             + where)) {
-      bind(ps, sid, only);
+      bind(ps, sid, arg);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           double v = rs.getDouble(3);
@@ -637,7 +808,7 @@ public final class SqliteStorage implements StudyStorage {
       try (PreparedStatement ps =
           c.prepareStatement("SELECT a.trial_id, a.\"key\", a.value_json FROM " + table
               + " a JOIN trials t ON t.trial_id = a.trial_id" + where)) {
-        bind(ps, sid, only);
+        bind(ps, sid, arg);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             Row r = row(rows, rs.getLong(1));
@@ -654,23 +825,22 @@ public final class SqliteStorage implements StudyStorage {
     return out;
   }
 
-  private static void bind(PreparedStatement ps, long sid, @Nullable Integer only)
-      throws SQLException {
+  private static void bind(PreparedStatement ps, long sid, @Nullable Long arg) throws SQLException {
     ps.setLong(1, sid);
-    if (only != null) {
-      ps.setInt(2, only);
+    if (arg != null) {
+      ps.setLong(2, arg);
     }
   }
 
   @Override
   public List<FrozenTrial> trials(String study) {
-    return tx("read trials of study '" + study + "'", c -> List.copyOf(load(c, study, null)));
+    return tx("read trials of study '" + study + "'", c -> List.copyOf(load(c, study, ALL, null)));
   }
 
   @Override
   public FrozenTrial trial(String study, int number) {
     return tx("read trial " + number + " of study '" + study + "'", c -> {
-      List<FrozenTrial> one = load(c, study, number);
+      List<FrozenTrial> one = load(c, study, NUMBER, (long) number);
       if (one.isEmpty()) {
         trialRow(c, study, number);
       }

@@ -199,4 +199,37 @@ class OptunaCompatIT {
       assertThat(t.get("params").propertyNames()).containsExactlyInAnyOrder("x", "n", "c", "w");
     }
   }
+
+  @Test
+  void whatOptunaWritesWhileWeHoldTheStudyOpenIsInTheChangeLog(@TempDir Path dir) throws Exception {
+    Path db = dir.resolve("shared.db");
+    String write = """
+        import sys, optuna
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        s = optuna.create_study(study_name="shared", storage="sqlite:///" + sys.argv[1],
+            load_if_exists=True)
+        def f(t):
+            x = t.suggest_float("x", -3, 3)
+            for step in range(1, 4):
+                t.report(x * x + step, step)
+            return x * x
+        s.optimize(f, n_trials=int(sys.argv[2]))
+        """;
+    python(dir, write, db.toString(), "3");
+    try (StudyStorage st = SqliteStorage.open(db)) {
+      StudyStorage.Changes before = st.changesSince("shared", null);
+      assertThat(before.trials()).hasSize(3);
+      // Optuna writes two trials while this storage is open (and idle): its writes go through,
+      // and the triggers log them.
+      python(dir, write, db.toString(), "2");
+      StudyStorage.Changes after = st.changesSince("shared", before);
+      assertThat(after.full()).isFalse();
+      assertThat(after.trials()).extracting(FrozenTrial::number).containsExactly(3, 4);
+      assertThat(after.trials()).allSatisfy(t -> {
+        assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(t.intermediateValues()).containsOnlyKeys(1, 2, 3);
+        assertThat(t.params()).containsOnlyKeys("x");
+      });
+    }
+  }
 }

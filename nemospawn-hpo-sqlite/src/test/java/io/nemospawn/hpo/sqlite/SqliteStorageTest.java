@@ -15,13 +15,20 @@ import io.nemospawn.hpo.Study;
 import io.nemospawn.hpo.StudyStorage;
 import io.nemospawn.hpo.Trial;
 import io.nemospawn.hpo.TrialState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,6 +147,130 @@ class SqliteStorageTest {
     try (Study s = Hpo.open(dataDir, "sweep")) {
       assertThat(s.trials()).hasSize(1);
       assertThat(Hpo.config(s)).contains(config);
+    }
+  }
+
+  @Test
+  void changesSinceSeesWhatAnotherConnectionWrote(@TempDir Path dir) {
+    Path db = dir.resolve("s.db");
+    try (StudyStorage a = SqliteStorage.open(db);
+        StudyStorage b = SqliteStorage.open(db)) {
+      a.createStudy("s", Direction.MINIMIZE, Map.of());
+      a.createStudy("other", Direction.MINIMIZE, Map.of());
+      int t0 = a.createTrial("s", 0, Instant.EPOCH);
+      int t1 = a.createTrial("s", 0, Instant.EPOCH);
+      StudyStorage.Changes first = a.changesSince("s", null);
+      assertThat(first.full()).isTrue();
+      assertThat(first.trials()).extracting(FrozenTrial::number).containsExactly(t0, t1);
+      StudyStorage.Changes none = a.changesSince("s", first);
+      assertThat(none.full()).isFalse();
+      assertThat(none.trials()).isEmpty();
+      // Another connection (another process) reports into t1, creates t2, and writes to another
+      // study: only this study's changed trials come back, each once, as they are now.
+      b.reportIntermediate("s", t1, 1, 0.5);
+      b.reportIntermediate("s", t1, 2, 0.4);
+      b.setTrialSystemAttr("s", t1, "completed_rung_0", "0.4");
+      int t2 = b.createTrial("s", 0, Instant.EPOCH);
+      b.createTrial("other", 0, Instant.EPOCH);
+      StudyStorage.Changes seen = a.changesSince("s", none);
+      assertThat(seen.full()).isFalse();
+      assertThat(seen.trials()).extracting(FrozenTrial::number).containsExactly(t1, t2);
+      assertThat(seen.trials().get(0).intermediateValues())
+          .containsEntry(1, 0.5)
+          .containsEntry(2, 0.4);
+      assertThat(seen.trials().get(0).systemAttrs()).containsEntry("completed_rung_0", "0.4");
+      b.finishTrial("s", t2, TrialState.COMPLETE, 1.5, Instant.EPOCH);
+      StudyStorage.Changes finished = a.changesSince("s", seen);
+      assertThat(finished.trials()).singleElement().satisfies(t -> {
+        assertThat(t.number()).isEqualTo(t2);
+        assertThat(t.state()).isEqualTo(TrialState.COMPLETE);
+        assertThat(t.value()).hasValue(1.5);
+      });
+      assertThat(a.changesSince("s", finished).trials()).isEmpty();
+      // An answer of another storage object (its own log) gets every trial.
+      assertThat(a.changesSince("s", b.changesSince("s", null)).full()).isTrue();
+    }
+  }
+
+  @Test
+  void aSchemaChangeOrACutBackLogGetsEveryTrialAndTheLogIsRepaired(@TempDir Path dir)
+      throws Exception {
+    Path db = dir.resolve("s.db");
+    try (StudyStorage st = SqliteStorage.open(db)) {
+      st.createStudy("s", Direction.MINIMIZE, Map.of());
+      int t0 = st.createTrial("s", 0, Instant.EPOCH);
+      StudyStorage.Changes before = st.changesSince("s", null);
+      // A migration that rebuilds a table drops its triggers: writes meanwhile go unlogged.
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+          Statement s = c.createStatement()) {
+        s.execute("DROP TRIGGER " + SqliteStorage.CHANGES + "_trial_intermediate_values_insert");
+      }
+      st.reportIntermediate("s", t0, 1, 0.25);
+      StudyStorage.Changes after = st.changesSince("s", before);
+      assertThat(after.full()).isTrue();
+      assertThat(after.trials().get(0).intermediateValues()).containsEntry(1, 0.25);
+      assertThat(query(
+              db,
+              "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = '"
+                  + SqliteStorage.CHANGES + "_trial_intermediate_values_insert'"))
+          .containsExactly("1");
+      st.reportIntermediate("s", t0, 2, 0.2);
+      StudyStorage.Changes logged = st.changesSince("s", after);
+      assertThat(logged.full()).isFalse();
+      assertThat(logged.trials())
+          .singleElement()
+          .satisfies(t -> assertThat(t.intermediateValues()).containsEntry(2, 0.2));
+
+      // A long log is cut back when a trial finishes; a reader from before the cut reads all.
+      int t1 = st.createTrial("s", 0, Instant.EPOCH);
+      StudyStorage.Changes old = st.changesSince("s", logged);
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+          Statement s = c.createStatement()) {
+        c.setAutoCommit(false);
+        for (int i = 0; i < SqliteStorage.PRUNE_CHANGES_AT; i++) {
+          s.execute("INSERT INTO " + SqliteStorage.CHANGES + " (trial_id) VALUES (-1)");
+        }
+        c.commit();
+      }
+      st.finishTrial("s", t1, TrialState.COMPLETE, 1.0, Instant.EPOCH);
+      assertThat(query(db, "SELECT count(*) FROM " + SqliteStorage.CHANGES))
+          .containsExactly(String.valueOf(SqliteStorage.KEEP_CHANGES));
+      StudyStorage.Changes cut = st.changesSince("s", old);
+      assertThat(cut.full()).isTrue();
+      assertThat(cut.trials()).extracting(FrozenTrial::number).containsExactly(t0, t1);
+      assertThat(st.changesSince("s", cut).trials()).isEmpty();
+    }
+  }
+
+  @Test
+  void anIdleStorageHoldsNoLockAndAsksTakeTheFileLock(@TempDir Path dir) throws Exception {
+    Path db = dir.resolve("s.db");
+    try (StudyStorage st = SqliteStorage.open(db)) {
+      st.createStudy("s", Direction.MINIMIZE, Map.of());
+      st.createTrial("s", 0, Instant.EPOCH);
+      // Another process writes at once while this storage is open and idle (with the driver's
+      // own transactions, the idle connection kept the write lock: this waited out the timeout).
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+          Statement s = c.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 0");
+        s.execute("UPDATE studies SET study_name = study_name");
+      }
+      // An ask holds the OS lock on <file>.ask.lock, which every process's asks take.
+      Path lock = dir.resolve("s.db.ask.lock");
+      boolean held = st.underAskLock("s", () -> {
+        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+          ch.tryLock();
+          return false;
+        } catch (OverlappingFileLockException e) {
+          return true;
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      assertThat(held).as("the ask lock was held during the ask").isTrue();
+      try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+        assertThat(ch.tryLock()).as("released after it").isNotNull();
+      }
     }
   }
 
