@@ -3,11 +3,9 @@ package io.nemospawn.hpo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,30 +46,20 @@ public abstract class ConstantLiarProcessesContract {
         s.tell(t, objective(t.doubleParam("x"), t.doubleParam("y")));
       }
     }
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<Process> procs = new ArrayList<>();
-    for (int w = 0; w < WORKERS; w++) {
-      procs.add(new ProcessBuilder(
-              java,
-              "-cp",
-              System.getProperty("java.class.path"),
-              "-XX:TieredStopAtLevel=1",
-              LiarWorker.class.getName(),
-              opener().getName(),
-              file.toString(),
-              Integer.toString(w),
-              Integer.toString(WORKERS),
-              Integer.toString(ASKS),
-              "7",
-              Boolean.toString(liar))
-          .redirectErrorStream(true)
-          .redirectOutput(dir.resolve("worker-" + w + ".log").toFile())
-          .start());
-    }
-    for (Process p : procs) {
-      assertThat(p.waitFor(4, TimeUnit.MINUTES)).isTrue();
-      assertThat(p.exitValue()).as("worker exit; see its log in %s", dir).isZero();
-    }
+    StorageChildren.awaitSuccess(
+        StorageChildren.start(
+            dir,
+            WORKERS,
+            LiarWorker.class,
+            w -> List.of(
+                opener().getName(),
+                file.toString(),
+                Integer.toString(w),
+                Integer.toString(WORKERS),
+                Integer.toString(ASKS),
+                "7",
+                Boolean.toString(liar))),
+        dir);
     try (StudyStorage st = open.apply(file)) {
       List<FrozenTrial> trials = st.trials("shared");
       assertThat(trials).hasSize(20 + WORKERS * ASKS);

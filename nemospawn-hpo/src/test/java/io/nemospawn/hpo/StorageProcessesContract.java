@@ -3,9 +3,7 @@ package io.nemospawn.hpo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -32,27 +30,13 @@ public abstract class StorageProcessesContract {
           .storage(st)
           .create();
     }
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<Process> procs = new ArrayList<>();
-    for (int w = 0; w < 8; w++) {
-      procs.add(new ProcessBuilder(
-              java,
-              "-cp",
-              System.getProperty("java.class.path"),
-              "-XX:TieredStopAtLevel=1",
-              StorageWorker.class.getName(),
-              opener().getName(),
-              file.toString(),
-              "50",
-              Integer.toString(w))
-          .redirectErrorStream(true)
-          .redirectOutput(dir.resolve("worker-" + w + ".log").toFile())
-          .start());
-    }
-    for (Process p : procs) {
-      assertThat(p.waitFor(4, TimeUnit.MINUTES)).isTrue();
-      assertThat(p.exitValue()).as("worker exit; see its log in %s", dir).isZero();
-    }
+    StorageChildren.awaitSuccess(
+        StorageChildren.start(
+            dir,
+            8,
+            StorageWorker.class,
+            w -> List.of(opener().getName(), file.toString(), "50", Integer.toString(w))),
+        dir);
     try (StudyStorage st = open.apply(file)) {
       List<FrozenTrial> trials = st.trials("shared");
       assertThat(trials).hasSize(400);
