@@ -28,10 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What ASHA's check reads from an SQLite study after one report, in a study of {@code trials}
- * finished trials (10 reports each), the running trial reporting up to {@value #STEPS} steps: {@code changesSince} (the trial that changed, from the
- * change log that triggers keep) against {@code trials} (every trial, which the check read before
- * the log). Each operation is the report (one write transaction) plus the read. The database is on
- * {@code /dev/shm} where it exists, so the disk's flushes stay out of the figure.
+ * finished trials (10 reports each) and one running trial (up to {@value #STEPS} reports): {@code
+ * changesSince} (the trial that changed, from the change log that triggers keep) against {@code
+ * trials} (every trial, which the check read before the log). Each operation is the report (one
+ * write transaction) plus the read. The database is on {@code /dev/shm} where it exists, so the
+ * disk's flushes stay out of the figure.
  *
  * <p>Run: {@code java -jar nemospawn-benchmarks/target/benchmarks.jar SqliteChangesBenchmark -f 1}
  */

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two real JVMs with the same seed ask a shared study at the same time while their trials run,
- * through the storage that {@link #opener} opens (the journal here, SQLite in its module). With the constant liar each ask sees the other process's running trials (the ask lock
- * orders asks across processes), so no point is asked twice; without it both processes see the
- * same history and ask the very same points, which shows the check can fail.
+ * through the storage that {@link #opener} opens (the journal here, SQLite in its module). With
+ * the constant liar each ask sees the other process's running trials (the ask lock orders asks
+ * across processes), so no point is asked twice; without it both processes see the same history
+ * and ask the very same points, which shows the check can fail. Published in the test-jar.
  */
 public abstract class ConstantLiarProcessesContract {
   private static final int WORKERS = 2;

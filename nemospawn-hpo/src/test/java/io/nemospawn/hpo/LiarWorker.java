@@ -20,13 +20,13 @@ public final class LiarWorker {
     @SuppressWarnings("unchecked")
     Function<Path, StudyStorage> open = (Function<Path, StudyStorage>)
         Class.forName(args[0]).getDeclaredConstructor().newInstance();
-    Path journal = Path.of(args[1]);
+    Path file = Path.of(args[1]);
     int worker = Integer.parseInt(args[2]);
     int workers = Integer.parseInt(args[3]);
     int asks = Integer.parseInt(args[4]);
     long seed = Long.parseLong(args[5]);
     boolean liar = Boolean.parseBoolean(args[6]);
-    try (StudyStorage st = open.apply(journal)) {
+    try (StudyStorage st = open.apply(file)) {
       Study s = Hpo.study("shared")
           .storage(st)
           .sampler(Samplers.tpe().seed(seed).constantLiar(liar).build())
@@ -36,9 +36,9 @@ public final class LiarWorker {
       for (int i = 0; i < asks; i++) {
         mine.add(s.ask());
       }
-      Files.writeString(journal.resolveSibling("asked-" + worker), "");
+      Files.writeString(file.resolveSibling("asked-" + worker), "");
       for (int w = 0; w < workers; w++) {
-        while (!Files.exists(journal.resolveSibling("asked-" + w))) {
+        while (!Files.exists(file.resolveSibling("asked-" + w))) {
           Thread.sleep(20);
         }
       }

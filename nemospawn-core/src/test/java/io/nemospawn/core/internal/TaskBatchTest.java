@@ -182,7 +182,8 @@ class TaskBatchTest {
     // created, so it plays that writer once, on the batch's first file.
     String foreign = "{\"task_id\": \"%s\", \"team_id\": \"%s\", \"title\": \"by 1.0\", "
         + "\"agent_id\": null, \"status\": \"pending\", \"blocked_by\": [], \"metadata\": {}, "
-        + "\"created_at\": \"2026-12-05T00:00:00+00:00\", \"updated_at\": \"2026-12-05T00:00:00+00:00\"}\n";
+        + "\"created_at\": \"2026-12-05T00:00:00+00:00\","
+        + " \"updated_at\": \"2026-12-05T00:00:00+00:00\"}\n";
     List<String> creates = new ArrayList<>();
     List<String> entriesSeen = new ArrayList<>();
     ((FileNemoSpawn) ns).store().guard((file, what) -> {
