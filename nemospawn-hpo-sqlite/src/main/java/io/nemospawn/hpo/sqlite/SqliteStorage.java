@@ -163,7 +163,7 @@ public final class SqliteStorage implements StudyStorage {
       }
       st.execute("COMMIT");
       if (!readable) {
-        conn.close();
+        close(); // marked closed: the refusal below is not also logged as a failed rollback
         throw new StateException(
             file,
             "SQLite study database " + file + " has schema revision '"
