@@ -171,8 +171,16 @@ public final class RecordStore {
    */
   public String createWithFreshId(
       Supplier<String> ids, Function<String, Path> fileFor, Function<String, ObjectNode> make) {
-    return createWithFreshId(
-        ids, fileFor, make, (file, bytes) -> AtomicFiles.createNew(file, bytes, durability));
+    for (int i = 0; i < MAX_ID_ATTEMPTS; i++) {
+      String id = ids.get();
+      Path file = fileFor.apply(id);
+      guard.check(file, "create " + file.getFileName()); // before the record is made
+      if (AtomicFiles.createNew(file, Json.bytes(make.apply(id)), durability)) {
+        return id;
+      }
+    }
+    throw new IllegalStateException("Could not draw a free id after " + MAX_ID_ATTEMPTS
+        + " attempts; the id space is exhausted");
   }
 
   /**
@@ -185,23 +193,6 @@ public final class RecordStore {
   public boolean createInPlace(Path file, ObjectNode node) {
     guard.check(file, "create " + file.getFileName());
     return AtomicFiles.createNewInPlace(file, Json.bytes(node));
-  }
-
-  private String createWithFreshId(
-      Supplier<String> ids,
-      Function<String, Path> fileFor,
-      Function<String, ObjectNode> make,
-      java.util.function.BiPredicate<Path, byte[]> create) {
-    for (int i = 0; i < MAX_ID_ATTEMPTS; i++) {
-      String id = ids.get();
-      Path file = fileFor.apply(id);
-      guard.check(file, "create " + file.getFileName());
-      if (create.test(file, Json.bytes(make.apply(id)))) {
-        return id;
-      }
-    }
-    throw new IllegalStateException("Could not draw a free id after " + MAX_ID_ATTEMPTS
-        + " attempts; the id space is exhausted");
   }
 
   /**
